@@ -1,0 +1,177 @@
+"""What a rule is: a small class with its metadata, its documentation and its own examples.
+
+Modelled on Fixit and ruff: the examples embedded in a rule are run by the test suite
+(tests/test_rule_examples.py) and rendered into docs/rules/, so documentation and tests cannot drift.
+"""
+from __future__ import annotations
+
+import ast
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping
+
+from ..model import Finding, Fix, FixSafety, Severity, normalize_snippet
+
+if TYPE_CHECKING:
+    from ..body import FunctionBody
+    from ..config import Config
+    from ..project import GraphFunction, Project
+    from ..summary import FunctionInfo, ModuleSummary
+
+DOCS_BASE_URL = "https://github.com/hybridize-bot/hybridize-bot/blob/main/docs/rules"
+
+
+@dataclass(frozen=True)
+class Example:
+    """Source code a rule must (invalid) or must not (valid) report.
+
+    `source` is one module's code, or a mapping of path -> code for interprocedural examples, in
+    which case `path` names the file where findings are expected. `lines`, when given, are exactly
+    the lines of that file the rule must report (invalid examples only).
+    """
+
+    source: str | Mapping[str, str]
+    lines: tuple[int, ...] | None = None
+    path: str = "example.py"
+    note: str = ""
+    config: Mapping[str, object] = field(default_factory=dict)  # [tool.hybridize] keys for the run
+
+    def files(self) -> dict[str, bytes]:
+        if isinstance(self.source, str):
+            return {self.path: textwrap.dedent(self.source).lstrip("\n").encode()}
+        return {p: textwrap.dedent(s).lstrip("\n").encode() for p, s in self.source.items()}
+
+    def display(self) -> str:
+        if isinstance(self.source, str):
+            return textwrap.dedent(self.source).strip("\n")
+        parts = []
+        for p, s in self.source.items():
+            parts.append(f"# {p}\n" + textwrap.dedent(s).strip("\n"))
+        return "\n\n".join(parts)
+
+
+def Valid(source: str | Mapping[str, str], **kw: object) -> Example:  # noqa: N802 (Fixit's spelling)
+    return Example(source, **kw)  # type: ignore[arg-type]
+
+
+def Invalid(source: str | Mapping[str, str], **kw: object) -> Example:  # noqa: N802
+    return Example(source, **kw)  # type: ignore[arg-type]
+
+
+class ModuleContext:
+    """Everything a rule may look at for one module, and the way to report a finding."""
+
+    def __init__(self, project: "Project", summary: "ModuleSummary", config: "Config",
+                 min_tf_version: tuple[int, ...] | None = None) -> None:
+        self.project = project
+        self.summary = summary
+        self.config = config
+        self.path = summary.path
+        self.source = summary.source
+        self.min_tf_version = min_tf_version
+        self._graph: list[GraphFunction] | None = None
+
+    def graph_functions(self) -> list["GraphFunction"]:
+        """Functions of this module whose body runs under tracing (roots and their callees)."""
+        if self._graph is None:
+            self._graph = self.project.graph_functions_in(self.summary)
+        return self._graph
+
+    def body(self, fn: "FunctionInfo") -> "FunctionBody":
+        return self.project.body(fn)
+
+    def qualify(self, expr: ast.AST) -> str | None:
+        return self.summary.imports.qualify(expr)
+
+    def enclosing_symbol(self, line: int) -> str:
+        best = None
+        for fn in self.summary.functions:
+            node = fn.node
+            end = getattr(node, "end_lineno", node.lineno) or node.lineno
+            if node.lineno <= line <= end and (best is None or node.lineno >= best.node.lineno):
+                best = fn
+        if best is not None:
+            return best.qualname
+        for cls in self.summary.classes.values():
+            end = cls.node.end_lineno or cls.node.lineno
+            if cls.node.lineno <= line <= end:
+                return cls.qualname
+        return "<module>"
+
+    def report(self, rule: "Rule | type[Rule]", node: ast.AST, message: str, *,
+               fn: "FunctionInfo | GraphFunction | None" = None, fix: Fix | None = None,
+               severity: Severity | None = None, snippet: str | None = None) -> Finding:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        col = getattr(node, "col_offset", 0) + 1
+        end_col = (getattr(node, "end_col_offset", None) or (col - 1)) + 1
+        call_path: tuple[str, ...] = ()
+        info = fn
+        if fn is not None and hasattr(fn, "path") and hasattr(fn, "info"):
+            call_path = fn.describe_path() if not fn.is_root else ()  # type: ignore[union-attr]
+            info = fn.info  # type: ignore[union-attr]
+        symbol = info.qualname if info is not None else self.enclosing_symbol(line)  # type: ignore[union-attr]
+        text = snippet if snippet is not None else self.source.segment(node)
+        return Finding(
+            code=rule.code, name=rule.name, path=self.path, line=line, col=col, end_line=end_line,
+            end_col=end_col, message=message, severity=severity or rule.severity, symbol=symbol,
+            snippet=normalize_snippet(text)[:200], fix=fix, call_path=call_path,
+        )
+
+
+def via_text(gf: "GraphFunction") -> str:
+    """' (called from train_step in train.py:12)' for callees; '' for the hybrid function itself."""
+    if gf.is_root:
+        return ""
+    chain = " -> ".join(f"{f.qualname}" for f in gf.path)
+    root = gf.root
+    return f" (reached from tf.function `{root.qualname}` in {root.module.path}:{root.line} via {chain})"
+
+
+class Rule:
+    """Base class. Subclasses set the metadata and implement `check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.WARNING
+    fix_safety: ClassVar[FixSafety] = FixSafety.NONE
+    summary: ClassVar[str]  # one line: why it matters (shown in review comments)
+    what: ClassVar[str]
+    why: ClassVar[str]
+    example: ClassVar[str]
+    use_instead: ClassVar[str]
+    fix_doc: ClassVar[str] = "No automatic fix."
+    references: ClassVar[tuple[str, ...]] = ()
+    valid: ClassVar[tuple[Example, ...]] = ()
+    invalid: ClassVar[tuple[Example, ...]] = ()
+    # Rules that need no source text test (e.g. run on every module) leave this empty; others list
+    # substrings at least one of which must appear in the module text for the rule to run at all.
+    requires_text: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def doc_url(cls) -> str:
+        return f"{DOCS_BASE_URL}/{cls.code}.md"
+
+    @classmethod
+    def doc(cls) -> str:
+        """The rule's documentation page in markdown (ruff's section layout)."""
+        ex = textwrap.dedent(cls.example).strip("\n")
+        use = textwrap.dedent(cls.use_instead).strip("\n")
+        refs = "\n".join(f"- {r}" for r in cls.references) or "- (none)"
+        return (
+            f"# {cls.code}: {cls.name}\n\n"
+            f"Default severity: **{cls.severity.value}** · Fix: **{cls.fix_safety.value}**\n\n"
+            f"## What it does\n{_para(cls.what)}\n\n"
+            f"## Why is this bad?\n{_para(cls.why)}\n\n"
+            f"## Example\n```python\n{ex}\n```\n\n"
+            f"## Use instead\n```python\n{use}\n```\n\n"
+            f"## Fix safety\n{_para(cls.fix_doc)}\n\n"
+            f"## References\n{refs}\n"
+        )
+
+
+def _para(text: str) -> str:
+    return textwrap.dedent(text).strip()

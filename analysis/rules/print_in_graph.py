@@ -1,0 +1,230 @@
+"""HYB001: print/logging in graph code."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..model import Finding, Fix, FixSafety, Severity
+from .base import Invalid, ModuleContext, Rule, Valid, via_text
+
+_LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
+
+
+def output_call_kind(qualname: str | None) -> str | None:
+    """'print', 'logging', 'warnings' or 'stdout' for a Python output call, else None."""
+    if qualname is None:
+        return None
+    if qualname == "builtins.print":
+        return "print"
+    if qualname == "warnings.warn":
+        return "warnings"
+    if qualname in ("sys.stdout.write", "sys.stderr.write"):
+        return "stdout"
+    if qualname.startswith("logging.") and qualname.rsplit(".", 1)[1] in _LOGGING_METHODS:
+        return "logging"
+    if qualname.startswith("absl.logging.") and qualname.rsplit(".", 1)[1] in _LOGGING_METHODS:
+        return "logging"
+    return None
+
+
+def _is_logger_call(ctx: ModuleContext, call: ast.Call) -> bool:
+    """`logger.info(...)` where `logger = logging.getLogger(...)` at module level."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _LOGGING_METHODS and isinstance(func.value, ast.Name)):
+        return False
+    return func.value.id in _module_loggers(ctx)
+
+
+def _module_loggers(ctx: ModuleContext) -> frozenset[str]:
+    cached = getattr(ctx.summary, "_loggers", None)
+    if cached is not None:
+        return cached
+    names = set()
+    for st in ctx.summary.source.tree.body:
+        if isinstance(st, ast.Assign) and isinstance(st.value, ast.Call):
+            q = ctx.qualify(st.value.func)
+            if q in ("logging.getLogger", "absl.logging.get_absl_logger"):
+                names.update(t.id for t in st.targets if isinstance(t, ast.Name))
+    result = frozenset(names)
+    ctx.summary._loggers = result  # type: ignore[attr-defined]
+    return result
+
+
+class PrintInGraph(Rule):
+    code = "HYB001"
+    name = "print-in-graph"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SUGGESTION
+    summary = "Python output in a tf.function runs once per trace, not once per call."
+    what = """
+        Finds `print(...)`, `logging.*(...)`, `logger.*(...)`, `warnings.warn(...)` and
+        `sys.stdout.write(...)` in graph code: in a `tf.function`, in a Keras `train_step`, in a
+        `tf.data` callback, or in any project function they call, in this file or another one.
+    """
+    why = """
+        The Python body of a `tf.function` runs only while TensorFlow traces it; later calls replay the
+        graph. A `print` therefore fires on the first call (often twice when variables are created) and
+        then never again, which makes logs lie about what the program does. TensorFlow's guide uses
+        exactly this to *detect* retracing, so a message that mentions tracing is reported as info.
+    """
+    example = """
+        import tensorflow as tf
+
+        @tf.function
+        def train_step(x):
+            print("loss", x)
+            return x * 2
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        @tf.function
+        def train_step(x):
+            tf.print("loss", x)
+            return x * 2
+    """
+    fix_doc = """
+        Suggestion only: `tf.print` runs on every call, but it writes to standard error by default and
+        formats tensors differently from `print`, so the output changes. Logging calls have no
+        graph equivalent; move them outside the function or use `tf.print`/`tf.summary`.
+    """
+    references = (
+        "https://www.tensorflow.org/guide/function#executing_python_side_effects",
+        "https://www.tensorflow.org/api_docs/python/tf/print",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                tf.print("value", x)
+                return x
+        """, note="tf.print is a graph op"),
+        Valid("""
+            import tensorflow as tf
+
+            def eager(x):
+                print("eager code may print", x)
+                return x
+        """, note="not graph code"),
+        Valid("""
+            import tensorflow as tf
+
+            def helper(x):
+                print(x)
+
+            @tf.function
+            def f(x):
+                return x + 1
+
+            helper(1)
+        """, note="helper is never called from graph code"),
+        Valid("""
+            import tensorflow as tf
+
+            def print(*args):
+                pass
+
+            @tf.function
+            def f(x):
+                print(x)
+                return x
+        """, note="a user function named print is not the builtin"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                print("x")  # hybridize: ignore[HYB001]
+                return x
+        """, note="suppressed"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                print("x is", x)
+                return x
+        """, lines=(5,)),
+        Invalid("""
+            import logging
+            import tensorflow as tf
+
+            logger = logging.getLogger(__name__)
+
+            def log_loss(loss):
+                logger.info("loss %s", loss)
+
+            @tf.function(jit_compile=True)
+            def step(x):
+                log_loss(x)
+                logging.warning("step")
+                return x
+        """, lines=(7, 12)),
+        Invalid({
+            "pkg/__init__.py": "",
+            "pkg/util.py": """
+                def report(x):
+                    print("value", x)
+            """,
+            "pkg/train.py": """
+                import tensorflow as tf
+                from pkg.util import report
+
+                @tf.function
+                def train_step(x):
+                    report(x)
+                    return x
+            """,
+        }, path="pkg/util.py", lines=(2,), note="interprocedural, across modules"),
+        Invalid("""
+            import tensorflow as tf
+
+            class Model(tf.keras.Model):
+                def train_step(self, data):
+                    print("training")
+                    return {}
+        """, lines=(5,), note="Keras compiles train_step into a tf.function"),
+        Invalid("""
+            from tensorflow import function as tff
+
+            def g(x):
+                print("tracing!", x)
+                return x
+
+            g_fast = tff(g)
+        """, lines=(4,)),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for gf in ctx.graph_functions():
+            for call in ctx.body(gf.info).calls:
+                kind = output_call_kind(ctx.qualify(call.func))
+                if kind is None and _is_logger_call(ctx, call):
+                    kind = "logging"
+                if kind is None:
+                    continue
+                message = (
+                    f"`{ctx.source.segment(call.func)}` in graph code runs once per trace, not on every call"
+                    f"{via_text(gf)}"
+                )
+                severity = Severity.INFO if _mentions_tracing(call) else None
+                fix = None
+                if kind == "print":
+                    fix = Fix("use tf.print (prints on every call; writes to stderr by default, formats "
+                              "tensors differently)", FixSafety.SUGGESTION)
+                yield ctx.report(self, call, message, fn=gf, fix=fix, severity=severity)
+
+
+def _mentions_tracing(call: ast.Call) -> bool:
+    for arg in call.args:
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "trac" in arg.value.lower():
+            return True
+        if isinstance(arg, ast.JoinedStr):
+            for part in arg.values:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str) and "trac" in part.value.lower():
+                    return True
+    return False
