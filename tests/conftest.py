@@ -1,0 +1,1 @@
+"""Shared fixtures. The fake GitHub's fixtures live in tests/fakegithub/fixtures.py."""
