@@ -5,7 +5,7 @@ import ast
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
-from .base import Invalid, ModuleContext, Rule, Valid, via_text
+from .base import Invalid, ModuleContext, Rule, Valid, in_eager_only_branch, via_text
 
 _LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 
@@ -139,6 +139,17 @@ class PrintInGraph(Rule):
                 print("x")  # hybridize: ignore[HYB001]
                 return x
         """, note="suppressed"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                if tf.executing_eagerly():
+                    print("eager only", x)
+                else:
+                    tf.print("graph", x)
+                return x
+        """, note="the eager branch is never traced (HYB014 reports the branch itself)"),
     )
     invalid = (
         Invalid("""
@@ -201,11 +212,12 @@ class PrintInGraph(Rule):
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         for gf in ctx.graph_functions():
-            for call in ctx.body(gf.info).calls:
+            body = ctx.body(gf.info)
+            for call in body.calls:
                 kind = output_call_kind(ctx.qualify(call.func))
                 if kind is None and _is_logger_call(ctx, call):
                     kind = "logging"
-                if kind is None:
+                if kind is None or in_eager_only_branch(ctx, body, call):
                     continue
                 message = (
                     f"`{ctx.source.segment(call.func)}` in graph code runs once per trace, not on every call"
