@@ -1,0 +1,213 @@
+"""HYB007: a tf.function object re-created repeatedly (in a loop, per call of a function, around a lambda)."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..model import Finding, Fix, FixSafety, Severity
+from ..summary import FunctionInfo, HybridSite, ModuleSummary
+from .base import Invalid, ModuleContext, Rule, Valid
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _calls_in_loops(summary: ModuleSummary) -> set[str]:
+    """Names of functions called (as `name(...)` or `obj.name(...)`) somewhere inside a loop of the module.
+
+    Computed only for modules that create tf.functions inside functions, so the full walk is rare.
+    """
+    cached = getattr(summary, "_calls_in_loops", None)
+    if cached is not None:
+        return cached
+    names: set[str] = set()
+    for loop in ast.walk(summary.source.tree):
+        if isinstance(loop, _LOOPS):
+            for node in ast.walk(loop):
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    if isinstance(func, ast.Name):
+                        names.add(func.id)
+                    elif isinstance(func, ast.Attribute):
+                        names.add(func.attr)
+    summary._calls_in_loops = names  # type: ignore[attr-defined]
+    return names
+
+
+def _free_variables(fn: FunctionInfo, enclosing: FunctionInfo, ctx: ModuleContext) -> set[str]:
+    """Names the nested function reads that are locals of the enclosing function (closures)."""
+    inner = ctx.body(fn)
+    own = inner.local_names()
+    outer_locals = ctx.body(enclosing).local_names()
+    used = {n.id for n in inner.of_type(ast.Name) if isinstance(n.ctx, ast.Load)}
+    return (used - own) & outer_locals
+
+
+class FunctionRecreated(Rule):
+    code = "HYB007"
+    name = "tf-function-recreated"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.GATED
+    summary = "Each new tf.function object traces again from scratch; creating one per iteration or per call retraces every time."
+    what = """
+        Finds `tf.function(...)` calls and `@tf.function` definitions that run repeatedly: inside a `for`
+        or `while` loop or a comprehension, or inside a function that is itself called from a loop.
+        `tf.function(lambda ...)` and nested decorated functions created per call are the usual forms.
+    """
+    why = """
+        Traces are cached on the `Function` object. A new object has an empty cache, so every
+        iteration pays the full tracing cost (often milliseconds to seconds) and graph execution never
+        gets the chance to be faster than eager. TensorFlow's retracing warning names "creating
+        @tf.function repeatedly in a loop" as its first cause.
+    """
+    example = """
+        import tensorflow as tf
+
+        def evaluate(model, batches):
+            for batch in batches:
+                step = tf.function(lambda b: model(b))
+                step(batch)
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        def evaluate(model, batches):
+            step = tf.function(lambda b: model(b))
+            for batch in batches:
+                step(batch)
+    """
+    fix_doc = """
+        Gated: hoisting the definition out of the loop (or out of the function) is mechanical only when
+        the function has no free variables bound in the enclosing function; then the fix engine moves it
+        (`hybridize fix --unsafe-fixes`). When it closes over loop or function locals the move would change
+        what it computes, so the fix is a suggestion only.
+    """
+    references = (
+        "https://www.tensorflow.org/guide/function#controlling_retracing",
+        "https://github.com/tensorflow/tensorflow/issues/44033",
+        "https://github.com/microsoft/onnxruntime/pull/27665",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            def slow(x):
+                return x * 2
+
+            fast = tf.function(slow)
+
+            def run(xs):
+                return [fast(x) for x in xs]
+        """, note="created once at module level"),
+        Valid("""
+            import tensorflow as tf
+
+            def build(model):
+                @tf.function
+                def serve(x):
+                    return model(x)
+                return serve
+
+            serving_fn = build(None)
+        """, note="a factory called once"),
+        Valid("""
+            import tensorflow as tf
+
+            def evaluate(model, batches):
+                step = tf.function(lambda b: model(b))
+                for batch in batches:
+                    step(batch)
+        """, note="hoisted out of the loop"),
+        Valid("""
+            import tensorflow as tf
+
+            class Trainer:
+                @tf.function
+                def step(self, x):
+                    return x + 1
+
+            def train(trainer, xs):
+                for x in xs:
+                    trainer.step(x)
+        """, note="a decorated method is created once per class"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            def run(xs):
+                for x in xs:
+                    double = tf.function(lambda v: v * 2)
+                    double(x)
+        """, lines=(5,)),
+        Invalid("""
+            import tensorflow as tf
+
+            def evaluate(model, batches):
+                for batch in batches:
+                    @tf.function
+                    def step(b):
+                        return model(b)
+                    step(batch)
+        """, lines=(5,)),
+        Invalid("""
+            import tensorflow as tf
+
+            def predict(model, x):
+                @tf.function
+                def run(v):
+                    return model(v)
+                return run(x)
+
+            def serve(model, xs):
+                return [predict(model, x) for x in xs]
+        """, lines=(4,), note="the enclosing function is called from a loop"),
+        Invalid("""
+            import tensorflow as tf
+
+            def normalize(x):
+                return x / tf.norm(x)
+
+            while True:
+                fn = tf.function(normalize)
+                fn(tf.ones([3]))
+                break
+        """, lines=(7,)),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for site in ctx.summary.hybrid_sites:
+            if site.kind == "keras":
+                continue
+            reason = self._repeated(ctx, site)
+            if reason is None:
+                continue
+            form = "tf.function(lambda ...)" if isinstance(site.target_expr, ast.Lambda) else (
+                "a @tf.function definition" if site.kind == "decorator" else "tf.function(...)")
+            message = f"{form} is re-created {reason}: every new tf.function object traces again"
+            yield ctx.report(self, site.node, message, fix=self._fix(ctx, site))
+
+    @staticmethod
+    def _repeated(ctx: ModuleContext, site: HybridSite) -> str | None:
+        if site.in_loop:
+            return "on every loop iteration"
+        enclosing = site.enclosing
+        if enclosing is None or enclosing.name == "<lambda>":
+            return None
+        if enclosing.name in _calls_in_loops(ctx.summary):
+            return f"on every call of `{enclosing.qualname}`, which is called from a loop"
+        return None
+
+    @staticmethod
+    def _fix(ctx: ModuleContext, site: HybridSite) -> Fix:
+        target, enclosing = site.target, site.enclosing
+        if target is None or enclosing is None or target.node is enclosing.node:
+            return Fix("create the tf.function once, outside the loop, and reuse it", FixSafety.SUGGESTION,
+                       reason="the wrapped function is not a definition in this file")
+        free = _free_variables(target, enclosing, ctx) if target.parent is enclosing else set()
+        if free:
+            return Fix("create the tf.function once and pass what it closes over as arguments",
+                       FixSafety.SUGGESTION,
+                       reason=f"it closes over {', '.join(sorted(free))} from `{enclosing.qualname}`; "
+                              "hoisting would change what it computes")
+        return Fix("hoist the tf.function definition to module level", FixSafety.GATED,
+                   reason=f"no free variables bound in `{enclosing.qualname}`")

@@ -1,0 +1,210 @@
+"""HYB015: Python iteration over tensors (comprehensions) and Python iterators/generators in graph code."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..model import Finding, Fix, FixSafety, Severity
+from ..project import GraphFunction
+from .base import Invalid, ModuleContext, Rule, Valid, via_text
+from ._local_tensors import local_tensor_names, root_tensor_params, uses_tensor
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_PY_COLLECTIONS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.GeneratorExp)
+
+
+def _is_generator(fn_node: ast.AST) -> bool:
+    for node in ast.walk(fn_node):
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if node is not fn_node and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+    return False
+
+
+class PythonIteration(Rule):
+    code = "HYB015"
+    name = "python-iteration-in-graph"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SUGGESTION
+    summary = "Comprehensions over tensors fail under tracing, and Python iterators advance only while tracing."
+    what = """
+        Finds, in graph code: list/set/dict comprehensions and generator expressions that iterate over a
+        tensor; `next()` on a Python iterator built from a Python collection or generator; and `for`
+        loops over a project generator function. A plain `for x in tensor:` statement is not reported:
+        AutoGraph converts it to a `tf.while_loop` (checked on TensorFlow 2.21).
+    """
+    why = """
+        AutoGraph converts `for` statements but not comprehensions: iterating a symbolic tensor inside a
+        comprehension raises an error at trace time. Python iterators and generators run only while
+        tracing, so `next(it)` yields its first value into the graph and later calls replay that same
+        value; a generator-driven loop is unrolled or frozen the same way.
+    """
+    example = """
+        import tensorflow as tf
+
+        @tf.function
+        def row_norms(matrix):
+            return tf.stack([tf.norm(row) for row in matrix])
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        @tf.function
+        def row_norms(matrix):
+            return tf.map_fn(tf.norm, matrix)
+    """
+    fix_doc = """
+        Suggestion only: `tf.map_fn`, `tf.range` with indexing, or a `tf.data` iterator (`iter(dataset)`)
+        replace the Python iteration, but each changes how values are batched or typed.
+    """
+    references = (
+        "https://www.tensorflow.org/guide/function#using_python_iterators_and_generators",
+        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/common_errors.md",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def total(x):
+                s = tf.constant(0.0)
+                for row in x:
+                    s += tf.reduce_sum(row)
+                return s
+        """, note="a for statement over a tensor becomes a tf.while_loop"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def train_step(iterator):
+                batch = next(iterator)
+                return tf.reduce_sum(batch)
+
+            dataset = tf.data.Dataset.range(10).batch(2)
+            iterator = iter(dataset)
+            train_step(iterator)
+        """, note="a tf.data iterator advances in the graph"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def scale_all(x, factors=(1.0, 2.0)):
+                return [x * f for f in factors]
+        """, note="a comprehension over a Python tuple of constants"),
+        Valid("""
+            import tensorflow as tf
+
+            def rows(matrix):
+                return [row for row in matrix]
+
+            rows([[1, 2], [3, 4]])
+        """, note="not graph code"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def row_norms(matrix):
+                return tf.stack([tf.norm(row) for row in matrix])
+        """, lines=(5,)),
+        Invalid("""
+            import tensorflow as tf
+
+            schedule = iter([0.1, 0.01, 0.001])
+
+            @tf.function
+            def step(x):
+                lr = next(schedule)
+                return x * lr
+        """, lines=(7,)),
+        Invalid("""
+            import tensorflow as tf
+
+            def batches():
+                for i in range(3):
+                    yield tf.ones([2]) * i
+
+            @tf.function
+            def consume(x):
+                for b in batches():
+                    x = x + b
+                return x
+        """, lines=(9,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def pairs(x):
+                y = tf.reshape(x, [-1, 2])
+                return {int(i): v for i, v in enumerate(y)}
+        """, lines=(6,)),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        python_iterators = self._module_python_iterators(ctx)
+        for gf in ctx.graph_functions():
+            body = ctx.body(gf.info)
+            seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if gf.is_root else set()
+            tensors = local_tensor_names(ctx, gf.info.node, body.nodes, seeds)
+            for comp in body.of_type(*_COMPREHENSIONS):
+                for gen in comp.generators:
+                    iterable = gen.iter
+                    if isinstance(iterable, ast.Call) and ctx.qualify(iterable.func) == "builtins.enumerate" and iterable.args:
+                        iterable = iterable.args[0]
+                    if uses_tensor(ctx, iterable, tensors):
+                        yield ctx.report(
+                            self, comp,
+                            f"comprehension iterates over a tensor in graph code; AutoGraph does not convert "
+                            f"comprehensions, so tracing fails{via_text(gf)}", fn=gf,
+                            fix=Fix("use tf.map_fn or a for statement over tf.range", FixSafety.SUGGESTION))
+                        break
+            local_iters = self._local_python_iterators(ctx, body.nodes)
+            for call in body.calls:
+                if ctx.qualify(call.func) == "builtins.next" and call.args and isinstance(call.args[0], ast.Name):
+                    name = call.args[0].id
+                    if name in local_iters or (name in python_iterators and name not in body.local_names()):
+                        yield ctx.report(
+                            self, call,
+                            f"`next({name})` on a Python iterator runs only while tracing: every call of the "
+                            f"graph replays the value seen at trace time{via_text(gf)}", fn=gf,
+                            fix=Fix("feed the values as tensors or iterate a tf.data.Dataset", FixSafety.SUGGESTION))
+            yield from self._generator_loops(ctx, gf, body)
+
+    def _generator_loops(self, ctx: ModuleContext, gf: GraphFunction, body) -> Iterable[Finding]:
+        for loop in body.of_type(ast.For):
+            if not isinstance(loop.iter, ast.Call):
+                continue
+            target = ctx.project.resolve_callee(gf.info, loop.iter.func)
+            if target is not None and _is_generator(target.node):
+                yield ctx.report(
+                    self, loop.iter,
+                    f"loop over Python generator `{target.qualname}` in graph code runs at trace time: it is "
+                    f"unrolled and its values are frozen into the graph{via_text(gf)}", fn=gf,
+                    fix=Fix("produce the values with tf.data.Dataset.from_generator or tensors", FixSafety.SUGGESTION))
+
+    @staticmethod
+    def _is_python_iterator_source(ctx: ModuleContext, value: ast.expr) -> bool:
+        if isinstance(value, ast.GeneratorExp):
+            return True
+        if isinstance(value, ast.Call) and ctx.qualify(value.func) == "builtins.iter" and value.args:
+            arg = value.args[0]
+            return isinstance(arg, _PY_COLLECTIONS) or (
+                isinstance(arg, ast.Call) and ctx.qualify(arg.func) in ("builtins.range", "builtins.zip", "builtins.enumerate")
+            )
+        return False
+
+    def _module_python_iterators(self, ctx: ModuleContext) -> set[str]:
+        names = set()
+        for st in ctx.summary.source.tree.body:
+            if isinstance(st, ast.Assign) and self._is_python_iterator_source(ctx, st.value):
+                names.update(t.id for t in st.targets if isinstance(t, ast.Name))
+        return names
+
+    def _local_python_iterators(self, ctx: ModuleContext, nodes: list[ast.AST]) -> set[str]:
+        names = set()
+        for node in nodes:
+            if isinstance(node, ast.Assign) and self._is_python_iterator_source(ctx, node.value):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        return names

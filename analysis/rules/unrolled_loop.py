@@ -1,0 +1,205 @@
+"""HYB017: Python loops that unroll into the graph."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..model import Finding, Fix, FixSafety, Severity
+from .base import Invalid, ModuleContext, Rule, Valid, via_text
+from ._local_tensors import is_tf_call
+
+# A Python loop adds one copy of its body to the graph per iteration. AutoGraph itself only warns past
+# 50,000 iterations (INEFFICIENT_UNROLL_MIN_ITERATIONS in tensorflow/python/autograph/operators/
+# control_flow.py, TF 2.21), far too late for trace time and graph size; a few hundred copies of a body
+# with TF ops already make tracing take seconds. We report literal ranges from this many iterations.
+LARGE_LITERAL_RANGE = 100
+
+_NUMPY_SEQUENCES = frozenset({"numpy.arange", "numpy.linspace", "numpy.array", "numpy.zeros", "numpy.ones"})
+
+
+def _range_size(ctx: ModuleContext, it: ast.expr) -> tuple[str, int | None] | None:
+    """('range', N) for a literal-size range, ('range', None) for a non-literal one, ('numpy', ...)."""
+    if not isinstance(it, ast.Call):
+        return None
+    q = ctx.qualify(it.func)
+    if q == "builtins.range":
+        args = it.args
+        if not args or len(args) > 3:
+            return None
+        if all(isinstance(a, ast.Constant) and isinstance(a.value, int) for a in args):
+            values = [a.value for a in args]  # type: ignore[union-attr]
+            return ("range", len(range(*values)))
+        return ("range", None)
+    if q in _NUMPY_SEQUENCES:
+        return ("numpy", None)
+    return None
+
+
+def _body_has_tf_ops(ctx: ModuleContext, loop: ast.For) -> bool:
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            if is_tf_call(ctx, node):
+                return True
+    return False
+
+
+def _is_python_int_name(ctx: ModuleContext, body_nodes: list[ast.AST], name: str) -> bool:
+    """Whether `name` is bound in the function to a literal int or len(...) (then range(name) unrolls)."""
+    for node in body_nodes:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, int):
+                return True
+            if isinstance(value, ast.Call) and ctx.qualify(value.func) == "builtins.len":
+                return True
+    return False
+
+
+class UnrolledLoop(Rule):
+    code = "HYB017"
+    name = "unrolled-python-loop"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SUGGESTION
+    summary = "A Python loop in graph code is unrolled: its body is copied into the graph once per iteration."
+    what = """
+        Finds `for` loops in graph code over `range(N)` with a large literal `N`, over `range(len(...))`
+        or a Python int, or over NumPy sequences, whose body calls TensorFlow ops.
+    """
+    why = """
+        AutoGraph converts a loop into `tf.while_loop` only when it iterates over a tensor (or
+        `tf.range`). A loop over Python values runs at trace time and appends a copy of its body to the
+        graph for every iteration: tracing gets slow, graphs get huge, and with `N` in the thousands
+        memory and compile time explode. AutoGraph warns only past 50,000 iterations.
+    """
+    example = """
+        import tensorflow as tf
+
+        @tf.function
+        def smooth(x):
+            for _ in range(1000):
+                x = x * 0.999 + tf.reduce_mean(x) * 0.001
+            return x
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        @tf.function
+        def smooth(x):
+            for _ in tf.range(1000):
+                x = x * 0.999 + tf.reduce_mean(x) * 0.001
+            return x
+    """
+    fix_doc = """
+        Suggestion only: with `tf.range` the loop variable becomes a tensor, so Python uses of it
+        (indexing a Python list, `if i == 0`) change meaning, and values carried across iterations must
+        keep their dtype and shape.
+    """
+    references = (
+        "https://www.tensorflow.org/guide/function#looping_over_python_data",
+        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/common_errors.md",
+        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/control_flow.md",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def smooth(x):
+                for _ in tf.range(1000):
+                    x = x * 0.999 + tf.reduce_mean(x) * 0.001
+                return x
+        """, note="tf.range becomes a tf.while_loop"),
+        Valid("""
+            import tensorflow as tf
+
+            class Stack(tf.keras.Model):
+                @tf.function
+                def call(self, x):
+                    for i in range(3):
+                        x = tf.nn.relu(x)
+                    return x
+        """, note="a small fixed loop is intended unrolling"),
+        Valid("""
+            import tensorflow as tf
+
+            def eager_loop(x):
+                for _ in range(1000):
+                    x = tf.sqrt(x)
+                return x
+        """, note="not graph code"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                total = 0
+                for i in range(10000):
+                    total += i
+                return x + total
+        """, note="no TF ops in the body: only Python arithmetic at trace time"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def smooth(x):
+                for _ in range(1000):
+                    x = x * 0.999 + tf.reduce_mean(x) * 0.001
+                return x
+        """, lines=(5,)),
+        Invalid("""
+            import numpy as np
+            import tensorflow as tf
+
+            @tf.function
+            def integrate(x):
+                for t in np.linspace(0.0, 1.0, 500):
+                    x = x + tf.sin(x * t)
+                return x
+        """, lines=(6,)),
+        Invalid("""
+            import tensorflow as tf
+
+            def apply_all(x, weights):
+                for i in range(len(weights)):
+                    x = tf.matmul(x, weights[i])
+                return x
+
+            @tf.function
+            def forward(x, weights):
+                return apply_all(x, weights)
+        """, lines=(4,), note="interprocedural: the helper's loop unrolls under forward's trace"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for gf in ctx.graph_functions():
+            body = ctx.body(gf.info)
+            for loop in body.of_type(ast.For):
+                kind = _range_size(ctx, loop.iter)
+                if kind is None or not _body_has_tf_ops(ctx, loop):
+                    continue
+                what, size = kind
+                if what == "range" and size is not None:
+                    if size < LARGE_LITERAL_RANGE:
+                        continue
+                    detail = f"{size} copies of the loop body"
+                elif what == "range":
+                    arg = loop.iter.args[-1] if isinstance(loop.iter, ast.Call) and loop.iter.args else None  # type: ignore[union-attr]
+                    if not self._python_int_arg(ctx, body.nodes, arg):
+                        continue
+                    detail = "one copy of the loop body per iteration (the bound is a Python int)"
+                else:
+                    detail = "one copy of the loop body per element of a NumPy sequence"
+                message = f"Python loop in graph code is unrolled into {detail}; use tf.range or tf.data{via_text(gf)}"
+                yield ctx.report(self, loop.iter, message, fn=gf,
+                                 fix=Fix("iterate over tf.range(...) so AutoGraph builds a tf.while_loop",
+                                         FixSafety.SUGGESTION))
+
+    @staticmethod
+    def _python_int_arg(ctx: ModuleContext, nodes: list[ast.AST], arg: ast.expr | None) -> bool:
+        if isinstance(arg, ast.Call) and ctx.qualify(arg.func) == "builtins.len":
+            return True
+        if isinstance(arg, ast.Name):
+            return _is_python_int_name(ctx, nodes, arg.id)
+        return False
