@@ -1,0 +1,173 @@
+"""HYB009: an `input_signature` that does not fit the function it decorates."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..model import Finding, Fix, FixSafety, Severity
+from ..summary import HybridSite
+from .base import Invalid, ModuleContext, Rule, Valid
+
+_SPEC_TYPES = frozenset({"tensorflow.TensorSpec", "tensorflow.RaggedTensorSpec", "tensorflow.SparseTensorSpec"})
+
+
+def _positional_params(site: HybridSite) -> tuple[list[ast.arg], int, bool, bool]:
+    """(positional params without self, count of those with defaults, has *args, has **kwargs)."""
+    fn = site.target.node  # type: ignore[union-attr]
+    args = fn.args
+    params = list(args.posonlyargs + args.args)
+    if site.target is not None and site.target.cls is not None and params and params[0].arg in ("self", "cls"):
+        params = params[1:]
+    return params, len(args.defaults), args.vararg is not None, args.kwarg is not None
+
+
+class InputSignatureMismatch(Rule):
+    code = "HYB009"
+    name = "input-signature-mismatch"
+    severity = Severity.ERROR
+    fix_safety = FixSafety.SUGGESTION
+    summary = "An input_signature that does not match the parameters fails at definition or at every call it does not fit."
+    what = """
+        Checks a literal `input_signature=[...]` of a `tf.function` against the function's parameters:
+        fewer specs than required parameters, more specs than parameters, parameters left out of the
+        signature (frozen to their defaults), `**kwargs` (extra keywords are rejected), and specs that
+        fix the batch (first) dimension to a constant.
+    """
+    why = """
+        With an `input_signature` every input is bound to its spec. TensorFlow 2.21 raises `TypeError`
+        when decorating a function whose required parameter has no spec, and when the signature has more
+        specs than parameters. A parameter outside the signature is frozen to its default: passing any
+        other value raises. A constant batch dimension makes every other batch size raise; the last,
+        partial batch of an epoch is the classic victim.
+    """
+    example = """
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
+        def predict(images, temperature):
+            return images / temperature
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 28, 28], tf.float32),
+                                      tf.TensorSpec([], tf.float32)])
+        def predict(images, temperature):
+            return images / temperature
+    """
+    fix_doc = """
+        Suggestion only: the right spec (shape and dtype) for a missing parameter, or whether a fixed batch
+        size is deliberate (a serving export), is a decision for a person.
+    """
+    references = (
+        "https://www.tensorflow.org/api_docs/python/tf/function",
+        "https://www.tensorflow.org/guide/function#controlling_retracing",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+            def f(x):
+                return x * 2
+        """),
+        Valid("""
+            import tensorflow as tf
+
+            class Model(tf.Module):
+                @tf.function(input_signature=[tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.bool)])
+                def __call__(self, x, training=False):
+                    return x
+        """, note="self needs no spec; a spec'd parameter may keep a default"),
+        Valid("""
+            import tensorflow as tf
+
+            SIGNATURE = [tf.TensorSpec([None], tf.float32)]
+
+            @tf.function(input_signature=SIGNATURE)
+            def f(x, y):
+                return x + y
+        """, note="a signature that is not a literal list is not checked"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function(input_signature=[tf.TensorSpec([1, 224, 224, 3], tf.float32)])
+            def serve_one_image(image):
+                return image
+        """, note="a batch dimension of 1 is a deliberate single-example signature"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function(input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
+            def predict(images, temperature):
+                return images / temperature
+        """, lines=(3,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function(input_signature=[tf.TensorSpec([None]), tf.TensorSpec([None])])
+            def f(x):
+                return x
+        """, lines=(3,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+            def scale(x, factor=2.0):
+                return x * factor
+        """, lines=(3,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function(input_signature=[tf.TensorSpec([32, 10], tf.float32)])
+            def logits(x, **kwargs):
+                return x
+        """, lines=(3,)),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for site in ctx.summary.hybrid_sites:
+            signature = site.keywords.get("input_signature")
+            if signature is None or site.target is None or isinstance(site.target.node, ast.Lambda):
+                continue
+            if not isinstance(signature, (ast.List, ast.Tuple)):
+                continue
+            specs = signature.elts
+            params, n_defaults, has_varargs, has_kwargs = _positional_params(site)
+            required = len(params) - n_defaults
+            name = site.target.qualname
+            fix = Fix("make the signature list one spec per parameter", FixSafety.SUGGESTION)
+            if len(specs) < required:
+                missing = ", ".join(p.arg for p in params[len(specs):required])
+                yield ctx.report(self, signature, f"input_signature of `{name}` has {len(specs)} spec(s) but the "
+                                 f"function requires {required} argument(s): TensorFlow raises TypeError when "
+                                 f"decorating it (no spec for {missing})", fix=fix)
+            elif len(specs) > len(params) and not has_varargs:
+                yield ctx.report(self, signature, f"input_signature of `{name}` has {len(specs)} specs but the "
+                                 f"function takes {len(params)} argument(s): TensorFlow raises TypeError", fix=fix)
+            elif len(specs) < len(params):
+                frozen = ", ".join(p.arg for p in params[len(specs):])
+                yield ctx.report(self, signature, f"`{frozen}` of `{name}` is not in the input_signature: it is frozen "
+                                 f"to its default and passing any other value raises TypeError",
+                                 fix=fix, severity=Severity.WARNING)
+            if has_kwargs:
+                yield ctx.report(self, signature, f"`{name}` takes **kwargs but has an input_signature: any call that "
+                                 f"passes an extra keyword raises TypeError", fix=fix, severity=Severity.WARNING)
+            yield from self._fixed_batch(ctx, site, specs, name)
+
+    def _fixed_batch(self, ctx: ModuleContext, site: HybridSite, specs: list[ast.expr], name: str) -> Iterable[Finding]:
+        for spec in specs:
+            if not (isinstance(spec, ast.Call) and ctx.qualify(spec.func) in _SPEC_TYPES):
+                continue
+            shape = spec.args[0] if spec.args else next((k.value for k in spec.keywords if k.arg == "shape"), None)
+            if isinstance(shape, (ast.List, ast.Tuple)) and len(shape.elts) >= 2:
+                first = shape.elts[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, int) and first.value > 1:
+                    yield ctx.report(
+                        self, spec,
+                        f"input_signature of `{name}` fixes the batch dimension to {first.value}: any other batch "
+                        f"size (such as a last partial batch) raises TypeError; use None unless this is deliberate",
+                        severity=Severity.INFO,
+                        fix=Fix("use None for the batch dimension", FixSafety.SUGGESTION))
