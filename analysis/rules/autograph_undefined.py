@@ -1,0 +1,268 @@
+"""HYB018: AutoGraph control-flow hazards: values defined on one path only, one-sided returns, dtype drift."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable, Iterator
+
+from ..model import Finding, Fix, FixSafety, Severity
+from ..project import GraphFunction
+from .base import Invalid, ModuleContext, Rule, Valid, via_text
+from ._local_tensors import local_tensor_names, root_tensor_params, uses_tensor
+
+
+def _assigned(stmts: list[ast.stmt]) -> dict[str, ast.AST]:
+    """Names bound anywhere in a statement list (first binding node kept), not entering nested defs."""
+    out: dict[str, ast.AST] = {}
+    for st in stmts:
+        for node in _walk_no_defs(st):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                out.setdefault(node.id, node)
+    return out
+
+
+def _walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        for child in ast.iter_child_nodes(n):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def _none_assigned(stmts: list[ast.stmt]) -> set[str]:
+    out = set()
+    for st in stmts:
+        if isinstance(st, ast.Assign) and isinstance(st.value, ast.Constant) and st.value.value is None:
+            out.update(t.id for t in st.targets if isinstance(t, ast.Name))
+    return out
+
+
+def _returns(stmts: list[ast.stmt]) -> bool:
+    return bool(stmts) and isinstance(stmts[-1], (ast.Return, ast.Raise))
+
+
+def _loads(stmts: list[ast.stmt]) -> set[str]:
+    out = set()
+    for st in stmts:
+        for node in _walk_no_defs(st):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                out.add(node.id)
+    return out
+
+
+class AutographUndefined(Rule):
+    code = "HYB018"
+    name = "autograph-undefined-value"
+    severity = Severity.ERROR
+    fix_safety = FixSafety.SUGGESTION
+    summary = "TensorFlow control flow needs every value defined, non-None and of one dtype on all paths."
+    what = """
+        In graph code, for an `if` whose condition is a tensor: a variable assigned in one branch only
+        and used afterwards, a variable set to `None` in one branch, and a `return` in one branch when
+        the function then falls off its end. For a `for` over `tf.range`/a tensor: a variable
+        initialised to a Python int before the loop and updated with a float inside it.
+    """
+    why = """
+        AutoGraph turns a tensor `if` into `tf.cond`, which must produce the same values from both
+        branches, and a tensor loop into `tf.while_loop`, whose loop variables keep one dtype. On
+        TensorFlow 2.21 these raise at trace time ("'y' must also be initialized in the else branch",
+        "'y' is None at the end of the else branch", "the else branch must also have a return
+        statement", a dtype mismatch in the loop body) — but only when the condition is a tensor, so
+        the same code that worked eagerly breaks when hybridized.
+    """
+    example = """
+        import tensorflow as tf
+
+        @tf.function
+        def clip_grad(g):
+            if tf.norm(g) > 1.0:
+                scaled = g / tf.norm(g)
+            return scaled
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        @tf.function
+        def clip_grad(g):
+            scaled = g
+            if tf.norm(g) > 1.0:
+                scaled = g / tf.norm(g)
+            return scaled
+    """
+    fix_doc = "Suggestion only: initialise the variable before the control flow with a value of the right dtype."
+    references = (
+        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/limitations.md",
+        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/control_flow.md",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                y = tf.zeros_like(x)
+                if x > 0:
+                    y = x * 2
+                return y
+        """, note="initialised before the if"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                if x > 0:
+                    return x
+                return -x
+        """, note="the rest of the function returns too"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x, training=False):
+                if training:
+                    y = x * 2
+                return y
+        """, note="a Python condition is evaluated while tracing; no tf.cond"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                if x > 0:
+                    t = x * 2
+                    tf.print(t)
+                return x
+        """, note="assigned in one branch but not used after it"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(n):
+                s = 0.0
+                for i in tf.range(n):
+                    s = s + 0.5
+                return s
+        """, note="the loop variable starts as a float"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def clip_grad(g):
+                if tf.norm(g) > 1.0:
+                    scaled = g / tf.norm(g)
+                return scaled
+        """, lines=(5,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def pick(x):
+                if x > 0:
+                    y = x
+                else:
+                    y = None
+                return y
+        """, lines=(5,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                if x > 0:
+                    return x
+                x = x + 1
+        """, lines=(5,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def average(n):
+                total = 0
+                for i in tf.range(n):
+                    total = total + 0.5
+                return total
+        """, lines=(5,)),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for gf in ctx.graph_functions():
+            body = ctx.body(gf.info)
+            seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if gf.is_root else set()
+            tensors = local_tensor_names(ctx, gf.info.node, body.nodes, seeds)
+            for node in body.of_type(ast.If):
+                if uses_tensor(ctx, node.test, tensors):
+                    yield from self._check_if(ctx, gf, body, node)
+            for loop in body.of_type(ast.For):
+                yield from self._check_loop(ctx, gf, body, loop, tensors)
+
+    def _check_if(self, ctx: ModuleContext, gf: GraphFunction, body, node: ast.If) -> Iterable[Finding]:
+        container = self._container(body, node)
+        if container is None:
+            return
+        before = _assigned(container[: container.index(node)]) if node in container else {}
+        after = container[container.index(node) + 1 :]
+        params = set(gf.info.params)
+        in_body, in_else = _assigned(node.body), _assigned(node.orelse)
+        used_after = _loads(after)
+        body_returns, else_returns = _returns(node.body), _returns(node.orelse)
+        for name in sorted((set(in_body) ^ set(in_else)) & used_after - set(before) - params):
+            if (name in in_body and body_returns) or (name in in_else and else_returns):
+                continue
+            yield ctx.report(self, node.test, f"`{name}` is assigned in only one branch of a tensor `if` and used "
+                             f"after it: AutoGraph's tf.cond raises at trace time{via_text(gf)}", fn=gf,
+                             fix=Fix(f"initialise `{name}` before the if", FixSafety.SUGGESTION))
+        for name in sorted((_none_assigned(node.body) | _none_assigned(node.orelse)) & used_after):
+            yield ctx.report(self, node.test, f"`{name}` is None in one branch of a tensor `if`: tf.cond cannot "
+                             f"return None from a branch{via_text(gf)}", fn=gf,
+                             fix=Fix("use a tensor default (e.g. tf.zeros_like) instead of None", FixSafety.SUGGESTION))
+        if body_returns != else_returns and container is gf.info.node.body and not _returns(after):
+            yield ctx.report(self, node, "`return` in only one branch of a tensor `if`, and the function then ends "
+                             f"without returning: AutoGraph requires a return on both paths{via_text(gf)}", fn=gf,
+                             fix=Fix("return a value on every path", FixSafety.SUGGESTION))
+
+    def _check_loop(self, ctx: ModuleContext, gf: GraphFunction, body, loop: ast.For, tensors: set[str]) -> Iterable[Finding]:
+        it = loop.iter
+        is_tensor_loop = (isinstance(it, ast.Call) and ctx.qualify(it.func) == "tensorflow.range") or uses_tensor(ctx, it, tensors)
+        if not is_tensor_loop:
+            return
+        container = self._container(body, loop)
+        if container is None or loop not in container:
+            return
+        int_inits = {}
+        for st in container[: container.index(loop)]:
+            if isinstance(st, ast.Assign) and isinstance(st.value, ast.Constant) and type(st.value.value) is int:
+                for t in st.targets:
+                    if isinstance(t, ast.Name):
+                        int_inits[t.id] = st
+        if not int_inits:
+            return
+        for st in loop.body:
+            for node in _walk_no_defs(st):
+                target, value = None, None
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    target, value = node.targets[0].id, node.value
+                elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                    target, value = node.target.id, node.value
+                if target in int_inits and value is not None and any(
+                    isinstance(c, ast.Constant) and type(c.value) is float for c in ast.walk(value)
+                ):
+                    yield ctx.report(self, int_inits[target], f"`{target}` starts as a Python int but the tensor loop "
+                                     f"adds floats to it: tf.while_loop needs one dtype, tracing raises{via_text(gf)}",
+                                     fn=gf, fix=Fix(f"initialise `{target}` as a float (0.0)", FixSafety.SUGGESTION))
+                    int_inits.pop(target)
+
+    @staticmethod
+    def _container(body, node: ast.stmt) -> list[ast.stmt] | None:
+        parent = body.parent(node)
+        if parent is None:
+            return None
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(parent, field, None)
+            if isinstance(stmts, list) and any(s is node for s in stmts):
+                return stmts
+        if isinstance(parent, ast.ExceptHandler):
+            return parent.body
+        return None
