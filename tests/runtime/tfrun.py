@@ -8,8 +8,12 @@ rest of the suite stays fast; the module is skipped only when TensorFlow is not 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
+import itertools
 import os
+import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -24,18 +28,33 @@ class Run:
     stderr: str
 
 
-def run_program(source: str, **globals_: Any) -> Run:
-    """Exec `source` as a module (file name `example.py`) and capture Python-level stdout/stderr.
+_counter = itertools.count()
+_TMP = tempfile.mkdtemp(prefix="hybridize-runtime-")
 
-    `tf.print` writes to the process's stderr file descriptor through TensorFlow's C++ logging in some
-    builds; use `output_stream=...` or `capture_fd` below when a test needs to see it.
+
+def run_program(source: str, **globals_: Any) -> Run:
+    """Run `source` as a real module file and capture Python-level stdout/stderr.
+
+    The code is written to a file and imported, not exec'd from a string: AutoGraph reads a function's
+    source with `inspect`, and without a file it silently leaves the function unconverted, which would
+    make these tests observe behaviour real projects never see.
+
+    `tf.print` writes to the process's stderr file descriptor from C++; use `capture_fd` below when a
+    test needs to see it.
     """
-    code = compile(textwrap.dedent(source), "example.py", "exec")
-    namespace: dict[str, Any] = {"__name__": "example", **globals_}
+    name = f"hybridize_example_{next(_counter)}"
+    path = os.path.join(_TMP, name + ".py")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(textwrap.dedent(source))
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    module.__dict__.update(globals_)
+    sys.modules[name] = module
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        exec(code, namespace)
-    return Run(namespace, out.getvalue(), err.getvalue())
+        spec.loader.exec_module(module)
+    return Run(module.__dict__, out.getvalue(), err.getvalue())
 
 
 @contextlib.contextmanager

@@ -1,0 +1,132 @@
+"""BotContext: what every webhook handler receives besides the event and its GitHub client.
+
+Handlers have the signature `async def handler(event, gh, ctx)`; see bot/routing.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import multiprocessing
+from collections.abc import AsyncIterator, Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.github import GitHubApp, GitHubClient
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class AnalysisTimeout(Exception):
+    """run_in_process gave up waiting; the work was killed."""
+
+
+class KeyedLocks:
+    """One asyncio.Lock per key, e.g. per (repo, pr) so two pushes of one PR never run concurrently.
+
+    Locks are dropped once nobody holds or waits for them, so the dict does not grow forever.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class ProcessRunner:
+    """Runs CPU-bound, picklable functions in worker processes with a time limit.
+
+    A process pool cannot cancel one running task, so on a timeout the whole pool is killed and
+    replaced: other calls running in it at that moment fail with BrokenProcessPool and their jobs
+    are retried by the queue. "forkserver" avoids forking the threaded server process.
+    """
+
+    def __init__(self, max_workers: int) -> None:
+        self._max_workers = max(1, max_workers)
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self._max_workers, mp_context=multiprocessing.get_context("forkserver")
+            )
+        return self._pool
+
+    async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
+        pool = self._get_pool()
+        future = asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            log.warning("%s exceeded %.1f s; killing its process pool", _name(fn), timeout)
+            self._kill(pool)
+            raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
+
+    def _kill(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
+        if self._pool is pool:
+            self._pool = None
+        # _processes is private but stable since 3.2; there is no public way to stop a busy worker.
+        processes = list(getattr(pool, "_processes", {}).values())
+        for process in processes:
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", repr(fn))
+
+
+@dataclass
+class BotContext:
+    """Per-job context. Built by the worker for every job; cheap to construct."""
+
+    settings: Settings
+    data_dir: Path
+    delivery_id: str
+    installation_id: int | None
+    app_client: GitHubClient
+    github: GitHubApp
+    locks: KeyedLocks
+    analysis_timeout_s: float
+    runner: ProcessRunner
+
+    async def client_for(self, installation_id: int) -> GitHubClient:
+        """A client acting as `installation_id` (token cached and refreshed by bot.auth)."""
+        return await self.github.client_for(installation_id, delivery_id=self.delivery_id)
+
+    async def run_in_process(
+        self, fn: Callable[..., T], *args: Any, timeout: float | None = None
+    ) -> T:
+        """Run `fn(*args)` in a worker process; raises AnalysisTimeout after `timeout` seconds
+        (default: ANALYSIS_TIMEOUT). `fn` and its arguments must be picklable."""
+        limit = self.analysis_timeout_s if timeout is None else timeout
+        return await self.runner.run(fn, *args, timeout=limit)

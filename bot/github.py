@@ -1,0 +1,300 @@
+"""GitHubClient: gidgethub's aiohttp client plus what gidgethub leaves to its users.
+
+gidgethub gives URI templates, JSON (de)coding, Link pagination (`getiter`) and exceptions that
+mirror HTTP. It does not retry, does not wait on rate limits (`RateLimitExceeded` only for a 403
+with `x-ratelimit-remaining: 0`; 429 and secondary-limit 403s arrive as plain `BadRequest`), and
+does not send the API version header. All of that lives in `_request`, the single method every
+gidgethub call goes through, so `getitem`/`getiter`/`post`/... get it for free:
+
+- 500/502/503/504, timeouts and connection resets: exponential backoff (with jitter), N retries.
+- 403/429: `retry-after` if present, else `x-ratelimit-reset` when `x-ratelimit-remaining` is 0,
+  else (secondary limit) at least a minute, doubling. A wait longer than `max_wait_s` is not slept:
+  the response is handed back and gidgethub raises, so the queue retries the job later instead of a
+  worker sleeping for up to an hour.
+- 401 with an installation token: drop the cached token and retry once with a fresh one.
+- One log line per request with method, path, status, time and the webhook delivery id.
+
+Like @octokit/plugin-retry, POSTs are retried too; publishers find their own earlier output by
+markers/fingerprints, so a duplicate from a 5xx that GitHub had in fact processed is tolerated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import http
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import gidgethub
+import gidgethub.aiohttp
+from gidgethub import sansio
+
+from bot.auth import AppJWT, InstallationToken, TokenCache
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# https://docs.github.com/en/rest/about-the-rest-api/api-versions
+API_VERSION = "2022-11-28"
+# https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api#media-types
+ACCEPT_JSON = "application/vnd.github+json"
+# What gidgethub sends when the caller did not choose a media type; we replace it with ACCEPT_JSON.
+_GIDGETHUB_DEFAULT_ACCEPT = sansio.accept_format()
+
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    aiohttp.ClientConnectionError,  # refused, reset, server disconnected
+    aiohttp.ClientPayloadError,  # body cut short
+    asyncio.TimeoutError,
+)
+# Body text of a secondary-rate-limit 403 (older responses said "abuse detection").
+# https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits
+_SECONDARY_MARKERS = (b"secondary rate limit", b"abuse detection")
+
+Authorization = Callable[[], Awaitable[str]]  # returns the value of the Authorization header
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 5
+    base_delay_s: float = 1.0
+    max_backoff_s: float = 60.0
+    max_wait_s: float = 120.0
+    secondary_wait_s: float = 60.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(
+            max_retries=settings.github_max_retries,
+            base_delay_s=settings.github_retry_base_delay_s,
+            max_wait_s=settings.github_max_retry_wait_s,
+            secondary_wait_s=settings.github_secondary_wait_s,
+        )
+
+    def backoff(self, attempt: int) -> float:
+        """Delay after failed attempt `attempt` (1-based): base * 2^(attempt-1), jittered 50-100%."""
+        delay = min(self.max_backoff_s, self.base_delay_s * 2 ** (attempt - 1))
+        return delay * random.uniform(0.5, 1.0)
+
+    def wait_for(
+        self, status: int, headers: Mapping[str, str], body: bytes, attempt: int, now: float
+    ) -> float | None:
+        """Seconds to wait before retrying this response, or None if it must not be retried.
+
+        https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+        """
+        if status in RETRYABLE_STATUS:
+            return self.backoff(attempt)
+        if status not in (403, 429):
+            return None
+        retry_after = _parse_retry_after(headers.get("retry-after"), now)
+        if retry_after is not None:
+            return retry_after
+        if headers.get("x-ratelimit-remaining") == "0":
+            try:
+                # +1 s: the reset second itself may still be limited on GitHub's clock.
+                return max(0.0, float(headers["x-ratelimit-reset"]) - now) + 1.0
+            except (KeyError, ValueError):
+                pass
+        lowered = body[:2000].lower()
+        if status == 429 or any(marker in lowered for marker in _SECONDARY_MARKERS):
+            return self.secondary_wait_s * 2 ** (attempt - 1)
+        return None  # an ordinary 403: missing permission, not a rate limit
+
+
+def _parse_retry_after(value: str | None, now: float) -> float | None:
+    """`retry-after` is delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
+    except (TypeError, ValueError):
+        return None
+
+
+class GitHubClient(gidgethub.aiohttp.GitHubAPI):
+    """A gidgethub client with retries, rate-limit waits, API version header and auth provider."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        requester: str,
+        *,
+        base_url: str = sansio.DOMAIN,
+        authorization: Authorization | None = None,
+        on_unauthorized: Callable[[], None] | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout_s: float = 30.0,
+        delivery_id: str | None = None,
+    ) -> None:
+        super().__init__(session, requester, base_url=base_url)
+        self._authorization = authorization
+        self._on_unauthorized = on_unauthorized
+        self.retry = retry
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.delivery_id = delivery_id
+
+    async def get_bytes(
+        self,
+        url: str,
+        url_vars: Mapping[str, Any] | None = None,
+        *,
+        accept: str = "application/vnd.github.raw",
+    ) -> bytes:
+        """GET a raw body (file contents, tarball); redirects (e.g. to codeload) are followed.
+
+        https://docs.github.com/en/rest/repos/contents#get-repository-content (custom media types)
+        """
+        filled = sansio.format_url(url, url_vars or {}, base_url=self.base_url)
+        headers = sansio.create_headers(self.requester, accept=accept)
+        status, response_headers, body = await self._request("GET", filled, headers)
+        if 200 <= status < 300:
+            return body
+        try:
+            sansio.decipher_response(status, response_headers, body)
+        except gidgethub.HTTPException:
+            raise
+        except (ValueError, UnicodeDecodeError):  # an error body that is not JSON
+            pass
+        raise gidgethub.HTTPException(http.HTTPStatus(status), headers=response_headers)
+
+    async def graphql(self, query: str, *, endpoint: str | None = None, **variables: Any) -> Any:
+        """gidgethub's graphql, but aimed at this client's API host rather than api.github.com."""
+        endpoint = endpoint or f"{self.base_url.rstrip('/')}/graphql"
+        return await super().graphql(query, endpoint=endpoint, **variables)
+
+    async def _request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        request_headers = dict(headers)
+        if request_headers.get("accept") == _GIDGETHUB_DEFAULT_ACCEPT:
+            request_headers["accept"] = ACCEPT_JSON
+        request_headers.setdefault("x-github-api-version", API_VERSION)
+        # A jwt=/oauth_token= passed by the caller wins over the client's own credentials.
+        use_own_auth = "authorization" not in request_headers and self._authorization is not None
+        reauthorized = False
+        attempt = 0
+        while True:
+            attempt += 1
+            if use_own_auth:
+                assert self._authorization is not None
+                request_headers["authorization"] = await self._authorization()
+            started = time.monotonic()
+            try:
+                status, response_headers, response_body = await self._send(
+                    method, url, request_headers, body
+                )
+            except TRANSIENT_ERRORS as exc:
+                if attempt > self.retry.max_retries:
+                    self._log(method, url, f"failed: {exc!r}", started, logging.ERROR)
+                    raise
+                delay = self.retry.backoff(attempt)
+                self._log(method, url, f"{exc!r}; retry in {delay:.2f} s", started, logging.WARNING)
+                await self.sleep(delay)
+                continue
+            self._log(method, url, str(status), started, logging.INFO)
+            if status == 401 and use_own_auth and not reauthorized and self._on_unauthorized:
+                # The installation may have been re-installed or the token revoked early.
+                self._on_unauthorized()
+                reauthorized = True
+                continue
+            wait = self.retry.wait_for(status, response_headers, response_body, attempt, time.time())
+            if wait is None or attempt > self.retry.max_retries:
+                return status, response_headers, response_body
+            if wait > self.retry.max_wait_s:
+                log.warning(
+                    "%s %s: GitHub asks to wait %.0f s, more than the %.0f s allowed; giving up"
+                    " (delivery %s)",
+                    method, _path(url), wait, self.retry.max_wait_s, self.delivery_id,
+                )
+                return status, response_headers, response_body
+            log.warning(
+                "%s %s -> %s; retry %d/%d in %.2f s (delivery %s)",
+                method, _path(url), status, attempt, self.retry.max_retries, wait, self.delivery_id,
+            )
+            await self.sleep(wait)
+
+    async def _send(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        async with self._session.request(
+            method, url, headers=headers, data=body, timeout=self._timeout
+        ) as response:
+            return response.status, response.headers, await response.read()
+
+    def _log(self, method: str, url: str, outcome: str, started: float, level: int) -> None:
+        elapsed_ms = (time.monotonic() - started) * 1000
+        log.log(
+            level, "%s %s -> %s (%.0f ms, delivery %s)",
+            method, _path(url), outcome, elapsed_ms, self.delivery_id,
+        )
+
+
+def _path(url: str) -> str:
+    """Path and query only: keeps logs short and free of hosts (and of anything in userinfo)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class GitHubApp:
+    """Mints clients: one authenticated as the App (JWT), one per installation (cached token)."""
+
+    def __init__(self, settings: Settings, session: aiohttp.ClientSession) -> None:
+        self._settings = settings
+        self._session = session
+        self._jwt = AppJWT(settings.app_id, settings.private_key)
+        self.tokens = TokenCache(self._fetch_installation_token)
+
+    def app_client(self, delivery_id: str | None = None) -> GitHubClient:
+        """A client for the /app endpoints, authenticated with the App's JWT."""
+
+        async def bearer() -> str:
+            return f"bearer {self._jwt.get()}"
+
+        return self._client(bearer, None, delivery_id)
+
+    async def client_for(self, installation_id: int, delivery_id: str | None = None) -> GitHubClient:
+        """A client acting as the installation. The token is fetched on the first request."""
+
+        async def token() -> str:
+            return f"token {await self.tokens.get(installation_id)}"
+
+        return self._client(token, lambda: self.tokens.invalidate(installation_id), delivery_id)
+
+    def _client(
+        self,
+        authorization: Authorization,
+        on_unauthorized: Callable[[], None] | None,
+        delivery_id: str | None,
+    ) -> GitHubClient:
+        return GitHubClient(
+            self._session,
+            self._settings.bot_name,
+            base_url=self._settings.github_api_url,
+            authorization=authorization,
+            on_unauthorized=on_unauthorized,
+            retry=RetryPolicy.from_settings(self._settings),
+            timeout_s=self._settings.github_timeout_s,
+            delivery_id=delivery_id,
+        )
+
+    async def _fetch_installation_token(self, installation_id: int) -> InstallationToken:
+        # https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app
+        data = await self.app_client().post(
+            "/app/installations/{installation_id}/access_tokens",
+            url_vars={"installation_id": str(installation_id)},
+            data=b"",
+        )
+        return InstallationToken.from_response(data)

@@ -1,0 +1,120 @@
+"""Builds the aiohttp application and runs it: `python app.py` calls `main()`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Mapping
+
+import aiohttp
+from aiohttp import web
+from gidgethub import routing
+
+from bot import __version__
+from bot import routing as bot_routing
+from bot.github import GitHubApp
+from bot.queue import QueueInUse, SQLiteQueue
+from bot.settings import Settings, SettingsError
+from bot.webhook import (
+    MAX_PAYLOAD_BYTES,
+    QUEUE_KEY,
+    ROUTER_KEY,
+    SETTINGS_KEY,
+    WORKERS_KEY,
+    healthz,
+    index,
+    webhook,
+)
+from bot.worker import WorkerPool
+
+log = logging.getLogger(__name__)
+
+GITHUB_APP_KEY = web.AppKey("github_app", GitHubApp)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    router: routing.Router | None = None,
+    poll_interval_s: float = 1.0,
+    shutdown_grace_s: float = 10.0,
+) -> web.Application:
+    """The web application; queue, GitHub session and workers live as long as it runs.
+
+    `router` defaults to bot.routing.router (all features); tests and benchmarks pass their own.
+    """
+    # client_max_size: aiohttp stops reading (413) as soon as a body grows past it.
+    app = web.Application(client_max_size=MAX_PAYLOAD_BYTES)
+    app[SETTINGS_KEY] = settings
+    app[ROUTER_KEY] = router if router is not None else bot_routing.router
+    app.router.add_post("/webhook", webhook)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/", index)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        queue = await SQLiteQueue.open(
+            settings.queue_path,
+            max_attempts=settings.job_max_attempts,
+            retry_base_delay_s=settings.job_retry_base_delay_s,
+        )
+        recovered = await queue.recover()
+        if recovered:
+            log.warning("re-queued %d job(s) left running by the previous process", recovered)
+        session = aiohttp.ClientSession()
+        github = GitHubApp(settings, session)
+        workers = WorkerPool(
+            queue,
+            app[ROUTER_KEY],
+            settings=settings,
+            github=github,
+            poll_interval_s=poll_interval_s,
+            shutdown_grace_s=shutdown_grace_s,
+        )
+        app[QUEUE_KEY] = queue
+        app[GITHUB_APP_KEY] = github
+        app[WORKERS_KEY] = workers
+        workers.start(settings.workers)
+        try:
+            yield
+        finally:
+            await workers.stop()
+            await session.close()
+            await queue.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main(environ: Mapping[str, str] | None = None) -> None:
+    """Read settings, serve until interrupted. Bad settings: one line on stderr, exit status 2."""
+    try:
+        settings = Settings.from_env(os.environ if environ is None else environ)
+    except SettingsError as exc:
+        print(f"hybridize-bot: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(settings.log_level)
+    log.info(
+        "%s %s: GitHub App %s, API %s, data in %s, %d workers, features: %s",
+        settings.bot_name, __version__, settings.app_id, settings.github_api_url,
+        settings.data_dir, settings.workers, ", ".join(bot_routing.FEATURES),
+    )
+    try:
+        web.run_app(
+            build_app(settings),
+            host=settings.host,
+            port=settings.port,
+            print=lambda _: log.info("listening on http://%s:%d", settings.host, settings.port),
+        )
+    except (OSError, sqlite3.Error, QueueInUse) as exc:  # port in use, address not available, data dir not writable
+        print(f"hybridize-bot: cannot start: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,183 @@
+"""Settings of the GitHub App server, read once from the environment.
+
+Every problem is reported as one `SettingsError` line that names the variable, so `python app.py`
+can print it and exit non-zero. Secrets (the private key and the webhook secret) are never part of
+a message or of `repr(settings)`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class SettingsError(ValueError):
+    """A missing or invalid setting; the message is one line and contains no secret."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to run. Build it with `Settings.from_env(os.environ)`."""
+
+    app_id: str
+    private_key: str = field(repr=False)
+    webhook_secret: str = field(repr=False)
+    github_api_url: str = "https://api.github.com"
+    host: str = "0.0.0.0"
+    port: int = 8000
+    data_dir: Path = Path(".hybridize-data")
+    log_level: str = "INFO"
+    bot_name: str = "hybridize-bot"
+    workers: int = 2
+    analysis_timeout_s: float = 120.0
+    # GitHub client retries (GITHUB_*). Small values in tests keep them fast.
+    github_timeout_s: float = 30.0
+    github_max_retries: int = 5
+    github_retry_base_delay_s: float = 1.0
+    # Never sleep longer than this for one rate-limit wait: past it the request fails and the job is
+    # retried later by the queue, instead of holding a worker for up to an hour.
+    github_max_retry_wait_s: float = 120.0
+    # GitHub: without retry-after or x-ratelimit-reset, "wait for at least one minute" before
+    # retrying a secondary-rate-limited request.
+    # https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+    github_secondary_wait_s: float = 60.0
+    # Queue (BOT_JOB_*): how often a failing job is tried, and the first retry delay (doubles).
+    job_max_attempts: int = 4
+    job_retry_base_delay_s: float = 30.0
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_dir / "queue.sqlite3"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read and validate the settings; raise SettingsError (one line) on the first problem."""
+        env = _Env(environ)
+        app_id = env.required("GITHUB_APP_ID")
+        private_key = _read_private_key(environ)
+        webhook_secret = env.required("GITHUB_WEBHOOK_SECRET", strip=False)
+        return cls(
+            app_id=app_id,
+            private_key=private_key,
+            webhook_secret=webhook_secret,
+            github_api_url=env.url("GITHUB_API_URL", "https://api.github.com"),
+            host=env.text("HOST", "0.0.0.0"),
+            port=env.integer("PORT", 8000, low=1, high=65535),
+            data_dir=Path(env.text("BOT_DATA_DIR", ".hybridize-data")),
+            log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS),
+            bot_name=env.text("BOT_NAME", "hybridize-bot"),
+            workers=env.integer("WORKERS", 2, low=0, high=64),
+            analysis_timeout_s=env.number("ANALYSIS_TIMEOUT", 120.0, low=0.001),
+            github_timeout_s=env.number("GITHUB_TIMEOUT", 30.0, low=0.001),
+            github_max_retries=env.integer("GITHUB_MAX_RETRIES", 5, low=0, high=20),
+            github_retry_base_delay_s=env.number("GITHUB_RETRY_BASE_DELAY", 1.0, low=0.0),
+            github_max_retry_wait_s=env.number("GITHUB_MAX_RETRY_WAIT", 120.0, low=0.0),
+            github_secondary_wait_s=env.number("GITHUB_SECONDARY_RATE_WAIT", 60.0, low=0.0),
+            job_max_attempts=env.integer("BOT_JOB_MAX_ATTEMPTS", 4, low=1, high=100),
+            job_retry_base_delay_s=env.number("BOT_JOB_RETRY_BASE_DELAY", 30.0, low=0.0),
+        )
+
+
+class _Env:
+    """Typed access to environment variables; empty strings count as unset."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def _get(self, name: str) -> str | None:
+        value = self._environ.get(name)
+        if value is None or not value.strip():
+            return None
+        return value
+
+    def required(self, name: str, *, strip: bool = True) -> str:
+        value = self._get(name)
+        if value is None:
+            raise SettingsError(f"{name} is not set; it is required")
+        return value.strip() if strip else value
+
+    def text(self, name: str, default: str) -> str:
+        value = self._get(name)
+        return default if value is None else value.strip()
+
+    def url(self, name: str, default: str) -> str:
+        value = self.text(name, default).rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(f"{name}={value!r} is not an http(s) URL")
+        return value
+
+    def integer(self, name: str, default: int, *, low: int, high: int) -> int:
+        raw = self._get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r} is not an integer") from None
+        if not low <= value <= high:
+            raise SettingsError(f"{name}={value} is out of range ({low}..{high})")
+        return value
+
+    def number(self, name: str, default: float, *, low: float) -> float:
+        raw = self._get(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r} is not a number") from None
+        if not math.isfinite(value) or value < low:
+            raise SettingsError(f"{name}={raw.strip()} must be a finite number >= {low}")
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name, default).upper()
+        if value not in choices:
+            raise SettingsError(f"{name}={value!r} is not one of {', '.join(choices)}")
+        return value
+
+
+def _read_private_key(environ: Mapping[str, str]) -> str:
+    """Return the App's PEM private key from GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH.
+
+    The key is parsed here so that a malformed key stops start-up instead of failing the first job.
+    Error messages name the variable or the file, never the content.
+    """
+    text = environ.get("GITHUB_PRIVATE_KEY", "").strip()
+    path = environ.get("GITHUB_PRIVATE_KEY_PATH", "").strip()
+    if text and path:
+        raise SettingsError("set only one of GITHUB_PRIVATE_KEY and GITHUB_PRIVATE_KEY_PATH")
+    if path:
+        source = f"GITHUB_PRIVATE_KEY_PATH ({path})"
+        try:
+            text = Path(path).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not ASCII text"
+            raise SettingsError(f"{source} cannot be read: {reason}") from None
+    elif text:
+        source = "GITHUB_PRIVATE_KEY"
+        # Platforms that cannot hold multi-line variables often store the PEM with literal "\n".
+        if "\\n" in text and "\n" not in text:
+            text = text.replace("\\n", "\n")
+    else:
+        raise SettingsError("GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH must be set")
+    try:
+        key = load_pem_private_key(text.encode("ascii", "replace"), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        # The library's message may quote parts of the input; never echo it.
+        raise SettingsError(f"{source} is not an unencrypted PEM private key") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        # GitHub App keys are RSA and JWTs must be RS256.
+        # https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
+        raise SettingsError(f"{source} is not an RSA private key (GitHub Apps sign RS256 JWTs)")
+    return text + "\n"

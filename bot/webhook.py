@@ -1,0 +1,140 @@
+"""HTTP handlers: POST /webhook, GET /healthz, GET /.
+
+POST /webhook does only what must happen before answering GitHub: check size and signature, parse,
+decide whether any handler wants the event, store it durably, answer 202. Everything else runs in
+the workers. GitHub expects a 2XX within 10 seconds.
+https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from gidgethub import routing, sansio
+
+from bot import __version__
+from bot.queue import JobQueue
+from bot.routing import handles
+from bot.settings import Settings
+from bot.worker import WorkerPool
+
+log = logging.getLogger(__name__)
+
+# GitHub caps webhook payloads at 25 MB and does not deliver bigger ones, so anything larger is not
+# from GitHub; refuse it while reading instead of buffering it.
+# https://docs.github.com/en/webhooks/webhook-events-and-payloads#payload-cap
+MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+
+DOCS_URL = "https://github.com/hybridize-bot/hybridize-bot#readme"  # README: setup and settings
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+QUEUE_KEY = web.AppKey("queue", JobQueue)
+WORKERS_KEY = web.AppKey("workers", WorkerPool)
+ROUTER_KEY = web.AppKey("router", routing.Router)
+
+
+def signature_for(secret: str, body: bytes) -> str:
+    """The `X-Hub-Signature-256` value GitHub sends for `body`.
+
+    https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+    """
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def _json(http_status: int, /, **fields: Any) -> web.Response:
+    return web.json_response(fields, status=http_status)
+
+
+async def webhook(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS_KEY]
+    delivery_id = request.headers.get("X-GitHub-Delivery", "")
+    event_name = request.headers.get("X-GitHub-Event", "")
+
+    if request.content_length is not None and request.content_length > MAX_PAYLOAD_BYTES:
+        log.warning(
+            "413: body of %d bytes refused unread (delivery %r, remote %s)",
+            request.content_length, delivery_id, request.remote,
+        )
+        return _json(413, error=f"payload larger than {MAX_PAYLOAD_BYTES} bytes")
+    try:
+        # client_max_size (set to MAX_PAYLOAD_BYTES in build_app) stops chunked bodies while reading.
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        log.warning("413: chunked body too large (delivery %r, remote %s)", delivery_id, request.remote)
+        return _json(413, error=f"payload larger than {MAX_PAYLOAD_BYTES} bytes")
+
+    # Our own check: gidgethub's Event.from_http accepts unsigned requests when secret is None.
+    signature = request.headers.get("X-Hub-Signature-256")
+    if signature is None or not hmac.compare_digest(
+        signature.encode("utf-8", "replace"), signature_for(settings.webhook_secret, body).encode()
+    ):
+        log.warning(
+            "401: %s signature (event %r, delivery %r, remote %s)",
+            "missing" if signature is None else "wrong", event_name, delivery_id, request.remote,
+        )
+        return _json(401, error="missing or invalid X-Hub-Signature-256")
+
+    if not event_name or not delivery_id:
+        return _json(400, error="missing X-GitHub-Event or X-GitHub-Delivery header")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        log.warning("400: body is not JSON (delivery %s)", delivery_id)
+        return _json(400, error="body is not JSON; set the webhook content type to application/json")
+    if not isinstance(data, dict):
+        return _json(400, error="body is not a JSON object")
+
+    if event_name == "ping":
+        log.info("ping (hook %s, delivery %s): %s", data.get("hook_id"), delivery_id, data.get("zen"))
+        return _json(200, status="pong")
+
+    event = sansio.Event(data, event=event_name, delivery_id=delivery_id)
+    if not handles(event, request.app[ROUTER_KEY]):
+        log.debug("ignored %s.%s (delivery %s)", event_name, data.get("action"), delivery_id)
+        return _json(202, status="ignored")
+    try:
+        queued = await request.app[QUEUE_KEY].enqueue(delivery_id, event_name, body)
+    except Exception:
+        # Not acknowledged: GitHub marks the delivery failed and it can be redelivered.
+        log.exception("could not store delivery %s", delivery_id)
+        return _json(503, error="could not store the event; redeliver later")
+    if not queued:
+        log.info("duplicate delivery %s (%s) acknowledged, not queued", delivery_id, event_name)
+        return _json(202, status="duplicate")
+    log.info("queued %s.%s (delivery %s)", event_name, data.get("action"), delivery_id)
+    return _json(202, status="queued")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    workers = request.app[WORKERS_KEY]
+    try:
+        counts = await request.app[QUEUE_KEY].counts()
+    except Exception as exc:
+        return _json(503, status="error", error=f"queue unavailable: {type(exc).__name__}")
+    status = workers.status()
+    healthy = workers.healthy
+    return _json(
+        200 if healthy else 503,
+        status="ok" if healthy else "degraded",
+        version=__version__,
+        queue={"depth": counts["queued"], **counts},
+        workers=status,
+    )
+
+
+async def index(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS_KEY]
+    return _json(
+        200,
+        name=settings.bot_name,
+        description="GitHub App that reviews pull requests for tf.function (hybridization) misuse",
+        version=__version__,
+        webhook="POST /webhook",
+        health="GET /healthz",
+        docs=DOCS_URL,
+    )

@@ -1,0 +1,52 @@
+"""KeyedLocks and ProcessRunner (run_in_process) of the BotContext."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from bot.context import AnalysisTimeout, KeyedLocks, ProcessRunner
+
+
+def _pid_and_square(n: int) -> tuple[int, int]:
+    return os.getpid(), n * n
+
+
+def _sleep(seconds: float) -> str:
+    time.sleep(seconds)
+    return "slept"
+
+
+async def test_keyed_locks_serialize_one_key_only() -> None:
+    locks = KeyedLocks()
+    log: list[str] = []
+
+    async def job(key: str, name: str) -> None:
+        async with locks(key):
+            log.append(f"{name} start")
+            await asyncio.sleep(0.05)
+            log.append(f"{name} end")
+
+    await asyncio.gather(job("pr-1", "a"), job("pr-1", "b"), job("pr-2", "c"))
+    assert log.index("a end") < log.index("b start")  # same key: one after the other
+    assert log.index("c start") < log.index("a end")  # other key: concurrently
+    assert len(locks) == 0  # nothing left behind
+
+
+async def test_run_in_process_runs_elsewhere_and_times_out() -> None:
+    runner = ProcessRunner(1)
+    try:
+        pid, value = await runner.run(_pid_and_square, 12, timeout=60)
+        assert value == 144 and pid != os.getpid()
+        started = time.monotonic()
+        with pytest.raises(AnalysisTimeout):
+            await runner.run(_sleep, 30, timeout=0.5)
+        assert time.monotonic() - started < 5
+        # The stuck process was killed and a fresh pool serves the next call.
+        new_pid, value = await runner.run(_pid_and_square, 3, timeout=60)
+        assert value == 9 and new_pid != pid
+    finally:
+        runner.shutdown()
