@@ -144,3 +144,31 @@ def test_hyb018_invalid_examples_fail_under_tracing_but_run_eagerly(index: int, 
 def test_hyb018_valid_examples_trace(index: int, fn_name: str, arg) -> None:
     fn = run_program(_example("HYB018", "valid", index)).namespace[fn_name]
     fn(tf.constant(arg))
+
+
+# ---- HYB005: rebound globals and attributes are stale in the graph ------------------------------------
+
+def test_hyb005_rebound_global_is_ignored_by_the_graph() -> None:
+    ns = run_program(_example("HYB005", "invalid", 0)).namespace
+    w, g = tf.constant(1.0), tf.constant(1.0)
+    assert float(ns["update"](w, g)) == pytest.approx(0.9)
+    ns["decay"]()
+    assert ns["learning_rate"] == pytest.approx(0.05)
+    assert float(ns["update"](w, g)) == pytest.approx(0.9)  # still the traced 0.1, not 0.05
+
+
+def test_hyb005_attribute_change_is_ignored_by_the_graph() -> None:
+    ns = run_program(_example("HYB005", "invalid", 2)).namespace
+    annealer = ns["Annealer"]()
+    logits = tf.constant([1.0])
+    first = float(annealer(logits)[0])
+    annealer.cool()
+    assert float(annealer(logits)[0]) == pytest.approx(first)  # cooled temperature not seen
+
+
+def test_hyb005_variable_is_read_on_every_call() -> None:
+    ns = run_program(_example("HYB005", "valid", 1)).namespace
+    x = tf.constant(2.0)
+    assert float(ns["apply"](x)) == pytest.approx(2.0)
+    ns["anneal"]()
+    assert float(ns["apply"](x)) == pytest.approx(1.0)

@@ -1,0 +1,251 @@
+"""HYB005: graph code reading Python globals or attributes that other code rebinds (stale after tracing)."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..model import Finding, Fix, FixSafety, Severity
+from ..summary import ClassInfo, ModuleSummary
+from .base import Invalid, ModuleContext, Rule, Valid, via_text
+
+_VARIABLE_FACTORIES = ("tensorflow.Variable", "keras.Variable", "tensorflow.lookup.", "tensorflow.random.Generator")
+
+
+def _is_tf_state(ctx: ModuleContext, value: ast.expr | None) -> bool:
+    """Values whose updates a graph does see: variables and TF resources, and objects holding them."""
+    if not isinstance(value, ast.Call):
+        return False
+    q = ctx.qualify(value.func)
+    return q is not None and q.startswith(_VARIABLE_FACTORIES)
+
+
+def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
+    """Module-level names bound more than once at module level or written via `global` in a function.
+
+    Value: the line of one rebinding, for the message. Names bound to tf.Variable are left out: a
+    graph reads a variable's current value on every call.
+    """
+    cached = getattr(ctx.summary, "_rebound_globals", None)
+    if cached is not None:
+        return cached
+    module_bindings: dict[str, list[ast.stmt]] = {}
+    tf_state: set[str] = set()
+    for st in ctx.summary.source.tree.body:
+        targets: list[ast.expr] = []
+        value = None
+        if isinstance(st, ast.Assign):
+            targets, value = st.targets, st.value
+        elif isinstance(st, (ast.AugAssign, ast.AnnAssign)):
+            targets, value = [st.target], st.value
+        for t in targets:
+            if isinstance(t, ast.Name):
+                module_bindings.setdefault(t.id, []).append(st)
+                if _is_tf_state(ctx, value):
+                    tf_state.add(t.id)
+    rebound: dict[str, int] = {}
+    for name, stmts in module_bindings.items():
+        if len(stmts) > 1:
+            rebound[name] = stmts[1].lineno
+    for fn in ctx.summary.functions:
+        node = fn.node
+        if isinstance(node, ast.Lambda):
+            continue
+        for st in ast.walk(node):
+            if isinstance(st, ast.Global):
+                for name in st.names:
+                    if name in module_bindings:
+                        rebound.setdefault(name, st.lineno)
+    for name in tf_state:
+        rebound.pop(name, None)
+    ctx.summary._rebound_globals = rebound  # type: ignore[attr-defined]
+    return rebound
+
+
+def _reassigned_attributes(summary: ModuleSummary, cls: ClassInfo) -> dict[str, int]:
+    """`self.attr = <Python number/str/bool>` in methods other than __init__/build: attr -> line."""
+    out: dict[str, int] = {}
+    for name, method in cls.methods.items():
+        if name in ("__init__", "build", "__post_init__"):
+            continue
+        for node in ast.walk(method.node):
+            targets: list[ast.expr] = []
+            value = None
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AugAssign):
+                targets, value = [node.target], node.value
+            for t in targets:
+                if (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+                        and _python_scalar(value)):
+                    out.setdefault(t.attr, node.lineno)
+    return out
+
+
+def _python_scalar(value: ast.expr | None) -> bool:
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, (int, float, str, bool))
+    if isinstance(value, ast.BinOp):
+        return _python_scalar(value.left) or _python_scalar(value.right)
+    return False
+
+
+class StaleOuterRead(Rule):
+    code = "HYB005"
+    name = "stale-outer-read"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SUGGESTION
+    summary = "Graph code keeps the value a global or attribute had when it was traced; later rebinding is ignored."
+    what = """
+        Finds graph code that reads a module-level name which the program rebinds (assigned more than
+        once at module level, or written with `global` in a function), or reads `self.attr` where another
+        method assigns a Python number, string or bool to that attribute.
+    """
+    why = """
+        A `tf.function` captures the values of Python globals, free variables and object attributes when
+        it traces. Rebinding them later does not retrace, so the graph silently keeps computing with the
+        old value (TensorFlow guide, "Depending on Python global and free variables"). Variables are the
+        exception: a graph reads a `tf.Variable`'s current value on every call.
+    """
+    example = """
+        import tensorflow as tf
+
+        learning_rate = 0.1
+
+        @tf.function
+        def update(w, g):
+            return w - learning_rate * g
+
+        def decay():
+            global learning_rate
+            learning_rate = learning_rate * 0.5
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        learning_rate = tf.Variable(0.1)
+
+        @tf.function
+        def update(w, g):
+            return w - learning_rate * g
+
+        def decay():
+            learning_rate.assign(learning_rate * 0.5)
+    """
+    fix_doc = "Suggestion only: keep the value in a `tf.Variable`, or pass it in as a tensor argument."
+    references = (
+        "https://www.tensorflow.org/guide/function#depending_on_python_global_and_free_variables",
+        "https://www.tensorflow.org/guide/function#depending_on_python_objects",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            EPS = 1e-6
+
+            @tf.function
+            def normalize(x):
+                return x / (tf.norm(x) + EPS)
+        """, note="a constant bound once"),
+        Valid("""
+            import tensorflow as tf
+
+            scale = tf.Variable(1.0)
+
+            @tf.function
+            def apply(x):
+                return x * scale
+
+            def anneal():
+                global scale
+                scale.assign(scale * 0.5)
+        """, note="a tf.Variable is read on every call"),
+        Valid("""
+            import tensorflow as tf
+
+            threshold = 0.5
+            threshold = 0.7
+
+            def eager_mask(x):
+                return x > threshold
+        """, note="not graph code"),
+        Valid("""
+            import tensorflow as tf
+
+            class Scaler(tf.Module):
+                def __init__(self):
+                    self.factor = 2.0
+
+                @tf.function
+                def __call__(self, x):
+                    return x * self.factor
+        """, note="set only in __init__"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            learning_rate = 0.1
+
+            @tf.function
+            def update(w, g):
+                return w - learning_rate * g
+
+            def decay():
+                global learning_rate
+                learning_rate = learning_rate * 0.5
+        """, lines=(7,)),
+        Invalid("""
+            import tensorflow as tf
+
+            threshold = 0.5
+
+            @tf.function
+            def mask(x):
+                return x > threshold
+
+            threshold = 0.9
+        """, lines=(7,)),
+        Invalid("""
+            import tensorflow as tf
+
+            class Annealer(tf.Module):
+                def __init__(self):
+                    self.temperature = 1.0
+
+                def cool(self):
+                    self.temperature = self.temperature * 0.9
+
+                @tf.function
+                def __call__(self, logits):
+                    return logits / self.temperature
+        """, lines=(12,)),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        graph = ctx.graph_functions()
+        if not graph:
+            return
+        rebound = _rebound_globals(ctx)
+        for gf in graph:
+            body = ctx.body(gf.info)
+            local = body.local_names() - body.declared(ast.Global)
+            reported: set[str] = set()
+            for node in body.of_type(ast.Name):
+                if isinstance(node.ctx, ast.Load) and node.id in rebound and node.id not in local and node.id not in reported:
+                    reported.add(node.id)
+                    yield ctx.report(self, node, f"graph code reads global `{node.id}`, which is rebound (line "
+                                     f"{rebound[node.id]}): the traced graph keeps the value it saw when tracing"
+                                     f"{via_text(gf)}", fn=gf,
+                                     fix=Fix("keep it in a tf.Variable or pass it as a tensor argument", FixSafety.SUGGESTION))
+            cls = gf.info.cls
+            if cls is None:
+                continue
+            attrs = _reassigned_attributes(ctx.summary, cls)
+            for node in body.of_type(ast.Attribute):
+                if (isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == "self"
+                        and node.attr in attrs and node.attr not in reported):
+                    reported.add(node.attr)
+                    yield ctx.report(self, node, f"graph code reads `self.{node.attr}`, which another method sets to a "
+                                     f"Python value (line {attrs[node.attr]}): the graph keeps the traced value"
+                                     f"{via_text(gf)}", fn=gf,
+                                     fix=Fix("store it in a tf.Variable and .assign() it", FixSafety.SUGGESTION))
