@@ -1,0 +1,97 @@
+"""Recognizing code that runs only on the first trace: the "create once" guard idiom.
+
+The TF guide's recommended way to create state lazily inside a `tf.function` is
+
+    if self.v is None:
+        self.v = tf.Variable(...)
+
+(https://www.tensorflow.org/guide/function#creating_tfvariables). Code under such a guard runs once, so
+HYB002 (outer mutation) and HYB004 (variable creation) both leave it alone. Shared here so the two rules
+agree on what a guard is.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..body import FunctionBody
+
+
+def is_once_guarded(body: FunctionBody, node: ast.AST) -> bool:
+    """True when `node` sits in the branch of an enclosing `if` that only runs while state is missing.
+
+    Recognized tests (in the `if` branch): `x is None`, `not hasattr(obj, "a")`, `key not in cache`,
+    `not self.attr` (`if not self.built:`), `missing and other`, and `or` of such tests only; in the `else`
+    branch, their positive forms (`x is not None`, `hasattr(...)`, `key in cache`, `self.attr`); and code
+    after an early `if <positive form>: return ...` in the same block.
+    """
+    child: ast.AST = node
+    for anc in body.ancestors(node):
+        if isinstance(anc, ast.If):
+            if any(c is child for c in anc.body) and _missing_test(anc.test):
+                return True
+            if any(c is child for c in anc.orelse) and _present_test(anc.test):
+                return True
+        if _after_early_return(anc, child):
+            return True
+        child = anc
+    return False
+
+
+def _after_early_return(block_owner: ast.AST, child: ast.AST) -> bool:
+    """`if self.v is not None: return ...` earlier in the same block: the rest runs only while missing."""
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(block_owner, name, None)
+        if not isinstance(block, list):
+            continue
+        for st in block:
+            if st is child:
+                return False
+            if (
+                isinstance(st, ast.If)
+                and st.body
+                and isinstance(st.body[-1], ast.Return)
+                and _present_test(st.test)
+            ):
+                return True
+    return False
+
+
+def _missing_test(test: ast.expr) -> bool:
+    if isinstance(test, ast.BoolOp):
+        # `missing and other` runs only while missing; `missing or other` may run again later.
+        check = any if isinstance(test.op, ast.And) else all
+        return check(_missing_test(v) for v in test.values)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(op, ast.Is) and _is_none(right):
+            return True
+        if isinstance(op, ast.NotIn):
+            return True
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _present_test(test.operand)
+    return False
+
+
+def _present_test(test: ast.expr) -> bool:
+    """A test whose *falseness* means the state is missing (its `else` branch runs only while missing)."""
+    if isinstance(test, ast.BoolOp):
+        check = any if isinstance(test.op, ast.Or) else all
+        return check(_present_test(v) for v in test.values)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(op, ast.IsNot) and _is_none(right):
+            return True
+        if isinstance(op, ast.In):
+            return True
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr":
+        return True
+    if isinstance(test, ast.Attribute):
+        # `if not self.built:` / `if not self._vars:` — state that is set once.
+        return True
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _missing_test(test.operand)
+    return False
+
+
+def _is_none(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is None

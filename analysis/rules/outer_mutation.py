@@ -1,0 +1,605 @@
+"""HYB002: mutation of Python state that lives outside the graph function."""
+from __future__ import annotations
+
+import ast
+import weakref
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from ..body import FunctionBody
+from ..model import Finding, Fix, FixSafety, Severity
+from ..project import GraphFunction
+from ..summary import FunctionInfo, ModuleSummary, enclosing_class
+from ._once_guard import is_once_guarded
+from .base import Invalid, ModuleContext, Rule, Valid, via_text
+
+# Methods that only containers have: reported on any outer receiver.
+_CONTAINER_MUTATORS = frozenset({
+    "append", "extend", "insert", "appendleft", "extendleft", "popleft", "setdefault", "popitem", "discard",
+})
+# Names also used by TF/Keras objects (`metric.update`, `layer.add`): reported only when the receiver is
+# known to hold a Python container (bound to `[]`, `{}`, `set()`, `deque()`... where it is defined).
+_AMBIGUOUS_MUTATORS = frozenset({"add", "update", "pop", "remove", "clear", "sort", "reverse"})
+
+_CONTAINER_FACTORIES = frozenset({
+    "builtins.list", "builtins.dict", "builtins.set", "collections.deque", "collections.defaultdict",
+    "collections.OrderedDict", "collections.Counter",
+})
+# Methods whose job is to (re)initialize an object's attributes; they run on a fresh or once-only object.
+_INITIALIZERS = frozenset({"__init__", "build", "__post_init__", "__new__", "__setstate__"})
+# Calls whose result is an object created once on purpose (variables, layers): HYB004's business.
+_STATEFUL_FACTORY_PREFIXES = ("tensorflow.Variable", "keras.", "tensorflow.random.Generator", "tensorflow.Module")
+
+_FIX = Fix(
+    "keep the state in a tf.Variable updated with .assign/.assign_add, accumulate with tf.TensorArray, "
+    "or return the value from the function",
+    FixSafety.SUGGESTION,
+)
+
+
+@dataclass(frozen=True)
+class _Outer:
+    """What an expression's root refers to, when it outlives one call of the graph function."""
+
+    kind: str  # "global" | "closure" | "self" | "argument"
+    name: str  # the text shown in messages
+
+
+class OuterMutation(Rule):
+    code = "HYB002"
+    name = "outer-state-mutation-in-graph"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SUGGESTION
+    summary = "Changes to outer Python state in a tf.function happen once per trace, not once per call."
+    what = """
+        Finds graph code (a `tf.function`, a Keras `train_step`, a `tf.data` callback, or a project
+        function they call, in any file) that changes Python state living outside the call: container
+        methods (`append`, `extend`, `insert`, `update`, `pop`, ...) or item assignment on module globals,
+        closure variables or `self` attributes; rebinding of `global`/`nonlocal` names; `self.attr = ...`
+        and `self.attr += ...`; and mutation of a `tf.function`'s own Python arguments.
+    """
+    why = """
+        TensorFlow runs the Python body of a `tf.function` only while tracing it; later calls replay the
+        graph. A counter incremented in Python stops counting after the first trace (or counts twice
+        when the first call creates variables), a list of losses grows only when the function retraces,
+        and a tensor stored in a list or attribute is a symbolic graph tensor that cannot be used outside
+        the function. TensorFlow rejects mutation of a `tf.function`'s own list or dict arguments with
+        "should not modify its Python input arguments".
+    """
+    example = """
+        import tensorflow as tf
+
+        history = []
+
+        @tf.function
+        def train_step(x):
+            loss = tf.reduce_sum(x)
+            history.append(loss)
+            return loss
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        history = []
+
+        @tf.function
+        def train_step(x):
+            return tf.reduce_sum(x)
+
+        for batch in [tf.ones([2])] * 3:
+            history.append(train_step(batch).numpy())
+    """
+    fix_doc = """
+        Suggestion only: the right replacement depends on what the state is for. Counters and running
+        values belong in a `tf.Variable` updated with `.assign`/`.assign_add`; per-step values are best
+        returned and collected by the eager caller; accumulation inside a loop uses `tf.TensorArray`.
+        Mutating a container created in the same function, the guarded lazy-creation idiom
+        (`if self.v is None: self.v = tf.Variable(...)`) and attribute setting in Keras `build` are not
+        reported. Mutation of a helper's parameters is not reported (the caller may own the object),
+        nor is mutation of objects imported from other modules.
+    """
+    references = (
+        "https://www.tensorflow.org/guide/function#executing_python_side_effects",
+        "https://www.tensorflow.org/guide/function#changing_python_global_and_free_variables",
+        "https://www.tensorflow.org/guide/function#all_outputs_of_a_tffunction_must_be_return_values",
+        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/limitations.md",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                parts = []
+                for i in range(3):
+                    parts.append(x * i)
+                cache = {}
+                cache["sum"] = tf.add_n(parts)
+                return cache["sum"]
+        """, note="containers allocated in the same function"),
+        Valid("""
+            import tensorflow as tf
+
+            class Scaler(tf.Module):
+                def __init__(self):
+                    self.v = None
+
+                @tf.function
+                def __call__(self, x):
+                    if self.v is None:
+                        self.v = tf.Variable(tf.ones_like(x))
+                    return self.v * x
+        """, note="the lazy variable-creation idiom of the TF guide"),
+        Valid("""
+            import tensorflow as tf
+
+            class Block(tf.keras.layers.Layer):
+                def build(self, input_shape):
+                    self.w = self.add_weight(shape=(input_shape[-1], 4))
+                    self.names = []
+                    self.names.append("w")
+                    self.built = True
+
+                @tf.function
+                def forward(self, x):
+                    if not self.built:
+                        self.build(x.shape)
+                    return x @ self.w
+        """, note="Keras attribute tracking in build"),
+        Valid("""
+            import tensorflow as tf
+
+            step = tf.Variable(0)
+
+            class Counter(tf.Module):
+                def __init__(self):
+                    self.total = tf.Variable(0.0)
+
+                @tf.function
+                def __call__(self, x):
+                    step.assign_add(1)
+                    self.total.assign_add(tf.reduce_sum(x))
+                    return self.total
+        """, note="tf.Variable.assign* are TF ops that run on every call"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def squares(n):
+                ta = tf.TensorArray(tf.float32, size=n)
+                for i in tf.range(n):
+                    ta = ta.write(i, tf.cast(i * i, tf.float32))
+                return ta.stack()
+        """, note="tf.TensorArray accumulation"),
+        Valid("""
+            import tensorflow as tf
+
+            seen = set()
+
+            @tf.function
+            def f(x):
+                return tf.add(x, 1)
+
+            def eager(x):
+                seen.add(x)
+                return f(x)
+        """, note="tf.add is not set.add; the mutation is in eager code"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def outer(x):
+                acc = []
+
+                def collect(v):
+                    acc.append(v)
+
+                collect(x)
+                collect(x + 1)
+                return tf.add_n(acc)
+        """, note="a nested helper filling a list allocated by the same trace"),
+        Valid("""
+            import tensorflow as tf
+
+            history = []
+
+            @tf.function
+            def f(x):
+                return x * 2
+
+            history.append(f(tf.constant(1.0)).numpy())
+        """, note="mutation outside graph code"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            history = []
+
+            @tf.function
+            def train_step(x):
+                loss = tf.reduce_sum(x)
+                history.append(loss)
+                return loss
+        """, lines=(8,), note="the outer list grows only while tracing, and holds graph tensors"),
+        Invalid("""
+            import tensorflow as tf
+
+            calls = 0
+
+            @tf.function
+            def f(x):
+                global calls
+                calls += 1
+                return x + 1
+        """, lines=(8,), note="a global counter counts traces, not calls"),
+        Invalid("""
+            import tensorflow as tf
+
+            class Model(tf.Module):
+                def __init__(self):
+                    self.steps = 0
+                    self.last = None
+                    self.seen = set()
+
+                @tf.function
+                def __call__(self, x):
+                    self.steps += 1
+                    self.last = x * 2
+                    self.seen.add(1)
+                    return x
+        """, lines=(11, 12, 13)),
+        Invalid({
+            "pkg/__init__.py": "",
+            "pkg/metrics.py": """
+                LOSSES = {}
+
+                def record(name, value):
+                    LOSSES[name] = value
+            """,
+            "pkg/train.py": """
+                import tensorflow as tf
+                from pkg.metrics import record
+
+                @tf.function
+                def train_step(x):
+                    loss = tf.reduce_mean(x)
+                    record("loss", loss)
+                    return loss
+            """,
+        }, path="pkg/metrics.py", lines=(4,), note="interprocedural, across modules"),
+        Invalid("""
+            import tensorflow as tf
+
+            def make_step():
+                log = []
+
+                @tf.function
+                def step(x):
+                    log.extend([x, x])
+                    return x
+
+                return step, log
+        """, lines=(8,), note="a closure variable of an eager enclosing function"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x, out):
+                out.append(x)
+                return x
+        """, lines=(5,), note="TensorFlow rejects mutating a tf.function's list argument"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for gf in ctx.graph_functions():
+            info = gf.info
+            if info.name in _INITIALIZERS and (info.cls is not None or info.name == "build"):
+                continue
+            checker = _FunctionCheck(ctx, gf)
+            for node, message in checker.problems():
+                yield ctx.report(self, node, message + via_text(gf), fn=gf, fix=_FIX)
+
+
+class _FunctionCheck:
+    """The outer-state writes of one graph function."""
+
+    def __init__(self, ctx: ModuleContext, gf: GraphFunction) -> None:
+        self.ctx = ctx
+        self.gf = gf
+        self.info = gf.info
+        self.body: FunctionBody = ctx.body(gf.info)
+        self.globals = self.body.declared(ast.Global)
+        self.nonlocals = self.body.declared(ast.Nonlocal)
+        self.params = set(gf.info.params)
+        self.locals = self.body.local_names() - self.globals - self.nonlocals
+        self.self_name = _self_name(gf.info)
+        self.rebound = {n.id for n in self.body.of_type(ast.Name) if isinstance(n.ctx, ast.Store)}
+        self._parent_locals: dict[int, set[str]] = {}
+        self._self_containers: set[str] | None = None
+
+    # ---- what is outer ----------------------------------------------------------------------
+    def outer(self, expr: ast.expr) -> _Outer | None:
+        """The outer object `expr` belongs to (`history`, `self.steps`, `CFG.items[0]`), or None."""
+        chain = 0
+        root = expr
+        first_attr = None  # `steps` of `self.steps.count`: names the object state in messages
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            if isinstance(root, ast.Attribute):
+                first_attr = root.attr
+            root = root.value
+            chain += 1
+        if not isinstance(root, ast.Name):
+            return None
+        name = root.id
+        if name == self.self_name or (name not in self.locals and self._enclosing_self(name)):
+            if first_attr is None:
+                return None  # `self[...]`, or `self` itself: the object's own protocol, not its state
+            return _Outer("self", f"{name}.{first_attr}")
+        if chain == 0 and name in self.params and name not in self.rebound and self.gf.is_root \
+                and self.info.hybrid is not None and self.info.hybrid.kind != "keras":
+            return _Outer("argument", name)
+        kind = self.free_name_kind(name)
+        return _Outer(kind, name) if kind else None
+
+    def _enclosing_self(self, name: str) -> bool:
+        """`self` of an enclosing method, used by a nested helper (`def body(i): self.log.append(i)`)."""
+        parent = self.info.parent
+        while parent is not None:
+            if _self_name(parent) == name:
+                return True
+            parent = parent.parent
+        return False
+
+    def free_name_kind(self, name: str) -> str | None:
+        if name in self.globals:
+            return "global"
+        if name in self.nonlocals:
+            return "closure"
+        if name in self.locals:
+            return None
+        parent = self.info.parent
+        while parent is not None:
+            if name in self.locals_of(parent):
+                # Allocated by an enclosing function: outer only if that function is not itself traced
+                # (then the object is created anew by the same trace, like a local).
+                return None if self.ctx.project.in_graph(parent) else "closure"
+            parent = parent.parent
+        summary = self.ctx.summary
+        if name in summary.classes or name in summary.top_functions:
+            return None
+        bound = summary.imports.names.get(name)
+        if bound is not None and bound != f"{summary.module}.{name}" and bound != name:
+            return None  # imported (a module, or an object we cannot see): not followed
+        if bound is None and summary.imports.qualify_name(name) is not None:
+            return None  # builtins, star imports
+        return "global"
+
+    def locals_of(self, fn: FunctionInfo) -> set[str]:
+        found = self._parent_locals.get(id(fn))
+        if found is None:
+            body = self.ctx.body(fn)
+            found = body.local_names() - body.declared(ast.Global) - body.declared(ast.Nonlocal)
+            self._parent_locals[id(fn)] = found
+        return found
+
+    # ---- findings ---------------------------------------------------------------------------
+    def problems(self) -> Iterator[tuple[ast.AST, str]]:
+        yield from self.mutator_calls()
+        yield from self.stores()
+
+    def mutator_calls(self) -> Iterator[tuple[ast.AST, str]]:
+        for call in self.body.calls:
+            func = call.func
+            if not isinstance(func, ast.Attribute):
+                continue
+            method = func.attr
+            if method not in _CONTAINER_MUTATORS and method not in _AMBIGUOUS_MUTATORS:
+                continue
+            outer = self.outer(func.value)
+            if outer is None:
+                continue
+            if method in _AMBIGUOUS_MUTATORS and not self.holds_container(func.value, outer):
+                continue
+            text = self.ctx.source.segment(func)
+            if outer.kind == "argument":
+                yield call, (
+                    f"`{text}` modifies the Python argument `{outer.name}` of a tf.function; TensorFlow "
+                    "rejects this (\"should not modify its Python input arguments\")"
+                )
+                continue
+            leak = any(self.tensorish(a) for a in call.args)
+            yield call, (
+                f"`{text}` changes {_describe(outer)} from graph code: it runs only while TensorFlow "
+                f"traces the function, not on every call{_LEAK if leak else ''}"
+            )
+
+    def stores(self) -> Iterator[tuple[ast.AST, str]]:
+        for st in self.body.of_type(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
+            targets = st.targets if isinstance(st, (ast.Assign, ast.Delete)) else [st.target]
+            value = getattr(st, "value", None)
+            for target in targets:
+                message = self.store_problem(st, target, value)
+                if message:
+                    yield st, message
+                    break
+
+    def store_problem(self, st: ast.stmt, target: ast.expr, value: ast.expr | None) -> str | None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                found = self.store_problem(st, elt, value)
+                if found:
+                    return found
+            return None
+        aug = isinstance(st, ast.AugAssign)
+        if isinstance(target, ast.Name):
+            kind = "global" if target.id in self.globals else "nonlocal" if target.id in self.nonlocals else None
+            if kind is None or self.created_once(st, value):
+                return None
+            return (
+                f"rebinding {kind} `{target.id}` in graph code happens only while TensorFlow traces the "
+                f"function, not on every call{_LEAK if value is not None and self.tensorish(value) else ''}"
+            )
+        if isinstance(target, ast.Starred):
+            return self.store_problem(st, target.value, value)
+        outer = self.outer(target)
+        if outer is None or outer.kind == "argument":
+            return None
+        text = self.ctx.source.segment(target)
+        if isinstance(st, ast.Delete):
+            return f"`del {text}` changes {_describe(outer)} only while tracing, not on every call"
+        if not aug and self.created_once(st, value) and not (value is not None and self.tensorish(value)):
+            return None  # lazy creation (`if key not in self.cache: self.cache[key] = tf.Variable(...)`)
+        if aug and isinstance(target, ast.Attribute):
+            return (
+                f"`{text} {_op_text(st)}= ...` in graph code runs only while TensorFlow traces the function: "
+                "a Python counter stops changing after the first trace (a tf.Variable needs `.assign_add`)"
+            )
+        leak = value is not None and self.tensorish(value)
+        return (
+            f"assigning `{text}` in graph code changes {_describe(outer)} only while TensorFlow traces the "
+            f"function, not on every call{_LEAK if leak else ''}"
+        )
+
+    def created_once(self, st: ast.stmt, value: ast.expr | None) -> bool:
+        """The lazy-creation idiom (`if self.v is None: self.v = ...`) or a variable/layer constructor."""
+        if is_once_guarded(self.body, st):
+            return True
+        if isinstance(value, ast.Call):
+            q = self.ctx.qualify(value.func)
+            if q is not None and q.startswith(_STATEFUL_FACTORY_PREFIXES):
+                return True
+        return False
+
+    # ---- evidence ---------------------------------------------------------------------------
+    def holds_container(self, expr: ast.expr, outer: _Outer) -> bool:
+        """Whether the receiver is bound to a Python container where it is defined."""
+        if outer.kind == "argument":
+            return True
+        if isinstance(expr, ast.Name):
+            if outer.kind == "global":
+                return expr.id in _module_containers(self.ctx.summary, self.ctx)
+            parent = self.info.parent
+            while parent is not None:
+                for st in self.ctx.body(parent).of_type(ast.Assign):
+                    if any(isinstance(t, ast.Name) and t.id == expr.id for t in st.targets):
+                        return _is_container(self.ctx, st.value)
+                parent = parent.parent
+            return False
+        if (
+            isinstance(expr, ast.Attribute)
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id == self.self_name
+        ):
+            return expr.attr in self.self_containers()
+        return False
+
+    def self_containers(self) -> set[str]:
+        """Attributes some method of the class binds to a Python container (`self.cache = {}`)."""
+        if self._self_containers is None:
+            self._self_containers = self._find_self_containers()
+        return self._self_containers
+
+    def _find_self_containers(self) -> set[str]:
+        cls = enclosing_class(self.info)
+        if cls is None:
+            return set()
+        names: set[str] = set()
+        for method in cls.methods.values():
+            me = _self_name(method)
+            for st in self.ctx.body(method).of_type(ast.Assign, ast.AnnAssign):
+                targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+                for t in targets:
+                    if (
+                        isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me
+                        and st.value is not None and _is_container(self.ctx, st.value)
+                    ):
+                        names.add(t.attr)
+        return names
+
+    def tensorish(self, expr: ast.expr, depth: int = 0) -> bool:
+        """Likely a graph tensor: a TF op result, a tf.function argument, or arithmetic on one."""
+        if depth > 4:
+            return False
+        if isinstance(expr, ast.Call):
+            q = self.ctx.qualify(expr.func)
+            return q is not None and (
+                (q.startswith("tensorflow.") and not q.startswith("tensorflow.Variable"))
+                or q.startswith("keras.ops.")
+            )
+        if isinstance(expr, ast.Name):
+            if expr.id in self.params and expr.id != self.self_name and self.gf.is_root:
+                return True
+            for st in self.body.of_type(ast.Assign):
+                if any(isinstance(t, ast.Name) and t.id == expr.id for t in st.targets):
+                    if self.tensorish(st.value, depth + 1):
+                        return True
+            return False
+        if isinstance(expr, ast.BinOp):
+            return self.tensorish(expr.left, depth + 1) or self.tensorish(expr.right, depth + 1)
+        if isinstance(expr, ast.UnaryOp):
+            return self.tensorish(expr.operand, depth + 1)
+        if isinstance(expr, ast.Subscript):
+            return self.tensorish(expr.value, depth + 1)
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            return any(self.tensorish(e, depth + 1) for e in expr.elts)
+        return False
+
+
+_LEAK = (
+    "; the value is a symbolic graph tensor, which cannot be used outside the function (return it instead)"
+)
+
+
+def _describe(outer: _Outer) -> str:
+    if outer.kind == "self":
+        return f"object state `{outer.name}`"
+    if outer.kind == "closure":
+        return f"closure variable `{outer.name}`"
+    return f"module global `{outer.name}`"
+
+
+def _op_text(st: ast.AugAssign) -> str:
+    ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+           ast.Pow: "**", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.MatMult: "@",
+           ast.LShift: "<<", ast.RShift: ">>"}
+    return ops.get(type(st.op), "")
+
+
+def _self_name(fn: FunctionInfo) -> str | None:
+    """The name of the instance parameter of a method (usually `self`), else None."""
+    if fn.cls is None or not fn.params:
+        return None
+    node = fn.node
+    for deco in getattr(node, "decorator_list", []):
+        if isinstance(deco, ast.Name) and deco.id == "staticmethod":
+            return None
+    return fn.params[0]
+
+
+def _is_container(ctx: ModuleContext, value: ast.expr) -> bool:
+    if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
+        return True
+    if isinstance(value, ast.Call):
+        return ctx.qualify(value.func) in _CONTAINER_FACTORIES
+    return False
+
+
+# Module-level names bound to containers, computed once per module (only when an ambiguous mutator on a
+# global needs it).
+_CONTAINER_GLOBALS: "weakref.WeakKeyDictionary[ModuleSummary, frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def _module_containers(summary: ModuleSummary, ctx: ModuleContext) -> frozenset[str]:
+    cached = _CONTAINER_GLOBALS.get(summary)
+    if cached is None:
+        names = set()
+        for st in summary.source.tree.body:
+            if isinstance(st, ast.Assign) and _is_container(ctx, st.value):
+                names.update(t.id for t in st.targets if isinstance(t, ast.Name))
+            elif isinstance(st, ast.AnnAssign) and st.value is not None and _is_container(ctx, st.value):
+                if isinstance(st.target, ast.Name):
+                    names.add(st.target.id)
+        cached = frozenset(names)
+        _CONTAINER_GLOBALS[summary] = cached
+    return cached

@@ -1,0 +1,340 @@
+"""HYB004: variables (and objects that own variables) created in graph code on every trace."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..model import Finding, Fix, FixSafety, Severity
+from ..project import GraphFunction
+from ..summary import ClassInfo, FunctionInfo
+from ._once_guard import is_once_guarded
+from .base import Invalid, ModuleContext, Rule, Valid, via_text
+
+_VARIABLE_CONSTRUCTORS = frozenset({
+    "tensorflow.Variable", "tensorflow.compat.v1.Variable", "keras.Variable", "keras.backend.variable",
+    "keras.variables.Variable",
+})
+# tf.random.Generator keeps its state in a tf.Variable (https://www.tensorflow.org/guide/random_numbers).
+_GENERATOR_CONSTRUCTORS = frozenset({
+    "tensorflow.random.Generator", "tensorflow.random.Generator.from_seed",
+    "tensorflow.random.Generator.from_non_deterministic_state", "tensorflow.random.Generator.from_key_counter",
+    "tensorflow.random.experimental.Generator",
+})
+# Keras families whose classes own variables (optimizer slots and iteration counters, layer weights,
+# metric accumulators, whole models).
+_KERAS_OWNER_PREFIXES = ("keras.optimizers.", "keras.layers.", "keras.metrics.", "keras.applications.")
+_KERAS_MODELS = frozenset({"keras.Sequential", "keras.Model", "keras.models.Sequential", "keras.models.Model"})
+# Layers that hold no variables: constructing one in graph code creates nothing that tf.function refuses.
+# Not the dropout/noise layers: in Keras 3 they own a SeedGenerator, whose state is a variable (checked
+# under TF 2.21 / Keras 3.15 in tests/runtime/test_side_effect_claims.py).
+_WEIGHTLESS_LAYERS = frozenset({
+    "Activation", "ActivityRegularization", "Add", "Average", "AveragePooling1D",
+    "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "Concatenate", "Cropping1D",
+    "Cropping2D", "Cropping3D", "Dot", "ELU", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D",
+    "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Identity", "Input", "InputLayer",
+    "InputSpec", "Lambda", "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D",
+    "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum", "Multiply", "Permute", "ReLU", "RepeatVector",
+    "Reshape", "Softmax", "Subtract",
+    "ThresholdedReLU", "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
+    "ZeroPadding3D", "Layer",
+})
+_KERAS_BASES = ("keras.layers.", "keras.Layer", "keras.Model", "keras.Sequential", "keras.models.")
+# Methods where creating variables is the point and happens once (Keras calls build once per layer).
+_CREATION_METHODS = frozenset({"__init__", "build"})
+
+_FIX = Fix(
+    "create it once outside the function (in __init__ or at module level) and reuse it, or guard the "
+    "creation: `if self.v is None: self.v = tf.Variable(...)`",
+    FixSafety.SUGGESTION,
+)
+
+
+class VariableInGraph(Rule):
+    code = "HYB004"
+    name = "variable-created-in-graph"
+    severity = Severity.ERROR
+    fix_safety = FixSafety.SUGGESTION
+    summary = "A tf.function may create variables only on its first trace; creating them on every trace fails."
+    what = """
+        Finds `tf.Variable(...)`, `keras.Variable(...)`, `tf.keras.backend.variable(...)` and
+        `tf.random.Generator` constructors in graph code, and constructors of objects that create
+        variables when first used: Keras optimizers, layers with weights, metrics and models (also
+        project subclasses of Keras layers and models). Creation guarded so that it happens once
+        (`if self.v is None:`, `if not hasattr(self, "v"):`, `if key not in cache:`, `if not
+        self.built:`) and creation inside Keras `build` or a constructor are not reported.
+    """
+    why = """
+        `tf.function` supports creating variables only on its first trace. When the first trace
+        creates variables, TensorFlow traces the function a second time to check that it does not
+        create more; unconditional creation then fails at the very first call ("tf.function only
+        supports singleton tf.Variables created on the first call", a `ValueError` on TF 2.21). An
+        optimizer or a layer built inside the function creates its variables on first use and fails
+        the same way.
+    """
+    example = """
+        import tensorflow as tf
+
+        @tf.function
+        def step(x):
+            v = tf.Variable(tf.zeros_like(x))
+            return v.assign_add(x)
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        class Accumulator(tf.Module):
+            def __init__(self):
+                self.v = None
+
+            @tf.function
+            def __call__(self, x):
+                if self.v is None:
+                    self.v = tf.Variable(tf.zeros_like(x))
+                return self.v.assign_add(x)
+    """
+    fix_doc = """
+        Suggestion only: the variable's initial value may depend on the input's shape, so where it can
+        be created depends on the code. Create it in `__init__`/`build` or at module level, or use the
+        guard idiom so that it is created on the first trace only. Functions that really run once (an
+        export script) can suppress the finding.
+    """
+    references = (
+        "https://www.tensorflow.org/guide/function#creating_tfvariables",
+        "https://www.tensorflow.org/api_docs/python/tf/function",
+        "https://www.tensorflow.org/guide/intro_to_graphs",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            class Scale(tf.Module):
+                def __init__(self):
+                    self.v = None
+
+                @tf.function
+                def __call__(self, x):
+                    if self.v is None:
+                        self.v = tf.Variable(tf.ones_like(x))
+                    return self.v * x
+        """, note="the guard idiom from the TF guide"),
+        Valid("""
+            import tensorflow as tf
+
+            class Scale(tf.Module):
+                @tf.function
+                def __call__(self, x):
+                    if not hasattr(self, "v"):
+                        self.v = tf.Variable(2.0)
+                    return self.v * x
+        """, note="hasattr guard"),
+        Valid("""
+            import tensorflow as tf
+
+            class Dense(tf.keras.layers.Layer):
+                def build(self, input_shape):
+                    self.w = tf.Variable(tf.random.normal([input_shape[-1], 4]))
+                    self.b = self.add_weight(shape=(4,), initializer="zeros")
+
+                @tf.function
+                def forward(self, x):
+                    if not self.built:
+                        self.build(x.shape)
+                    return x @ self.w + self.b
+        """, note="variables created in Keras build"),
+        Valid("""
+            import tensorflow as tf
+
+            v = tf.Variable(0.0)
+            opt = tf.keras.optimizers.Adam(1e-3)
+            layer = tf.keras.layers.Dense(4)
+
+            @tf.function
+            def step(x):
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(layer(x)) * v
+                grads = tape.gradient(loss, layer.trainable_variables)
+                opt.apply_gradients(zip(grads, layer.trainable_variables))
+                return loss
+        """, note="created once outside graph code, used inside"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                x = tf.keras.layers.Flatten()(x)
+                return tf.keras.layers.ReLU()(x)
+        """, note="layers without weights create no variables"),
+        Valid("""
+            import tensorflow as tf
+
+            class Cache(tf.Module):
+                def __init__(self):
+                    self.slots = {}
+
+                def _make(self, key, shape):
+                    return tf.Variable(tf.zeros(shape))
+
+                @tf.function
+                def get(self, x):
+                    key = "acc"
+                    if key not in self.slots:
+                        self.slots[key] = self._make(key, x.shape)
+                    return self.slots[key].assign_add(x)
+        """, note="a helper called only under a once-guard"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def step(x):
+                v = tf.Variable(tf.zeros_like(x))
+                return v.assign_add(x)
+        """, lines=(5,), note="fails on the first call"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def train_step(x, y):
+                model = tf.keras.layers.Dense(1)
+                optimizer = tf.keras.optimizers.Adam(0.01)
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean((model(x) - y) ** 2)
+                grads = tape.gradient(loss, model.trainable_variables)
+                optimizer.apply_gradients(zip(grads, model.trainable_variables))
+                return loss
+        """, lines=(5, 6), note="layers and optimizers create variables on first use"),
+        Invalid("""
+            import tensorflow as tf
+
+            class Scale(tf.Module):
+                def __init__(self):
+                    self.v = None
+
+                @tf.function
+                def __call__(self, x):
+                    if self.v is None or x.shape[-1] > 1:
+                        self.v = tf.Variable(tf.ones_like(x))
+                    return self.v * x
+        """, lines=(10,), note="`or` lets the creation run again on the second trace"),
+        Invalid({
+            "pkg/__init__.py": "",
+            "pkg/state.py": """
+                import tensorflow as tf
+
+                def new_counter():
+                    return tf.keras.Variable(0, dtype="int64")
+            """,
+            "pkg/loop.py": """
+                import tensorflow as tf
+                from pkg.state import new_counter
+
+                @tf.function
+                def count(x):
+                    c = new_counter()
+                    c.assign_add(1)
+                    return x
+            """,
+        }, path="pkg/state.py", lines=(4,), note="interprocedural, across modules"),
+        Invalid("""
+            import tensorflow as tf
+
+            class Block(tf.keras.layers.Layer):
+                def build(self, input_shape):
+                    self.w = self.add_weight(shape=(input_shape[-1], 4))
+
+                def call(self, x):
+                    return x @ self.w
+
+            @tf.function
+            def forward(x):
+                return Block()(x)
+        """, lines=(12,), note="a project Keras layer built inside the function"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def regularize(x):
+                return tf.keras.layers.Dropout(0.5)(x, training=True)
+        """, lines=(5,), note="Keras 3 dropout layers keep a seed variable"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def noise(x):
+                gen = tf.random.Generator.from_seed(1)
+                return x + gen.normal(tf.shape(x))
+        """, lines=(5,), note="a tf.random.Generator holds its state in a variable"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for gf in ctx.graph_functions():
+            info = gf.info
+            if info.name in _CREATION_METHODS and info.cls is not None:
+                continue
+            if not gf.is_root and _only_called_under_guard(ctx, gf):
+                continue
+            body = ctx.body(info)
+            for call in body.calls:
+                what = _creates_variables(ctx, info, call)
+                if what is None or is_once_guarded(body, call):
+                    continue
+                text = ctx.source.segment(call.func)
+                consequence = (
+                    "so this fails when the function is called" if what.startswith(_DIRECT) else
+                    "so this usually fails at the first call (at best each trace gets a fresh, untrained object)"
+                )
+                message = (
+                    f"`{text}(...)` in graph code {what} on every trace; tf.function allows creating "
+                    f"variables only on its first trace, {consequence}{via_text(gf)}"
+                )
+                yield ctx.report(self, call, message, fn=gf, fix=_FIX)
+
+
+# Direct variable creation always fails; Keras objects may lift their variables out of the graph (a Keras 3
+# layer whose sublayers are made in __init__ built without error in tf.function under TF 2.21).
+_DIRECT = ("creates a variable", "creates a random generator")
+
+
+def _creates_variables(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> str | None:
+    """How `call` creates variables ('creates a variable', ...), or None when it does not."""
+    q = ctx.qualify(call.func)
+    if q is not None:
+        if q in _VARIABLE_CONSTRUCTORS:
+            return "creates a variable"
+        if q in _GENERATOR_CONSTRUCTORS:
+            return "creates a random generator (its state is a variable)"
+        if q in _KERAS_MODELS:
+            return "creates a Keras model (it makes variables when first used)"
+        if q.startswith(_KERAS_OWNER_PREFIXES):
+            last = q.rsplit(".", 1)[1]
+            if not last[:1].isupper() or ".schedules." in q:
+                return None  # functions (keras.layers.add) and learning-rate schedules
+            if q.startswith("keras.layers.") and last in _WEIGHTLESS_LAYERS:
+                return None
+            return "creates a Keras object (it makes variables when first used)"
+    if q is None or q.startswith(("builtins.", "tensorflow.", "keras.")):
+        return None
+    cls = ctx.project.lookup_qualified(q)
+    if not isinstance(cls, ClassInfo):
+        return None
+    if any(b and b.startswith(_KERAS_BASES) for b in cls.bases):
+        return f"creates a Keras `{cls.name}` (it makes variables when first used)"
+    owner = ctx.project.modules_by_class(cls)
+    init = owner.find_method(cls, "__init__") if owner is not None else None
+    if init is not None:
+        for inner in ctx.project.body(init).calls:
+            if owner.imports.qualify(inner.func) in _VARIABLE_CONSTRUCTORS:
+                return f"creates a `{cls.name}` (its constructor creates a variable)"
+    return None
+
+
+def _only_called_under_guard(ctx: ModuleContext, gf: GraphFunction) -> bool:
+    """A helper whose every call from its graph caller is inside a once-guard (`if key not in cache:`)."""
+    caller = gf.path[-2]
+    sites = [node for target, node in ctx.project.callees(caller) if target is gf.info]
+    if not sites:
+        return False
+    caller_body = ctx.project.body(caller)
+    return all(is_once_guarded(caller_body, node) for node in sites)
