@@ -24,14 +24,25 @@ class SourceFile:
     text: str
     lines: list[str]
 
+    def char_col(self, line: int, byte_col: int) -> int:
+        """Convert `ast`'s column (a UTF-8 byte offset into the line) to a character offset."""
+        if line < 1 or line > len(self.lines):
+            return byte_col
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
     def segment(self, node: ast.AST) -> str:
         """Source text of a node (best effort; whole lines when positions are missing)."""
         line = getattr(node, "lineno", None)
         if line is None:
             return ""
         end_line = getattr(node, "end_lineno", line) or line
-        col = getattr(node, "col_offset", 0) or 0
+        col = self.char_col(line, getattr(node, "col_offset", 0) or 0)
         end_col = getattr(node, "end_col_offset", None)
+        if end_col is not None:
+            end_col = self.char_col(end_line, end_col)
         if line == end_line:
             text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
             return text[col:end_col] if end_col is not None else text[col:]

@@ -5,7 +5,10 @@ A code that names no rule is itself reported (HYB099), so a typo cannot silently
 """
 from __future__ import annotations
 
+import io
 import re
+import tokenize
+from typing import Iterator
 from dataclasses import dataclass, field
 
 _COMMENT = re.compile(r"#\s*hybridize:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?", re.I)
@@ -31,20 +34,28 @@ def _matches(codes: set[str] | tuple[()], code: str) -> bool:
     return any(c == ALL or code.startswith(c) for c in codes)
 
 
+def _comments(text: str) -> Iterator[tuple[int, int, str]]:
+    """(line, column, text) of every real comment: `tokenize`, so text inside strings never counts."""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT and "hybridize:" in tok.string:
+                yield tok.start[0], tok.start[1], tok.string
+    except (tokenize.TokenError, SyntaxError):
+        return  # the file parsed with `ast`, so this is not expected; no suppressions rather than a crash
+
+
 def parse_suppressions(text: str, lines: list[str]) -> Suppressions:
     result = Suppressions()
     if "hybridize:" not in text:
         return result
-    for lineno, line in enumerate(lines, 1):
-        if "hybridize:" not in line:
-            continue
-        for match in _COMMENT.finditer(line):
+    for lineno, start, comment in _comments(text):
+        for match in _COMMENT.finditer(comment):
             kind, codes_text = match.group(1).lower(), match.group(2)
             if codes_text is None or not codes_text.strip():
                 codes = {ALL}
             else:
                 codes = set()
-                offset = match.start(2)
+                offset = start + match.start(2)
                 for part in codes_text.split(","):
                     code = part.strip().upper()
                     if code:

@@ -103,8 +103,10 @@ class ModuleContext:
                severity: Severity | None = None, snippet: str | None = None) -> Finding:
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
-        col = getattr(node, "col_offset", 0) + 1
-        end_col = (getattr(node, "end_col_offset", None) or (col - 1)) + 1
+        # ast columns are UTF-8 byte offsets; findings use characters (what editors and SARIF count).
+        col = self.source.char_col(line, getattr(node, "col_offset", 0)) + 1
+        end_byte = getattr(node, "end_col_offset", None)
+        end_col = (self.source.char_col(end_line, end_byte) if end_byte is not None else col - 1) + 1
         call_path: tuple[str, ...] = ()
         info = fn
         if fn is not None and hasattr(fn, "path") and hasattr(fn, "info"):

@@ -1,0 +1,255 @@
+"""The `hybridize` command line: `check`, `rules`, `explain`, and subcommands contributed by other modules.
+
+Exit status (ruff's convention): 0 no findings, 1 findings, 2 a usage error, an unusable configuration,
+a missing path, or an internal error. User errors are one line on stderr, never a traceback.
+
+Plug-in subcommands: each module named in `PLUGIN_MODULES` that imports defines
+
+    def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser
+    def run(args: argparse.Namespace) -> int
+
+`add_parser` creates its subcommand with `subparsers.add_parser(NAME, help=...)`, may call
+`add_workspace_options(parser)` to get the same PATH/--config/--select/--ignore options as `check`, and
+returns the parser; `run` gets the parsed arguments (use `workspace_from_args(args)` to read the project)
+and returns the exit status. Raising `UsageError`, `ConfigError` or `WorkspaceError` gives a one-line
+message and exit 2. A plug-in module that is absent is skipped silently.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import engine
+from .config import ConfigError
+from .files import Workspace, WorkspaceError, load_workspace
+from .gitdiff import GitDiffError, changed_lines
+from .model import AnalysisResult, Finding, Note
+from .output import FORMATS, Report, renderer, tool_version
+from .output.text import render_notes
+from .rules import all_rules, get_rule
+from .source import SourceFile, parse
+
+PROG = "hybridize"
+PLUGIN_MODULES = ("analysis.fixes.cli", "analysis.facts.cli")
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command line asks for something that cannot be done; the message says what."""
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# --- shared options ----------------------------------------------------------------------------------
+
+def add_workspace_options(parser: argparse.ArgumentParser) -> None:
+    """PATH... and the options that decide which project, configuration and rules apply."""
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    parser.add_argument("--config", metavar="PYPROJECT",
+                        help="use this pyproject.toml (its directory is the project root)")
+    parser.add_argument("--no-config", action="store_true", help="ignore [tool.hybridize] configuration")
+    parser.add_argument("--select", action="append", metavar="CODES",
+                        help="only these rule codes or prefixes (comma-separated; replaces the configured select)")
+    parser.add_argument("--ignore", action="append", metavar="CODES",
+                        help="skip these rule codes or prefixes (comma-separated; adds to the configured ignore)")
+
+
+def workspace_from_args(args: argparse.Namespace) -> Workspace:
+    if args.config and args.no_config:
+        raise UsageError("--config and --no-config cannot be used together")
+    workspace = load_workspace(args.paths or ["."], config_file=args.config, no_config=args.no_config,
+                               select=args.select, ignore=args.ignore)
+    _warn_unmatched_codes(args.select, "--select")
+    _warn_unmatched_codes(args.ignore, "--ignore")
+    return workspace
+
+
+def _warn_unmatched_codes(values: Sequence[str] | None, option: str) -> None:
+    codes = [c.strip().upper() for v in values or () for c in v.split(",") if c.strip()]
+    known = [rule.code for rule in all_rules()]
+    for code in codes:
+        if not any(k.startswith(code) for k in known):
+            print(f"{PROG}: warning: {option} {code} matches no rule", file=sys.stderr)
+
+
+# --- check -------------------------------------------------------------------------------------------
+
+def _add_check(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("check", help="report hybridization misuse",
+                                   description="Report misuse of tf.function in Python files.")
+    add_workspace_options(parser)
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--diff", metavar="GIT_REF",
+                        help="only report findings on lines added or changed since GIT_REF (and untracked files)")
+    parser.add_argument("--show-fixes", action="store_true", help="list the available fixes and their safety")
+    parser.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print findings only (no summary, no notes)")
+    parser.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    return parser
+
+
+def run_check(args: argparse.Namespace) -> int:
+    workspace = workspace_from_args(args)
+    # Resolve --diff before analyzing, so a bad revision fails fast. The analysis itself still covers
+    # every requested file: interprocedural findings on a changed line may depend on unchanged code.
+    changed = changed_lines(args.diff, workspace.root, [Path(p) for p in args.paths or ["."]]) if args.diff is not None else None
+    result = engine.analyze_sources(workspace.sources(), workspace.config)
+    findings, notes = _requested_only(result, workspace)
+    if changed is not None:
+        findings = changed.filter(findings)
+    files, lines = _counts(result, workspace)
+    report = Report(root=workspace.root, findings=findings, notes=notes, files=files, lines=lines)
+
+    if args.format == "text":
+        out = renderer("text")(report, show_fixes=args.show_fixes, statistics=args.statistics, quiet=args.quiet)
+        if not args.quiet:
+            sys.stderr.write(render_notes(notes))
+            if not workspace.python:
+                print(f"{PROG}: warning: no Python files found", file=sys.stderr)
+    else:
+        out = renderer(args.format)(report)
+    _emit(out, args.output_file)
+    return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def _requested_only(result: AnalysisResult, workspace: Workspace) -> tuple[list[Finding], list[Note]]:
+    """Drop what came from metadata-only files (a root setup.py read for the TF version)."""
+    findings = [f for f in result.findings if f.path in workspace.python]
+    notes = sorted(workspace.notes + [n for n in result.notes if n.path in workspace.python],
+                   key=lambda n: (n.path, n.message))
+    return findings, notes
+
+
+def _counts(result: AnalysisResult, workspace: Workspace) -> tuple[int, int]:
+    files, lines = result.files_analyzed, result.lines_analyzed
+    for path, data in workspace.metadata.items():
+        if path.endswith(".py") and path not in workspace.python and not workspace.config.is_excluded(path):
+            # analyze_sources also parsed this metadata file; it is not part of what was asked for.
+            parsed = parse(path, data)
+            if isinstance(parsed, SourceFile):
+                files -= 1
+                lines -= len(parsed.lines)
+    return files, lines
+
+
+def _emit(text: str, output_file: str | None) -> None:
+    if output_file:
+        try:
+            Path(output_file).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{output_file}: cannot write: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+# --- rules, explain ----------------------------------------------------------------------------------
+
+def _add_rules(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("rules", help="list the rules")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    rules = all_rules()
+    if args.format == "json":
+        doc = [{"code": r.code, "name": r.name, "severity": r.severity.value, "fix_safety": r.fix_safety.value,
+                "summary": r.summary, "url": r.doc_url()} for r in rules]
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    rows = [("CODE", "NAME", "SEVERITY", "FIX", "SUMMARY")]
+    rows += [(r.code, r.name, r.severity.value, r.fix_safety.value, r.summary) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4] + "\n")
+    return EXIT_OK
+
+
+def _add_explain(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("explain", help="show a rule's documentation")
+    parser.add_argument("code", metavar="CODE", help="rule code (HYB001) or name (print-in-graph)")
+    return parser
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    rule = get_rule(args.code)
+    if rule is None:
+        raise UsageError(f"unknown rule '{args.code}' (see `{PROG} rules`)")
+    sys.stdout.write(rule.doc())
+    return EXIT_OK
+
+
+# --- parser and entry point --------------------------------------------------------------------------
+
+BUILTIN_COMMANDS: tuple[tuple[Callable[[argparse._SubParsersAction], argparse.ArgumentParser], Handler], ...] = (
+    (_add_check, run_check),
+    (_add_rules, run_rules),
+    (_add_explain, run_explain),
+)
+
+
+def _plugins() -> list[tuple[Callable[[argparse._SubParsersAction], argparse.ArgumentParser], Handler]]:
+    found = []
+    for name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):
+                continue  # not written yet / not installed: the subcommand simply does not exist
+            print(f"{PROG}: warning: subcommand module {name} could not be loaded: {exc}", file=sys.stderr)
+            continue
+        except ImportError as exc:
+            print(f"{PROG}: warning: subcommand module {name} could not be loaded: {exc}", file=sys.stderr)
+            continue
+        found.append((module.add_parser, module.run))
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Find misuse of TensorFlow tf.function (hybridization).")
+    parser.add_argument("--version", action="version", version=f"{PROG} {tool_version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for add, handler in (*BUILTIN_COMMANDS, *_plugins()):
+        sub = add(subparsers)
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 with argparse's usage message on bad arguments
+    try:
+        return int(args.handler(args))
+    except (UsageError, WorkspaceError, GitDiffError) as exc:
+        return _fail(str(exc))
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}")
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `hybridize check | head`: the reader went away; that is not an error of ours.
+        # Point stdout at devnull so the interpreter's final flush does not raise again (Python docs,
+        # "Note on SIGPIPE" in the signal module).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 (the last line of defence: one line, never a traceback)
+        return _fail(f"internal error: {type(exc).__name__}: {exc}. This is a bug in {PROG}; please report it "
+                     f"with the command line and, if you can, the file that triggered it.")
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
