@@ -178,36 +178,3 @@ class Rule:
 def _para(text: str) -> str:
     return textwrap.dedent(text).strip()
 
-
-def in_eager_only_branch(ctx: ModuleContext, body: "FunctionBody", node: ast.AST) -> bool:
-    """True when `node` sits in the branch of `if tf.executing_eagerly():` that graph code never runs.
-
-    Inside a tf.function `tf.executing_eagerly()` is False (outside `tf.init_scope`), so code in the
-    true branch is not traced: rules about what graph code does must not report it.
-    """
-    child = node
-    for parent in body.ancestors(node):
-        if isinstance(parent, ast.If):
-            eager = _eager_test(ctx, parent.test)
-            if eager is True and _contains(parent.body, child):
-                return True
-            if eager is False and _contains(parent.orelse, child):
-                return True
-        child = parent
-    return False
-
-
-def _eager_test(ctx: ModuleContext, test: ast.expr) -> bool | None:
-    """True for `tf.executing_eagerly()`, False for `not tf.executing_eagerly()`, else None."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _eager_test(ctx, test.operand)
-        return None if inner is None else not inner
-    if isinstance(test, ast.Call) and ctx.qualify(test.func) in (
-        "tensorflow.executing_eagerly", "tensorflow.compat.v1.executing_eagerly_outside_functions",
-    ):
-        return True
-    return None
-
-
-def _contains(stmts: list[ast.stmt], node: ast.AST) -> bool:
-    return any(s is node for s in stmts)

@@ -5,7 +5,8 @@ import ast
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
-from .base import Invalid, ModuleContext, Rule, Valid, in_eager_only_branch, via_text
+from ._eager_guards import runs_only_eagerly
+from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
 _LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 
@@ -217,7 +218,7 @@ class PrintInGraph(Rule):
                 kind = output_call_kind(ctx.qualify(call.func))
                 if kind is None and _is_logger_call(ctx, call):
                     kind = "logging"
-                if kind is None or in_eager_only_branch(ctx, body, call):
+                if kind is None or runs_only_eagerly(ctx, body, call):
                     continue
                 message = (
                     f"`{ctx.source.segment(call.func)}` in graph code runs once per trace, not on every call"

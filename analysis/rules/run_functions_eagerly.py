@@ -1,0 +1,295 @@
+"""HYB012: `tf.config.run_functions_eagerly(True)` left on, and the deprecated experimental alias."""
+from __future__ import annotations
+
+import ast
+import posixpath
+from typing import Iterable, Iterator
+
+from ..model import Finding, Fix, FixSafety, Severity
+from ._version_gate import version_gated_fix
+from .base import Invalid, ModuleContext, Rule, Valid
+
+_CURRENT = frozenset({"tensorflow.config.run_functions_eagerly", "tensorflow.compat.v1.config.run_functions_eagerly"})
+_DEPRECATED = frozenset({
+    "tensorflow.config.experimental_run_functions_eagerly",
+    "tensorflow.compat.v1.config.experimental_run_functions_eagerly",
+})
+# tf.config.run_functions_eagerly was added in TF 2.3, which deprecated the experimental name
+# (https://github.com/tensorflow/tensorflow/releases/tag/v2.3.0). In the installed 2.21 source
+# (tensorflow/python/eager/polymorphic_function/eager_function_run.py) the experimental function is
+# `@deprecation.deprecated(None, "Use tf.config.run_functions_eagerly instead ...")` and its body is
+# `return run_functions_eagerly(run_eagerly)`, so the rename cannot change behaviour.
+RUN_FUNCTIONS_EAGERLY_SINCE = (2, 3)
+
+# Words in an `if` test that mark the call as a deliberate debugging switch.
+_DEBUG_WORDS = ("debug", "eager")
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
+
+
+def is_test_path(path: str) -> bool:
+    """Test code may switch eager mode on for its own purposes: tests/, test_*.py, *_test.py, conftest.py."""
+    parts = path.split("/")
+    name = posixpath.basename(path)
+    return (
+        any(p in ("tests", "test") for p in parts[:-1])
+        or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    )
+
+
+def _flag_value(call: ast.Call) -> ast.expr | None:
+    if call.args:
+        return call.args[0]
+    for kw in call.keywords:
+        if kw.arg == "run_eagerly":
+            return kw.value
+    return None
+
+
+def _literal(value: ast.expr | None) -> bool | None:
+    """True/False for a literal argument, None when the value is computed (a flag)."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)):
+        return bool(value.value)
+    return None
+
+
+class RunFunctionsEagerly(Rule):
+    code = "HYB012"
+    name = "run-functions-eagerly"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
+    summary = "`run_functions_eagerly(True)` silently turns every tf.function in the process into slow eager code."
+    what = """
+        Finds `tf.config.run_functions_eagerly(True)` and `tf.config.experimental_run_functions_eagerly(True)`
+        in non-test code (paths under `tests/` or `test/`, `test_*.py`, `*_test.py` and `conftest.py` are
+        skipped) that is not switched back off with a `(False)` call later in the same block or in a
+        `finally`. A call under an `if` that tests a debug flag (a name containing "debug" or "eager") is
+        reported as info. Separately, any call of the deprecated `experimental_run_functions_eagerly`
+        is reported so it can be renamed.
+    """
+    why = """
+        The switch is global: every `tf.function` in the process runs its Python body eagerly on every
+        call, losing graph optimizations. Its docstring says to avoid it in production because it
+        "significantly slows down execution", and it does not even apply to `tf.data` functions, so the
+        program's behaviour differs between the parts. Debugging code that enables it and is then
+        committed leaves the whole program in debug mode. The experimental name is deprecated and only
+        delegates to `tf.config.run_functions_eagerly`.
+    """
+    example = """
+        import tensorflow as tf
+
+        tf.config.run_functions_eagerly(True)
+
+        def main():
+            train()
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        def main(debug=False):
+            tf.config.run_functions_eagerly(debug)
+            try:
+                train()
+            finally:
+                tf.config.run_functions_eagerly(False)
+    """
+    fix_doc = """
+        Renaming `tf.config.experimental_run_functions_eagerly` to `tf.config.run_functions_eagerly` is
+        safe when the project's minimum TensorFlow is 2.3 or later (the old function only delegates to
+        the new one); otherwise it is a suggestion. Removing or guarding a `(True)` call is never
+        automatic: code may depend on eager behaviour, such as Python side effects on every call.
+    """
+    references = (
+        "https://www.tensorflow.org/api_docs/python/tf/config/run_functions_eagerly",
+        "https://www.tensorflow.org/guide/intro_to_graphs",
+        "https://github.com/tensorflow/tensorflow/releases/tag/v2.3.0",
+        "https://github.com/tensorflow/tensorflow/blob/v2.21.0/tensorflow/python/eager/polymorphic_function/eager_function_run.py",
+    )
+    requires_text = ("run_functions_eagerly",)
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            def debug_step(step, x):
+                tf.config.run_functions_eagerly(True)
+                try:
+                    return step(x)
+                finally:
+                    tf.config.run_functions_eagerly(False)
+        """, note="switched back off on every exit path"),
+        Valid({"tests/test_model.py": """
+            import tensorflow as tf
+
+            tf.config.run_functions_eagerly(True)
+        """}, path="tests/test_model.py", note="test code"),
+        Valid("""
+            import tensorflow as tf
+
+            def main(args):
+                tf.config.run_functions_eagerly(args.eager)
+                tf.config.run_functions_eagerly(False)
+        """, note="a computed flag, not a literal True"),
+        Valid("""
+            import tensorflow as tf
+
+            def profile(step, x):
+                tf.config.run_functions_eagerly(True)
+                out = step(x)
+                tf.config.run_functions_eagerly(False)
+                return out
+        """, note="turned off again later in the same block"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            tf.config.run_functions_eagerly(True)
+
+            @tf.function
+            def step(x):
+                print("traced or eager?")
+                return x + 1
+        """, lines=(3,)),
+        Invalid("""
+            import tensorflow as tf
+
+            def main(step, x):
+                tf.config.experimental_run_functions_eagerly(True)
+                if x is None:
+                    return None
+                tf.config.run_functions_eagerly(False)
+                return step(x)
+        """, lines=(4,), note="an early return skips the False call; deprecated name too"),
+        Invalid("""
+            import tensorflow as tf
+
+            DEBUG = False
+
+            if DEBUG:
+                tf.config.run_functions_eagerly(True)
+        """, lines=(6,), note="guarded by a debug flag: info"),
+        Invalid("""
+            from tensorflow import config
+
+            config.experimental_run_functions_eagerly(False)
+        """, lines=(3,), config={"min-tensorflow-version": "2.4"}, note="deprecated name alone: safe rename"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        if is_test_path(ctx.path):
+            return
+        parents = _parents(ctx.summary.source.tree)
+        for call in _switch_calls(ctx, ctx.summary.source.tree):
+            deprecated = ctx.qualify(call.func) in _DEPRECATED
+            left_on = _literal(_flag_value(call)) is True and not _turned_off_after(ctx, call, parents)
+            if not (deprecated or left_on):
+                continue
+            severity = None
+            parts = []
+            if left_on:
+                guarded = _debug_guarded(call, parents)
+                severity = Severity.INFO if guarded else None
+                parts.append(
+                    "turns graph execution off for every tf.function in the process and is not switched back "
+                    "off on all exit paths" + (" (it is behind a debug flag; make sure it stays off)" if guarded else
+                                               "; restore it with `run_functions_eagerly(False)` in a `finally`")
+                )
+            if deprecated:
+                parts.append("`experimental_run_functions_eagerly` is deprecated; "
+                             "use `tf.config.run_functions_eagerly`")
+            fix: Fix | None
+            if deprecated:
+                fix = version_gated_fix(
+                    "rename to `tf.config.run_functions_eagerly` (the experimental name only delegates to it)",
+                    ctx.min_tf_version, RUN_FUNCTIONS_EAGERLY_SINCE, "`tf.config.run_functions_eagerly`")
+            else:
+                fix = Fix("remove the call, or switch it back off with `tf.config.run_functions_eagerly(False)` "
+                          "in a `finally`", FixSafety.SUGGESTION, reason="code may rely on eager behaviour")
+            message = f"`{ctx.source.segment(call.func)}(...)` " + "; ".join(parts)
+            yield ctx.report(self, call, message, fix=fix, severity=severity)
+
+
+def _parents(tree: ast.Module) -> dict[int, ast.AST]:
+    # Only modules that mention run_functions_eagerly get here (requires_text), so a full walk is cheap.
+    out: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            out[id(child)] = node
+    return out
+
+
+def _switch_calls(ctx: ModuleContext, root: ast.AST) -> Iterator[ast.Call]:
+    for node in ast.walk(root):
+        if isinstance(node, ast.Call) and ctx.qualify(node.func) in (_CURRENT | _DEPRECATED):
+            yield node
+
+
+def _is_off_call(ctx: ModuleContext, node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and ctx.qualify(node.func) in (_CURRENT | _DEPRECATED) and (
+        _literal(_flag_value(node)) is False)
+
+
+def _has_off_call(ctx: ModuleContext, stmts: list[ast.stmt]) -> bool:
+    return any(_is_off_call(ctx, n) for st in stmts for n in ast.walk(st))
+
+
+def _exits_early(stmt: ast.stmt) -> bool:
+    """A return/raise/break/continue in `stmt` (outside nested functions) can skip what follows."""
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _turned_off_after(ctx: ModuleContext, call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """A `(False)` call in an enclosing `finally`, or later in an enclosing block with no early exit between.
+
+    The sequential form ignores exceptional exits on purpose: an exception between the two calls
+    usually ends the program, and flagging every debug-then-restore pair would be noise.
+    """
+    node: ast.AST = call
+    may_skip = False  # an early exit after the call skips later (False) calls, but not a `finally`
+    while True:
+        parent = parents.get(id(node))
+        if parent is None or isinstance(node, _SCOPES):
+            return False
+        if isinstance(parent, (ast.Try, getattr(ast, "TryStar", ast.Try))) and node not in parent.finalbody:
+            if _has_off_call(ctx, parent.finalbody):
+                return True
+        if isinstance(node, ast.stmt) and not may_skip:
+            for block_name in ("body", "orelse", "finalbody"):
+                block = getattr(parent, block_name, None)
+                if isinstance(block, list) and node in block:
+                    for later in block[block.index(node) + 1:]:
+                        if any(_is_off_call(ctx, n) for n in ast.walk(later)):
+                            return True
+                        if _exits_early(later):
+                            may_skip = True
+                            break
+        if isinstance(parent, _SCOPES):
+            return False
+        node = parent
+
+
+def _debug_guarded(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    node: ast.AST = call
+    while (parent := parents.get(id(node))) is not None and not isinstance(parent, _SCOPES[:-1]):
+        if isinstance(parent, ast.If) and node is not parent.test and _mentions_debug(parent.test):
+            return True
+        node = parent
+    return False
+
+
+def _mentions_debug(test: ast.expr) -> bool:
+    for n in ast.walk(test):
+        word = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
+        if word is not None and (word == "__debug__" or any(w in word.lower() for w in _DEBUG_WORDS)):
+            return True
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and any(w in n.value.lower() for w in _DEBUG_WORDS):
+            return True  # os.environ.get("DEBUG")
+    return False

@@ -1,0 +1,335 @@
+"""HYB016: a tensor used as a Python bool where AutoGraph cannot convert it.
+
+The tensor-ness heuristic here is deliberately local and simple (see `TensorNames`): parameters of a
+tf.function (minus `self`/`cls` and parameters that look like Python configuration) and names assigned
+from `tf.*` calls or from arithmetic on such names. Attributes such as `x.shape[0]` or `x.dtype` are
+Python values at trace time, and `is`/`is not`/`in` comparisons produce Python bools.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from ..body import FunctionBody
+from ..model import Finding, Fix, FixSafety, Severity
+from ..project import GraphFunction
+from ..summary import FunctionInfo
+from .base import Invalid, ModuleContext, Rule, Valid, via_text
+
+DO_NOT_CONVERT = frozenset({"tensorflow.autograph.experimental.do_not_convert"})
+_PYTHON_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "list", "dict", "tuple"})
+# tf.* calls that return Python values, not tensors.
+_NON_TENSOR_TF = (
+    "tensorflow.executing_eagerly", "tensorflow.executing_eagerly_outside_functions", "tensorflow.inside_function",
+    "tensorflow.is_tensor", "tensorflow.is_symbolic_tensor", "tensorflow.get_static_value", "tensorflow.as_dtype",
+    "tensorflow.TensorShape", "tensorflow.TensorSpec", "tensorflow.config.", "tensorflow.nest.", "tensorflow.io.gfile.",
+    "tensorflow.compat.", "tensorflow.distribute.", "tensorflow.autograph.", "tensorflow.debugging.is_",
+)
+_PASSTHROUGH_BUILTINS = frozenset({"builtins.bool", "builtins.int", "builtins.float"})
+
+
+def likely_tensor_params(fn: FunctionInfo) -> set[str]:
+    """Parameters that likely carry tensors while tracing: not self/cls, no literal default (None
+    included: `name=None`, `seed=None` are Python options far more often than optional tensors), no
+    Python type annotation."""
+    args = fn.node.args
+    positional = args.posonlyargs + args.args
+    names = [a.arg for a in positional]
+    defaults: dict[str, ast.expr] = dict(zip(names[len(names) - len(args.defaults):], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    out = set()
+    for a in positional + args.kwonlyargs:
+        if a.arg in ("self", "cls"):
+            continue
+        if isinstance(defaults.get(a.arg), ast.Constant):
+            # A literal default (`n=4`, `name=None`, `training=False`) marks a Python configuration value.
+            continue
+        if isinstance(a.annotation, ast.Name) and a.annotation.id in _PYTHON_ANNOTATIONS:
+            continue
+        out.add(a.arg)
+    return out
+
+
+@dataclass
+class TensorNames:
+    """Which expressions of one function body are likely tensors."""
+
+    ctx: ModuleContext
+    names: set[str]
+
+    @classmethod
+    def of(cls, ctx: ModuleContext, body: FunctionBody, params: set[str]) -> "TensorNames":
+        tensors = cls(ctx, set(params))
+        assigns = list(body.of_type(ast.Assign, ast.AnnAssign, ast.AugAssign))
+        for _ in range(2):  # two passes propagate `y = tf.f(x); z = y + 1` regardless of node order
+            for st in assigns:
+                value = st.value
+                if value is None:
+                    continue
+                is_tensor = tensors.likely(value) or (isinstance(st, ast.AugAssign) and tensors.likely(st.target))
+                if is_tensor:
+                    targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+                    tensors.names.update(t.id for t in targets if isinstance(t, ast.Name))
+        return tensors
+
+    def likely(self, e: ast.expr) -> bool:
+        if isinstance(e, ast.Name):
+            return e.id in self.names
+        if isinstance(e, ast.Call):
+            q = self.ctx.qualify(e.func)
+            return q is not None and q.startswith("tensorflow.") and not q.startswith(_NON_TENSOR_TF)
+        if isinstance(e, ast.BinOp):
+            return self.likely(e.left) or self.likely(e.right)
+        if isinstance(e, ast.UnaryOp) and not isinstance(e.op, ast.Not):
+            return self.likely(e.operand)
+        if isinstance(e, ast.Compare):
+            if all(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in e.ops):
+                return False
+            return self.likely(e.left) or any(self.likely(c) for c in e.comparators)
+        if isinstance(e, ast.Subscript):
+            return self.likely(e.value)  # x[0] of a tensor is a tensor; x.shape[0] is not (Attribute)
+        if isinstance(e, ast.IfExp):
+            return self.likely(e.body) or self.likely(e.orelse)
+        return False
+
+
+class TensorAsBool(Rule):
+    code = "HYB016"
+    name = "tensor-as-bool"
+    severity = Severity.ERROR
+    fix_safety = FixSafety.SUGGESTION
+    summary = "A tensor used as a Python bool where AutoGraph cannot convert it fails while tracing."
+    what = """
+        Finds (a) in a `tf.function(autograph=False)` or a `@tf.autograph.experimental.do_not_convert`
+        function in graph code: `if`/`while`/`assert`/conditional expressions, `and`/`or`/`not`, and
+        `bool()`/`int()`/`float()` applied to likely tensors; and (b) in any graph code, a `break` or
+        `return` that depends on a tensor condition inside a Python `for ... in range(...)` loop.
+        Likely tensors are the function's parameters (except `self`/`cls` and parameters with a literal
+        default, `None` included, or a Python type annotation) and names assigned from `tf.*` calls; static shapes
+        (`x.shape[0]`), dtypes and `is None` tests are Python values and are not reported.
+    """
+    why = """
+        Without AutoGraph the Python body runs as-is during tracing, and a symbolic tensor has no truth
+        value or number: `bool(t)` raises `OperatorNotAllowedInGraphError` and `int(t)` a `TypeError`.
+        With AutoGraph on, a tensor `if` becomes `tf.cond`, but a loop over Python `range` stays a
+        Python loop, and AutoGraph refuses a tensor-dependent `break` in it ("break and return
+        statements which depend on a TF condition are not supported in Python for loops"); a `return`
+        there fails too. A tensor-dependent `continue` does work and is not reported.
+    """
+    example = """
+        import tensorflow as tf
+
+        @tf.function(autograph=False)
+        def relu(x):
+            if x > 0:
+                return x
+            return tf.zeros_like(x)
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        @tf.function(autograph=False)
+        def relu(x):
+            return tf.where(x > 0, x, tf.zeros_like(x))
+    """
+    fix_doc = """
+        Suggestion only: enable AutoGraph (drop `autograph=False`), use `tf.where`/`tf.cond`, or loop
+        with `tf.range`/`tf.while_loop` so that AutoGraph builds a graph loop.
+    """
+    references = (
+        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/limitations.md",
+        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/control_flow.md",
+        "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/python/autograph/g3doc/reference/common_errors.md",
+        "https://www.tensorflow.org/api_docs/python/tf/function",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def relu(x):
+                if x > 0:
+                    return x
+                return tf.zeros_like(x)
+        """, note="AutoGraph converts the tensor `if`"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function(autograph=False)
+            def first(x, mask=None):
+                if x.shape[0] > 1 and mask is None:
+                    return x[0]
+                return x
+        """, note="static shapes and `is None` are Python values"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function(autograph=False)
+            def sample(shape, seed=None, name=None):
+                with tf.name_scope(name or "sample"):
+                    return tf.random.stateless_uniform(shape, seed=seed or [1, 2])
+        """, note="`name or ...` on Python options with literal defaults"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def count(x):
+                for i in tf.range(10):
+                    if x > 5:
+                        break
+                    x += 1
+                return x
+        """, note="break in a tf.range loop"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def count(x):
+                for i in range(3):
+                    if x > i:
+                        continue
+                    x += 1
+                return x
+        """, note="tensor-dependent continue in a Python loop works"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def unroll(x, n: int):
+                for i in range(3):
+                    if n > i:
+                        break
+                    x += 1
+                return x
+        """, note="break on a Python value"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function(autograph=False)
+            def relu(x):
+                if x > 0:
+                    return x
+                return tf.zeros_like(x)
+        """, lines=(5,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def count(x):
+                for i in range(3):
+                    if x > i:
+                        break
+                    x = x + 1
+                return x
+        """, lines=(7,), note="tensor-dependent break in a Python range loop"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.autograph.experimental.do_not_convert
+            def scale(x):
+                total = tf.reduce_sum(x)
+                positive = not total
+                return x * int(total)
+
+            @tf.function
+            def step(x):
+                return scale(x)
+        """, lines=(6, 7), note="do_not_convert callee: `not` and int() on a tensor"),
+        Invalid("""
+            import tensorflow as tf
+
+            def clip(x, limit):
+                while x > limit and limit:
+                    x = x / 2
+                return x
+
+            fast_clip = tf.function(clip, autograph=False)
+        """, lines=(4,), note="while on a tensor, tf.function(f, autograph=False)"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for gf in ctx.graph_functions():
+            body = ctx.body(gf.info)
+            unconverted = _autograph_off(ctx, gf)
+            params = likely_tensor_params(gf.info) if gf.is_root or unconverted else set()
+            tensors = TensorNames.of(ctx, body, params)
+            fix = Fix("enable AutoGraph, use tf.where/tf.cond, or loop with tf.range", FixSafety.SUGGESTION)
+            if unconverted:
+                for node, what in _bool_uses(ctx, body, tensors):
+                    message = (f"{what} on a tensor in a function that AutoGraph does not convert: a symbolic "
+                               f"tensor has no Python truth value or number while tracing{via_text(gf)}")
+                    yield ctx.report(self, node, message, fn=gf, fix=fix)
+            else:
+                for node in _tensor_exits_in_range_loops(ctx, body, tensors):
+                    keyword = "break" if isinstance(node, ast.Break) else "return"
+                    message = (f"`{keyword}` depends on a tensor inside a Python `for ... in range(...)` loop; "
+                               f"AutoGraph cannot convert it and tracing fails (loop over `tf.range` instead)"
+                               f"{via_text(gf)}")
+                    yield ctx.report(self, node, message, fn=gf, fix=fix)
+
+
+def _autograph_off(ctx: ModuleContext, gf: GraphFunction) -> bool:
+    node = gf.info.node
+    for deco in getattr(node, "decorator_list", []):
+        if ctx.qualify(deco.func if isinstance(deco, ast.Call) else deco) in DO_NOT_CONVERT:
+            return True
+    site = gf.info.hybrid
+    if gf.is_root and site is not None and site.kind in ("decorator", "call"):
+        flag = site.keywords.get("autograph")
+        return isinstance(flag, ast.Constant) and flag.value is False
+    return False
+
+
+def _bool_uses(ctx: ModuleContext, body: FunctionBody, tensors: TensorNames) -> Iterator[tuple[ast.AST, str]]:
+    seen: set[int] = set()
+
+    def condition(e: ast.expr, what: str) -> Iterator[tuple[ast.AST, str]]:
+        seen.add(id(e))
+        if isinstance(e, ast.BoolOp):
+            for v in e.values:
+                yield from condition(v, f"`{'and' if isinstance(e.op, ast.And) else 'or'}`")
+        elif isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+            yield from condition(e.operand, "`not`")
+        elif tensors.likely(e):
+            yield e, what
+
+    for st in body.of_type(ast.If, ast.While, ast.IfExp, ast.Assert):
+        kind = {ast.If: "`if`", ast.While: "`while`", ast.IfExp: "a conditional expression",
+                ast.Assert: "`assert`"}[type(st)]
+        yield from condition(st.test, kind)
+    for op in body.of_type(ast.BoolOp):
+        if id(op) not in seen:
+            seen.add(id(op))
+            # Python calls bool() on every operand but the last; the last is only returned.
+            for v in op.values[:-1]:
+                yield from condition(v, f"`{'and' if isinstance(op.op, ast.And) else 'or'}`")
+    for op in body.of_type(ast.UnaryOp):
+        if isinstance(op.op, ast.Not) and id(op) not in seen:
+            yield from condition(op.operand, "`not`")
+    for call in body.calls:
+        if ctx.qualify(call.func) in _PASSTHROUGH_BUILTINS and call.args and tensors.likely(call.args[0]):
+            yield call, f"`{ctx.source.segment(call.func)}()`"
+
+
+def _tensor_exits_in_range_loops(ctx: ModuleContext, body: FunctionBody, tensors: TensorNames) -> Iterator[ast.stmt]:
+    for exit_ in body.of_type(ast.Break, ast.Return):
+        tensor_condition = False
+        for anc in body.ancestors(exit_):
+            if isinstance(anc, ast.If) and tensors.likely(anc.test):
+                tensor_condition = True
+            if isinstance(anc, (ast.For, ast.AsyncFor, ast.While)):
+                if tensor_condition and _python_range_loop(ctx, anc, tensors):
+                    yield exit_
+                break  # the innermost loop decides how the exit is converted
+
+
+def _python_range_loop(ctx: ModuleContext, loop: ast.AST, tensors: TensorNames) -> bool:
+    """`for ... in range(<Python values>)`: AutoGraph keeps it a Python loop (a tensor bound makes it tf.range)."""
+    if not isinstance(loop, ast.For) or not isinstance(loop.iter, ast.Call):
+        return False
+    if ctx.qualify(loop.iter.func) != "builtins.range":
+        return False
+    return not any(tensors.likely(a) for a in loop.iter.args)
