@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -97,12 +98,25 @@ def parse(path: str, data: bytes) -> SourceFile | ParseFailure:
         return ParseFailure("the code is nested too deeply for the parser")
     except ValueError as exc:
         return ParseFailure(f"cannot parse: {_first_line(exc)}")
-    return SourceFile(path=path, tree=tree, text=text, lines=text.splitlines())
+    return SourceFile(path=path, tree=tree, text=text, lines=split_lines(text))
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python counts them: only \\n, \\r\\n and \\r end a line.
+
+    `str.splitlines` also breaks at form feeds, U+2028 and other separators that may sit inside a
+    string literal, which would shift every line number after them.
+    """
+    lines = _NEWLINE.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def _looks_like_python2(text: str) -> bool:
-    import re
-
     return bool(re.search(r"^\s*print\s+[^\s(=]|^\s*exec\s+[\"']|except\s+\w+\s*,\s*\w+\s*:", text, re.M))
 
 

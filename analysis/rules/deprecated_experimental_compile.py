@@ -5,13 +5,10 @@ from typing import Iterable
 
 from ..model import Finding, FixSafety, Severity
 from ._version_gate import version_gated_fix
+from ..tfversion import JIT_COMPILE_SINCE  # evidence for the version: analysis/tfversion.py
 from .base import Invalid, ModuleContext, Rule, Valid
 from .deprecated_relax_shapes import site_keywords
 
-# `jit_compile` replaced `experimental_compile` in TF 2.5 (release notes: "tf.function(experimental_compile=...)
-# is renamed to jit_compile": https://github.com/tensorflow/tensorflow/releases/tag/v2.5.0). jax PR #6391
-# had to keep `experimental_compile` for TF 2.4.1, which is consistent with 2.5.
-JIT_COMPILE_SINCE = (2, 5)
 
 
 class DeprecatedExperimentalCompile(Rule):

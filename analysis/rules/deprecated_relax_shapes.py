@@ -7,11 +7,9 @@ from typing import Iterable, Iterator
 from ..model import Finding, FixSafety, Severity
 from ..summary import HybridSite
 from ._version_gate import version_gated_fix
+from ..tfversion import REDUCE_RETRACING_SINCE  # evidence for the version: analysis/tfversion.py
 from .base import Invalid, ModuleContext, Rule, Valid
 
-# `reduce_retracing` first appeared in TF 2.9 (release notes "Deprecate experimental_relax_shapes in
-# favour of reduce_retracing": https://github.com/tensorflow/tensorflow/releases/tag/v2.9.0).
-REDUCE_RETRACING_SINCE = (2, 9)
 
 
 def site_keywords(site: HybridSite, name: str) -> Iterator[ast.keyword]:

@@ -7,6 +7,7 @@ from typing import Iterable, Iterator
 
 from ..model import Finding, Fix, FixSafety, Severity
 from ._version_gate import version_gated_fix
+from ..tfversion import RUN_FUNCTIONS_EAGERLY_SINCE  # evidence for the version: analysis/tfversion.py
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _CURRENT = frozenset({"tensorflow.config.run_functions_eagerly", "tensorflow.compat.v1.config.run_functions_eagerly"})
@@ -14,12 +15,6 @@ _DEPRECATED = frozenset({
     "tensorflow.config.experimental_run_functions_eagerly",
     "tensorflow.compat.v1.config.experimental_run_functions_eagerly",
 })
-# tf.config.run_functions_eagerly was added in TF 2.3, which deprecated the experimental name
-# (https://github.com/tensorflow/tensorflow/releases/tag/v2.3.0). In the installed 2.21 source
-# (tensorflow/python/eager/polymorphic_function/eager_function_run.py) the experimental function is
-# `@deprecation.deprecated(None, "Use tf.config.run_functions_eagerly instead ...")` and its body is
-# `return run_functions_eagerly(run_eagerly)`, so the rename cannot change behaviour.
-RUN_FUNCTIONS_EAGERLY_SINCE = (2, 3)
 
 # Words in an `if` test that mark the call as a deliberate debugging switch.
 _DEBUG_WORDS = ("debug", "eager")

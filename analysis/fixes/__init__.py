@@ -1,0 +1,32 @@
+"""Automatic fixes: libcst codemods with a declared safety, verified before they are applied.
+
+* `apply_fixes(sources, safeties, config=None, select=None)` fixes in-memory files (engine.py);
+* `suggestion_for(finding, source)` gives the whole-line replacement for a review suggestion (suggest.py);
+* `fix_for(code, safety, reason)` is what rules call to attach a Fix (catalog.py, no libcst import);
+* `FIXERS` maps rule codes to codemods (registry.py).
+
+Attribute access is lazy so that importing `analysis.fixes.catalog` from a rule does not load libcst.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import FIX_DESCRIPTIONS, fix_for
+
+_LAZY = {
+    "apply_fixes": "engine", "FixResult": "engine", "with_edits": "engine",
+    "suggestion_for": "suggest", "LineReplacement": "suggest",
+    "FIXERS": "registry", "Fixer": "registry",
+    "CannotFix": "document", "Document": "document",
+}
+
+__all__ = ["FIX_DESCRIPTIONS", "fix_for", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'analysis.fixes' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

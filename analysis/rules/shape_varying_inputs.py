@@ -1,0 +1,471 @@
+"""HYB008: tensors of evidently varying shape passed to a tf.function that would trace once per shape.
+
+Heuristic, tuned for few false positives. A call of a hybrid function inside a loop is reported when
+an argument is, visibly in the calling scope:
+
+* an element of a `tf.data` pipeline whose batches change shape: `padded_batch(...)` (pads to the
+  longest element *of each batch*; not when `padded_shapes` is a literal without `None`/-1),
+  `bucket_by_sequence_length`, or `Dataset.from_generator` whose signature has a `None` dimension;
+* a tensor built with a loop-varying size: `tf.ones([n, 3])`, `tf.random.normal((n,))`, `tf.range(n)`,
+  or a slice `tokens[:n]`, with `n` a loop index, a counter or a value computed from them.
+
+Deliberately not reported (measured on TF 2.21, see tests/runtime/test_retracing_claims.py):
+`dataset.batch(n)` without `drop_remainder=True` gives one extra trace for the last partial batch
+(2 traces in all, however many epochs), and `ragged_batch` keeps a ragged dimension, so it traces
+once per batch size only (2 in all). One extra trace is not worth a warning on every training loop.
+
+Call sites come from the whole-repository facts (loop call edges into tf.function roots), refined on the
+calling scope's AST in `_hybrid_call_sites.py`.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..model import Edit, Finding, Fix, FixSafety, Severity
+from ..summary import HybridSite, ModuleSummary
+from ._hybrid_call_sites import LoopCall, is_false_literal, iter_loop_calls, loop_varying_names, non_scalar_names
+from ..tfversion import REDUCE_RETRACING_SINCE
+from .base import Invalid, ModuleContext, Rule, Valid
+
+# Constructors whose first argument (or `shape=`) is the shape of the result.
+_SHAPED_CONSTRUCTORS = frozenset({
+    "tensorflow.ones", "tensorflow.zeros", "tensorflow.fill", "tensorflow.random.normal",
+    "tensorflow.random.uniform", "tensorflow.random.truncated_normal", "tensorflow.range",
+    "tensorflow.eye", "tensorflow.random.stateless_normal", "tensorflow.random.stateless_uniform",
+})
+_SHAPED_METHODS = frozenset({"normal", "uniform", "truncated_normal"})  # tf.random.Generator methods
+_MAX_NAME_HOPS = 4
+
+
+def _has_none_dim(expr: ast.AST | None) -> bool:
+    """True when a shape/spec expression holds `None` or a negative size (an unknown dimension)."""
+    if expr is None:
+        return False
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Constant) and node.value is None:
+            return True
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return True
+    return False
+
+
+def _is_literal_shape(expr: ast.AST | None) -> bool:
+    return isinstance(expr, (ast.List, ast.Tuple, ast.Constant)) and all(
+        isinstance(n, (ast.List, ast.Tuple, ast.Constant, ast.Load)) for n in ast.walk(expr))
+
+
+def _arg(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    return call.args[position] if len(call.args) > position else None
+
+
+def _padded_components(shapes: ast.AST | None) -> list[bool] | None:
+    """Per-component "varies" flags of a literal `padded_shapes=([None], [])`; None when not per component."""
+    if isinstance(shapes, (ast.Tuple, ast.List)) and shapes.elts and all(
+            isinstance(e, (ast.Tuple, ast.List)) for e in shapes.elts):
+        return [_has_none_dim(e) or not _is_literal_shape(e) for e in shapes.elts]
+    return None
+
+
+def _varying_dataset(call: ast.Call) -> tuple[str, list[bool] | None] | None:
+    """Why one link of a tf.data chain yields batches of changing shape (and which tuple components)."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+    if name == "padded_batch":
+        shapes = _arg(call, 1, "padded_shapes")
+        components = _padded_components(shapes)
+        if components is not None and not any(components):
+            return None
+        if components is None and shapes is not None and _is_literal_shape(shapes) and not _has_none_dim(shapes):
+            return None  # padded to a fixed shape: only the last batch differs
+        return f"`padded_batch` (line {call.lineno}) pads each batch to its own longest element", components
+    if name == "bucket_by_sequence_length":
+        return f"`bucket_by_sequence_length` (line {call.lineno}) yields batches of per-bucket length", None
+    if name == "from_generator":
+        spec = _arg(call, 3, "output_signature") or _arg(call, 2, "output_shapes")
+        if _has_none_dim(spec):
+            components = None
+            if isinstance(spec, (ast.Tuple, ast.List)) and spec.elts:
+                components = [_has_none_dim(e) for e in spec.elts]
+            return f"`from_generator` (line {call.lineno}) declares a `None` dimension", components
+    return None
+
+
+class _Scope:
+    """Assignments of the calling scope (and of module level), for following names to their values."""
+
+    def __init__(self, lc: LoopCall, module: ModuleSummary) -> None:
+        self.assigned: dict[str, list[ast.expr]] = {}
+        for node in lc.body.of_type(ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.assigned.setdefault(target.id, []).append(node.value)
+        if lc.scope is not None:
+            for st in module.source.tree.body:
+                if isinstance(st, ast.Assign):
+                    for target in st.targets:
+                        if isinstance(target, ast.Name) and target.id not in self.assigned:
+                            self.assigned.setdefault(target.id, []).append(st.value)
+
+    def dataset_reason(self, expr: ast.AST, hops: int = 0) -> tuple[str, list[bool] | None] | None:
+        """Follow a dataset expression through its method chain and the names it was built from."""
+        while True:
+            if isinstance(expr, ast.Call):
+                why = _varying_dataset(expr)
+                if why is not None:
+                    return why
+                # `tf.data.experimental.bucket_by_sequence_length(...)` passed to `.apply(...)`.
+                for arg in expr.args:
+                    if isinstance(arg, ast.Call):
+                        why = _varying_dataset(arg)
+                        if why is not None:
+                            return why
+                func = expr.func
+                if isinstance(func, ast.Attribute):
+                    expr = func.value
+                    continue
+                if isinstance(func, ast.Name) and func.id == "enumerate" and expr.args:
+                    expr = expr.args[0]
+                    continue
+                return None
+            if isinstance(expr, ast.Name) and hops < _MAX_NAME_HOPS:
+                for value in self.assigned.get(expr.id, ()):
+                    why = self.dataset_reason(value, hops + 1)
+                    if why is not None:
+                        return why
+            return None
+
+
+def _names_in(target: ast.AST | None) -> list[str]:
+    """Names a binding target binds, in source order."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _names_in(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for elt in target.elts for n in _names_in(elt)]
+    return []
+
+
+def _component_targets(target: ast.AST, components: list[bool] | None) -> list[str]:
+    """Loop-target names holding a varying component (all of them when components are unknown)."""
+    if components is not None and isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == len(components):
+        return [n for elt, varies in zip(target.elts, components) if varies for n in _names_in(elt)]
+    return _names_in(target)
+
+
+def _dataset_elements(lc: LoopCall, scope: _Scope) -> dict[str, str]:
+    """Names holding (parts of) elements of a shape-varying dataset in the loops around the call."""
+    out: dict[str, str] = {}
+    for loop in lc.loops:
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            found = scope.dataset_reason(loop.iter)
+            if found is None:
+                continue
+            why, components = found
+            target = loop.target
+            if isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) \
+                    and loop.iter.func.id == "enumerate":
+                if not (isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2):
+                    continue
+                target = target.elts[1]  # the counter is a Python int
+            out.update(dict.fromkeys(_component_targets(target, components), why))
+    if out:  # `x, y = batch` / `x = batch["x"]` inside the loop
+        for node in lc.body.of_type(ast.Assign):
+            value = node.value.value if isinstance(node.value, ast.Subscript) else node.value
+            if isinstance(value, ast.Name) and value.id in out:
+                for target in node.targets:
+                    for name in _names_in(target):
+                        out.setdefault(name, out[value.id])
+    return out
+
+
+def _sized_by(ctx: ModuleContext, expr: ast.AST, varying: dict[str, str]) -> str | None:
+    """Why a tensor expression's shape changes with a loop-varying Python number, or None."""
+    if isinstance(expr, ast.Call):
+        qual = ctx.qualify(expr.func)
+        shape: ast.AST | None = None
+        if qual in _SHAPED_CONSTRUCTORS:
+            shape = _arg(expr, 0, "shape") if qual != "tensorflow.range" else expr
+        elif isinstance(expr.func, ast.Attribute) and expr.func.attr in _SHAPED_METHODS and qual is None:
+            shape = _arg(expr, 0, "shape")
+        if shape is not None:
+            for node in ast.walk(shape):
+                if isinstance(node, ast.Name) and node.id in varying:
+                    return f"its size depends on `{node.id}`, {varying[node.id]}"
+    if isinstance(expr, ast.Subscript):
+        for node in ast.walk(expr.slice):
+            if isinstance(node, ast.Name) and node.id in varying:
+                return f"its slice bound depends on `{node.id}`, {varying[node.id]}"
+    return None
+
+
+def _retracing_relaxed(site: HybridSite) -> bool:
+    """The function already accepts varying shapes: a signature, or shape relaxation turned on."""
+    if "input_signature" in site.keywords:
+        return True
+    for keyword in ("reduce_retracing", "experimental_relax_shapes"):
+        if keyword in site.keywords and not is_false_literal(site.keywords[keyword]):
+            return True
+    return False
+
+
+class ShapeVaryingInputs(Rule):
+    code = "HYB008"
+    name = "shape-varying-inputs"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SUGGESTION
+    summary = "Tensors whose shape changes from call to call make this tf.function trace once per shape."
+    what = """
+        Finds calls of a `tf.function` without `input_signature` and without `reduce_retracing=True`
+        (or the deprecated `experimental_relax_shapes=True`), made in a loop with a tensor whose shape
+        visibly changes per iteration: batches of `dataset.padded_batch(...)` (without a fixed
+        `padded_shapes`), of `bucket_by_sequence_length`, or of `Dataset.from_generator` with a `None`
+        dimension in its signature; tensors built with a loop-varying size (`tf.ones([n, 3])`,
+        `tf.range(n)`); slices with a loop-varying bound (`tokens[:n]`). It is a heuristic over what
+        the calling function shows; shapes that vary in ways the code does not spell out are missed.
+        `dataset.batch(n)` without `drop_remainder=True` is not reported: its last partial batch costs
+        one extra trace only.
+    """
+    why = """
+        A `tf.function` traces a new graph for every new input shape (and keeps it): a loop over
+        padded batches of text traced once per batch on TensorFlow 2.21 (10 batches, 10 traces).
+        TensorFlow's retracing warning names "passing tensors with different shapes" as a cause and
+        recommends `reduce_retracing=True`. With it TensorFlow traced twice and then generalized to a
+        `None` dimension; with an `input_signature` of `None` dimensions it traced once.
+    """
+    example = """
+        import tensorflow as tf
+
+        @tf.function
+        def encode(tokens):
+            return tf.reduce_mean(tf.cast(tokens, tf.float32), axis=-1)
+
+        dataset = tf.data.Dataset.from_tensor_slices(sequences).padded_batch(32)
+        for batch in dataset:
+            encode(batch)
+    """
+    use_instead = """
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
+        def encode(tokens):
+            return tf.reduce_mean(tf.cast(tokens, tf.float32), axis=-1)
+
+        # or: @tf.function(reduce_retracing=True)
+    """
+    fix_doc = """
+        Suggestion only: add `reduce_retracing=True` (TensorFlow 2.9 or later) or an `input_signature`
+        with `None` for the varying dimensions. Neither is automatic: with dynamic shapes `x.shape[i]`
+        is `None` inside the function, which breaks code that uses it as a Python int, and an
+        `input_signature` requires every argument to be a tensor and forbids `**kwargs`.
+    """
+    references = (
+        "https://www.tensorflow.org/guide/function#controlling_retracing",
+        "https://www.tensorflow.org/api_docs/python/tf/function",
+        "https://www.tensorflow.org/api_docs/python/tf/data/Dataset#padded_batch",
+        "https://github.com/tensorflow/tensorflow/issues/44033",
+        "https://github.com/tensorflow/tensorflow/issues/38561",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
+            def encode(tokens):
+                return tf.reduce_sum(tokens, axis=-1)
+
+            def run(sequences):
+                for batch in tf.data.Dataset.from_tensor_slices(sequences).padded_batch(32):
+                    encode(batch)
+        """, note="an input_signature with None dimensions: one trace"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function(reduce_retracing=True)
+            def total(x):
+                return tf.reduce_sum(x)
+
+            for n in range(1, 100):
+                total(tf.ones([n, 3]))
+        """, note="reduce_retracing generalizes the shape after the second trace"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def train_step(x):
+                return tf.reduce_sum(x)
+
+            dataset = tf.data.Dataset.range(1000).batch(32)
+            for epoch in range(10):
+                for batch in dataset:
+                    train_step(batch)
+        """, note="batch() without drop_remainder: one extra trace for the last batch, not reported"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def train_step(x):
+                return tf.reduce_sum(x)
+
+            dataset = tf.data.Dataset.range(1000).map(lambda n: tf.range(n % 7))
+            dataset = dataset.padded_batch(32, padded_shapes=[8])
+            for batch in dataset:
+                train_step(batch)
+        """, note="padded to a fixed shape"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def total(x):
+                return tf.reduce_sum(x)
+
+            for step in range(100):
+                total(tf.ones([16, 3]) * step)
+        """, note="the values change, the shape does not"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def encode(tokens):
+                return tf.reduce_mean(tf.cast(tokens, tf.float32), axis=-1)
+
+            def run(sequences):
+                dataset = tf.data.Dataset.from_tensor_slices(sequences)
+                dataset = dataset.padded_batch(32)
+                for batch in dataset:
+                    encode(batch)
+        """, lines=(11,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def total(x):
+                return tf.reduce_sum(x)
+
+            for n in range(1, 100):
+                total(tf.ones([n, 3]))
+        """, lines=(8,), note="differently sized constants in a loop"),
+        Invalid("""
+            import tensorflow as tf
+
+            def lines():
+                yield from ([1] * n for n in range(1, 50))
+
+            DATA = tf.data.Dataset.from_generator(
+                lines, output_signature=tf.TensorSpec(shape=(None,), dtype=tf.int32))
+
+            class Model:
+                @tf.function
+                def step(self, tokens, labels):
+                    return tf.reduce_sum(tokens) + labels
+
+                def fit(self):
+                    for i, tokens in enumerate(DATA):
+                        self.step(tokens, labels=1)
+        """, lines=(16,), note="a generator with a None dimension, enumerate, a method through self."),
+        Invalid({
+            "pipe/__init__.py": "",
+            "pipe/model.py": """
+                import tensorflow as tf
+
+                @tf.function
+                def train_step(features, labels):
+                    return tf.reduce_sum(features) - tf.reduce_sum(labels)
+            """,
+            "pipe/train.py": """
+                import tensorflow as tf
+                from pipe.model import train_step
+
+                def fit(ds):
+                    ds = ds.padded_batch(16, padded_shapes=([None], []))
+                    for features, labels in ds:
+                        train_step(features, labels)
+            """,
+        }, path="pipe/train.py", lines=(7,), note="across modules; padded_shapes with a None dimension"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function(experimental_relax_shapes=False)
+            def score(prefix):
+                return tf.reduce_sum(prefix)
+
+            def run(tokens):
+                for n in range(1, len(tokens)):
+                    prefix = tokens[:n]
+                    score(prefix)
+        """, lines=(10,), note="a slice with a loop-varying bound; relaxation explicitly off"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for lc in iter_loop_calls(ctx):
+            if _retracing_relaxed(lc.site):
+                continue
+            scope = _Scope(lc, ctx.summary)
+            elements = _dataset_elements(lc, scope)
+            varying = loop_varying_names(ctx, lc.body, lc.loops, non_scalar_names(ctx, lc.body))
+            sized = _sized_names(ctx, lc, varying)
+            for param, arg in lc.bound.items():
+                why = _argument_reason(ctx, arg, elements, varying, sized)
+                if why is not None:
+                    yield self._finding(ctx, lc, param, arg, why)
+
+    def _finding(self, ctx: ModuleContext, lc: LoopCall, param: str, arg: ast.expr, why: str) -> Finding:
+        callee = lc.callee
+        message = (f"`{ctx.source.segment(arg)}` changes shape between iterations ({why}): tf.function "
+                   f"`{callee.qualname}` ({callee.module.path}:{callee.line}) traces once per distinct shape of "
+                   f"`{param}`; add `reduce_retracing=True` or an `input_signature` with `None` dimensions")
+        return ctx.report(self, arg, message, fn=lc.scope, fix=_fix(ctx, lc))
+
+
+def _sized_names(ctx: ModuleContext, lc: LoopCall, varying: dict[str, str]) -> dict[str, str]:
+    """Names assigned in the loops from a tensor whose size varies per iteration."""
+    out: dict[str, str] = {}
+    if not varying:
+        return out
+    loop_ids = {id(loop) for loop in lc.loops}
+    for node in lc.body.of_type(ast.Assign):
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            continue
+        if not any(id(a) in loop_ids for a in lc.body.ancestors(node)):
+            continue
+        why = _sized_by(ctx, node.value, varying)
+        if why is not None:
+            out[node.targets[0].id] = f"assigned `{ctx.source.segment(node.value)}` on line {node.lineno}: {why}"
+    return out
+
+
+def _argument_reason(ctx: ModuleContext, arg: ast.expr, elements: dict[str, str], varying: dict[str, str],
+                     sized: dict[str, str]) -> str | None:
+    base = arg
+    while isinstance(base, ast.Subscript) and isinstance(base.value, (ast.Name, ast.Subscript)) \
+            and not _sized_by(ctx, base, varying):
+        base = base.value  # batch["tokens"], batch[0]: part of a dataset element
+    if isinstance(base, ast.Name):
+        if base.id in elements:
+            return f"an element of a dataset: {elements[base.id]}"
+        if base.id in sized:
+            return sized[base.id]
+    return _sized_by(ctx, arg, varying) if varying else None
+
+
+def _fix(ctx: ModuleContext, lc: LoopCall) -> Fix:
+    """A one-line edit when the tf.function is a bare `@tf.function` in this same file, else advice."""
+    description = "add `reduce_retracing=True` to the tf.function (or an `input_signature` with None dimensions)"
+    reason = "with dynamic shapes `x.shape[i]` is None inside the function; check uses of static shapes"
+    if ctx.min_tf_version is not None and tuple(ctx.min_tf_version) < REDUCE_RETRACING_SINCE:
+        return Fix("add an `input_signature` with None dimensions (`reduce_retracing` needs TensorFlow 2.9)",
+                   FixSafety.SUGGESTION, reason=reason)
+    site = lc.site
+    node = site.node
+    if site.kind == "decorator" and lc.callee.module is ctx.summary and isinstance(node, (ast.Name, ast.Attribute)):
+        text = ctx.source.segment(node)
+        edit = Edit(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0,
+                    f"{text}(reduce_retracing=True)")
+        return Fix(description, FixSafety.SUGGESTION, (edit,), reason=reason)
+    return Fix(description, FixSafety.SUGGESTION, reason=reason)
