@@ -34,6 +34,7 @@ def _optional_router(module: str) -> routing.Router | None:
 
 
 _candidates = {"installations": installations.router, "pulls": _optional_router("bot.pulls.router")}
+_candidates.update(followup=_optional_router("bot.followup.router"), commands=_optional_router("bot.commands.router"))  # issue 6: follow-up PRs, comment commands
 FEATURES: dict[str, routing.Router] = {k: v for k, v in _candidates.items() if v is not None}
 
 router = routing.Router(*FEATURES.values())

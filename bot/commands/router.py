@@ -1,0 +1,73 @@
+"""The `issue_comment` handler: commands in comments on pull requests.
+
+Plain issues (no `pull_request` key), comments by bots (the bot itself included) and comments without
+a command are ignored. Each comment is acted on once: its id is remembered in BOT_DATA_DIR.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from gidgethub import routing, sansio
+
+from ..pulls import reads
+from .parse import parse_commands
+from .permissions import allowed, permission_of, refusal
+from .run import Invocation, review_again, run_command
+from .store import CommandStore
+
+log = logging.getLogger(__name__)
+
+router = routing.Router()
+REPLY_MARKER = "<!-- hybridize-bot:reply to={comment_id} -->"
+
+
+@router.register("issue_comment", action="created")
+async def on_comment(event: sansio.Event, gh: Any, ctx: Any) -> None:
+    data = event.data
+    issue, comment = data.get("issue") or {}, data.get("comment") or {}
+    if "pull_request" not in issue:
+        return
+    user = comment.get("user") or {}
+    if user.get("type") == "Bot":
+        return
+    commands = parse_commands(comment.get("body"), ctx.settings.bot_name)
+    if not commands:
+        return
+    owner, repo = data["repository"]["owner"]["login"], data["repository"]["name"]
+    store = CommandStore(ctx.data_dir)
+    full_name, comment_id = f"{owner}/{repo}", int(comment["id"])
+    if await store.is_handled(full_name, comment_id):
+        log.info("%s comment %d was already handled", full_name, comment_id)
+        return
+    login = user.get("login", "")
+    number = int(issue["number"])
+    permission = await permission_of(gh, owner, repo, login)
+    is_author = (issue.get("user") or {}).get("login") == login
+    runnable = [c for c in commands if allowed(c.name, permission, is_author=is_author)]
+    await _react(gh, owner, repo, comment_id, "+1" if runnable else "eyes")
+
+    pull = await reads.get_pull(gh, owner, repo, number)
+    inv = Invocation(gh, ctx, owner, repo, number, login, permission, pull)
+    parts: list[str] = []
+    for command in commands:
+        if command in runnable:
+            text = await run_command(inv, command)
+        else:
+            text = refusal(command.name, permission)
+        if text:
+            parts.append(text)
+    if inv.review_needed:
+        await review_again(inv)
+    if parts:
+        body = f"@{login} " + "\n\n".join(parts) + "\n\n" + REPLY_MARKER.format(comment_id=comment_id)
+        await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/comments",
+                      url_vars={"owner": owner, "repo": repo, "issue_number": str(number)}, data={"body": body})
+    await store.mark_handled(full_name, comment_id)
+
+
+async def _react(gh: Any, owner: str, repo: str, comment_id: int, content: str) -> None:
+    """Acknowledge the comment (Dependabot answers commands with a 👍)."""
+    await gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+                  url_vars={"owner": owner, "repo": repo, "comment_id": str(comment_id)},
+                  data={"content": content})

@@ -1,0 +1,152 @@
+"""Which files a follow-up pull request changes, and how (pure: runs in a worker process).
+
+`compute_fix_plan` applies the fix engine (`analysis.fixes.apply_fixes`) to a whole-repository
+snapshot and keeps only files the source pull request changed: a follow-up for #12 fixes what #12
+touched and nothing else, and never a protected path (`naming.is_protected`).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Collection, Mapping
+
+from analysis.model import Finding, FixSafety
+
+from .naming import is_protected
+
+
+@dataclass(frozen=True)
+class FixEntry:
+    """One applied fix as the pull-request body shows it."""
+
+    code: str
+    name: str
+    path: str
+    line: int
+    description: str
+    safety: str  # FixSafety value: "safe" or "gated"
+    reason: str  # the precondition the engine checked, e.g. "minimum TensorFlow 2.16 has ..."
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Withheld:
+    code: str
+    path: str
+    line: int
+    why: str
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    """The follow-up commit's content: `changed` maps path -> new bytes; `before` the old bytes."""
+
+    changed: Mapping[str, bytes] = field(default_factory=dict)
+    before: Mapping[str, bytes] = field(default_factory=dict)
+    entries: tuple[FixEntry, ...] = ()
+    withheld: tuple[Withheld, ...] = ()
+    protected_skipped: tuple[str, ...] = ()  # fixed files we refused to write (workflows)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changed
+
+    @property
+    def key(self) -> str:
+        """Identity of the change set: equal keys mean the follow-up commit would change the same files
+        from the same contents to the same contents (so there is nothing to update)."""
+        return fixes_key(self.before, self.changed)
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted({e.code for e in self.entries})
+
+
+def fixes_key(before: Mapping[str, bytes], after: Mapping[str, bytes]) -> str:
+    """sha256 over (path, sha1(before), sha1(after)) of every changed file, in path order; "" when none."""
+    if not after:
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(after):
+        old = hashlib.sha1(before.get(path, b"")).hexdigest()
+        new = hashlib.sha1(after[path]).hexdigest()
+        digest.update(f"{path}\0{old}\0{new}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:32]
+
+
+def safeties_for(level: str, *, include_gated: bool) -> frozenset[str]:
+    """Fix safeties to apply for an `autofix` level ("off" | "safe" | "gated") and a request."""
+    if level == "off" and not include_gated:
+        return frozenset()
+    if level == "gated" or include_gated:
+        return frozenset({FixSafety.SAFE.value, FixSafety.GATED.value})
+    return frozenset({FixSafety.SAFE.value})
+
+
+def compute_fix_plan(sources: dict[str, bytes], config: Any, safeties: Collection[str],
+                     paths: Collection[str]) -> FixPlan:
+    """Top-level and picklable: run with `ctx.run_in_process`. `paths`: files the source PR changed."""
+    if not safeties:
+        return FixPlan()
+    from analysis.fixes import apply_fixes  # the fix engine (issue 4); ImportError means no fixes
+
+    wanted = set(paths)
+    # `only`: the other files are analyzed for context but never changed.
+    result = apply_fixes(sources, safeties={FixSafety(s) for s in safeties}, config=config, only=wanted)
+    changed: dict[str, bytes] = {}
+    protected: list[str] = []
+    for path, data in sorted(result.changed.items()):
+        if path not in wanted or data == sources.get(path):
+            continue
+        if is_protected(path):
+            protected.append(path)
+            continue
+        changed[path] = data
+    before = {p: sources.get(p, b"") for p in changed}
+    entries = tuple(_entry(f, before[f.path], changed[f.path]) for f in sorted(result.applied, key=Finding.sort_key)
+                    if f.path in changed)
+    withheld = tuple(Withheld(f.code, f.path, f.line, str(why))
+                     for f, why in sorted(result.withheld, key=lambda item: item[0].sort_key())
+                     if f.path in wanted)
+    return FixPlan(changed, before, entries, withheld, tuple(protected))
+
+
+def _entry(finding: Finding, old: bytes, new: bytes) -> FixEntry:
+    before, after = _before_after(finding, old, new)
+    fix = finding.fix
+    return FixEntry(finding.code, finding.name, finding.path, finding.line,
+                    fix.description if fix else "", finding.fix_safety.value, fix.reason if fix else "",
+                    before, after)
+
+
+def _before_after(finding: Finding, old: bytes, new: bytes) -> tuple[str, str]:
+    """The fix's own lines before and after: from `suggestion_for` when the engine offers it, else the
+    hunk of the file's diff nearest to the finding."""
+    old_lines = old.decode("utf-8", "replace").splitlines()
+    try:
+        from analysis.fixes import suggestion_for
+
+        rep = suggestion_for(finding, old)
+    except Exception:  # an optional refinement: the diff hunk below is always available
+        rep = None
+    if rep is not None and 1 <= rep.first_line <= rep.last_line <= len(old_lines):
+        return "\n".join(old_lines[rep.first_line - 1:rep.last_line]), rep.text
+    return diff_hunk_near(old_lines, new.decode("utf-8", "replace").splitlines(), finding.line)
+
+
+def diff_hunk_near(old_lines: list[str], new_lines: list[str], line: int) -> tuple[str, str]:
+    """(old text, new text) of the changed block of a line diff closest to 1-based `line`."""
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    blocks = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if not blocks:
+        return "", ""
+
+    def distance(op: tuple[str, int, int, int, int]) -> int:
+        _tag, i1, i2, _j1, _j2 = op
+        first, last = i1 + 1, max(i1 + 1, i2)
+        return 0 if first <= line <= last else min(abs(line - first), abs(line - last))
+
+    _tag, i1, i2, j1, j2 = min(blocks, key=distance)
+    return "\n".join(old_lines[i1:i2]), "\n".join(new_lines[j1:j2])

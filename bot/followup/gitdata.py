@@ -1,0 +1,92 @@
+"""Git Data API calls of a follow-up: blobs, a tree on the parent's tree, one commit, the branch ref.
+
+https://docs.github.com/en/rest/git — the commit is created without `author`/`committer`, so GitHub
+records the App's bot user (`<slug>[bot]`) as both: the App is the author.
+"""
+from __future__ import annotations
+
+import base64
+from typing import Any, Mapping
+
+import gidgethub
+
+R = "/repos/{owner}/{repo}"
+# Regular file modes git knows for blobs; symlinks (120000) are never written by a fix.
+_FILE_MODES = {"100644", "100755"}
+
+
+async def ref_sha(gh: Any, owner: str, repo: str, branch: str) -> str | None:
+    """The commit a branch points to, or None when it does not exist."""
+    try:
+        ref = await gh.getitem(R + "/git/ref/{+ref}", url_vars={"owner": owner, "repo": repo,
+                                                                "ref": f"heads/{branch}"})
+    except gidgethub.HTTPException as exc:
+        if int(exc.status_code) == 404:
+            return None
+        raise
+    obj = ref.get("object") or {}
+    return str(obj["sha"]) if obj.get("type", "commit") == "commit" else None
+
+
+async def get_commit(gh: Any, owner: str, repo: str, sha: str) -> dict[str, Any]:
+    return await gh.getitem(R + "/git/commits/{commit_sha}",
+                            url_vars={"owner": owner, "repo": repo, "commit_sha": sha})
+
+
+async def file_modes(gh: Any, owner: str, repo: str, tree_sha: str, paths: set[str]) -> dict[str, str]:
+    """The git mode of each path in the tree (100644 or 100755), so a fix keeps an executable bit."""
+    tree = await gh.getitem(R + "/git/trees/{tree_sha}{?recursive}",
+                            url_vars={"owner": owner, "repo": repo, "tree_sha": tree_sha, "recursive": "1"})
+    modes = {e["path"]: e["mode"] for e in tree.get("tree", []) if e.get("path") in paths}
+    return {p: (modes.get(p) if modes.get(p) in _FILE_MODES else "100644") for p in paths}
+
+
+async def create_fix_commit(gh: Any, owner: str, repo: str, parent_sha: str, changed: Mapping[str, bytes],
+                            message: str) -> str:
+    """One commit whose parent is `parent_sha` and whose tree is the parent's with `changed` replaced."""
+    parent = await get_commit(gh, owner, repo, parent_sha)
+    base_tree = parent["tree"]["sha"]
+    modes = await file_modes(gh, owner, repo, base_tree, set(changed))
+    entries = []
+    for path, data in sorted(changed.items()):
+        blob = await gh.post(R + "/git/blobs", url_vars={"owner": owner, "repo": repo},
+                             data={"content": base64.b64encode(data).decode("ascii"), "encoding": "base64"})
+        entries.append({"path": path, "mode": modes[path], "type": "blob", "sha": blob["sha"]})
+    tree = await gh.post(R + "/git/trees", url_vars={"owner": owner, "repo": repo},
+                         data={"base_tree": base_tree, "tree": entries})
+    commit = await gh.post(R + "/git/commits", url_vars={"owner": owner, "repo": repo},
+                           data={"message": message, "tree": tree["sha"], "parents": [parent_sha]})
+    return str(commit["sha"])
+
+
+async def point_branch(gh: Any, owner: str, repo: str, branch: str, sha: str, *, exists: bool) -> None:
+    """Create the branch at `sha`, or force-move it there (the new commit sits on a newer head, so it
+    is not a fast-forward of the old one). The caller checked that the old head was the bot's own."""
+    if not exists:
+        try:
+            await gh.post(R + "/git/refs", url_vars={"owner": owner, "repo": repo},
+                          data={"ref": f"refs/heads/{branch}", "sha": sha})
+            return
+        except gidgethub.HTTPException as exc:
+            # 422 "Reference already exists": created since we looked (e.g. a lost record); fall through.
+            if int(exc.status_code) != 422:
+                raise
+    await gh.patch(R + "/git/refs/{+ref}", url_vars={"owner": owner, "repo": repo, "ref": f"heads/{branch}"},
+                   data={"sha": sha, "force": True})
+
+
+async def delete_branch(gh: Any, owner: str, repo: str, branch: str) -> bool:
+    """Delete the branch; False when it was already gone (422/404), like miss-islington's clean-up."""
+    try:
+        await gh.delete(R + "/git/refs/{+ref}", url_vars={"owner": owner, "repo": repo, "ref": f"heads/{branch}"})
+    except gidgethub.HTTPException as exc:
+        if int(exc.status_code) in (404, 422):
+            return False
+        raise
+    return True
+
+
+async def open_followups(gh: Any, owner: str, repo: str, branch: str) -> list[dict[str, Any]]:
+    """Open pull requests whose head is `owner:branch` (there should be at most one)."""
+    return [p async for p in gh.getiter(R + "/pulls{?head,state,per_page}", url_vars={
+        "owner": owner, "repo": repo, "head": f"{owner}:{branch}", "state": "open", "per_page": "100"})]

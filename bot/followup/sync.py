@@ -1,0 +1,312 @@
+"""Bring the follow-up pull request of one source pull request in line with its current fixes.
+
+Called on every push to the source pull request, when it closes, and on request (`@bot fix`, the
+check-run button). Serialized per source pull request (`ctx.locks`), and always works on the pull
+request as it is NOW (re-read), never on the head an event named: two pushes arriving while a
+follow-up is being created end with one follow-up on the newest head.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..commands.ignores import ignored_codes
+from ..context import AnalysisTimeout
+from ..publish.identity import BotIdentity, bot_identity
+from ..pulls import reads
+from ..pulls.snapshot import BlobCache, fetch_snapshot
+from . import gitdata, render
+from .compute import FixPlan, compute_fix_plan, safeties_for
+from .decide import Action, BranchFacts, branch_kind, decide, fixes_changed
+from .naming import BRANCH_PREFIX, branch_for, has_trailer
+from .options import autofix_level, stronger
+from .store import FollowupRecord, FollowupStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    owner: str
+    repo: str
+    number: int
+    explicit: bool = False        # `@bot fix` or the check-run button (False: a webhook event)
+    include_gated: bool = False   # the requester has write access
+    requester: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repo}"
+
+    @property
+    def lock_key(self) -> tuple[str, str, str, int]:
+        return ("followup", self.owner.lower(), self.repo.lower(), self.number)
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    action: str
+    detail: str
+    followup_number: int | None = None
+    reply: str | None = None      # what to tell the person who asked (explicit requests only)
+    has_fixes: bool = False
+    # Fixes exist but no follow-up is open (autofix = "off", or a person closed it): the check run's
+    # Fix button is worth showing.
+    offer_button: bool = False
+
+
+def is_fork(pull: dict[str, Any]) -> bool:
+    head_repo = (pull.get("head") or {}).get("repo") or {}
+    base_repo = (pull.get("base") or {}).get("repo") or {}
+    # A deleted fork has head.repo null: still not ours to push to.
+    return not head_repo or head_repo.get("full_name", "").lower() != base_repo.get("full_name", "").lower()
+
+
+def is_followup_pull(pull: dict[str, Any], me: BotIdentity) -> bool:
+    """One of our own follow-up pull requests (never make a follow-up of a follow-up)."""
+    head_ref = (pull.get("head") or {}).get("ref", "")
+    user = pull.get("user") or {}
+    return head_ref.startswith(BRANCH_PREFIX) and (user.get("login") == me.login or user.get("type") == "Bot")
+
+
+def is_bot_commit(commit: dict[str, Any], me: BotIdentity, full_name: str, number: int) -> bool:
+    """A commit the bot made for this follow-up: authored by the App's bot user, with our trailer."""
+    author = (commit.get("author") or {}).get("name", "")
+    return author == me.login and has_trailer(commit.get("message", ""), full_name, number)
+
+
+async def sync_followup(gh: Any, ctx: Any, req: SyncRequest) -> SyncOutcome:
+    async with ctx.locks(req.lock_key):
+        outcome = await _Sync(gh, ctx, req).run()
+    log.info("follow-up of %s#%d: %s (%s) [delivery %s]", req.full_name, req.number, outcome.action,
+             outcome.detail, ctx.delivery_id)
+    return outcome
+
+
+class _Sync:
+    """One synchronisation; attributes hold what was read so the steps stay small."""
+
+    def __init__(self, gh: Any, ctx: Any, req: SyncRequest) -> None:
+        self.gh, self.ctx, self.req = gh, ctx, req
+        self.store = FollowupStore(ctx.data_dir)
+        self.branch = branch_for(req.number)
+        self.available = False  # automatic fixes exist, whether or not the level lets us apply them
+
+    async def run(self) -> SyncOutcome:
+        req = self.req
+        self.me = await bot_identity(self.ctx.app_client, str(self.ctx.settings.app_id), self.ctx.settings.bot_name)
+        pull = self.pull = await reads.get_pull(self.gh, req.owner, req.repo, req.number)
+        if is_followup_pull(pull, self.me):
+            return SyncOutcome("nothing", "a follow-up pull request itself",
+                               reply=self._say("This is one of my follow-up pull requests; comment on its source "
+                                               "pull request instead."))
+        self.record = await self.store.get(req.full_name, req.number)
+        is_open, merged = pull.get("state") == "open", bool(pull.get("merged"))
+        if is_open and is_fork(pull):
+            return SyncOutcome("nothing", "fork: fixes are offered as suggestions only",
+                               reply=self._say(render.fork_comment(pull["base"]["ref"], self.ctx.settings.bot_name)))
+        if is_open:
+            if pull.get("draft") and not req.explicit:
+                return SyncOutcome("nothing", "draft")
+            self.mode, alive = "source", True
+        elif merged and req.explicit:
+            self.mode, alive = "base", True
+        elif req.explicit:
+            return SyncOutcome("nothing", "closed without merge",
+                               reply=f"#{req.number} was closed without being merged, so there is nothing to fix.")
+        else:
+            if self.record is not None and self.record.mode == "base":
+                return SyncOutcome("nothing", "closed; the follow-up targets the base branch")
+            self.mode, alive = "source", False
+        return await self._sync(alive)
+
+    def _say(self, text: str) -> str | None:
+        return text if self.req.explicit else None
+
+    async def _sync(self, alive: bool) -> SyncOutcome:
+        req, gh = self.req, self.gh
+        self.alive = alive
+        ref_sha = self.ref_sha = await gitdata.ref_sha(gh, req.owner, req.repo, self.branch)
+        open_prs = await gitdata.open_followups(gh, req.owner, req.repo, self.branch)
+        self.followup = open_prs[0] if open_prs else None
+        last = self.record.last_commit if self.record else None
+        ours_by_commit = False
+        if ref_sha is not None and ref_sha != last:
+            commit = await gitdata.get_commit(gh, req.owner, req.repo, ref_sha)
+            ours_by_commit = is_bot_commit(commit, self.me, req.full_name, req.number)
+        kind = branch_kind(ref_sha, last, ours_by_commit)
+
+        plan, parent = FixPlan(), ""
+        if alive and kind != "touched":
+            try:
+                plan, parent = await self._plan()
+            except AnalysisTimeout:
+                return SyncOutcome("nothing", "analysis timed out; nothing changed",
+                                   reply=self._say("The analysis did not finish in time; nothing was changed. "
+                                                   "Try again later."))
+        record = self.record
+        same_place = record is not None and record.mode == self.mode and record.last_commit == ref_sha
+        changed = fixes_changed(record.fixes_key if same_place else None, record.parent if same_place else None,
+                                plan.key, parent, explicit=req.explicit)
+        # We forget followup_number whenever we close one ourselves, so a vanished one was closed by a person.
+        human_closed = record is not None and record.followup_number is not None and self.followup is None
+        dismissed = record is not None and bool(plan.key) and (
+            record.dismissed_key == plan.key or (human_closed and record.fixes_key == plan.key))
+        if human_closed and record is not None:
+            self.record = record.but(followup_number=None, dismissed_key=record.fixes_key)
+            await self.store.put(self.record)
+        facts = BranchFacts(kind, alive, not plan.empty, self.followup is not None, changed, dismissed, req.explicit)
+        action = decide(facts)
+        handler = {Action.CREATE: self._create, Action.UPDATE: self._update, Action.KEEP: self._keep,
+                   Action.CLOSE: self._close, Action.LEAVE_TOUCHED: self._leave,
+                   Action.NOTHING: self._nothing}[action]
+        outcome = await handler(plan, parent)
+        if self.available and outcome.action == "nothing":
+            outcome = replace(outcome, offer_button=True)
+        return outcome
+
+    # ------------------------------------------------------------------ reading
+    async def _plan(self) -> tuple[FixPlan, str]:
+        req, gh, pull = self.req, self.gh, self.pull
+        if self.mode == "base":
+            parent = await gitdata.ref_sha(gh, req.owner, req.repo, pull["base"]["ref"])
+            if parent is None:
+                return FixPlan(), ""
+            config_sha = parent
+        else:
+            parent, config_sha = pull["head"]["sha"], pull["base"]["sha"]
+        base = await reads.read_base_config(gh, req.owner, req.repo, config_sha)
+        level, problem = autofix_level(base.config.extra.get("bot") if base.config.extra else None)
+        if problem:
+            log.warning("%s: %s", req.full_name, problem)
+        if not req.explicit and (self.pull.get("user") or {}).get("type") == "Bot" and base.options.skip_bots:
+            return FixPlan(), parent
+        requested = self.record.requested if self.record else None
+        if req.explicit:
+            requested = stronger(requested, "gated" if req.include_gated else "safe")
+        self.requested = requested
+        safeties = safeties_for(stronger(level, requested), include_gated=False)
+        # With autofix = "off" the safe fixes are still computed, to offer them behind the Fix button.
+        offer_only = not safeties
+        changed_files = await reads.list_changed_files(gh, req.owner, req.repo, req.number)
+        snap = await fetch_snapshot(gh, req.owner, req.repo, parent, BlobCache(self.ctx.data_dir / "blobs"))
+        config = base.config
+        ignored = await ignored_codes(self.ctx, req.full_name, req.number)
+        if ignored:
+            config = config.with_cli(ignore=sorted(ignored))
+        plan = await self.ctx.run_in_process(compute_fix_plan, snap.sources, config,
+                                             sorted(safeties or safeties_for("safe", include_gated=False)),
+                                             sorted(changed_files.diffs), timeout=self.ctx.analysis_timeout_s)
+        self.available = not plan.empty
+        return (FixPlan() if offer_only else plan), parent
+
+    def _source(self, parent: str) -> render.Source:
+        pull = self.pull
+        base_ref = pull["base"]["ref"] if self.mode == "base" else pull["head"]["ref"]
+        return render.Source(self.req.full_name, self.req.number, pull["head"]["ref"], parent, base_ref,
+                             after_merge=self.mode == "base")
+
+    def _doc_urls(self, plan: FixPlan) -> dict[str, str]:
+        urls: dict[str, str] = {}
+        try:
+            from analysis.rules import get_rule
+        except ImportError:
+            return urls
+        for code in plan.codes:
+            rule = get_rule(code)
+            url = getattr(rule, "doc_url", "") if rule else ""
+            urls[code] = url() if callable(url) else str(url or "")
+        return urls
+
+    def _new_record(self, **fields: Any) -> FollowupRecord:
+        base = self.record or FollowupRecord(self.req.full_name, self.req.number, self.branch)
+        return base.but(mode=self.mode, requested=getattr(self, "requested", base.requested), **fields)
+
+    # ------------------------------------------------------------------ actions
+    async def _commit(self, plan: FixPlan, parent: str) -> str:
+        req = self.req
+        message = render.commit_message(plan, self._source(parent))
+        sha = await gitdata.create_fix_commit(self.gh, req.owner, req.repo, parent, plan.changed, message)
+        await gitdata.point_branch(self.gh, req.owner, req.repo, self.branch, sha, exists=self.ref_sha is not None)
+        # Remember the commit at once: if opening the pull request fails, the retry still knows the
+        # branch is ours.
+        self.record = self._new_record(last_commit=sha, parent=parent, fixes_key=plan.key,
+                                       followup_number=self.followup["number"] if self.followup else None,
+                                       dismissed_key=None, warned_sha=None)
+        await self.store.put(self.record)
+        return sha
+
+    async def _create(self, plan: FixPlan, parent: str) -> SyncOutcome:
+        req = self.req
+        sha = await self._commit(plan, parent)
+        src = self._source(parent)
+        created = await self.gh.post("/repos/{owner}/{repo}/pulls", url_vars={"owner": req.owner, "repo": req.repo},
+                                     data={"title": render.title(plan, src), "head": self.branch, "base": src.base_ref,
+                                           "body": render.body(plan, src, self.ctx.settings.bot_name, self._doc_urls(plan))})
+        number = int(created["number"])
+        self.record = self.record.but(followup_number=number)
+        await self.store.put(self.record)
+        return SyncOutcome("created", f"#{number} at {sha[:7]}", number,
+                           self._say(f"Opened #{number} with {len(plan.entries)} automatic fixes."), True)
+
+    async def _update(self, plan: FixPlan, parent: str) -> SyncOutcome:
+        req = self.req
+        sha = await self._commit(plan, parent)
+        number = int(self.followup["number"])
+        src = self._source(parent)
+        await self.gh.patch("/repos/{owner}/{repo}/pulls/{pull_number}",
+                            url_vars={"owner": req.owner, "repo": req.repo, "pull_number": str(number)},
+                            data={"title": render.title(plan, src),
+                                  "body": render.body(plan, src, self.ctx.settings.bot_name, self._doc_urls(plan))})
+        return SyncOutcome("updated", f"#{number} moved to {sha[:7]}", number,
+                           self._say(f"Updated #{number} ({len(plan.entries)} automatic fixes)."), True)
+
+    async def _keep(self, plan: FixPlan, parent: str) -> SyncOutcome:
+        number = int(self.followup["number"])
+        if self.record is None or self.record.followup_number != number:
+            self.record = self._new_record(last_commit=self.ref_sha, parent=self.record.parent if self.record else None,
+                                           fixes_key=plan.key, followup_number=number)
+            await self.store.put(self.record)
+        return SyncOutcome("kept", f"#{number} is up to date", number, self._say(f"#{number} is up to date."), True)
+
+    async def _close(self, plan: FixPlan, parent: str) -> SyncOutcome:
+        req, gh = self.req, self.gh
+        no_fixes = self.alive  # the target still takes changes, so we close because no fix applies
+        reason = render.reasons_closed(req.number, merged=bool(self.pull.get("merged")), no_fixes=no_fixes,
+                                       bot_name=self.ctx.settings.bot_name)
+        number = int(self.followup["number"]) if self.followup else None
+        if number is not None:
+            url_vars = {"owner": req.owner, "repo": req.repo}
+            await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/comments",
+                          url_vars={**url_vars, "issue_number": str(number)}, data={"body": render.closed_comment(reason)})
+            await gh.patch("/repos/{owner}/{repo}/pulls/{pull_number}",
+                           url_vars={**url_vars, "pull_number": str(number)}, data={"state": "closed"})
+        deleted = await gitdata.delete_branch(gh, req.owner, req.repo, self.branch) if self.ref_sha else False
+        self.record = self._new_record(last_commit=None, parent=None, fixes_key=None, followup_number=None,
+                                       dismissed_key=None, warned_sha=None)
+        await self.store.put(self.record)
+        detail = f"closed #{number}" if number else "no open follow-up"
+        reply = (render.nothing_to_fix(req.number, parent or self.pull["head"]["sha"], plan.withheld)
+                 + (f" Closed #{number}." if number else "")) if no_fixes else None
+        return SyncOutcome("closed", f"{detail}; branch {'deleted' if deleted else 'absent'}", number,
+                           self._say(reply) if reply else None)
+
+    async def _leave(self, plan: FixPlan, parent: str) -> SyncOutcome:
+        req = self.req
+        text = render.touched_comment(self.branch, req.number, self.ctx.settings.bot_name)
+        number = int(self.followup["number"]) if self.followup else None
+        warned = self.record.warned_sha if self.record else None
+        if number is not None and warned != self.ref_sha:
+            await self.gh.post("/repos/{owner}/{repo}/issues/{issue_number}/comments",
+                               url_vars={"owner": req.owner, "repo": req.repo, "issue_number": str(number)},
+                               data={"body": text})
+            self.record = self._new_record(warned_sha=self.ref_sha)
+            await self.store.put(self.record)
+        return SyncOutcome("left", f"{self.branch} has commits by somebody else", number, self._say(text))
+
+    async def _nothing(self, plan: FixPlan, parent: str) -> SyncOutcome:
+        if plan.empty:
+            sha = parent or self.pull["head"]["sha"]
+            return SyncOutcome("nothing", "no fixes", reply=self._say(render.nothing_to_fix(self.req.number, sha, plan.withheld)))
+        return SyncOutcome("nothing", "dismissed: a person closed the follow-up for these fixes", has_fixes=True)

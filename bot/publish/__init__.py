@@ -1,0 +1,1 @@
+"""Publishing analysis results to GitHub: check runs, review comments, the summary comment."""

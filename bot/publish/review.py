@@ -1,0 +1,66 @@
+"""One review per run with the new inline comments; own outdated comments marked resolved."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ..pulls.selection import InlinePlacement, OwnComment
+from .render import RuleInfo, inline_comment_body, resolved_comment_body, review_body
+
+
+async def list_review_comments(gh: Any, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
+    """Every review comment of the PR (all pages; replies included, with `in_reply_to_id`)."""
+    return [c async for c in gh.getiter(
+        "/repos/{owner}/{repo}/pulls/{pull_number}/comments{?per_page}",
+        url_vars={"owner": owner, "repo": repo, "pull_number": str(number), "per_page": "100"})]
+
+
+def review_comment(placement: InlinePlacement, rule_of: Callable[[Any], RuleInfo]) -> dict[str, Any]:
+    """One entry of the review's `comments[]`; lines were validated against the parsed hunks."""
+    finding = placement.finding
+    suggestion = placement.suggestion.text if placement.suggestion is not None else None
+    comment: dict[str, Any] = {
+        "path": finding.path,
+        "body": inline_comment_body(finding, rule_of(finding), suggestion),
+        "line": placement.line,
+        "side": "RIGHT",
+    }
+    if placement.start_line is not None and placement.start_line < placement.line:
+        comment["start_line"] = placement.start_line
+        comment["start_side"] = "RIGHT"
+    return comment
+
+
+async def post_review(gh: Any, owner: str, repo: str, number: int, head_sha: str,
+                      placements: Sequence[InlinePlacement], not_inline: int,
+                      rule_of: Callable[[Any], RuleInfo]) -> dict[str, Any] | None:
+    """POST one review with event COMMENT (without `event` the review stays PENDING and invisible).
+
+    https://docs.github.com/en/rest/pulls/reviews#create-a-review-for-a-pull-request
+    """
+    if not placements:
+        return None
+    return await gh.post(
+        "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+        url_vars={"owner": owner, "repo": repo, "pull_number": str(number)},
+        data={
+            "commit_id": head_sha,
+            "event": "COMMENT",
+            "body": review_body(len(placements), head_sha, not_inline),
+            "comments": [review_comment(p, rule_of) for p in placements],
+        },
+    )
+
+
+async def mark_resolved(gh: Any, owner: str, repo: str, comments: Sequence[OwnComment], head_sha: str) -> int:
+    """Edit each own outdated comment to say it is resolved.
+
+    REST cannot resolve a review thread; that is the GraphQL mutation `resolveReviewThread`
+    (https://docs.github.com/en/graphql/reference/mutations#resolvereviewthread), which the fake
+    GitHub used in tests does not implement. Editing the body is visible, idempotent (the marker
+    gains a `resolved` flag) and needs only the REST permission we already hold.
+    """
+    for comment in comments:
+        await gh.patch("/repos/{owner}/{repo}/pulls/comments/{comment_id}",
+                       url_vars={"owner": owner, "repo": repo, "comment_id": str(comment.id)},
+                       data={"body": resolved_comment_body(comment.body, head_sha)})
+    return len(comments)

@@ -1,0 +1,1 @@
+"""The pull-request feature: which events start a review, what is read, what is selected."""

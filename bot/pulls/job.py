@@ -1,0 +1,196 @@
+"""One review of one pull-request head: read, analyze off the event loop, publish.
+
+Publishing order matters: review comments, resolved marks and the summary comment go first and the
+check run is completed LAST, so a completed `hybridize` check run on a head means everything was
+published (automatic triggers skip such heads; a job that failed half-way is retried whole).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from analysis.model import Finding
+
+from ..commands.ignores import drop_ignored  # issue 6: rules ignored by comment command
+from ..context import AnalysisTimeout
+from ..publish import checks, render, review, summary
+from ..publish.identity import bot_identity
+from . import reads
+from .selection import classify, outdated_comments, plan_inline, read_review_comments, worst_severity
+from .snapshot import BlobCache, fetch_snapshot
+
+log = logging.getLogger(__name__)
+
+try:  # issue 4 (fixes) may land after the bot; without it comments describe fixes in words only.
+    from analysis.fixes import suggestion_for as _suggestion_for
+except ImportError:  # pragma: no cover - depends on what the analysis package ships
+    _suggestion_for = None
+
+
+@dataclass(frozen=True)
+class PullTarget:
+    owner: str
+    repo: str
+    number: int
+    head_sha: str
+    # pull_request opened/synchronize/reopened/ready_for_review and check_suite requested are
+    # automatic; check_suite/check_run rerequested are a person asking for a new run.
+    automatic: bool = True
+
+    @property
+    def lock_key(self) -> tuple[str, str, str, int]:
+        return ("pull", self.owner.lower(), self.repo.lower(), self.number)
+
+    def __str__(self) -> str:
+        return f"{self.owner}/{self.repo}#{self.number}@{self.head_sha[:7]}"
+
+
+def _analyze(sources: dict[str, bytes], config: Any) -> Any:
+    """Top-level (picklable) entry run in a worker process."""
+    from analysis import analyze_sources
+
+    return analyze_sources(sources, config)
+
+
+async def review_pull_request(gh: Any, ctx: Any, target: PullTarget) -> str:
+    """Serialized per PR; returns what happened (for logs and tests)."""
+    async with ctx.locks(target.lock_key):
+        outcome = await _review_locked(gh, ctx, target)
+    log.info("%s: %s (delivery %s)", target, outcome, ctx.delivery_id)
+    return outcome
+
+
+async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
+    pull = await reads.get_pull(gh, target.owner, target.repo, target.number)
+    if pull.get("state") != "open":
+        return "skipped: pull request is not open"
+    if pull["head"]["sha"] != target.head_sha:
+        # A newer push has its own job; publishing for the old head would only be overwritten.
+        return f"dropped: head moved to {pull['head']['sha'][:7]}"
+    base = await reads.read_base_config(gh, target.owner, target.repo, pull["base"]["sha"])
+    if target.automatic:
+        if pull.get("draft") and base.options.skip_drafts:
+            return "skipped: draft (runs on ready_for_review)"
+        if (pull.get("user") or {}).get("type") == "Bot" and base.options.skip_bots:
+            return "skipped: opened by a bot account"
+        if await _already_reviewed(gh, target, ctx):
+            return "skipped: head already reviewed"
+    run = await checks.start_check_run(gh, target.owner, target.repo, target.head_sha,
+                                       external_id=f"{target.number}:{ctx.delivery_id}")
+    try:
+        return await _review_with_run(gh, ctx, target, pull, base, run)
+    except Exception as exc:
+        # Leave no run spinning forever; "cancelled" runs do not count as reviewed, so the queue's
+        # retry of this job starts a fresh one.
+        try:
+            await checks.complete_check_run(gh, target.owner, target.repo, run["id"], "cancelled", {
+                "title": "Internal error",
+                "summary": f"The review stopped with an internal error ({type(exc).__name__}); it will be retried.",
+            })
+        except Exception:  # the original error is the one worth raising
+            log.exception("%s: could not cancel check run %s", target, run.get("id"))
+        raise
+
+
+async def _already_reviewed(gh: Any, target: PullTarget, ctx: Any) -> bool:
+    """A completed, non-cancelled `hybridize` run of this App on this head (pull_request and
+    check_suite both fire on a push; one review is enough)."""
+    data = await gh.getitem("/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,app_id,per_page}",
+                            url_vars={"owner": target.owner, "repo": target.repo, "ref": target.head_sha,
+                                      "check_name": render.CHECK_NAME, "app_id": str(ctx.settings.app_id),
+                                      "per_page": "100"})
+    return any(r.get("status") == "completed" and r.get("conclusion") != "cancelled"
+               and str((r.get("app") or {}).get("id", ctx.settings.app_id)) == str(ctx.settings.app_id)
+               for r in data.get("check_runs", []))
+
+
+async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str, Any],
+                           base: reads.BaseConfig, run: dict[str, Any]) -> str:
+    owner, repo = target.owner, target.repo
+    changed = await reads.list_changed_files(gh, owner, repo, target.number)
+    snap = await fetch_snapshot(gh, owner, repo, target.head_sha, BlobCache(ctx.data_dir / "blobs"))
+    partial = changed.partial + snap.partial
+    notes = changed.notes + snap.notes
+    try:
+        result = await ctx.run_in_process(_analyze, snap.sources, base.config, timeout=ctx.analysis_timeout_s)
+    except AnalysisTimeout:
+        report = render.Report(target.head_sha, "timed_out", partial=partial, config_problems=base.problems,
+                               files_analyzed=0, check_run_url=run.get("html_url"))
+        output = render.check_output(report)
+        output["summary"] = (
+            f"The analysis of {len(snap.sources):,} files did not finish within {ctx.analysis_timeout_s:g} s "
+            "and was stopped; nothing was reported for this commit.\n\n" + output["summary"])[:render.CHECK_OUTPUT_LIMIT]
+        await checks.complete_check_run(gh, owner, repo, run["id"], "timed_out", output)
+        return "timed out"
+    notes += [f"{n.path}: {n.message}" for n in result.notes]
+    result.findings = await drop_ignored(ctx, owner, repo, target.number, result.findings)  # issue 6: `@hybridize-bot ignore CODE`
+
+    classified = classify(result.findings, changed.diffs)
+    me = await bot_identity(ctx.app_client, str(ctx.settings.app_id), ctx.settings.bot_name)
+    existing = read_review_comments(await review.list_review_comments(gh, owner, repo, target.number),
+                                    me.authored)
+    suggestions = await _suggestions(ctx, classified.new, changed.diffs, existing.active_fingerprints,
+                                     base.options.max_inline_comments, snap.sources, notes)
+    plan = plan_inline(classified.new, changed.diffs, existing.active_fingerprints,
+                       base.options.max_inline_comments, lambda f: suggestions.get(f.fingerprint))
+    await review.post_review(gh, owner, repo, target.number, target.head_sha, plan.to_post,
+                             len(plan.not_inline), render.rule_info)
+    current = {f.fingerprint for f in result.findings}
+    resolved = await review.mark_resolved(gh, owner, repo, outdated_comments(existing, current), target.head_sha)
+
+    conclusion = base.options.conclusion_for(worst_severity(classified.new))
+    annotated = classified.new + classified.preexisting
+    if len(annotated) > checks.MAX_ANNOTATIONS:
+        notes.append(f"Only the first {checks.MAX_ANNOTATIONS:,} of {len(annotated):,} findings are annotated.")
+    report = render.Report(
+        head_sha=target.head_sha, conclusion=conclusion, new=classified.new, preexisting=classified.preexisting,
+        elsewhere_count=len(classified.elsewhere), inline_posted=len(plan.to_post),
+        already_commented=len(plan.already_commented), not_inline=plan.not_inline, partial=partial,
+        config_problems=base.problems, notes=notes,
+        files_analyzed=result.files_analyzed or sum(p.endswith(".py") for p in snap.sources),
+        check_run_url=run.get("html_url"),
+    )
+    await summary.upsert_summary_comment(gh, owner, repo, target.number, render.summary_comment_body(report), me)
+    await checks.complete_check_run(gh, owner, repo, run["id"], conclusion, render.check_output(report),
+                                    [render.annotation(f) for f in annotated[:checks.MAX_ANNOTATIONS]])
+    return (f"{conclusion}: {len(classified.new)} new, {len(classified.preexisting)} pre-existing, "
+            f"{len(plan.to_post)} inline, {resolved} resolved; {snap.downloaded} blobs downloaded, "
+            f"{snap.from_cache} cached")
+
+
+async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[str], max_comments: int,
+                       sources: dict[str, bytes], notes: list[str]) -> dict[str, Any]:
+    """Suggestions for the findings that will get an inline comment, computed in a worker process.
+
+    A suggestion is a libcst codemod run (tens of milliseconds per file), too slow for the event
+    loop that also answers webhooks. Which findings go inline does not depend on suggestions (a
+    placement with a suggestion falls back to the same lines without one), so plan once without,
+    then fetch suggestions only for those comments.
+    """
+    if _suggestion_for is None:
+        return {}
+    candidates = [p.finding for p in plan_inline(new, diffs, existing, max_comments).to_post
+                  if p.finding.fix is not None and p.finding.path in sources]
+    if not candidates:
+        return {}
+    needed = {f.path: sources[f.path] for f in candidates}
+    try:
+        return await ctx.run_in_process(_suggest_many, candidates, needed, timeout=ctx.analysis_timeout_s)
+    except AnalysisTimeout:
+        notes.append("Suggested changes were left out: computing them exceeded the time limit.")
+        return {}
+
+
+def _suggest_many(findings: list[Finding], sources: dict[str, bytes]) -> dict[str, Any]:
+    """Top-level (picklable): fingerprint -> LineReplacement for each finding that has one."""
+    out: dict[str, Any] = {}
+    for finding in findings:
+        try:
+            replacement = _suggestion_for(finding, sources[finding.path])
+        except Exception:  # a fix that cannot be rendered must not cost the whole review
+            log.exception("suggestion_for failed for %s %s:%d", finding.code, finding.path, finding.line)
+            continue
+        if replacement is not None:
+            out[finding.fingerprint] = replacement
+    return out

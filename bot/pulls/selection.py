@@ -1,0 +1,174 @@
+"""Which findings are new, which go inline, which are already commented, which comments are outdated.
+
+Whole-repository analysis, changed-line reporting: a finding is NEW when its reported range touches a
+line the pull request added or changed (reviewdog's default `-filter-mode=added`); other findings in
+files the PR touched are PRE-EXISTING (counted in the summary, annotated, never commented inline);
+findings in untouched files are only counted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Protocol
+
+from analysis.model import Finding
+
+from ..publish.markers import parse_fingerprint_marker
+from .diff import FileDiff
+
+
+class LineReplacement(Protocol):
+    """`analysis.fixes.LineReplacement`: replace whole lines first_line..last_line with `text`."""
+
+    first_line: int
+    last_line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Classified:
+    new: list[Finding]
+    preexisting: list[Finding]
+    elsewhere: list[Finding]
+
+
+@dataclass(frozen=True)
+class InlinePlacement:
+    """Where one inline comment goes: RIGHT-side `line` (and `start_line` for a multi-line range)."""
+
+    finding: Finding
+    line: int
+    start_line: int | None = None
+    suggestion: LineReplacement | None = None
+
+
+@dataclass(frozen=True)
+class InlinePlan:
+    to_post: list[InlinePlacement]
+    already_commented: list[Finding]  # an own, unresolved comment with this fingerprint exists
+    not_inline: list[Finding]  # over max-inline-comments or not placeable; listed in the summary
+
+
+def worst_severity(findings: Iterable[Finding]) -> str | None:
+    worst = max(findings, key=lambda f: f.severity.rank, default=None)
+    return worst.severity.value if worst is not None else None
+
+
+def classify(findings: Iterable[Finding], diffs: Mapping[str, FileDiff]) -> Classified:
+    new: list[Finding] = []
+    pre: list[Finding] = []
+    elsewhere: list[Finding] = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        diff = diffs.get(finding.path)
+        if diff is None:
+            elsewhere.append(finding)
+        elif diff.touches_added(finding.line, max(finding.line, finding.end_line)):
+            new.append(finding)
+        else:
+            pre.append(finding)
+    return Classified(new, pre, elsewhere)
+
+
+def place_inline(finding: Finding, diff: FileDiff, suggestion: LineReplacement | None = None) -> InlinePlacement | None:
+    """A placement GitHub will accept, or None when no RIGHT-side hunk line of the finding exists.
+
+    A suggestion replaces exactly the lines its comment spans, so with a suggestion the comment spans
+    the replaced range, which must lie in one hunk; otherwise the suggestion is dropped (the fix is
+    still described in words).
+    """
+    end = max(finding.line, finding.end_line)
+    if suggestion is not None and diff.in_one_hunk(suggestion.first_line, suggestion.last_line) \
+            and suggestion.first_line <= end and finding.line <= suggestion.last_line:
+        start = suggestion.first_line if suggestion.first_line < suggestion.last_line else None
+        return InlinePlacement(finding, suggestion.last_line, start, suggestion)
+    if diff.in_one_hunk(finding.line, end):
+        return InlinePlacement(finding, end, finding.line if finding.line < end else None)
+    for line in range(finding.line, end + 1):
+        if line in diff.added_lines:
+            return InlinePlacement(finding, line)
+    return None
+
+
+def plan_inline(
+    new: Iterable[Finding],
+    diffs: Mapping[str, FileDiff],
+    existing_fingerprints: set[str],
+    max_comments: int,
+    suggest: Callable[[Finding], LineReplacement | None] = lambda _f: None,
+) -> InlinePlan:
+    """Choose the inline comments of this run: worst first, never a fingerprint already commented."""
+    to_post: list[InlinePlacement] = []
+    already: list[Finding] = []
+    not_inline: list[Finding] = []
+    seen: set[str] = set()
+    for finding in sorted(new, key=lambda f: (-f.severity.rank, f.sort_key())):
+        fp = finding.fingerprint
+        if fp in existing_fingerprints:
+            already.append(finding)
+            continue
+        if fp in seen:
+            continue
+        diff = diffs.get(finding.path)
+        # Suggestions may be costly to compute (a codemod per finding): only for comments that fit.
+        fits = diff is not None and len(to_post) < max_comments
+        placement = place_inline(finding, diff, suggest(finding)) if fits else None
+        if placement is None:
+            not_inline.append(finding)
+            continue
+        seen.add(fp)
+        to_post.append(placement)
+    return InlinePlan(to_post, already, not_inline)
+
+
+@dataclass(frozen=True)
+class OwnComment:
+    id: int
+    fingerprint: str
+    resolved: bool
+    body: str
+
+
+@dataclass
+class ExistingReviewComments:
+    own: dict[str, OwnComment] = field(default_factory=dict)  # unresolved own comments by fingerprint
+    resolved: dict[str, OwnComment] = field(default_factory=dict)
+    human_replied: set[int] = field(default_factory=set)  # ids of own comments a person answered
+
+    @property
+    def active_fingerprints(self) -> set[str]:
+        return set(self.own)
+
+
+def read_review_comments(comments: Iterable[Mapping[str, Any]], is_own: Callable[[Mapping[str, Any]], bool]) -> ExistingReviewComments:
+    """Sort the PR's review comments (as the REST API lists them) into own/active/replied."""
+    result = ExistingReviewComments()
+    own_ids: set[int] = set()
+    replies: list[tuple[int, Mapping[str, Any]]] = []
+    for comment in comments:
+        reply_to = comment.get("in_reply_to_id")
+        if reply_to is not None:
+            replies.append((int(reply_to), comment))
+        if not is_own(comment):
+            continue
+        marker = parse_fingerprint_marker(comment.get("body"))
+        if marker is None:
+            continue
+        own = OwnComment(int(comment["id"]), marker.fingerprint, marker.resolved, comment.get("body") or "")
+        own_ids.add(own.id)
+        (result.resolved if marker.resolved else result.own)[marker.fingerprint] = own
+    for target, reply in replies:
+        if target in own_ids and not _is_bot(reply):
+            result.human_replied.add(target)
+    return result
+
+
+def outdated_comments(existing: ExistingReviewComments, current_fingerprints: set[str]) -> list[OwnComment]:
+    """Own unresolved comments whose finding is gone, except threads a person replied to."""
+    return [
+        c for fp, c in sorted(existing.own.items())
+        if fp not in current_fingerprints and c.id not in existing.human_replied
+    ]
+
+
+def _is_bot(comment: Mapping[str, Any]) -> bool:
+    user = comment.get("user") or {}
+    return user.get("type") == "Bot"

@@ -1,0 +1,171 @@
+"""Comment commands end to end: each command with and without permission, plain issues, bots, and
+redelivered comment events."""
+from __future__ import annotations
+
+import pytest
+
+from bot.commands.store import CommandStore
+
+from .followup_harness import (BRANCH, add_comment, comment_event, files_at, followups, open_pr, pr_event,
+                               reactions, replies)
+from .harness import start_bot, stop_bot
+from .project import TRAIN_PR
+
+
+@pytest.fixture
+async def env(tmp_path):
+    fake, bot = await start_bot(tmp_path)
+    yield fake, bot
+    await stop_bot(fake, bot)
+    assert fake.violations == [] and fake.response_violations == []
+
+
+async def _say(bot, fake, pr, body, login, **kw):
+    comment = add_comment(fake, pr, body, login, **kw)
+    await bot.deliver("issue_comment", comment_event(bot, pr, comment))
+    return comment
+
+
+async def test_help_and_explain_for_readers_but_not_for_strangers_of_a_private_repo(env):
+    fake, bot = env
+    pr = open_pr(fake)
+    fake.user("reader")
+    c = await _say(bot, fake, pr, "Hi!\n@hybridize-bot help", "reader")
+    (reply,) = replies(bot, pr)
+    assert reactions(fake, c) == ["+1"]
+    assert reply.body.startswith("@reader I understand these commands")
+    assert "`@hybridize-bot ignore CODE`" in reply.body and f"to={c.id}" in reply.body
+
+    c = await _say(bot, fake, pr, "@hybridize-bot explain hyb010", "reader")
+    explain = replies(bot, pr)[-1]
+    assert "# HYB010: deprecated-relax-shapes" in explain.body and "reduce_retracing" in explain.body
+    c = await _say(bot, fake, pr, "@hybridize-bot explain HYB999", "reader")
+    assert "There is no rule HYB999" in replies(bot, pr)[-1].body
+
+    secret = fake.add_repo("octo/secret", private=True)
+    main = fake.commit(secret, {"a.py": b"x = 1\n"})
+    fake.commit(secret, {"a.py": b"x = 2\n"}, branch="f", parent=main)
+    private_pr = fake.open_pull_request(secret, "f")
+    fake.user("stranger")
+    c = await _say(bot, fake, private_pr, "@hybridize-bot help", "stranger")
+    assert reactions(fake, c) == ["eyes"]
+    (no,) = replies(bot, private_pr)
+    assert "needs read access" in no.body and "you have no access" in no.body
+
+
+async def test_recheck_by_author_or_writer_only(env):
+    fake, bot = env
+    pr = open_pr(fake)
+    await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
+    assert len(bot.check_runs(pr.head_sha)) == 1
+    fake.user("passerby")
+    c = await _say(bot, fake, pr, "@hybridize-bot recheck", "passerby")
+    assert reactions(fake, c) == ["eyes"] and len(bot.check_runs(pr.head_sha)) == 1
+    assert "`recheck` needs to be the pull request's author or to have write access" in replies(bot, pr)[-1].body
+
+    c = await _say(bot, fake, pr, "@hybridize-bot recheck", "alice")  # the author
+    assert reactions(fake, c) == ["+1"]
+    runs = bot.check_runs(pr.head_sha)
+    assert len(runs) == 2 and runs[-1].status == "completed"
+
+
+async def test_ignore_needs_write_and_is_remembered_across_pushes(env):
+    fake, bot = env
+    pr = open_pr(fake)
+    fake.set_permission(pr.repo, "maint", "write")
+    await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
+    assert any("HYB001" in (a.get("title") or "") + a.get("message", "") for a in bot.check_runs()[-1].annotations)
+
+    c = await _say(bot, fake, pr, "@hybridize-bot ignore HYB001", "alice")  # author, read access
+    assert reactions(fake, c) == ["eyes"] and "needs write access" in replies(bot, pr)[-1].body
+    assert CommandStore(bot.settings.data_dir).ignored_sync("octo/tiny-tf", pr.number) == set()
+
+    c = await _say(bot, fake, pr, "@hybridize-bot ignore HYB001", "maint")
+    assert reactions(fake, c) == ["+1"] and "I don't report HYB001" in replies(bot, pr)[-1].body
+    rerun = bot.check_runs(pr.head_sha)[-1]
+    text = " ".join((a.get("title") or "") + a.get("message", "") for a in rerun.annotations)
+    assert "HYB001" not in text and "HYB004" in text
+
+    fake.push(pr.repo, "feature", {"README.md": b"# more\n"})
+    await bot.deliver("pull_request", pr_event(bot, pr, "synchronize"))
+    (after_push,) = bot.check_runs(pr.head_sha)
+    text = " ".join((a.get("title") or "") + a.get("message", "") for a in after_push.annotations)
+    assert "HYB001" not in text and "HYB004" in text
+    assert not [c for c in bot.review_comments(pr) if c.created_at and "HYB001" in c.body
+                and c.commit_id == pr.head_sha]
+
+    await _say(bot, fake, pr, "@hybridize-bot unignore HYB001", "maint")
+    text = " ".join((a.get("title") or "") + a.get("message", "") for a in bot.check_runs(pr.head_sha)[-1].annotations)
+    assert "HYB001" in text
+
+
+async def test_fix_by_author_is_safe_only_and_by_writer_includes_gated(env):
+    fake, bot = env
+    gated = TRAIN_PR + """
+
+def run_all(xs):
+    for x in xs:
+        @tf.function
+        def double(v):
+            return v * 2
+        double(x)
+"""
+    config = b'[project]\nname = "t"\ndependencies = ["tensorflow>=2.16"]\n\n[tool.hybridize.bot]\nautofix = "off"\n'
+    from .project import BASE_FILES
+    pr = open_pr(fake, {"train.py": gated.encode()}, base={**BASE_FILES, "pyproject.toml": config})
+    fake.set_permission(pr.repo, "maint", "write")
+    await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
+    assert followups(fake, pr) == []  # autofix = "off"
+
+    c = await _say(bot, fake, pr, "@hybridize-bot fix", "alice")
+    assert reactions(fake, c) == ["+1"]
+    (follow,) = followups(fake, pr)
+    assert "safe fix" in follow.issue.title and "HYB007" not in follow.issue.title
+    assert f"Opened #{follow.number}" in replies(bot, pr)[-1].body
+
+    await _say(bot, fake, pr, "@hybridize-bot fix", "maint")
+    assert followups(fake, pr) == [follow]
+    head = files_at(fake, pr.repo.branch(BRANCH.format(pr.number)))["train.py"].decode()
+    assert follow.issue.title == f"hybridize: apply 2 gated fixes from #{pr.number} (HYB007, HYB010)"
+    assert "@tf.function\ndef double(v):" in head and "        def double" not in head  # hoisted
+    assert "when the analysis preconditions hold" in follow.issue.body
+    assert f"Updated #{follow.number}" in replies(bot, pr)[-1].body
+
+    # The next push keeps what the maintainer asked for (remembered in BOT_DATA_DIR).
+    fake.push(pr.repo, "feature", {"train.py": gated.replace("    loss = None", "    loss = 0")})
+    await bot.deliver("pull_request", pr_event(bot, pr, "synchronize"))
+    assert followups(fake, pr) == [follow] and "HYB007" in follow.issue.title
+    assert fake.store.commits[pr.repo.branch(BRANCH.format(pr.number))].parents == [pr.head_sha]
+
+
+async def test_fix_without_permission_and_on_a_closed_unmerged_pull_request(env):
+    fake, bot = env
+    pr = open_pr(fake, {"train.py": TRAIN_PR.encode()}, base=None)
+    fake.user("passerby")
+    c = await _say(bot, fake, pr, "@hybridize-bot fix", "passerby")
+    assert reactions(fake, c) == ["eyes"] and followups(fake, pr) == []
+    pr.issue.state = "closed"
+    await _say(bot, fake, pr, "@hybridize-bot fix", "alice")
+    assert "closed without being merged" in replies(bot, pr)[-1].body and followups(fake, pr) == []
+
+
+async def test_ignored_comments_and_redeliveries(env):
+    fake, bot = env
+    pr = open_pr(fake)
+    # Plain issues, bots (ourselves included), quoted or fenced commands, comments without commands.
+    issue_comment = add_comment(fake, pr, "@hybridize-bot help", "alice")
+    await bot.deliver("issue_comment", comment_event(bot, pr, issue_comment, on_issue=True))
+    await _say(bot, fake, pr, "@hybridize-bot help", "dependabot[bot]", user_type="Bot")
+    await _say(bot, fake, pr, "@hybridize-bot help", "hybridize-bot[bot]", user_type="Bot")
+    await _say(bot, fake, pr, "> @hybridize-bot help\n```\n@hybridize-bot fix\n```\nthanks", "alice")
+    assert replies(bot, pr) == [] and fake.requests_to("POST", r"/reactions$") == []
+
+    comment = add_comment(fake, pr, "@hybridize-bot help", "alice")
+    payload = comment_event(bot, pr, comment)
+    sent = await bot.send("issue_comment", payload)
+    await bot.wait_done(sent.delivery)
+    again = await bot.send("issue_comment", payload, delivery=sent.delivery)  # GitHub's "Redeliver"
+    assert again.status == 202 and again.body["status"] == "duplicate"
+    await bot.deliver("issue_comment", payload)  # the same comment under a new delivery id
+    assert len(replies(bot, pr)) == 1 and reactions(fake, comment) == ["+1"]
+    assert len(fake.requests_to("POST", r"/reactions$")) == 1

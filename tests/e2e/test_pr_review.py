@@ -1,0 +1,144 @@
+"""A pull request gets a check run, inline comments on its changed lines, and one summary comment."""
+from __future__ import annotations
+
+import pytest
+
+from analysis import analyze_sources
+from analysis.config import Config
+from bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
+
+from .expect import expectation
+from .harness import start_bot, stop_bot
+from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of, many_prints
+
+
+@pytest.fixture
+async def env(tmp_path):
+    fake, bot = await start_bot(tmp_path)
+    yield fake, bot
+    await stop_bot(fake, bot)
+    assert fake.violations == []
+    assert fake.response_violations == []
+
+
+def open_pr(fake, pr_files=PR_FILES, base_extra=None, **kw):
+    repo = fake.add_repo("octo/tiny-tf")
+    main = fake.commit(repo, {**BASE_FILES, **(base_extra or {})}, message="base")
+    fake.commit(repo, pr_files, branch="feature", parent=main, message="feature")
+    return fake.open_pull_request(repo, "feature", **kw)
+
+
+def head_findings(fake, pr):
+    """What the analysis says about the head commit (the expectation the bot must publish)."""
+    sources = {p: fake.store.blobs[sha] for p, (_mode, sha) in fake.store.files_at(pr.head_sha).items()}
+    return analyze_sources(sources).findings
+
+
+async def test_pull_request_gets_check_run_inline_comments_and_summary(env):
+    fake, bot = env
+    pr = open_pr(fake)
+    await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
+    exp = expectation(fake, pr)
+    # The project's misuse: prints in two new traced functions, a pre-existing one in train.py.
+    print_lines = {("train.py", line_of(TRAIN_PR, 'print("step"')), ("metrics.py", line_of(METRICS, "print("))}
+    pre_line = ("train.py", line_of(TRAIN_PR, 'print("evaluating")'))
+    assert print_lines <= {(f.path, f.line) for f in exp.new} and pre_line in {(f.path, f.line) for f in exp.pre}
+
+    (run,) = bot.check_runs(pr.head_sha)
+    assert run.name == "hybridize" and run.status == "completed"
+    assert run.conclusion == exp.conclusion and exp.conclusion in ("failure", "neutral")
+    annotated = {(a["path"], a["start_line"]) for a in run.annotations}
+    assert annotated == {(f.path, f.line) for f in exp.new + exp.pre}
+    assert ("model/layers.py", 12) not in annotated  # untouched file: counted, not annotated
+    assert run.output["title"].startswith(f"{len(exp.new)} new issue")
+    assert f"{len(exp.pre)} pre-existing finding" in run.output["summary"]
+    for row in exp.rule_rows():
+        assert row in run.output["summary"]
+
+    comments = bot.review_comments(pr)
+    placed = {(c.path, c.line) for c in comments}
+    assert len(comments) == len(exp.new) and print_lines <= placed
+    assert pre_line not in placed  # pre-existing, outside every hunk: annotation only
+    for c in comments:
+        assert c.side == "RIGHT" and c.commit_id == pr.head_sha and c.user.login == "hybridize-bot[bot]"
+    by_place = {(c.path, c.line): c for c in comments}
+    for path, line in print_lines:
+        body = by_place[(path, line)].body
+        assert "HYB001" in body and "print-in-graph" in body and "docs/rules/HYB001" in body
+        assert "Why it matters" in body and "**Fix**" in body
+    assert {parse_fingerprint_marker(c.body).fingerprint for c in comments} == {f.fingerprint for f in exp.new}
+    (review,) = fake.reviews.values()
+    assert review.state == "COMMENTED" and review.commit_id == pr.head_sha
+
+    (summary,) = bot.issue_comments(pr)
+    assert summary.body.startswith(SUMMARY_MARKER) and pr.head_sha[:7] in summary.body
+    for row in exp.rule_rows():
+        assert row in summary.body
+
+
+async def test_base_branch_config_sets_conclusion_and_inline_cap_and_pr_cannot_override(env):
+    fake, bot = env
+    base_cfg = b'[tool.hybridize]\nseverity = { HYB001 = "error" }\n\n[tool.hybridize.bot]\nmax-inline-comments = 1\n'
+    pr_cfg = b'[tool.hybridize]\nignore = ["HYB001"]\n\n[tool.hybridize.bot]\nconclusion = { error = "success" }\n'
+    pr = open_pr(fake, {**PR_FILES, "pyproject.toml": pr_cfg}, base_extra={"pyproject.toml": base_cfg})
+    await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
+    (run,) = bot.check_runs(pr.head_sha)
+    assert run.conclusion == "failure"  # error-severity new findings, base config wins over the PR's
+    assert len(bot.review_comments(pr)) == 1
+    assert "summary only" in run.output["summary"]
+    assert fake.requests_to("GET", r"/contents/pyproject.toml$")[0].query["ref"] == pr.base_sha
+
+
+async def test_bad_config_is_reported_and_defaults_are_used(env):
+    fake, bot = env
+    bad = b'[tool.hybridize]\nselect = ["NOPE1"]\n\n[tool.hybridize.bot]\nmax-inline-comments = "many"\n'
+    pr = open_pr(fake, base_extra={"pyproject.toml": bad})
+    await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
+    (run,) = bot.check_runs(pr.head_sha)
+    assert "Configuration problem" in run.output["summary"]
+    assert "NOPE1" in run.output["summary"] and "max-inline-comments" in run.output["summary"]
+    # Defaults: every rule selected, up to 25 inline comments.
+    exp = expectation(fake, pr, config=Config())
+    assert run.conclusion == exp.conclusion
+    assert len(bot.review_comments(pr)) == len(exp.new) >= 2
+
+
+async def test_more_than_50_annotations_are_sent_in_batches_and_inline_comments_capped(env):
+    fake, bot = env
+    pr = open_pr(fake, {**PR_FILES, "noisy.py": many_prints(60)})
+    await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
+    exp = expectation(fake, pr)
+    total = len(exp.new) + len(exp.pre)
+    assert total > 60
+    (run,) = bot.check_runs(pr.head_sha)
+    noisy = [a for a in run.annotations if a["path"] == "noisy.py"]
+    assert len(noisy) == 60 and len(run.annotations) == total
+    patches = fake.requests_to("PATCH", rf"/check-runs/{run.id}$")
+    sizes = [len((p.json.get("output") or {}).get("annotations", [])) for p in patches]
+    assert sizes == [50, total - 50]
+    assert patches[-1].json["status"] == "completed" and "status" not in patches[0].json
+    assert len(bot.review_comments(pr)) == 25
+    assert run.output["title"].startswith(f"{len(exp.new)} new issues")
+    assert run.output["summary"].count("summary only") == len(exp.new) - 25
+
+
+async def test_suggestion_block_when_fix_range_is_inside_one_hunk(env):
+    fixes = pytest.importorskip("analysis.fixes", reason="issue 4 (fixes) has not landed in analysis/ yet")
+    if not hasattr(fixes, "suggestion_for"):
+        pytest.skip("analysis.fixes.suggestion_for has not landed yet")
+    fake, bot = env
+    pr = open_pr(fake)
+    await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
+    findings = {(f.path, f.line): f for f in head_findings(fake, pr)}
+    sources = {p: fake.store.blobs[sha] for p, (_m, sha) in fake.store.files_at(pr.head_sha).items()}
+    with_suggestion = 0
+    for c in bot.review_comments(pr):
+        f = findings[(c.path, c.line)]
+        rep = fixes.suggestion_for(f, sources[f.path])
+        if rep is not None:
+            with_suggestion += 1
+            assert "```suggestion\n" + rep.text + "\n```" in c.body
+            assert (c.start_line or c.line, c.line) == (rep.first_line, rep.last_line)
+        else:
+            assert "```suggestion" not in c.body
+    assert with_suggestion >= 1

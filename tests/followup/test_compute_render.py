@@ -1,0 +1,113 @@
+"""Pure parts of follow-ups: the change-set key, naming, options, title/body/commit rendering."""
+from __future__ import annotations
+
+from analysis import load_pyproject_bytes
+
+from bot.followup import render
+from bot.followup.compute import FixEntry, FixPlan, Withheld, compute_fix_plan, diff_hunk_near, fixes_key, safeties_for
+from bot.followup.naming import branch_for, has_trailer, is_protected, source_number_of, trailer_line
+from bot.followup.options import autofix_level, stronger
+from bot.publish.render import COMMENT_BODY_LIMIT
+
+
+def test_fixes_key_depends_on_path_before_and_after():
+    k = fixes_key({"a.py": b"x"}, {"a.py": b"y"})
+    assert k == fixes_key({"a.py": b"x", "b.py": b"unrelated"}, {"a.py": b"y"})
+    assert k != fixes_key({"a.py": b"x2"}, {"a.py": b"y"})
+    assert k != fixes_key({"a.py": b"x"}, {"a.py": b"y2"})
+    assert k != fixes_key({"b.py": b"x"}, {"b.py": b"y"})
+    assert fixes_key({}, {}) == ""
+
+
+def test_naming_and_protected_paths():
+    assert branch_for(12) == "hybridize/pr-12" and source_number_of("hybridize/pr-12") == 12
+    assert source_number_of("feature") is None and source_number_of("hybridize/pr-12x") is None
+    msg = "hybridize: apply\n\n" + trailer_line("octo/x", 12) + "\n"
+    assert has_trailer(msg, "Octo/X", 12) and not has_trailer(msg, "octo/x", 1)
+    for path in (".github/workflows/ci.yml", "./.github/workflows/x.py", "a/../.github/workflows/x.py"):
+        assert is_protected(path), path
+    assert not is_protected(".github/scripts/x.py") and not is_protected("src/workflows/x.py")
+
+
+def test_autofix_option_levels():
+    assert autofix_level(None) == ("safe", None)
+    assert autofix_level({"autofix": "GATED"}) == ("gated", None)
+    assert autofix_level({"autofix": False}) == ("off", None)
+    level, problem = autofix_level({"autofix": "always"})
+    assert level == "safe" and "autofix must be one of off, safe, gated" in problem
+    assert stronger("off", "gated") == "gated" and stronger(None, None) == "off"
+    assert safeties_for("off", include_gated=False) == frozenset()
+    assert safeties_for("safe", include_gated=False) == {"safe"}
+    assert safeties_for("safe", include_gated=True) == {"safe", "gated"}
+
+
+def test_diff_hunk_near_picks_the_block_at_the_line():
+    old = ["a", "b", "c", "d", "e"]
+    new = ["A", "b", "c", "D", "e"]
+    assert diff_hunk_near(old, new, 4) == ("d", "D")
+    assert diff_hunk_near(old, new, 1) == ("a", "A")
+    assert diff_hunk_near(old, old, 1) == ("", "")
+
+
+def test_compute_keeps_only_the_pull_requests_files_and_never_workflows():
+    deprecated = b"import tensorflow as tf\n\n\n@tf.function(experimental_relax_shapes=True)\ndef f(x):\n    return x\n"
+    sources = {"pyproject.toml": b'[project]\nname = "x"\ndependencies = ["tensorflow>=2.16"]\n',
+               "touched.py": deprecated, "untouched.py": deprecated,
+               ".github/workflows/gen.py": deprecated}
+    config = load_pyproject_bytes(sources["pyproject.toml"])
+    plan = compute_fix_plan(sources, config, ["safe"], ["touched.py", ".github/workflows/gen.py"])
+    assert list(plan.changed) == ["touched.py"]
+    assert b"reduce_retracing=True" in plan.changed["touched.py"]
+    assert plan.protected_skipped == (".github/workflows/gen.py",)
+    (entry,) = plan.entries
+    assert (entry.code, entry.path, entry.line, entry.safety) == ("HYB010", "touched.py", 4, "safe")
+    assert entry.before == "@tf.function(experimental_relax_shapes=True)"
+    assert entry.after == "@tf.function(reduce_retracing=True)"
+    assert "2.16" in entry.reason
+    assert compute_fix_plan(sources, config, [], ["touched.py"]).empty
+
+
+def _plan(n: int = 2, before: str = "old()", after: str = "new()") -> FixPlan:
+    entries = tuple(FixEntry("HYB010", "deprecated-relax-shapes", f"m{i}.py", 3 + i, "rename `a` to `b`", "safe",
+                             "declared minimum TensorFlow 2.16 has `reduce_retracing`", before, after)
+                    for i in range(n))
+    return FixPlan({f"m{i}.py": b"new" for i in range(n)}, {f"m{i}.py": b"old" for i in range(n)}, entries,
+                   (Withheld("HYB011", "m0.py", 9, "the call also passes `**` keywords"),))
+
+
+SRC = render.Source("octo/tiny", 12, "feature", "a" * 40, "feature")
+
+
+def test_title_and_commit_message():
+    plan = _plan()
+    assert render.title(plan, SRC) == "hybridize: apply 2 safe fixes from #12 (HYB010)"
+    assert render.title(_plan(1), SRC) == "hybridize: apply 1 safe fix from #12 (HYB010)"
+    msg = render.commit_message(plan, SRC)
+    assert msg.startswith("hybridize: apply 2 safe fixes from #12 (HYB010)\n\n- HYB010 deprecated-relax-shapes: m0.py:3\n")
+    assert has_trailer(msg, "octo/tiny", 12)
+
+
+def test_body_has_each_fix_before_after_safety_and_commands():
+    body = render.body(_plan(), SRC, "hybridize-bot", {"HYB010": "https://docs/HYB010.md"})
+    assert body.startswith("<!-- hybridize-bot:followup source=octo/tiny#12 -->")
+    assert "#### 1. [HYB010](https://docs/HYB010.md) `deprecated-relax-shapes` in `m0.py` line 3" in body
+    assert "#### 2. " in body and "`m1.py` line 4" in body
+    assert "Before:\n```python\nold()\n```" in body and "After:\n```python\nnew()\n```" in body
+    assert "**Why this is safe** (safe: the rewrite preserves behaviour). Checked and held: declared minimum" in body
+    assert "### Not applied\n\n- HYB011 in `m0.py` line 9: the call also passes `**` keywords" in body
+    for command in ("recheck", "fix", "ignore CODE", "explain CODE", "help"):
+        assert f"`@hybridize-bot {command}`" in body
+    assert "changes 2 files and nothing else" in body and "`feature` (aaaaaaa)" in body
+
+
+def test_body_after_merge_and_fences_and_length():
+    src = render.Source("octo/tiny", 12, "feature", "b" * 40, "main", after_merge=True)
+    body = render.body(_plan(1, before="s = '```'", after="t = '```'"), src, "bot")
+    assert "the base branch `main` after #12 was merged" in body and "I update this pull request" not in body
+    assert "````python\ns = '```'\n````" in body
+    huge = render.body(_plan(1, before="x" * 70_000), SRC, "bot")
+    assert len(huge) <= COMMENT_BODY_LIMIT and "truncated" in huge
+    gated = FixPlan({"a.py": b"2"}, {"a.py": b"1"}, (FixEntry("HYB007", "tf-function-recreated", "a.py", 1, "hoist",
+                                                              "gated", "", "a", "b"),))
+    assert render.title(gated, SRC).startswith("hybridize: apply 1 gated fix")
+    assert "when the analysis preconditions hold" in render.body(gated, SRC, "bot")

@@ -1,0 +1,60 @@
+"""Hidden markers and the [tool.hybridize.bot] options."""
+from __future__ import annotations
+
+import pytest
+
+from bot.publish.markers import (SUMMARY_MARKER, fingerprint_marker, has_summary_marker, mark_resolved,
+                                 parse_fingerprint_marker)
+from bot.pulls.options import BotOptions, parse_bot_options
+
+
+def test_fingerprint_marker_round_trip_and_resolved_flag():
+    body = "text\n\n" + fingerprint_marker("0123456789abcdef0123")
+    parsed = parse_fingerprint_marker(body)
+    assert parsed.fingerprint == "0123456789abcdef0123" and not parsed.resolved
+    resolved = parse_fingerprint_marker(mark_resolved(body))
+    assert resolved.fingerprint == "0123456789abcdef0123" and resolved.resolved
+    assert mark_resolved(mark_resolved(body)) == mark_resolved(body)
+
+
+def test_marker_rejects_non_hex_and_absent_markers():
+    with pytest.raises(ValueError):
+        fingerprint_marker("--> <script>")
+    assert parse_fingerprint_marker("plain text") is None
+    assert parse_fingerprint_marker(None) is None
+    assert parse_fingerprint_marker("<!-- hybridize-bot:fp=xyz -->") is None
+
+
+def test_summary_marker():
+    assert has_summary_marker(f"{SUMMARY_MARKER}\n# hi") and not has_summary_marker("# hi") and not has_summary_marker(None)
+
+
+def test_default_options():
+    options, problems = parse_bot_options(None)
+    assert options == BotOptions() and problems == []
+    assert options.max_inline_comments == 25 and options.skip_bots and options.skip_drafts
+    assert options.conclusion_for("error") == "failure"
+    assert options.conclusion_for("warning") == "neutral"
+    assert options.conclusion_for(None) == "success"
+
+
+def test_valid_options_are_applied():
+    options, problems = parse_bot_options(
+        {"conclusion": {"warning": "failure"}, "max-inline-comments": 3, "skip-bots": False, "skip-drafts": False}
+    )
+    assert problems == []
+    assert options.conclusion_for("warning") == "failure" and options.conclusion_for("error") == "failure"
+    assert options.max_inline_comments == 3 and not options.skip_bots and not options.skip_drafts
+
+
+def test_bad_options_keep_defaults_and_say_why():
+    options, problems = parse_bot_options(
+        {"conclusion": {"error": "explode", "fatal": "failure"}, "max-inline-comments": -1, "skip-bots": "yes",
+         "colour": "blue"}
+    )
+    assert options.conclusion_for("error") == "failure"
+    assert options.max_inline_comments == 25 and options.skip_bots
+    text = "\n".join(problems)
+    for needle in ("explode", "fatal", "max-inline-comments", "skip-bots", "colour"):
+        assert needle in text
+    assert len(problems) == 5

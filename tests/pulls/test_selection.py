@@ -1,0 +1,132 @@
+"""New vs pre-existing, inline placement inside hunks, caps, dedupe, outdated comments."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.model import Severity
+from bot.publish.markers import fingerprint_marker, mark_resolved
+from bot.pulls.diff import FileDiff
+from bot.pulls.selection import (classify, outdated_comments, place_inline, plan_inline, read_review_comments,
+                                 worst_severity)
+
+from .helpers import finding
+
+# Hunk 1 shows RIGHT lines 1..5 (line 2 added); hunk 2 shows 11..14 (12, 13 added).
+PATCH = "@@ -1,4 +1,5 @@\n a\n+b\n c\n d\n e\n@@ -10,3 +11,4 @@\n x\n-y\n+y2\n+z\n w"
+DIFFS = {"m.py": FileDiff.from_patch("m.py", PATCH)}
+
+
+@dataclass(frozen=True)
+class Rep:
+    first_line: int
+    last_line: int
+    text: str
+
+
+def test_classify_new_preexisting_elsewhere():
+    new1 = finding(line=2)
+    new2 = finding(line=11, end_line=12)  # range touches an added line
+    pre = finding(line=4)
+    other = finding(path="other.py", line=2)
+    c = classify([other, pre, new2, new1], DIFFS)
+    assert c.new == [new1, new2] and c.preexisting == [pre] and c.elsewhere == [other]
+    assert worst_severity(c.new) == "error" and worst_severity([]) is None
+    assert worst_severity([finding(severity=Severity.INFO), finding(line=3, severity=Severity.WARNING)]) == "warning"
+
+
+def test_placement_inside_hunks_only():
+    diff = DIFFS["m.py"]
+    assert place_inline(finding(line=2), diff).line == 2
+    p = place_inline(finding(line=11, end_line=13), diff)
+    assert (p.start_line, p.line) == (11, 13)
+    # Range crosses hunks: anchored on the first added line inside it, single-line.
+    p = place_inline(finding(line=4, end_line=12), diff)
+    assert (p.start_line, p.line) == (None, 12)
+    assert place_inline(finding(line=8), diff) is None
+
+
+def test_suggestion_only_when_its_range_is_in_one_hunk():
+    diff = DIFFS["m.py"]
+    p = place_inline(finding(line=12), diff, Rep(12, 13, "new"))
+    assert p.suggestion is not None and (p.start_line, p.line) == (12, 13)
+    p = place_inline(finding(line=12), diff, Rep(12, 12, "new"))
+    assert p.suggestion is not None and (p.start_line, p.line) == (None, 12)
+    p = place_inline(finding(line=2), diff, Rep(2, 11, "spans hunks"))
+    assert p.suggestion is None and p.line == 2
+    p = place_inline(finding(line=2), diff, Rep(7, 7, "outside"))
+    assert p.suggestion is None
+
+
+def test_plan_caps_dedupes_and_puts_errors_first():
+    findings = [finding(line=12, severity=Severity.WARNING, snippet="w"), finding(line=2, snippet="e1"),
+                finding(line=13, snippet="e2")]
+    existing = {findings[2].fingerprint}
+    plan = plan_inline(findings, DIFFS, existing, max_comments=1)
+    assert [p.finding for p in plan.to_post] == [findings[1]]
+    assert plan.already_commented == [findings[2]]
+    assert plan.not_inline == [findings[0]]
+    zero = plan_inline(findings, DIFFS, set(), max_comments=0)
+    assert zero.to_post == [] and len(zero.not_inline) == 3
+
+
+def test_plan_uses_suggestions_from_callback():
+    f = finding(line=2)
+    plan = plan_inline([f], DIFFS, set(), 25, suggest=lambda x: Rep(2, 2, "fixed"))
+    assert plan.to_post[0].suggestion.text == "fixed"
+
+
+def _comment(cid, body, login="hybridize-bot[bot]", type_="Bot", reply_to=None):
+    c = {"id": cid, "body": body, "user": {"login": login, "type": type_}}
+    if reply_to is not None:
+        c["in_reply_to_id"] = reply_to
+    return c
+
+
+def test_existing_comments_outdated_and_human_replies():
+    fp_a, fp_b, fp_c, fp_d = "a" * 20, "b" * 20, "c" * 20, "d" * 20
+    comments = [
+        _comment(1, "x\n" + fingerprint_marker(fp_a)),
+        _comment(2, "x\n" + fingerprint_marker(fp_b)),
+        _comment(3, "thanks, will fix", login="alice", type_="User", reply_to=2),
+        _comment(4, mark_resolved("x\n" + fingerprint_marker(fp_c))),
+        _comment(5, "quoting you\n> " + fingerprint_marker(fp_d), login="mallory", type_="User"),
+        _comment(6, "x\n" + fingerprint_marker("e" * 20)),
+        _comment(7, "bot echo", login="other[bot]", reply_to=6),
+    ]
+    existing = read_review_comments(comments, is_own=lambda c: c["user"]["login"] == "hybridize-bot[bot]")
+    assert existing.active_fingerprints == {fp_a, fp_b, "e" * 20}
+    assert set(existing.resolved) == {fp_c}
+    assert existing.human_replied == {2}
+    # Nothing current: comment 1 and 6 are outdated; 2 has a human reply and is left alone.
+    assert [c.id for c in outdated_comments(existing, set())] == [1, 6]
+    assert outdated_comments(existing, {fp_a, "e" * 20}) == []
+
+
+# ---------------------------------------------------------------- property: placements GitHub accepts
+import difflib  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_lines = st.lists(st.sampled_from(["a", "b", "x = 1", "", "print(x)"]), min_size=1, max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=_lines, after=_lines, spans=st.lists(st.tuples(st.integers(1, 30), st.integers(0, 4),
+                                                            st.integers(-2, 4), st.integers(0, 4)), max_size=8))
+def test_every_planned_comment_lies_in_one_hunk(before, after, spans):
+    patch = "\n".join(list(difflib.unified_diff(before, after, lineterm="", n=2))[2:])
+    diff = FileDiff.from_patch("m.py", patch) if patch else FileDiff.from_patch("m.py", "")
+    findings = [finding(line=min(s, len(after)), end_line=min(s + n, len(after)), snippet=f"{i}")
+                for i, (s, n, _, _) in enumerate(spans)]
+    reps = {f.fingerprint: Rep(max(1, f.line + d0), max(1, f.line + d0) + d1, "x") for f, (_, _, d0, d1) in zip(findings, spans)}
+    new = classify(findings, {"m.py": diff}).new
+    plan = plan_inline(new, {"m.py": diff}, set(), 25, suggest=lambda f: reps[f.fingerprint])
+    for p in plan.to_post:
+        start = p.start_line or p.line
+        assert diff.in_one_hunk(start, p.line)
+        # The comment touches the finding's own lines or its suggestion's replaced range.
+        if p.suggestion is not None:
+            assert (start, p.line) == (p.suggestion.first_line, p.suggestion.last_line)
+        else:
+            assert p.finding.line <= p.line <= max(p.finding.line, p.finding.end_line)
+    assert len(plan.to_post) + len(plan.not_inline) == len(new)
