@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 from gidgethub import routing, sansio
 
+from analysis.rules.base import PROJECT_URL
 from bot import __version__
 from bot.queue import JobQueue
 from bot.routing import handles
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 # https://docs.github.com/en/webhooks/webhook-events-and-payloads#payload-cap
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
 
-DOCS_URL = "https://github.com/hybridize-bot/hybridize-bot#readme"  # README: setup and settings
+DOCS_URL = f"{PROJECT_URL}#readme"  # README: setup and settings
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 QUEUE_KEY = web.AppKey("queue", JobQueue)

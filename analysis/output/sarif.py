@@ -14,13 +14,14 @@ from urllib.parse import quote
 
 from ..model import Finding, Fix, Severity
 from ..rules import all_rules
+from ..rules.base import PROJECT_URL
 from . import TOOL_NAME, Report, tool_version
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "hybridize/v1"
-INFORMATION_URI = "https://github.com/hybridize-bot/hybridize-bot"
+INFORMATION_URI = PROJECT_URL
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from ..project import GraphFunction, Project
     from ..summary import FunctionInfo, ModuleSummary
 
-DOCS_BASE_URL = "https://github.com/hybridize-bot/hybridize-bot/blob/main/docs/rules"
+# Where the project lives; rule pages, SARIF's informationUri and the bot's `GET /` all link here.
+PROJECT_URL = "https://github.com/hybridize-bot/hybridize-bot"
+DOCS_BASE_URL = f"{PROJECT_URL}/blob/main/docs/rules"
 
 
 @dataclass(frozen=True)
