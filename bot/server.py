@@ -15,8 +15,8 @@ from gidgethub import routing
 from bot import __version__
 from bot import routing as bot_routing
 from bot.github import GitHubApp
-from bot.queue import QueueInUse, SQLiteQueue
-from bot.settings import Settings, SettingsError
+from bot.queue import JobQueue, QueueInUse, SQLiteQueue
+from bot.settings import Settings, SettingsError, redact_url
 from bot.webhook import (
     MAX_PAYLOAD_BYTES,
     QUEUE_KEY,
@@ -54,11 +54,7 @@ def build_app(
     app.router.add_get("/", index)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        queue = await SQLiteQueue.open(
-            settings.queue_path,
-            max_attempts=settings.job_max_attempts,
-            retry_base_delay_s=settings.job_retry_base_delay_s,
-        )
+        queue = await open_queue(settings)
         recovered = await queue.recover()
         if recovered:
             log.warning("re-queued %d job(s) left running by the previous process", recovered)
@@ -87,6 +83,23 @@ def build_app(
     return app
 
 
+async def open_queue(settings: Settings) -> JobQueue:
+    """The queue QUEUE_URL names: SQLite in BOT_DATA_DIR (default) or a shared Redis."""
+    if settings.uses_redis:
+        from bot.queue_redis import RedisQueue  # redis is only imported when used
+
+        return await RedisQueue.open(
+            settings.queue_url,
+            max_attempts=settings.job_max_attempts,
+            retry_base_delay_s=settings.job_retry_base_delay_s,
+        )
+    return await SQLiteQueue.open(
+        settings.queue_path,
+        max_attempts=settings.job_max_attempts,
+        retry_base_delay_s=settings.job_retry_base_delay_s,
+    )
+
+
 def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level,
@@ -104,9 +117,10 @@ def main(environ: Mapping[str, str] | None = None) -> None:
         raise SystemExit(2) from None
     configure_logging(settings.log_level)
     log.info(
-        "%s %s: GitHub App %s, API %s, data in %s, %d workers, features: %s",
+        "%s %s: GitHub App %s, API %s, data in %s, queue %s, %d workers, features: %s",
         settings.bot_name, __version__, settings.app_id, settings.github_api_url,
-        settings.data_dir, settings.workers, ", ".join(bot_routing.FEATURES),
+        settings.data_dir, redact_url(settings.queue_url), settings.workers,
+        ", ".join(bot_routing.FEATURES),
     )
     try:
         web.run_app(
@@ -115,6 +129,8 @@ def main(environ: Mapping[str, str] | None = None) -> None:
             port=settings.port,
             print=lambda _: log.info("listening on http://%s:%d", settings.host, settings.port),
         )
-    except (OSError, sqlite3.Error, QueueInUse) as exc:  # port in use, address not available, data dir not writable
+    # port in use, address not available, data dir not writable, Redis unreachable (QueueUnavailable
+    # is a ConnectionError, hence an OSError)
+    except (OSError, sqlite3.Error, QueueInUse) as exc:
         print(f"hybridize-bot: cannot start: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

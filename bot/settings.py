@@ -53,6 +53,10 @@ class Settings:
     # Queue (BOT_JOB_*): how often a failing job is tried, and the first retry delay (doubles).
     job_max_attempts: int = 4
     job_retry_base_delay_s: float = 30.0
+    # QUEUE_URL: "sqlite:" (default: BOT_DATA_DIR/queue.sqlite3, one process) or
+    # "redis://[:password@]host:port/db" (bot/queue_redis.py, several processes and machines).
+    # Not in repr: a Redis URL may hold a password (log `redact_url(settings.queue_url)`).
+    queue_url: str = field(default="sqlite:", repr=False)
 
     @property
     def queue_path(self) -> Path:
@@ -84,7 +88,12 @@ class Settings:
             github_secondary_wait_s=env.number("GITHUB_SECONDARY_RATE_WAIT", 60.0, low=0.0),
             job_max_attempts=env.integer("BOT_JOB_MAX_ATTEMPTS", 4, low=1, high=100),
             job_retry_base_delay_s=env.number("BOT_JOB_RETRY_BASE_DELAY", 30.0, low=0.0),
+            queue_url=_queue_url(env.text("QUEUE_URL", "sqlite:")),
         )
+
+    @property
+    def uses_redis(self) -> bool:
+        return self.queue_url != "sqlite:"
 
 
 class _Env:
@@ -181,3 +190,37 @@ def _read_private_key(environ: Mapping[str, str]) -> str:
         # https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
         raise SettingsError(f"{source} is not an RSA private key (GitHub Apps sign RS256 JWTs)")
     return text + "\n"
+
+
+def _queue_url(value: str) -> str:
+    """Validate QUEUE_URL: "sqlite:" or redis(s)://host[:port][/db]; the message hides a password."""
+    if value.lower() in ("sqlite:", "sqlite"):
+        return "sqlite:"
+    problem = "is not sqlite: or redis://host:port/db"
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError if not a number in 0..65535
+        db = parts.path.lstrip("/")
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError
+        if db and not db.isdigit():
+            problem = "has a database that is not a number (redis://host:port/0)"
+            raise ValueError
+        if port == 0:
+            raise ValueError
+    except ValueError:
+        raise SettingsError(f"QUEUE_URL={redact_url(value)!r} {problem}") from None
+    return value
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ***, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "<unparsable URL>"
+    if password is None:
+        return url
+    user = parts.username or ""
+    return parts._replace(netloc=f"{user}:***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
