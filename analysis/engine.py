@@ -4,25 +4,35 @@ from __future__ import annotations
 import gc
 import posixpath
 from collections import Counter
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
+from .cache import analyzer_version, content_hash, digest
 from .config import Config
+from .facts.extract import FACTS_VERSION
+from .loading import (
+    PARSE_FAILURE_CODE, LoadedProject, interface_digest, load_project, module_names, parse_failure, save_snapshot,
+)
 from .model import AnalysisResult, Finding, Note, Severity
 from .project import Project
 from .rules import all_rules
 from .rules.base import ModuleContext, Rule
-from .source import ParseFailure, parse
-from .summary import ModuleSummary, build_summary, module_name_for
+from .source import ParseFailure
+from .summary import ModuleSummary, module_name_for
 from .suppressions import ALL, parse_suppressions
 
-PARSE_FAILURE_CODE = "HYB000"
+if TYPE_CHECKING:
+    from .cache import AnalysisCache
+
 BAD_SUPPRESSION_CODE = "HYB099"
 
 
-def analyze_sources(sources: Mapping[str, bytes], config: Config | None = None) -> AnalysisResult:
-    """Analyze a repository given as repository-relative posix path -> bytes. Pure: no file system.
+def analyze_sources(sources: Mapping[str, bytes], config: Config | None = None, *,
+                    cache: "AnalysisCache | None" = None) -> AnalysisResult:
+    """Analyze a repository given as repository-relative posix path -> bytes.
 
-    Non-Python files are used only for project metadata (the minimum TensorFlow version).
+    Pure (no file system) unless a `cache` is given, in which case per-module facts and findings are
+    read from and written to it (analysis/cache.py). Non-Python files are used only for project
+    metadata (the minimum TensorFlow version).
     """
     # The whole repository's trees stay alive until the end of the run, and CPython's cyclic
     # collector would rescan all of them on every generation-2 pass: measured on the 1.3M-line
@@ -31,41 +41,144 @@ def analyze_sources(sources: Mapping[str, bytes], config: Config | None = None) 
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(sources, config or Config())
+        return _analyze(sources, config or Config(), cache)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _analyze(sources: Mapping[str, bytes], config: Config) -> AnalysisResult:
+def make_rules() -> list[Rule]:
+    return [rule() for rule in all_rules() if rule.code not in (PARSE_FAILURE_CODE, BAD_SUPPRESSION_CODE)]
+
+
+def known_rule_codes() -> set[str]:
+    return {rule.code for rule in all_rules()}
+
+
+def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None") -> AnalysisResult:
+    from .parallel import jobs_for
+
+    python_bytes = sum(len(d) for p, d in sources.items() if p.endswith(".py"))
+    jobs = jobs_for(python_bytes)
+    if jobs > 1 and (cache is None or _mostly_uncached(sources, config, cache)):
+        from .parallel import WorkerError
+
+        try:
+            return _analyze_parallel(sources, config, cache, jobs)
+        except (WorkerError, OSError):
+            pass  # no processes to be had (or one died): do the same work in this process
+    loaded = load_project(sources, config, cache)
+    project, result = loaded.project, loaded.result
+    min_tf = config.min_tf_version or _declared_min_tf(sources)
+    rules, known_codes = make_rules(), known_rule_codes()
+    keys = _findings_keys(loaded, config, min_tf, cache)
+    for path in loaded.paths:
+        key = keys.get(path)
+        if cache is not None and key is not None:
+            cached = cache.get_findings(key)
+            if cached is not None:
+                result.findings.extend(cached)
+                continue
+        findings = check_module(project, project.modules[path], config, rules, known_codes, min_tf)
+        if cache is not None and key is not None:
+            cache.put_findings(key, findings)
+        result.findings.extend(findings)
+    return _finish(result, cache)
+
+
+def _mostly_uncached(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache") -> bool:
+    """More than a quarter of the modules have no cached facts: a cold run, worth parallel workers."""
+    python = [p for p in sources if p.endswith(".py") and not config.is_excluded(p)]
+    package_dirs = frozenset(posixpath.dirname(p) for p in python if posixpath.basename(p) == "__init__.py")
+    missing = 0
+    for path in python:
+        module, is_package = module_name_for(path, package_dirs)
+        if not cache.has_facts(digest("facts", FACTS_VERSION, content_hash(sources[path]), module, is_package)):
+            missing += 1
+    return missing * 4 > len(python)
+
+
+def _findings_keys(loaded: LoadedProject, config: Config, min_tf: tuple[int, ...] | None,
+                   cache: "AnalysisCache | None") -> dict[str, str]:
+    """Per module: the findings cache key (content hash, context signature, settings)."""
+    if cache is None:
+        return {}
+    from .facts.signature import module_signatures
+
+    signatures = loaded.signatures
+    if signatures is None:
+        signatures = module_signatures(loaded.project.facts, loaded.facts_digests)
+    settings = digest(repr(config), repr(min_tf), analyzer_version())
+    return {path: digest("findings", loaded.hashes[path], signatures.get(path, ""), settings) for path in loaded.paths}
+
+
+def _finish(result: AnalysisResult, cache: "AnalysisCache | None") -> AnalysisResult:
+    result.findings = _number_occurrences(sorted(result.findings, key=Finding.sort_key))
+    if cache is not None and cache.problem is not None:
+        result.notes.append(Note(".", f"the analysis cache was skipped: {cache.problem}"))
+    return result
+
+
+def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
+                      jobs: int) -> AnalysisResult:
+    """The same analysis with parsing and checking spread over worker processes (analysis/parallel.py)."""
+    from .parallel import ParallelRun
+
     result = AnalysisResult()
     python = {p: d for p, d in sources.items() if p.endswith(".py") and not config.is_excluded(p)}
-    package_dirs = frozenset(posixpath.dirname(p) for p in python if posixpath.basename(p) == "__init__.py")
-
-    summaries: list[ModuleSummary] = []
-    for path in sorted(python):
-        data = python[path]
-        if len(data) > config.max_file_bytes:
-            result.notes.append(Note(path, f"skipped: {len(data)} bytes is above max-file-size ({config.max_file_bytes})"))
-            continue
-        parsed = parse(path, data)
-        if isinstance(parsed, ParseFailure):
-            if config.is_enabled(PARSE_FAILURE_CODE, path):
-                result.findings.append(_parse_failure(path, parsed))
-            continue
-        module, is_package = module_name_for(path, package_dirs)
-        summaries.append(build_summary(parsed, module, is_package))
-        result.files_analyzed += 1
-        result.lines_analyzed += len(parsed.lines)
-
-    project = Project(summaries)
+    names = module_names(python, config, result)
     min_tf = config.min_tf_version or _declared_min_tf(sources)
-    rules = [rule() for rule in all_rules() if rule.code not in (PARSE_FAILURE_CODE, BAD_SUPPRESSION_CODE)]
-    known_codes = {rule.code for rule in all_rules()}
-    for summary in summaries:
-        result.findings.extend(check_module(project, summary, config, rules, known_codes, min_tf))
-    result.findings = _number_occurrences(sorted(result.findings, key=Finding.sort_key))
-    return result
+    run = ParallelRun(python, names, config, min_tf, jobs)
+    try:
+        extracted = run.facts()
+        module_facts: dict[str, dict] = {}
+        hashes: dict[str, str] = {}
+        digests: dict[str, str] = {}
+        entries: dict[str, tuple] = {}
+        for path in sorted(extracted):
+            facts = extracted[path]
+            if cache is not None:
+                cache.stats.parsed += 1
+                cache.stats.parsed_paths.append(path)
+                hashes[path] = content_hash(python[path])
+                module, is_package = names[path]
+                cache.put_facts(digest("facts", FACTS_VERSION, hashes[path], module, is_package), facts)
+            if "failure" in facts:
+                entries[path] = (hashes.get(path), None, 0, facts["failure"])
+                reason, line, col = facts["failure"]
+                if config.is_enabled(PARSE_FAILURE_CODE, path):
+                    result.findings.append(parse_failure(path, ParseFailure(reason, line, col)))
+                continue
+            module_facts[path] = facts
+            if cache is not None:
+                digests[path] = interface_digest(facts)
+                entries[path] = (hashes[path], digests[path], facts["lines"], None)
+            result.files_analyzed += 1
+            result.lines_analyzed += facts["lines"]
+        run.share_facts(module_facts)
+        keys: dict[str, str] = {}
+        wanted = set(module_facts)
+        if cache is not None:
+            project = Project([], module_facts=module_facts)
+            loaded = LoadedProject(project, result, sorted(module_facts), hashes, digests)
+            loaded.signatures = save_snapshot(cache, names, entries, loaded)
+            keys = _findings_keys(loaded, config, min_tf, cache)
+            for path in sorted(module_facts):
+                cached = cache.get_findings(keys[path])
+                if cached is not None:
+                    result.findings.extend(cached)
+                    wanted.discard(path)
+        checked, extra = run.check(wanted.__contains__)
+    finally:
+        run.close()
+    for path, findings in checked.items():
+        if cache is not None:
+            cache.put_findings(keys[path], findings)
+        result.findings.extend(findings)
+    if cache is not None:
+        cache.stats.parsed += len(extra)
+        cache.stats.parsed_paths.extend(extra)
+    return _finish(result, cache)
 
 
 def check_module(project: Project, summary: ModuleSummary, config: Config, rules: list[Rule],
@@ -96,16 +209,6 @@ def _with_severity(finding: Finding, config: Config) -> Finding:
     from dataclasses import replace
 
     return replace(finding, severity=wanted)
-
-
-def _parse_failure(path: str, failure: ParseFailure) -> Finding:
-    from .rules.analysis_failure import CouldNotAnalyze
-
-    return Finding(
-        code=PARSE_FAILURE_CODE, name=CouldNotAnalyze.name, path=path, line=failure.line, col=failure.col,
-        end_line=failure.line, end_col=failure.col + 1, message=f"could not analyze: {failure.reason}",
-        severity=CouldNotAnalyze.severity, snippet=failure.reason,
-    )
 
 
 def _unknown_suppression_codes(path: str, written: list[tuple[int, int, str]], known: set[str],
@@ -147,4 +250,4 @@ def _declared_min_tf(sources: Mapping[str, bytes]) -> tuple[int, ...] | None:
     return declared_min_tf_version(sources)
 
 
-__all__ = ["analyze_sources", "check_module", "Severity"]
+__all__ = ["LoadedProject", "analyze_sources", "check_module", "load_project", "Severity"]

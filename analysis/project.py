@@ -2,29 +2,56 @@
 
 Graph context is every function whose Python body runs while TensorFlow traces: the hybrid functions
 (decorated, wrapped by `tf.function(g)`, Keras train steps, `tf.data` callbacks) and, transitively, the
-project functions they call or hand to TF as callbacks. The TF guide says the whole Python body of a
-traced function, callees included, runs only at trace time (https://www.tensorflow.org/guide/function).
-Calls that cannot be resolved are simply not followed: they are never taken as "pure".
+project functions they call or hand to TF as callbacks (but not `tf.py_function` callbacks, which run
+eagerly). The TF guide says the whole Python body of a traced function, callees included, runs only at
+trace time (https://www.tensorflow.org/guide/function). Calls that cannot be resolved are simply not
+followed: they are never taken as "pure".
+
+Resolution and graph context come from the whole-repository facts (`analysis.facts`), which work on
+compact per-module records. So a project can be built from cached records with only some modules
+parsed: the others are parsed on first use (`loader`), e.g. when a rule asks for a function's body.
 """
 from __future__ import annotations
 
 import ast
-from collections import deque
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, Iterator, Mapping
 
 from .body import FunctionBody, walk_body
-from .summary import ClassInfo, FunctionInfo, ModuleSummary, enclosing_class, resolve_local_function
+from .facts.api import RepoFacts
+from .facts.extract import extract_module, ref_of
+from .facts.project_facts import ProjectFacts
+from .summary import ClassInfo, FunctionInfo, ModuleSummary
 
 _MAX_REEXPORT_HOPS = 5
 
+Loader = Callable[[str], "ModuleSummary | None"]
 
-@dataclass(frozen=True, eq=False)
+
 class GraphFunction:
-    """A function in graph context, with one shortest call path from a hybrid root to it."""
+    """A function in graph context, with one shortest call path from a hybrid root to it.
 
-    info: FunctionInfo
-    path: tuple[FunctionInfo, ...]  # root first, info last
+    `path` (root first, `info` last) is built on first use, because in a warm run the modules on the
+    path may not be parsed yet; `describe_path()` and `is_root` need no trees.
+    """
+
+    __slots__ = ("info", "fid", "_project", "_path")
+
+    def __init__(self, project: "Project", fid: int, info: FunctionInfo) -> None:
+        self.info = info
+        self.fid = fid
+        self._project = project
+        self._path: tuple[FunctionInfo, ...] | None = None
+
+    @property
+    def path(self) -> tuple[FunctionInfo, ...]:
+        if self._path is None:
+            infos = []
+            for fid in self._project.facts.pf.graph_path(self.fid):
+                info = self.info if fid == self.fid else self._project.function_ref(fid)
+                if info is not None:
+                    infos.append(info)
+            self._path = tuple(infos) or (self.info,)
+        return self._path
 
     @property
     def root(self) -> FunctionInfo:
@@ -32,24 +59,193 @@ class GraphFunction:
 
     @property
     def is_root(self) -> bool:
-        return len(self.path) == 1
+        return self._project.facts.pf.graph_parent.get(self.fid, -1) == -1
 
     def describe_path(self) -> tuple[str, ...]:
-        return tuple(f"{f.qualname} ({f.module.path}:{f.line})" for f in self.path)
+        return tuple(self._project.facts.pf.describe(fid) for fid in self._project.facts.pf.graph_path(self.fid))
+
+    def __repr__(self) -> str:
+        return f"<GraphFunction {self.info!r}>"
+
+
+class _ModuleRef:
+    """A module's path and name without its tree; anything else loads the real summary."""
+
+    def __init__(self, project: "Project", path: str, name: str) -> None:
+        self.path = path
+        self.module = name
+        self._project = project
+
+    def __getattr__(self, attr: str):  # noqa: ANN204
+        return getattr(self._project.modules[self.path], attr)
+
+
+class FunctionRef:
+    """Stands in for the FunctionInfo of a module that is not parsed (warm runs), on call paths.
+
+    Name, qualname, line and module path come from the cached facts; any other attribute (`node`,
+    `params`, ...) parses the module and answers from the real FunctionInfo. Project methods accept it
+    wherever they accept a FunctionInfo.
+    """
+
+    def __init__(self, project: "Project", fid: int) -> None:
+        pf = project.facts.pf
+        rec = pf.fns[fid]
+        self.fid = fid
+        self.name = rec["n"]
+        self.qualname = rec["q"]
+        self.line = rec["l"]
+        self.module = _ModuleRef(project, pf.path_of(fid), pf.mods[pf.fn_mod[fid]]["module"])
+        self._project = project
+
+    def real(self) -> FunctionInfo | None:
+        return self._project.function_info(self.fid)
+
+    def __getattr__(self, attr: str):  # noqa: ANN204
+        real = self.real()
+        if real is None:
+            raise AttributeError(attr)
+        return getattr(real, attr)
+
+    def __repr__(self) -> str:
+        return f"<FunctionRef {self.module.path}:{self.qualname}>"
+
+
+class _Modules(Mapping[str, ModuleSummary]):
+    """path -> ModuleSummary, parsing a module the first time it is asked for (warm runs)."""
+
+    def __init__(self, loaded: dict[str, ModuleSummary], paths: list[str], loader: Loader | None) -> None:
+        self._loaded = loaded
+        self._paths = paths
+        self._known = set(paths)
+        self._loader = loader
+        self._missing: set[str] = set()
+
+    def __getitem__(self, path: str) -> ModuleSummary:
+        found = self._loaded.get(path)
+        if found is not None:
+            return found
+        if path not in self._known or self._loader is None or path in self._missing:
+            raise KeyError(path)
+        summary = self._loader(path)
+        if summary is None:
+            self._missing.add(path)
+            raise KeyError(path)
+        self._loaded[path] = summary
+        return summary
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def is_loaded(self, path: str) -> bool:
+        return path in self._loaded
+
+    def loaded_values(self) -> list[ModuleSummary]:
+        return list(self._loaded.values())
+
+
+class _ByName(Mapping[str, ModuleSummary]):
+    """module name -> ModuleSummary (parsed on first use, like `_Modules`)."""
+
+    def __init__(self, name_to_path: dict[str, str], modules: _Modules) -> None:
+        self._paths = name_to_path
+        self._modules = modules
+
+    def __getitem__(self, name: str) -> ModuleSummary:
+        return self._modules[self._paths[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._paths
 
 
 class Project:
-    def __init__(self, modules: Iterable[ModuleSummary]) -> None:
-        self.modules: dict[str, ModuleSummary] = {m.path: m for m in modules}
-        self.by_name: dict[str, ModuleSummary] = {}
-        for m in self.modules.values():
-            if m.module:
-                self.by_name.setdefault(m.module, m)
+    def __init__(self, modules: Iterable[ModuleSummary], *, module_facts: Mapping[str, dict] | None = None,
+                 loader: Loader | None = None) -> None:
+        loaded = {m.path: m for m in modules}
+        self._module_facts: dict[str, dict] = dict(module_facts or {})
+        paths = sorted(set(loaded) | set(self._module_facts))
+        self.modules: _Modules = _Modules(loaded, paths, loader)
+        self.name_to_path: dict[str, str] = {}  # module name -> path
+        for path in paths:
+            name = loaded[path].module if path in loaded else self._module_facts[path]["module"]
+            if name:
+                self.name_to_path.setdefault(name, path)
+        self.by_name: _ByName = _ByName(self.name_to_path, self.modules)  # module name -> ModuleSummary
         self._bodies: dict[int, FunctionBody] = {}
-        self._graph: dict[int, GraphFunction] | None = None
+        self._facts: RepoFacts | None = None
+        self._index: dict[str, dict[int, int]] = {}  # path -> id(FunctionInfo) -> local index
+        self._graph_all: dict[int, GraphFunction] | None = None
+        self._gf: dict[int, GraphFunction] = {}
 
-    # ---- bodies -----------------------------------------------------------------------------
+    # ---- facts ------------------------------------------------------------------------------------
+    def module_facts(self, path: str) -> dict:
+        found = self._module_facts.get(path)
+        if found is None:
+            found = self._module_facts[path] = extract_module(self.modules[path])
+        return found
+
+    @property
+    def facts(self) -> RepoFacts:
+        """Whole-repository facts (built on first use; see analysis/facts/api.py)."""
+        if self._facts is None:
+            records = [self.module_facts(p) for p in self.modules]
+            self._facts = RepoFacts(ProjectFacts(records), self.fid_of)
+        return self._facts
+
+    def fid_of(self, fn: FunctionInfo) -> int | None:
+        if isinstance(fn, FunctionRef):
+            return fn.fid
+        path = fn.module.path
+        index = self._index.get(path)
+        if index is None:
+            index = self._index[path] = {id(f): i for i, f in enumerate(fn.module.functions)}
+        local = index.get(id(fn))
+        if local is None:
+            return None
+        return self.facts.pf.fid(path, local)
+
+    def function_ref(self, fid: int) -> "FunctionInfo | FunctionRef | None":
+        """The FunctionInfo when its module is parsed, else a FunctionRef (no parsing)."""
+        pf = self.facts.pf
+        if pf.is_module_level(fid):
+            return None
+        if self.modules.is_loaded(pf.path_of(fid)):
+            return self.function_info(fid)
+        return FunctionRef(self, fid)
+
+    def function_info(self, fid: int) -> FunctionInfo | None:
+        """The FunctionInfo of a function id (parsing its module if needed); None for a module's top level."""
+        pf = self.facts.pf
+        if pf.is_module_level(fid):
+            return None
+        try:
+            module = self.modules[pf.path_of(fid)]
+        except KeyError:
+            return None
+        local = pf.local_index(fid)
+        return module.functions[local] if local < len(module.functions) else None
+
+    def callers_of(self, fn: FunctionInfo) -> list[tuple["FunctionInfo | FunctionRef | None", object]]:
+        """F-CALLERS: every known call site of `fn` as (caller, CallSite); the caller is None for a
+        module's top-level code, a FunctionRef when its module is not parsed (warm runs)."""
+        return [(self.function_ref(site.caller), site) for site in self.facts.call_sites(fn)]
+
+    # ---- bodies -----------------------------------------------------------------------------------
     def body(self, fn: FunctionInfo) -> FunctionBody:
+        if isinstance(fn, FunctionRef):
+            real = fn.real()
+            if real is None:
+                raise KeyError(fn.qualname)
+            fn = real
         key = id(fn)
         body = self._bodies.get(key)
         if body is None:
@@ -57,16 +253,19 @@ class Project:
             self._bodies[key] = body
         return body
 
-    # ---- resolution -------------------------------------------------------------------------
+    # ---- resolution -------------------------------------------------------------------------------
     def lookup_qualified(self, qualname: str, _hops: int = 0) -> FunctionInfo | ClassInfo | None:
         """A project function or class by qualified name (`pkg.mod.f`, `pkg.mod.Class.method`)."""
         parts = qualname.split(".")
         for split in range(len(parts) - 1, 0, -1):
-            module = self.by_name.get(".".join(parts[:split]))
-            if module is None:
+            path = self.name_to_path.get(".".join(parts[:split]))
+            if path is None:
                 continue
-            rest = parts[split:]
-            found = self._lookup_in_module(module, rest, _hops)
+            try:
+                module = self.modules[path]
+            except KeyError:
+                continue
+            found = self._lookup_in_module(module, parts[split:], _hops)
             if found is not None:
                 return found
         return None
@@ -82,7 +281,8 @@ class Project:
             if len(rest) == 1:
                 return cls
             if len(rest) == 2:
-                return module.find_method(cls, rest[1])
+                fid = self.facts.pf.find_method((self.facts.pf.by_path[module.path], head), rest[1])
+                return self.function_info(fid) if fid is not None else None
             return None
         # A re-export: `from .impl import helper` in a package __init__.
         target = module.imports.names.get(head)
@@ -91,90 +291,81 @@ class Project:
         return None
 
     def resolve_callee(self, caller: FunctionInfo, expr: ast.expr) -> FunctionInfo | None:
-        """The project function an expression in `caller`'s body refers to (call target or callback)."""
-        module = caller.module
-        local = resolve_local_function(module, expr, caller)
-        if local is not None:
-            return local
-        if isinstance(expr, ast.Name) and expr.id in module.hybrid_aliases:
-            return module.hybrid_aliases[expr.id]
-        if isinstance(expr, ast.Name) and expr.id in module.classes:
-            return self._constructor(module, module.classes[expr.id])
-        if (
-            isinstance(expr, ast.Attribute)
-            and isinstance(expr.value, ast.Call)
-            and isinstance(expr.value.func, ast.Name)
-            and expr.value.func.id == "super"
-        ):
-            cls = enclosing_class(caller)
-            if cls is not None:
-                for base in cls.base_names:
-                    base_cls = module.classes.get(base)
-                    if base_cls is not None:
-                        found = module.find_method(base_cls, expr.attr)
-                        if found is not None:
-                            return found
+        """The project function an expression in `caller`'s body refers to (call target or callback).
+
+        Handles nested functions, module functions, imports and re-exports, `self.method` through the
+        project's class hierarchy (across modules), `super().method`, constructors (`Cls(...)` gives
+        `__init__`) and callable instances (`model(x)` and `self.layer(x)` give `call` of a Keras subclass,
+        or `__call__`).
+        """
+        ref = ref_of(expr)
+        if ref is None:
             return None
-        qualname = module.imports.qualify(expr)
-        if qualname is None or qualname.startswith(("builtins.", "tensorflow.", "keras.", "numpy.")):
+        fid = self.fid_of(caller)
+        if fid is None:
             return None
-        found = self.lookup_qualified(qualname)
-        if isinstance(found, ClassInfo):
-            owner = self.modules_by_class(found)
-            return self._constructor(owner, found) if owner else None
-        return found
+        found = self.facts.pf.resolve(fid, ref)
+        if found is None or found[0] != "fn":
+            return None
+        return self.function_info(found[1])
 
     def modules_by_class(self, cls: ClassInfo) -> ModuleSummary | None:
-        for m in self.modules.values():
+        # A ClassInfo can only come from a parsed module, so only those are searched (no parsing).
+        for m in self.modules.loaded_values():
             if m.classes.get(cls.name) is cls:
                 return m
         return None
 
-    @staticmethod
-    def _constructor(module: ModuleSummary, cls: ClassInfo) -> FunctionInfo | None:
-        return module.find_method(cls, "__init__")
-
     def callees(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, ast.AST]]:
         """Project functions `fn` calls or passes on as callbacks, with the node that does it."""
+        if isinstance(fn, FunctionRef):
+            real = fn.real()
+            if real is None:
+                return []
+            fn = real
         out: list[tuple[FunctionInfo, ast.AST]] = []
         for call in self.body(fn).calls:
             target = self.resolve_callee(fn, call.func)
             if target is not None:
                 out.append((target, call))
             # Higher-order use: tf.map_fn(helper, x), strategy.run(step), dataset.map(parse).
-            for arg in call.args:
+            for arg in list(call.args) + [k.value for k in call.keywords]:
                 if isinstance(arg, (ast.Name, ast.Attribute)):
                     cb = self.resolve_callee(fn, arg)
                     if cb is not None and cb is not target:
                         out.append((cb, arg))
         return out
 
-    # ---- graph context ----------------------------------------------------------------------
+    # ---- graph context ----------------------------------------------------------------------------
+    def _graph_function(self, fid: int, info: FunctionInfo) -> GraphFunction:
+        gf = self._gf.get(fid)
+        if gf is None:
+            gf = self._gf[fid] = GraphFunction(self, fid, info)
+        return gf
+
     def graph_context(self) -> dict[int, GraphFunction]:
-        """id(FunctionInfo) -> GraphFunction, breadth-first from every hybrid root (shortest paths)."""
-        if self._graph is not None:
-            return self._graph
-        graph: dict[int, GraphFunction] = {}
-        queue: deque[GraphFunction] = deque()
-        for module in self.modules.values():
-            for fn in module.functions:
-                if fn.hybrid is not None:
-                    gf = GraphFunction(fn, (fn,))
-                    graph[id(fn)] = gf
-                    queue.append(gf)
-        while queue:
-            gf = queue.popleft()
-            for callee, _node in self.callees(gf.info):
-                if id(callee) not in graph:
-                    nxt = GraphFunction(callee, gf.path + (callee,))
-                    graph[id(callee)] = nxt
-                    queue.append(nxt)
-        self._graph = graph
-        return graph
+        """id(FunctionInfo) -> GraphFunction for every function in graph context (parses every module)."""
+        if self._graph_all is None:
+            graph: dict[int, GraphFunction] = {}
+            pf = self.facts.pf
+            for fid in sorted(pf.graph_parent):
+                info = self.function_info(fid)
+                if info is not None:
+                    graph[id(info)] = self._graph_function(fid, info)
+            self._graph_all = graph
+        return self._graph_all
 
     def graph_functions_in(self, module: ModuleSummary) -> list[GraphFunction]:
-        graph = self.graph_context()
-        return [graph[id(fn)] for fn in module.functions if id(fn) in graph]
+        pf = self.facts.pf
+        mi = pf.by_path.get(module.path)
+        if mi is None:
+            return []
+        base = pf.base[mi]
+        return [self._graph_function(base + i, fn) for i, fn in enumerate(module.functions)
+                if base + i in pf.graph_parent]
 
     def in_graph(self, fn: FunctionInfo) -> GraphFunction | None:
-        return self.graph_context().get(id(fn))
+        fid = self.fid_of(fn)
+        if fid is None or fid not in self.facts.pf.graph_parent:
+            return None
+        return self._graph_function(fid, fn)

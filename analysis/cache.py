@@ -1,0 +1,190 @@
+"""On-disk cache of per-module facts and per-module findings, so a re-analysis parses only what changed.
+
+Two content-addressed stores under one directory:
+
+* ``facts/``: the module's extracted facts (`analysis.facts.extract`, plain data, `marshal`), keyed by
+  (file content hash, module name, is-package, facts version). A module whose bytes did not change is
+  never parsed to get its facts.
+* ``projects/``: a snapshot of the whole-repository facts of one project (keyed by its module layout),
+  with each module's content hash and interface digest. When every module's interface digest is
+  unchanged (an edit that changed no facts), the snapshot is reused instead of recomputing the facts.
+* ``findings/``: the module's findings (`pickle`), keyed by (content hash, the module's context
+  signature, configuration hash, analyzer version). The signature digests everything the module's
+  findings can depend on from outside it: the graph context of its functions (with their call paths),
+  their interprocedural facts, and the facts of the modules it calls, is called by, or imports. An
+  untouched module whose context did not change is not even parsed.
+
+Location: ``--cache-dir``, else ``$HYBRIDIZE_CACHE_DIR``, else ``$XDG_CACHE_HOME/hybridize``, else
+``~/.cache/hybridize``. A cache that cannot be read or written is skipped (the analysis never fails
+because of it); the first problem is kept in `AnalysisCache.problem` so the caller can say so.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_VAR = "HYBRIDIZE_CACHE_DIR"
+_LAYOUT = "v1"
+
+
+@dataclass
+class CacheStats:
+    """What one analysis run did; tests assert on these counters."""
+
+    parsed: int = 0  # files parsed (cold parses and on-demand parses of cached modules)
+    facts_hits: int = 0
+    facts_misses: int = 0
+    findings_hits: int = 0
+    findings_misses: int = 0
+    snapshot_hits: int = 0  # whole-repository facts reused (no module's interface changed)
+    parsed_paths: list[str] = field(default_factory=list)
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "hybridize"
+    return Path.home() / ".cache" / "hybridize"
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def digest(*parts: Any) -> str:
+    """A stable hash of plain data (str/int/bytes/tuple/list/dict/None)."""
+    # marshal version 2 has no back-references, so equal values always give equal bytes (version 3+
+    # output depends on object identity, e.g. a freshly built dict vs. one loaded from disk).
+    return hashlib.sha1(marshal.dumps(parts, 2), usedforsecurity=False).hexdigest()
+
+
+_ANALYZER_VERSION: str | None = None
+
+
+def analyzer_version() -> str:
+    """Changes whenever a file of the analysis package changes (rules included), so stale findings die."""
+    global _ANALYZER_VERSION
+    if _ANALYZER_VERSION is None:
+        root = Path(__file__).resolve().parent
+        entries = []
+        for path in sorted(root.rglob("*.py")):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            entries.append((str(path.relative_to(root)), st.st_size, st.st_mtime_ns))
+        _ANALYZER_VERSION = digest(tuple(entries))
+    return _ANALYZER_VERSION
+
+
+class AnalysisCache:
+    """The two stores; every method swallows I/O errors (a cache miss is always a correct answer)."""
+
+    def __init__(self, directory: Path | str) -> None:
+        self.root = Path(directory) / _LAYOUT
+        self.stats = CacheStats()
+        self.problem: str | None = None
+
+    def reset_stats(self) -> None:
+        self.stats = CacheStats()
+
+    # ---- stores ---------------------------------------------------------------------------------
+    def _file(self, store: str, key: str) -> Path:
+        return self.root / store / key[:2] / key
+
+    def _read(self, store: str, key: str) -> bytes | None:
+        try:
+            return self._file(store, key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self._note(f"cannot read the cache: {exc}")
+            return None
+
+    def _write(self, store: str, key: str, data: bytes) -> None:
+        path = self._file(store, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)  # atomic: concurrent runs never see half a file
+        except OSError as exc:
+            self._note(f"cannot write the cache: {exc}")
+
+    def _note(self, message: str) -> None:
+        if self.problem is None:
+            self.problem = message
+
+    # ---- facts ----------------------------------------------------------------------------------
+    def get_facts(self, key: str) -> dict[str, Any] | None:
+        data = self._read("facts", key)
+        if data is None:
+            self.stats.facts_misses += 1
+            return None
+        try:
+            value = marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            self.stats.facts_misses += 1
+            return None  # a torn or foreign file: recompute and overwrite
+        self.stats.facts_hits += 1
+        return value
+
+    def has_facts(self, key: str) -> bool:
+        try:
+            return self._file("facts", key).is_file()
+        except OSError:
+            return False
+
+    def put_facts(self, key: str, facts: dict[str, Any]) -> None:
+        try:
+            data = marshal.dumps(facts)
+        except ValueError:
+            return
+        self._write("facts", key, data)
+
+    # ---- project snapshots --------------------------------------------------------------------------
+    def get_snapshot(self, key: str) -> Any:
+        data = self._read("projects", key)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)  # noqa: S301 (our own files, in the user's own cache directory)
+        except Exception:  # noqa: BLE001 (any unpickling problem is a miss)
+            return None
+
+    def put_snapshot(self, key: str, snapshot: Any) -> None:
+        self._write("projects", key, pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
+
+    # ---- findings -------------------------------------------------------------------------------
+    def get_findings(self, key: str) -> list | None:
+        data = self._read("findings", key)
+        if data is None:
+            self.stats.findings_misses += 1
+            return None
+        try:
+            value = pickle.loads(data)  # noqa: S301 (our own files, in the user's own cache directory)
+        except Exception:  # noqa: BLE001 (any unpickling problem is a miss)
+            self.stats.findings_misses += 1
+            return None
+        self.stats.findings_hits += 1
+        return value
+
+    def put_findings(self, key: str, findings: list) -> None:
+        self._write("findings", key, pickle.dumps(findings, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def open_cache(cache_dir: str | None = None, no_cache: bool = False) -> AnalysisCache | None:
+    """The cache the command-line options ask for (None with --no-cache)."""
+    if no_cache:
+        return None
+    return AnalysisCache(Path(cache_dir) if cache_dir else default_cache_dir())

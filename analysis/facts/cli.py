@@ -1,0 +1,144 @@
+"""`hybridize facts PATH... [--format json|text]`: the Hybridize facts of every function (docs/facts.md)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from .model import Fact, FunctionFacts
+
+SCHEMA_VERSION = 1
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from ..cli import add_workspace_options
+
+    parser = subparsers.add_parser(
+        "facts", help="show the Hybridize facts and refactoring preconditions of every function",
+        description="Show, for every function of the analyzed project, the facts behind the Hybridize "
+                    "refactorings: graph context, tensor and primitive parameters, Python side effects, "
+                    "recursion, tensor computation, caller coverage, and which refactoring applies or what "
+                    "blocks it.")
+    add_workspace_options(parser)
+    parser.add_argument("--format", choices=("json", "text"), default="text", help="output format (default: text)")
+    add_cache_options(parser)
+    parser.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    return parser
+
+
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    """--cache-dir / --no-cache (the `check` subcommand can reuse this)."""
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="cache per-file facts and findings here (default: $HYBRIDIZE_CACHE_DIR, "
+                             "$XDG_CACHE_HOME/hybridize or ~/.cache/hybridize)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache")
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from ..cache import open_cache
+    from ..cli import EXIT_OK, UsageError, workspace_from_args
+    from ..engine import load_project
+
+    if getattr(args, "no_cache", False) and getattr(args, "cache_dir", None):
+        raise UsageError("--cache-dir and --no-cache cannot be used together")
+    workspace = workspace_from_args(args)
+    cache = open_cache(getattr(args, "cache_dir", None), getattr(args, "no_cache", False))
+    loaded = load_project(workspace.sources(), workspace.config, cache)
+    repo = loaded.project.facts
+    records = [
+        ff for ff in repo.all_functions()
+        if ff is not None and ff.path in workspace.python
+    ]
+    records.sort(key=lambda f: (f.path, f.line, f.qualname))
+    if args.format == "json":
+        text = json.dumps(render_json(records), indent=2) + "\n"
+    else:
+        text = render_text(records)
+    stream = out or sys.stdout
+    if getattr(args, "output_file", None):
+        with open(args.output_file, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        stream.write(text)
+    for note in workspace.notes + loaded.result.notes:
+        print(f"hybridize: note: {note.path}: {note.message}", file=sys.stderr)
+    return EXIT_OK
+
+
+# ---- rendering ------------------------------------------------------------------------------------
+
+def _names(facts: dict[str, Fact]) -> list[str] | None:
+    """Names whose fact is yes; None when none is yes and some are undeterminable."""
+    yes = [n for n, f in facts.items() if f.value is True]
+    if yes or not any(f.value is None for f in facts.values()):
+        return yes
+    return None
+
+
+def record(ff: FunctionFacts) -> dict[str, Any]:
+    booleans = [n for note in ff.notes if note.startswith("boolean parameters: ")
+                for n in note.split(":", 1)[1].replace(" ", "").split(",")]
+    primitive = {n: f for n, f in ff.primitive_parameters.items() if n not in booleans}
+    return {
+        "path": ff.path,
+        "qualname": ff.qualname,
+        "line": ff.line,
+        "hybrid": ff.hybrid,
+        "in_graph": ff.in_graph,
+        "public": ff.public.value,
+        "tensor_parameters": _names(ff.tensor_parameters),
+        "primitive_parameters": _names(primitive),
+        "boolean_parameters": booleans,
+        "side_effects": ff.side_effects.value,
+        "side_effect_reasons": [
+            {"kind": e.kind, "location": e.location() or None, "detail": e.detail} for e in ff.side_effect_reasons
+        ],
+        "recursive": ff.recursive.value,
+        "tensor_computation": ff.tensor_computation.value,
+        "eager_only_calls": ff.eager_only_calls.value,
+        "callers_covered": ff.callers_covered.value,
+        "called_in_loop": ff.called_in_loop.value,
+        "tensor_work": ff.tensor_work,
+        "refactoring": ff.refactoring,
+        "blocked_by": list(ff.blocked_by),
+        "reasons": {
+            "tensor_parameters": {n: f.reason for n, f in ff.tensor_parameters.items()},
+            "primitive_parameters": {n: f.reason for n, f in ff.primitive_parameters.items()},
+            "side_effects": ff.side_effects.reason,
+            "recursive": ff.recursive.reason,
+            "tensor_computation": ff.tensor_computation.reason,
+            "eager_only_calls": ff.eager_only_calls.reason,
+            "callers_covered": ff.callers_covered.reason,
+            "called_in_loop": ff.called_in_loop.reason,
+            "public": ff.public.reason,
+        },
+        "notes": list(ff.notes),
+    }
+
+
+def render_json(records: list[FunctionFacts]) -> dict[str, Any]:
+    return {"schema_version": SCHEMA_VERSION, "functions": [record(ff) for ff in records]}
+
+
+def _tri(value: bool | None) -> str:
+    return {True: "yes", False: "no", None: "unknown"}[value]
+
+
+def render_text(records: list[FunctionFacts]) -> str:
+    lines = []
+    for ff in records:
+        r = record(ff)
+        tensors = "unknown" if r["tensor_parameters"] is None else (", ".join(r["tensor_parameters"]) or "none")
+        prims = "unknown" if r["primitive_parameters"] is None else (", ".join(r["primitive_parameters"]) or "none")
+        head = f"{ff.path}:{ff.line}: {ff.qualname}"
+        flags = "hybrid" if ff.hybrid else ("in graph" if ff.in_graph else "eager")
+        lines.append(f"{head} [{flags}]")
+        lines.append(f"    tensor parameters: {tensors}; primitive parameters: {prims}")
+        lines.append(f"    side effects: {_tri(r['side_effects'])} ({ff.side_effects.reason}); "
+                     f"recursive: {_tri(r['recursive'])}; tensor computation: {_tri(r['tensor_computation'])}; "
+                     f"callers covered: {_tri(r['callers_covered'])}")
+        if ff.refactoring is not None:
+            verdict = "applies" if not ff.blocked_by else "blocked by " + ", ".join(ff.blocked_by)
+            lines.append(f"    {ff.refactoring}: {verdict}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,534 @@
+"""The interprocedural fixpoints over `ProjectFacts`: side effects, unknown calls, tensor-ness, literals,
+recursion, tensor computation, eager-only calls and loop context.
+
+Each fixpoint is one worklist pass over the call edges (or a fixed number of rounds for the parameter
+lattices), so the cost is linear in the number of edges, whether the module facts came from the cache
+or were just extracted.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Iterable
+
+from .extract import (
+    ALLOC, DATASET, KERAS, LIT_BOOL, LITERALS, LOOP_VARYING, NUMPY, PRIMITIVE_KINDS, PY_SCALAR, TENSOR,
+)
+from .project_facts import CTOR, DISPATCH, Edge, ProjectFacts, _EFFECT_CAP
+
+_ROUNDS = 8  # parameter lattices: rounds until nothing changes (call chains deeper than this stay unknown)
+# Value: (value True/False/None, reason, evidence (path, line) or None)
+ParamFact = tuple
+
+
+class Fixpoints:
+    def __init__(self, pf: ProjectFacts) -> None:
+        self.pf = pf
+        n = len(pf.fns)
+        self.effects: list[dict[tuple[str, str], tuple[int, int, str]]] = [{} for _ in range(n)]
+        self.unknown: list[tuple[int, int, str] | None] = [None] * n
+        self.eager: list[tuple[int, int, str] | None] = [None] * n
+        self.tensor_comp: list[tuple[int, int, str] | None] = [None] * n
+        self.tensor_maybe: list[tuple[int, int, str] | None] = [None] * n
+        self.recursive: list[tuple[int, ...] | None] = [None] * n
+        self.in_loop: list[tuple[int, int] | None] = [None] * n  # (caller fid, line) of the loop call site
+        self.tensor: list[dict[str, ParamFact]] = [{} for _ in range(n)]
+        self.primitive: list[dict[str, ParamFact]] = [{} for _ in range(n)]
+        self.returns_tensor: list[bool] = [False] * n
+        self._sites: list[list[tuple[Edge, dict[str, Any]]]] | None = None
+        self._ret_cache: dict[tuple[int, tuple], Any] = {}
+        self._keras_traced: list[bool] | None = None
+        self._psites: dict[int, dict[str, list[tuple[Any, Edge]]]] = {}
+        self._side_effects()
+        self._reach_unknown()
+        self._reach_eager()
+        self._recursion()
+        self._loops()
+        self._parameters()
+        self._tensor_computation()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.update(_psites={}, _ret_cache={})  # fixpoint-only memo tables
+        return state
+
+    # ---- side effects --------------------------------------------------------------------------
+    def _side_effects(self) -> None:
+        pf, eff = self.pf, self.effects
+        work: deque[int] = deque()
+        for fid, rec in enumerate(pf.fns):
+            for kind, target, line, detail in rec["fx"]:
+                key = (kind, target)
+                if key not in eff[fid] and len(eff[fid]) < _EFFECT_CAP:
+                    eff[fid][key] = (fid, line, detail)
+            if eff[fid]:
+                work.append(fid)
+        queued = set(work)
+        while work:
+            g = work.popleft()
+            queued.discard(g)
+            for edge in pf.callers[g]:
+                if edge.eager_callback or edge.via == "callback:tf_function":
+                    continue
+                f = edge.caller
+                binding: dict[str, Any] | None = None
+                changed = False
+                for (kind, target), evidence in list(eff[g].items()):
+                    if target.startswith("p:") and binding is None:
+                        binding = pf.bind(edge)
+                    new_target = self._transform(edge, target, binding)
+                    if new_target is None:
+                        continue
+                    key = (kind, new_target)
+                    if key in eff[f] or len(eff[f]) >= _EFFECT_CAP:
+                        continue
+                    eff[f][key] = evidence
+                    changed = True
+                if changed and f not in queued:
+                    queued.add(f)
+                    work.append(f)
+
+    def _transform(self, edge: Edge, target: str, binding: dict[str, Any] | None) -> str | None:
+        """What a callee's effect on `target` is for the caller (None: on an object the caller made)."""
+        pf = self.pf
+        if target in ("world", "global"):
+            return target
+        caller_self = pf._self_name_of(edge.caller)
+        if target == "self":
+            if edge.via == CTOR:
+                return None  # the constructor initialises the object the caller is allocating
+            if edge.recv == "self" or (caller_self is not None and edge.root == caller_self):
+                return "self"
+            if edge.recv in ("alloc", "local", "tensor"):
+                return None
+            if edge.recv == "param":
+                return "p:" + edge.root
+            if edge.via == DISPATCH and edge.root in pf.fns[edge.caller]["inst"]:
+                return None  # model = Model(); model(x): a local instance
+            return "global"
+        # "p:name": the callee changes what its parameter refers to.
+        name = target[2:]
+        if edge.via.startswith("callback:"):
+            return "global"
+        kind = (binding or {}).get(name)
+        if kind is None:
+            return None if name in pf.fns[edge.callee]["dflt"] and pf.fns[edge.callee]["dflt"][name] in LITERALS \
+                else "global"
+        if kind in LITERALS or kind in (ALLOC, TENSOR, NUMPY, DATASET, KERAS):
+            return None
+        if isinstance(kind, tuple):
+            if kind[0] == "p":
+                return "p:" + kind[1]
+            if kind[0] == "r":
+                return None  # the result of a call: a fresh object in the common case
+        if kind == "s":
+            return "self"
+        return "global"
+
+    # ---- reachability facts ----------------------------------------------------------------------
+    def _reach(self, seed: list[tuple[int, int, str] | None]) -> None:
+        """Propagate a 'first evidence' value from callees to callers (eager callbacks excluded)."""
+        pf = self.pf
+        work = deque(fid for fid, v in enumerate(seed) if v is not None)
+        while work:
+            g = work.popleft()
+            for edge in pf.callers[g]:
+                if edge.eager_callback or edge.via == "callback:tf_function":
+                    continue
+                if seed[edge.caller] is None:
+                    seed[edge.caller] = seed[g]
+                    work.append(edge.caller)
+
+    def _reach_unknown(self) -> None:
+        for fid, v in enumerate(self.pf.unknown):
+            if v is not None:
+                self.unknown[fid] = (fid, v[0], v[1])
+        self._reach(self.unknown)
+
+    def _reach_eager(self) -> None:
+        for fid, v in enumerate(self.pf.eager_local):
+            if v is not None:
+                self.eager[fid] = (fid, v[0], v[1])
+        self._reach(self.eager)
+
+    def _tensor_computation(self) -> None:
+        pf = self.pf
+        for fid, rec in enumerate(pf.fns):
+            if rec["ops"] or rec["heavy"]:
+                self.tensor_comp[fid] = (fid, rec["l"], f"{rec['ops']} TensorFlow operation(s)")
+            elif pf.keras_calls[fid]:
+                self.tensor_comp[fid] = (fid, rec["l"], "calls a Keras layer or model")
+            elif rec["pops"] and any(v[0] is True for v in self.tensor[fid].values()):
+                self.tensor_comp[fid] = (fid, rec["l"], "arithmetic on tensor parameters")
+            elif rec["pops"] and any(v[0] is None for v in self.tensor[fid].values()):
+                # `x * 2` on a parameter of unknown kind may well be tensor work: undeterminable.
+                self.tensor_maybe[fid] = (fid, rec["l"], "arithmetic on parameters of unknown kind")
+        self._reach(self.tensor_comp)
+        self._reach(self.tensor_maybe)
+
+    def keras_traced(self) -> list[bool]:
+        """Functions reached from a Keras `call`/`train_step`/`__call__` of a Layer/Model subclass: Keras
+        runs those inside its own tf.function during fit/evaluate/predict (speculative, like Hybridize's
+        keyword analysis), so adding a decorator there is at best redundant."""
+        if self._keras_traced is None:
+            pf = self.pf
+            seen = [False] * len(pf.fns)
+            work: deque[int] = deque()
+            for fid, rec in enumerate(pf.fns):
+                if rec["n"] in ("call", "train_step", "test_step", "predict_step", "__call__") and rec["par"] is None:
+                    key = pf.class_of(fid)
+                    if key is not None and pf.is_keras(key):
+                        seen[fid] = True
+                        work.append(fid)
+            while work:
+                g = work.popleft()
+                for edge in pf.edges[g]:
+                    if not seen[edge.callee] and not edge.eager_callback:
+                        seen[edge.callee] = True
+                        work.append(edge.callee)
+            self._keras_traced = seen
+        return self._keras_traced
+
+    def tensor_work(self, fid: int, limit: int = 1000) -> int:
+        """Weighted count of tensor operations the function runs, callees included (the benefit heuristic)."""
+        pf = self.pf
+        seen = {fid}
+        stack = [fid]
+        total = 0
+        while stack and total < limit:
+            g = stack.pop()
+            rec = pf.fns[g]
+            ops = rec["ops"] + rec["heavy"] * 9 + pf.keras_calls[g] * 10
+            if rec["pops"] and any(v[0] is True for v in self.tensor[g].values()):
+                ops += rec["pops"]
+            if rec["loops"] and ops:
+                ops *= 2  # a Python loop around tensor ops is where graphs pay off most (unrolled/while_loop)
+            total += ops
+            for edge in pf.edges[g]:
+                if not edge.eager_callback and edge.callee not in seen:
+                    seen.add(edge.callee)
+                    stack.append(edge.callee)
+        return total
+
+    def _recursion(self) -> None:
+        """Tarjan's strongly connected components, iteratively (deep call chains must not overflow)."""
+        pf = self.pf
+        n = len(pf.fns)
+        index = [-1] * n
+        low = [0] * n
+        on_stack = [False] * n
+        stack: list[int] = []
+        counter = 0
+        for start in range(n):
+            if index[start] != -1:
+                continue
+            work = [(start, 0)]
+            while work:
+                v, i = work.pop()
+                if i == 0:
+                    index[v] = low[v] = counter
+                    counter += 1
+                    stack.append(v)
+                    on_stack[v] = True
+                edges = pf.edges[v]
+                pushed = False
+                while i < len(edges):
+                    w = edges[i].callee
+                    i += 1
+                    if edges[i - 1].eager_callback:
+                        continue
+                    if index[w] == -1:
+                        work.append((v, i))
+                        work.append((w, 0))
+                        pushed = True
+                        break
+                    if on_stack[w]:
+                        low[v] = min(low[v], index[w])
+                if pushed:
+                    continue
+                if low[v] == index[v]:
+                    component = []
+                    while True:
+                        w = stack.pop()
+                        on_stack[w] = False
+                        component.append(w)
+                        if w == v:
+                            break
+                    if len(component) > 1 or any(e.callee == v for e in edges):
+                        members = tuple(sorted(component))
+                        for w in component:
+                            self.recursive[w] = members
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[v])
+
+    def _loops(self) -> None:
+        """F-LOOP: called (transitively) from a loop. Loops in test code are not hot paths."""
+        from .paths import is_test_path
+
+        pf = self.pf
+        work: deque[int] = deque()
+        for fid in range(len(pf.fns)):
+            if is_test_path(pf.path_of(fid)):
+                continue
+            for edge in pf.edges[fid]:
+                if edge.in_loop and self.in_loop[edge.callee] is None:
+                    self.in_loop[edge.callee] = (fid, edge.line)
+                    work.append(edge.callee)
+        while work:
+            g = work.popleft()
+            for edge in pf.edges[g]:
+                if self.in_loop[edge.callee] is None:
+                    self.in_loop[edge.callee] = self.in_loop[g]
+                    work.append(edge.callee)
+
+    # ---- parameter lattices ----------------------------------------------------------------------
+    def sites(self, fid: int) -> list[tuple[Edge, dict[str, Any]]]:
+        if self._sites is None:
+            pf = self.pf
+            self._sites = [[] for _ in range(len(pf.fns))]
+            for callee in range(len(pf.fns)):
+                for edge in pf.callers[callee]:
+                    if edge.via == "callback:tf_function":
+                        continue  # wrapping a function in tf.function(f) is not calling it
+                    if edge.via.startswith("callback:") and not edge.via.startswith("callback:tfdata"):
+                        self._sites[callee].append((edge, {}))
+                    elif not edge.via.startswith("callback:"):
+                        self._sites[callee].append((edge, pf.bind(edge)))
+        return self._sites[fid]
+
+    def _candidate_params(self, fid: int) -> list[str]:
+        rec = self.pf.fns[fid]
+        params = list(rec["p"])
+        if rec["self"] is not None and params and params[0] == rec["self"]:
+            params = params[1:]
+        return params
+
+    def _kind_tensor(self, caller: int, kind: Any) -> bool | None:
+        if kind == TENSOR or kind == KERAS:
+            return True
+        if kind in PRIMITIVE_KINDS or kind in (ALLOC, NUMPY, DATASET, "s"):
+            return False
+        if isinstance(kind, tuple):
+            if kind[0] == "p":
+                fact = self.tensor[caller].get(kind[1])
+                return fact[0] if fact is not None else None
+            if kind[0] == "r":
+                return self._returns_tensor(caller, kind[1])
+        return None
+
+    def _returns_tensor(self, caller: int, ref: tuple) -> bool | None:
+        key = (caller, tuple(ref))
+        if key not in self._ret_cache:
+            self._ret_cache[key] = self.pf.resolve(caller, tuple(ref))
+        found = self._ret_cache[key]
+        if found is None:
+            return None
+        if found[0] == "fn":
+            if found[3] == CTOR:
+                return False
+            return True if self.returns_tensor[found[1]] else None
+        if found[0] == "ext":
+            return True if found[2] and found[1].endswith("__call__") else None
+        return False
+
+    def _kind_primitive(self, caller: int, kind: Any) -> tuple[bool | None, bool]:
+        """(is primitive, is a boolean)."""
+        if kind in PRIMITIVE_KINDS:
+            return True, kind == LIT_BOOL
+        if kind in (TENSOR, KERAS, ALLOC, NUMPY, DATASET, "s"):
+            return False, False
+        if isinstance(kind, tuple) and kind[0] == "p":
+            fact = self.primitive[caller].get(kind[1])
+            if fact is None:
+                return None, False
+            return fact[0], fact[3]
+        return None, False
+
+    def _parameters(self) -> None:
+        """Round 1 computes every parameter; later rounds revisit only the functions whose call sites
+        pass a value that depends on a fact that changed in the round before (a caller's parameter, or
+        a call result when some function's returns-a-tensor fact changed)."""
+        pf = self.pf
+        fids = [fid for fid in range(len(pf.fns)) if pf.fns[fid]["p"]]
+        param_deps: dict[int, set[int]] = {}  # caller -> functions whose sites pass the caller's parameters
+        result_dependent: list[int] = []  # functions whose sites pass call results
+        for fid in fids:
+            uses_result = False
+            for edge, binding in self.sites(fid):
+                for k in binding.values():
+                    if isinstance(k, tuple):
+                        if k[0] == "p":
+                            param_deps.setdefault(edge.caller, set()).add(fid)
+                        else:
+                            uses_result = True
+            if uses_result:
+                result_dependent.append(fid)
+        dynamic_ret = [fid for fid, rec in enumerate(pf.fns) if any(isinstance(k, tuple) for k in rec["ret"])]
+        for fid, rec in enumerate(pf.fns):
+            if any(k == TENSOR or k == KERAS for k in rec["ret"]):
+                self.returns_tensor[fid] = True
+        todo: Iterable[int] = fids
+        for _ in range(_ROUNDS):
+            changed_fids: set[int] = set()
+            for fid in todo:
+                tensor, primitive = self.tensor[fid], self.primitive[fid]
+                rec = pf.fns[fid]
+                if (not self.sites(fid) and not rec["ann"] and pf.root_kind[fid] is None
+                        and rec["n"] not in _KERAS_TENSOR_METHODS):
+                    for name in self._candidate_params(fid):  # no caller, no hint: nothing to know
+                        tensor[name] = _NO_SITES
+                        primitive[name] = _NO_SITES
+                    continue
+                for name in self._candidate_params(fid):
+                    t = self._tensor_param(fid, name)
+                    if tensor.get(name) != t:
+                        tensor[name] = t
+                        changed_fids.add(fid)
+                    p = self._primitive_param(fid, name)
+                    if primitive.get(name) != p:
+                        primitive[name] = p
+                        changed_fids.add(fid)
+            returns_changed = False
+            for fid in dynamic_ret:
+                if not self.returns_tensor[fid] and any(self._kind_tensor(fid, k) is True for k in pf.fns[fid]["ret"]):
+                    self.returns_tensor[fid] = True
+                    returns_changed = True
+            nxt: set[int] = set()
+            for fid in changed_fids:
+                nxt |= param_deps.get(fid, set())
+            if returns_changed:
+                nxt.update(result_dependent)
+            if not nxt and not returns_changed:
+                break
+            todo = sorted(nxt)
+
+    def _param_sites(self, fid: int) -> dict[str, list[tuple[Any, Edge]]]:
+        """Parameter -> the distinct kinds its call sites pass, each with the first site passing it
+        (`_UNBOUND`: a site that passes nothing we can bind; `_CALLBACK`: the function handed on as a
+        callback). Many sites pass the same kinds, so the lattices iterate over far fewer entries."""
+        found = self._psites.get(fid)
+        if found is not None:
+            return found
+        out: dict[str, list[tuple[Any, Edge]]] = {}
+        seen: dict[str, set] = {}
+        names = self._candidate_params(fid)
+        for edge, binding in self.sites(fid):
+            callback = not binding and edge.via.startswith("callback:")
+            for name in names:
+                kind = _CALLBACK if callback else binding.get(name, _UNBOUND)
+                key = (kind, edge.caller) if isinstance(kind, tuple) else kind
+                bucket = seen.setdefault(name, set())
+                if key in bucket:
+                    continue
+                bucket.add(key)
+                out.setdefault(name, []).append((kind, edge))
+        self._psites[fid] = out
+        return out
+
+    # Parameter facts are (value, reason code, evidence edge or None, is boolean); the sentence is
+    # written only when a fact is shown (api.py), not in the fixpoint's inner loop.
+    def _tensor_param(self, fid: int, name: str) -> ParamFact:
+        pf = self.pf
+        rec = pf.fns[fid]
+        ann = rec["ann"].get(name) if rec["ann"] else None
+        if ann == "tensor":
+            return _ANN_TENSOR
+        if ann is not None:
+            return _ANN_NOT_TENSOR
+        if pf.root_kind[fid] in ("tf.data", "tf.data?"):
+            return _TFDATA_TENSOR
+        unknown_site = None
+        real_sites = 0
+        for kind, edge in self._param_sites(fid).get(name, ()):
+            if kind is _CALLBACK:
+                unknown_site = unknown_site or edge
+                continue
+            real_sites += 1
+            if kind is _UNBOUND:
+                unknown_site = unknown_site or edge
+                continue
+            verdict = self._kind_tensor(edge.caller, kind)
+            if verdict is True:
+                return (True, "site-tensor", edge, False)
+            if verdict is None:
+                unknown_site = unknown_site or edge
+        if rec["n"] in _KERAS_TENSOR_METHODS:
+            key = pf.class_of(fid)
+            if key is not None and pf.is_keras(key) and self._candidate_params(fid)[:1] == [name]:
+                return _KERAS_SPECULATIVE
+        if real_sites == 0 and unknown_site is None:
+            return _NO_SITES
+        if unknown_site is not None:
+            return (None, "site-unknown", unknown_site, False)
+        return _ALL_NOT_TENSOR
+
+    def _primitive_param(self, fid: int, name: str) -> tuple:
+        pf = self.pf
+        rec = pf.fns[fid]
+        ann = rec["ann"].get(name) if rec["ann"] else None
+        if ann == "prim":
+            return _ANN_PRIM
+        if ann == "bool":
+            return _ANN_BOOL
+        if ann == "tensor":
+            return _ANN_NOT_PRIM
+        if pf.root_kind[fid] in ("tf.data", "tf.data?"):
+            return _TFDATA_NOT_PRIM
+        entries = self._param_sites(fid).get(name, ())
+        if not entries:
+            return _NO_SITES
+        first_unknown = None
+        all_bool = True
+        first = None
+        varying = None
+        for kind, edge in entries:
+            if kind is _UNBOUND or kind is _CALLBACK:
+                first_unknown = first_unknown or edge
+                continue
+            value, is_bool = self._kind_primitive(edge.caller, kind)
+            if value is False:
+                return (False, "site-not-literal", edge, False)
+            if value is None:
+                first_unknown = first_unknown or edge
+            else:
+                first = first or edge
+                all_bool = all_bool and is_bool
+                if kind == LOOP_VARYING or kind == PY_SCALAR:
+                    varying = varying or edge
+        if first_unknown is not None:
+            return (None, "site-unknown", first_unknown, False)
+        if varying is not None and not all_bool:
+            return (True, "sites-varying", varying, False)
+        return (True, "sites-bool" if all_bool else "sites-literal", first, all_bool)
+
+
+_UNBOUND = object()
+_CALLBACK = object()
+_KERAS_TENSOR_METHODS = frozenset({"call", "train_step", "test_step", "predict_step"})
+_ANN_TENSOR = (True, "annotation-tensor", None, False)
+_ANN_NOT_TENSOR = (False, "annotation-scalar", None, False)
+_TFDATA_TENSOR = (True, "tfdata", None, False)
+_KERAS_SPECULATIVE = (True, "keras-speculative", None, False)
+_NO_SITES = (None, "no-sites", None, False)
+_ALL_NOT_TENSOR = (False, "sites-not-tensor", None, False)
+_ANN_PRIM = (True, "annotation-scalar", None, False)
+_ANN_BOOL = (True, "annotation-bool", None, True)
+_ANN_NOT_PRIM = (False, "annotation-tensor", None, False)
+_TFDATA_NOT_PRIM = (False, "tfdata", None, False)
+
+# Sentences for the reason codes ({where}: the call site of the evidence edge; {caller}: its function).
+REASONS = {
+    "annotation-tensor": "annotated as a tensor type",
+    "annotation-scalar": "annotated as a Python scalar type",
+    "annotation-bool": "annotated as bool",
+    "tfdata": "tf.data passes dataset elements (tensors) to its callbacks",
+    "keras-speculative": "speculative: the first argument of a Keras call/train_step is a tensor",
+    "no-sites": "no known call site passes a value for it",
+    "sites-not-tensor": "every known call site passes a non-tensor value",
+    "site-tensor": "receives a tensor from {caller} ({where})",
+    "site-unknown": "the value passed at {where} is of unknown kind",
+    "site-not-literal": "{caller} passes a non-literal value ({where})",
+    "sites-literal": "every known call site passes Python literals or scalars (e.g. {where})",
+    "sites-bool": "every known call site passes booleans (e.g. {where})",
+    "sites-varying": "receives Python values that vary between calls (e.g. {where})",
+}

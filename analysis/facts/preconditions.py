@@ -1,0 +1,144 @@
+"""The Hybridize preconditions as decision tables (hybridization-study.md §2.3 and §2.4).
+
+`decide` names the candidate refactoring of a function and the preconditions that block it, in the
+tool's vocabulary (`PreconditionFailure.java`): an empty `blocked_by` means the refactoring applies.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import FunctionFacts
+
+CONVERT_TO_HYBRID = "convert-to-hybrid"
+CONVERT_TO_EAGER = "convert-to-eager"
+RECONFIGURE = "reconfigure"  # P4/P5 (input_signature inference): reserved, not produced yet
+
+HAS_PYTHON_SIDE_EFFECTS = "HAS_PYTHON_SIDE_EFFECTS"
+UNDETERMINABLE_SIDE_EFFECTS = "UNDETERMINABLE_SIDE_EFFECTS"
+HAS_PRIMITIVE_PARAMETERS = "HAS_PRIMITIVE_PARAMETERS"
+HAS_NO_PRIMITIVE_PARAMETERS = "HAS_NO_PRIMITIVE_PARAMETERS"
+UNDETERMINABLE_PRIMITIVE_PARAMETER = "UNDETERMINABLE_PRIMITIVE_PARAMETER"
+HAS_NO_TENSOR_PARAMETERS = "HAS_NO_TENSOR_PARAMETERS"
+UNDETERMINABLE_TENSOR_PARAMETER = "UNDETERMINABLE_TENSOR_PARAMETER"
+IS_RECURSIVE = "IS_RECURSIVE"
+NO_TENSOR_COMPUTATION = "NO_TENSOR_COMPUTATION"
+HAS_EAGER_ONLY_CALLS = "HAS_EAGER_ONLY_CALLS"
+HAS_NUMPY_CALLS_ON_PARAMETERS = "HAS_NUMPY_CALLS_ON_PARAMETERS"
+HAS_KERAS_SYMBOLIC_ARGUMENTS = "HAS_KERAS_SYMBOLIC_ARGUMENTS"
+HAS_COVERED_CALLERS = "HAS_COVERED_CALLERS"
+# Ours (study §3.2 HYB022 extra preconditions): graph execution is required by how the function is used.
+REQUIRES_GRAPH_EXECUTION = "REQUIRES_GRAPH_EXECUTION"
+HAS_JIT_COMPILE = "HAS_JIT_COMPILE"
+IS_FRAMEWORK_TRACED = "IS_FRAMEWORK_TRACED"
+RETURNS_PYTHON_FUNCTION = "RETURNS_PYTHON_FUNCTION"  # a tf.function cannot return a Python function  # Keras train_step / tf.data callbacks: traced by TF itself
+
+
+def _any(facts: dict, value: bool) -> bool:
+    return any(f.value is value for f in facts.values())
+
+
+def _significant_primitives(facts: "FunctionFacts") -> dict:
+    """Booleans are tracked apart (Hybridize's ignoreBooleans): two traces at most, not a retracing storm."""
+    booleans = set()
+    for note in facts.notes:
+        if note.startswith("boolean parameters: "):
+            booleans.update(n.strip() for n in note.split(":", 1)[1].split(","))
+    return {k: v for k, v in facts.primitive_parameters.items() if k not in booleans}
+
+
+def tensor_parameter_value(facts: "FunctionFacts") -> bool | None:
+    """hasTensorParameter: yes if any parameter is likely a tensor, no if all are determinately not."""
+    if _any(facts.tensor_parameters, True):
+        return True
+    if not facts.tensor_parameters or _any(facts.tensor_parameters, None):
+        return None if facts.tensor_parameters else False
+    return False
+
+
+def primitive_parameter_value(facts: "FunctionFacts") -> bool | None:
+    prims = _significant_primitives(facts)
+    if _any(prims, True):
+        return True
+    if _any(prims, None):
+        return None
+    return False
+
+
+def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
+           exported: bool = False) -> tuple[str | None, list[str], list[str]]:
+    """(refactoring, blocked_by, notes) for one function.
+
+    `exported`: the hybrid function is a method of a tf.Module/Keras class or has an input_signature,
+    which is how concrete functions and SavedModel signatures are made (graph mode required).
+    """
+    notes: list[str] = []
+    tensor = tensor_parameter_value(facts)
+    primitive = primitive_parameter_value(facts)
+    effects = facts.side_effects.value
+    blocked: list[str] = []
+    if facts.hybrid:
+        hy = rec["hy"]
+        if hy[0] == "keras" or root_kind == "keras":
+            return None, [IS_FRAMEWORK_TRACED], ["Keras compiles train_step/test_step/predict_step itself"]
+        if facts.recursive.value is True:
+            notes.append("Recursive tf.functions are not supported by TensorFlow.")
+        if effects is True:
+            notes.append("This hybrid function potentially contains Python side-effects.")
+        candidate = []
+        if tensor is False:
+            candidate.append("P2")
+        if tensor is True and primitive is True:
+            candidate.append("P3")
+        if facts.tensor_computation.value is False:
+            candidate.append("P6")
+        if not candidate:
+            if tensor is None:
+                blocked.append(UNDETERMINABLE_TENSOR_PARAMETER)
+            elif primitive is None:
+                blocked.append(UNDETERMINABLE_PRIMITIVE_PARAMETER)
+            else:
+                blocked.append(HAS_NO_PRIMITIVE_PARAMETERS)
+        else:
+            notes.append("precondition " + "/".join(candidate))
+        if effects is True:
+            blocked.append(HAS_PYTHON_SIDE_EFFECTS)
+        elif effects is None:
+            blocked.append(UNDETERMINABLE_SIDE_EFFECTS)
+        if facts.graph_required or exported:
+            blocked.append(REQUIRES_GRAPH_EXECUTION)
+        if "jit_compile" in hy[2] or "experimental_compile" in hy[2]:
+            blocked.append(HAS_JIT_COMPILE)
+        return CONVERT_TO_EAGER, blocked, notes
+    if root_kind is not None:
+        return None, [IS_FRAMEWORK_TRACED], [f"traced by {root_kind}"]
+    if facts.in_graph:
+        # Already runs inside a graph (called from hybrid code): a decorator adds only a nested boundary.
+        return None, [HAS_COVERED_CALLERS], []
+    if tensor is False:
+        blocked.append(HAS_NO_TENSOR_PARAMETERS)
+    elif tensor is None:
+        blocked.append(UNDETERMINABLE_TENSOR_PARAMETER)
+    if primitive is True:
+        blocked.append(HAS_PRIMITIVE_PARAMETERS)
+    elif primitive is None:
+        blocked.append(UNDETERMINABLE_PRIMITIVE_PARAMETER)
+    if effects is True:
+        blocked.append(HAS_PYTHON_SIDE_EFFECTS)
+    elif effects is None:
+        blocked.append(UNDETERMINABLE_SIDE_EFFECTS)
+    if facts.recursive.value is True:
+        blocked.append(IS_RECURSIVE)
+    if facts.tensor_computation.value is False:
+        blocked.append(NO_TENSOR_COMPUTATION)
+    if facts.eager_only_calls.value is True:
+        blocked.append(HAS_EAGER_ONLY_CALLS)
+    if facts.numpy_on_parameters:
+        blocked.append(HAS_NUMPY_CALLS_ON_PARAMETERS)
+    if facts.keras_tensor_arguments:
+        blocked.append(HAS_KERAS_SYMBOLIC_ARGUMENTS)
+    if facts.callers_covered.value is True:
+        blocked.append(HAS_COVERED_CALLERS)
+    if "fn" in rec["ret"]:
+        blocked.append(RETURNS_PYTHON_FUNCTION)
+    return CONVERT_TO_HYBRID, blocked, notes

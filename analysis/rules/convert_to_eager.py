@@ -1,0 +1,187 @@
+"""HYB022: a tf.function that brings no benefit (Hybridize P2 / P3 / P6): de-hybridize it."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..facts.preconditions import CONVERT_TO_EAGER
+from ..facts.rulesupport import MIN_TENSOR_WORK, decorator_node
+from ..fixes.catalog import fix_for
+from ..model import Finding, FixSafety, Severity
+from .base import Invalid, ModuleContext, Rule, Valid
+
+_WHY = {
+    "P2": "none of its parameters is a tensor at any known call site, so a graph has nothing to specialise on",
+    "P3": "a parameter receives Python values, so it retraces for each new value and the graph cost is not repaid",
+    "P6": "it does no TensorFlow computation, so a graph only adds tracing overhead",
+}
+
+
+def _varying_primitive(facts, fid: int) -> bool:  # noqa: ANN001
+    """Some parameter receives Python values that change between calls (a loop index, a computed int)."""
+    return any(raw[1] == "sites-varying" for raw in facts.fx.primitive[fid].values())
+
+
+class ConvertToEager(Rule):
+    code = "HYB022"
+    name = "convert-to-eager-opportunity"
+    severity = Severity.INFO
+    fix_safety = FixSafety.GATED
+    summary = "This tf.function gains nothing from a graph (no tensor inputs, no tensor work, or constant retracing)."
+    what = """
+        Finds a `tf.function` (decorator or `tf.function(f)` wrapper) that meets one of the Hybridize
+        "optimize hybrid function" preconditions, computed across the repository: (P2) no parameter is
+        likely a tensor at any known call site and it does little tensor work; (P3) it takes tensors but
+        also Python literals that vary, so it retraces; (P6) it does no TensorFlow computation at all.
+        In every case it must have no Python side effects (de-hybridizing would make them run on every
+        call). It is not reported when graph mode is required by how the function is used:
+        `get_concrete_function`, `tf.saved_model.save`, TFLite conversion, `strategy.run`, `jit_compile`,
+        or as a `tf.data` callback.
+    """
+    why = """
+        Tracing has a cost, paid again on every retrace: a graph function fed 30 different Python ints
+        traced 30 times on TensorFlow 2.21, each call about 1,800x slower than the plain Python function.
+        A function with no tensor work gains nothing from a graph.
+    """
+    example = """
+        import tensorflow as tf
+
+        @tf.function
+        def describe(name, count):
+            return f"{name}: {count}"
+
+        describe("a", 1)
+    """
+    use_instead = """
+        def describe(name, count):
+            return f"{name}: {count}"
+    """
+    fix_doc = """
+        Gated: removes the `@tf.function` decorator (or unwraps `tf.function(f)`) only when every fact is
+        determinate and the function is not public API. For P3, passing tensors (HYB006's fix) usually
+        beats de-hybridizing; the message says so.
+    """
+    references = (
+        "https://www.tensorflow.org/guide/function#controlling_retracing",
+        "https://github.com/ponder-lab/Hybridize-Functions-Refactoring",
+    )
+    valid = (
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def step(x, w):
+                return tf.matmul(x, w)
+
+            step(tf.ones((2, 2)), tf.ones((2, 2)))
+        """, note="tensor parameters and no literals: the graph pays off"),
+        Valid("""
+            import tensorflow as tf
+
+            count = 0
+
+            @tf.function
+            def describe(n):
+                global count
+                count += 1
+                return n
+
+            describe(1)
+        """, note="Python side effect: de-hybridizing would change how often it runs"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def constant_graph(n):
+                return n * 2
+
+            concrete = constant_graph.get_concrete_function(3)
+            constant_graph(3)
+        """, note="used with get_concrete_function: graph mode is required"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function(jit_compile=True)
+            def scale(n):
+                return n * 2
+
+            scale(3)
+        """, note="jit_compile asks for XLA on purpose"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                return helper(x)
+        """, note="no known call site and an unresolved call: facts undeterminable"),
+    )
+    invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def describe(name, count):
+                return f"{name}: {count}"
+
+            describe("a", 1)
+        """, lines=(3,), note="P6: no tensor computation"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def power(x, n):
+                return tf.pow(x, n)
+
+            for i in range(10):
+                power(tf.constant(2.0), i)
+        """, lines=(3,), note="P3: tensor and loop-varying int (retracing)"),
+        Invalid({
+            "pkg/__init__.py": "",
+            "pkg/_impl.py": """
+                import tensorflow as tf
+
+                def add_one(v):
+                    return v + 1
+
+                fast_add = tf.function(add_one)
+            """,
+            "pkg/_use.py": """
+                from pkg._impl import fast_add
+
+                fast_add(3)
+                fast_add(4)
+            """,
+        }, path="pkg/_impl.py", lines=(6,), note="P2 on a tf.function(f) wrapper, called from another module"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        facts = ctx.project.facts
+        fx = facts.fx
+        for fn in ctx.summary.functions:
+            site = fn.hybrid
+            if site is None or site.kind not in ("decorator", "call"):
+                continue
+            fid = facts.fid(fn)
+            if fid is None or fx.effects[fid] or fx.unknown[fid] is not None:
+                continue
+            ff = facts.of(fid)
+            if ff is None or ff.refactoring != CONVERT_TO_EAGER or ff.blocked_by:
+                continue
+            which = [n.split(" ", 1)[1] for n in ff.notes if n.startswith("precondition ")]
+            kinds = which[0].split("/") if which else []
+            if kinds == ["P2"] and ff.tensor_work >= MIN_TENSOR_WORK:
+                continue  # captured tensors (variables, closures) may still make the graph worthwhile
+            if "P3" in kinds and not _varying_primitive(facts, fid):
+                kinds.remove("P3")  # the same literal every time traces once: no retracing to avoid
+                if not kinds:
+                    continue
+            reasons = "; ".join(_WHY[k] for k in kinds if k in _WHY)
+            message = f"`{fn.qualname}` gains nothing from tf.function: {reasons}"
+            if "P3" in kinds:
+                message += " (passing tensors instead of Python values, HYB006's fix, keeps the graph)"
+            if ff.public.value is False and site.kind == "decorator":
+                fix = fix_for(self.code, FixSafety.GATED,
+                              reason=f"Hybridize {'/'.join(kinds)} holds determinately; not public API")
+            else:
+                why = f"public API ({ff.public.reason})" if ff.public.value is not False else "a tf.function(...) wrapper"
+                fix = fix_for(self.code, FixSafety.SUGGESTION, reason=why)
+            yield ctx.report(self, decorator_node(fn), message, fn=fn, fix=fix)

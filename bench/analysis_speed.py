@@ -1,0 +1,152 @@
+"""Analysis speed: cold full analysis vs bare `ast.parse`, and warm re-analysis after touching one file.
+
+    python bench/analysis_speed.py [CORPUS_DIR] [--warm-project tf_models_official] [--touch PATH]
+
+CORPUS_DIR defaults to /root/.cache/hybridize-corpus/src (four PyPI wheels unpacked; never copied into
+the repository). Every phase runs in its own process so that its peak memory (ru_maxrss) is its own:
+
+* parse:  bare `ast.parse` of every file, trees discarded, GC on (the baseline);
+* cold:   `analyze_sources` over the whole corpus, no cache (worker processes as `jobs_for` decides);
+* cold-1-process: the same with HYBRIDIZE_JOBS=1;
+* fill:   the same with an empty on-disk cache (what a first cached run costs);
+* warm:   the same again with the cache filled and nothing changed;
+* touch:  the warm project with one file changed (a comment appended: no facts change), cache filled;
+* edit:   the warm project with a line inserted at the top of the same file (its facts change).
+
+Ratios are computed between phases of the same run, on the same machine.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import gc
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = Path("/root/.cache/hybridize-corpus/src")
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    out = {}
+    for path in sorted(root.rglob("*.py")):
+        if path.is_file():
+            out[path.relative_to(root).as_posix()] = path.read_bytes()
+    return out
+
+
+def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit: bool = False) -> dict:
+    sys.path.insert(0, str(REPO))
+    files = read_tree(root)
+    lines = sum(d.count(b"\n") for d in files.values())
+    if touch and edit:
+        # A line at the top shifts every line of the module: its facts change, so the whole-repository
+        # facts are recomputed (from cached module facts) and dependent modules are re-checked.
+        files[touch] = b"# edited by bench/analysis_speed.py\n" + files[touch]
+    elif touch:
+        # A trailing comment changes no facts: the project snapshot is reused.
+        files[touch] = files[touch] + b"\n# touched by bench/analysis_speed.py\n"
+    start = time.perf_counter()
+    stats = None
+    if name == "parse":
+        warnings.simplefilter("ignore")
+        for data in files.values():
+            try:
+                ast.parse(data)
+            except (SyntaxError, ValueError):
+                pass
+    else:
+        from analysis.cache import AnalysisCache
+        from analysis.engine import analyze_sources
+
+        cache = AnalysisCache(cache_dir) if cache_dir else None
+        analyze_sources(files, cache=cache)
+        if cache is not None:
+            s = cache.stats
+            stats = {"parsed": s.parsed, "facts_hits": s.facts_hits, "findings_hits": s.findings_hits,
+                     "findings_misses": s.findings_misses, "snapshot_hits": s.snapshot_hits}
+    seconds = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Worker processes (parallel analysis) are children: their peak is reported separately.
+    child_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"phase": name, "files": len(files), "lines": lines, "seconds": round(seconds, 3),
+            "lines_per_s": round(lines / seconds) if seconds else None, "peak_rss_mib": round(peak_kib / 1024),
+            "worker_peak_rss_mib": round(child_kib / 1024), "jobs": os.environ.get("HYBRIDIZE_JOBS", "auto"),
+            "cache": stats}
+
+
+def run_phase(name: str, root: Path, cache_dir: str | None = None, touch: str | None = None,
+              jobs: str | None = None, edit: bool = False) -> dict:
+    cmd = [sys.executable, __file__, str(root), "--phase", "parse" if name == "parse" else "analyze"]
+    env = dict(os.environ)
+    if jobs is not None:
+        env["HYBRIDIZE_JOBS"] = jobs
+    if cache_dir:
+        cmd += ["--cache-dir", cache_dir]
+    if touch:
+        cmd += ["--touch", touch]
+    if edit:
+        cmd += ["--edit"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    row = json.loads(out.strip().splitlines()[-1])
+    row["phase"] = name
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
+    parser.add_argument("--warm-project", default="tf_models_official")
+    parser.add_argument("--touch", default=None, help="file of the warm project to change (default: a model file)")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--cache-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--edit", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    root = Path(args.corpus)
+    if args.phase:
+        gc.enable()
+        name = "parse" if args.phase == "parse" else ("touch" if args.touch else "analyze")
+        print(json.dumps(phase(name, root, args.cache_dir, args.touch, args.edit)))
+        return 0
+    if not root.is_dir():
+        print(f"corpus {root} not found", file=sys.stderr)
+        return 2
+    rows = [run_phase("parse", root), run_phase("cold", root), run_phase("cold-1-process", root, jobs="1")]
+    warm_root = root / args.warm_project
+    touch = args.touch or "official/vision/modeling/backbones/resnet.py"
+    with tempfile.TemporaryDirectory(prefix="hybridize-bench-") as cache_dir:
+        rows.append(run_phase("parse", warm_root))
+        rows.append(run_phase("fill", warm_root, cache_dir))
+        rows.append(run_phase("warm", warm_root, cache_dir))
+        rows.append(run_phase("touch", warm_root, cache_dir, touch))
+        rows.append(run_phase("edit", warm_root, cache_dir, touch, edit=True))
+    for row in rows:
+        print(json.dumps(row))
+    parse_all, cold = rows[0]["seconds"], rows[1]["seconds"]
+    print(f"\ncorpus: {rows[0]['files']} files, {rows[0]['lines']} lines")
+    print(f"bare parse (GC on) {parse_all:.2f} s; cold analysis {cold:.2f} s ({rows[1]['jobs']} jobs); ratio "
+          f"{cold / parse_all:.2f}x; peak RSS {rows[1]['peak_rss_mib']} MiB (workers {rows[1]['worker_peak_rss_mib']} MiB)")
+    serial = rows[2]["seconds"]
+    print(f"same in one process (HYBRIDIZE_JOBS=1): {serial:.2f} s; ratio {serial / parse_all:.2f}x; "
+          f"peak RSS {rows[2]['peak_rss_mib']} MiB")
+    warm_parse, fill, warm, touched = (rows[i]["seconds"] for i in (3, 4, 5, 6))
+    print(f"{args.warm_project}: bare parse {warm_parse:.2f} s; first cached run {fill:.2f} s; warm unchanged "
+          f"{warm * 1000:.0f} ms; warm after touching {touch} {touched * 1000:.0f} ms "
+          f"(parsed {rows[6]['cache']['parsed']} file(s), findings re-checked {rows[6]['cache']['findings_misses']}, "
+          f"snapshot reused {rows[6]['cache']['snapshot_hits']})")
+    edit = rows[7]
+    print(f"warm after an edit that changes the module's facts (a line inserted at its top): "
+          f"{edit['seconds'] * 1000:.0f} ms (parsed {edit['cache']['parsed']} file(s), findings re-checked "
+          f"{edit['cache']['findings_misses']}, snapshot reused {edit['cache']['snapshot_hits']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
