@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import engine
+from .cache import AnalysisCache, open_cache
 from .config import ConfigError
 from .files import Workspace, WorkspaceError, load_workspace
 from .gitdiff import GitDiffError, changed_lines
@@ -60,6 +61,20 @@ def add_workspace_options(parser: argparse.ArgumentParser) -> None:
                         help="skip these rule codes or prefixes (comma-separated; adds to the configured ignore)")
 
 
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    """--cache-dir / --no-cache: the on-disk cache of per-file facts and findings (analysis/cache.py)."""
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="cache per-file facts and findings here (default: $HYBRIDIZE_CACHE_DIR, "
+                             "$XDG_CACHE_HOME/hybridize or ~/.cache/hybridize)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache")
+
+
+def cache_from_args(args: argparse.Namespace) -> AnalysisCache | None:
+    if getattr(args, "no_cache", False) and getattr(args, "cache_dir", None):
+        raise UsageError("--cache-dir and --no-cache cannot be used together")
+    return open_cache(getattr(args, "cache_dir", None), getattr(args, "no_cache", False))
+
+
 def workspace_from_args(args: argparse.Namespace) -> Workspace:
     if args.config and args.no_config:
         raise UsageError("--config and --no-config cannot be used together")
@@ -91,6 +106,7 @@ def _add_check(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
     parser.add_argument("-q", "--quiet", action="store_true", help="print findings only (no summary, no notes)")
     parser.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_cache_options(parser)
     return parser
 
 
@@ -99,7 +115,7 @@ def run_check(args: argparse.Namespace) -> int:
     # Resolve --diff before analyzing, so a bad revision fails fast. The analysis itself still covers
     # every requested file: interprocedural findings on a changed line may depend on unchanged code.
     changed = changed_lines(args.diff, workspace.root, [Path(p) for p in args.paths or ["."]]) if args.diff is not None else None
-    result = engine.analyze_sources(workspace.sources(), workspace.config)
+    result = engine.analyze_sources(workspace.sources(), workspace.config, cache=cache_from_args(args))
     findings, notes = _requested_only(result, workspace)
     if changed is not None:
         findings = changed.filter(findings)

@@ -12,7 +12,7 @@ SCHEMA_VERSION = 1
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from ..cli import add_workspace_options
+    from ..cli import add_cache_options, add_workspace_options
 
     parser = subparsers.add_parser(
         "facts", help="show the Hybridize facts and refactoring preconditions of every function",
@@ -27,23 +27,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def add_cache_options(parser: argparse.ArgumentParser) -> None:
-    """--cache-dir / --no-cache (the `check` subcommand can reuse this)."""
-    parser.add_argument("--cache-dir", metavar="DIR",
-                        help="cache per-file facts and findings here (default: $HYBRIDIZE_CACHE_DIR, "
-                             "$XDG_CACHE_HOME/hybridize or ~/.cache/hybridize)")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache")
-
-
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from ..cache import open_cache
-    from ..cli import EXIT_OK, UsageError, workspace_from_args
+    from ..cli import EXIT_OK, cache_from_args, workspace_from_args
     from ..engine import load_project
 
-    if getattr(args, "no_cache", False) and getattr(args, "cache_dir", None):
-        raise UsageError("--cache-dir and --no-cache cannot be used together")
     workspace = workspace_from_args(args)
-    cache = open_cache(getattr(args, "cache_dir", None), getattr(args, "no_cache", False))
+    cache = cache_from_args(args)
     loaded = load_project(workspace.sources(), workspace.config, cache)
     repo = loaded.project.facts
     records = [
