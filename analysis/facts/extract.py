@@ -24,7 +24,7 @@ from ..summary import FunctionInfo, ModuleSummary
 from . import tables
 
 # Bump when the shape or meaning of the records changes: it is part of every cache key.
-FACTS_VERSION = 7
+FACTS_VERSION = 8
 
 # Value kinds.
 TENSOR, DATASET, KERAS, ALLOC, NUMPY, OTHER = "t", "ds", "k", "a", "np", "o"
@@ -52,6 +52,7 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 _HANDLED = frozenset({
     ast.Name, ast.Call, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign,
     ast.AugAssign, ast.For, ast.AsyncFor, ast.While, ast.Return, ast.Global, ast.Nonlocal, ast.Delete, ast.BinOp,
+    ast.Compare,
     ast.Lambda, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp, ast.withitem, ast.ExceptHandler,
     ast.Import, ast.ImportFrom,
 })
@@ -340,6 +341,13 @@ class _FunctionWalker:
                 if TENSOR in (left, right):
                     self.ops += 1
                 elif isinstance(left, tuple) or isinstance(right, tuple):
+                    self.param_ops += 1
+            elif t is ast.Compare:
+                # `x > limit` is a tensor op when either side is a tensor (AutoGraph's tf.cond tests too).
+                kinds = [self.kind(node.left)] + [self.kind(c) for c in node.comparators]  # type: ignore[attr-defined]
+                if TENSOR in kinds:
+                    self.ops += 1
+                elif any(isinstance(k, tuple) for k in kinds):
                     self.param_ops += 1
             elif t is ast.Lambda:
                 for a in node.args.args:  # type: ignore[attr-defined]
