@@ -9,7 +9,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Iterator, TypeVar
 
-from .summary import FunctionNode
+from .summary import FunctionNode, parameter_names
 
 N = TypeVar("N", bound=ast.AST)
 
@@ -39,7 +39,7 @@ class FunctionBody:
 
     def local_names(self) -> set[str]:
         """Names assigned in the body (locals), parameters included."""
-        names = set(_params(self.node))
+        names = set(parameter_names(self.node))
         for node in self.of_type(ast.Name):
             if isinstance(node.ctx, ast.Store):
                 names.add(node.id)
@@ -52,16 +52,6 @@ class FunctionBody:
         for node in self.of_type(kind):
             out.update(node.names)
         return out
-
-
-def _params(fn: FunctionNode) -> list[str]:
-    a = fn.args
-    names = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs]
-    if a.vararg:
-        names.append(a.vararg.arg)
-    if a.kwarg:
-        names.append(a.kwarg.arg)
-    return names
 
 
 def walk_body(fn: FunctionNode) -> FunctionBody:

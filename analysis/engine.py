@@ -19,6 +19,7 @@ from .rules.base import ModuleContext, Rule
 from .source import ParseFailure
 from .summary import ModuleSummary, module_name_for
 from .suppressions import ALL, parse_suppressions
+from .tfversion import declared_min_tf_version
 
 if TYPE_CHECKING:
     from .cache import AnalysisCache
@@ -69,7 +70,7 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
             pass  # no processes to be had (or one died): do the same work in this process
     loaded = load_project(sources, config, cache)
     project, result = loaded.project, loaded.result
-    min_tf = config.min_tf_version or _declared_min_tf(sources)
+    min_tf = config.min_tf_version or declared_min_tf_version(sources)
     rules, known_codes = make_rules(), known_rule_codes()
     keys = _findings_keys(loaded, config, min_tf, cache)
     for path in loaded.paths:
@@ -127,7 +128,7 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
     result = AnalysisResult()
     python = {p: d for p, d in sources.items() if p.endswith(".py") and not config.is_excluded(p)}
     names = module_names(python, config, result)
-    min_tf = config.min_tf_version or _declared_min_tf(sources)
+    min_tf = config.min_tf_version or declared_min_tf_version(sources)
     run = ParallelRun(python, names, config, min_tf, jobs)
     try:
         extracted = run.facts()
@@ -184,7 +185,7 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
 def check_module(project: Project, summary: ModuleSummary, config: Config, rules: list[Rule],
                  known_codes: set[str], min_tf: tuple[int, ...] | None) -> list[Finding]:
     source = summary.source
-    suppressions = parse_suppressions(source.text, source.lines)
+    suppressions = parse_suppressions(source.text)
     findings: list[Finding] = []
     ctx = ModuleContext(project, summary, config, min_tf)
     if ALL not in suppressions.file_codes:
@@ -240,14 +241,6 @@ def _number_occurrences(findings: list[Finding]) -> list[Finding]:
         seen[key] += 1
         out.append(replace(f, occurrence=n) if n else f)
     return out
-
-
-def _declared_min_tf(sources: Mapping[str, bytes]) -> tuple[int, ...] | None:
-    try:
-        from .tfversion import declared_min_tf_version
-    except ImportError:  # lands with the fix engine (issue 4)
-        return None
-    return declared_min_tf_version(sources)
 
 
 __all__ = ["LoadedProject", "analyze_sources", "check_module", "load_project", "Severity"]

@@ -23,6 +23,17 @@ KERAS_TRACED_METHODS = frozenset({"train_step", "test_step", "predict_step"})
 KERAS_MODEL_BASES = frozenset({"keras.Model", "keras.models.Model", "keras.Sequential", "keras.models.Sequential"})
 
 
+def parameter_names(fn: FunctionNode) -> list[str]:
+    """All parameter names in order: positional-only, positional, keyword-only, *args, **kwargs."""
+    args = fn.args
+    names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    if args.vararg:
+        names.append(args.vararg.arg)
+    if args.kwarg:
+        names.append(args.kwarg.arg)
+    return names
+
+
 @dataclass(eq=False)
 class HybridSite:
     """One use of tf.function: a decorator or a call `tf.function(fn, ...)`."""
@@ -63,13 +74,7 @@ class FunctionInfo:
 
     @property
     def params(self) -> list[str]:
-        args = self.node.args
-        names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
-        if args.vararg:
-            names.append(args.vararg.arg)
-        if args.kwarg:
-            names.append(args.kwarg.arg)
-        return names
+        return parameter_names(self.node)
 
     @property
     def is_method(self) -> bool:

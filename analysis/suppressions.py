@@ -44,7 +44,7 @@ def _comments(text: str) -> Iterator[tuple[int, int, str]]:
         return  # the file parsed with `ast`, so this is not expected; no suppressions rather than a crash
 
 
-def parse_suppressions(text: str, lines: list[str]) -> Suppressions:
+def parse_suppressions(text: str) -> Suppressions:
     result = Suppressions()
     if "hybridize:" not in text:
         return result

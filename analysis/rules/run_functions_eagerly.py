@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import ast
-import posixpath
 from typing import Iterable, Iterator
 
 from ..model import Finding, Fix, FixSafety, Severity
 from ._version_gate import version_gated_fix
 from ..tfversion import RUN_FUNCTIONS_EAGERLY_SINCE  # evidence for the version: analysis/tfversion.py
+from ..facts.paths import is_test_path  # tests may switch eager mode on for their own purposes
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _CURRENT = frozenset({"tensorflow.config.run_functions_eagerly", "tensorflow.compat.v1.config.run_functions_eagerly"})
@@ -20,16 +20,6 @@ _DEPRECATED = frozenset({
 _DEBUG_WORDS = ("debug", "eager")
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
-
-
-def is_test_path(path: str) -> bool:
-    """Test code may switch eager mode on for its own purposes: tests/, test_*.py, *_test.py, conftest.py."""
-    parts = path.split("/")
-    name = posixpath.basename(path)
-    return (
-        any(p in ("tests", "test") for p in parts[:-1])
-        or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-    )
 
 
 def _flag_value(call: ast.Call) -> ast.expr | None:
