@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
@@ -11,26 +12,26 @@ from .base import Invalid, ModuleContext, Rule, Valid
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _calls_in_loops(summary: ModuleSummary) -> set[str]:
-    """Names of functions called (as `name(...)` or `obj.name(...)`) somewhere inside a loop of the module.
+def _loop_line_spans(summary: ModuleSummary) -> list[tuple[int, int]]:
+    """(first, last) lines of every loop and comprehension of the module, from one walk of its tree.
 
-    Computed only for modules that create tf.functions inside functions, so the full walk is rare.
+    Computed only for modules that create tf.functions inside functions, so the walk is rare.
     """
-    cached = getattr(summary, "_calls_in_loops", None)
-    if cached is not None:
-        return cached
-    names: set[str] = set()
-    for loop in ast.walk(summary.source.tree):
-        if isinstance(loop, _LOOPS):
-            for node in ast.walk(loop):
-                if isinstance(node, ast.Call):
-                    func = node.func
-                    if isinstance(func, ast.Name):
-                        names.add(func.id)
-                    elif isinstance(func, ast.Attribute):
-                        names.add(func.attr)
-    summary._calls_in_loops = names  # type: ignore[attr-defined]
-    return names
+    cached = getattr(summary, "_loop_line_spans", None)
+    if cached is None:
+        cached = [(n.lineno, n.end_lineno or n.lineno) for n in ast.walk(summary.source.tree) if isinstance(n, _LOOPS)]
+        summary._loop_line_spans = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _called_in_loop(summary: ModuleSummary, name: str) -> bool:
+    """Whether `name(...)` or `obj.name(...)` is written on a line inside a loop of the module."""
+    call = re.compile(rf"\b{re.escape(name)}\s*\(")
+    lines = summary.source.lines
+    for first, last in _loop_line_spans(summary):
+        if any(call.search(lines[i - 1]) for i in range(first, min(last, len(lines)) + 1)):
+            return True
+    return False
 
 
 def _free_variables(fn: FunctionInfo, enclosing: FunctionInfo, ctx: ModuleContext) -> set[str]:
@@ -193,7 +194,7 @@ class FunctionRecreated(Rule):
         enclosing = site.enclosing
         if enclosing is None or enclosing.name == "<lambda>":
             return None
-        if enclosing.name in _calls_in_loops(ctx.summary):
+        if _called_in_loop(ctx.summary, enclosing.name):
             return f"on every call of `{enclosing.qualname}`, which is called from a loop"
         return None
 

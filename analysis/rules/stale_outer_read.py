@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
-from ..summary import ClassInfo, ModuleSummary
+from ..summary import ClassInfo
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
+_GLOBAL_STATEMENT = re.compile(r"^[ \t]*global[ \t]", re.M)
 _VARIABLE_FACTORIES = ("tensorflow.Variable", "keras.Variable", "tensorflow.lookup.", "tensorflow.random.Generator")
 
 
@@ -46,12 +48,14 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
     for name, stmts in module_bindings.items():
         if len(stmts) > 1:
             rebound[name] = stmts[1].lineno
-    for fn in ctx.summary.functions:
-        node = fn.node
-        if isinstance(node, ast.Lambda):
-            continue
-        for st in ast.walk(node):
-            if isinstance(st, ast.Global):
+    # `global x` inside a function rebinds x too; the text test keeps modules without any `global`
+    # statement (nearly all) from paying for a walk of every function body.
+    if _GLOBAL_STATEMENT.search(ctx.summary.source.text):
+        for fn in ctx.summary.functions:
+            node = fn.node
+            if isinstance(node, ast.Lambda):
+                continue
+            for st in ctx.body(fn).of_type(ast.Global):
                 for name in st.names:
                     if name in module_bindings:
                         rebound.setdefault(name, st.lineno)
@@ -61,13 +65,20 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
     return rebound
 
 
-def _reassigned_attributes(summary: ModuleSummary, cls: ClassInfo) -> dict[str, int]:
-    """`self.attr = <Python number/str/bool>` in methods other than __init__/build: attr -> line."""
+def _reassigned_attributes(ctx: ModuleContext, cls: ClassInfo) -> dict[str, int]:
+    """`self.attr = <Python number/str/bool>` in methods other than __init__/build: attr -> line.
+
+    Cached per class: every graph method of a class asks the same question.
+    """
+    cache = ctx.summary.__dict__.setdefault("_reassigned_attributes", {})
+    if id(cls) in cache:
+        return cache[id(cls)]
     out: dict[str, int] = {}
+    cache[id(cls)] = out
     for name, method in cls.methods.items():
         if name in ("__init__", "build", "__post_init__"):
             continue
-        for node in ast.walk(method.node):
+        for node in ctx.body(method).of_type(ast.Assign, ast.AugAssign):
             targets: list[ast.expr] = []
             value = None
             if isinstance(node, ast.Assign):
@@ -240,7 +251,7 @@ class StaleOuterRead(Rule):
             cls = gf.info.cls
             if cls is None:
                 continue
-            attrs = _reassigned_attributes(ctx.summary, cls)
+            attrs = _reassigned_attributes(ctx, cls)
             for node in body.of_type(ast.Attribute):
                 if (isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == "self"
                         and node.attr in attrs and node.attr not in reported):
