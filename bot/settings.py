@@ -62,6 +62,13 @@ class Settings:
     def queue_path(self) -> Path:
         return self.data_dir / "queue.sqlite3"
 
+    @property
+    def analysis_cache_dir(self) -> Path:
+        """The analysis' on-disk cache (analysis/cache.py), shared by the review and the follow-up jobs:
+        the follow-up's fix engine re-analyzes the sources the review just analyzed, which then costs
+        cache reads instead of a second full analysis."""
+        return self.data_dir / "analysis-cache"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read and validate the settings; raise SettingsError (one line) on the first problem."""

@@ -7,6 +7,7 @@ touched and nothing else, and never a protected path (`naming.is_protected`).
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Collection, Mapping
@@ -86,15 +87,23 @@ def safeties_for(level: str, *, include_gated: bool) -> frozenset[str]:
 
 
 def compute_fix_plan(sources: dict[str, bytes], config: Any, safeties: Collection[str],
-                     paths: Collection[str]) -> FixPlan:
-    """Top-level and picklable: run with `ctx.run_in_process`. `paths`: files the source PR changed."""
+                     paths: Collection[str], cache_dir: str | None = None) -> FixPlan:
+    """Top-level and picklable: run with `ctx.run_in_process`. `paths`: files the source PR changed.
+
+    `cache_dir`: the analysis cache the review job filled for the same sources, so the fix engine's
+    first analysis is read from it rather than computed again.
+    """
     if not safeties:
         return FixPlan()
-    from analysis.fixes import apply_fixes  # the fix engine (issue 4); ImportError means no fixes
+    from analysis import analyze_sources
+    from analysis.cache import AnalysisCache
+    from analysis.fixes import apply_fixes
 
     wanted = set(paths)
+    cache = AnalysisCache(cache_dir) if cache_dir else None
     # `only`: the other files are analyzed for context but never changed.
-    result = apply_fixes(sources, safeties={FixSafety(s) for s in safeties}, config=config, only=wanted)
+    result = apply_fixes(sources, safeties={FixSafety(s) for s in safeties}, config=config, only=wanted,
+                         analyze=functools.partial(analyze_sources, cache=cache))
     changed: dict[str, bytes] = {}
     protected: list[str] = []
     for path, data in sorted(result.changed.items()):

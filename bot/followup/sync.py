@@ -197,7 +197,8 @@ class _Sync:
             config = config.with_cli(ignore=sorted(ignored))
         plan = await self.ctx.run_in_process(compute_fix_plan, snap.sources, config,
                                              sorted(safeties or safeties_for("safe", include_gated=False)),
-                                             sorted(changed_files.diffs), timeout=self.ctx.analysis_timeout_s)
+                                             sorted(changed_files.diffs), str(self.ctx.settings.analysis_cache_dir),
+                                             timeout=self.ctx.analysis_timeout_s)
         self.available = not plan.empty
         return (FixPlan() if offer_only else plan), parent
 

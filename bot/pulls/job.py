@@ -46,11 +46,12 @@ class PullTarget:
         return f"{self.owner}/{self.repo}#{self.number}@{self.head_sha[:7]}"
 
 
-def _analyze(sources: dict[str, bytes], config: Any) -> Any:
+def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str) -> Any:
     """Top-level (picklable) entry run in a worker process."""
     from analysis import analyze_sources
+    from analysis.cache import AnalysisCache
 
-    return analyze_sources(sources, config)
+    return analyze_sources(sources, config, cache=AnalysisCache(cache_dir))
 
 
 async def review_pull_request(gh: Any, ctx: Any, target: PullTarget) -> str:
@@ -113,7 +114,8 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
     partial = changed.partial + snap.partial
     notes = changed.notes + snap.notes
     try:
-        result = await ctx.run_in_process(_analyze, snap.sources, base.config, timeout=ctx.analysis_timeout_s)
+        result = await ctx.run_in_process(_analyze, snap.sources, base.config, str(ctx.settings.analysis_cache_dir),
+                                          timeout=ctx.analysis_timeout_s)
     except AnalysisTimeout:
         report = render.Report(target.head_sha, "timed_out", partial=partial, config_problems=base.problems,
                                files_analyzed=0, check_run_url=run.get("html_url"))
