@@ -69,6 +69,16 @@ class ConvertToEager(Rule):
             import tensorflow as tf
 
             @tf.function
+            def warmup(step, base):
+                return base * tf.minimum(1.0, tf.cast(step, tf.float32) / 100.0)
+
+            for step in range(1000):
+                warmup(step, 0.1)
+        """, note="varying Python ints feeding tensor work: HYB006 reports it and keeps the graph"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
             def step(x, w):
                 return tf.matmul(x, w)
 
@@ -170,6 +180,10 @@ class ConvertToEager(Rule):
             kinds = which[0].split("/") if which else []
             if kinds == ["P2"] and ff.tensor_work >= MIN_TENSOR_WORK:
                 continue  # captured tensors (variables, closures) may still make the graph worthwhile
+            if kinds == ["P2"] and ff.tensor_work > 0 and _varying_primitive(facts, fid):
+                # Python values that change per call and feed real tensor work: HYB006 reports the
+                # retracing and its fix (pass tensors) keeps the graph; one finding, not two opposite ones.
+                continue
             if "P3" in kinds and not _varying_primitive(facts, fid):
                 kinds.remove("P3")  # the same literal every time traces once: no retracing to avoid
                 if not kinds:
