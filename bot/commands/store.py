@@ -3,9 +3,12 @@ comments already acted on (a retried job or a re-sent event never runs a command
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from pathlib import Path
+
+from ..sqlite_state import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ignored (
@@ -29,12 +32,8 @@ class CommandStore:
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / "commands.sqlite3"
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(_SCHEMA)
-        return conn
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path, _SCHEMA)
 
     # ---- ignored rules
     def ignored_sync(self, repo: str, number: int) -> set[str]:

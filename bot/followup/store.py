@@ -8,10 +8,13 @@ bot recognises its own commits by author and trailer (`naming.TRAILER`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+
+from ..sqlite_state import connect
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS followups (
@@ -59,12 +62,8 @@ class FollowupStore:
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / "followups.sqlite3"
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(_SCHEMA)
-        return conn
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path, _SCHEMA)
 
     def get_sync(self, repo: str, number: int) -> FollowupRecord | None:
         with self._connect() as conn:
