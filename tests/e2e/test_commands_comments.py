@@ -2,22 +2,12 @@
 redelivered comment events."""
 from __future__ import annotations
 
-import pytest
 
 from bot.commands.store import CommandStore
 
 from .followup_harness import (BRANCH, add_comment, comment_event, files_at, followups, open_pr, pr_event,
                                reactions, replies)
-from .harness import start_bot, stop_bot
 from .project import TRAIN_PR
-
-
-@pytest.fixture
-async def env(tmp_path):
-    fake, bot = await start_bot(tmp_path)
-    yield fake, bot
-    await stop_bot(fake, bot)
-    assert fake.violations == [] and fake.response_violations == []
 
 
 async def _say(bot, fake, pr, body, login, **kw):

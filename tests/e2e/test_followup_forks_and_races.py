@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
 from .followup_harness import (BRANCH, add_comment, button_event, changed_paths, comment_event, files_at,
                                followups, open_pr, pr_event, replies)
 from .harness import start_bot, stop_bot
 from .project import BASE_FILES, PR_FILES, PYPROJECT, TRAIN_PR
-
-
-async def _env(tmp_path, **env):
-    fake, bot = await start_bot(tmp_path, **env)
-    return fake, bot
-
-
-@pytest.fixture
-async def env(tmp_path):
-    fake, bot = await _env(tmp_path)
-    yield fake, bot
-    await stop_bot(fake, bot)
-    assert fake.violations == [] and fake.response_violations == []
 
 
 async def test_fork_gets_suggestions_then_a_follow_up_against_main_after_merge(env):
@@ -94,7 +80,7 @@ async def test_check_run_button_opens_the_follow_up_when_autofix_is_off(env):
 
 
 async def test_two_pushes_while_the_follow_up_is_being_created(tmp_path):
-    fake, bot = await _env(tmp_path, WORKERS="2")
+    fake, bot = await start_bot(tmp_path, WORKERS="2")
     try:
         pr = open_pr(fake)
         # Opening the pull request takes 1.5 s: the second push arrives in the middle of it.

@@ -1,22 +1,11 @@
 """Follow-up pull requests end to end: creation, a second push, a person's push, closing the source."""
 from __future__ import annotations
 
-import pytest
 
 from bot.followup.naming import has_trailer
 
 from .followup_harness import BRANCH, changed_paths, files_at, followups, open_pr, pr_event
-from .harness import start_bot, stop_bot
 from .project import TRAIN_PR
-
-
-@pytest.fixture
-async def env(tmp_path):
-    fake, bot = await start_bot(tmp_path)
-    yield fake, bot
-    await stop_bot(fake, bot)
-    assert fake.violations == []
-    assert fake.response_violations == []
 
 
 async def test_created_on_the_head_then_updated_kept_and_closed_across_pushes(env):

@@ -2,23 +2,12 @@
 marked resolved, and threads a person answered left alone."""
 from __future__ import annotations
 
-import pytest
 
 from bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 from tests.fakegithub.state import IssueComment, ReviewComment
 
 from .expect import expectation
-from .harness import start_bot, stop_bot
 from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of
-
-
-@pytest.fixture
-async def env(tmp_path):
-    fake, bot = await start_bot(tmp_path)
-    yield fake, bot
-    await stop_bot(fake, bot)
-    assert fake.violations == []
-    assert fake.response_violations == []
 
 
 def open_pr(fake):

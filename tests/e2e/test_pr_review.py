@@ -8,17 +8,7 @@ from analysis.config import Config
 from bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 
 from .expect import expectation
-from .harness import start_bot, stop_bot
 from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of, many_prints
-
-
-@pytest.fixture
-async def env(tmp_path):
-    fake, bot = await start_bot(tmp_path)
-    yield fake, bot
-    await stop_bot(fake, bot)
-    assert fake.violations == []
-    assert fake.response_violations == []
 
 
 def open_pr(fake, pr_files=PR_FILES, base_extra=None, **kw):

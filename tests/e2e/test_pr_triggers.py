@@ -4,24 +4,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from gidgethub.routing import Router
-
-from bot.pulls.router import router as pulls_router
 
 from .expect import expectation
-from .harness import start_bot, stop_bot
 from .project import BASE_FILES, PR_FILES
-
-
-@pytest.fixture
-async def env(tmp_path, request):
-    extra_env = dict(getattr(request, "param", {}))
-    router = Router(pulls_router) if extra_env.pop("PULLS_ONLY", None) else None
-    fake, bot = await start_bot(tmp_path, router=router, **extra_env)
-    yield fake, bot
-    await stop_bot(fake, bot)
-    assert fake.violations == []
-    assert fake.response_violations == []
 
 
 def open_pr(fake, **kw):
