@@ -140,8 +140,9 @@ class _Builder:
         self.s = summary
         self.imports = summary.imports
         self.tf_call_pattern = tf_call_pattern
-        self.call_lines: set[int] = set()
-        self.lambda_count = 0
+        self.call_lines: set[int] = set()  # lines that may hold a tf.function(...) call (text pre-filter)
+        # Module-level `name = tf.function(g)`: resolved to g once every definition is known.
+        self.pending_aliases: list[tuple[str, HybridSite]] = []
 
     # ---- statements -------------------------------------------------------------------------
     def body(self, stmts: list[ast.stmt], fn: FunctionInfo | None, cls: ClassInfo | None,
@@ -159,9 +160,7 @@ class _Builder:
                     # Only unconditional module-level bindings shadow an import: `except ImportError:
                     # tf = None` must not hide `import tensorflow as tf`.
                     self._module_binding(st)
-                if self.call_lines and st.lineno in self.call_lines or (
-                    self.call_lines and self._spans_call_line(st)
-                ):
+                if self.call_lines and (st.lineno in self.call_lines or self._spans_call_line(st)):
                     self.scan_calls(st, fn, in_loop)
                 loop = in_loop or isinstance(st, (ast.For, ast.AsyncFor, ast.While))
                 for name in _COMPOUND_BODIES:
@@ -249,7 +248,6 @@ class _Builder:
         site = HybridSite(call, "call", keywords, target_expr=target_expr, enclosing=fn, in_loop=in_loop)
         self.s.hybrid_sites.append(site)
         if isinstance(target_expr, ast.Lambda):
-            self.lambda_count += 1
             info = FunctionInfo("<lambda>", f"<lambda:{target_expr.lineno}>", target_expr, self.s, parent=fn)
             self.s.functions.append(info)
             info.hybrid = site
@@ -258,10 +256,7 @@ class _Builder:
         if isinstance(stmt, ast.Assign) and stmt.value is call and fn is None:
             for t in stmt.targets:
                 if isinstance(t, ast.Name):
-                    site_alias = t.id
-                    self.pending_aliases.append((site_alias, site))
-
-    pending_aliases: list[tuple[str, HybridSite]]
+                    self.pending_aliases.append((t.id, site))
 
 
 def _tf_call_pattern(imports: ImportTable) -> re.Pattern[str] | None:
@@ -298,7 +293,6 @@ def build_summary(source: SourceFile, module: str, is_package: bool = False) -> 
     summary = ModuleSummary(source.path, module, source, imports)
     pattern = _tf_call_pattern(imports)
     builder = _Builder(summary, pattern)
-    builder.pending_aliases = []
     if pattern is not None:
         for lineno, line in enumerate(source.lines, 1):
             if pattern.search(line) and not line.lstrip().startswith("@"):
