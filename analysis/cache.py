@@ -8,6 +8,9 @@ Two content-addressed stores under one directory:
 * ``projects/``: a snapshot of the whole-repository facts of one project (keyed by its module layout),
   with each module's content hash and interface digest. When every module's interface digest is
   unchanged (an edit that changed no facts), the snapshot is reused instead of recomputing the facts.
+  When the modules that changed only had lines moved (a line inserted or removed), the snapshot is
+  reused after rewriting those modules' lines in it (`analysis.facts.incremental`); it is not
+  rewritten on disk, so later runs patch the same snapshot again.
 * ``findings/``: the module's findings (`pickle`), keyed by (content hash, the module's context
   signature, configuration hash, analyzer version). The signature digests everything the module's
   findings can depend on from outside it: the graph context of its functions (with their call paths),
@@ -43,6 +46,7 @@ class CacheStats:
     findings_hits: int = 0
     findings_misses: int = 0
     snapshot_hits: int = 0  # whole-repository facts reused (no module's interface changed)
+    snapshot_patches: int = 0  # reused after rewriting the lines of modules whose lines only moved
     parsed_paths: list[str] = field(default_factory=list)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import gc
-import posixpath
+import marshal
 from collections import Counter
 from typing import TYPE_CHECKING, Mapping
 
@@ -10,14 +10,15 @@ from .cache import analyzer_version, content_hash, digest
 from .config import Config
 from .facts.extract import FACTS_VERSION
 from .loading import (
-    PARSE_FAILURE_CODE, LoadedProject, interface_digest, load_project, module_names, parse_failure, save_snapshot,
+    PARSE_FAILURE_CODE, LoadedProject, Prepared, interface_digest, load_project, module_names, parse_failure,
+    prepare, save_snapshot,
 )
 from .model import AnalysisResult, Finding, Note, Severity
 from .project import Project
 from .rules import all_rules
 from .rules.base import ModuleContext, Rule
 from .source import ParseFailure
-from .summary import ModuleSummary, module_name_for
+from .summary import ModuleSummary
 from .suppressions import ALL, parse_suppressions
 from .tfversion import declared_min_tf_version
 
@@ -61,14 +62,17 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
 
     python_bytes = sum(len(d) for p, d in sources.items() if p.endswith(".py"))
     jobs = jobs_for(python_bytes)
-    if jobs > 1 and (cache is None or _mostly_uncached(sources, config, cache)):
+    prepared = None
+    if jobs > 1 and cache is not None:
+        prepared = prepare(sources, config, cache)
+    if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
         from .parallel import WorkerError
 
         try:
             return _analyze_parallel(sources, config, cache, jobs)
         except (WorkerError, OSError):
             pass  # no processes to be had (or one died): do the same work in this process
-    loaded = load_project(sources, config, cache)
+    loaded = load_project(sources, config, cache, prepared=prepared)
     project, result = loaded.project, loaded.result
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
     rules, known_codes = make_rules(), known_rule_codes()
@@ -87,16 +91,15 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
     return _finish(result, cache)
 
 
-def _mostly_uncached(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache") -> bool:
+def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:
     """More than a quarter of the modules have no cached facts: a cold run, worth parallel workers."""
-    python = [p for p in sources if p.endswith(".py") and not config.is_excluded(p)]
-    package_dirs = frozenset(posixpath.dirname(p) for p in python if posixpath.basename(p) == "__init__.py")
+    if prepared.known_share() >= 0.75:
+        return False  # the project snapshot knows the bytes of most modules (no per-file look-up needed)
     missing = 0
-    for path in python:
-        module, is_package = module_name_for(path, package_dirs)
-        if not cache.has_facts(digest("facts", FACTS_VERSION, content_hash(sources[path]), module, is_package)):
+    for path, (module, is_package) in prepared.names.items():
+        if not cache.has_facts(digest("facts", FACTS_VERSION, prepared.hashes[path], module, is_package)):
             missing += 1
-    return missing * 4 > len(python)
+    return missing * 4 > len(prepared.python)
 
 
 def _findings_keys(loaded: LoadedProject, config: Config, min_tf: tuple[int, ...] | None,
@@ -131,34 +134,38 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
     run = ParallelRun(python, names, config, min_tf, jobs)
     try:
-        extracted = run.facts()
+        outcomes, blobs = run.exchange_facts()
+        # Without a cache the parent needs only the outcomes; the facts stay encoded (the workers have them).
         module_facts: dict[str, dict] = {}
+        if cache is not None:
+            for blob in blobs:
+                module_facts.update(marshal.loads(blob))
         hashes: dict[str, str] = {}
         digests: dict[str, str] = {}
         entries: dict[str, tuple] = {}
-        for path in sorted(extracted):
-            facts = extracted[path]
+        analyzed: list[str] = []
+        for path, lines, failure in sorted(outcomes):
             if cache is not None:
                 cache.stats.parsed += 1
                 cache.stats.parsed_paths.append(path)
                 hashes[path] = content_hash(python[path])
                 module, is_package = names[path]
+                facts = module_facts[path] if failure is None else {"failure": failure}
                 cache.put_facts(digest("facts", FACTS_VERSION, hashes[path], module, is_package), facts)
-            if "failure" in facts:
-                entries[path] = (hashes.get(path), None, 0, facts["failure"])
-                reason, line, col = facts["failure"]
+            if failure is not None:
+                entries[path] = (hashes.get(path), None, 0, failure)
+                reason, line, col = failure
                 if config.is_enabled(PARSE_FAILURE_CODE, path):
                     result.findings.append(parse_failure(path, ParseFailure(reason, line, col)))
                 continue
-            module_facts[path] = facts
+            analyzed.append(path)
             if cache is not None:
-                digests[path] = interface_digest(facts)
-                entries[path] = (hashes[path], digests[path], facts["lines"], None)
+                digests[path] = interface_digest(module_facts[path])
+                entries[path] = (hashes[path], digests[path], lines, None)
             result.files_analyzed += 1
-            result.lines_analyzed += facts["lines"]
-        run.share_facts(module_facts)
+            result.lines_analyzed += lines
         keys: dict[str, str] = {}
-        wanted = set(module_facts)
+        wanted = set(analyzed)
         if cache is not None:
             project = Project([], module_facts=module_facts)
             loaded = LoadedProject(project, result, sorted(module_facts), hashes, digests)

@@ -72,11 +72,11 @@ class _Modules:
     """Gets a module's facts from the cache or by parsing it, and keeps the trees it had to build."""
 
     def __init__(self, python: Mapping[str, bytes], names: dict[str, tuple[str, bool]],
-                 cache: "AnalysisCache | None") -> None:
+                 cache: "AnalysisCache | None", hashes: dict[str, str]) -> None:
         self.python = python
         self.names = names
         self.cache = cache
-        self.hashes = {path: content_hash(python[path]) for path in names} if cache is not None else {}
+        self.hashes = hashes
         self.summaries: list[ModuleSummary] = []
 
     def facts(self, path: str) -> dict:
@@ -130,16 +130,77 @@ def _same_interfaces(snapshot: _Snapshot, entries: dict[str, tuple]) -> bool:
     return True
 
 
-def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None" = None) -> LoadedProject:
-    """Parse (or fetch from the cache) every Python module and build the Project over them."""
+def _patch_snapshot(snapshot: _Snapshot, entries: dict[str, tuple], module_facts: dict[str, dict],
+                    names: dict[str, tuple[str, bool]], cache: "AnalysisCache") -> set[int] | None:
+    """Make the snapshot's whole-repository facts this run's when every module whose interface changed
+    only had lines moved (analysis/facts/incremental.py); returns the indexes of the modules whose
+    signatures must be recomputed. None (snapshot untouched or to be dropped) when that is not so."""
+    from .facts.incremental import LineMismatch, line_map, patch_lines
+    from .facts.signature import importers_of
+
+    moved: dict[str, tuple[dict, dict[int, int]]] = {}
+    for path, (_h, iface, _lines, failure) in entries.items():
+        old = snapshot.entries.get(path)
+        if old is not None and old[1] == iface and old[3] == failure:
+            continue
+        if old is None or old[3] is not None or failure is not None or path not in module_facts:
+            return None
+        module, is_package = names[path]
+        before = cache.get_facts(digest("facts", FACTS_VERSION, old[0], module, is_package))
+        if before is None or "failure" in before:
+            return None
+        lines = line_map(before, module_facts[path])
+        if lines is None:
+            return None
+        moved[path] = (module_facts[path], lines)
+    try:
+        touched = patch_lines(snapshot.repo, moved)  # type: ignore[arg-type]
+    except LineMismatch:
+        return None
+    pf = snapshot.repo.pf  # type: ignore[attr-defined]
+    return touched | importers_of(pf, {pf.by_path[path] for path in moved})
+
+
+@dataclass
+class Prepared:
+    """What a run learns before loading any module: the files, their names and, with a cache, their
+    content hashes and the project snapshot. The engine looks at it to choose between a warm run in this
+    process and a cold run in worker processes, then hands it to `load_project` (nothing is redone)."""
+
+    result: AnalysisResult
+    python: dict[str, bytes]  # analyzable Python files (exclusions applied)
+    names: dict[str, tuple[str, bool]]  # path -> (module name, is a package), files small enough only
+    hashes: dict[str, str]  # path -> content hash (only with a cache)
+    snapshot: _Snapshot | None
+
+    def known_share(self) -> float:
+        """The share of modules whose bytes the snapshot already knows (0 without a snapshot)."""
+        if self.snapshot is None or not self.names:
+            return 0.0
+        entries = self.snapshot.entries
+        known = sum(1 for path, h in self.hashes.items() if (entries.get(path) or (None,))[0] == h)
+        return known / len(self.names)
+
+
+def prepare(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None") -> Prepared:
     result = AnalysisResult()
     python = {p: d for p, d in sources.items() if p.endswith(".py") and not config.is_excluded(p)}
     names = module_names(python, config, result)
-    modules = _Modules(python, names, cache)
+    hashes = {path: content_hash(python[path]) for path in names} if cache is not None else {}
     snapshot: _Snapshot | None = None
     if cache is not None:
         found = cache.get_snapshot(snapshot_key(names))
         snapshot = found if isinstance(found, _Snapshot) else None
+    return Prepared(result, python, names, hashes, snapshot)
+
+
+def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None" = None, *,
+                 prepared: Prepared | None = None) -> LoadedProject:
+    """Parse (or fetch from the cache) every Python module and build the Project over them."""
+    if prepared is None:
+        prepared = prepare(sources, config, cache)
+    result, python, names, snapshot = prepared.result, prepared.python, prepared.names, prepared.snapshot
+    modules = _Modules(python, names, cache, prepared.hashes)
 
     module_facts: dict[str, dict] = {}
     entries: dict[str, tuple] = {}
@@ -151,6 +212,11 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
         facts = module_facts[path] = modules.facts(path)
         entries[path] = modules.entry(path, facts)
     reuse = snapshot is not None and _same_interfaces(snapshot, entries)
+    patched: set[int] | None = None
+    if not reuse and snapshot is not None:
+        # Modules whose lines moved and nothing else: patch the snapshot instead of recomputing it.
+        patched = _patch_snapshot(snapshot, entries, module_facts, names, cache)  # type: ignore[arg-type]
+        reuse = patched is not None
     if reuse:
         # Every module's interface is what the snapshot saw: its facts are this project's facts.
         for mod in snapshot.repo.pf.mods:  # type: ignore[union-attr, attr-defined]
@@ -182,8 +248,18 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
         repo = snapshot.repo  # type: ignore[union-attr]
         repo._fid_of = project.fid_of  # type: ignore[attr-defined]
         project._facts = repo  # type: ignore[assignment]
-        loaded.signatures = snapshot.signatures  # type: ignore[union-attr]
-        cache.stats.snapshot_hits += 1  # type: ignore[union-attr]
+        if patched is not None:
+            # Line numbers moved inside the signatures' parts. The snapshot on disk stays as it was: the
+            # next run patches it again from the same base (cheaper than rewriting the whole snapshot).
+            from .facts.signature import module_signatures
+
+            signatures = dict(snapshot.signatures)  # type: ignore[union-attr]
+            signatures.update(module_signatures(repo, digests, patched))
+            loaded.signatures = signatures
+            cache.stats.snapshot_patches += 1  # type: ignore[union-attr]
+        else:
+            loaded.signatures = snapshot.signatures  # type: ignore[union-attr]
+            cache.stats.snapshot_hits += 1  # type: ignore[union-attr]
     elif cache is not None:
         loaded.signatures = save_snapshot(cache, names, entries, loaded)
     return loaded

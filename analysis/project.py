@@ -201,6 +201,10 @@ class Project:
             self._facts = RepoFacts(ProjectFacts(records), self.fid_of)
         return self._facts
 
+    def adopt_facts(self, pf: ProjectFacts) -> None:
+        """Use whole-repository facts built elsewhere over this project's module facts (parallel runs)."""
+        self._facts = RepoFacts(pf, self.fid_of)
+
     def fid_of(self, fn: FunctionInfo) -> int | None:
         if isinstance(fn, FunctionRef):
             return fn.fid

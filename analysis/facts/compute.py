@@ -34,7 +34,7 @@ class Fixpoints:
         self.tensor: list[dict[str, ParamFact]] = [{} for _ in range(n)]
         self.primitive: list[dict[str, ParamFact]] = [{} for _ in range(n)]
         self.returns_tensor: list[bool] = [False] * n
-        self._sites: list[list[tuple[Edge, dict[str, Any]]]] | None = None
+        self._sites: dict[int, list[tuple[Edge, dict[str, Any]]]] = {}
         self._ret_cache: dict[tuple[int, tuple], Any] = {}
         self._keras_traced: list[bool] | None = None
         self._psites: dict[int, dict[str, list[tuple[Any, Edge]]]] = {}
@@ -48,7 +48,9 @@ class Fixpoints:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state.update(_psites={}, _ret_cache={})  # fixpoint-only memo tables
+        # Memo tables: the call sites with their bindings are a fifth of a snapshot and a warm run asks
+        # for the sites of a few functions only (rebuilt one function at a time, `sites`).
+        state.update(_psites={}, _ret_cache={}, _sites={})
         return state
 
     # ---- side effects --------------------------------------------------------------------------
@@ -283,18 +285,19 @@ class Fixpoints:
 
     # ---- parameter lattices ----------------------------------------------------------------------
     def sites(self, fid: int) -> list[tuple[Edge, dict[str, Any]]]:
-        if self._sites is None:
+        """The function's call sites with the kinds they bind to its parameters (memoized)."""
+        found = self._sites.get(fid)
+        if found is None:
             pf = self.pf
-            self._sites = [[] for _ in range(len(pf.fns))]
-            for callee in range(len(pf.fns)):
-                for edge in pf.callers[callee]:
-                    if edge.via == "callback:tf_function":
-                        continue  # wrapping a function in tf.function(f) is not calling it
-                    if edge.via.startswith("callback:") and not edge.via.startswith("callback:tfdata"):
-                        self._sites[callee].append((edge, {}))
-                    elif not edge.via.startswith("callback:"):
-                        self._sites[callee].append((edge, pf.bind(edge)))
-        return self._sites[fid]
+            found = self._sites[fid] = []
+            for edge in pf.callers[fid]:
+                if edge.via == "callback:tf_function":
+                    continue  # wrapping a function in tf.function(f) is not calling it
+                if edge.via.startswith("callback:") and not edge.via.startswith("callback:tfdata"):
+                    found.append((edge, {}))
+                elif not edge.via.startswith("callback:"):
+                    found.append((edge, pf.bind(edge)))
+        return found
 
     def _candidate_params(self, fid: int) -> list[str]:
         rec = self.pf.fns[fid]

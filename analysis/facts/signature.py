@@ -8,14 +8,20 @@ through those links, so an unchanged signature means unchanged findings.
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from .api import RepoFacts
+from .project_facts import ProjectFacts
 from ..cache import digest
 
 
-def module_signatures(repo: RepoFacts, facts_digests: dict[str, str]) -> dict[str, str]:
+def module_signatures(repo: RepoFacts, facts_digests: dict[str, str],
+                      only: Iterable[int] | None = None) -> dict[str, str]:
+    """path -> signature for every module (or the module indexes in `only`)."""
     pf, fx = repo.pf, repo.fx
     out: dict[str, str] = {}
-    for mi, mod in enumerate(pf.mods):
+    for mi in (range(len(pf.mods)) if only is None else sorted(only)):
+        mod = pf.mods[mi]
         base, count = pf.base[mi], len(mod["fns"])
         linked: set[int] = set()
         parts: list[object] = []
@@ -33,17 +39,36 @@ def module_signatures(repo: RepoFacts, facts_digests: dict[str, str]) -> dict[st
                 _params(fx.primitive[fid]), fx.returns_tensor[fid], tuple(pf.graph_required[fid]),
                 tuple(callers),
             ))
-        for target in mod["imports"].values():
-            head = target
-            while head:
-                found = pf.by_name.get(head)
-                if found is not None:
-                    linked.add(found)
-                    break
-                head = head.rpartition(".")[0]
+        linked.update(_imported(pf, mod))
         linked.discard(mi)
         neighbours = tuple(sorted(facts_digests.get(pf.mods[m]["path"], "") for m in linked))
         out[mod["path"]] = digest(tuple(parts), neighbours)
+    return out
+
+
+def _imported(pf: ProjectFacts, mod: dict) -> set[int]:
+    """The project modules a module imports (by their longest importable prefix)."""
+    out: set[int] = set()
+    for target in mod["imports"].values():
+        head = target
+        while head:
+            found = pf.by_name.get(head)
+            if found is not None:
+                out.add(found)
+                break
+            head = head.rpartition(".")[0]
+    return out
+
+
+def importers_of(pf: ProjectFacts, modules: set[int]) -> set[int]:
+    """The modules that import one of `modules` (each is linked to it in its signature)."""
+    names = tuple(pf.mods[mi]["module"] for mi in modules if pf.mods[mi]["module"])
+    prefixes = tuple(name + "." for name in names)
+    out = set()
+    for mi, mod in enumerate(pf.mods):
+        # Only an import naming the module (or something in it) can resolve to it: test those exactly.
+        if any(t in names or t.startswith(prefixes) for t in mod["imports"].values()) and _imported(pf, mod) & modules:
+            out.add(mi)
     return out
 
 
