@@ -51,6 +51,35 @@ STATES = ("queued", "running", "done", "failed")
 class QueueInUse(RuntimeError):
     """Another process already serves this queue file (recovery would steal its running jobs)."""
 
+
+class Wakeups:
+    """`ticket()`/`wait()` of the JobQueue protocol: idle workers sleep until something is enqueued.
+
+    A worker takes a ticket before looking for work and waits only if nothing changed since; a fresh
+    Event per generation wakes the waiters of the old one while later waiters block again.
+    """
+
+    def __init__(self) -> None:
+        self._generation = 0
+        self._changed = asyncio.Event()
+
+    def ticket(self) -> int:
+        return self._generation
+
+    async def wait(self, ticket: int, timeout: float) -> None:
+        if ticket != self._generation:
+            return
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    def _notify(self) -> None:
+        self._generation += 1
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -110,7 +139,7 @@ class JobQueue(Protocol):
     async def close(self) -> None: ...
 
 
-class SQLiteQueue:
+class SQLiteQueue(Wakeups):
     """JobQueue on one SQLite file, for a single server process. Use `await SQLiteQueue.open(...)`."""
 
     def __init__(
@@ -121,6 +150,7 @@ class SQLiteQueue:
         retry_base_delay_s: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__()
         self.path = path
         self.max_attempts = max_attempts
         self.retry_base_delay_s = retry_base_delay_s
@@ -131,8 +161,6 @@ class SQLiteQueue:
         self._lock_fd: int | None = None
         self._pending: list[_Pending] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._generation = 0
-        self._changed = asyncio.Event()
         self._completions = 0
 
     @classmethod
@@ -275,17 +303,6 @@ class SQLiteQueue:
 
         return await self._run(query)
 
-    def ticket(self) -> int:
-        return self._generation
-
-    async def wait(self, ticket: int, timeout: float) -> None:
-        if ticket != self._generation:
-            return
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass
-
     async def close(self) -> None:
         if self._flusher is not None:
             await asyncio.gather(self._flusher, return_exceptions=True)
@@ -299,11 +316,6 @@ class SQLiteQueue:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _notify(self) -> None:
-        # A fresh Event per generation: waiters of the old one wake, later waiters block again.
-        self._generation += 1
-        changed, self._changed = self._changed, asyncio.Event()
-        changed.set()
 
     def _connect(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

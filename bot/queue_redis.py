@@ -57,7 +57,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
-from bot.queue import _MAX_ERROR_CHARS, DEDUPE_RETENTION_S, STATES, Job
+from bot.queue import _MAX_ERROR_CHARS, DEDUPE_RETENTION_S, STATES, Job, Wakeups
 from bot.settings import redact_url
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ def _num(value: float) -> str:
     return repr(float(value))  # full precision; Lua's number formatting would round to 14 digits
 
 
-class RedisQueue:
+class RedisQueue(Wakeups):
     """JobQueue on a Redis server shared by any number of processes. Use `await RedisQueue.open(url)`."""
 
     def __init__(
@@ -244,8 +244,7 @@ class RedisQueue:
         }
         self._held: dict[int, int] = {}  # job id -> attempts of our claim (the lease to renew)
         self._closed = False
-        self._generation = 0
-        self._changed = asyncio.Event()
+        super().__init__()
         self._background: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -405,16 +404,6 @@ class RedisQueue:
         row["available_at"] = float(row["available_at"])
         return row
 
-    def ticket(self) -> int:
-        return self._generation
-
-    async def wait(self, ticket: int, timeout: float) -> None:
-        if ticket != self._generation:
-            return
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass
 
     async def close(self) -> None:
         if self._closed:
@@ -446,11 +435,6 @@ class RedisQueue:
     def _pairs(self) -> list[str | int]:
         return [x for job_id, attempts in self._held.items() for x in (_member(job_id), attempts)]
 
-    def _notify(self) -> None:
-        # A fresh Event per generation: waiters of the old one wake, later waiters block again.
-        self._generation += 1
-        changed, self._changed = self._changed, asyncio.Event()
-        changed.set()
 
     async def _renew_leases(self) -> None:
         while not self._closed:
