@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..model import Finding, FixSafety, Severity
-from ._version_gate import version_gated_fix
 from ..tfversion import JIT_COMPILE_SINCE  # evidence for the version: analysis/tfversion.py
+from ._version_gate import version_gated_fix
 from .base import Invalid, ModuleContext, Rule, Valid
 from .deprecated_relax_shapes import site_keywords
 

@@ -6,8 +6,8 @@ from typing import Iterable, Iterator
 
 from ..model import Finding, FixSafety, Severity
 from ..summary import HybridSite
-from ._version_gate import version_gated_fix
 from ..tfversion import REDUCE_RETRACING_SINCE  # evidence for the version: analysis/tfversion.py
+from ._version_gate import version_gated_fix
 from .base import Invalid, ModuleContext, Rule, Valid
 
 

@@ -5,9 +5,9 @@ import ast
 from typing import Iterable, Iterator
 
 from ..model import Finding, Fix, FixSafety, Severity
-from ._version_gate import version_gated_fix
-from ..tfversion import RUN_FUNCTIONS_EAGERLY_SINCE  # evidence for the version: analysis/tfversion.py
 from ..facts.paths import is_test_path  # tests may switch eager mode on for their own purposes
+from ..tfversion import RUN_FUNCTIONS_EAGERLY_SINCE  # evidence for the version: analysis/tfversion.py
+from ._version_gate import version_gated_fix
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _CURRENT = frozenset({"tensorflow.config.run_functions_eagerly", "tensorflow.compat.v1.config.run_functions_eagerly"})

@@ -24,8 +24,8 @@ from typing import Iterable
 
 from ..model import Edit, Finding, Fix, FixSafety, Severity
 from ..summary import HybridSite, ModuleSummary
-from ._hybrid_call_sites import LoopCall, is_false_literal, iter_loop_calls, loop_varying_names, non_scalar_names
 from ..tfversion import REDUCE_RETRACING_SINCE
+from ._hybrid_call_sites import LoopCall, is_false_literal, iter_loop_calls, loop_varying_names, non_scalar_names
 from .base import Invalid, ModuleContext, Rule, Valid
 
 # Constructors whose first argument (or `shape=`) is the shape of the result.
