@@ -3,7 +3,7 @@
 Configuration comes from the environment (see bot/settings.py and the README).
 """
 
-from bot.server import main
+from hybridize_bot.bot.server import main
 
 if __name__ == "__main__":
     main()

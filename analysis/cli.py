@@ -36,7 +36,7 @@ from .rules import all_rules, get_rule
 from .source import SourceFile, parse
 
 PROG = "hybridize"
-PLUGIN_MODULES = ("analysis.fixes.cli", "analysis.facts.cli")
+PLUGIN_MODULES = ("hybridize_bot.analysis.fixes.cli", "hybridize_bot.analysis.facts.cli")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 

@@ -64,8 +64,8 @@ def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit:
             except (SyntaxError, ValueError):
                 pass
     else:
-        from analysis.cache import AnalysisCache
-        from analysis.engine import analyze_sources
+        from hybridize_bot.analysis.cache import AnalysisCache
+        from hybridize_bot.analysis.engine import analyze_sources
 
         cache = AnalysisCache(cache_dir) if cache_dir else None
         analyze_sources(files, cache=cache)

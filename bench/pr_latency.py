@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis import analyze_sources  # noqa: E402
+from hybridize_bot.analysis import analyze_sources  # noqa: E402
 from tests.e2e.harness import start_bot, stop_bot  # noqa: E402
 
 MODULE_TEMPLATE = '''"""Model component {i}: layers, a training step and an input pipeline."""
@@ -199,7 +199,7 @@ async def wait_completed(bot, head_sha: str, timeout: float = 300.0) -> None:
 def review_only_router():
     from gidgethub.routing import Router
 
-    from bot.pulls.router import router
+    from hybridize_bot.bot.pulls.router import router
 
     return Router(router)
 

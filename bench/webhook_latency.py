@@ -50,8 +50,8 @@ def serve_bot(port: int) -> None:
     from aiohttp import web
     from gidgethub import routing
 
-    from bot.server import build_app, configure_logging
-    from bot.settings import Settings
+    from hybridize_bot.bot.server import build_app, configure_logging
+    from hybridize_bot.bot.settings import Settings
 
     router = routing.Router()
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.settings import Settings
+from hybridize_bot.bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.github import GitHubApp, GitHubClient
+    from hybridize_bot.bot.github import GitHubApp, GitHubClient
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

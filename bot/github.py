@@ -36,8 +36,8 @@ import gidgethub
 import gidgethub.aiohttp
 from gidgethub import sansio
 
-from bot.auth import AppJWT, InstallationToken, TokenCache
-from bot.settings import Settings
+from hybridize_bot.bot.auth import AppJWT, InstallationToken, TokenCache
+from hybridize_bot.bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -57,8 +57,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
-from bot.queue import _MAX_ERROR_CHARS, DEDUPE_RETENTION_S, STATES, Job, Wakeups
-from bot.settings import redact_url
+from hybridize_bot.bot.queue import _MAX_ERROR_CHARS, DEDUPE_RETENTION_S, STATES, Job, Wakeups
+from hybridize_bot.bot.settings import redact_url
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import logging
 
 from gidgethub import routing, sansio
 
-from bot import installations
+from hybridize_bot.bot import installations
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ def _optional_router(module: str) -> routing.Router | None:
         raise
 
 
-_candidates = {"installations": installations.router, "pulls": _optional_router("bot.pulls.router")}
-_candidates.update(followup=_optional_router("bot.followup.router"), commands=_optional_router("bot.commands.router"))  # issue 6: follow-up PRs, comment commands
+_candidates = {"installations": installations.router, "pulls": _optional_router("hybridize_bot.bot.pulls.router")}
+_candidates.update(followup=_optional_router("hybridize_bot.bot.followup.router"), commands=_optional_router("hybridize_bot.bot.commands.router"))  # issue 6: follow-up PRs, comment commands
 FEATURES: dict[str, routing.Router] = {k: v for k, v in _candidates.items() if v is not None}
 
 router = routing.Router(*FEATURES.values())

@@ -12,12 +12,12 @@ import aiohttp
 from aiohttp import web
 from gidgethub import routing
 
-from bot import __version__
-from bot import routing as bot_routing
-from bot.github import GitHubApp
-from bot.queue import JobQueue, QueueInUse, SQLiteQueue
-from bot.settings import Settings, SettingsError, redact_url
-from bot.webhook import (
+from hybridize_bot.bot import __version__
+from hybridize_bot.bot import routing as bot_routing
+from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.queue import JobQueue, QueueInUse, SQLiteQueue
+from hybridize_bot.bot.settings import Settings, SettingsError, redact_url
+from hybridize_bot.bot.webhook import (
     MAX_PAYLOAD_BYTES,
     QUEUE_KEY,
     ROUTER_KEY,
@@ -27,7 +27,7 @@ from bot.webhook import (
     index,
     webhook,
 )
-from bot.worker import WorkerPool
+from hybridize_bot.bot.worker import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def build_app(
 async def open_queue(settings: Settings) -> JobQueue:
     """The queue QUEUE_URL names: SQLite in BOT_DATA_DIR (default) or a shared Redis."""
     if settings.uses_redis:
-        from bot.queue_redis import RedisQueue  # redis is only imported when used
+        from hybridize_bot.bot.queue_redis import RedisQueue  # redis is only imported when used
 
         return await RedisQueue.open(
             settings.queue_url,

@@ -17,12 +17,12 @@ from typing import Any
 from aiohttp import web
 from gidgethub import routing, sansio
 
-from analysis.rules.base import PROJECT_URL
-from bot import __version__
-from bot.queue import JobQueue
-from bot.routing import handles
-from bot.settings import Settings
-from bot.worker import WorkerPool
+from hybridize_bot.analysis.rules.base import PROJECT_URL
+from hybridize_bot.bot import __version__
+from hybridize_bot.bot.queue import JobQueue
+from hybridize_bot.bot.routing import handles
+from hybridize_bot.bot.settings import Settings
+from hybridize_bot.bot.worker import WorkerPool
 
 log = logging.getLogger(__name__)
 

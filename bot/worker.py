@@ -19,10 +19,10 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.context import BotContext, KeyedLocks, ProcessRunner
-from bot.github import GitHubApp
-from bot.queue import Job, JobQueue
-from bot.settings import Settings
+from hybridize_bot.bot.context import BotContext, KeyedLocks, ProcessRunner
+from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.queue import Job, JobQueue
+from hybridize_bot.bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

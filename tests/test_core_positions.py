@@ -1,7 +1,7 @@
 """Positions and suppressions: columns count characters, suppression comments are real comments."""
 from __future__ import annotations
 
-from analysis import analyze_sources
+from hybridize_bot.analysis import analyze_sources
 
 PROGRAM = '''import tensorflow as tf
 

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from analysis.imports import ImportTable
-from analysis.source import parse
-from analysis.summary import ModuleSummary, build_summary
+from hybridize_bot.analysis.imports import ImportTable
+from hybridize_bot.analysis.source import parse
+from hybridize_bot.analysis.summary import ModuleSummary, build_summary
 
 
 def summarize(code: str, module: str = "pkg.mod", path: str = "pkg/mod.py") -> ModuleSummary:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import analyze_sources
-from analysis.config import config_from_table
-from analysis.rules import all_rules
-from analysis.rules.base import Example, Rule
+from hybridize_bot.analysis import analyze_sources
+from hybridize_bot.analysis.config import config_from_table
+from hybridize_bot.analysis.rules import all_rules
+from hybridize_bot.analysis.rules.base import Example, Rule
 
 
 def _cases(kind: str):

@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 
-from analysis import FixSafety, Severity, analyze_sources
-from analysis.config import config_from_table
+from hybridize_bot.analysis import FixSafety, Severity, analyze_sources
+from hybridize_bot.analysis.config import config_from_table
 
 
 def _findings(code: str, source: str | dict[str, str], min_tf: str | None = None, path: str = "app.py"):

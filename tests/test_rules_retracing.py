@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import textwrap
 
-from analysis import analyze_sources
-from analysis.config import config_from_table
-from analysis.engine import check_module
-from analysis.project import Project
-from analysis.rules import get_rule
-from analysis.rules._hybrid_call_sites import iter_loop_calls
-from analysis.rules.base import ModuleContext
-from analysis.config import Config
-from analysis.source import parse
-from analysis.summary import build_summary, module_name_for
+from hybridize_bot.analysis import analyze_sources
+from hybridize_bot.analysis.config import config_from_table
+from hybridize_bot.analysis.engine import check_module
+from hybridize_bot.analysis.project import Project
+from hybridize_bot.analysis.rules import get_rule
+from hybridize_bot.analysis.rules._hybrid_call_sites import iter_loop_calls
+from hybridize_bot.analysis.rules.base import ModuleContext
+from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.source import parse
+from hybridize_bot.analysis.summary import build_summary, module_name_for
 
 
 def _findings(code: str, files: dict[str, str] | str, config: dict | None = None):

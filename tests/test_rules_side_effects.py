@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 
-from analysis import analyze_sources
-from analysis.model import FixSafety, Severity
+from hybridize_bot.analysis import analyze_sources
+from hybridize_bot.analysis.model import FixSafety, Severity
 
 
 def findings(code: str, source: str | dict[str, str]):

@@ -26,7 +26,7 @@ __all__ = ["FIX_DESCRIPTIONS", "fix_for", *_LAZY]
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'analysis.fixes' has no attribute {name!r}")
+        raise AttributeError(f"module 'hybridize_bot.analysis.fixes' has no attribute {name!r}")
     import importlib
 
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)

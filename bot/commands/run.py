@@ -39,7 +39,7 @@ class Invocation:
 
 def _rule(code: str) -> Any:
     try:
-        from analysis.rules import get_rule
+        from hybridize_bot.analysis.rules import get_rule
     except ImportError:  # pragma: no cover - the registry ships with the analysis package
         return None
     return get_rule(code)

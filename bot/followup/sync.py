@@ -211,7 +211,7 @@ class _Sync:
     def _doc_urls(self, plan: FixPlan) -> dict[str, str]:
         urls: dict[str, str] = {}
         try:
-            from analysis.rules import get_rule
+            from hybridize_bot.analysis.rules import get_rule
         except ImportError:
             return urls
         for code in plan.codes:

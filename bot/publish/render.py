@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from analysis.model import Finding, FixSafety, Severity
+from hybridize_bot.analysis.model import Finding, FixSafety, Severity
 
 from .markers import SUMMARY_MARKER, fingerprint_marker, mark_resolved
 
@@ -44,7 +44,7 @@ class RuleInfo:
 def rule_info(finding: Finding) -> RuleInfo:
     """Rule metadata from the analysis registry, falling back to what the finding itself carries."""
     try:
-        from analysis.rules import get_rule
+        from hybridize_bot.analysis.rules import get_rule
     except ImportError:  # the registry is optional for rendering; the finding has code and name
         get_rule = None  # type: ignore[assignment]
     rule = get_rule(finding.code) if get_rule is not None else None

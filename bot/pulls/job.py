@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.model import Finding
+from hybridize_bot.analysis.model import Finding
 
 from ..commands.ignores import drop_ignored  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
@@ -23,7 +23,7 @@ from .snapshot import BlobCache, fetch_snapshot
 log = logging.getLogger(__name__)
 
 try:  # issue 4 (fixes) may land after the bot; without it comments describe fixes in words only.
-    from analysis.fixes import suggestion_for as _suggestion_for
+    from hybridize_bot.analysis.fixes import suggestion_for as _suggestion_for
 except ImportError:  # pragma: no cover - depends on what the analysis package ships
     _suggestion_for = None
 
@@ -48,8 +48,8 @@ class PullTarget:
 
 def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str) -> Any:
     """Top-level (picklable) entry run in a worker process."""
-    from analysis import analyze_sources
-    from analysis.cache import AnalysisCache
+    from hybridize_bot.analysis import analyze_sources
+    from hybridize_bot.analysis.cache import AnalysisCache
 
     return analyze_sources(sources, config, cache=AnalysisCache(cache_dir))
 

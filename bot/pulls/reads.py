@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.config import Config, ConfigError, load_pyproject_bytes
+from hybridize_bot.analysis.config import Config, ConfigError, load_pyproject_bytes
 
 from .diff import FileDiff, PatchError
 from .options import BotOptions, parse_bot_options

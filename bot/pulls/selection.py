@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
-from analysis.model import Finding
+from hybridize_bot.analysis.model import Finding
 
 from ..publish.markers import parse_fingerprint_marker
 from .diff import FileDiff

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.settings import Settings
-from bot.webhook import signature_for
+from hybridize_bot.bot.settings import Settings
+from hybridize_bot.bot.webhook import signature_for
 
 SECRET = "It's a Secret to Everybody"
 APP_ID = "4242"

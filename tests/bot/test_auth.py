@@ -11,8 +11,8 @@ import aiohttp
 import jwt
 import pytest
 
-from bot.auth import AppJWT, InstallationToken, TokenCache, make_app_jwt
-from bot.github import GitHubApp
+from hybridize_bot.bot.auth import AppJWT, InstallationToken, TokenCache, make_app_jwt
+from hybridize_bot.bot.github import GitHubApp
 from tests.fakegithub import FakeGitHub
 
 from .conftest import APP_ID

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.context import AnalysisTimeout, KeyedLocks, ProcessRunner
+from hybridize_bot.bot.context import AnalysisTimeout, KeyedLocks, ProcessRunner
 
 
 def _pid_and_square(n: int) -> tuple[int, int]:

@@ -11,7 +11,7 @@ import aiohttp
 import gidgethub
 import pytest
 
-from bot.github import API_VERSION, GitHubApp, GitHubClient, RetryPolicy
+from hybridize_bot.bot.github import API_VERSION, GitHubApp, GitHubClient, RetryPolicy
 from tests.fakegithub import FakeGitHub
 
 from .conftest import APP_ID
@@ -225,7 +225,7 @@ def test_retry_policy_parses_http_date_retry_after() -> None:
 async def test_rate_limit_refused_by_client_tells_queue_when_to_retry(
     app: GitHubApp, fake: FakeGitHub
 ) -> None:
-    from bot.worker import retry_not_before
+    from hybridize_bot.bot.worker import retry_not_before
 
     gh, _ = await client(app)
     reset = int(time.time()) + 3600

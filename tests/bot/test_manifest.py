@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import routing
+from hybridize_bot.bot import routing
 
 yaml = pytest.importorskip("yaml")
 

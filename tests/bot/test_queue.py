@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.queue import DEDUPE_RETENTION_S, QueueInUse, SQLiteQueue
+from hybridize_bot.bot.queue import DEDUPE_RETENTION_S, QueueInUse, SQLiteQueue
 
 
 class Clock:

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from bot.queue import SQLiteQueue
-from bot.queue_redis import RedisQueue
+from hybridize_bot.bot.queue import SQLiteQueue
+from hybridize_bot.bot.queue_redis import RedisQueue
 from tests.redis_server import redis_server, redis_url  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -156,8 +156,8 @@ async def test_fail_waits_at_least_until_not_before(queue: Any, backend: Backend
 _CHILD = """
 import asyncio, sys
 from pathlib import Path
-from bot.queue import SQLiteQueue
-from bot.queue_redis import RedisQueue
+from hybridize_bot.bot.queue import SQLiteQueue
+from hybridize_bot.bot.queue_redis import RedisQueue
 
 async def main(kind, location):
     if kind == "sqlite":

@@ -19,12 +19,12 @@ import redis
 from aiohttp.test_utils import TestClient, TestServer
 from gidgethub import routing, sansio
 
-from bot.context import BotContext
-from bot.queue import DEDUPE_RETENTION_S
-from bot.queue_redis import QueueUnavailable, RedisQueue
-from bot.server import build_app
-from bot.settings import Settings, SettingsError
-from bot.webhook import QUEUE_KEY
+from hybridize_bot.bot.context import BotContext
+from hybridize_bot.bot.queue import DEDUPE_RETENTION_S
+from hybridize_bot.bot.queue_redis import QueueUnavailable, RedisQueue
+from hybridize_bot.bot.server import build_app
+from hybridize_bot.bot.settings import Settings, SettingsError
+from hybridize_bot.bot.webhook import QUEUE_KEY
 from tests.redis_server import RedisServer, free_port, redis_server, redis_url  # noqa: F401
 
 from .conftest import example, signed_headers
@@ -51,7 +51,7 @@ async def open_queue(redis_url: str) -> AsyncIterator[Any]:
 
 _CLAIMER = """
 import asyncio, sys
-from bot.queue_redis import RedisQueue
+from hybridize_bot.bot.queue_redis import RedisQueue
 
 async def main(url):
     queue = await RedisQueue.open(url)

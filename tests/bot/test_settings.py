@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bot.settings import Settings, SettingsError
+from hybridize_bot.bot.settings import Settings, SettingsError
 
 from .conftest import APP_ID, SECRET
 

@@ -11,12 +11,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from gidgethub import routing, sansio
 
-from bot.context import BotContext
-from bot.github import GitHubClient
-from bot.queue import SQLiteQueue
-from bot.server import build_app
-from bot.settings import Settings
-from bot.webhook import MAX_PAYLOAD_BYTES, QUEUE_KEY, WORKERS_KEY
+from hybridize_bot.bot.context import BotContext
+from hybridize_bot.bot.github import GitHubClient
+from hybridize_bot.bot.queue import SQLiteQueue
+from hybridize_bot.bot.server import build_app
+from hybridize_bot.bot.settings import Settings
+from hybridize_bot.bot.webhook import MAX_PAYLOAD_BYTES, QUEUE_KEY, WORKERS_KEY
 
 from .conftest import example, signed_headers
 
@@ -348,7 +348,7 @@ async def test_healthz_reports_dead_worker(serve: Serve, make_settings) -> None:
 
 
 async def test_default_router_handles_installation_events(serve: Serve, make_settings, caplog) -> None:
-    from bot import routing as bot_routing
+    from hybridize_bot.bot import routing as bot_routing
 
     caplog.set_level("INFO")
     client = await serve(make_settings(), bot_routing.router)

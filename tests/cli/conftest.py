@@ -48,7 +48,7 @@ def run_cli(*args: str, cwd: Path) -> Run:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("GIT_DIR", None)
-    proc = subprocess.run([sys.executable, "-m", "analysis.cli", *args], cwd=cwd, env=env,
+    proc = subprocess.run([sys.executable, "-m", "hybridize_bot.analysis.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import files
-from analysis.config import Config, config_from_table
-from analysis.files import discover, find_config, load_workspace
+from hybridize_bot.analysis import files
+from hybridize_bot.analysis.config import Config, config_from_table
+from hybridize_bot.analysis.files import discover, find_config, load_workspace
 
 from .conftest import PRINT_IN_GRAPH, write_tree
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.model import Edit, Finding, Fix, FixSafety, Note, Severity
-from analysis.output import Report
-from analysis.output import github, json_output, sarif, text
+from hybridize_bot.analysis.model import Edit, Finding, Fix, FixSafety, Note, Severity
+from hybridize_bot.analysis.output import Report
+from hybridize_bot.analysis.output import github, json_output, sarif, text
 
 from .conftest import PRINT_IN_GRAPH, run_cli
 

@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from analysis import cli, engine
+from hybridize_bot.analysis import cli, engine
 
 from .conftest import PRINT_IN_GRAPH
 

@@ -1,7 +1,7 @@
 """The comment-command parser: own line, case-insensitive, never inside quotes or code."""
 from __future__ import annotations
 
-from bot.commands.parse import MAX_COMMANDS_PER_COMMENT, Command, parse_commands
+from hybridize_bot.bot.commands.parse import MAX_COMMANDS_PER_COMMENT, Command, parse_commands
 
 BOT = "hybridize-bot"
 

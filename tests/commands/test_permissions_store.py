@@ -1,8 +1,8 @@
 """Who may run what, the polite refusal, and the durable command store."""
 from __future__ import annotations
 
-from bot.commands.permissions import allowed, has_write, refusal
-from bot.commands.store import CommandStore
+from hybridize_bot.bot.commands.permissions import allowed, has_write, refusal
+from hybridize_bot.bot.commands.store import CommandStore
 
 
 def test_policy_table():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import analyze_sources
+from hybridize_bot.analysis import analyze_sources
 from bench.corpus import corpus_files, ensure_corpus
 
 pytestmark = pytest.mark.corpus

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from gidgethub.routing import Router
 
-from bot.pulls.router import router as pulls_router
+from hybridize_bot.bot.pulls.router import router as pulls_router
 
 from .harness import start_bot, stop_bot
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from analysis import analyze_sources
-from analysis.config import Config, load_pyproject_bytes
-from analysis.model import Finding
+from hybridize_bot.analysis import analyze_sources
+from hybridize_bot.analysis.config import Config, load_pyproject_bytes
+from hybridize_bot.analysis.model import Finding
 
 
 @dataclass

@@ -19,9 +19,9 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.server import build_app
-from bot.settings import Settings
-from bot.webhook import QUEUE_KEY, signature_for
+from hybridize_bot.bot.server import build_app
+from hybridize_bot.bot.settings import Settings
+from hybridize_bot.bot.webhook import QUEUE_KEY, signature_for
 from tests.fakegithub import FakeGitHub
 
 SECRET = "e2e webhook secret"

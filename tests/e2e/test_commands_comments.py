@@ -3,7 +3,7 @@ redelivered comment events."""
 from __future__ import annotations
 
 
-from bot.commands.store import CommandStore
+from hybridize_bot.bot.commands.store import CommandStore
 
 from .followup_harness import (BRANCH, add_comment, comment_event, files_at, followups, open_pr, pr_event,
                                reactions, replies)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from bot.followup.naming import has_trailer
+from hybridize_bot.bot.followup.naming import has_trailer
 
 from .followup_harness import BRANCH, changed_paths, files_at, followups, open_pr, pr_event
 from .project import TRAIN_PR

@@ -3,7 +3,7 @@ marked resolved, and threads a person answered left alone."""
 from __future__ import annotations
 
 
-from bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
+from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 from tests.fakegithub.state import IssueComment, ReviewComment
 
 from .expect import expectation

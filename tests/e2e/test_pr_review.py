@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import analyze_sources
-from analysis.config import Config
-from bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
+from hybridize_bot.analysis import analyze_sources
+from hybridize_bot.analysis.config import Config
+from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 
 from .expect import expectation
 from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of, many_prints
@@ -113,9 +113,9 @@ async def test_more_than_50_annotations_are_sent_in_batches_and_inline_comments_
 
 
 async def test_suggestion_block_when_fix_range_is_inside_one_hunk(env):
-    fixes = pytest.importorskip("analysis.fixes", reason="issue 4 (fixes) has not landed in analysis/ yet")
+    fixes = pytest.importorskip("hybridize_bot.analysis.fixes", reason="issue 4 (fixes) has not landed in analysis/ yet")
     if not hasattr(fixes, "suggestion_for"):
-        pytest.skip("analysis.fixes.suggestion_for has not landed yet")
+        pytest.skip("hybridize_bot.analysis.fixes.suggestion_for has not landed yet")
     fake, bot = env
     pr = open_pr(fake)
     await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import textwrap
 
-from analysis.config import Config
-from analysis.engine import load_project
-from analysis.facts.api import RepoFacts
-from analysis.facts.model import FunctionFacts
+from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.engine import load_project
+from hybridize_bot.analysis.facts.api import RepoFacts
+from hybridize_bot.analysis.facts.model import FunctionFacts
 
 
 def files(spec: dict[str, str]) -> dict[str, bytes]:

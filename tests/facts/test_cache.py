@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.cache import AnalysisCache, default_cache_dir, open_cache
-from analysis.engine import analyze_sources
+from hybridize_bot.analysis.cache import AnalysisCache, default_cache_dir, open_cache
+from hybridize_bot.analysis.engine import analyze_sources
 
 from .helpers import files
 
@@ -167,8 +167,8 @@ def test_parallel_workers_give_the_same_findings_as_one_process(tmp_path: Path,
 
 
 def test_a_reused_snapshot_still_resolves_aliases_and_answers_facts(tmp_path: Path) -> None:
-    from analysis.config import Config
-    from analysis.engine import load_project
+    from hybridize_bot.analysis.config import Config
+    from hybridize_bot.analysis.engine import load_project
 
     spec = {"m.py": """
         import tensorflow as tf
@@ -258,10 +258,10 @@ def test_an_edit_that_adds_a_side_effect_to_a_helper_recomputes_the_facts(tmp_pa
 
 
 def test_line_map_pairs_moved_lines_and_refuses_other_changes() -> None:
-    from analysis.facts.extract import extract_module
-    from analysis.facts.incremental import line_map
-    from analysis.source import parse
-    from analysis.summary import build_summary
+    from hybridize_bot.analysis.facts.extract import extract_module
+    from hybridize_bot.analysis.facts.incremental import line_map
+    from hybridize_bot.analysis.source import parse
+    from hybridize_bot.analysis.summary import build_summary
 
     def facts(text: str) -> dict:
         return extract_module(build_summary(parse("m.py", text.encode()), "m", False))

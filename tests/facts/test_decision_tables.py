@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.facts.preconditions import (
+from hybridize_bot.analysis.facts.preconditions import (
     CONVERT_TO_EAGER, CONVERT_TO_HYBRID, HAS_NO_PRIMITIVE_PARAMETERS, HAS_NO_TENSOR_PARAMETERS,
     HAS_PRIMITIVE_PARAMETERS, HAS_PYTHON_SIDE_EFFECTS, IS_RECURSIVE, UNDETERMINABLE_SIDE_EFFECTS,
 )

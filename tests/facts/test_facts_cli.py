@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.cli import main
+from hybridize_bot.analysis.cli import main
 
 
 @pytest.fixture()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import marshal
 
-from analysis.config import Config
-from analysis.engine import load_project
-from analysis.facts.project_facts import ProjectFacts
+from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.engine import load_project
+from hybridize_bot.analysis.facts.project_facts import ProjectFacts
 
 from .helpers import files
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from analysis.fixes.document import Document
-from analysis.fixes.registry import FIXERS
-from analysis.model import Finding, Fix, FixSafety, Severity
+from hybridize_bot.analysis.fixes.document import Document
+from hybridize_bot.analysis.fixes.registry import FIXERS
+from hybridize_bot.analysis.model import Finding, Fix, FixSafety, Severity
 
 
 def finding_at(source: bytes, code: str, needle: str, occurrence: int = 0,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.fixes.document import CannotFix, Document, shift_position, spans_overlap
-from analysis.model import Edit
+from hybridize_bot.analysis.fixes.document import CannotFix, Document, shift_position, spans_overlap
+from hybridize_bot.analysis.model import Edit
 
 
 def test_bytes_outside_the_edit_are_copied_for_every_convention() -> None:

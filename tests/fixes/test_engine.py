@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.config import Config
-from analysis.engine import analyze_sources
-from analysis.fixes import apply_fixes, with_edits
-from analysis.fixes.document import CannotFix, Document
-from analysis.fixes.registry import FIXERS
-from analysis.fixes.renames import fix_experimental_compile
-from analysis.model import Edit, Finding, FixSafety
+from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.fixes import apply_fixes, with_edits
+from hybridize_bot.analysis.fixes.document import CannotFix, Document
+from hybridize_bot.analysis.fixes.registry import FIXERS
+from hybridize_bot.analysis.fixes.renames import fix_experimental_compile
+from hybridize_bot.analysis.model import Edit, Finding, FixSafety
 
 PYPROJECT = b'[project]\nname = "p"\ndependencies = ["tensorflow>=2.12"]\n'
 

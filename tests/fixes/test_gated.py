@@ -7,8 +7,8 @@ import ast
 
 import pytest
 
-from analysis.fixes.document import CannotFix, Document
-from analysis.fixes.registry import FIXERS
+from hybridize_bot.analysis.fixes.document import CannotFix, Document
+from hybridize_bot.analysis.fixes.registry import FIXERS
 
 from .helpers import finding_at, fix_bytes
 

@@ -18,9 +18,9 @@ import libcst
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from analysis.config import Config
-from analysis.fixes import apply_fixes
-from analysis.model import FixSafety
+from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.fixes import apply_fixes
+from hybridize_bot.analysis.model import FixSafety
 
 # (keyword, value as written, expected replacement of "keyword=value")
 VARIANTS = [

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.fixes.document import CannotFix, Document
-from analysis.fixes.registry import FIXERS
+from hybridize_bot.analysis.fixes.document import CannotFix, Document
+from hybridize_bot.analysis.fixes.registry import FIXERS
 
 from .helpers import finding_at, fix_bytes
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.config import config_from_table
-from analysis.engine import analyze_sources
-from analysis.fixes import apply_fixes
-from analysis.model import FixSafety
-from analysis.rules import all_rules
+from hybridize_bot.analysis.config import config_from_table
+from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.fixes import apply_fixes
+from hybridize_bot.analysis.model import FixSafety
+from hybridize_bot.analysis.rules import all_rules
 
 WANTED = {FixSafety.SAFE, FixSafety.GATED}
 EXAMPLES = [(rule.code, i, ex) for rule in all_rules() for i, ex in enumerate(rule.invalid)]

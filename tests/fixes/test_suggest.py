@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from analysis.engine import analyze_sources
-from analysis.fixes import LineReplacement, suggestion_for
-from analysis.model import Fix, FixSafety
+from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.fixes import LineReplacement, suggestion_for
+from hybridize_bot.analysis.model import Fix, FixSafety
 
 from .helpers import finding_at
 

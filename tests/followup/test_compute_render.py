@@ -1,13 +1,13 @@
 """Pure parts of follow-ups: the change-set key, naming, options, title/body/commit rendering."""
 from __future__ import annotations
 
-from analysis import load_pyproject_bytes
+from hybridize_bot.analysis import load_pyproject_bytes
 
-from bot.followup import render
-from bot.followup.compute import FixEntry, FixPlan, Withheld, compute_fix_plan, diff_hunk_near, fixes_key, safeties_for
-from bot.followup.naming import branch_for, has_trailer, is_protected, source_number_of, trailer_line
-from bot.followup.options import autofix_level, stronger
-from bot.publish.render import COMMENT_BODY_LIMIT
+from hybridize_bot.bot.followup import render
+from hybridize_bot.bot.followup.compute import FixEntry, FixPlan, Withheld, compute_fix_plan, diff_hunk_near, fixes_key, safeties_for
+from hybridize_bot.bot.followup.naming import branch_for, has_trailer, is_protected, source_number_of, trailer_line
+from hybridize_bot.bot.followup.options import autofix_level, stronger
+from hybridize_bot.bot.publish.render import COMMENT_BODY_LIMIT
 
 
 def test_fixes_key_depends_on_path_before_and_after():

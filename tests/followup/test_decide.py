@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from bot.followup.decide import Action, BranchFacts, branch_kind, decide, fixes_changed
+from hybridize_bot.bot.followup.decide import Action, BranchFacts, branch_kind, decide, fixes_changed
 
 
 def facts(**kw):

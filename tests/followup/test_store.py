@@ -1,7 +1,7 @@
 """The durable follow-up record."""
 from __future__ import annotations
 
-from bot.followup.store import FollowupRecord, FollowupStore
+from hybridize_bot.bot.followup.store import FollowupRecord, FollowupStore
 
 
 def test_round_trip_and_case_insensitive_repo(tmp_path):

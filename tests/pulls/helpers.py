@@ -1,7 +1,7 @@
 """Findings for the pure-module tests (real `analysis.model.Finding` objects)."""
 from __future__ import annotations
 
-from analysis.model import Edit, Finding, Fix, FixSafety, Severity
+from hybridize_bot.analysis.model import Edit, Finding, Fix, FixSafety, Severity
 
 
 def finding(path="m.py", line=1, end_line=None, code="HYB001", name="print-in-graph", severity=Severity.ERROR,

@@ -6,7 +6,7 @@ import difflib
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bot.pulls.diff import FileDiff, PatchError, parse_patch, range_in_one_hunk
+from hybridize_bot.bot.pulls.diff import FileDiff, PatchError, parse_patch, range_in_one_hunk
 
 # A real GitHub `patch` (two hunks; the second adds at the end without a trailing newline).
 PATCH = """@@ -1,4 +1,5 @@

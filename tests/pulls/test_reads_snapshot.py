@@ -4,10 +4,10 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from bot.github import GitHubApp
-from bot.pulls.reads import MAX_PR_FILES, list_changed_files, read_base_config
-from bot.pulls.snapshot import BlobCache, SnapshotLimits, fetch_snapshot, git_blob_sha
-from bot.settings import Settings
+from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.pulls.reads import MAX_PR_FILES, list_changed_files, read_base_config
+from hybridize_bot.bot.pulls.snapshot import BlobCache, SnapshotLimits, fetch_snapshot, git_blob_sha
+from hybridize_bot.bot.settings import Settings
 from tests.e2e.harness import APP_ID, PRIVATE_PEM, PUBLIC_PEM, SECRET
 from tests.fakegithub import FakeGitHub
 

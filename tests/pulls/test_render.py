@@ -1,9 +1,9 @@
 """Markdown renderers: content, fences, escaping, and GitHub's length limits."""
 from __future__ import annotations
 
-from analysis.model import Severity
-from bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
-from bot.publish.render import (CHECK_OUTPUT_LIMIT, COMMENT_BODY_LIMIT, Report, RuleInfo, annotation, cell,
+from hybridize_bot.analysis.model import Severity
+from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
+from hybridize_bot.bot.publish.render import (CHECK_OUTPUT_LIMIT, COMMENT_BODY_LIMIT, Report, RuleInfo, annotation, cell,
                                 check_output, code_fence, inline_code, inline_comment_body, resolved_comment_body,
                                 summary_comment_body, summary_markdown)
 
@@ -93,7 +93,7 @@ def test_annotation_levels_and_columns():
 
 
 def test_rule_info_comes_from_the_analysis_registry():
-    from bot.publish.render import rule_info
+    from hybridize_bot.bot.publish.render import rule_info
 
     info = rule_info(finding(code="HYB001"))
     assert info.name == "print-in-graph" and info.summary and info.doc_url.endswith("HYB001.md")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis.model import Severity
-from bot.publish.markers import fingerprint_marker, mark_resolved
-from bot.pulls.diff import FileDiff
-from bot.pulls.selection import (classify, outdated_comments, place_inline, plan_inline, read_review_comments,
+from hybridize_bot.analysis.model import Severity
+from hybridize_bot.bot.publish.markers import fingerprint_marker, mark_resolved
+from hybridize_bot.bot.pulls.diff import FileDiff
+from hybridize_bot.bot.pulls.selection import (classify, outdated_comments, place_inline, plan_inline, read_review_comments,
                                  worst_severity)
 
 from .helpers import finding

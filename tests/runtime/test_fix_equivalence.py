@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.config import Config
-from analysis.fixes import apply_fixes
-from analysis.model import FixSafety
+from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.fixes import apply_fixes
+from hybridize_bot.analysis.model import FixSafety
 
 from .tfrun import run_program
 

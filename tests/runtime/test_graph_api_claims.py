@@ -10,15 +10,15 @@ import logging
 
 import pytest
 
-from analysis.rules.base import Example
-from analysis.rules.deprecated_experimental_compile import DeprecatedExperimentalCompile
-from analysis.rules.deprecated_relax_shapes import DeprecatedRelaxShapes
-from analysis.rules.eager_only_api import EagerOnlyApi
-from analysis.rules.executing_eagerly_branch import ExecutingEagerlyBranch
-from analysis.rules.recursive_function import RecursiveFunction
-from analysis.rules.run_functions_eagerly import RunFunctionsEagerly
-from analysis.rules.tensor_as_bool import TensorAsBool
-from analysis.rules.try_except_in_graph import TryExceptInGraph
+from hybridize_bot.analysis.rules.base import Example
+from hybridize_bot.analysis.rules.deprecated_experimental_compile import DeprecatedExperimentalCompile
+from hybridize_bot.analysis.rules.deprecated_relax_shapes import DeprecatedRelaxShapes
+from hybridize_bot.analysis.rules.eager_only_api import EagerOnlyApi
+from hybridize_bot.analysis.rules.executing_eagerly_branch import ExecutingEagerlyBranch
+from hybridize_bot.analysis.rules.recursive_function import RecursiveFunction
+from hybridize_bot.analysis.rules.run_functions_eagerly import RunFunctionsEagerly
+from hybridize_bot.analysis.rules.tensor_as_bool import TensorAsBool
+from hybridize_bot.analysis.rules.try_except_in_graph import TryExceptInGraph
 from tests.runtime.tfrun import Run, run_program
 
 pytestmark = pytest.mark.runtime

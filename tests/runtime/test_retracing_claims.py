@@ -19,7 +19,7 @@ import textwrap
 
 import pytest
 
-from analysis.rules import get_rule
+from hybridize_bot.analysis.rules import get_rule
 
 from .tfrun import run_program
 

@@ -19,11 +19,11 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from analysis.rules.base import Example
-from analysis.rules.outer_mutation import OuterMutation
-from analysis.rules.print_in_graph import PrintInGraph
-from analysis.rules.python_nondeterminism import PythonNondeterminism
-from analysis.rules.variable_in_graph import VariableInGraph
+from hybridize_bot.analysis.rules.base import Example
+from hybridize_bot.analysis.rules.outer_mutation import OuterMutation
+from hybridize_bot.analysis.rules.print_in_graph import PrintInGraph
+from hybridize_bot.analysis.rules.python_nondeterminism import PythonNondeterminism
+from hybridize_bot.analysis.rules.variable_in_graph import VariableInGraph
 
 from .tfrun import capture_fd, run_program
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.rules import get_rule
+from hybridize_bot.analysis.rules import get_rule
 
 from .tfrun import run_program
 
