@@ -51,3 +51,45 @@ def has_summary_marker(body: str | None) -> bool:
 def mark_resolved(body: str) -> str:
     """Rewrite every fingerprint marker in `body` to carry the resolved flag."""
     return _FP_MARKER.sub(lambda m: fingerprint_marker(m.group("fp"), resolved=True), body)
+
+
+# The summary comment also remembers what it reported, so the next push can say what changed since
+# ("2 fixed, 1 new since abc1234") without any state outside GitHub: the commit it reviewed and the
+# rule code and fingerprint of every new finding, e.g.
+# <!-- hybridize-bot:reviewed sha=0123abc... new=HYB001.0a1b2c3d4e5f60718293,HYB004.... -->
+_STATE_MARKER = re.compile(r"<!-- hybridize-bot:reviewed sha=(?P<sha>[0-9a-f]{7,64}) new=(?P<new>[^ ]*) -->")
+_STATE_ENTRY = re.compile(r"(?P<code>[A-Z]{2,8}\d{2,4})\.(?P<fp>[0-9a-f]{8,64})")
+# Beyond this many new findings the delta is not worth the comment's length; it says so instead.
+MAX_STATE_ENTRIES = 1000
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """What one summary comment reported: the reviewed commit and its new findings (fingerprint -> code)."""
+
+    sha: str
+    new: dict[str, str]
+    complete: bool = True  # False: more new findings than MAX_STATE_ENTRIES were reported
+
+
+def review_state_marker(sha: str, new: dict[str, str]) -> str:
+    """The hidden marker for `ReviewState(sha, new)`; over MAX_STATE_ENTRIES it records none (`new=*`)."""
+    if not re.fullmatch(r"[0-9a-f]{7,64}", sha):
+        raise ValueError(f"not a hex commit sha: {sha!r}")
+    if len(new) > MAX_STATE_ENTRIES:
+        return f"<!-- hybridize-bot:reviewed sha={sha} new=* -->"
+    entries = ",".join(f"{code}.{fp}" for fp, code in sorted(new.items(), key=lambda item: (item[1], item[0]))
+                       if _STATE_ENTRY.fullmatch(f"{code}.{fp}"))
+    return f"<!-- hybridize-bot:reviewed sha={sha} new={entries} -->"
+
+
+def parse_review_state(body: str | None) -> ReviewState | None:
+    """The review state in a summary comment body, or None when it has none (older bodies)."""
+    match = _STATE_MARKER.search(body or "")
+    if match is None:
+        return None
+    raw = match.group("new")
+    if raw == "*":
+        return ReviewState(match.group("sha"), {}, complete=False)
+    entries = (_STATE_ENTRY.fullmatch(e) for e in raw.split(",") if e)
+    return ReviewState(match.group("sha"), {m.group("fp"): m.group("code") for m in entries if m})

@@ -51,7 +51,9 @@ async def test_three_pushes_edit_one_summary_resolve_fixed_comments_and_spare_hu
     conclusions.append(expectation(fake, pr).conclusion)
     marker = parse_fingerprint_marker(metrics_comment.body)
     assert marker.resolved
-    assert metrics_comment.body.startswith("~~**HYB001") and f"**Resolved** in {pr.head_sha[:7]}" in metrics_comment.body
+    assert metrics_comment.body.startswith("~~⚠️ **HYB001**")
+    assert f"~~ ✅ **Resolved** in {pr.head_sha[:7]}\n" in metrics_comment.body
+    assert "```suggestion" not in metrics_comment.body  # its "Commit suggestion" button is gone
     assert train_comment.body == train_body_before  # a human replied: never touched
     assert not parse_fingerprint_marker(train_comment.body).resolved
     # Findings that survived the push keep their comments unchanged (same fingerprints).
@@ -104,4 +106,4 @@ async def test_redelivery_and_rerun_never_duplicate(env):
     assert {c.id for c in bot.review_comments(pr)} == first_comments
     assert len(fake.reviews) == 1
     assert len(bot.issue_comments(pr)) == 1
-    assert f"{len(exp.new)} already present" in runs[-1].output["summary"]
+    assert f"inline comments: 0 new, {len(exp.new)} from earlier pushes" in runs[-1].output["summary"]
