@@ -98,10 +98,19 @@ def first_sentence(text: str) -> str:
     return (match.group(1) if match else text.strip()).rstrip(".!?").strip()
 
 
+# A rule summary whose words are mostly in the finding's message says the same thing again.
+_REPEAT_OVERLAP = 0.6
+
+
 def repeats(summary: str, message: str) -> bool:
-    """Whether `summary` says nothing the message does not (the same first sentence, or contained)."""
+    """Whether `summary` says nothing the message does not: contained in it, the same first sentence,
+    or most of its words already in the message ("runs once per trace, not once per call" after
+    "runs once per trace, not on every call")."""
     s, m = _norm(summary), _norm(message)
-    return not s or s in m or _norm(first_sentence(summary)) == _norm(first_sentence(message))
+    if not s or s in m or _norm(first_sentence(summary)) == _norm(first_sentence(message)):
+        return True
+    words, said = s.split(), set(m.split())
+    return sum(w in said for w in words) >= _REPEAT_OVERLAP * len(words)
 
 
 def _norm(text: str) -> str:

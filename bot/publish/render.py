@@ -319,8 +319,7 @@ def followup_line(report: Report) -> str:
     if not n:
         return f"Automatic fixes for this pull request are in #{ref.number}."
     word = "fix" if n == 1 else "fixes"
-    return (f"{n} {ref.kind} {word} {'is' if n == 1 else 'are'} in #{ref.number} "
-            f"(marked “in #{ref.number}” below); merge it to take them.")
+    return f"{n} {ref.kind} {word} {'is' if n == 1 else 'are'} in #{ref.number} (marked “in #{ref.number}” below)."
 
 
 def _leading_lines(report: Report) -> list[str]:

@@ -46,7 +46,7 @@ async def test_second_push_leads_with_the_delta_and_cross_references_the_follow_
     n = follow.number
 
     lead = (f"**2 fixed (HYB001), 1 new since {first[:7]}** · 1 safe fix is in #{n} "
-            f"(marked “in #{n}” below); merge it to take them.")
+            f"(marked “in #{n}” below).")
     body = summary_of(bot, pr).body
     assert body.splitlines()[3] == lead
     relax = line_of(TRAIN_PR, "experimental_relax_shapes")

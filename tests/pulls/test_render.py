@@ -133,7 +133,7 @@ def test_delta_and_followup_lead_the_summary():
     body = summary_comment_body(_report(delta=delta, followup=FollowupRef(2, fps)))
     lead = body.splitlines()[3]
     assert lead == ("**2 fixed (HYB001), 1 new since abc1234** · 1 safe fix is in #2 "
-                    "(marked “in #2” below); merge it to take them.")
+                    "(marked “in #2” below).")
     row = next(line for line in body.splitlines() if "m.py:2]" in line)
     assert "| in #2 |" in row
     assert_renders_clean(comment_html(body))
@@ -201,3 +201,13 @@ def test_rule_info_comes_from_the_analysis_registry():
     assert info.name == "print-in-graph" and info.summary and info.doc_url.endswith("HYB001.md")
     unknown = rule_info(finding(code="HYB999", name="not-a-rule"))
     assert (unknown.name, unknown.summary, unknown.doc_url) == ("not-a-rule", "", "")
+
+
+def test_why_it_matters_only_when_it_adds_something():
+    from hybridize_bot.bot.publish.markdown import repeats
+
+    # HYB001's summary after its message: the same claim in other words.
+    assert repeats("Python output in a tf.function runs once per trace, not once per call.",
+                   "`print` in graph code runs once per trace, not on every call")
+    assert repeats("Runs once.", "It runs once. Then never again.")
+    assert not repeats("print() runs once at trace time.", "print() runs only while tracing")
