@@ -31,7 +31,9 @@ def text_outside_code(html: str) -> str:
 
 
 def assert_renders_clean(html: str) -> None:
-    """No Markdown left literal and no dunder turned into bold."""
+    """No Markdown left literal, no dunder turned into bold, no hard-wrapped prose (a comment keeps a
+    single newline as a line break, so a wrapped paragraph breaks at odd places)."""
+    assert "<br" not in html, html
     visible = text_outside_code(html)
     assert "`" not in visible, visible
     assert "**" not in visible, visible

@@ -48,6 +48,7 @@ class RuleInfo:
     name: str
     summary: str = ""
     doc_url: str = ""
+    severity: Severity | None = None  # the rule's default; a finding may be reported lower or higher
 
 
 def rule_info(finding: Finding) -> RuleInfo:
@@ -64,6 +65,7 @@ def rule_info(finding: Finding) -> RuleInfo:
         _text(getattr(rule, "name", None)) or finding.name,
         _text(getattr(rule, "summary", None)),
         _text(getattr(rule, "doc_url", None)),
+        getattr(rule, "severity", None) if isinstance(getattr(rule, "severity", None), Severity) else None,
     )
 
 
@@ -168,8 +170,18 @@ def fix_kind(finding: Finding, report: Report) -> str:
 
 # ---------------------------------------------------------------- inline review comment
 
+def severity_note(finding: Finding, rule: RuleInfo) -> str:
+    """" (rule default: warning)" when this finding is reported at another level than its rule's
+    default (configuration, or the rule lowering a finding it is less sure of), so the same rule at two
+    levels in one review is not a mystery."""
+    if rule.severity is None or rule.severity is finding.severity:
+        return ""
+    return f" (rule default: {rule.severity.value})"
+
+
 def _headline(finding: Finding, rule: RuleInfo) -> str:
-    return f"{SEVERITY_MARK[finding.severity]} **{rule.code}** {inline_code(rule.name)} · {finding.severity.value}"
+    return (f"{SEVERITY_MARK[finding.severity]} **{rule.code}** {inline_code(rule.name)} · "
+            f"{finding.severity.value}{severity_note(finding, rule)}")
 
 
 def inline_comment_body(finding: Finding, rule: RuleInfo | None = None, suggestion_text: str | None = None,
@@ -195,9 +207,8 @@ def inline_comment_body(finding: Finding, rule: RuleInfo | None = None, suggesti
         kind = ", ".join(kinds) or ("manual" if fix.safety is FixSafety.SUGGESTION else "`hybridize fix`")
         safety = _SAFETY_WORDS.get(fix.safety, fix.safety.value)
         text = identifiers_in_code(fix.description.rstrip("."))
-        lines += ["", f"**Fix** ({kind}; {safety}): {text}."]
-        if fix.reason:
-            lines.append(f"Checked: {identifiers_in_code(fix.reason.rstrip('.'))}.")
+        checked = f" Checked: {identifiers_in_code(fix.reason.rstrip('.'))}." if fix.reason else ""
+        lines += ["", f"**Fix** ({kind}; {safety}): {text}.{checked}"]
         if suggestion_text is not None:
             lines += ["", code_fence(suggestion_text, "suggestion")]
     else:
@@ -451,12 +462,14 @@ def annotation(finding: Finding, rule: RuleInfo | None = None, *, level: str | N
     message = plain(finding.message)
     if rule.summary and not repeats(rule.summary, finding.message):
         message += "\n\n" + plain(rule.summary)
+    note = severity_note(finding, rule).strip(" ()")
+    severity = finding.severity.value + (f"; {note}" if note else "")
     ann: dict[str, Any] = {
         "path": finding.path,
         "start_line": finding.line,
         "end_line": end_line,
         "annotation_level": level or _ANNOTATION_LEVEL[finding.severity],
-        "title": truncate(f"{rule.code} {rule.name} ({finding.severity.value})", ANNOTATION_TITLE_LIMIT, "…"),
+        "title": truncate(f"{rule.code} {rule.name} ({severity})", ANNOTATION_TITLE_LIMIT, "…"),
         "message": truncate(message, ANNOTATION_MESSAGE_LIMIT, "…"),
     }
     if end_line == finding.line and finding.end_col > finding.col >= 1:

@@ -126,3 +126,35 @@ async def test_the_conclusion_is_decided_by_new_findings_unless_strict(env):
     assert "are not counted against it" in plain_run.output["summary"]
     assert "count toward the conclusion (strict)" in strict_run.output["summary"]
     assert [a["annotation_level"] for a in plain_run.annotations] == ["notice"]
+
+
+async def test_every_body_the_app_sends_renders_clean(env):
+    """Across two pushes and every command: no literal Markdown, no bold dunders, no hard-wrapped prose
+    in any comment, review, pull-request body or check-run output; annotations are plain text."""
+    fake, bot = env
+    pr = open_pr(fake)
+    fake.set_permission(pr.repo, "maint", "write")
+    await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
+    first = pr.head_sha
+    fake.push(pr.repo, "feature", {"metrics.py": METRICS.replace('print("computing', 'tf.print("computing').encode(),
+                                   "extra.py": EXTRA.encode()})
+    await bot.deliver("pull_request", pr_event(bot, pr, "synchronize", before=first))
+    for text, who in (("@hybridize-bot help", "alice"), ("@hybridize-bot explain HYB001 HYB004", "alice"),
+                      ("@hybridize-bot please fix this", "alice"), ("@hybridize-bot ignore HYB001", "alice"),
+                      ("@hybridize-bot ignore HYB001", "maint"), ("@hybridize-bot fix", "maint"),
+                      ("@hybridize-bot unignore HYB001", "maint")):
+        await _say(bot, fake, pr, text, who)
+
+    bodies = [c.body for c in bot.issue_comments(pr) if c.user.login == "hybridize-bot[bot]"]
+    bodies += [c.body for c in bot.review_comments(pr)]
+    bodies += [r.body for r in fake.reviews.values() if r.body]
+    bodies += [f.issue.body for f in followups(fake, pr, state=None)]
+    assert len(bodies) >= 15
+    for body in bodies:
+        assert_renders_clean(comment_html(body))
+    runs = bot.check_runs()
+    assert len(runs) >= 4
+    for run in runs:
+        assert_renders_clean(check_html(run.output["summary"]))
+        for annotation in run.annotations:
+            assert "`" not in annotation["message"] + annotation["title"] and "**" not in annotation["message"]

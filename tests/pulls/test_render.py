@@ -211,3 +211,13 @@ def test_why_it_matters_only_when_it_adds_something():
                    "`print` in graph code runs once per trace, not on every call")
     assert repeats("Runs once.", "It runs once. Then never again.")
     assert not repeats("print() runs once at trace time.", "print() runs only while tracing")
+
+
+def test_a_finding_below_or_above_its_rules_default_says_so():
+    rule = RuleInfo("HYB001", "print-in-graph", "", "", Severity.WARNING)
+    info = finding(severity=Severity.INFO)
+    assert inline_comment_body(info, rule).startswith("ℹ️ **HYB001** `print-in-graph` · info (rule default: warning)\n")
+    assert annotation(info, rule)["title"] == "HYB001 print-in-graph (info; rule default: warning)"
+    same = finding(severity=Severity.WARNING)
+    assert inline_comment_body(same, rule).startswith("⚠️ **HYB001** `print-in-graph` · warning\n")
+    assert annotation(same, rule)["title"] == "HYB001 print-in-graph (warning)"
