@@ -403,6 +403,8 @@ def summary_markdown(report: Report, limit: int = CHECK_OUTPUT_LIMIT, *, with_ma
         head += [SUMMARY_MARKER, f"### hybridize: {title(report)}", ""]
     head += _leading_lines(report)
     head += _preamble(report)
+    if report.conclusion == "timed_out":  # nothing was analyzed: no findings to list, none to count
+        return truncate("\n".join(head + [_footer(report, self_link=with_marker)]), limit)
     tail: list[str] = []
     elsewhere = _elsewhere_text(report)
     if report.preexisting and with_marker:

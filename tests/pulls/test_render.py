@@ -221,3 +221,9 @@ def test_a_finding_below_or_above_its_rules_default_says_so():
     same = finding(severity=Severity.WARNING)
     assert inline_comment_body(same, rule).startswith("⚠️ **HYB001** `print-in-graph` · warning\n")
     assert annotation(same, rule)["title"] == "HYB001 print-in-graph (warning)"
+
+
+def test_a_timed_out_run_claims_no_findings():
+    text = summary_markdown(Report("a" * 40, "timed_out", partial=("Stopped after 120 s.",)))
+    assert text == ("> **Partial analysis.** Stopped after 120 s.\n\n"
+                    "<sub>Commit aaaaaaa · 0 Python files analyzed · conclusion timed_out</sub>")
