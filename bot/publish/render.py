@@ -14,7 +14,7 @@ from hybridize_bot.analysis.model import Finding, FixSafety, Severity
 
 from ..pulls.selection import Delta
 from .markdown import cell, code_fence, identifiers_in_code, inline_code, plain, repeats, truncate
-from .markers import SUMMARY_MARKER, fingerprint_marker, mark_resolved, review_state_marker
+from .markers import SUMMARY_MARKER, ReviewState, fingerprint_marker, mark_resolved, review_state_marker
 
 __all__ = ["cell", "code_fence", "inline_code", "truncate"]  # re-exported: callers import them from here
 
@@ -223,6 +223,11 @@ def inline_comment_body(finding: Finding, rule: RuleInfo | None = None, suggesti
 _SUGGESTION_BLOCK = re.compile(r"^(?P<fence>`{3,})suggestion\n.*?\n(?P=fence)$", re.DOTALL | re.MULTILINE)
 
 
+def has_suggestion(body: str) -> bool:
+    """Whether a comment body still offers GitHub's "Commit suggestion" button."""
+    return bool(_SUGGESTION_BLOCK.search(body))
+
+
 def _retire(body: str, state: str, removed_note: str) -> str:
     """Strike the headline, append `state`, replace any suggestion block (its button would stay live)."""
     head, sep, rest = body.partition("\n")
@@ -425,7 +430,10 @@ def summary_markdown(report: Report, limit: int = CHECK_OUTPUT_LIMIT, *, with_ma
         tail += _details("Analysis notes", notes)
     tail.append(_footer(report, self_link=with_marker))
     if with_marker:
-        tail.append(review_state_marker(report.head_sha, {f.fingerprint: f.code for f in report.new}))
+        delta = report.delta
+        tail.append(review_state_marker(ReviewState(
+            report.head_sha, {f.fingerprint: f.code for f in report.new}, since=delta.since if delta else None,
+            fixed=dict(delta.fixed) if delta else {}, added=dict(delta.new) if delta else {})))
     fixed = "\n".join(head) + "\n" + "\n".join(tail)
     table = _new_findings_table(report, limit - len(fixed) - 64, limit)
     return truncate("\n".join(head + table + tail), limit)

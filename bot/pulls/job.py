@@ -20,7 +20,7 @@ from ..publish.identity import bot_identity
 from ..publish.markers import parse_review_state
 from . import reads
 from .selection import (annotation_level, classify, delta_since, outdated_comments, plan_inline, read_review_comments,
-                        worst_severity)
+                        split_retired, worst_severity)
 from .snapshot import BlobCache, fetch_snapshot
 
 log = logging.getLogger(__name__)
@@ -144,15 +144,11 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
                        base.options.max_inline_comments, lambda f: suggestions.get(f.fingerprint))
     await review.post_review(gh, owner, repo, target.number, target.head_sha, plan.to_post,
                              len(plan.not_inline) + len(plan.summary_only), render.rule_info, followup)
-    current = {f.fingerprint for f in result.findings}
-    outdated = outdated_comments(existing, current)
     # A finding of an ignored rule is still in the code: its comment says "ignored by", not "resolved".
-    still_there = {f.fingerprint: f.code for f in hidden}
-    await review.mark_ignored(gh, owner, repo, [(c, still_there[c.fingerprint], ignored_by[still_there[c.fingerprint]])
-                                                for c in outdated if c.fingerprint in still_there],
-                              ctx.settings.bot_name)
-    resolved = await review.mark_resolved(gh, owner, repo, [c for c in outdated if c.fingerprint not in still_there],
-                                          target.head_sha)
+    ignored, gone = split_retired(outdated_comments(existing, {f.fingerprint for f in result.findings}), hidden,
+                                  ignored_by)
+    await review.mark_ignored(gh, owner, repo, ignored, ctx.settings.bot_name)
+    resolved = await review.mark_resolved(gh, owner, repo, gone, target.head_sha)
 
     gate = classified.new + (classified.preexisting if base.options.strict else [])
     conclusion = base.options.conclusion_for(worst_severity(gate))
@@ -161,7 +157,7 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
         notes.append(f"Only the first {checks.MAX_ANNOTATIONS:,} of {len(annotated):,} findings are annotated.")
     previous = await summary.find_summary_comment(gh, owner, repo, target.number, me)
     one_click = {p.finding.fingerprint for p in plan.to_post if p.suggestion is not None}
-    one_click |= {fp for fp, c in existing.own.items() if "```suggestion" in c.body}
+    one_click |= {fp for fp, c in existing.own.items() if render.has_suggestion(c.body)}
     report = render.Report(
         head_sha=target.head_sha, conclusion=conclusion, new=classified.new, preexisting=classified.preexisting,
         elsewhere_count=len(classified.elsewhere), inline_posted=len(plan.to_post),
@@ -175,7 +171,7 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
         ignored=[render.IgnoredRule(code, by, sum(f.code == code for f in hidden)) for code, by in ignored_by.items()],
         strict=base.options.strict, bot_name=ctx.settings.bot_name,
     )
-    await summary.upsert_summary_comment(gh, owner, repo, target.number, render.summary_comment_body(report), me)
+    await summary.write_summary_comment(gh, owner, repo, target.number, render.summary_comment_body(report), previous)
     new_fps = {f.fingerprint for f in classified.new}
     await checks.complete_check_run(gh, owner, repo, run["id"], conclusion, render.check_output(report),
                                     [render.annotation(f, level=annotation_level(f, new=f.fingerprint in new_fps))

@@ -77,14 +77,16 @@ class Delta:
 
 def delta_since(previous: ReviewState | None, head_sha: str, new: Iterable[Finding],
                 present: Iterable[Finding], ignored: Iterable[str] = ()) -> Delta | None:
-    """The delta against the previous summary's state; None for the first review, the same commit, or a
-    state too large to have been recorded.
+    """The delta against the previous summary's state; None for the first review or a state too large to
+    have been recorded. A re-run of the same commit keeps the delta that summary showed.
 
     A previous finding counts as fixed only when no finding with its fingerprint is `present` (anywhere
     in the code) and its rule is not `ignored` (an ignored finding is hidden, not fixed).
     """
-    if previous is None or not previous.complete or head_sha.startswith(previous.sha):
+    if previous is None or not previous.complete:
         return None
+    if head_sha.startswith(previous.sha):
+        return Delta(previous.since, previous.fixed, previous.added) if previous.since else None
     present_fps = {f.fingerprint for f in present}
     skip = set(ignored)
     fixed = {fp: code for fp, code in previous.new.items() if fp not in present_fps and code not in skip}
@@ -215,6 +217,21 @@ def outdated_comments(existing: ExistingReviewComments, current_fingerprints: se
         c for fp, c in sorted(existing.own.items())
         if fp not in current_fingerprints and c.id not in existing.human_replied
     ]
+
+
+def split_retired(outdated: Iterable[OwnComment], hidden: Iterable[Finding],
+                  ignored_by: Mapping[str, str]) -> tuple[list[tuple[OwnComment, str, str]], list[OwnComment]]:
+    """Outdated own comments split into (comment, code, who) whose finding is still in the code but its
+    rule ignored (`hidden`), and those whose finding is gone (resolved)."""
+    still_there = {f.fingerprint: f.code for f in hidden}
+    ignored, resolved = [], []
+    for comment in outdated:
+        code = still_there.get(comment.fingerprint)
+        if code is not None and code in ignored_by:
+            ignored.append((comment, code, ignored_by[code]))
+        else:
+            resolved.append(comment)
+    return ignored, resolved
 
 
 def _is_bot(comment: Mapping[str, Any]) -> bool:

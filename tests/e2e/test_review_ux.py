@@ -158,3 +158,18 @@ async def test_every_body_the_app_sends_renders_clean(env):
         assert_renders_clean(check_html(run.output["summary"]))
         for annotation in run.annotations:
             assert "`" not in annotation["message"] + annotation["title"] and "**" not in annotation["message"]
+
+
+async def test_a_rerun_of_the_same_commit_keeps_the_delta(env):
+    fake, bot = env
+    pr = open_pr(fake)
+    fake.set_permission(pr.repo, "maint", "write")
+    await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
+    first = pr.head_sha
+    fake.push(pr.repo, "feature", {"metrics.py": METRICS.replace('print("computing', 'tf.print("computing').encode()})
+    await bot.deliver("pull_request", pr_event(bot, pr, "synchronize", before=first))
+    lead = f"**1 fixed (HYB001), 0 new since {first[:7]}**"
+    assert summary_of(bot, pr).body.splitlines()[3].startswith(lead)
+    await _say(bot, fake, pr, "@hybridize-bot recheck", "maint")
+    assert len(bot.check_runs(pr.head_sha)) == 2
+    assert summary_of(bot, pr).body.splitlines()[3].startswith(lead)

@@ -7,7 +7,8 @@ from hybridize_bot.analysis.model import Severity
 from hybridize_bot.bot.publish.markers import ReviewState, fingerprint_marker, mark_resolved
 from hybridize_bot.bot.pulls.diff import FileDiff
 from hybridize_bot.bot.pulls.selection import (Delta, annotation_level, classify, delta_since, outdated_comments,
-                                               place_inline, plan_inline, read_review_comments, worst_severity)
+                                               OwnComment, place_inline, plan_inline, read_review_comments,
+                                               split_retired, worst_severity)
 
 from .helpers import finding
 
@@ -156,5 +157,15 @@ def test_delta_since_the_last_reviewed_commit():
     delta = delta_since(previous, "f" * 40, [kept, added], [kept, added, moved, ignored], ignored={"HYB006"})
     assert delta == Delta("abc1234" + "0" * 33, {fixed.fingerprint: "HYB001"}, {added.fingerprint: "HYB001"})
     assert delta_since(None, "f" * 40, [kept], [kept]) is None  # first review
-    assert delta_since(previous, previous.sha, [kept], [kept]) is None  # re-run of the same commit
+    assert delta_since(previous, previous.sha, [kept], [kept]) is None  # re-run; that summary showed none
+    shown = ReviewState("f" * 40, {}, since="abc1234" + "0" * 33, fixed={fixed.fingerprint: "HYB001"}, added={})
+    assert delta_since(shown, "f" * 40, [kept], [kept]) == Delta(shown.since, shown.fixed, {})  # kept on a re-run
     assert delta_since(ReviewState("abc1234", {}, complete=False), "f" * 40, [kept], [kept]) is None
+
+
+def test_outdated_comments_of_ignored_rules_are_ignored_not_resolved():
+    still = finding(line=2, snippet="still")
+    gone = finding(line=3, snippet="gone")
+    comments = [OwnComment(1, still.fingerprint, False, "a"), OwnComment(2, gone.fingerprint, False, "b")]
+    ignored, resolved = split_retired(comments, [still], {"HYB001": "alice"})
+    assert ignored == [(comments[0], "HYB001", "alice")] and resolved == [comments[1]]
