@@ -223,6 +223,22 @@ def inline_comment_body(finding: Finding, rule: RuleInfo | None = None, suggesti
 _SUGGESTION_BLOCK = re.compile(r"^(?P<fence>`{3,})suggestion\n.*?\n(?P=fence)$", re.DOTALL | re.MULTILINE)
 
 
+_FIX_KIND = re.compile(r"^\*\*Fix\*\* \((?P<kind>[^;)]*)", re.MULTILINE)
+
+
+def followup_noted_body(body: str, number: int) -> str | None:
+    """An inline comment posted before the follow-up existed, now saying its fix is also in #`number`;
+    None when it already says so (or has no automatic fix to say it of)."""
+    match = _FIX_KIND.search(body)
+    if match is None or match.group("kind").startswith("manual"):
+        return None
+    kinds = [k for k in match.group("kind").split(", ") if not re.fullmatch(r"(also )?in #\d+", k)]
+    kinds.append(f"also in #{number}" if kinds and kinds[0] == "one-click" else f"in #{number}")
+    kinds = [k for k in kinds if k != "`hybridize fix`"] or kinds
+    new = body[:match.start("kind")] + ", ".join(kinds) + body[match.end("kind"):]
+    return None if new == body else new
+
+
 def has_suggestion(body: str) -> bool:
     """Whether a comment body still offers GitHub's "Commit suggestion" button."""
     return bool(_SUGGESTION_BLOCK.search(body))

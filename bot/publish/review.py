@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from ..pulls.selection import InlinePlacement, OwnComment
-from .render import FollowupRef, RuleInfo, ignored_comment_body, inline_comment_body, resolved_comment_body, review_body
+from .render import (FollowupRef, RuleInfo, followup_noted_body, ignored_comment_body, inline_comment_body,
+                     resolved_comment_body, review_body)
 
 
 async def list_review_comments(gh: Any, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
@@ -71,6 +72,19 @@ async def mark_resolved(gh: Any, owner: str, repo: str, comments: Sequence[OwnCo
                        url_vars={"owner": owner, "repo": repo, "comment_id": str(comment.id)},
                        data={"body": resolved_comment_body(comment.body, head_sha)})
     return len(comments)
+
+
+async def note_followup(gh: Any, owner: str, repo: str, comments: Sequence[OwnComment], number: int) -> int:
+    """Say in each own comment whose fix the follow-up #`number` carries that it does (once)."""
+    edited = 0
+    for comment in comments:
+        body = followup_noted_body(comment.body, number)
+        if body is None:
+            continue
+        await gh.patch("/repos/{owner}/{repo}/pulls/comments/{comment_id}",
+                       url_vars={"owner": owner, "repo": repo, "comment_id": str(comment.id)}, data={"body": body})
+        edited += 1
+    return edited
 
 
 async def mark_ignored(gh: Any, owner: str, repo: str, comments: Sequence[tuple[OwnComment, str, str]],

@@ -148,6 +148,9 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
     ignored, gone = split_retired(outdated_comments(existing, {f.fingerprint for f in result.findings}), hidden,
                                   ignored_by)
     await review.mark_ignored(gh, owner, repo, ignored, ctx.settings.bot_name)
+    if followup is not None:  # comments posted before the follow-up existed say so now
+        await review.note_followup(gh, owner, repo, [c for fp, c in existing.own.items() if fp in followup.fingerprints
+                                                     and c.id not in existing.human_replied], followup.number)
     resolved = await review.mark_resolved(gh, owner, repo, gone, target.head_sha)
 
     gate = classified.new + (classified.preexisting if base.options.strict else [])

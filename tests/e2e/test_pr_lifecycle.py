@@ -7,6 +7,7 @@ from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_
 from tests.fakegithub.state import IssueComment, ReviewComment
 
 from .expect import expectation
+from .followup_harness import followups
 from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of
 
 
@@ -56,8 +57,13 @@ async def test_three_pushes_edit_one_summary_resolve_fixed_comments_and_spare_hu
     assert "```suggestion" not in metrics_comment.body  # its "Commit suggestion" button is gone
     assert train_comment.body == train_body_before  # a human replied: never touched
     assert not parse_fingerprint_marker(train_comment.body).resolved
-    # Findings that survived the push keep their comments unchanged (same fingerprints).
-    assert {c.id: c.body for c in bot.review_comments(pr) if c.id in others_before} == others_before
+    # Findings that survived the push keep their comments (same fingerprints), unchanged except that the
+    # one whose fix the follow-up pull request carries now says so.
+    (follow,) = followups(fake, pr)
+    expected = {i: b.replace("**Fix** (one-click; ", f"**Fix** (one-click, also in #{follow.number}; ")
+                if "**HYB010**" in b else b for i, b in others_before.items()}
+    assert sum("**HYB010**" in b for b in others_before.values()) == 1
+    assert {c.id: c.body for c in bot.review_comments(pr) if c.id in others_before} == expected
 
     # Push 3 changes nothing the analysis cares about.
     second_head = pr.head_sha

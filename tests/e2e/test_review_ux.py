@@ -60,6 +60,10 @@ async def test_second_push_leads_with_the_delta_and_cross_references_the_follow_
     assert run.output["summary"].startswith(lead + "\n")
     assert_renders_clean(check_html(run.output["summary"]))
 
+    # The comment posted on the first push, before the follow-up existed, now says the fix is in it.
+    (relax_comment,) = [c for c in bot.review_comments(pr) if "**HYB010**" in c.body]
+    assert f"**Fix** (one-click, also in #{n}; safe: preserves behaviour)" in relax_comment.body
+    assert relax_comment.created_at and "```suggestion" in relax_comment.body
     (extra,) = [c for c in bot.review_comments(pr) if c.path == "extra.py"]
     assert extra.body.startswith("⚠️ **HYB001** `print-in-graph` · warning\n")
     assert "**Fix** (one-click; may change behaviour; a person must decide)" in extra.body  # not in the follow-up

@@ -6,7 +6,7 @@ from hybridize_bot.analysis.model import Fix, FixSafety, Severity
 from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker, parse_review_state
 from hybridize_bot.bot.publish.render import (CHECK_OUTPUT_LIMIT, COMMENT_BODY_LIMIT, FollowupRef, IgnoredRule, Report,
                                               RuleInfo, annotation, cell, check_output, code_fence,
-                                              ignored_comment_body, inline_code, inline_comment_body,
+                                              followup_noted_body, ignored_comment_body, inline_code, inline_comment_body,
                                               resolved_comment_body, review_body, summary_comment_body,
                                               summary_markdown)
 from hybridize_bot.bot.pulls.selection import Delta
@@ -227,3 +227,15 @@ def test_a_timed_out_run_claims_no_findings():
     text = summary_markdown(Report("a" * 40, "timed_out", partial=("Stopped after 120 s.",)))
     assert text == ("> **Partial analysis.** Stopped after 120 s.\n\n"
                     "<sub>Commit aaaaaaa · 0 Python files analyzed · conclusion timed_out</sub>")
+
+
+def test_an_earlier_comment_learns_that_the_follow_up_carries_its_fix():
+    f = finding(line=3, fix=safe_fix())
+    body = inline_comment_body(f, RULE, suggestion_text="    tf.print(x)")
+    noted = followup_noted_body(body, 2)
+    assert "**Fix** (one-click, also in #2; safe: preserves behaviour)" in noted
+    assert followup_noted_body(noted, 2) is None  # once
+    assert "**Fix** (one-click, also in #5; safe" in followup_noted_body(noted, 5)  # a newer follow-up
+    plain_fix = inline_comment_body(f, RULE)
+    assert "**Fix** (in #2; safe: preserves behaviour)" in followup_noted_body(plain_fix, 2)
+    assert followup_noted_body(inline_comment_body(finding(line=3), RULE), 2) is None  # manual
