@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from ..publish.markdown import code_fence, first_sentence, identifiers_in_code, inline_code, prose
+from ..publish.markdown import code_fence, first_sentence, inline_code, markdown_text, prose
 from ..publish.render import SEVERITY_MARK
 
 # Lines before the <details> block, the headline included (issue 18: a reply read in five seconds).
@@ -35,7 +35,7 @@ def explain_rule(rule: Any) -> str:
     visible = [headline]
     summary = _attr(rule, "summary")
     if summary:
-        visible += ["", identifiers_in_code(summary)]
+        visible += ["", markdown_text(summary)]
     what = prose(_attr(rule, "what"))
     if what and first_sentence(what) != first_sentence(summary):
         visible += ["", what]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Collection, Mapping, Sequence
 
 from ..commands.help import command_list
-from ..publish.markdown import cell, identifiers_in_code
+from ..publish.markdown import cell, markdown_text
 from ..publish.render import COMMENT_BODY_LIMIT, inline_code, truncate
 from .compute import FixEntry, FixPlan
 from .naming import followup_marker, trailer_line
@@ -74,10 +74,10 @@ def _row(entry: FixEntry, doc_url: str, outside: bool) -> str:
 
 def _detail(entry: FixEntry) -> str:
     text = f"- {entry.code} {inline_code(f'{entry.path}:{entry.line}')}: "
-    text += identifiers_in_code(cell(entry.description.rstrip(".")) or "automatic fix") + "."
+    text += markdown_text(cell(entry.description.rstrip(".")) or "automatic fix") + "."
     argument = _SAFETY_ARGUMENT.get(entry.safety, entry.safety)
     text += f" {argument[:1].upper()}{argument[1:]}"
-    return text + (f"; checked: {identifiers_in_code(entry.reason.rstrip('.'))}." if entry.reason else ".")
+    return text + (f"; checked: {markdown_text(entry.reason.rstrip('.'))}." if entry.reason else ".")
 
 
 def body(plan: FixPlan, src: Source, bot_name: str, doc_urls: dict[str, str] | None = None,
@@ -102,7 +102,7 @@ def body(plan: FixPlan, src: Source, bot_name: str, doc_urls: dict[str, str] | N
     sections.append(_folded("What each fix does and why it is safe", "\n".join(details)))
     if plan.withheld:
         sections.append(_folded(f"Not applied ({len(plan.withheld)})", "\n".join(
-            f"- {w.code} {inline_code(f'{w.path}:{w.line}')}: {identifiers_in_code(cell(w.why))}" for w in plan.withheld)))
+            f"- {w.code} {inline_code(f'{w.path}:{w.line}')}: {markdown_text(cell(w.why))}" for w in plan.withheld)))
     if plan.protected_skipped:
         sections.append("Files under `.github/workflows/` are never changed by the bot: "
                         + ", ".join(inline_code(p) for p in plan.protected_skipped) + ".")

@@ -44,15 +44,19 @@ def truncate(text: str, limit: int, note: str = "\n\n_… truncated to fit GitHu
     return text[: max(0, limit - len(note))] + note
 
 
-def identifiers_in_code(text: str) -> str:
-    """Markdown `text` with bare dunders put in code spans (existing code spans are left alone)."""
+def markdown_text(text: str) -> str:
+    """Analysis text as Markdown: bare dunders put in code spans, `<` escaped so `<lambda>` is not read
+    as an HTML tag (which GitHub would strip); existing code spans are left alone."""
+    def prose_part(part: str) -> str:
+        return _DUNDER.sub(r"`\1`", part.replace("<", "&lt;"))
+
     out: list[str] = []
     pos = 0
     for span in _CODE_SPAN.finditer(text):
-        out.append(_DUNDER.sub(r"`\1`", text[pos:span.start()]))
+        out.append(prose_part(text[pos:span.start()]))
         out.append(span.group(0))
         pos = span.end()
-    out.append(_DUNDER.sub(r"`\1`", text[pos:]))
+    out.append(prose_part(text[pos:]))
     return "".join(out)
 
 
@@ -89,7 +93,7 @@ def prose(text: str) -> str:
             out[-1] = out[-1].rstrip() + " " + stripped
         else:
             out.append(line.rstrip())
-    return identifiers_in_code("\n".join(out))
+    return markdown_text("\n".join(out))
 
 
 def first_sentence(text: str) -> str:

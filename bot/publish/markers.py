@@ -63,7 +63,7 @@ _STATE_MARKER = re.compile(rf"<!-- hybridize-bot:reviewed sha=(?P<sha>{_SHA}) ne
                            rf"(?: since=(?P<since>{_SHA}) fixed=(?P<fixed>[^ ]*) added=(?P<added>[^ ]*))? -->")
 _STATE_ENTRY = re.compile(r"(?P<code>[A-Z]{2,8}\d{2,4})\.(?P<fp>[0-9a-f]{8,64})")
 # Beyond this many new findings the delta is not worth the comment's length; it says so instead.
-MAX_STATE_ENTRIES = 1000
+MAX_STATE_ENTRIES = 300
 
 
 @dataclass(frozen=True)

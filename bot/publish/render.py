@@ -13,7 +13,7 @@ from urllib.parse import quote
 from hybridize_bot.analysis.model import Finding, FixSafety, Severity
 
 from ..pulls.selection import Delta
-from .markdown import cell, code_fence, identifiers_in_code, inline_code, plain, repeats, truncate
+from .markdown import cell, code_fence, inline_code, markdown_text, plain, repeats, truncate
 from .markers import SUMMARY_MARKER, ReviewState, fingerprint_marker, mark_resolved, review_state_marker
 
 __all__ = ["cell", "code_fence", "inline_code", "truncate"]  # re-exported: callers import them from here
@@ -192,9 +192,9 @@ def inline_comment_body(finding: Finding, rule: RuleInfo | None = None, suggesti
     so nobody applies the same fix twice without knowing.
     """
     rule = rule or rule_info(finding)
-    lines = [_headline(finding, rule), "", identifiers_in_code(finding.message)]
+    lines = [_headline(finding, rule), "", markdown_text(finding.message)]
     if rule.summary and not repeats(rule.summary, finding.message):
-        lines += ["", f"Why it matters: {identifiers_in_code(rule.summary)}"]
+        lines += ["", f"Why it matters: {markdown_text(rule.summary)}"]
     if finding.call_path:
         lines += ["", "Reached through: " + " → ".join(inline_code(step) for step in finding.call_path)]
     fix = finding.fix
@@ -206,8 +206,8 @@ def inline_comment_body(finding: Finding, rule: RuleInfo | None = None, suggesti
             kinds.append(f"also in #{followup}" if kinds else f"in #{followup}")
         kind = ", ".join(kinds) or ("manual" if fix.safety is FixSafety.SUGGESTION else "`hybridize fix`")
         safety = _SAFETY_WORDS.get(fix.safety, fix.safety.value)
-        text = identifiers_in_code(fix.description.rstrip("."))
-        checked = f" Checked: {identifiers_in_code(fix.reason.rstrip('.'))}." if fix.reason else ""
+        text = markdown_text(fix.description.rstrip("."))
+        checked = f" Checked: {markdown_text(fix.reason.rstrip('.'))}." if fix.reason else ""
         lines += ["", f"**Fix** ({kind}; {safety}): {text}.{checked}"]
         if suggestion_text is not None:
             lines += ["", code_fence(suggestion_text, "suggestion")]
@@ -294,7 +294,7 @@ def title(report: Report) -> str:
 
 
 def _finding_row(f: Finding, report: Report, *, comment: str | None = None) -> str:
-    message = identifiers_in_code(cell(f.message))
+    message = markdown_text(cell(f.message))
     row = (f"| {severity_label(f.severity)} | {location(report, f.path, f.line)} | "
            f"{f.code} {inline_code(cell(f.name))}: {message} | {fix_kind(f, report)}")
     return row + (f" | {comment} |" if comment is not None else " |")

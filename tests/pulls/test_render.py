@@ -239,3 +239,12 @@ def test_an_earlier_comment_learns_that_the_follow_up_carries_its_fix():
     plain_fix = inline_comment_body(f, RULE)
     assert "**Fix** (in #2; safe: preserves behaviour)" in followup_noted_body(plain_fix, 2)
     assert followup_noted_body(inline_comment_body(finding(line=3), RULE), 2) is None  # manual
+
+
+def test_analysis_text_keeps_angle_brackets_and_dunders_visible():
+    from hybridize_bot.bot.publish.markdown import markdown_text
+
+    text = markdown_text("reached from <lambda> in __init__ via `a<b` and `__call__`")
+    assert text == "reached from &lt;lambda> in `__init__` via `a<b` and `__call__`"
+    html = comment_html(text)
+    assert "&lt;lambda&gt;" in html and "<code>__init__</code>" in html
