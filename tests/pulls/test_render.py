@@ -170,7 +170,7 @@ def test_huge_reports_fit_the_limits_and_say_so():
     out = check_output(report)
     assert len(out["text"]) <= CHECK_OUTPUT_LIMIT and "more pre-existing findings" in out["text"]
     body = summary_comment_body(report)
-    assert len(body) <= COMMENT_BODY_LIMIT and parse_review_state(body).complete is False  # > 1000 new
+    assert len(body) <= COMMENT_BODY_LIMIT and parse_review_state(body).complete is False  # > MAX_STATE_ENTRIES new
     huge = inline_comment_body(finding(message="y" * 100_000), RULE)
     assert len(huge) <= COMMENT_BODY_LIMIT and parse_fingerprint_marker(huge) is not None
 
