@@ -40,13 +40,14 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else plural}"
 
 
-def _kind(plan: FixPlan) -> str:
+def plan_kind(plan: FixPlan) -> str:
+    """The plan's kind: gated when any of its fixes is gated, else safe."""
     return "gated" if any(e.safety == "gated" for e in plan.entries) else "safe"
 
 
 def title(plan: FixPlan, src: Source) -> str:
     codes = ", ".join(plan.codes)
-    text = f"hybridize: apply {_count(len(plan.entries), _kind(plan) + ' fix')} to files changed in #{src.number}"
+    text = f"hybridize: apply {_count(len(plan.entries), plan_kind(plan) + ' fix')} to files changed in #{src.number}"
     if codes:
         text += f" ({codes})"
     return text if len(text) <= TITLE_LIMIT else text[:TITLE_LIMIT - 1] + "…"
@@ -88,7 +89,7 @@ def body(plan: FixPlan, src: Source, bot_name: str, doc_urls: dict[str, str] | N
     where = (f"the base branch `{src.base_ref}` after #{src.number} was merged" if src.after_merge
              else f"`{src.head_ref}` ({src.parent_sha[:7]})")
     outside = _outside(plan, pr_lines)
-    intro = (f"Applies {_count(len(plan.entries), _kind(plan) + ' fix')} hybridize-bot found in the files "
+    intro = (f"Applies {_count(len(plan.entries), plan_kind(plan) + ' fix')} hybridize-bot found in the files "
              f"#{src.number} changes, on top of {where}; {_count(len(plan.changed), 'file')} changed.")
     if outside:
         intro += (f" **{len(outside)} of them {'is' if len(outside) == 1 else 'are'} on lines #{src.number} "

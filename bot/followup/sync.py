@@ -13,7 +13,9 @@ from typing import Any
 
 from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
+from ..publish.crossref import cross_reference_followup
 from ..publish.identity import BotIdentity, bot_identity
+from ..publish.render import FollowupRef
 from ..pulls import reads
 from ..pulls.snapshot import BlobCache, fetch_snapshot
 from . import gitdata, render
@@ -213,6 +215,14 @@ class _Sync:
         return render.Source(self.req.full_name, self.req.number, pull["head"]["ref"], parent, base_ref,
                              after_merge=self.mode == "base")
 
+    async def _cross_reference(self, plan: FixPlan, parent: str, number: int) -> None:
+        """The review of `parent` was published before this follow-up existed: name it there."""
+        if self.mode != "source":
+            return
+        ref = FollowupRef(number, frozenset(e.fingerprint for e in plan.entries if e.fingerprint), render.plan_kind(plan))
+        await cross_reference_followup(self.gh, self.req.owner, self.req.repo, self.req.number, self.me, parent, ref,
+                                       {(e.path, e.line) for e in plan.entries})
+
     def _body(self, plan: FixPlan, src: render.Source) -> str:
         return render.body(plan, src, self.ctx.settings.bot_name, self._doc_urls(plan), self.pr_lines)
 
@@ -256,6 +266,7 @@ class _Sync:
         number = int(created["number"])
         self.record = self.record.but(followup_number=number)
         await self.store.put(self.record)
+        await self._cross_reference(plan, parent, number)
         return SyncOutcome("created", f"#{number} at {sha[:7]}", number,
                            self._say(f"Opened #{number} with {len(plan.entries)} automatic fixes."), True)
 
@@ -268,6 +279,7 @@ class _Sync:
                             url_vars={"owner": req.owner, "repo": req.repo, "pull_number": str(number)},
                             data={"title": render.title(plan, src),
                                   "body": self._body(plan, src)})
+        await self._cross_reference(plan, parent, number)
         return SyncOutcome("updated", f"#{number} moved to {sha[:7]}", number,
                            self._say(f"Updated #{number} ({len(plan.entries)} automatic fixes)."), True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Sequence
 from urllib.parse import quote
 
 from hybridize_bot.analysis.model import Finding, FixSafety, Severity
@@ -171,7 +171,7 @@ def fix_kind(finding: Finding, report: Report) -> str:
 # ---------------------------------------------------------------- inline review comment
 
 def severity_note(finding: Finding, rule: RuleInfo) -> str:
-    """" (rule default: warning)" when this finding is reported at another level than its rule's
+    """Says "(rule default: warning)" when this finding is reported at another level than its rule's
     default (configuration, or the rule lowering a finding it is less sure of), so the same rule at two
     levels in one review is not a mystery."""
     if rule.severity is None or rule.severity is finding.severity:
@@ -344,9 +344,7 @@ def delta_line(delta: Delta) -> str:
     return f"**{fixed}, {len(delta.new)} new since {sha7(delta.since)}**"
 
 
-def followup_line(report: Report) -> str:
-    ref = report.followup
-    assert ref is not None
+def followup_line(ref: FollowupRef) -> str:
     n = len(ref.fingerprints)
     if not n:
         return f"Automatic fixes for this pull request are in #{ref.number}."
@@ -354,12 +352,44 @@ def followup_line(report: Report) -> str:
     return f"{n} {ref.kind} {word} {'is' if n == 1 else 'are'} in #{ref.number} (marked “in #{ref.number}” below)."
 
 
+_FOLLOWUP_LEAD = re.compile(r"(?: · )?(?:\d+ (?:safe|gated) fix(?:es)? (?:is|are) in #\d+ \(marked “in #\d+” below\)\.|"
+                            r"Automatic fixes for this pull request are in #\d+\.)")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_ROW_LOCATION = re.compile(r"^\| [^|]+ \| \[(?P<loc>[^\]]+)\]\(")
+
+
+def summary_with_followup(body: str, ref: FollowupRef, places: Collection[tuple[str, int]]) -> str:
+    """A summary comment published before its follow-up pull request existed, now naming it: the lead
+    line says which fixes are in #N and the rows of those findings (`places`: path and line) say "in #N"
+    in their Fix column. Everything else, the hidden state included, stays as it was."""
+    lines = body.split("\n")
+    try:
+        heading = next(i for i, line in enumerate(lines) if line.startswith("### hybridize: "))
+    except StopIteration:
+        return body
+    lead_at = heading + 2
+    if lead_at < len(lines) and lines[lead_at].startswith("**"):  # the delta: the follow-up joins it
+        lines[lead_at] = _FOLLOWUP_LEAD.sub("", lines[lead_at]) + " · " + followup_line(ref)
+    elif lead_at < len(lines) and _FOLLOWUP_LEAD.fullmatch(lines[lead_at]):
+        lines[lead_at] = followup_line(ref)
+    else:
+        lines[lead_at:lead_at] = [followup_line(ref), ""]
+    wanted = {f"{path}:{line}" for path, line in places}
+    for i, line in enumerate(lines):
+        match = _ROW_LOCATION.match(line)
+        if match and match.group("loc").replace("\\|", "|") in wanted:
+            cells = _CELL_SPLIT.split(line)
+            cells[4] = f" in #{ref.number} "
+            lines[i] = "|".join(cells)
+    return "\n".join(lines)
+
+
 def _leading_lines(report: Report) -> list[str]:
     out: list[str] = []
     if report.delta is not None:
         out.append(delta_line(report.delta))
     if report.followup is not None:
-        out.append(followup_line(report))
+        out.append(followup_line(report.followup))
     return [" · ".join(out), ""] if out else []
 
 

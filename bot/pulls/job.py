@@ -19,8 +19,8 @@ from ..publish import checks, render, review, summary
 from ..publish.identity import bot_identity
 from ..publish.markers import parse_review_state
 from . import reads
-from .selection import (annotation_level, classify, delta_since, outdated_comments, plan_inline, read_review_comments,
-                        split_retired, worst_severity)
+from .selection import (annotation_level, classify, delta_since, followup_comments, outdated_comments, plan_inline,
+                        read_review_comments, split_retired, worst_severity)
 from .snapshot import BlobCache, fetch_snapshot
 
 log = logging.getLogger(__name__)
@@ -149,8 +149,7 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
                                   ignored_by)
     await review.mark_ignored(gh, owner, repo, ignored, ctx.settings.bot_name)
     if followup is not None:  # comments posted before the follow-up existed say so now
-        await review.note_followup(gh, owner, repo, [c for fp, c in existing.own.items() if fp in followup.fingerprints
-                                                     and c.id not in existing.human_replied], followup.number)
+        await review.note_followup(gh, owner, repo, followup_comments(existing, followup.fingerprints), followup.number)
     resolved = await review.mark_resolved(gh, owner, repo, gone, target.head_sha)
 
     gate = classified.new + (classified.preexisting if base.options.strict else [])

@@ -219,6 +219,12 @@ def outdated_comments(existing: ExistingReviewComments, current_fingerprints: se
     ]
 
 
+def followup_comments(existing: ExistingReviewComments, fingerprints: Iterable[str]) -> list[OwnComment]:
+    """Own unresolved comments whose fix the follow-up carries, except threads a person replied to."""
+    wanted = set(fingerprints)
+    return [c for fp, c in sorted(existing.own.items()) if fp in wanted and c.id not in existing.human_replied]
+
+
 def split_retired(outdated: Iterable[OwnComment], hidden: Iterable[Finding],
                   ignored_by: Mapping[str, str]) -> tuple[list[tuple[OwnComment, str, str]], list[OwnComment]]:
     """Outdated own comments split into (comment, code, who) whose finding is still in the code but its

@@ -8,6 +8,7 @@ from hybridize_bot.bot.publish.render import (CHECK_OUTPUT_LIMIT, COMMENT_BODY_L
                                               RuleInfo, annotation, cell, check_output, code_fence,
                                               followup_noted_body, ignored_comment_body, inline_code, inline_comment_body,
                                               resolved_comment_body, review_body, summary_comment_body,
+                                              summary_with_followup,
                                               summary_markdown)
 from hybridize_bot.bot.pulls.selection import Delta
 from tests.github_markdown import assert_renders_clean, check_html, comment_html
@@ -248,3 +249,24 @@ def test_analysis_text_keeps_angle_brackets_and_dunders_visible():
     assert text == "reached from &lt;lambda> in `__init__` via `a<b` and `__call__`"
     html = comment_html(text)
     assert "&lt;lambda&gt;" in html and "<code>__init__</code>" in html
+
+
+def test_a_summary_published_before_the_follow_up_learns_its_number():
+    fps = frozenset({_report().new[0].fingerprint})
+    before = summary_comment_body(_report())
+    after = summary_with_followup(before, FollowupRef(2, fps), {("m.py", 2)})
+    lines = after.splitlines()
+    assert lines[3] == "1 safe fix is in #2 (marked “in #2” below)." and lines[4] == ""
+    (row,) = [line for line in lines if "m.py:2]" in line]
+    assert row.endswith("| in #2 | inline |")
+    assert [line for line in lines if "m.py:9]" in line][0].endswith("| manual | inline |")
+    assert parse_review_state(after) == parse_review_state(before)
+    again = summary_with_followup(after, FollowupRef(3, fps), {("m.py", 2)})
+    assert again.splitlines()[3] == "1 safe fix is in #3 (marked “in #3” below)."
+    assert again.count("in #2") == 0 and len(again.splitlines()) == len(lines)
+
+    delta = Delta("abc1234def", fixed={"a" * 20: "HYB001"}, new={})
+    with_delta = summary_with_followup(summary_comment_body(_report(delta=delta)), FollowupRef(2, fps), {("m.py", 2)})
+    assert with_delta.splitlines()[3] == ("**1 fixed (HYB001), 0 new since abc1234** · "
+                                          "1 safe fix is in #2 (marked “in #2” below).")
+    assert_renders_clean(comment_html(with_delta))
