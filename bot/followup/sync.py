@@ -13,6 +13,7 @@ from typing import Any
 
 from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
+from ..private_data import blob_dir
 from ..publish.identity import BotIdentity, bot_identity
 from ..pulls import reads
 from ..pulls.snapshot import BlobCache, fetch_snapshot
@@ -190,7 +191,7 @@ class _Sync:
         # With autofix = "off" the safe fixes are still computed, to offer them behind the Fix button.
         offer_only = not safeties
         changed_files = await reads.list_changed_files(gh, req.owner, req.repo, req.number)
-        snap = await fetch_snapshot(gh, req.owner, req.repo, parent, BlobCache(self.ctx.data_dir / "blobs"))
+        snap = await fetch_snapshot(gh, req.owner, req.repo, parent, BlobCache(blob_dir(self.ctx.data_dir, req.owner, req.repo)))
         config = base.config
         ignored = await ignored_codes(self.ctx, req.full_name, req.number)
         if ignored:
