@@ -55,11 +55,11 @@ def nesting(n: int) -> dict[str, bytes]:
     lines = ["import tensorflow as tf", "", "@tf.function", "def deep(x):"]
     per_level = max(1, n // NESTING_BLOCKS)
     for depth in range(NESTING_BLOCKS):
-        indent = "    " * (depth + 1)
+        indent = " " * (depth + 1)  # one space a level: the size grows with N, not with indentation
         lines += [f"{indent}y{depth}_{k} = x + {k}" for k in range(per_level)]
         lines.append(f"{indent}if x > {depth}:")
     terms = min(n, EXPRESSION_CAP)
-    lines.append("    " * (NESTING_BLOCKS + 1) + "print(x" + " + 1" * terms + ")")
+    lines.append(" " * (NESTING_BLOCKS + 1) + "print(x" + " + 1" * terms + ")")
     lines.append("    return x")
     return {"deep.py": "\n".join(lines).encode()}
 
