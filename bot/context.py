@@ -10,12 +10,14 @@ import concurrent.futures
 import contextlib
 import logging
 import multiprocessing
+import os
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from hybridize_bot.analysis.budget import BudgetExceeded, run_with_budget
+from hybridize_bot.bot.private_data import PRIVATE_UMASK
 from hybridize_bot.bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -75,8 +77,11 @@ class ProcessRunner:
 
     def _get_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
+            # The forkserver keeps the umask it started with (maybe before secure_data_dir): the
+            # workers write the analysis cache, so they set the private umask themselves.
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self._max_workers, mp_context=multiprocessing.get_context("forkserver")
+                max_workers=self._max_workers, mp_context=multiprocessing.get_context("forkserver"),
+                initializer=os.umask, initargs=(PRIVATE_UMASK,),
             )
         return self._pool
 
