@@ -8,7 +8,6 @@ queues only events some handler here would receive; the worker calls `router.dis
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from gidgethub import routing, sansio
 
@@ -35,24 +34,24 @@ def _optional_router(module: str) -> routing.Router | None:
 
 
 class OrderedRouter(routing.Router):
-    """A Router that runs the handlers of one event in the order they were registered.
+    """A gidgethub Router that calls an event's handlers in the order they were registered.
 
-    gidgethub's `Router.fetch` returns a frozenset, so without this the review and the follow-up ran
-    in an order that changed with memory layout: when the follow-up ran first, the check run it
-    attaches the Fix button to did not exist yet. The review runs first: it publishes the check run.
+    gidgethub's `fetch` returns a frozenset, so the handlers of one event ran in an order set by their
+    memory addresses: the follow-up could run before the review had created the check run it adds the
+    Fix button to, depending on what else happened to be imported. Now: the handlers registered for
+    every action of the event first, then those for its action, each group in registration order;
+    features are registered in the order below (review first).
     """
 
-    def __init__(self, *other_routers: routing.Router) -> None:
-        self._order: dict[Any, int] = {}
-        super().__init__(*other_routers)
-
-    def add(self, func: Any, event_type: str, **data_detail: Any) -> None:
-        self._order.setdefault(func, len(self._order))
-        super().add(func, event_type, **data_detail)
-
-    async def dispatch(self, event: sansio.Event, *args: Any, **kwargs: Any) -> None:
-        for callback in sorted(self.fetch(event), key=lambda f: self._order.get(f, len(self._order))):
-            await callback(event, *args, **kwargs)
+    def fetch(self, event: sansio.Event) -> tuple:  # type: ignore[override]
+        found = list(self._shallow_routes.get(event.event, ()))
+        for data_key, data_values in self._deep_routes.get(event.event, {}).items():
+            if data_key in event.data:
+                try:
+                    found.extend(data_values.get(event.data[data_key], ()))
+                except TypeError:  # an unhashable value (a list): no handler is registered for it
+                    continue
+        return tuple(dict.fromkeys(found))
 
 
 _candidates = {"installations": installations.router, "pulls": _optional_router("hybridize_bot.bot.pulls.router")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
@@ -15,6 +16,7 @@ from gidgethub import routing
 from hybridize_bot.bot import __version__
 from hybridize_bot.bot import routing as bot_routing
 from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.private_data import expire, secure_data_dir
 from hybridize_bot.bot.queue import JobQueue, QueueInUse, SQLiteQueue
 from hybridize_bot.bot.settings import Settings, SettingsError, redact_url
 from hybridize_bot.bot.webhook import (
@@ -54,6 +56,8 @@ def build_app(
     app.router.add_get("/", index)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        # Before anything is written: BOT_DATA_DIR 0700, its files 0600 (bot/private_data.py).
+        previous_umask = secure_data_dir(settings.data_dir)
         queue = await open_queue(settings)
         recovered = await queue.recover()
         if recovered:
@@ -72,15 +76,30 @@ def build_app(
         app[GITHUB_APP_KEY] = github
         app[WORKERS_KEY] = workers
         workers.start(settings.workers)
+        expiry = asyncio.create_task(_expire_periodically(settings))
         try:
             yield
         finally:
             await workers.stop()
             await session.close()
             await queue.close()
+            expiry.cancel()
+            os.umask(previous_umask)
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def _expire_periodically(settings: Settings, every_s: float = 3600.0) -> None:
+    """Delete cached blobs and analysis-cache files older than CACHE_MAX_AGE_DAYS, now and hourly."""
+    while True:
+        try:
+            removed = await asyncio.to_thread(expire, settings.data_dir, settings.cache_max_age_s)
+            if removed:
+                log.info("deleted %d cached file(s) older than %g days", removed, settings.cache_max_age_s / 86400)
+        except OSError:
+            log.exception("could not expire cached files")
+        await asyncio.sleep(every_s)
 
 
 async def open_queue(settings: Settings) -> JobQueue:

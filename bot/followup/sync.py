@@ -14,6 +14,7 @@ from typing import Any
 from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
 from ..publish.crossref import cross_reference_followup
+from ..private_data import blob_dir
 from ..publish.identity import BotIdentity, bot_identity
 from ..publish.render import FollowupRef
 from ..pulls import reads
@@ -197,7 +198,7 @@ class _Sync:
         # after a merge the line numbers are the base branch's).
         self.pr_lines = ({p: d.added_lines for p, d in changed_files.diffs.items()} if self.mode == "source"
                          else None)
-        snap = await fetch_snapshot(gh, req.owner, req.repo, parent, BlobCache(self.ctx.data_dir / "blobs"))
+        snap = await fetch_snapshot(gh, req.owner, req.repo, parent, BlobCache(blob_dir(self.ctx.data_dir, req.owner, req.repo)))
         config = base.config
         ignored = await ignored_codes(self.ctx, req.full_name, req.number)
         if ignored:

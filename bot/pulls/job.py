@@ -15,6 +15,7 @@ from hybridize_bot.analysis.model import Finding
 from ..commands.ignores import ignored_rules  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
 from ..followup.store import FollowupStore
+from ..private_data import blob_dir
 from ..publish import checks, render, review, summary
 from ..publish.identity import bot_identity
 from ..publish.markers import parse_review_state
@@ -113,7 +114,7 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
                            base: reads.BaseConfig, run: dict[str, Any]) -> str:
     owner, repo = target.owner, target.repo
     changed = await reads.list_changed_files(gh, owner, repo, target.number)
-    snap = await fetch_snapshot(gh, owner, repo, target.head_sha, BlobCache(ctx.data_dir / "blobs"))
+    snap = await fetch_snapshot(gh, owner, repo, target.head_sha, BlobCache(blob_dir(ctx.data_dir, owner, repo)))
     partial = changed.partial + snap.partial
     notes = changed.notes + snap.notes
     try:
