@@ -29,13 +29,12 @@ def env_with(bin_dir: Path, **extra: str) -> dict[str, str]:
             "PIP_DISABLE_PIP_VERSION_CHECK": "1", **extra}
 
 
-def wait_for_healthz(url: str, process: subprocess.Popen[str], timeout_s: float = 60.0) -> int:
-    """Poll `url` until it answers (returns the status) or the process exits (raises)."""
+def wait_for_healthz(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 60.0) -> int:
+    """Poll `url` until it answers (returns the status) or the process, logging to `log`, exits (raises)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            out = process.stdout.read() if process.stdout else ""
-            raise AssertionError(f"server exited with {process.returncode}:\n{out}")
+            raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status

@@ -109,10 +109,11 @@ def test_the_dockerfiles_install_line_and_cmd_serve_a_healthy_healthz(tmp_path: 
                GITHUB_API_URL="http://127.0.0.1:9", WORKERS="1")
     env.pop("PATH")
     cmd = json.loads(_one("CMD", 1))
-    server = subprocess.Popen(cmd, cwd=workdir, env=env_with(bin_dir, **env), text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:  # a file, not a pipe nobody reads while the server runs
+        server = subprocess.Popen(cmd, cwd=workdir, env=env_with(bin_dir, **env), stdout=out, stderr=subprocess.STDOUT)
     try:
-        assert wait_for_healthz(f"http://127.0.0.2:{env['PORT']}/healthz", server) == 200
+        assert wait_for_healthz(f"http://127.0.0.2:{env['PORT']}/healthz", server, log) == 200
         probe_cmd = json.loads(_one("HEALTHCHECK", 1).split(" CMD ", 1)[1])
         probe = run(probe_cmd, env=env_with(bin_dir, HOST="127.0.0.2", PORT=env["PORT"]))
         assert probe.returncode == 0, probe.stderr

@@ -131,9 +131,10 @@ async def test_app_py_without_credentials_registers_the_app_and_then_serves_it(t
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "BOT_"))}
         env.update(HOST="127.0.0.1", PORT=str(port), BOT_DATA_DIR=str(data), GITHUB_API_URL=fake.base_url,
                    WORKERS="1")
-        proc = await asyncio.create_subprocess_exec(sys.executable, "app.py", cwd=REPO, env=env,
-                                                    stdout=asyncio.subprocess.DEVNULL,
-                                                    stderr=asyncio.subprocess.PIPE)
+        log = tmp_path / "app.log"
+        with log.open("wb") as out:  # a file, not a pipe nobody reads while the server runs
+            proc = await asyncio.create_subprocess_exec(sys.executable, "app.py", cwd=REPO, env=env,
+                                                        stdout=out, stderr=out)
         try:
             # 1. The setup page: a form that POSTs app.yml to GitHub's "new App" page.
             status, page = None, ""
@@ -185,8 +186,10 @@ async def test_app_py_without_credentials_registers_the_app_and_then_serves_it(t
             assert fake.violations == []
         finally:
             proc.terminate()
-            _, stderr = await proc.communicate()
-        assert app.pem.splitlines()[1] not in stderr.decode(), "the private key must never be logged"
+            await proc.wait()
+        logged = log.read_text(errors="replace")
+        assert "registered GitHub App hybridize-bot" in logged
+        assert app.pem.splitlines()[1] not in logged and app.webhook_secret not in logged, "secrets are never logged"
 
 
 def test_stored_credentials_are_used_only_when_the_environment_names_none(tmp_path: Path) -> None:
