@@ -32,7 +32,7 @@ import yaml
 from aiohttp import web
 
 from hybridize_bot.bot import __version__
-from hybridize_bot.bot.settings import ServerBasics
+from hybridize_bot.bot.settings import ServerBasics, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,14 @@ def with_stored_credentials(environ: Mapping[str, str]) -> dict[str, str]:
     path = credentials_path(ServerBasics.from_env(environ).data_dir)
     if any(environ.get(name, "").strip() for name in CREDENTIAL_VARS) or not path.exists():
         return merged
-    stored = json.loads(path.read_text(encoding="utf-8"))
-    merged.update(GITHUB_APP_ID=str(stored["app_id"]), GITHUB_PRIVATE_KEY=stored["private_key"],
-                  GITHUB_WEBHOOK_SECRET=stored["webhook_secret"])
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        merged.update(GITHUB_APP_ID=str(stored["app_id"]), GITHUB_PRIVATE_KEY=stored["private_key"],
+                      GITHUB_WEBHOOK_SECRET=stored["webhook_secret"])
+    except (OSError, ValueError, KeyError, TypeError):
+        # The message names the file, never its content (it holds the private key).
+        raise SettingsError(f"{path} cannot be read as the credentials the setup stored; "
+                            "remove it to register again, or set GITHUB_APP_ID and the others") from None
     return merged
 
 

@@ -14,10 +14,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
+import pytest
 import yaml
 
 from hybridize_bot.analysis.rules.base import DEFAULT_PROJECT_URL
 from hybridize_bot.bot import appmanifest, routing
+from hybridize_bot.bot.settings import SettingsError
 from tests.fakegithub import FakeGitHub
 from tests.fakegithub.manifests import MANIFEST_KEYS
 from tests.fakegithub.openapi import load_spec
@@ -201,6 +203,9 @@ def test_stored_credentials_are_used_only_when_the_environment_names_none(tmp_pa
     explicit = {**env, "GITHUB_APP_ID": "5"}
     assert appmanifest.with_stored_credentials(explicit) == explicit
     assert appmanifest.needs_setup({"BOT_DATA_DIR": str(tmp_path / "empty")})
+    (tmp_path / "github-app.json").write_text("{not json")
+    with pytest.raises(SettingsError, match="github-app.json cannot be read as the credentials"):
+        appmanifest.with_stored_credentials(env)
 
 
 def test_web_url_of_github_ghes_and_a_test_double() -> None:
