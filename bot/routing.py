@@ -8,6 +8,7 @@ queues only events some handler here would receive; the worker calls `router.dis
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from gidgethub import routing, sansio
 
@@ -37,7 +38,36 @@ _candidates = {"installations": installations.router, "pulls": _optional_router(
 _candidates.update(followup=_optional_router("hybridize_bot.bot.followup.router"), commands=_optional_router("hybridize_bot.bot.commands.router"))  # issue 6: follow-up PRs, comment commands
 FEATURES: dict[str, routing.Router] = {k: v for k, v in _candidates.items() if v is not None}
 
-router = routing.Router(*FEATURES.values())
+
+class OrderedRouter(routing.Router):
+    """A composed router whose handlers for one event run in feature order, then registration order.
+
+    gidgethub 6's `fetch` returns a frozenset, so `dispatch` ran the handlers of one event in an order
+    set by their memory addresses, which any unrelated import could change. Features depend on the
+    order: on `pull_request`, the review (pulls) creates the check run that the follow-up then gives
+    its "Open fix PR" button; run the other way round, the button was silently lost.
+    """
+
+    def __init__(self, *other_routers: routing.Router) -> None:
+        super().__init__(*other_routers)
+        self._rank: dict[Any, int] = {}
+        for other in other_routers:
+            for callbacks in other._shallow_routes.values():
+                self._rank_all(callbacks)
+            for details in other._deep_routes.values():
+                for specifics in details.values():
+                    for callbacks in specifics.values():
+                        self._rank_all(callbacks)
+
+    def _rank_all(self, callbacks: list[Any]) -> None:
+        for callback in callbacks:
+            self._rank.setdefault(callback, len(self._rank))
+
+    def fetch(self, event: sansio.Event) -> tuple[Any, ...]:  # type: ignore[override]
+        return tuple(sorted(super().fetch(event), key=lambda callback: self._rank.get(callback, len(self._rank))))
+
+
+router = OrderedRouter(*FEATURES.values())
 
 
 def handles(event: sansio.Event, event_router: routing.Router | None = None) -> bool:
