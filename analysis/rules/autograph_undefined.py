@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable, Iterator
 
+from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
@@ -39,7 +40,13 @@ def _none_assigned(stmts: list[ast.stmt]) -> set[str]:
 
 
 def _returns(stmts: list[ast.stmt]) -> bool:
-    return bool(stmts) and isinstance(stmts[-1], (ast.Return, ast.Raise))
+    """Every path through the statements ends in return/raise (an if/elif/else chain included)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, ast.If):
+        return _returns(last.body) and _returns(last.orelse)
+    return isinstance(last, (ast.Return, ast.Raise))
 
 
 def _loads(stmts: list[ast.stmt]) -> set[str]:
@@ -144,6 +151,38 @@ class AutographUndefined(Rule):
                     s = s + 0.5
                 return s
         """, note="the loop variable starts as a float"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def summarize(values, weights, axis):
+                if weights is not None:
+                    weighted = values * weights
+                if tf.get_static_value(axis) is not None:
+                    static_axis = int(tf.get_static_value(axis))
+                if tf.nest.is_nested(values):
+                    flat = tf.nest.flatten(values)
+                if values.shape.rank == 2 and values.shape[0] is None:
+                    dynamic = tf.shape(values)[0]
+                if isinstance(values, tf.RaggedTensor) or len(tf.nest.flatten(weights)) > 1:
+                    ragged = True
+                if tf.executing_eagerly():
+                    eager = True
+                return weighted, static_axis, flat, dynamic, ragged, eager
+        """, note="Python-valued conditions (`is None`, tf.get_static_value, tf.nest, static shapes, isinstance, "
+                  "len, tf.executing_eagerly) are decided at trace time: no tf.cond"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def select(x, mode="neg"):
+                if tf.reduce_sum(x) > 0:
+                    return x
+                elif mode == "neg":
+                    return -x
+                else:
+                    return tf.zeros_like(x)
+        """, note="an if/elif/else chain in which every branch returns"),
     )
     invalid = (
         Invalid("""
@@ -223,7 +262,7 @@ class AutographUndefined(Rule):
                              f"without returning: AutoGraph requires a return on both paths{via_text(gf)}", fn=gf,
                              fix=Fix("return a value on every path", FixSafety.SUGGESTION))
 
-    def _check_loop(self, ctx: ModuleContext, gf: GraphFunction, body, loop: ast.For, tensors: set[str]) -> Iterable[Finding]:
+    def _check_loop(self, ctx: ModuleContext, gf: GraphFunction, body, loop: ast.For, tensors: LocalKinds) -> Iterable[Finding]:
         it = loop.iter
         is_tensor_loop = (isinstance(it, ast.Call) and ctx.qualify(it.func) == "tensorflow.range") or uses_tensor(ctx, it, tensors)
         if not is_tensor_loop:

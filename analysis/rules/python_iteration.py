@@ -100,6 +100,19 @@ class PythonIteration(Rule):
 
             rows([[1, 2], [3, 4]])
         """, note="not graph code"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def add_noise(inputs, scale):
+                flat = tf.nest.flatten(inputs)
+                noisy = [t + scale * tf.random.normal(tf.shape(t)) for t in flat]
+                sums = [tf.reduce_sum(t) for t in tf.nest.flatten(inputs)]
+                pair = (scale, scale * 2.0)
+                doubled = [p * 2.0 for p in pair]
+                dims = [d or -1 for d in scale.shape]
+                return tf.nest.pack_sequence_as(inputs, noisy), sums, doubled, dims
+        """, note="tf.nest.flatten gives a Python list, a tuple and x.shape are Python sequences"),
     )
     invalid = (
         Invalid("""
