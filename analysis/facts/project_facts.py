@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator
 
 from ..imports import TF_FUNCTION, normalize
 from . import tables
+from .paths import is_test_path
 
 _MAX_HOPS = 6
 _MISSING = object()
@@ -91,6 +92,7 @@ class ProjectFacts:
         self.graph_required: list[list[tuple]] = [[] for _ in range(n)]  # (path, line, what) uses needing a graph
         self.root_kind: list[str | None] = [None] * n
         self.graph_parent: dict[int, int] = {}
+        self.root_in_test: dict[int, bool] = {}
         if not defer_edges:
             self._build_edges()
             self.finish()
@@ -625,39 +627,73 @@ class ProjectFacts:
             self.unknown[fid] = (line, f"call to `{text}` that the analysis cannot resolve")
 
     def _find_roots(self) -> None:
+        # fid -> whether every place that makes it a root (its decorator, a `tf.function(f)` call, a
+        # tf.data callback) is test code.
+        in_test = self.root_in_test = {}
+
+        def mark(fid: int, test: bool) -> None:
+            in_test[fid] = in_test.get(fid, True) and test
+
         for fid, rec in enumerate(self.fns):
             hy = rec["hy"]
             if hy is not None:
                 self.root_kind[fid] = "keras" if hy[0] == "keras" else "tf.function"
+                mark(fid, is_test_path(self.path_of(fid)))
         for mi, mod in enumerate(self.mods):
+            site_in_test = is_test_path(mod["path"])
             for ref, enclosing, line, _kws in mod["hsites"]:
                 scope = self.base[mi] + enclosing if enclosing is not None else self.base[mi] + len(mod["fns"]) - 1
                 found = self.resolve(scope, tuple(ref))
-                if found is not None and found[0] == "fn" and self.root_kind[found[1]] is None:
-                    self.root_kind[found[1]] = "tf.function"
+                if found is not None and found[0] == "fn":
+                    if self.root_kind[found[1]] is None:
+                        self.root_kind[found[1]] = "tf.function"
+                    mark(found[1], site_in_test)
         for fid in range(len(self.fns)):
             for edge in self.edges[fid]:
-                if edge.via in ("callback:tfdata", "callback:tfdata?") and self.root_kind[edge.callee] is None:
-                    self.root_kind[edge.callee] = "tf.data" if edge.via == "callback:tfdata" else "tf.data?"
-                elif edge.via == "callback:tf_function" and self.root_kind[edge.callee] is None:
-                    self.root_kind[edge.callee] = "tf.function"
+                if edge.via in ("callback:tfdata", "callback:tfdata?", "callback:tf_function"):
+                    if self.root_kind[edge.callee] is None:
+                        self.root_kind[edge.callee] = {"callback:tfdata": "tf.data", "callback:tfdata?": "tf.data?"}.get(
+                            edge.via, "tf.function")
+                    mark(edge.callee, is_test_path(self.path_of(fid)))
 
     def _graph_context(self) -> None:
-        """Breadth-first from every root, so each function gets one shortest path (its parent)."""
+        """Breadth-first from every root, so each function gets one shortest path (its parent).
+
+        Roots outside test code go first: a function reachable from any of them gets its path from
+        one, so a path that starts in a test (`tf.function(lib.minimize)` in a test file) means that
+        only tests trace the function (`test_rooted`). A root made by a `tf.function(f)` call in a
+        test is a test root even when `f` lives in library code."""
         parent = self.graph_parent
-        queue: deque[int] = deque()
-        for fid, kind in enumerate(self.root_kind):
-            if kind is not None:
-                parent[fid] = -1
-                queue.append(fid)
-        while queue:
-            fid = queue.popleft()
-            for edge in self.edges[fid]:
-                if edge.eager_callback:
-                    continue  # tf.py_function runs its callback eagerly, on every call
-                if edge.callee not in parent:
-                    parent[edge.callee] = fid
-                    queue.append(edge.callee)
+        roots = [fid for fid, kind in enumerate(self.root_kind) if kind is not None]
+        test_roots = [fid for fid in roots if self.root_in_test.get(fid, False)]
+        test_set = set(test_roots)
+        for wave in ([fid for fid in roots if fid not in test_set], test_roots):
+            queue: deque[int] = deque()
+            for fid in wave:
+                if fid not in parent:
+                    parent[fid] = -1
+                    queue.append(fid)
+            while queue:
+                fid = queue.popleft()
+                for edge in self.edges[fid]:
+                    if edge.eager_callback:
+                        continue  # tf.py_function runs its callback eagerly, on every call
+                    if edge.callee not in parent:
+                        parent[edge.callee] = fid
+                        queue.append(edge.callee)
+
+    def graph_root(self, fid: int) -> int | None:
+        """The tf.function / traced entry point fid's graph path starts at (None outside graph code)."""
+        if fid not in self.graph_parent:
+            return None
+        while self.graph_parent[fid] != -1:
+            fid = self.graph_parent[fid]
+        return fid
+
+    def test_rooted(self, fid: int) -> bool:
+        """In graph code only because test code traces it: every graph root reaching fid is in a test."""
+        root = self.graph_root(fid)
+        return root is not None and self.root_in_test.get(root, False)
 
     def in_graph(self, fid: int) -> bool:
         return fid in self.graph_parent

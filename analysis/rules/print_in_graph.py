@@ -4,6 +4,8 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
+from ..body import FunctionBody
+from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ._eager_guards import runs_only_eagerly
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
@@ -151,6 +153,48 @@ class PrintInGraph(Rule):
                     tf.print("graph", x)
                 return x
         """, note="the eager branch is never traced (HYB014 reports the branch itself)"),
+        Valid("""
+            import logging
+            import warnings
+            import tensorflow as tf
+
+            @tf.function
+            def pool(x, weights=None):
+                if x.shape.rank is None or isinstance(weights, (list, tuple)):
+                    logging.warning("unknown rank: pooling over the last axis")
+                if weights is not None:
+                    warnings.warn("`weights` is deprecated, use `mask`", DeprecationWarning)
+                logging.info("pool() is deprecated and will be removed")
+                return tf.reduce_mean(x, axis=-1)
+        """, note="static-configuration and deprecation messages are meant to appear once, at trace time"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def decode(x):
+                try:
+                    import scipy.special
+                except ImportError:
+                    print("decode() needs scipy: pip install scipy")
+                    raise
+                return x
+        """, note="a message printed before re-raising: the trace fails with it"),
+        Valid({
+            "lib/__init__.py": "",
+            "lib/optimize.py": """
+                def minimize(f, x):
+                    print("iteration")
+                    return f(x)
+            """,
+            "tests/test_optimize.py": """
+                import tensorflow as tf
+                from lib.optimize import minimize
+
+                def test_minimize_in_graph():
+                    fast = tf.function(minimize)
+                    fast(tf.square, tf.constant(1.0))
+            """,
+        }, note="library code that only a test traces is not graph code (config `test-roots = true` opts in)"),
     )
     invalid = (
         Invalid("""
@@ -209,16 +253,50 @@ class PrintInGraph(Rule):
 
             g_fast = tff(g)
         """, lines=(4,)),
+        Invalid({
+            "lib/__init__.py": "",
+            "lib/optimize.py": """
+                def minimize(f, x):
+                    print("iteration")
+                    return f(x)
+            """,
+            "tests/test_optimize.py": """
+                import tensorflow as tf
+                from lib.optimize import minimize
+
+                def test_minimize_in_graph():
+                    fast = tf.function(minimize)
+                    fast(tf.square, tf.constant(1.0))
+            """,
+        }, path="lib/optimize.py", lines=(2,), config={"test-roots": True},
+            note="with `test-roots = true`, tests that trace library code make it graph code"),
+        Invalid("""
+            import logging
+            import tensorflow as tf
+
+            @tf.function
+            def step(x, verbose=True):
+                if verbose:
+                    logging.info("step %s", x)
+                if x.shape.rank == 2:
+                    print("matrix", x)
+                return x
+        """, lines=(7, 9), note="a log under a Python flag of unknown value, and a print of a tensor, still print once"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
+            kinds: LocalKinds | None = None
             for call in body.calls:
                 kind = output_call_kind(ctx.qualify(call.func))
                 if kind is None and _is_logger_call(ctx, call):
                     kind = "logging"
-                if kind is None or runs_only_eagerly(ctx, body, call):
+                if kind is None or kind == "warnings" or runs_only_eagerly(ctx, body, call):
+                    continue  # warnings.warn: Python's default filter shows it once per place anyway
+                if kinds is None:
+                    kinds = LocalKinds.of(ctx.qualify, body.nodes, ())
+                if _meant_for_trace_time(body, call, kind, kinds):
                     continue
                 message = (
                     f"`{ctx.source.segment(call.func)}` in graph code runs once per trace, not on every call"
@@ -232,12 +310,36 @@ class PrintInGraph(Rule):
                 yield ctx.report(self, call, message, fn=gf, fix=fix, severity=severity)
 
 
+def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: LocalKinds) -> bool:
+    """Output that is right to emit once, while tracing: a log message about static configuration
+    (under a Python-valued condition such as `x.shape.rank is None` or `isinstance(...)`), a
+    deprecation notice, or a message emitted just before its block raises (the trace fails with it)."""
+    if _mentions(call, "deprecat"):
+        return True
+    child: ast.AST = call
+    for anc in body.ancestors(call):
+        if kind == "logging" and isinstance(anc, ast.If) and kinds.is_python(anc.test):
+            return True
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(anc, field, None)
+            if isinstance(block, list) and block and isinstance(block[-1], ast.Raise) and any(s is child for s in block):
+                return True
+        if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+        child = anc
+    return False
+
+
 def _mentions_tracing(call: ast.Call) -> bool:
+    return _mentions(call, "trac")
+
+
+def _mentions(call: ast.Call, word: str) -> bool:
     for arg in call.args:
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "trac" in arg.value.lower():
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and word in arg.value.lower():
             return True
         if isinstance(arg, ast.JoinedStr):
             for part in arg.values:
-                if isinstance(part, ast.Constant) and isinstance(part.value, str) and "trac" in part.value.lower():
+                if isinstance(part, ast.Constant) and isinstance(part.value, str) and word in part.value.lower():
                     return True
     return False
