@@ -7,6 +7,7 @@ from typing import Iterable
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from ..summary import ClassInfo, FunctionInfo
+from ._eager_guards import in_init_scope
 from ._once_guard import is_once_guarded
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
@@ -182,6 +183,16 @@ class VariableInGraph(Rule):
                         self.slots[key] = self._make(key, x.shape)
                     return self.slots[key].assign_add(x)
         """, note="a helper called only under a once-guard"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def client_update(data):
+                with tf.init_scope():
+                    metric = tf.keras.metrics.Mean()
+                metric.update_state(data)
+                return metric.result()
+        """, note="tf.init_scope() lifts the creation out of the trace: it runs eagerly"),
     )
     invalid = (
         Invalid("""
@@ -278,8 +289,8 @@ class VariableInGraph(Rule):
             body = ctx.body(info)
             for call in body.calls:
                 what = _creates_variables(ctx, info, call)
-                if what is None or is_once_guarded(body, call):
-                    continue
+                if what is None or is_once_guarded(body, call) or in_init_scope(ctx, body, call):
+                    continue  # under tf.init_scope() the creation runs eagerly, outside the trace
                 text = ctx.source.segment(call.func)
                 consequence = (
                     "so this fails when the function is called" if what.startswith(_DIRECT) else
