@@ -324,6 +324,8 @@ def resolve_local_function(summary: ModuleSummary, expr: ast.expr, scope: Functi
         while fn is not None:
             if expr.id in fn.nested:
                 return fn.nested[expr.id]
+            if expr.id in fn.params:
+                return None  # a parameter shadows the module's function of the same name
             fn = fn.parent
         return summary.top_functions.get(expr.id)
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):

@@ -390,6 +390,8 @@ class ProjectFacts:
                 owner = self._fid_of_rec[id(scope)]
                 inst = self._instance_of(owner, tuple(scope["inst"][head]), _depth + 1)
                 return self._member(inst, ref[1:]) if inst is not None else None
+            if head in scope["p"]:
+                return None  # a parameter (a pytest fixture's value, a callback) shadows module names
             par = scope["par"]
             scope = self.fns[self.base[mi] + par] if par is not None else None
         # Module scope: the same answer for every function of the module, so it is memoized.

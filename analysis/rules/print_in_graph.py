@@ -195,6 +195,16 @@ class PrintInGraph(Rule):
                     fast(tf.square, tf.constant(1.0))
             """,
         }, note="library code that only a test traces is not graph code (config `test-roots = true` opts in)"),
+        Valid("""
+            import tensorflow as tf
+
+            def monitor():
+                print("foo")
+
+            def run(monitor):
+                compiled = tf.function(monitor)
+                return compiled(0)
+        """, note="`tf.function(monitor)` wraps the parameter, not the module function it shadows"),
     )
     invalid = (
         Invalid("""
