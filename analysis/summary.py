@@ -201,7 +201,10 @@ class _Builder:
         if parent is not None:
             parent.nested[node.name] = info
         elif cls is not None:
-            cls.methods[node.name] = info
+            # `@name.setter`/`@name.deleter` share the property's name: a read of `obj.name` calls the
+            # getter, so the setter must not replace it in the method table.
+            if node.name not in cls.methods or not _is_property_accessor(node):
+                cls.methods[node.name] = info
         else:
             self.s.top_functions[node.name] = info
             self.imports.bind_local(node.name)
@@ -337,6 +340,10 @@ def resolve_local_function(summary: ModuleSummary, expr: ast.expr, scope: Functi
         elif owner in summary.classes:
             return summary.find_method(summary.classes[owner], expr.attr)
     return None
+
+
+def _is_property_accessor(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter") for d in node.decorator_list)
 
 
 def enclosing_class(fn: FunctionInfo | None) -> ClassInfo | None:

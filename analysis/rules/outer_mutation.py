@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from ..body import FunctionBody
+from ..facts.api_kinds import TENSOR, call_kind
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from ..summary import FunctionInfo, ModuleSummary, enclosing_class
-from ._once_guard import is_once_guarded
+from ._once_guard import is_once_guarded, runs_once
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
 # Methods that only containers have: reported on any outer receiver.
@@ -209,6 +210,82 @@ class OuterMutation(Rule):
 
             history.append(f(tf.constant(1.0)).numpy())
         """, note="mutation outside graph code"),
+        Valid("""
+            import tensorflow as tf
+
+            def implementation_selecting(default_fn):
+                def wrap_fn(fn):
+                    def stub_fn(**kwargs):
+                        return fn(**kwargs)
+                    stub_fn.__name__ = fn.__name__
+                    return stub_fn
+                return tf.function(wrap_fn(default_fn))
+
+            @tf.function
+            def step(x):
+                return implementation_selecting(tf.identity)(input=x)
+        """, note="a function defined locally is a new object per call, not a module global"),
+        Valid("""
+            import tensorflow as tf
+            from sonnet.src import once
+
+            class Linear(tf.Module):
+                @once.once
+                def _initialize(self, inputs):
+                    self.input_size = inputs.shape[-1]
+                    self.w = tf.Variable(tf.zeros([self.input_size, 3]))
+
+                @tf.function
+                def __call__(self, inputs):
+                    self._initialize(inputs)
+                    return inputs @ self.w
+        """, note="a run-once (or memoizing) method is build code meant for the first trace"),
+        Valid("""
+            import tensorflow as tf
+
+            structure = {}
+
+            @tf.function
+            def initial_state_fn():
+                state = {"a": tf.zeros([2])}
+                if not structure:
+                    structure["state"] = tf.nest.map_structure(lambda _: None, state)
+                return tuple(tf.nest.flatten(state))
+
+            initial_state_fn.get_concrete_function()
+        """, note="a structure filled once, at trace time, under an `if not container:` guard"),
+        Valid("""
+            import tensorflow as tf
+
+            class Trainer(tf.Module):
+                def __init__(self, optimizer):
+                    self.optimizer = optimizer
+                    self._built = False
+
+                @tf.function
+                def step(self, x):
+                    if not self._built:
+                        self.slots = [tf.Variable(tf.zeros_like(x))]
+                        self._built = True
+                    self.iterations = self.optimizer.iterations
+                    return x
+        """, note="an `if not self._built:` guard, and re-aliasing the same tf.Variable on every trace"),
+        Valid("""
+            import tensorflow as tf
+
+            class Model:
+                @property
+                def reduction(self):
+                    return self._reduction
+
+                @reduction.setter
+                def reduction(self, value):
+                    self._reduction = value
+
+                @tf.function
+                def step(self, x):
+                    return x * 2 if self.reduction == "sum" else x
+        """, note="reading a property calls its getter, not its setter"),
     )
     invalid = (
         Invalid("""
@@ -296,6 +373,8 @@ class OuterMutation(Rule):
             info = gf.info
             if info.name in _INITIALIZERS and (info.cls is not None or info.name == "build"):
                 continue
+            if runs_once(info.node):
+                continue  # `@once.once def _initialize(self, x)`: build code meant for the first trace
             checker = _FunctionCheck(ctx, gf)
             for node, message in checker.problems():
                 yield ctx.report(self, node, message + via_text(gf), fn=gf, fix=_FIX)
@@ -450,6 +529,8 @@ class _FunctionCheck:
             return f"`del {text}` changes {_describe(outer)} only while tracing, not on every call"
         if not aug and self.created_once(st, value) and not (value is not None and self.tensorish(value)):
             return None  # lazy creation (`if key not in self.cache: self.cache[key] = tf.Variable(...)`)
+        if not aug and value is not None and self._realias(value):
+            return None  # `self.step = self.optimizer.iterations`: the same object on every trace
         if aug and isinstance(target, ast.Attribute):
             return (
                 f"`{text} {_op_text(st)}= ...` in graph code runs only while TensorFlow traces the function: "
@@ -470,6 +551,16 @@ class _FunctionCheck:
             if q is not None and q.startswith(_STATEFUL_FACTORY_PREFIXES):
                 return True
         return False
+
+    def _realias(self, value: ast.expr) -> bool:
+        """An attribute chain of `self` (not a call, not arithmetic): storing it is idempotent, every
+        trace stores the same object (a tf.Variable read through another attribute, say)."""
+        if not isinstance(value, ast.Attribute):
+            return False
+        root = value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id == self.self_name
 
     # ---- evidence ---------------------------------------------------------------------------
     def holds_container(self, expr: ast.expr, outer: _Outer) -> bool:
@@ -522,11 +613,8 @@ class _FunctionCheck:
         if depth > 4:
             return False
         if isinstance(expr, ast.Call):
-            q = self.ctx.qualify(expr.func)
-            return q is not None and (
-                (q.startswith("tensorflow.") and not q.startswith("tensorflow.Variable"))
-                or q.startswith("keras.ops.")
-            )
+            # tf.nest results are Python structures, tf.Variable an object kept on purpose (api_kinds).
+            return call_kind(self.ctx.qualify(expr.func)) == TENSOR
         if isinstance(expr, ast.Name):
             if expr.id in self.params and expr.id != self.self_name and self.gf.is_root:
                 return True
