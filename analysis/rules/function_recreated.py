@@ -43,6 +43,76 @@ def _free_variables(fn: FunctionInfo, enclosing: FunctionInfo, ctx: ModuleContex
     return (used - own) & outer_locals
 
 
+def _closes_over_loop_values(ctx: ModuleContext, site: HybridSite) -> bool:
+    """The wrapped function reads a name the enclosing loop binds (its target or a name assigned in its
+    body): each iteration builds a different function, deliberately (`for case in CASES: f =
+    tf.function(lambda x: op(x, case))`)."""
+    reads = _target_reads(ctx, site)
+    if not reads:
+        return False
+    line = getattr(site.node, "lineno", 0)
+    for loop in _loops(ctx.summary):
+        if loop.lineno <= line <= (loop.end_lineno or loop.lineno) and reads & _loop_bound(loop):
+            return True
+    return False
+
+
+def _target_reads(ctx: ModuleContext, site: HybridSite) -> set[str]:
+    """Free names the tf.function's Python function reads (lambda body, nested def, partial arguments)."""
+    expr = site.target_expr
+    if isinstance(expr, ast.Lambda):
+        params = {a.arg for a in ast.walk(expr.args) if isinstance(a, ast.arg)}
+        return {n.id for n in ast.walk(expr.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - params
+    if isinstance(expr, ast.Call):  # functools.partial(step, case)
+        return {n.id for a in [*expr.args[1:], *(k.value for k in expr.keywords)] for n in ast.walk(a)
+                if isinstance(n, ast.Name)}
+    target = site.target
+    if target is not None and target.parent is not None and not isinstance(target.node, ast.Lambda):
+        body = ctx.body(target)
+        return {n.id for n in body.of_type(ast.Name) if isinstance(n.ctx, ast.Load)} - body.local_names()
+    return set()
+
+
+def _loops(summary: ModuleSummary) -> list[ast.AST]:
+    cached = getattr(summary, "_loop_nodes", None)
+    if cached is None:
+        cached = [n for n in ast.walk(summary.source.tree) if isinstance(n, _LOOPS)]
+        summary._loop_nodes = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _loop_bound(loop: ast.AST) -> set[str]:
+    """Names a loop binds per iteration: its targets and the names assigned in its body."""
+    if isinstance(loop, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        roots: list[ast.AST] = [g.target for g in loop.generators]
+    elif isinstance(loop, (ast.For, ast.AsyncFor)):
+        roots = [loop.target, *loop.body]
+    else:
+        roots = list(getattr(loop, "body", []))
+    return {n.id for r in roots for n in ast.walk(r) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _returns_function(ctx: ModuleContext, site: HybridSite, enclosing: FunctionInfo) -> bool:
+    """The enclosing function returns the tf.function it makes (a factory)."""
+    body = ctx.body(enclosing)
+    names = set()
+    if site.kind == "decorator" and site.target is not None:
+        names.add(site.target.name)
+    for st in body.of_type(ast.Assign):
+        if st.value is site.node:
+            names.update(t.id for t in st.targets if isinstance(t, ast.Name))
+    for ret in body.of_type(ast.Return):
+        value = ret.value
+        if value is site.node:
+            return True
+        # `return step`, `return step, other`: the object itself, not the result of calling it
+        items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else (
+            value.values if isinstance(value, ast.Dict) else [value])
+        if any(isinstance(item, ast.Name) and item.id in names for item in items):
+            return True
+    return False
+
+
 class FunctionRecreated(Rule):
     code = "HYB007"
     name = "tf-function-recreated"
@@ -130,6 +200,25 @@ class FunctionRecreated(Rule):
                 for x in xs:
                     trainer.step(x)
         """, note="a decorated method is created once per class"),
+        Valid("""
+            import tensorflow as tf
+
+            def test_activations():
+                for name in ["relu", "tanh", "sigmoid"]:
+                    fn = tf.function(lambda x: getattr(tf.nn, name)(x))
+                    fn(tf.ones([2]))
+        """, note="one tf.function per test case on purpose: it closes over the loop value"),
+        Valid("""
+            import tensorflow as tf
+
+            def make_step(model, scale):
+                @tf.function
+                def step(x):
+                    return model(x) * scale
+                return step
+
+            steps = [make_step(m, s) for m, s in [(tf.identity, 1.0), (tf.identity, 2.0)]]
+        """, note="a factory called per configuration: the caller keeps each tf.function"),
     )
     invalid = (
         Invalid("""
@@ -190,10 +279,14 @@ class FunctionRecreated(Rule):
     @staticmethod
     def _repeated(ctx: ModuleContext, site: HybridSite) -> str | None:
         if site.in_loop:
+            if _closes_over_loop_values(ctx, site):
+                return None  # one function per case on purpose (test parameters, per-config graphs)
             return "on every loop iteration"
         enclosing = site.enclosing
         if enclosing is None or enclosing.name == "<lambda>":
             return None
+        if _returns_function(ctx, site, enclosing):
+            return None  # a factory: its caller keeps the tf.function (or chooses not to)
         if _called_in_loop(ctx.summary, enclosing.name):
             return f"on every call of `{enclosing.qualname}`, which is called from a loop"
         return None
