@@ -123,6 +123,16 @@ class ConvertToEager(Rule):
             def f(x):
                 return helper(x)
         """, note="no known call site and an unresolved call: facts undeterminable"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def describe(name, count):
+                return f"{name}: {count}"
+
+            def test_describe_traces():
+                assert describe("a", 1) is not None
+        """, path="tests/test_tracing.py", note="in a test, the tf.function is the test's subject (tracing)"),
     )
     invalid = (
         Invalid("""

@@ -130,6 +130,18 @@ class ConvertToHybrid(Rule):
             for _ in range(100):
                 step(tf.ones((4, 4)), tf.ones((4, 4)))
         """, note="an unresolved call makes side effects undeterminable: no report"),
+        Valid("""
+            import tensorflow as tf
+
+            def step(x, w):
+                h = tf.matmul(x, w)
+                return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))
+
+            def test_step():
+                w = tf.ones((4, 4))
+                for _ in range(100):
+                    step(tf.random.normal((4, 4)), w)
+        """, path="tests/test_step.py", note="a test helper is not worth compiling"),
     )
     invalid = (
         Invalid("""
