@@ -62,6 +62,12 @@ CALL_KINDS: dict[str, str] = {
     "tensorflow.TensorSpec": PYTHON,
     "tensorflow.type_spec_from_value": PYTHON,
     "tensorflow.print": PYTHON,  # None eagerly; an op only for control dependencies
+    # ops that return a Python list of tensors
+    "tensorflow.unstack": STRUCTURE,
+    "tensorflow.split": STRUCTURE,
+    "tensorflow.meshgrid": STRUCTURE,
+    "tensorflow.dynamic_partition": STRUCTURE,
+    "tensorflow.unique_with_counts": STRUCTURE,
     "tensorflow.Variable": VARIABLE,
     "tensorflow.compat.v1.get_variable": VARIABLE,
     # Keras backend helpers that answer from static shapes and settings
@@ -89,6 +95,7 @@ CALL_KINDS: dict[str, str] = {
     "numpy.ndim": PYTHON,
     "math.prod": PYTHON,
 }
+_NEST_MODULES = frozenset({"nest", "nest_util", "tree", "tree_util"})
 # Families answered by prefix when no exact name matches (longest first wins).
 CALL_KIND_PREFIXES: tuple[tuple[str, str], ...] = (
     ("tensorflow.nest.", STRUCTURE),
@@ -120,6 +127,11 @@ def call_kind(qual: str | None) -> str:
     kind = CALL_KINDS.get(qual)
     if kind is not None:
         return kind
+    module, _, name = qual.rpartition(".")
+    if module.rsplit(".", 1)[-1] in _NEST_MODULES:
+        # Every nest library (tf.nest, TF's internal util.nest, TFP's nest, dm-tree) works on Python
+        # structures: its predicates return bools, everything else a structure.
+        return PYTHON if name.startswith(("is_", "assert_")) else STRUCTURE
     best = ""
     for prefix, pkind in CALL_KIND_PREFIXES:
         if qual.startswith(prefix) and len(prefix) > len(best):

@@ -79,3 +79,15 @@ def test_expression_kinds(expr: str, kind: str) -> None:
     )
     kinds, _ = _kinds(source, {"x"})
     assert kinds.kind(ast.parse(expr, mode="eval").body) == kind
+
+
+@pytest.mark.parametrize("qual, kind", [
+    ("tensorflow.python.util.nest.flatten", "structure"),
+    ("tensorflow_probability.python.internal.nest_util.flatten_up_to", "structure"),
+    ("tree.flatten", "structure"),
+    ("tensorflow.python.util.nest.is_nested", "python"),
+    ("tensorflow.unstack", "structure"),
+    ("tensorflow.split", "structure"),
+])
+def test_nest_libraries_and_list_returning_ops(qual: str, kind: str) -> None:
+    assert call_kind(qual) == kind
