@@ -49,6 +49,47 @@ def _returns(stmts: list[ast.stmt]) -> bool:
     return isinstance(last, (ast.Return, ast.Raise))
 
 
+def _first_use(stmts: list[ast.stmt], name: str) -> str | None:
+    """'read' when some path through the statements reads `name` before assigning it, 'write' when every
+    path assigns it first, None when the statements do neither (liveness, per statement in order)."""
+    for st in stmts:
+        use = _stmt_use(st, name)
+        if use is not None:
+            return use
+    return None
+
+
+def _stmt_use(st: ast.stmt, name: str) -> str | None:
+    if isinstance(st, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+        reads_value = st.value is not None and name in _loads_expr(st.value)
+        if reads_value or isinstance(st, ast.AugAssign) and _names_target(st.target, name):
+            return "read"
+        if any(_names_target(t, name) for t in targets):
+            return "write"
+        return "read" if any(name in _loads_expr(t) for t in targets) else None
+    if isinstance(st, ast.If):
+        if name in _loads_expr(st.test):
+            return "read"
+        body, orelse = _first_use(st.body, name), _first_use(st.orelse, name)
+        if "read" in (body, orelse):
+            return "read"
+        return "write" if body == orelse == "write" else None
+    return "read" if name in _loads([st]) else None
+
+
+def _names_target(target: ast.expr, name: str) -> bool:
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_names_target(e, name) for e in target.elts)
+    return isinstance(target, ast.Starred) and _names_target(target.value, name)
+
+
+def _loads_expr(expr: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
 def _loads(stmts: list[ast.stmt]) -> set[str]:
     out = set()
     for st in stmts:
@@ -183,6 +224,31 @@ class AutographUndefined(Rule):
                 else:
                     return tf.zeros_like(x)
         """, note="an if/elif/else chain in which every branch returns"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def preprocess(image, training: bool = False):
+                if tf.random.uniform([]) > 0.5:
+                    scales = tf.constant([400.0, 500.0])
+                    image = image * scales[0]
+                if training:
+                    scales = tf.constant([1.0, 2.0])
+                else:
+                    scales = tf.constant([3.0])
+                return image * scales[0]
+        """, note="`scales` is re-assigned on every path before its next read: not live after the tensor `if`"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def bucket(x, edges):
+                if tf.reduce_any(x < edges[0]):
+                    return tf.constant(-1)
+                else:
+                    bin_index = tf.searchsorted(edges, x)
+                return bin_index
+        """, note="the other branch returns: every path that reaches the read assigned the name"),
     )
     invalid = (
         Invalid("""
@@ -245,15 +311,19 @@ class AutographUndefined(Rule):
         after = container[container.index(node) + 1 :]
         params = set(gf.info.params)
         in_body, in_else = _assigned(node.body), _assigned(node.orelse)
-        used_after = _loads(after)
         body_returns, else_returns = _returns(node.body), _returns(node.orelse)
-        for name in sorted((set(in_body) ^ set(in_else)) & used_after - set(before) - params):
-            if (name in in_body and body_returns) or (name in in_else and else_returns):
+        for name in sorted((set(in_body) ^ set(in_else)) - set(before) - params):
+            if body_returns or else_returns:
+                # One branch leaves the function: the path that goes on is the one that assigned the
+                # name (defined where it is used), or the name is undefined in eager code as well.
                 continue
+            if _first_use(after, name) != "read":
+                continue  # not live after the `if`: re-assigned before any read, so not a tf.cond output
             yield ctx.report(self, node.test, f"`{name}` is assigned in only one branch of a tensor `if` and used "
                              f"after it: AutoGraph's tf.cond raises at trace time{via_text(gf)}", fn=gf,
                              fix=Fix(f"initialise `{name}` before the if", FixSafety.SUGGESTION))
-        for name in sorted((_none_assigned(node.body) | _none_assigned(node.orelse)) & used_after):
+        for name in sorted(n for n in _none_assigned(node.body) | _none_assigned(node.orelse)
+                           if _first_use(after, n) == "read"):
             yield ctx.report(self, node.test, f"`{name}` is None in one branch of a tensor `if`: tf.cond cannot "
                              f"return None from a branch{via_text(gf)}", fn=gf,
                              fix=Fix("use a tensor default (e.g. tf.zeros_like) instead of None", FixSafety.SUGGESTION))
