@@ -66,11 +66,32 @@ def _target_reads(ctx: ModuleContext, site: HybridSite) -> set[str]:
     if isinstance(expr, ast.Call):  # functools.partial(step, case)
         return {n.id for a in [*expr.args[1:], *(k.value for k in expr.keywords)] for n in ast.walk(a)
                 if isinstance(n, ast.Name)}
+    if isinstance(expr, (ast.Name, ast.Attribute)) and site.target is None:
+        # `tf.function(fn)` / `tf.function(task.eval_step)` with `fn`/`task` bound by the loop
+        return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
     target = site.target
     if target is not None and target.parent is not None and not isinstance(target.node, ast.Lambda):
         body = ctx.body(target)
         return {n.id for n in body.of_type(ast.Name) if isinstance(n.ctx, ast.Load)} - body.local_names()
     return set()
+
+
+def _traced(ctx: ModuleContext, fn: FunctionInfo) -> bool:
+    fid = ctx.project.facts.fid(fn)
+    return fid is not None and ctx.project.facts.pf.in_graph(fid)
+
+
+def _kept(ctx: ModuleContext, site: HybridSite) -> bool:
+    """The new tf.function is stored (`self.fns[name] = tf.function(...)`, `fns.append(...)`): one per
+    case, kept and reused, not re-created per call."""
+    nodes = ctx.body(site.enclosing).nodes if site.enclosing is not None else ast.walk(ctx.summary.source.tree)
+    for node in nodes:
+        if isinstance(node, ast.Assign) and node.value is site.node:
+            return any(isinstance(t, (ast.Subscript, ast.Attribute)) for t in node.targets)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "add")
+                and any(a is site.node for a in node.args)):
+            return True
+    return False
 
 
 def _loops(summary: ModuleSummary) -> list[ast.AST]:
@@ -219,6 +240,27 @@ class FunctionRecreated(Rule):
 
             steps = [make_step(m, s) for m, s in [(tf.identity, 1.0), (tf.identity, 2.0)]]
         """, note="a factory called per configuration: the caller keeps each tf.function"),
+        Valid("""
+            import tensorflow as tf
+
+            class Evaluator:
+                def __init__(self, tasks):
+                    self._eval_fns = {}
+                    for task in tasks:
+                        self._eval_fns[task.name] = tf.function(task.eval_step)
+        """, note="one tf.function per task, stored and reused"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def train_function(iterator):
+                def step_function(data):
+                    run_step = tf.function(lambda d: d * 2, jit_compile=True)
+                    return run_step(data)
+                for _ in range(3):
+                    out = step_function(next(iterator))
+                return out
+        """, note="created while the outer function traces: once per trace, traced inline"),
     )
     invalid = (
         Invalid("""
@@ -278,11 +320,13 @@ class FunctionRecreated(Rule):
 
     @staticmethod
     def _repeated(ctx: ModuleContext, site: HybridSite) -> str | None:
+        enclosing = site.enclosing
+        if enclosing is not None and _traced(ctx, enclosing):
+            return None  # made while an outer function traces: once per trace, traced inline
         if site.in_loop:
-            if _closes_over_loop_values(ctx, site):
+            if _closes_over_loop_values(ctx, site) or _kept(ctx, site):
                 return None  # one function per case on purpose (test parameters, per-config graphs)
             return "on every loop iteration"
-        enclosing = site.enclosing
         if enclosing is None or enclosing.name == "<lambda>":
             return None
         if _returns_function(ctx, site, enclosing):

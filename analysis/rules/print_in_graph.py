@@ -205,6 +205,21 @@ class PrintInGraph(Rule):
                 compiled = tf.function(monitor)
                 return compiled(0)
         """, note="`tf.function(monitor)` wraps the parameter, not the module function it shadows"),
+        Valid("""
+            import logging
+            import tensorflow as tf
+
+            def make_test_step(metric, is_training, num_clips):
+                @tf.function
+                def test_step(x):
+                    if not metric:
+                        logging.info("Skip test_step because metric is None (%s)", metric)
+                        return None
+                    if is_training and num_clips != 1:
+                        logging.warning("`num_clips` %d is ignored", num_clips)
+                    return metric(x)
+                return test_step
+        """, note="log messages about configuration (closure flags, Python arguments)"),
     )
     invalid = (
         Invalid("""
@@ -285,13 +300,15 @@ class PrintInGraph(Rule):
             import tensorflow as tf
 
             @tf.function
-            def step(x, verbose=True):
-                if verbose:
-                    logging.info("step %s", x)
+            def step(x):
+                logging.info("step %s", x)
                 if x.shape.rank == 2:
                     print("matrix", x)
+                if tf.reduce_sum(x) > 0:
+                    logging.info("positive")
                 return x
-        """, lines=(7, 9), note="a log under a Python flag of unknown value, and a print of a tensor, still print once"),
+        """, lines=(6, 8, 10), note="a per-step log, a print of a tensor under a static condition, a log under a "
+                                   "tensor condition: each runs once per trace"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -321,15 +338,15 @@ class PrintInGraph(Rule):
 
 
 def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: LocalKinds) -> bool:
-    """Output that is right to emit once, while tracing: a log message about static configuration
-    (under a Python-valued condition such as `x.shape.rank is None` or `isinstance(...)`), a
+    """Output that is right to emit once, while tracing: a log message about configuration (under a
+    condition that is not a tensor, such as `x.shape.rank is None`, `isinstance(...)` or a flag), a
     deprecation notice, or a message emitted just before its block raises (the trace fails with it)."""
     if _mentions(call, "deprecat"):
         return True
     child: ast.AST = call
     for anc in body.ancestors(call):
-        if kind == "logging" and isinstance(anc, ast.If) and kinds.is_python(anc.test):
-            return True
+        if kind == "logging" and isinstance(anc, ast.If) and not kinds.is_tensor(anc.test):
+            return True  # a message about configuration: `if is_training and clips != 1: logging.warning(...)`
         for field in ("body", "orelse", "finalbody"):
             block = getattr(anc, field, None)
             if isinstance(block, list) and block and isinstance(block[-1], ast.Raise) and any(s is child for s in block):
