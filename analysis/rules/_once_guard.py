@@ -101,8 +101,8 @@ def _present_test(test: ast.expr) -> bool:
             return True
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr":
         return True
-    if isinstance(test, (ast.Attribute, ast.Name)):
-        # `if not self.built:` / `if not self._vars:` / `if not structure:` — state that is set once.
+    if isinstance(test, (ast.Attribute, ast.Name, ast.Subscript)):
+        # `if not self.built:` / `if not structure:` / `if not cell[0]:` — state that is set once.
         return True
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return _missing_test(test.operand)

@@ -133,6 +133,18 @@ class ConvertToEager(Rule):
             def test_describe_traces():
                 assert describe("a", 1) is not None
         """, path="tests/test_tracing.py", note="in a test, the tf.function is the test's subject (tracing)"),
+        Valid("""
+            import tensorflow as tf
+
+            data = tf.random.normal([100, 3])
+            w = tf.Variable(tf.ones([3, 1]))
+
+            @tf.function
+            def loss():
+                return tf.timestamp() - tf.reduce_sum(w)
+
+            loss()
+        """, note="no parameters: the TF work runs on captured tensors and variables"),
     )
     invalid = (
         Invalid("""
@@ -188,6 +200,8 @@ class ConvertToEager(Rule):
                 continue
             which = [n.split(" ", 1)[1] for n in ff.notes if n.startswith("precondition ")]
             kinds = which[0].split("/") if which else []
+            if kinds == ["P2"] and ff.tensor_work > 0 and not [p for p in fn.params if p not in ("self", "cls")]:
+                continue  # no parameters at all: its TF work runs on captured tensors and variables
             if kinds == ["P2"] and ff.tensor_work >= MIN_TENSOR_WORK:
                 continue  # captured tensors (variables, closures) may still make the graph worthwhile
             if kinds == ["P2"] and ff.tensor_work > 0 and _varying_primitive(facts, fid):

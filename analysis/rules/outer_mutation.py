@@ -286,6 +286,32 @@ class OuterMutation(Rule):
                 def step(self, x):
                     return x * 2 if self.reduction == "sum" else x
         """, note="reading a property calls its getter, not its setter"),
+        Valid("""
+            import tensorflow as tf
+
+            class WeightNorm(tf.keras.layers.Wrapper):
+                @tf.function
+                def call(self, inputs):
+                    activation = self.layer.activation
+                    self.layer.activation = None
+                    x = self.layer(inputs)
+                    self.layer.activation = activation
+                    self.layer.kernel = self.v * self.g
+                    return self.layer(inputs) + x
+        """, note="attributes swapped and restored, or set and then used, within one trace"),
+        Valid("""
+            import tensorflow as tf
+
+            def make(module_fn):
+                mod = [None]
+
+                @tf.function
+                def apply(x):
+                    if not mod[0]:
+                        mod[0] = module_fn()
+                    return mod[0](x)
+                return apply
+        """, note="a build-once guard on a list cell"),
     )
     invalid = (
         Invalid("""
@@ -531,6 +557,8 @@ class _FunctionCheck:
             return None  # lazy creation (`if key not in self.cache: self.cache[key] = tf.Variable(...)`)
         if not aug and value is not None and self._realias(value):
             return None  # `self.step = self.optimizer.iterations`: the same object on every trace
+        if outer.kind == "self" and not aug and self._per_trace_temporary(st, target):
+            return None
         if aug and isinstance(target, ast.Attribute):
             return (
                 f"`{text} {_op_text(st)}= ...` in graph code runs only while TensorFlow traces the function: "
@@ -549,6 +577,22 @@ class _FunctionCheck:
         if isinstance(value, ast.Call):
             q = self.ctx.qualify(value.func)
             if q is not None and q.startswith(_STATEFUL_FACTORY_PREFIXES):
+                return True
+        return False
+
+    def _per_trace_temporary(self, st: ast.stmt, target: ast.expr) -> bool:
+        """An attribute the same function stores again (swap and restore) or reads after storing it
+        (directly, or through the object it belongs to: `self.layer.kernel = k; self.layer(x)`): the
+        store is recomputed by every trace and consumed inside it, not state that goes stale."""
+        text = ast.unparse(target)
+        owner = ast.unparse(target.value) if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) else None
+        for node in self.body.of_type(ast.Attribute):
+            if node is target or node.lineno < st.lineno:
+                continue
+            seen = ast.unparse(node)
+            if seen == text and (node.lineno > st.lineno or isinstance(node.ctx, ast.Store)):
+                return True
+            if owner is not None and seen == owner and isinstance(node.ctx, ast.Load) and node.lineno > st.lineno:
                 return True
         return False
 
