@@ -32,6 +32,17 @@ KERAS_SPECULATIVE = frozenset({"call", "train_step", "test_step", "predict_step"
 _EFFECT_CAP = 6  # distinct (kind, target) effects kept per function: enough to explain, bounded work
 
 
+# Keras base classes, recognised also when a project re-exports Keras under its own name
+# (`from keras_cv.src.backend import keras`; `class L(keras.layers.Layer)`).
+_KERAS_CLASS_NAMES = frozenset({"Layer", "Model", "Sequential", "Wrapper", "RNN", "AbstractRNNCell", "Metric",
+                                "Loss", "Functional"})
+
+
+def _reexported_keras(base: str) -> bool:
+    parts = base.split(".")
+    return "keras" in parts[:-1] and parts[-1] in _KERAS_CLASS_NAMES
+
+
 class Edge:
     __slots__ = ("caller", "callee", "via", "line", "col", "in_loop", "args", "kwargs", "star", "offset", "recv",
                  "root")
@@ -230,7 +241,7 @@ class ProjectFacts:
         if _depth < 20:
             for base in self._class_bases(key):
                 if isinstance(base, str):
-                    if base.startswith("keras.") or base.startswith("tensorflow.Module"):
+                    if base.startswith("keras.") or base.startswith("tensorflow.Module") or _reexported_keras(base):
                         result = True
                         break
                 elif self.is_keras(base, _depth + 1):

@@ -142,6 +142,36 @@ class ConvertToHybrid(Rule):
                 for _ in range(100):
                     step(tf.random.normal((4, 4)), w)
         """, path="tests/test_step.py", note="a test helper is not worth compiling"),
+        Valid({
+            "pkg/__init__.py": "",
+            "pkg/backend/__init__.py": """
+                import os
+
+                if os.environ.get("KERAS_2"):
+                    import pkg.backend.keras2 as keras
+                else:
+                    import keras
+            """,
+            "pkg/backend/keras2.py": "from tf_keras import *\n",
+            "pkg/layers.py": """
+                import tensorflow as tf
+                from pkg.backend import keras
+
+                class Block(keras.layers.Layer):
+                    def call(self, x):
+                        w = tf.ones((4, 4))
+                        for _ in range(3):
+                            h = tf.matmul(x, w)
+                            x = tf.nn.relu(h) * tf.exp(-h)
+                        return x
+
+                def main():
+                    block = Block()
+                    for _ in range(10):
+                        block.call(tf.ones((4, 4)))
+            """,
+        }, path="pkg/layers.py", note="a Keras layer's call() (Keras re-exported by the project): Keras already "
+                                      "runs it in its own tf.function"),
     )
     invalid = (
         Invalid("""
