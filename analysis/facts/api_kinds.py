@@ -120,6 +120,11 @@ STATIC_METHODS = frozenset({"get_shape", "as_list", "is_fully_defined", "is_comp
                             "assert_is_compatible_with", "assert_has_rank"})
 
 
+def is_nest_call(qual: str | None) -> bool:
+    """A function of a nest library (tf.nest, TF's util.nest, TFP's nest_util, dm-tree)."""
+    return qual is not None and qual.rpartition(".")[0].rsplit(".", 1)[-1] in _NEST_MODULES
+
+
 def call_kind(qual: str | None) -> str:
     """The kind of value a call of the qualified name returns (UNKNOWN for None or an unknown name)."""
     if qual is None:
@@ -127,8 +132,8 @@ def call_kind(qual: str | None) -> str:
     kind = CALL_KINDS.get(qual)
     if kind is not None:
         return kind
-    module, _, name = qual.rpartition(".")
-    if module.rsplit(".", 1)[-1] in _NEST_MODULES:
+    name = qual.rpartition(".")[2]
+    if is_nest_call(qual):
         # Every nest library (tf.nest, TF's internal util.nest, TFP's nest, dm-tree) works on Python
         # structures: its predicates return bools, everything else a structure.
         return PYTHON if name.startswith(("is_", "assert_")) else STRUCTURE

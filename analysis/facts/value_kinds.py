@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 
 from .api_kinds import (
     PYTHON, PYTHON_LIKE, STATIC_ATTRIBUTES, STATIC_METHODS, STRUCTURE, TENSOR, TENSOR_LIKE, UNKNOWN, call_kind,
+    is_nest_call,
 )
 
 Qualify = Callable[[ast.AST], "str | None"]
@@ -26,12 +27,17 @@ class LocalKinds:
         self.qualify = qualify
         self.tensors: set[str] = set(tensors)
         self.python: dict[str, str] = dict(python or {})  # name -> PYTHON or STRUCTURE
+        # Names bound to a Python structure somewhere in the body (even if a tensor elsewhere: `values =
+        # []; ...; values = tf.stack(values)`): iterating one may be Python iteration.
+        self.ever_structure: set[str] = set()
 
     @classmethod
     def of(cls, qualify: Qualify, body_nodes: Iterable[ast.AST], seeds: Iterable[str]) -> "LocalKinds":
         """Seeds plus names assigned in the body, to a fixpoint over a bounded number of passes."""
-        kinds = cls(qualify, seeds)
-        assigns = [n for n in body_nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))]
+        nodes = list(body_nodes)
+        seed_set = set(seeds)
+        kinds = cls(qualify, seed_set - _used_as_structure(qualify, nodes))
+        assigns = [n for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))]
         python_candidates: dict[str, str] = {}
         for _ in range(_PASSES):
             before = len(kinds.tensors)
@@ -50,6 +56,10 @@ class LocalKinds:
                         kinds.tensors.add(t.id)
                     elif kind in PYTHON_LIKE:
                         python_candidates.setdefault(t.id, kind)
+                        if kind == STRUCTURE:
+                            kinds.ever_structure.add(t.id)
+                            if t.id in seed_set:
+                                kinds.tensors.discard(t.id)  # a parameter re-bound to a tuple: not a tensor
                     else:
                         python_candidates[t.id] = UNKNOWN  # also assigned something unknown: no claim
             if len(kinds.tensors) == before:
@@ -59,6 +69,10 @@ class LocalKinds:
 
     def is_tensor(self, expr: ast.AST) -> bool:
         return self.kind(expr) in TENSOR_LIKE
+
+    def maybe_structure(self, expr: ast.AST) -> bool:
+        """A name that some statement of the body binds to a Python structure."""
+        return isinstance(expr, ast.Name) and expr.id in self.ever_structure
 
     def is_python(self, expr: ast.AST) -> bool:
         return self.kind(expr) in PYTHON_LIKE
@@ -118,6 +132,27 @@ class LocalKinds:
             if self.kind(func.value) == PYTHON:
                 return PYTHON  # a method of a static value: x.shape.as_list(), dtype.is_compatible_with()
         return UNKNOWN
+
+
+# `len()` is left out: AutoGraph converts it for tensors too.
+_STRUCTURE_TESTS = frozenset({"builtins.list", "builtins.tuple", "builtins.zip", "builtins.dict"})
+
+
+def _used_as_structure(qualify: Qualify, nodes: list[ast.AST]) -> set[str]:
+    """Names the body treats as Python structures: `isinstance(p, (list, tuple))`, `len(p)`, `zip(p, q)`,
+    `tf.nest.*(p)`. A parameter used that way is not assumed to be a tensor."""
+    out: set[str] = set()
+    for node in nodes:
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        q = qualify(node.func)
+        if q == "builtins.isinstance" and len(node.args) == 2 and isinstance(node.args[0], ast.Name):
+            types = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+            if any(qualify(t) in ("builtins.list", "builtins.tuple", "builtins.dict") for t in types):
+                out.add(node.args[0].id)
+        elif q in _STRUCTURE_TESTS or is_nest_call(q):
+            out.update(a.id for a in node.args if isinstance(a, ast.Name))
+    return out
 
 
 def _truth(kind: str) -> str:

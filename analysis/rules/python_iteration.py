@@ -113,6 +113,27 @@ class PythonIteration(Rule):
                 dims = [d or -1 for d in scale.shape]
                 return tf.nest.pack_sequence_as(inputs, noisy), sums, doubled, dims
         """, note="tf.nest.flatten gives a Python list, a tuple and x.shape are Python sequences"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def blur(image, sigma):
+                if isinstance(sigma, (list, tuple)):
+                    sigma = tuple(sigma)
+                else:
+                    sigma = (sigma,) * 2
+                if any(s < 0 for s in sigma):
+                    raise ValueError("sigma must be >= 0")
+                values = []
+                for i in range(3):
+                    values.append(image * i)
+                return tf.stack([tf.squeeze(v) for v in values], axis=0)
+
+            def restore(flat_data, id_):
+                return [tf.identity(t) for t in flat_data], id_
+
+            dataset = tf.data.Dataset.from_tensors(((1.0, 2.0), 3)).map(restore)
+        """, note="a parameter used as a tuple, a list built by append, a tf.data callback's tuple component"),
     )
     invalid = (
         Invalid("""
@@ -159,14 +180,17 @@ class PythonIteration(Rule):
         python_iterators = self._module_python_iterators(ctx)
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
-            seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if gf.is_root else set()
+            # Parameters are taken for tensors only for a tf.function: a Keras `call(inputs)` or a tf.data
+            # callback often receives a Python list or tuple of tensors (a dataset element's components).
+            traced_by_tf_function = gf.is_root and ctx.project.facts.pf.root_kind[gf.fid] == "tf.function"
+            seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if traced_by_tf_function else set()
             tensors = local_tensor_names(ctx, gf.info.node, body.nodes, seeds)
             for comp in body.of_type(*_COMPREHENSIONS):
                 for gen in comp.generators:
                     iterable = gen.iter
                     if isinstance(iterable, ast.Call) and ctx.qualify(iterable.func) == "builtins.enumerate" and iterable.args:
                         iterable = iterable.args[0]
-                    if uses_tensor(ctx, iterable, tensors):
+                    if uses_tensor(ctx, iterable, tensors) and not tensors.maybe_structure(iterable):
                         yield ctx.report(
                             self, comp,
                             f"comprehension iterates over a tensor in graph code; AutoGraph does not convert "

@@ -71,7 +71,7 @@ def test_call_kinds(qual: str | None, kind: str) -> None:
 def test_expression_kinds(expr: str, kind: str) -> None:
     source = (
         "import tensorflow as tf\n"
-        "flat = tf.nest.flatten(x)\n"
+        "flat = tf.nest.flatten(inputs)\n"
         "y = tf.reduce_sum(x)\n"
         "n = x.shape[0]\n"
         "mixed = 0\n"
@@ -91,3 +91,21 @@ def test_expression_kinds(expr: str, kind: str) -> None:
 ])
 def test_nest_libraries_and_list_returning_ops(qual: str, kind: str) -> None:
     assert call_kind(qual) == kind
+
+
+def test_parameters_used_as_structures_are_not_tensor_seeds() -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "if isinstance(sigma, (list, tuple)):\n"
+        "    pass\n"
+        "flat = tf.nest.flatten(inputs)\n"
+        "pairs = list(zip(a, b))\n"
+        "values = []\n"
+        "values = tf.stack(values)\n"
+    )
+    kinds, _ = _kinds(source, {"sigma", "inputs", "a", "x"})
+    assert [kinds.kind(ast.parse(n, mode="eval").body) for n in ("sigma", "inputs", "a", "x")] == [
+        "unknown", "unknown", "unknown", "tensor"]
+    assert kinds.kind(ast.parse("values", mode="eval").body) == "tensor"
+    assert kinds.maybe_structure(ast.parse("values", mode="eval").body)
+    assert not kinds.maybe_structure(ast.parse("x", mode="eval").body)
