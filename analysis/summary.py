@@ -327,8 +327,8 @@ def resolve_local_function(summary: ModuleSummary, expr: ast.expr, scope: Functi
         while fn is not None:
             if expr.id in fn.nested:
                 return fn.nested[expr.id]
-            if expr.id in fn.params:
-                return None  # a parameter shadows the module's function of the same name
+            if expr.id in fn.params or _binds_locally(fn.node, expr.id):
+                return None  # a parameter or local variable shadows the module's function of that name
             fn = fn.parent
         return summary.top_functions.get(expr.id)
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
@@ -340,6 +340,20 @@ def resolve_local_function(summary: ModuleSummary, expr: ast.expr, scope: Functi
         elif owner in summary.classes:
             return summary.find_method(summary.classes[owner], expr.attr)
     return None
+
+
+def _binds_locally(fn_node: ast.AST, name: str) -> bool:
+    """`name = ...` (or a for/with target) in the function's own body, nested scopes excluded. Only asked
+    for the rare `tf.function(name)` call sites, so the walk is cheap overall."""
+    stack = list(ast.iter_child_nodes(fn_node))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _is_property_accessor(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

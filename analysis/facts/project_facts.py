@@ -392,11 +392,12 @@ class ProjectFacts:
             if head in scope["nest"]:
                 target = self.base[mi] + scope["nest"][head]
                 return ("fn", target, False, CALL) if len(ref) == 1 else None
-            if head in scope["alias"] and _depth < _MAX_HOPS:
+            if head in scope["alias"]:
+                # A local alias shadows any outer name, even when what it aliases cannot be resolved.
+                if _depth >= _MAX_HOPS:
+                    return None
                 owner = self._fid_of_rec[id(scope)]
-                found = self.resolve(owner, tuple(scope["alias"][head]) + ref[1:], _depth + 1)
-                if found is not None:
-                    return found
+                return self.resolve(owner, tuple(scope["alias"][head]) + ref[1:], _depth + 1)
             if head in scope["inst"]:
                 owner = self._fid_of_rec[id(scope)]
                 inst = self._instance_of(owner, tuple(scope["inst"][head]), _depth + 1)

@@ -204,7 +204,11 @@ class PrintInGraph(Rule):
             def run(monitor):
                 compiled = tf.function(monitor)
                 return compiled(0)
-        """, note="`tf.function(monitor)` wraps the parameter, not the module function it shadows"),
+
+            def run_local(group):
+                monitor = group
+                return tf.function(monitor)(0)
+        """, note="`tf.function(monitor)` wraps the parameter or local, not the module function it shadows"),
         Valid("""
             import logging
             import tensorflow as tf
