@@ -33,6 +33,7 @@ KERAS_EAGER_KEYWORDS: dict[str, frozenset[str]] = {
     "predict": frozenset(_COMMON),
     "predict_on_batch": frozenset({"x"}),
 }
+KERAS_EAGER_MAX_POSITIONAL = {"predict_on_batch": 1}
 # Callbacks of these run eagerly in Python even when called from a graph.
 PY_FUNCTIONS = frozenset({
     "tensorflow.py_function", "tensorflow.numpy_function", "tensorflow.compat.v1.py_func",
@@ -178,8 +179,9 @@ class EagerOnlyApi(Rule):
 
             @tf.function
             def client_update(model, weights, batch):
-                return model.predict_on_batch(model_weights=weights, x=batch, training=True)
-        """, note="keywords Keras' predict_on_batch does not take: another library's model (TFF FunctionalModel)"),
+                first = model.predict_on_batch(model_weights=weights, x=batch, training=True)
+                return first + model.predict_on_batch(weights, batch, True)
+        """, note="arguments Keras' predict_on_batch does not take: another library's model (TFF FunctionalModel)"),
     )
     invalid = (
         Invalid("""
@@ -253,8 +255,10 @@ def _eager_only_problem(ctx: ModuleContext, call: ast.Call, tensor_params: froze
 
 
 def _keras_keywords(call: ast.Call, method: str) -> bool:
-    """Every keyword of the call is one the Keras method accepts."""
+    """Every keyword of the call is one the Keras method accepts, and it has no more positional arguments."""
     allowed = KERAS_EAGER_KEYWORDS.get(method)
+    if method in KERAS_EAGER_MAX_POSITIONAL and len(call.args) > KERAS_EAGER_MAX_POSITIONAL[method]:
+        return False
     return allowed is None or all(k.arg is None or k.arg in allowed for k in call.keywords)
 
 

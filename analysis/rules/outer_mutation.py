@@ -312,6 +312,21 @@ class OuterMutation(Rule):
                     return mod[0](x)
                 return apply
         """, note="a build-once guard on a list cell"),
+        Valid("""
+            import tensorflow as tf
+
+            def make_eval(closure):
+                first_call = True
+
+                @tf.function
+                def evaluate(x):
+                    nonlocal first_call
+                    if first_call:
+                        tf.debugging.check_numerics(closure(x), "first evaluation")
+                        first_call = False
+                    return closure(x)
+                return evaluate
+        """, note="a memo flag cleared under its own test: the check is meant for the first trace"),
     )
     invalid = (
         Invalid("""
@@ -571,12 +586,23 @@ class _FunctionCheck:
         )
 
     def created_once(self, st: ast.stmt, value: ast.expr | None) -> bool:
-        """The lazy-creation idiom (`if self.v is None: self.v = ...`) or a variable/layer constructor."""
-        if is_once_guarded(self.body, st):
+        """The lazy-creation idiom (`if self.v is None: self.v = ...`), a memo flag cleared under its own
+        test (`if first_call: ...; first_call = False`), or a variable/layer constructor."""
+        if is_once_guarded(self.body, st) or self._memo_flag(st, value):
             return True
         if isinstance(value, ast.Call):
             q = self.ctx.qualify(value.func)
             if q is not None and q.startswith(_STATEFUL_FACTORY_PREFIXES):
+                return True
+        return False
+
+    def _memo_flag(self, st: ast.stmt, value: ast.expr | None) -> bool:
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, bool) and isinstance(st, ast.Assign)):
+            return False
+        names = {ast.unparse(t) for t in st.targets}
+        for anc in self.body.ancestors(st):
+            if isinstance(anc, ast.If) and any(ast.unparse(n) in names for n in ast.walk(anc.test)
+                                               if isinstance(n, (ast.Name, ast.Attribute))):
                 return True
         return False
 
