@@ -25,7 +25,9 @@ def _is_generator(fn_node: ast.AST) -> bool:
 class PythonIteration(Rule):
     code = "HYB015"
     name = "python-iteration-in-graph"
-    severity = Severity.WARNING
+    # Issue 10 severity policy: warning/error only for rules right >= 90% of the time on the precision
+    # sample (docs/precision.md, 2026-12-06: 0 of 5 right); was warning.
+    severity = Severity.INFO
     fix_safety = FixSafety.SUGGESTION
     summary = "Comprehensions over tensors fail under tracing, and Python iterators advance only while tracing."
     what = """
@@ -33,6 +35,13 @@ class PythonIteration(Rule):
         tensor; `next()` on a Python iterator built from a Python collection or generator; and `for`
         loops over a project generator function. A plain `for x in tensor:` statement is not reported:
         AutoGraph converts it to a `tf.while_loop` (checked on TensorFlow 2.21).
+
+        Only positive evidence counts as a tensor (`analysis/facts/api_kinds.py`): `tf.nest.flatten`,
+        `tf.unstack`, tuples, static shapes and names ever bound to a Python list are Python sequences.
+        Recall note (issue 10): parameters are taken for tensors only for a `tf.function`, not for a
+        Keras `call(inputs)` or a `tf.data` callback, whose arguments are often Python tuples or lists
+        of tensors; a parameter the body treats as a structure (`isinstance(p, (list, tuple))`,
+        `zip(p, ...)`, `tf.nest.*(p)`) is not taken for a tensor either.
     """
     why = """
         AutoGraph converts `for` statements but not comprehensions: iterating a symbolic tensor inside a
