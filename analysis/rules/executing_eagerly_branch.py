@@ -116,6 +116,25 @@ class ExecutingEagerlyBranch(Rule):
                 return describe(y) * 2
         """, note="deliberate dual-mode code: both modes handled (early return, else, conditional "
                   "expression, graph-only branch)"),
+        Valid("""
+            import tensorflow as tf
+
+            def scope_name(name):
+                if tf.executing_eagerly():
+                    with tf.name_scope(name) as scope:
+                        return scope
+                return tf.compat.v1.get_default_graph().unique_name(name)
+
+            @tf.function
+            def crf(inputs, mask):
+                first_mask = mask[:, 0]
+                if first_mask is not None and tf.executing_eagerly():
+                    left_padding = not tf.math.reduce_all(first_mask)
+                    if left_padding:
+                        raise NotImplementedError("left padding is not supported")
+                with tf.name_scope(scope_name("crf")):
+                    return inputs * 2
+        """, note="an early return inside `with`, and an eager-only validation that graph mode skips on purpose"),
     )
     invalid = (
         Invalid("""
@@ -156,7 +175,8 @@ class ExecutingEagerlyBranch(Rule):
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
             for stmt in body.of_type(ast.If):
-                if stmt.orelse or _exits(stmt.body) or eager_test_polarity(ctx, stmt.test) is not True:
+                if stmt.orelse or _exits(stmt.body) or _validation_only(stmt.body) \
+                        or eager_test_polarity(ctx, stmt.test) is not True:
                     continue  # both modes handled (else, early return), or the branch is graph-only work
                 if in_init_scope(ctx, body, stmt):
                     continue
@@ -169,4 +189,24 @@ class ExecutingEagerlyBranch(Rule):
 
 
 def _exits(stmts: list[ast.stmt]) -> bool:
-    return bool(stmts) and isinstance(stmts[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+    """The block ends in return/raise/continue/break (also inside a final `with` or if/else)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return _exits(last.body)
+    if isinstance(last, ast.If):
+        return _exits(last.body) and _exits(last.orelse)
+    return isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break))
+
+
+def _validation_only(stmts: list[ast.stmt]) -> bool:
+    """A branch that only checks values and raises (`if left_padding: raise ...`): an eager-only check
+    that graph mode skips on purpose, because it needs concrete values."""
+    for st in stmts:
+        if isinstance(st, (ast.Assign, ast.AnnAssign, ast.Assert, ast.Pass)):
+            continue
+        if isinstance(st, ast.If) and _exits(st.body) and (not st.orelse or _validation_only(st.orelse)):
+            continue
+        return False
+    return any(isinstance(st, (ast.Assert, ast.If)) for st in stmts)

@@ -10,6 +10,7 @@ from ..model import Finding, Fix, FixSafety, Severity
 from ._eager_guards import runs_only_eagerly
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
+_INITIALIZERS = frozenset({"__init__", "__post_init__", "build"})
 _LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 
 
@@ -226,6 +227,22 @@ class PrintInGraph(Rule):
                     return metric(x)
                 return test_step
         """, note="log messages about configuration (closure flags, Python arguments)"),
+        Valid("""
+            import logging
+            import tensorflow as tf
+
+            class Chunker:
+                def __init__(self, max_bytes):
+                    self._max_bytes = max_bytes
+                    logging.debug("Chunker: max_bytes=%s", max_bytes)
+
+                def encode(self, x):
+                    return x * self._max_bytes
+
+            @tf.function
+            def encode(x):
+                return Chunker(8).encode(x)
+        """, note="a constructor's message about the object it builds"),
     )
     invalid = (
         Invalid("""
@@ -319,6 +336,8 @@ class PrintInGraph(Rule):
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         for gf in ctx.graph_functions():
+            if gf.info.cls is not None and gf.info.name in _INITIALIZERS and not gf.is_root:
+                continue  # a constructor's messages describe the object it builds, which a trace builds once
             body = ctx.body(gf.info)
             kinds: LocalKinds | None = None
             for call in body.calls:
