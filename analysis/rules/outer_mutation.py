@@ -615,10 +615,14 @@ class _FunctionCheck:
         text = ast.unparse(target)
         owner = ast.unparse(target.value) if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) else None
         for node in self.body.of_type(ast.Attribute):
-            if node is target or node.lineno < st.lineno:
+            if node is target:
                 continue
             seen = ast.unparse(node)
-            if seen == text and (node.lineno > st.lineno or isinstance(node.ctx, ast.Store)):
+            if seen == text and isinstance(node.ctx, ast.Store):
+                return True  # swapped and restored: stored twice in the same trace
+            if node.lineno <= st.lineno:
+                continue
+            if seen == text:
                 return True
             if owner is not None and seen == owner and isinstance(node.ctx, ast.Load) and node.lineno > st.lineno:
                 return True
