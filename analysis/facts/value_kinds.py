@@ -49,14 +49,14 @@ class LocalKinds:
                 if isinstance(node, ast.AugAssign) and kinds.kind(node.target) in TENSOR_LIKE:
                     kind = TENSOR
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for t in targets:
+                for t, k in [pair for t in targets for pair in _unpacked(t, value, kind, kinds)]:
                     if not isinstance(t, ast.Name):
                         continue
-                    if kind in TENSOR_LIKE:
+                    if k in TENSOR_LIKE:
                         kinds.tensors.add(t.id)
-                    elif kind in PYTHON_LIKE:
-                        python_candidates.setdefault(t.id, kind)
-                        if kind == STRUCTURE:
+                    elif k in PYTHON_LIKE:
+                        python_candidates.setdefault(t.id, k)
+                        if k == STRUCTURE:
                             kinds.ever_structure.add(t.id)
                             if t.id in seed_set:
                                 kinds.tensors.discard(t.id)  # a parameter re-bound to a tuple: not a tensor
@@ -132,6 +132,14 @@ class LocalKinds:
             if self.kind(func.value) == PYTHON:
                 return PYTHON  # a method of a static value: x.shape.as_list(), dtype.is_compatible_with()
         return UNKNOWN
+
+
+def _unpacked(target: ast.expr, value: ast.expr, kind: str, kinds: "LocalKinds") -> list[tuple[ast.expr, str]]:
+    """(name target, kind) pairs of an assignment; `a, b = [], []` unpacks element by element."""
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+            and len(target.elts) == len(value.elts):
+        return [pair for t, v in zip(target.elts, value.elts) for pair in _unpacked(t, v, kinds.kind(v), kinds)]
+    return [(target, kind)]
 
 
 # `len()` is left out: AutoGraph converts it for tensors too.

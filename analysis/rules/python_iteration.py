@@ -133,9 +133,10 @@ class PythonIteration(Rule):
                     sigma = (sigma,) * 2
                 if any(s < 0 for s in sigma):
                     raise ValueError("sigma must be >= 0")
-                values = []
+                indices, values = [], []
                 for i in range(3):
                     values.append(image * i)
+                    indices.append(i)
                 return tf.stack([tf.squeeze(v) for v in values], axis=0)
 
             def restore(flat_data, id_):

@@ -102,6 +102,8 @@ def test_parameters_used_as_structures_are_not_tensor_seeds() -> None:
         "pairs = list(zip(a, b))\n"
         "values = []\n"
         "values = tf.stack(values)\n"
+        "idx, vals = [], []\n"
+        "vals = tf.stack(vals)\n"
     )
     kinds, _ = _kinds(source, {"sigma", "inputs", "a", "x"})
     assert [kinds.kind(ast.parse(n, mode="eval").body) for n in ("sigma", "inputs", "a", "x")] == [
@@ -109,3 +111,5 @@ def test_parameters_used_as_structures_are_not_tensor_seeds() -> None:
     assert kinds.kind(ast.parse("values", mode="eval").body) == "tensor"
     assert kinds.maybe_structure(ast.parse("values", mode="eval").body)
     assert not kinds.maybe_structure(ast.parse("x", mode="eval").body)
+    assert kinds.maybe_structure(ast.parse("vals", mode="eval").body)  # bound by tuple unpacking
+    assert kinds.kind(ast.parse("idx", mode="eval").body) == "structure"
