@@ -49,6 +49,10 @@ def _returns(stmts: list[ast.stmt]) -> bool:
     return isinstance(last, (ast.Return, ast.Raise))
 
 
+def _raises_only(stmts: list[ast.stmt]) -> bool:
+    return bool(stmts) and isinstance(stmts[-1], ast.Raise) and not any(isinstance(s, ast.Return) for s in stmts)
+
+
 def _first_use(stmts: list[ast.stmt], name: str) -> str | None:
     """'read' when some path through the statements reads `name` before assigning it, 'write' when every
     path assigns it first, None when the statements do neither (liveness, per statement in order)."""
@@ -257,6 +261,20 @@ class AutographUndefined(Rule):
                     bin_index = tf.searchsorted(edges, x)
                 return bin_index
         """, note="the other branch returns: every path that reaches the read assigned the name"),
+        Valid("""
+            import tensorflow as tf
+
+            def resize(image, jitter):
+                if jitter > 0.5 or jitter < 0:
+                    raise ValueError("jitter must be between 0 and 0.5")
+                jitter = tf.cast(jitter, tf.float32)
+                image = image * (1.0 + jitter)
+
+            @tf.function
+            def augment(image):
+                resize(image, 0.3)
+                return image
+        """, note="a branch that only raises is a check, not a return path"),
     )
     invalid = (
         Invalid("""
@@ -335,7 +353,9 @@ class AutographUndefined(Rule):
             yield ctx.report(self, node.test, f"`{name}` is None in one branch of a tensor `if`: tf.cond cannot "
                              f"return None from a branch{via_text(gf)}", fn=gf,
                              fix=Fix("use a tensor default (e.g. tf.zeros_like) instead of None", FixSafety.SUGGESTION))
-        if body_returns != else_returns and container is gf.info.node.body and not _returns(after):
+        # A branch that only raises is a check, not a return path (`if bad: raise ValueError(...)`).
+        if (body_returns != else_returns and container is gf.info.node.body and not _returns(after)
+                and not _raises_only(node.body) and not _raises_only(node.orelse)):
             yield ctx.report(self, node, "`return` in only one branch of a tensor `if`, and the function then ends "
                              f"without returning: AutoGraph requires a return on both paths{via_text(gf)}", fn=gf,
                              fix=Fix("return a value on every path", FixSafety.SUGGESTION))
