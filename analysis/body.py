@@ -45,6 +45,15 @@ class FunctionBody:
                 names.add(node.id)
         for node in self.of_type(ast.arg):
             names.add(node.arg)
+        # Nested definitions, imports and `except ... as e` bind locals too (a nested `def stub_fn`
+        # is a new object per call, not module state).
+        for node in self.of_type(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            names.add(node.name)
+        for node in self.of_type(ast.Import, ast.ImportFrom):
+            names.update((a.asname or a.name.split(".")[0]) for a in node.names if a.name != "*")
+        for node in self.of_type(ast.ExceptHandler):
+            if node.name:
+                names.add(node.name)
         return names
 
     def declared(self, kind: type[ast.Global] | type[ast.Nonlocal]) -> set[str]:

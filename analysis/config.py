@@ -10,6 +10,7 @@ Recognised keys (all optional)::
     severity = { HYB006 = "error" }     # severity overrides
     min-tensorflow-version = "2.12"     # overrides what the declared dependencies say
     max-file-size = 1000000             # bytes; larger files are skipped with a note
+    test-roots = false                  # true: library code traced only by tests counts as graph code
 
 Unknown keys and bad values raise `ConfigError` with one clear sentence: a silently ignored typo in a
 linter's configuration is worse than a loud one.
@@ -41,6 +42,8 @@ class Config:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     min_tf_version: tuple[int, ...] | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # Whether a tf.function written in test code makes the library code it calls graph code.
+    test_roots: bool = False
     # Keys under [tool.hybridize] that belong to other components (the bot's own table).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -88,7 +91,7 @@ def path_matches(path: str, pattern: str) -> bool:
 _CODE = re.compile(r"^HYB\d{0,3}$|^BEY\d{0,3}$")
 _KNOWN_KEYS = {
     "select", "ignore", "exclude", "per-file-ignores", "severity", "min-tensorflow-version",
-    "max-file-size", "bot",
+    "max-file-size", "test-roots", "bot",
 }
 
 
@@ -150,6 +153,11 @@ def config_from_table(table: Mapping[str, Any]) -> Config:
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise ConfigError(f"max-file-size must be a positive integer number of bytes, not {size!r}")
         kwargs["max_file_bytes"] = size
+    if "test-roots" in table:
+        flag = table["test-roots"]
+        if not isinstance(flag, bool):
+            raise ConfigError(f"test-roots must be true or false, not {flag!r}")
+        kwargs["test_roots"] = flag
     if "bot" in table:
         if not isinstance(table["bot"], dict):
             raise ConfigError("[tool.hybridize.bot] must be a table")

@@ -79,6 +79,9 @@ class Finding:
     occurrence: int = 0
     # Interprocedural evidence, e.g. ("train_step (train.py:12)", "log (utils.py:3)").
     call_path: tuple[str, ...] = ()
+    # The tf.function / traced entry point the finding's function is graph code for, as
+    # "qualname (path:line)"; "" when the finding is not about graph code.
+    graph_root: str = ""
 
     @property
     def fix_safety(self) -> FixSafety:

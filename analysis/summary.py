@@ -201,7 +201,10 @@ class _Builder:
         if parent is not None:
             parent.nested[node.name] = info
         elif cls is not None:
-            cls.methods[node.name] = info
+            # `@name.setter`/`@name.deleter` share the property's name: a read of `obj.name` calls the
+            # getter, so the setter must not replace it in the method table.
+            if node.name not in cls.methods or not _is_property_accessor(node):
+                cls.methods[node.name] = info
         else:
             self.s.top_functions[node.name] = info
             self.imports.bind_local(node.name)
@@ -324,6 +327,8 @@ def resolve_local_function(summary: ModuleSummary, expr: ast.expr, scope: Functi
         while fn is not None:
             if expr.id in fn.nested:
                 return fn.nested[expr.id]
+            if expr.id in fn.params or _binds_locally(fn.node, expr.id):
+                return None  # a parameter or local variable shadows the module's function of that name
             fn = fn.parent
         return summary.top_functions.get(expr.id)
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
@@ -335,6 +340,24 @@ def resolve_local_function(summary: ModuleSummary, expr: ast.expr, scope: Functi
         elif owner in summary.classes:
             return summary.find_method(summary.classes[owner], expr.attr)
     return None
+
+
+def _binds_locally(fn_node: ast.AST, name: str) -> bool:
+    """`name = ...` (or a for/with target) in the function's own body, nested scopes excluded. Only asked
+    for the rare `tf.function(name)` call sites, so the walk is cheap overall."""
+    stack = list(ast.iter_child_nodes(fn_node))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return True
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _is_property_accessor(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Attribute) and d.attr in ("setter", "deleter") for d in node.decorator_list)
 
 
 def enclosing_class(fn: FunctionInfo | None) -> ClassInfo | None:

@@ -38,7 +38,7 @@ def test_while_loop_counter_is_reported() -> None:
             f(tf.ones([2]), i)
             i = i + 1
     """)
-    assert [(f.line, f.severity.value) for f in found] == [(9, "warning")]
+    assert [(f.line, f.severity.value) for f in found] == [(9, "info")]
     assert "counter updated in the loop" in found[0].message
 
 

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator
 
 from ..imports import TF_FUNCTION, normalize
 from . import tables
+from .paths import is_test_path
 
 _MAX_HOPS = 6
 _MISSING = object()
@@ -32,6 +33,17 @@ _EFFECT_CAP = 6  # distinct (kind, target) effects kept per function: enough to 
 # The most steps of a call path a finding spells out (root, '... N more ...', the last steps): see
 # analysis.project.GraphFunction.describe_path; the module signatures digest just these steps.
 SHOWN_PATH = 12
+
+
+# Keras base classes, recognised also when a project re-exports Keras under its own name
+# (`from keras_cv.src.backend import keras`; `class L(keras.layers.Layer)`).
+_KERAS_CLASS_NAMES = frozenset({"Layer", "Model", "Sequential", "Wrapper", "RNN", "AbstractRNNCell", "Metric",
+                                "Loss", "Functional"})
+
+
+def _reexported_keras(base: str) -> bool:
+    parts = base.split(".")
+    return "keras" in parts[:-1] and parts[-1] in _KERAS_CLASS_NAMES
 
 
 class Edge:
@@ -98,6 +110,7 @@ class ProjectFacts:
         # finding's (shortened) call path costs the same at the end of a 10,000-link chain as at its start.
         self.graph_depth: dict[int, int] = {}
         self.graph_root: dict[int, int] = {}
+        self.root_in_test: dict[int, bool] = {}
         if not defer_edges:
             self._build_edges()
             self.finish()
@@ -235,7 +248,7 @@ class ProjectFacts:
         if _depth < 20:
             for base in self._class_bases(key):
                 if isinstance(base, str):
-                    if base.startswith("keras.") or base.startswith("tensorflow.Module"):
+                    if base.startswith("keras.") or base.startswith("tensorflow.Module") or _reexported_keras(base):
                         result = True
                         break
                 elif self.is_keras(base, _depth + 1):
@@ -386,15 +399,18 @@ class ProjectFacts:
             if head in scope["nest"]:
                 target = self.base[mi] + scope["nest"][head]
                 return ("fn", target, False, CALL) if len(ref) == 1 else None
-            if head in scope["alias"] and _depth < _MAX_HOPS:
+            if head in scope["alias"]:
+                # A local alias shadows any outer name, even when what it aliases cannot be resolved.
+                if _depth >= _MAX_HOPS:
+                    return None
                 owner = self._fid_of_rec[id(scope)]
-                found = self.resolve(owner, tuple(scope["alias"][head]) + ref[1:], _depth + 1)
-                if found is not None:
-                    return found
+                return self.resolve(owner, tuple(scope["alias"][head]) + ref[1:], _depth + 1)
             if head in scope["inst"]:
                 owner = self._fid_of_rec[id(scope)]
                 inst = self._instance_of(owner, tuple(scope["inst"][head]), _depth + 1)
                 return self._member(inst, ref[1:]) if inst is not None else None
+            if head in scope["p"]:
+                return None  # a parameter (a pytest fixture's value, a callback) shadows module names
             par = scope["par"]
             scope = self.fns[self.base[mi] + par] if par is not None else None
         # Module scope: the same answer for every function of the module, so it is memoized.
@@ -632,40 +648,66 @@ class ProjectFacts:
             self.unknown[fid] = (line, f"call to `{text}` that the analysis cannot resolve")
 
     def _find_roots(self) -> None:
+        # fid -> whether every place that makes it a root (its decorator, a `tf.function(f)` call, a
+        # tf.data callback) is test code.
+        in_test = self.root_in_test = {}
+
+        def mark(fid: int, test: bool) -> None:
+            in_test[fid] = in_test.get(fid, True) and test
+
         for fid, rec in enumerate(self.fns):
             hy = rec["hy"]
             if hy is not None:
                 self.root_kind[fid] = "keras" if hy[0] == "keras" else "tf.function"
+                mark(fid, is_test_path(self.path_of(fid)))
         for mi, mod in enumerate(self.mods):
+            site_in_test = is_test_path(mod["path"])
             for ref, enclosing, line, _kws in mod["hsites"]:
                 scope = self.base[mi] + enclosing if enclosing is not None else self.base[mi] + len(mod["fns"]) - 1
                 found = self.resolve(scope, tuple(ref))
-                if found is not None and found[0] == "fn" and self.root_kind[found[1]] is None:
-                    self.root_kind[found[1]] = "tf.function"
+                if found is not None and found[0] == "fn":
+                    if self.root_kind[found[1]] is None:
+                        self.root_kind[found[1]] = "tf.function"
+                    mark(found[1], site_in_test)
         for fid in range(len(self.fns)):
             for edge in self.edges[fid]:
-                if edge.via in ("callback:tfdata", "callback:tfdata?") and self.root_kind[edge.callee] is None:
-                    self.root_kind[edge.callee] = "tf.data" if edge.via == "callback:tfdata" else "tf.data?"
-                elif edge.via == "callback:tf_function" and self.root_kind[edge.callee] is None:
-                    self.root_kind[edge.callee] = "tf.function"
+                if edge.via in ("callback:tfdata", "callback:tfdata?", "callback:tf_function"):
+                    if self.root_kind[edge.callee] is None:
+                        self.root_kind[edge.callee] = {"callback:tfdata": "tf.data", "callback:tfdata?": "tf.data?"}.get(
+                            edge.via, "tf.function")
+                    mark(edge.callee, is_test_path(self.path_of(fid)))
 
     def _graph_context(self) -> None:
-        """Breadth-first from every root, so each function gets one shortest path (its parent)."""
+        """Breadth-first from every root, so each function gets one shortest path (its parent), its depth
+        and its root.
+
+        Roots outside test code go first: a function reachable from any of them gets its path from
+        one, so a path that starts in a test (`tf.function(lib.minimize)` in a test file) means that
+        only tests trace the function (`test_rooted`). A root made by a `tf.function(f)` call in a
+        test is a test root even when `f` lives in library code."""
         parent, depth, root = self.graph_parent, self.graph_depth, self.graph_root
-        queue: deque[int] = deque()
-        for fid, kind in enumerate(self.root_kind):
-            if kind is not None:
-                parent[fid], depth[fid], root[fid] = -1, 0, fid
-                queue.append(fid)
-        while queue:
-            fid = queue.popleft()
-            for edge in self.edges[fid]:
-                if edge.eager_callback:
-                    continue  # tf.py_function runs its callback eagerly, on every call
-                if edge.callee not in parent:
-                    parent[edge.callee] = fid
-                    depth[edge.callee], root[edge.callee] = depth[fid] + 1, root[fid]
-                    queue.append(edge.callee)
+        roots = [fid for fid, kind in enumerate(self.root_kind) if kind is not None]
+        test_set = {fid for fid in roots if self.root_in_test.get(fid, False)}
+        for wave in ([fid for fid in roots if fid not in test_set], [fid for fid in roots if fid in test_set]):
+            queue: deque[int] = deque()
+            for fid in wave:
+                if fid not in parent:
+                    parent[fid], depth[fid], root[fid] = -1, 0, fid
+                    queue.append(fid)
+            while queue:
+                fid = queue.popleft()
+                for edge in self.edges[fid]:
+                    if edge.eager_callback:
+                        continue  # tf.py_function runs its callback eagerly, on every call
+                    if edge.callee not in parent:
+                        parent[edge.callee] = fid
+                        depth[edge.callee], root[edge.callee] = depth[fid] + 1, root[fid]
+                        queue.append(edge.callee)
+
+    def test_rooted(self, fid: int) -> bool:
+        """In graph code only because test code traces it: every graph root reaching fid is in a test."""
+        root = self.graph_root.get(fid)
+        return root is not None and self.root_in_test.get(root, False)
 
     def in_graph(self, fid: int) -> bool:
         return fid in self.graph_parent

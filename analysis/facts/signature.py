@@ -36,7 +36,7 @@ def module_signatures(repo: RepoFacts, facts_digests: dict[str, str],
             path = (tuple(pf.describe(g) for g in pf.graph_path(fid, SHOWN_PATH)), pf.graph_depth[fid]) \
                 if fid in pf.graph_parent else ()
             parts.append((
-                path, pf.root_kind[fid], tuple(fx.effects[fid].items()), fx.unknown[fid], fx.eager[fid],
+                path, pf.root_kind[fid], pf.test_rooted(fid), tuple(fx.effects[fid].items()), fx.unknown[fid], fx.eager[fid],
                 fx.tensor_comp[fid], fx.recursive[fid], fx.in_loop[fid], _params(fx.tensor[fid]),
                 _params(fx.primitive[fid]), fx.returns_tensor[fid], tuple(pf.graph_required[fid]),
                 tuple(callers),

@@ -49,6 +49,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "fingerprint": f.fingerprint,
         "fix": fix_dict(f.fix) if f.fix is not None else None,
         "call_path": list(f.call_path),
+        "graph_root": f.graph_root or None,
         "url": rule.doc_url() if rule is not None else None,
     }
 

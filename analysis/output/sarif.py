@@ -94,6 +94,8 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
         result["ruleIndex"] = index[f.code]
     if f.call_path:
         result["properties"]["callPath"] = list(f.call_path)
+    if f.graph_root:
+        result["properties"]["graphRoot"] = f.graph_root
     if f.fix is not None and f.fix.edits:
         result["fixes"] = [_fix(f, f.fix)]
     return result

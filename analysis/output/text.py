@@ -31,8 +31,12 @@ def render(report: Report, *, show_fixes: bool = False, statistics: bool = False
 
 def finding_line(f: Finding) -> str:
     marker = " [*]" if f.fix_safety is FixSafety.SAFE else ""
+    message = " ".join(f.message.splitlines())
+    if f.call_path and f.graph_root and "reached from" not in message:
+        # Rules that word the path themselves (base.via_text) already name the root.
+        message += f" (reached from tf.function {f.graph_root})"
     # One finding, one line, whatever the message holds: the format is meant for grep and editors.
-    return f"{_where(f)}: {f.code}{marker} {' '.join(f.message.splitlines())}"
+    return f"{_where(f)}: {f.code}{marker} {message}"
 
 
 def _where(f: Finding) -> str:

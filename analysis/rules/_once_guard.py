@@ -16,6 +16,22 @@ import ast
 from ..body import FunctionBody
 
 
+# Decorators that make a function's body run once (sonnet's `once.once`) or once per argument
+# (memoizers): state it sets is build-time state, like code under an `if self.v is None:` guard.
+RUN_ONCE_DECORATORS = frozenset({"once", "run_once", "lru_cache", "cache", "cached_property", "memoize",
+                                 "memoized", "cached"})
+
+
+def runs_once(fn_node: ast.AST) -> bool:
+    """A function decorated with a run-once or memoizing decorator (`@once.once`, `@functools.lru_cache()`)."""
+    for deco in getattr(fn_node, "decorator_list", ()):
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
+        if name in RUN_ONCE_DECORATORS:
+            return True
+    return False
+
+
 def is_once_guarded(body: FunctionBody, node: ast.AST) -> bool:
     """True when `node` sits in the branch of an enclosing `if` that only runs while state is missing.
 
@@ -38,7 +54,8 @@ def is_once_guarded(body: FunctionBody, node: ast.AST) -> bool:
 
 
 def _after_early_return(block_owner: ast.AST, child: ast.AST) -> bool:
-    """`if self.v is not None: return ...` earlier in the same block: the rest runs only while missing."""
+    """`if self.v is not None: return ...` (or `if key in cache: raise ...`) earlier in the same block:
+    the rest runs only while missing."""
     for name in ("body", "orelse", "finalbody"):
         block = getattr(block_owner, name, None)
         if not isinstance(block, list):
@@ -49,7 +66,7 @@ def _after_early_return(block_owner: ast.AST, child: ast.AST) -> bool:
             if (
                 isinstance(st, ast.If)
                 and st.body
-                and isinstance(st.body[-1], ast.Return)
+                and isinstance(st.body[-1], (ast.Return, ast.Raise))
                 and _present_test(st.test)
             ):
                 return True
@@ -85,8 +102,8 @@ def _present_test(test: ast.expr) -> bool:
             return True
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr":
         return True
-    if isinstance(test, ast.Attribute):
-        # `if not self.built:` / `if not self._vars:` — state that is set once.
+    if isinstance(test, (ast.Attribute, ast.Name, ast.Subscript)):
+        # `if not self.built:` / `if not structure:` / `if not cell[0]:` — state that is set once.
         return True
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return _missing_test(test.operand)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable, Iterator
 
+from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
@@ -92,20 +93,88 @@ def _none_assigned(stmts: list[ast.stmt]) -> set[str]:
 
 
 def _returns(stmts: list[ast.stmt]) -> bool:
-    return bool(stmts) and isinstance(stmts[-1], (ast.Return, ast.Raise))
+    """Every path through the statements ends in return/raise (an if/elif/else chain included)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, ast.If):
+        return _returns(last.body) and _returns(last.orelse)
+    return isinstance(last, (ast.Return, ast.Raise))
+
+
+def _raises_only(stmts: list[ast.stmt]) -> bool:
+    return bool(stmts) and isinstance(stmts[-1], ast.Raise) and not any(isinstance(s, ast.Return) for s in stmts)
+
+
+def _first_use(stmts: list[ast.stmt], name: str) -> str | None:
+    """'read' when some path through the statements reads `name` before assigning it, 'write' when every
+    path assigns it first, None when the statements do neither (liveness, per statement in order)."""
+    for st in stmts:
+        use = _stmt_use(st, name)
+        if use is not None:
+            return use
+    return None
+
+
+def _stmt_use(st: ast.stmt, name: str) -> str | None:
+    if isinstance(st, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+        reads_value = st.value is not None and name in _loads_expr(st.value)
+        if reads_value or isinstance(st, ast.AugAssign) and _names_target(st.target, name):
+            return "read"
+        if any(_names_target(t, name) for t in targets):
+            return "write"
+        return "read" if any(name in _loads_expr(t) for t in targets) else None
+    if isinstance(st, ast.If):
+        if name in _loads_expr(st.test):
+            return "read"
+        body, orelse = _first_use(st.body, name), _first_use(st.orelse, name)
+        if "read" in (body, orelse):
+            return "read"
+        return "write" if body == orelse == "write" else None
+    return "read" if name in _loads([st]) else None
+
+
+def _names_target(target: ast.expr, name: str) -> bool:
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_names_target(e, name) for e in target.elts)
+    return isinstance(target, ast.Starred) and _names_target(target.value, name)
+
+
+def _loads_expr(expr: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _loads(stmts: list[ast.stmt]) -> set[str]:
+    out = set()
+    for st in stmts:
+        for node in _walk_no_defs(st):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                out.add(node.id)
+    return out
 
 
 class AutographUndefined(Rule):
     code = "HYB018"
     name = "autograph-undefined-value"
-    severity = Severity.ERROR
+    # Issue 10 severity policy: warning/error only for rules right >= 90% of the time on the precision
+    # sample (docs/precision.md, 2026-12-06: 0 of 3 right); was error.
+    severity = Severity.INFO
     fix_safety = FixSafety.SUGGESTION
     summary = "TensorFlow control flow needs every value defined, non-None and of one dtype on all paths."
     what = """
         In graph code, for an `if` whose condition is a tensor: a variable assigned in one branch only
-        and used afterwards, a variable set to `None` in one branch, and a `return` in one branch when
-        the function then falls off its end. For a `for` over `tf.range`/a tensor: a variable
-        initialised to a Python int before the loop and updated with a float inside it.
+        and read afterwards before being re-assigned (live after the `if`), a variable set to `None` in
+        one branch, and a `return` in one branch when the function then falls off its end. For a `for`
+        over `tf.range`/a tensor: a variable initialised to a Python int before the loop and updated
+        with a float inside it.
+
+        Conditions count as tensors only on positive evidence (`analysis/facts/api_kinds.py`): `is None`,
+        `tf.get_static_value`, `tf.nest.is_nested`, static shapes, `isinstance`, `len` and
+        `tf.executing_eagerly()` are Python values decided at trace time. When one branch returns, the
+        path that goes on is the one that assigned the name, so it is not reported (issue 10).
     """
     why = """
         AutoGraph turns a tensor `if` into `tf.cond`, which must produce the same values from both
@@ -188,6 +257,77 @@ class AutographUndefined(Rule):
                     s = s + 0.5
                 return s
         """, note="the loop variable starts as a float"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def summarize(values, weights, axis):
+                if weights is not None:
+                    weighted = values * weights
+                if tf.get_static_value(axis) is not None:
+                    static_axis = int(tf.get_static_value(axis))
+                if tf.nest.is_nested(values):
+                    flat = tf.nest.flatten(values)
+                if values.shape.rank == 2 and values.shape[0] is None:
+                    dynamic = tf.shape(values)[0]
+                if isinstance(values, tf.RaggedTensor) or len(tf.nest.flatten(weights)) > 1:
+                    ragged = True
+                if tf.executing_eagerly():
+                    eager = True
+                return weighted, static_axis, flat, dynamic, ragged, eager
+        """, note="Python-valued conditions (`is None`, tf.get_static_value, tf.nest, static shapes, isinstance, "
+                  "len, tf.executing_eagerly) are decided at trace time: no tf.cond"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def select(x, mode="neg"):
+                if tf.reduce_sum(x) > 0:
+                    return x
+                elif mode == "neg":
+                    return -x
+                else:
+                    return tf.zeros_like(x)
+        """, note="an if/elif/else chain in which every branch returns"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def preprocess(image, training: bool = False):
+                if tf.random.uniform([]) > 0.5:
+                    scales = tf.constant([400.0, 500.0])
+                    image = image * scales[0]
+                if training:
+                    scales = tf.constant([1.0, 2.0])
+                else:
+                    scales = tf.constant([3.0])
+                return image * scales[0]
+        """, note="`scales` is re-assigned on every path before its next read: not live after the tensor `if`"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def bucket(x, edges):
+                if tf.reduce_any(x < edges[0]):
+                    return tf.constant(-1)
+                else:
+                    bin_index = tf.searchsorted(edges, x)
+                return bin_index
+        """, note="the other branch returns: every path that reaches the read assigned the name"),
+        Valid("""
+            import tensorflow as tf
+
+            def resize(image, jitter):
+                if jitter > 0.5 or jitter < 0:
+                    raise ValueError("jitter must be between 0 and 0.5")
+                jitter = tf.cast(jitter, tf.float32)
+                image = image * (1.0 + jitter)
+
+            @tf.function
+            def augment(image):
+                resize(image, 0.3)
+                return image
+        """, note="a branch that only raises is a check, not a return path"),
     )
     invalid = (
         Invalid("""
@@ -259,21 +399,27 @@ class AutographUndefined(Rule):
         before = names.assigned(container[:index]) if one_sided else set()
         body_returns, else_returns = _returns(node.body), _returns(node.orelse)
         for name in sorted(one_sided - before - params):
-            if (name in in_body and body_returns) or (name in in_else and else_returns):
+            if body_returns or else_returns:
+                # One branch leaves the function: the path that goes on is the one that assigned the
+                # name (defined where it is used), or the name is undefined in eager code as well.
                 continue
+            if _first_use(after, name) != "read":
+                continue  # not live after the `if`: re-assigned before any read, so not a tf.cond output
             yield ctx.report(self, node.test, f"`{name}` is assigned in only one branch of a tensor `if` and used "
                              f"after it: AutoGraph's tf.cond raises at trace time{via_text(gf)}", fn=gf,
                              fix=Fix(f"initialise `{name}` before the if", FixSafety.SUGGESTION))
-        for name in sorted(none_set & used_after):
+        for name in sorted(n for n in none_set & used_after if _first_use(after, n) == "read"):
             yield ctx.report(self, node.test, f"`{name}` is None in one branch of a tensor `if`: tf.cond cannot "
                              f"return None from a branch{via_text(gf)}", fn=gf,
                              fix=Fix("use a tensor default (e.g. tf.zeros_like) instead of None", FixSafety.SUGGESTION))
-        if body_returns != else_returns and container is gf.info.node.body and not _returns(after):
+        # A branch that only raises is a check, not a return path (`if bad: raise ValueError(...)`).
+        if (body_returns != else_returns and container is gf.info.node.body and not _returns(after)
+                and not _raises_only(node.body) and not _raises_only(node.orelse)):
             yield ctx.report(self, node, "`return` in only one branch of a tensor `if`, and the function then ends "
                              f"without returning: AutoGraph requires a return on both paths{via_text(gf)}", fn=gf,
                              fix=Fix("return a value on every path", FixSafety.SUGGESTION))
 
-    def _check_loop(self, ctx: ModuleContext, gf: GraphFunction, body, loop: ast.For, tensors: set[str]) -> Iterable[Finding]:
+    def _check_loop(self, ctx: ModuleContext, gf: GraphFunction, body, loop: ast.For, tensors: LocalKinds) -> Iterable[Finding]:
         it = loop.iter
         is_tensor_loop = (isinstance(it, ast.Call) and ctx.qualify(it.func) == "tensorflow.range") or uses_tensor(ctx, it, tensors)
         if not is_tensor_loop:

@@ -11,6 +11,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping
 
+from ..facts.paths import is_test_path
 from ..model import Finding, Fix, FixSafety, Severity, normalize_snippet
 
 if TYPE_CHECKING:
@@ -78,9 +79,17 @@ class ModuleContext:
         self._graph: list[GraphFunction] | None = None
 
     def graph_functions(self) -> list["GraphFunction"]:
-        """Functions of this module whose body runs under tracing (roots and their callees)."""
+        """Functions of this module whose body runs under tracing (roots and their callees).
+
+        Library code that only tests trace (`tf.function(lib.minimize)` in a test file) is left out
+        unless the configuration opts in (`test-roots = true`): the test chose to trace it, the library
+        did not, and the issue-10 precision study found 87 of 110 call-path findings were such noise."""
         if self._graph is None:
-            self._graph = self.project.graph_functions_in(self.summary)
+            graph = self.project.graph_functions_in(self.summary)
+            if not self.config.test_roots and not is_test_path(self.path):
+                pf = self.project.facts.pf
+                graph = [gf for gf in graph if not pf.test_rooted(gf.fid)]
+            self._graph = graph
         return self._graph
 
     def body(self, fn: "FunctionInfo") -> "FunctionBody":
@@ -114,16 +123,19 @@ class ModuleContext:
         end_byte = getattr(node, "end_col_offset", None)
         end_col = (self.source.char_col(end_line, end_byte) if end_byte is not None else col - 1) + 1
         call_path: tuple[str, ...] = ()
+        graph_root = ""
         info = fn
         if fn is not None and hasattr(fn, "describe_path"):  # a GraphFunction (`path` would build it)
-            call_path = fn.describe_path() if not fn.is_root else ()  # type: ignore[union-attr]
+            described = fn.describe_path()  # type: ignore[union-attr]
+            call_path = described if not fn.is_root else ()  # type: ignore[union-attr]
+            graph_root = described[0] if described else ""
             info = fn.info  # type: ignore[union-attr]
         symbol = info.qualname if info is not None else self.enclosing_symbol(line)  # type: ignore[union-attr]
         text = snippet if snippet is not None else self.source.segment(node)
         return Finding(
             code=rule.code, name=rule.name, path=self.path, line=line, col=col, end_line=end_line,
             end_col=end_col, message=message, severity=severity or rule.severity, symbol=symbol,
-            snippet=normalize_snippet(text)[:200], fix=fix, call_path=call_path,
+            snippet=normalize_snippet(text)[:200], fix=fix, call_path=call_path, graph_root=graph_root,
         )
 
 

@@ -130,6 +130,64 @@ class ConvertToHybrid(Rule):
             for _ in range(100):
                 step(tf.ones((4, 4)), tf.ones((4, 4)))
         """, note="an unresolved call makes side effects undeterminable: no report"),
+        Valid("""
+            import tensorflow as tf
+
+            def step(x, w):
+                h = tf.matmul(x, w)
+                return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))
+
+            def test_step():
+                w = tf.ones((4, 4))
+                for _ in range(100):
+                    step(tf.random.normal((4, 4)), w)
+        """, path="tests/test_step.py", note="a test helper is not worth compiling"),
+        Valid({
+            "pkg/__init__.py": "",
+            "pkg/backend/__init__.py": """
+                import os
+
+                if os.environ.get("KERAS_2"):
+                    import pkg.backend.keras2 as keras
+                else:
+                    import keras
+            """,
+            "pkg/backend/keras2.py": "from tf_keras import *\n",
+            "pkg/layers.py": """
+                import tensorflow as tf
+                from pkg.backend import keras
+
+                class Block(keras.layers.Layer):
+                    def call(self, x):
+                        w = tf.ones((4, 4))
+                        for _ in range(3):
+                            h = tf.matmul(x, w)
+                            x = tf.nn.relu(h) * tf.exp(-h)
+                        return x
+
+                def main():
+                    block = Block()
+                    for _ in range(10):
+                        block.call(tf.ones((4, 4)))
+            """,
+        }, path="pkg/layers.py", note="a Keras layer's call() (Keras re-exported by the project): Keras already "
+                                      "runs it in its own tf.function"),
+        Valid("""
+            import tensorflow as tf
+
+            def transform(x, w):
+                print("transform")
+
+                def step(v, m):
+                    h = tf.matmul(v, m)
+                    return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))
+
+                return step(x, w)
+
+            for _ in range(10):
+                transform(tf.ones((4, 4)), tf.ones((4, 4)))
+        """, note="a nested helper: as a tf.function it would be re-created and retraced on every call of "
+                  "its enclosing function"),
     )
     invalid = (
         Invalid("""

@@ -16,7 +16,10 @@ def _positional_params(site: HybridSite) -> tuple[list[ast.arg], int, bool, bool
     fn = site.target.node  # type: ignore[union-attr]
     args = fn.args
     params = list(args.posonlyargs + args.args)
-    if site.target is not None and site.target.cls is not None and params and params[0].arg in ("self", "cls"):
+    in_class = site.target is not None and site.target.cls is not None
+    # A class defined inside a function (common in tests) is not in the module's class table, but its
+    # methods still take `self`, which the bound method supplies.
+    if params and (params[0].arg == "self" or (in_class and params[0].arg == "cls")):
         params = params[1:]
     return params, len(args.defaults), args.vararg is not None, args.kwarg is not None
 
@@ -95,6 +98,17 @@ class InputSignatureMismatch(Rule):
             def serve_one_image(image):
                 return image
         """, note="a batch dimension of 1 is a deliberate single-example signature"),
+        Valid("""
+            import tensorflow as tf
+
+            def test_exec():
+                class Model(tf.Module):
+                    @tf.function(input_signature=[tf.TensorSpec([], tf.float64)])
+                    def exec(self, x):
+                        return x * 2.0
+
+                Model().exec(tf.constant(2.0, tf.float64))
+        """, note="`self` of a method of a class defined in a function is bound, not in the signature"),
     )
     invalid = (
         Invalid("""

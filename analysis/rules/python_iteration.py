@@ -25,7 +25,9 @@ def _is_generator(fn_node: ast.AST) -> bool:
 class PythonIteration(Rule):
     code = "HYB015"
     name = "python-iteration-in-graph"
-    severity = Severity.WARNING
+    # Issue 10 severity policy: warning/error only for rules right >= 90% of the time on the precision
+    # sample (docs/precision.md, 2026-12-06: 0 of 5 right); was warning.
+    severity = Severity.INFO
     fix_safety = FixSafety.SUGGESTION
     summary = "Comprehensions over tensors fail under tracing, and Python iterators advance only while tracing."
     what = """
@@ -33,6 +35,13 @@ class PythonIteration(Rule):
         tensor; `next()` on a Python iterator built from a Python collection or generator; and `for`
         loops over a project generator function. A plain `for x in tensor:` statement is not reported:
         AutoGraph converts it to a `tf.while_loop` (checked on TensorFlow 2.21).
+
+        Only positive evidence counts as a tensor (`analysis/facts/api_kinds.py`): `tf.nest.flatten`,
+        `tf.unstack`, tuples, static shapes and names ever bound to a Python list are Python sequences.
+        Recall note (issue 10): parameters are taken for tensors only for a `tf.function`, not for a
+        Keras `call(inputs)` or a `tf.data` callback, whose arguments are often Python tuples or lists
+        of tensors; a parameter the body treats as a structure (`isinstance(p, (list, tuple))`,
+        `zip(p, ...)`, `tf.nest.*(p)`) is not taken for a tensor either.
     """
     why = """
         AutoGraph converts `for` statements but not comprehensions: iterating a symbolic tensor inside a
@@ -100,6 +109,41 @@ class PythonIteration(Rule):
 
             rows([[1, 2], [3, 4]])
         """, note="not graph code"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def add_noise(inputs, scale):
+                flat = tf.nest.flatten(inputs)
+                noisy = [t + scale * tf.random.normal(tf.shape(t)) for t in flat]
+                sums = [tf.reduce_sum(t) for t in tf.nest.flatten(inputs)]
+                pair = (scale, scale * 2.0)
+                doubled = [p * 2.0 for p in pair]
+                dims = [d or -1 for d in scale.shape]
+                return tf.nest.pack_sequence_as(inputs, noisy), sums, doubled, dims
+        """, note="tf.nest.flatten gives a Python list, a tuple and x.shape are Python sequences"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def blur(image, sigma):
+                if isinstance(sigma, (list, tuple)):
+                    sigma = tuple(sigma)
+                else:
+                    sigma = (sigma,) * 2
+                if any(s < 0 for s in sigma):
+                    raise ValueError("sigma must be >= 0")
+                indices, values = [], []
+                for i in range(3):
+                    values.append(image * i)
+                    indices.append(i)
+                return tf.stack([tf.squeeze(v) for v in values], axis=0)
+
+            def restore(flat_data, id_):
+                return [tf.identity(t) for t in flat_data], id_
+
+            dataset = tf.data.Dataset.from_tensors(((1.0, 2.0), 3)).map(restore)
+        """, note="a parameter used as a tuple, a list built by append, a tf.data callback's tuple component"),
     )
     invalid = (
         Invalid("""
@@ -146,14 +190,17 @@ class PythonIteration(Rule):
         python_iterators = self._module_python_iterators(ctx)
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
-            seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if gf.is_root else set()
+            # Parameters are taken for tensors only for a tf.function: a Keras `call(inputs)` or a tf.data
+            # callback often receives a Python list or tuple of tensors (a dataset element's components).
+            traced_by_tf_function = gf.is_root and ctx.project.facts.pf.root_kind[gf.fid] == "tf.function"
+            seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if traced_by_tf_function else set()
             tensors = local_tensor_names(ctx, gf.info.node, body.nodes, seeds)
             for comp in body.of_type(*_COMPREHENSIONS):
                 for gen in comp.generators:
                     iterable = gen.iter
                     if isinstance(iterable, ast.Call) and ctx.qualify(iterable.func) == "builtins.enumerate" and iterable.args:
                         iterable = iterable.args[0]
-                    if uses_tensor(ctx, iterable, tensors):
+                    if uses_tensor(ctx, iterable, tensors) and not tensors.maybe_structure(iterable):
                         yield ctx.report(
                             self, comp,
                             f"comprehension iterates over a tensor in graph code; AutoGraph does not convert "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
+from ..facts.preconditions import IS_TEST_CODE
 from ..facts.rulesupport import decorator_node
 from ..fixes.catalog import fix_for
 from ..model import Finding, FixSafety, Severity
@@ -127,6 +128,20 @@ class RedundantNestedFunction(Rule):
                     assert _inner(2) == 4
             """,
         }, path="app.py", note="a test calls it eagerly"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def _inner(x):
+                return x * 2
+
+            @tf.function
+            def outer(x):
+                return _inner(x) + 1
+
+            def test_nested_tracing():
+                assert outer(tf.constant(1)) == 3
+        """, path="tests/test_nesting.py", note="in a test, nested tf.functions are what is being tested"),
     )
     invalid = (
         Invalid("""
@@ -186,6 +201,8 @@ class RedundantNestedFunction(Rule):
             ff = facts.of(fid)
             if ff is None or ff.callers_covered.value is not True or ff.public.value is not False:
                 continue
+            if IS_TEST_CODE in ff.blocked_by:
+                continue  # a test's tf.function is its subject (tracing), not a redundant boundary
             has_args = isinstance(site.node, ast.Call) and bool(site.node.args or site.node.keywords)
             message = (f"the tf.function decorator on `{fn.qualname}` is redundant: "
                        f"{ff.callers_covered.reason}, which trace it inline")

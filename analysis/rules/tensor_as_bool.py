@@ -1,17 +1,16 @@
 """HYB016: a tensor used as a Python bool where AutoGraph cannot convert it.
 
-The tensor-ness heuristic here is deliberately local and simple (see `TensorNames`): parameters of a
-tf.function (minus `self`/`cls` and parameters that look like Python configuration) and names assigned
-from `tf.*` calls or from arithmetic on such names. Attributes such as `x.shape[0]` or `x.dtype` are
-Python values at trace time, and `is`/`is not`/`in` comparisons produce Python bools.
+Likely tensors: parameters of a tf.function (minus `self`/`cls` and parameters that look like Python
+configuration), and whatever `facts.value_kinds` finds tensor-valued from the API table: static shapes
+(`x.shape[0]`), dtypes, `tf.nest` results and `is`/`is not`/`in` comparisons are Python values.
 """
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from ..body import FunctionBody
+from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from ..summary import FunctionInfo
@@ -19,13 +18,6 @@ from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
 DO_NOT_CONVERT = frozenset({"tensorflow.autograph.experimental.do_not_convert"})
 _PYTHON_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "bytes", "list", "dict", "tuple"})
-# tf.* calls that return Python values, not tensors.
-_NON_TENSOR_TF = (
-    "tensorflow.executing_eagerly", "tensorflow.executing_eagerly_outside_functions", "tensorflow.inside_function",
-    "tensorflow.is_tensor", "tensorflow.is_symbolic_tensor", "tensorflow.get_static_value", "tensorflow.as_dtype",
-    "tensorflow.TensorShape", "tensorflow.TensorSpec", "tensorflow.config.", "tensorflow.nest.", "tensorflow.io.gfile.",
-    "tensorflow.compat.", "tensorflow.distribute.", "tensorflow.autograph.", "tensorflow.debugging.is_",
-)
 _PASSTHROUGH_BUILTINS = frozenset({"builtins.bool", "builtins.int", "builtins.float"})
 
 
@@ -51,53 +43,12 @@ def likely_tensor_params(fn: FunctionInfo) -> set[str]:
     return out
 
 
-@dataclass
-class TensorNames:
-    """Which expressions of one function body are likely tensors."""
-
-    ctx: ModuleContext
-    names: set[str]
-
-    @classmethod
-    def of(cls, ctx: ModuleContext, body: FunctionBody, params: set[str]) -> "TensorNames":
-        tensors = cls(ctx, set(params))
-        assigns = list(body.of_type(ast.Assign, ast.AnnAssign, ast.AugAssign))
-        for _ in range(2):  # two passes propagate `y = tf.f(x); z = y + 1` regardless of node order
-            for st in assigns:
-                value = st.value
-                if value is None:
-                    continue
-                is_tensor = tensors.likely(value) or (isinstance(st, ast.AugAssign) and tensors.likely(st.target))
-                if is_tensor:
-                    targets = st.targets if isinstance(st, ast.Assign) else [st.target]
-                    tensors.names.update(t.id for t in targets if isinstance(t, ast.Name))
-        return tensors
-
-    def likely(self, e: ast.expr) -> bool:
-        if isinstance(e, ast.Name):
-            return e.id in self.names
-        if isinstance(e, ast.Call):
-            q = self.ctx.qualify(e.func)
-            return q is not None and q.startswith("tensorflow.") and not q.startswith(_NON_TENSOR_TF)
-        if isinstance(e, ast.BinOp):
-            return self.likely(e.left) or self.likely(e.right)
-        if isinstance(e, ast.UnaryOp) and not isinstance(e.op, ast.Not):
-            return self.likely(e.operand)
-        if isinstance(e, ast.Compare):
-            if all(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in e.ops):
-                return False
-            return self.likely(e.left) or any(self.likely(c) for c in e.comparators)
-        if isinstance(e, ast.Subscript):
-            return self.likely(e.value)  # x[0] of a tensor is a tensor; x.shape[0] is not (Attribute)
-        if isinstance(e, ast.IfExp):
-            return self.likely(e.body) or self.likely(e.orelse)
-        return False
-
-
 class TensorAsBool(Rule):
     code = "HYB016"
     name = "tensor-as-bool"
-    severity = Severity.ERROR
+    # Issue 10 severity policy: warning/error only for rules right >= 90% of the time on the precision
+    # sample (docs/precision.md, 2026-12-06: 0 of 1 right); was error.
+    severity = Severity.INFO
     fix_safety = FixSafety.SUGGESTION
     summary = "A tensor used as a Python bool where AutoGraph cannot convert it fails while tracing."
     what = """
@@ -255,7 +206,7 @@ class TensorAsBool(Rule):
             body = ctx.body(gf.info)
             unconverted = _autograph_off(ctx, gf)
             params = likely_tensor_params(gf.info) if gf.is_root or unconverted else set()
-            tensors = TensorNames.of(ctx, body, params)
+            tensors = LocalKinds.of(ctx.qualify, body.nodes, params)
             fix = Fix("enable AutoGraph, use tf.where/tf.cond, or loop with tf.range", FixSafety.SUGGESTION)
             if unconverted:
                 for node, what in _bool_uses(ctx, body, tensors):
@@ -283,7 +234,7 @@ def _autograph_off(ctx: ModuleContext, gf: GraphFunction) -> bool:
     return False
 
 
-def _bool_uses(ctx: ModuleContext, body: FunctionBody, tensors: TensorNames) -> Iterator[tuple[ast.AST, str]]:
+def _bool_uses(ctx: ModuleContext, body: FunctionBody, tensors: LocalKinds) -> Iterator[tuple[ast.AST, str]]:
     seen: set[int] = set()
 
     def condition(e: ast.expr, what: str) -> Iterator[tuple[ast.AST, str]]:
@@ -293,7 +244,7 @@ def _bool_uses(ctx: ModuleContext, body: FunctionBody, tensors: TensorNames) -> 
                 yield from condition(v, f"`{'and' if isinstance(e.op, ast.And) else 'or'}`")
         elif isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
             yield from condition(e.operand, "`not`")
-        elif tensors.likely(e):
+        elif tensors.is_tensor(e):
             yield e, what
 
     for st in body.of_type(ast.If, ast.While, ast.IfExp, ast.Assert):
@@ -310,15 +261,15 @@ def _bool_uses(ctx: ModuleContext, body: FunctionBody, tensors: TensorNames) -> 
         if isinstance(op.op, ast.Not) and id(op) not in seen:
             yield from condition(op.operand, "`not`")
     for call in body.calls:
-        if ctx.qualify(call.func) in _PASSTHROUGH_BUILTINS and call.args and tensors.likely(call.args[0]):
+        if ctx.qualify(call.func) in _PASSTHROUGH_BUILTINS and call.args and tensors.is_tensor(call.args[0]):
             yield call, f"`{ctx.source.segment(call.func)}()`"
 
 
-def _tensor_exits_in_range_loops(ctx: ModuleContext, body: FunctionBody, tensors: TensorNames) -> Iterator[ast.stmt]:
+def _tensor_exits_in_range_loops(ctx: ModuleContext, body: FunctionBody, tensors: LocalKinds) -> Iterator[ast.stmt]:
     for exit_ in body.of_type(ast.Break, ast.Return):
         tensor_condition = False
         for anc in body.ancestors(exit_):
-            if isinstance(anc, ast.If) and tensors.likely(anc.test):
+            if isinstance(anc, ast.If) and tensors.is_tensor(anc.test):
                 tensor_condition = True
             if isinstance(anc, (ast.For, ast.AsyncFor, ast.While)):
                 if tensor_condition and _python_range_loop(ctx, anc, tensors):
@@ -326,10 +277,10 @@ def _tensor_exits_in_range_loops(ctx: ModuleContext, body: FunctionBody, tensors
                 break  # the innermost loop decides how the exit is converted
 
 
-def _python_range_loop(ctx: ModuleContext, loop: ast.AST, tensors: TensorNames) -> bool:
+def _python_range_loop(ctx: ModuleContext, loop: ast.AST, tensors: LocalKinds) -> bool:
     """`for ... in range(<Python values>)`: AutoGraph keeps it a Python loop (a tensor bound makes it tf.range)."""
     if not isinstance(loop, ast.For) or not isinstance(loop.iter, ast.Call):
         return False
     if ctx.qualify(loop.iter.func) != "builtins.range":
         return False
-    return not any(tensors.likely(a) for a in loop.iter.args)
+    return not any(tensors.is_tensor(a) for a in loop.iter.args)

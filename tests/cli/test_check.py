@@ -276,7 +276,7 @@ def test_rules_table_and_json(project) -> None:
     root = project({})
     run = run_cli("rules", cwd=root)
     assert run.returncode == 0
-    assert re.search(r"^HYB001\s+print-in-graph\s+warning\s+suggestion\s+Python output", run.stdout, re.M)
+    assert re.search(r"^HYB001\s+print-in-graph\s+info\s+suggestion\s+Python output", run.stdout, re.M)
     doc = json.loads(run_cli("rules", "--format", "json", cwd=root).stdout)
     row = next(r for r in doc if r["code"] == "HYB001")
     assert row["name"] == "print-in-graph" and row["fix_safety"] == "suggestion" and row["url"].endswith("HYB001.md")

@@ -125,7 +125,7 @@ def test_sarif_output_validates_against_the_official_schema(project) -> None:
     for result in sarif_run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
     hit = next(r for r in sarif_run["results"] if r["ruleId"] == "HYB001")
-    assert hit["level"] == "warning"
+    assert hit["level"] == "note"  # HYB001 is info (issue 10 severity policy)
     loc = hit["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "pkg/train.py", "uriBaseId": "%SRCROOT%"}
     assert loc["region"] == {"startLine": 5, "startColumn": 5, "endLine": 5, "endColumn": 21}
@@ -135,7 +135,7 @@ def test_sarif_output_validates_against_the_official_schema(project) -> None:
     assert error["level"] == "error"
     rule = rules[hit["ruleIndex"]]
     assert rule["name"] == "print-in-graph" and rule["helpUri"].endswith("/HYB001.md")
-    assert rule["defaultConfiguration"]["level"] == "warning"
+    assert rule["defaultConfiguration"]["level"] == "note"
     assert sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root.resolve().as_uri() + "/"
 
 
@@ -169,7 +169,7 @@ def test_github_annotations_escape_properties_and_message(project) -> None:
     run = run_cli("check", "--format", "github", "--select", "HYB001", cwd=root)
     assert run.returncode == 1
     assert run.lines == [
-        "::warning file=we%2Cird%3Aname.py,line=5,col=5,endLine=5,endColumn=21,title=HYB001 print-in-graph::"
+        "::notice file=we%2Cird%3Aname.py,line=5,col=5,endLine=5,endColumn=21,title=HYB001 print-in-graph::"
         "`print` in graph code runs once per trace, not on every call"
     ]
 

@@ -1,0 +1,150 @@
+"""What TensorFlow, Keras and Python calls and attributes give back, as data: a tensor or a Python value.
+
+At trace time many TensorFlow helpers return ordinary Python values: `tf.nest.flatten` a Python list,
+`tf.get_static_value` a NumPy value or None, `tf.executing_eagerly` a bool, `x.shape` a `TensorShape`
+whose `rank` and items are ints or None, `x.dtype` a `DType`. Rules that ask "is this condition / this
+iterable a tensor?" (HYB015, HYB016, HYB018) read these tables through `value_kinds.LocalKinds` instead
+of matching patterns of their own. Checked against TensorFlow 2.21 and the API reference
+(https://www.tensorflow.org/api_docs/python/tf/nest, .../tf/get_static_value, .../tf/TensorShape,
+.../tf/dtypes/DType).
+
+Kinds:
+    TENSOR     a tf.Tensor (symbolic while tracing)
+    VARIABLE   a tf.Variable (reads are tensors)
+    PYTHON     a Python scalar or static value: bool, int, float, str, None, TensorShape, DType
+    STRUCTURE  a Python container (list, tuple, dict, nest structure): iterating it is Python
+               iteration, its truth value is Python's; its items may be tensors (unknown)
+    DATASET    a tf.data.Dataset
+    UNKNOWN    nothing known
+"""
+from __future__ import annotations
+
+from typing import Final
+
+from . import tables
+
+TENSOR: Final = "tensor"
+VARIABLE: Final = "variable"
+PYTHON: Final = "python"
+STRUCTURE: Final = "structure"
+DATASET: Final = "dataset"
+UNKNOWN: Final = "unknown"
+
+TENSOR_LIKE = frozenset({TENSOR, VARIABLE})
+PYTHON_LIKE = frozenset({PYTHON, STRUCTURE})
+
+# ---- calls: exact qualified names (imports.py's normalized spelling) ----------------------------------
+CALL_KINDS: dict[str, str] = {
+    # tf.nest works on Python structures and returns them (a single tensor only for a bare-tensor input)
+    "tensorflow.nest.flatten": STRUCTURE,
+    "tensorflow.nest.map_structure": STRUCTURE,
+    "tensorflow.nest.pack_sequence_as": STRUCTURE,
+    "tensorflow.nest.map_structure_up_to": STRUCTURE,
+    "tensorflow.nest.flatten_with_joined_string_paths": STRUCTURE,
+    "tensorflow.nest.is_nested": PYTHON,
+    "tensorflow.nest.assert_same_structure": PYTHON,
+    # static values and trace-time predicates
+    "tensorflow.get_static_value": PYTHON,
+    "tensorflow.executing_eagerly": PYTHON,
+    "tensorflow.executing_eagerly_outside_functions": PYTHON,
+    "tensorflow.compat.v1.executing_eagerly": PYTHON,
+    "tensorflow.compat.v1.executing_eagerly_outside_functions": PYTHON,
+    "tensorflow.inside_function": PYTHON,
+    "tensorflow.is_tensor": PYTHON,
+    "tensorflow.is_symbolic_tensor": PYTHON,
+    "tensorflow.debugging.is_numeric_tensor": PYTHON,
+    "tensorflow.compat.dimension_value": PYTHON,
+    "tensorflow.compat.v1.dimension_value": PYTHON,
+    "tensorflow.compat.dimension_at_index": PYTHON,
+    "tensorflow.TensorShape": PYTHON,
+    "tensorflow.as_dtype": PYTHON,
+    "tensorflow.dtypes.as_dtype": PYTHON,
+    "tensorflow.TensorSpec": PYTHON,
+    "tensorflow.type_spec_from_value": PYTHON,
+    "tensorflow.print": PYTHON,  # None eagerly; an op only for control dependencies
+    # ops that return a Python list of tensors
+    "tensorflow.unstack": STRUCTURE,
+    "tensorflow.split": STRUCTURE,
+    "tensorflow.meshgrid": STRUCTURE,
+    "tensorflow.dynamic_partition": STRUCTURE,
+    "tensorflow.unique_with_counts": STRUCTURE,
+    "tensorflow.Variable": VARIABLE,
+    "tensorflow.compat.v1.get_variable": VARIABLE,
+    # Keras backend helpers that answer from static shapes and settings
+    "keras.backend.int_shape": STRUCTURE,
+    "keras.backend.ndim": PYTHON,
+    "keras.backend.is_keras_tensor": PYTHON,
+    "keras.backend.is_tensor": PYTHON,
+    "keras.backend.floatx": PYTHON,
+    "keras.backend.epsilon": PYTHON,
+    "keras.backend.image_data_format": PYTHON,
+    "keras.backend.backend": PYTHON,
+    "keras.backend.standardize_dtype": PYTHON,
+    "keras.config.floatx": PYTHON,
+    "keras.config.epsilon": PYTHON,
+    "keras.config.image_data_format": PYTHON,
+    "keras.config.backend": PYTHON,
+    # Python builtins
+    **{f"builtins.{name}": PYTHON for name in (
+        "isinstance", "issubclass", "len", "hasattr", "callable", "bool", "int", "float", "str", "repr", "type",
+        "id", "hash", "round", "abs", "format", "chr", "ord", "any", "all", "divmod")},
+    **{f"builtins.{name}": STRUCTURE for name in (
+        "list", "tuple", "dict", "set", "frozenset", "sorted", "range", "zip", "enumerate", "reversed", "map",
+        "filter", "vars", "dir")},
+    "numpy.shape": STRUCTURE,
+    "numpy.ndim": PYTHON,
+    "math.prod": PYTHON,
+}
+_NEST_MODULES = frozenset({"nest", "nest_util", "tree", "tree_util"})
+# Families answered by prefix when no exact name matches (longest first wins).
+CALL_KIND_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("tensorflow.nest.", STRUCTURE),
+    ("tensorflow.config.", PYTHON),
+    ("tensorflow.io.gfile.", PYTHON),
+    ("tensorflow.distribute.", UNKNOWN),
+    ("tensorflow.autograph.", UNKNOWN),
+    ("os.", PYTHON),
+    ("math.", PYTHON),
+    ("operator.", UNKNOWN),
+)
+
+# ---- attributes -----------------------------------------------------------------------------------
+# Attributes of a tensor (or variable, or anything tensor-like) that are static Python values at trace
+# time: `x.shape` is a TensorShape, `x.dtype` a DType, `x.ndim` an int.
+STATIC_ATTRIBUTES = frozenset({"shape", "dtype", "ndim", "rank", "ndims", "name", "device", "graph",
+                               "trainable", "is_sparse", "is_ragged"})
+# Methods whose result is a static Python value whatever the receiver (TensorShape, DType, tensors).
+STATIC_METHODS = frozenset({"get_shape", "as_list", "is_fully_defined", "is_compatible_with", "num_elements",
+                            "is_floating", "is_integer", "is_bool", "is_complex", "as_numpy_dtype",
+                            "most_specific_compatible_shape", "merge_with", "with_rank", "with_rank_at_least",
+                            "assert_is_compatible_with", "assert_has_rank"})
+
+
+def is_nest_call(qual: str | None) -> bool:
+    """A function of a nest library (tf.nest, TF's util.nest, TFP's nest_util, dm-tree)."""
+    return qual is not None and qual.rpartition(".")[0].rsplit(".", 1)[-1] in _NEST_MODULES
+
+
+def call_kind(qual: str | None) -> str:
+    """The kind of value a call of the qualified name returns (UNKNOWN for None or an unknown name)."""
+    if qual is None:
+        return UNKNOWN
+    kind = CALL_KINDS.get(qual)
+    if kind is not None:
+        return kind
+    name = qual.rpartition(".")[2]
+    if is_nest_call(qual):
+        # Every nest library (tf.nest, TF's internal util.nest, TFP's nest, dm-tree) works on Python
+        # structures: its predicates return bools, everything else a structure.
+        return PYTHON if name.startswith(("is_", "assert_")) else STRUCTURE
+    best = ""
+    for prefix, pkind in CALL_KIND_PREFIXES:
+        if qual.startswith(prefix) and len(prefix) > len(best):
+            best, kind = prefix, pkind
+    if kind is not None:
+        return kind
+    if tables.is_dataset_api(qual):
+        return DATASET
+    if tables.is_tensor_api(qual):
+        return TENSOR
+    return UNKNOWN

@@ -1,0 +1,115 @@
+"""What api_kinds / value_kinds say about single expressions (expected kinds written out by hand)."""
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from hybridize_bot.analysis.facts.api_kinds import call_kind
+from hybridize_bot.analysis.facts.value_kinds import LocalKinds
+from hybridize_bot.analysis.imports import ImportTable
+
+
+def _kinds(source: str, seeds: set[str]) -> tuple[LocalKinds, ast.Module]:
+    tree = ast.parse(source)
+    imports = ImportTable(module="example")
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.add_import(node)
+    return LocalKinds.of(imports.qualify, list(ast.walk(tree)), seeds), tree
+
+
+@pytest.mark.parametrize("qual, kind", [
+    ("tensorflow.nest.flatten", "structure"),
+    ("tensorflow.nest.is_nested", "python"),
+    ("tensorflow.get_static_value", "python"),
+    ("tensorflow.executing_eagerly", "python"),
+    ("tensorflow.compat.dimension_value", "python"),
+    ("tensorflow.TensorShape", "python"),
+    ("tensorflow.is_tensor", "python"),
+    ("tensorflow.reduce_sum", "tensor"),
+    ("tensorflow.shape", "tensor"),
+    ("tensorflow.Variable", "variable"),
+    ("tensorflow.data.Dataset.range", "dataset"),
+    ("builtins.isinstance", "python"),
+    ("builtins.len", "python"),
+    ("builtins.hasattr", "python"),
+    ("builtins.callable", "python"),
+    ("mylib.helper", "unknown"),
+    (None, "unknown"),
+])
+def test_call_kinds(qual: str | None, kind: str) -> None:
+    assert call_kind(qual) == kind
+
+
+@pytest.mark.parametrize("expr, kind", [
+    ("x", "tensor"),
+    ("x + 1", "tensor"),
+    ("x[0]", "tensor"),
+    ("x > 0", "tensor"),
+    ("x is None", "python"),
+    ("x is not None and flag", "unknown"),
+    ("x.shape", "python"),
+    ("x.shape.rank", "python"),
+    ("x.shape[0] is None", "python"),
+    ("x.shape[0] > 1", "python"),
+    ("x.dtype.is_floating", "python"),
+    ("x.shape.as_list()", "python"),
+    ("tf.get_static_value(x) is not None", "python"),
+    ("tf.nest.flatten(x)", "structure"),
+    ("flat", "structure"),
+    ("flat[0]", "unknown"),
+    ("len(flat) > 1", "python"),
+    ("y", "tensor"),
+    ("not x", "tensor"),
+    ("not tf.executing_eagerly()", "python"),
+    ("(x, y)", "structure"),
+    ("n", "python"),
+    ("mixed", "tensor"),
+    ("self._built", "unknown"),
+])
+def test_expression_kinds(expr: str, kind: str) -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "flat = tf.nest.flatten(inputs)\n"
+        "y = tf.reduce_sum(x)\n"
+        "n = x.shape[0]\n"
+        "mixed = 0\n"
+        "mixed = mixed + y\n"
+    )
+    kinds, _ = _kinds(source, {"x"})
+    assert kinds.kind(ast.parse(expr, mode="eval").body) == kind
+
+
+@pytest.mark.parametrize("qual, kind", [
+    ("tensorflow.python.util.nest.flatten", "structure"),
+    ("tensorflow_probability.python.internal.nest_util.flatten_up_to", "structure"),
+    ("tree.flatten", "structure"),
+    ("tensorflow.python.util.nest.is_nested", "python"),
+    ("tensorflow.unstack", "structure"),
+    ("tensorflow.split", "structure"),
+])
+def test_nest_libraries_and_list_returning_ops(qual: str, kind: str) -> None:
+    assert call_kind(qual) == kind
+
+
+def test_parameters_used_as_structures_are_not_tensor_seeds() -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "if isinstance(sigma, (list, tuple)):\n"
+        "    pass\n"
+        "flat = tf.nest.flatten(inputs)\n"
+        "pairs = list(zip(a, b))\n"
+        "values = []\n"
+        "values = tf.stack(values)\n"
+        "idx, vals = [], []\n"
+        "vals = tf.stack(vals)\n"
+    )
+    kinds, _ = _kinds(source, {"sigma", "inputs", "a", "x"})
+    assert [kinds.kind(ast.parse(n, mode="eval").body) for n in ("sigma", "inputs", "a", "x")] == [
+        "unknown", "unknown", "unknown", "tensor"]
+    assert kinds.kind(ast.parse("values", mode="eval").body) == "tensor"
+    assert kinds.maybe_structure(ast.parse("values", mode="eval").body)
+    assert not kinds.maybe_structure(ast.parse("x", mode="eval").body)
+    assert kinds.maybe_structure(ast.parse("vals", mode="eval").body)  # bound by tuple unpacking
+    assert kinds.kind(ast.parse("idx", mode="eval").body) == "structure"
