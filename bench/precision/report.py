@@ -34,7 +34,7 @@ class Tally:
         p, z = self.counts["true"] / n, 1.96
         centre = p + z * z / (2 * n)
         margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        return (centre - margin) / (1 + z * z / n)
+        return max(0.0, (centre - margin) / (1 + z * z / n))
 
 
 @dataclass
