@@ -61,3 +61,12 @@ def ensure_code_bases(root: Path | None = None) -> dict[str, Path]:
     src = fetch_packages([c.requirement for c in CODE_BASES], root or cache_dir(),
                          exclude={c.name: c.exclude for c in CODE_BASES})
     return {c.name: src / c.name for c in CODE_BASES}
+
+
+if __name__ == "__main__":
+    # `python -m bench.precision.codebases`: download if missing (CI does this up front so that the
+    # download time shows separately), print the location and size.
+    roots = ensure_code_bases()
+    files = [p for root in roots.values() for p in root.rglob("*.py")]
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    print(f"{cache_dir()}: {len(roots)} code bases, {len(files)} files, {lines} lines")
