@@ -98,13 +98,45 @@ def _header(*first: str) -> list[str]:
     return ["| " + " | ".join(names) + " |", "|" + " --- |" * len(names)]
 
 
+POLICY_PRECISION = 0.9
+
+
+def policy(severity: str, t: Tally) -> str:
+    if severity == "info":
+        return ""
+    if t.precision is None:
+        return "not judged"
+    return "keep" if t.precision >= POLICY_PRECISION else "make info"
+
+
 def markdown_tables(study: Study) -> str:
     out = ["### By severity", "", *_header("severity")]
     out += [_row(sev, (), t) for sev, t in study.by_severity().items()]
-    out += ["", "### By rule", "", *_header("rule", "severity")]
-    out += [_row(code, (study.severity_of(code),), t) for code, t in study.by_rule().items()]
+    out += ["", "### By rule", "",
+            "Policy (issue 10): warning/error only for rules right >= 90% of the time on the sample; the last",
+            "column says what the policy asks of each rule that is warning/error now.", "",
+            *_header("rule", "severity")]
+    out[-2] = out[-2] + " policy |"
+    out[-1] = out[-1] + " --- |"
+    out += [_row(code, (study.severity_of(code),), t) + f" {policy(study.severity_of(code), t)} |"
+            for code, t in study.by_rule().items()]
     out += ["", "### By code base", "", *_header("code base")]
     out += [_row(cb, (), t) for cb, t in study.by_codebase().items()]
+    return "\n".join(out)
+
+
+def verdict_table(study: Study) -> str:
+    """Every judged finding of the table, whichever analyzer reported it, and how many are still reported."""
+    reported = {f.key for f in study.findings}
+    rules = sorted({v.rule for v in study.verdicts.values()})
+    out = ["| rule | judged | true | debatable | false | false, no longer reported | still reported |",
+           "|" + " --- |" * 7]
+    for rule in [*rules, "all"]:
+        rows = [v for v in study.verdicts.values() if rule in ("all", v.rule)]
+        count = Counter(v.verdict for v in rows)
+        gone = sum(1 for v in rows if v.verdict == "false" and v.key not in reported)
+        still = sum(1 for v in rows if v.key in reported)
+        out.append(f"| {rule} | {len(rows)} | {count['true']} | {count['debatable']} | {count['false']} | {gone} | {still} |")
     return "\n".join(out)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.precision.findings import StudyFinding, line_key, study_findings
-from bench.precision.report import Study, Tally
+from bench.precision.report import Study, Tally, markdown_tables, policy, verdict_table
 from bench.precision.sample import draw_sample
 from bench.precision.verdicts import Verdict, load_verdicts, mark_fixed, save_verdicts
 
@@ -115,3 +115,28 @@ def test_checked_in_table_is_well_formed() -> None:
     for v in verdicts.values():
         assert v.key.split(":")[:3] == [v.codebase, v.path, v.rule]
         assert v.reason.strip(), v.key
+
+
+def test_policy_keeps_warning_only_at_90_percent() -> None:
+    nine, eight = Tally(), Tally()
+    nine.counts.update({"true": 9, "false": 1})
+    eight.counts.update({"true": 8, "debatable": 1, "false": 1})
+    assert policy("warning", nine) == "keep"
+    assert policy("error", eight) == "make info"
+    assert policy("info", eight) == ""
+    assert policy("warning", Tally()) == "not judged"
+
+
+def test_verdict_table_counts_every_verdict_and_what_is_still_reported() -> None:
+    a, b, c = finding("a", "HYB001", 1), finding("a", "HYB001", 2), finding("a", "HYB002", 3)
+    verdicts = {a.key: verdict(a, "true"), b.key: verdict(b, "false"), c.key: verdict(c, "false")}
+    table = verdict_table(Study([a, c], [a, c], verdicts)).splitlines()
+    assert table[2] == "| HYB001 | 2 | 1 | 0 | 1 | 1 | 1 |"
+    assert table[3] == "| HYB002 | 1 | 0 | 0 | 1 | 0 | 1 |"
+    assert table[4] == "| all | 3 | 1 | 0 | 2 | 1 | 2 |"
+
+
+def test_markdown_rule_row_carries_the_policy_column() -> None:
+    a = finding("a", "HYB001", 1)
+    text = markdown_tables(Study([a], [a], {a.key: verdict(a, "true")}))
+    assert "| HYB001 | warning | 1 | 1 | 1 | 1 | 0 | 0 | 100% | 21% | keep |" in text.splitlines()
