@@ -24,12 +24,17 @@ WHEELS = (
 )
 
 
-def corpus_dir() -> Path:
-    explicit = os.environ.get("HYBRIDIZE_CORPUS_DIR")
+def cache_dir(variable: str, name: str) -> Path:
+    """$variable if set, else `name` under $XDG_CACHE_HOME (default ~/.cache): outside the repository."""
+    explicit = os.environ.get(variable)
     if explicit:
         return Path(explicit)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "hybridize-corpus"
+    return base / name
+
+
+def corpus_dir() -> Path:
+    return cache_dir("HYBRIDIZE_CORPUS_DIR", "hybridize-corpus")
 
 
 def _package_dir(archive: Path) -> str:

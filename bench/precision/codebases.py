@@ -6,11 +6,10 @@ training example, Sonnet's MNIST examples and TF Recommenders' MovieLens example
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.corpus import fetch_packages
+from bench.corpus import cache_dir, fetch_packages
 
 
 @dataclass(frozen=True)
@@ -48,17 +47,13 @@ CODE_BASES = (
 )
 
 
-def cache_dir() -> Path:
-    explicit = os.environ.get("HYBRIDIZE_PRECISION_DIR")
-    if explicit:
-        return Path(explicit)
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "hybridize-precision"
+def precision_dir() -> Path:
+    return cache_dir("HYBRIDIZE_PRECISION_DIR", "hybridize-precision")
 
 
 def ensure_code_bases(root: Path | None = None) -> dict[str, Path]:
     """Download and unpack every code base if needed; code base name -> its project root."""
-    src = fetch_packages([c.requirement for c in CODE_BASES], root or cache_dir(),
+    src = fetch_packages([c.requirement for c in CODE_BASES], root or precision_dir(),
                          exclude={c.name: c.exclude for c in CODE_BASES})
     return {c.name: src / c.name for c in CODE_BASES}
 
@@ -69,4 +64,4 @@ if __name__ == "__main__":
     roots = ensure_code_bases()
     files = [p for root in roots.values() for p in root.rglob("*.py")]
     lines = sum(p.read_bytes().count(b"\n") for p in files)
-    print(f"{cache_dir()}: {len(roots)} code bases, {len(files)} files, {lines} lines")
+    print(f"{precision_dir()}: {len(roots)} code bases, {len(files)} files, {lines} lines")
