@@ -8,9 +8,12 @@ repository (never committed) and their Python files unpacked beside them. About 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tarfile
 import zipfile
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 WHEELS = (
@@ -21,41 +24,80 @@ WHEELS = (
 )
 
 
-def corpus_dir() -> Path:
-    explicit = os.environ.get("HYBRIDIZE_CORPUS_DIR")
+def cache_dir(variable: str, name: str) -> Path:
+    """$variable if set, else `name` under $XDG_CACHE_HOME (default ~/.cache): outside the repository."""
+    explicit = os.environ.get(variable)
     if explicit:
         return Path(explicit)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "hybridize-corpus"
+    return base / name
 
 
-def _package_dir(wheel: Path) -> str:
-    return wheel.name.split("-")[0]
+def corpus_dir() -> Path:
+    return cache_dir("HYBRIDIZE_CORPUS_DIR", "hybridize-corpus")
+
+
+def _package_dir(archive: Path) -> str:
+    return archive.name.split("-")[0].replace(".", "_")
+
+
+def _archives(root: Path) -> list[Path]:
+    return sorted([*root.glob("*.whl"), *root.glob("*.tar.gz")])
+
+
+def _python_members(archive: Path) -> Iterator[tuple[str, bytes]]:
+    """(path inside the package, bytes) of every .py file of a wheel or an sdist.
+
+    A wheel's `<name>.data/purelib/` and `platlib/` prefixes and an sdist's `<name>-<version>/` top
+    folder are dropped, so paths look like the package's source tree.
+    """
+    if archive.name.endswith(".whl"):
+        with zipfile.ZipFile(archive) as zf:
+            for name in zf.namelist():
+                if name.endswith(".py"):
+                    yield re.sub(r"^[^/]+\.data/(purelib|platlib)/", "", name), zf.read(name)
+        return
+    with tarfile.open(archive) as tf:
+        for member in tf.getmembers():
+            if member.isfile() and member.name.endswith(".py"):
+                data = tf.extractfile(member)
+                if data is not None:
+                    yield member.name.split("/", 1)[-1], data.read()
+
+
+def fetch_packages(requirements: Sequence[str], root: Path,
+                   exclude: Mapping[str, Sequence[str]] | None = None) -> Path:
+    """Download pinned PyPI distributions (`pip download --no-deps`) into `root` and unpack their .py files.
+
+    Returns `root/src`, holding one folder per distribution (its name with `-` and `.` as `_`).
+    `exclude` maps such a folder name to path prefixes that are not unpacked (generated copies, say).
+    """
+    src = root / "src"
+    root.mkdir(parents=True, exist_ok=True)
+    if len(_archives(root)) < len(requirements):
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(root), *requirements],
+            check=True,
+        )
+    for archive in _archives(root):
+        target = src / _package_dir(archive)
+        marker = target / ".unpacked"
+        if marker.exists():
+            continue
+        skipped = tuple((exclude or {}).get(target.name, ()))
+        for name, data in _python_members(archive):
+            if name.startswith(skipped) or ".." in Path(name).parts:
+                continue
+            out = target / name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+        marker.write_text(archive.name)
+    return src
 
 
 def ensure_corpus(root: Path | None = None) -> Path:
     """Download and unpack the wheels if needed; return the directory holding one folder per wheel."""
-    root = root or corpus_dir()
-    src = root / "src"
-    root.mkdir(parents=True, exist_ok=True)
-    wheels = sorted(root.glob("*.whl"))
-    if len(wheels) < len(WHEELS):
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(root), *WHEELS],
-            check=True,
-        )
-        wheels = sorted(root.glob("*.whl"))
-    for wheel in wheels:
-        target = src / _package_dir(wheel)
-        marker = target / ".unpacked"
-        if marker.exists():
-            continue
-        with zipfile.ZipFile(wheel) as zf:
-            for name in zf.namelist():
-                if name.endswith(".py"):
-                    zf.extract(name, target)
-        marker.write_text(wheel.name)
-    return src
+    return fetch_packages(WHEELS, root or corpus_dir())
 
 
 def corpus_files(src: Path) -> dict[str, bytes]:
