@@ -5,6 +5,7 @@ import pytest
 
 from hybridize_bot.analysis import analyze_sources
 from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.model import Severity
 from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 
 from tests.github_markdown import assert_renders_clean, comment_html
@@ -64,7 +65,7 @@ async def test_pull_request_gets_check_run_inline_comments_and_summary(env):
     for path, line in print_lines:
         body = by_place[(path, line)].body
         assert "HYB001" in body and "print-in-graph" in body and "docs/rules/HYB001" in body
-        assert body.startswith("⚠️ **HYB001** `print-in-graph` · warning\n") and "**Fix** (" in body
+        assert body.startswith("⚠️ **HYB001** `print-in-graph` · warning (rule default: info)\n") and "**Fix** (" in body
         assert_renders_clean(comment_html(body))
     assert {parse_fingerprint_marker(c.body).fingerprint for c in comments} == {f.fingerprint for f in exp.inline}
     (review,) = fake.reviews.values()
@@ -105,7 +106,9 @@ async def test_bad_config_is_reported_and_defaults_are_used(env):
     # Defaults: every rule selected, up to 25 inline comments.
     exp = expectation(fake, pr, config=Config())
     assert run.conclusion == exp.conclusion
-    assert len(bot.review_comments(pr)) == len(exp.new) >= 2
+    # Only warning/error findings go inline (the severity policy); at the defaults that is HYB010 here.
+    inline = [f for f in exp.new if f.severity is not Severity.INFO]
+    assert len(bot.review_comments(pr)) == len(inline) >= 1
 
 
 async def test_more_than_50_annotations_are_sent_in_batches_and_inline_comments_capped(env):

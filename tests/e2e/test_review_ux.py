@@ -69,7 +69,7 @@ async def test_second_push_leads_with_the_delta_and_cross_references_the_follow_
 
     assert relax_comment.body.count(f"in #{n}") == 1 and "```suggestion" in relax_comment.body
     (extra,) = [c for c in bot.review_comments(pr) if c.path == "extra.py"]
-    assert extra.body.startswith("⚠️ **HYB001** `print-in-graph` · warning\n")
+    assert extra.body.startswith("⚠️ **HYB001** `print-in-graph` · warning (rule default: info)\n")
     assert "**Fix** (one-click; may change behaviour; a person must decide)" in extra.body  # not in the follow-up
 
 
@@ -84,7 +84,7 @@ async def test_ignore_says_who_removes_suggestions_and_lists_the_rule_with_its_u
     await _say(bot, fake, pr, "@hybridize-bot ignore HYB001", "maint")
     for comment in hyb001:
         head = comment.body.split("\n", 1)[0]
-        assert head == "~~⚠️ **HYB001** `print-in-graph` · warning~~ 🔕 **Ignored** by @maint"
+        assert head == "~~⚠️ **HYB001** `print-in-graph` · warning (rule default: info)~~ 🔕 **Ignored** by @maint"
         assert "Resolved" not in comment.body and "```suggestion" not in comment.body
         assert "`@hybridize-bot unignore HYB001` reports it again." in comment.body
         assert parse_fingerprint_marker(comment.body).resolved
