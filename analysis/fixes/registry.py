@@ -17,7 +17,9 @@ from .decorators import fix_add_tf_function, fix_remove_tf_function
 from .document import Document
 from .hoist import fix_hoist
 from .print_fix import fix_print
-from .renames import fix_experimental_compile, fix_relax_shapes, fix_run_functions_eagerly
+from .renames import (
+    fix_experimental_compile, fix_gather_validate_indices, fix_relax_shapes, fix_run_functions_eagerly,
+)
 
 Fixer = Callable[[Finding, Document], tuple[Edit, ...]]
 
@@ -30,4 +32,5 @@ FIXERS: dict[str, Fixer] = {
     "HYB021": fix_add_tf_function,
     "HYB022": fix_remove_tf_function,
     "HYB023": fix_remove_tf_function,
+    "HYB025": fix_gather_validate_indices,
 }
