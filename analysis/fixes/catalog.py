@@ -11,6 +11,7 @@ from ..model import Fix, FixSafety
 FIX_DESCRIPTIONS: dict[str, str] = {
     "HYB001": "use tf.print (prints on every call; writes to stderr by default, formats tensors differently)",
     "HYB007": "hoist the @tf.function definition out of what re-creates it (to module level, or before the loop)",
+    "HYB008": "add `reduce_retracing=True` to the tf.function (or an `input_signature` with None dimensions)",
     "HYB010": "rename `experimental_relax_shapes` to `reduce_retracing`",
     "HYB011": "rename `experimental_compile` to `jit_compile`",
     "HYB012": "rename to `tf.config.run_functions_eagerly`",

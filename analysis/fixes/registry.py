@@ -17,6 +17,7 @@ from .decorators import fix_add_tf_function, fix_remove_tf_function
 from .document import Document
 from .hoist import fix_hoist
 from .print_fix import fix_print
+from .retracing import fix_reduce_retracing
 from .renames import (
     fix_experimental_compile, fix_gather_validate_indices, fix_relax_shapes, fix_run_functions_eagerly,
 )
@@ -26,6 +27,7 @@ Fixer = Callable[[Finding, Document], tuple[Edit, ...]]
 FIXERS: dict[str, Fixer] = {
     "HYB001": fix_print,
     "HYB007": fix_hoist,
+    "HYB008": fix_reduce_retracing,
     "HYB010": fix_relax_shapes,
     "HYB011": fix_experimental_compile,
     "HYB012": fix_run_functions_eagerly,

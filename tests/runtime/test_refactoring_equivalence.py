@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from .test_fix_equivalence import _fixed, _main, _same
+from hybridize_bot.analysis.fixes import apply_fixes
+from hybridize_bot.analysis.model import FixSafety
+
+from .test_fix_equivalence import CONFIG, _fixed, _main, _same
 
 pytestmark = pytest.mark.runtime
 
@@ -41,3 +44,38 @@ def test_hyb025_dropping_validate_indices_keeps_outputs_and_errors(value: str) -
     wrong = _main(after.replace("axis=1", "axis=0"))[1]
     assert a[1].numpy().tolist() == [[2.0, 1.0], [5.0, 4.0], [8.0, 7.0], [11.0, 10.0]]
     assert wrong.shape != a[1].shape
+
+
+RETRACE = """
+import tensorflow as tf
+
+@tf.function  # scores a prefix
+def score(prefix):
+    return tf.reduce_sum(tf.nn.softplus(prefix)) / tf.cast(tf.size(prefix), tf.float32)
+
+def main():
+    tokens = tf.range(12, dtype=tf.float32) / 7.0
+    out = []
+    for n in range(1, 9):
+        prefix = tokens[:n]
+        out.append(score(prefix))
+    return [float(v) for v in out], score.experimental_get_tracing_count()
+"""
+
+
+def test_hyb008_reduce_retracing_keeps_outputs_and_traces_less() -> None:
+    after = _fixed(RETRACE, {FixSafety.SAFE, FixSafety.GATED}, code="HYB008")
+    assert "@tf.function(reduce_retracing=True)  # scores a prefix" in after
+    (out_a, traces_a), (out_b, traces_b) = _main(RETRACE), _main(after)
+    assert _same(out_a, out_b)
+    assert traces_a == 8 and traces_b < traces_a  # one trace per length before; generalized after
+
+
+def test_hyb008_is_not_gated_when_the_function_reads_a_static_shape() -> None:
+    source = RETRACE.replace("tf.cast(tf.size(prefix), tf.float32)", "prefix.shape[0]")
+    result = apply_fixes({"example.py": source.encode()}, {FixSafety.SAFE, FixSafety.GATED}, CONFIG)
+    assert not result.applied
+    # ... and rightly so: with dynamic shapes `prefix.shape[0]` is None and the program breaks.
+    wrong = source.replace("@tf.function", "@tf.function(reduce_retracing=True)")
+    with pytest.raises(ValueError, match="None values not supported"):
+        _main(wrong)
