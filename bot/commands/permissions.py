@@ -13,7 +13,7 @@ import gidgethub
 _RANK = {"none": 0, "read": 1, "write": 2, "admin": 3}
 # What each command needs: "read" (anyone who can see the repository), "author" (the pull request's
 # author or write access), "write".
-REQUIRED = {"help": "read", "explain": "read", "recheck": "author", "fix": "author",
+REQUIRED = {"help": "read", "explain": "read", "unknown": "read", "recheck": "author", "fix": "author",
             "ignore": "write", "unignore": "write"}
 
 

@@ -28,7 +28,7 @@ async def test_help_and_explain_for_readers_but_not_for_strangers_of_a_private_r
 
     c = await _say(bot, fake, pr, "@hybridize-bot explain hyb010", "reader")
     explain = replies(bot, pr)[-1]
-    assert "# HYB010: deprecated-relax-shapes" in explain.body and "reduce_retracing" in explain.body
+    assert explain.body.startswith("@reader **HYB010** `deprecated-relax-shapes` · ") and "reduce_retracing" in explain.body
     c = await _say(bot, fake, pr, "@hybridize-bot explain HYB999", "reader")
     assert "There is no rule HYB999" in replies(bot, pr)[-1].body
 
@@ -116,7 +116,7 @@ def run_all(xs):
     await _say(bot, fake, pr, "@hybridize-bot fix", "maint")
     assert followups(fake, pr) == [follow]
     head = files_at(fake, pr.repo.branch(BRANCH.format(pr.number)))["train.py"].decode()
-    assert follow.issue.title == f"hybridize: apply 2 gated fixes from #{pr.number} (HYB007, HYB010)"
+    assert follow.issue.title == f"hybridize: apply 2 gated fixes to files changed in #{pr.number} (HYB007, HYB010)"
     assert "@tf.function\ndef double(v):" in head and "        def double" not in head  # hoisted
     assert "when the analysis preconditions hold" in follow.issue.body
     assert f"Updated #{follow.number}" in replies(bot, pr)[-1].body
