@@ -21,6 +21,21 @@ FIX_DESCRIPTIONS: dict[str, str] = {
     "HYB025": "drop the ignored `validate_indices=` argument of tf.gather",
 }
 
+# What a refactoring is expected to do, and what to run to see it (the follow-up PR body, issue 15).
+FIX_EFFECTS: dict[str, tuple[str, str]] = {
+    "HYB007": ("the function traces once instead of on every call or loop iteration",
+               "`tf.function.experimental_get_tracing_count()` on the hoisted function after a few calls"),
+    "HYB008": ("one generalized trace instead of one per input shape",
+               "`experimental_get_tracing_count()` after a run with inputs of several shapes"),
+    "HYB021": ("graph execution: less Python overhead per op (2-30x on the hot functions of "
+               "bench/refactoring_speedup.py)",
+               "the tests, and a timing of the loop that calls it, before and after"),
+    "HYB022": ("eager execution: no tracing on every call with new Python values",
+               "the tests; a timing of the calls before and after"),
+    "HYB023": ("one graph boundary instead of two (same results)", "the tests"),
+    "HYB025": ("none at run time (TensorFlow ignored the argument); no deprecation warning", "the tests"),
+}
+
 
 def fix_for(code: str, safety: FixSafety, reason: str = "", description: str | None = None) -> Fix:
     """The `Fix` a rule attaches to a finding whose edit a fixer in `FIXERS[code]` computes.
