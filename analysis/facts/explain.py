@@ -18,6 +18,8 @@ _FIXED = {
     pc.RETURNS_PYTHON_FUNCTION: "returns a Python function, which a tf.function cannot return",
     pc.HAS_JIT_COMPILE: "compiled with XLA (jit_compile): graph mode is what the author asked for",
     pc.IS_FRAMEWORK_TRACED: "TensorFlow or Keras traces it itself",
+    pc.IS_NESTED_FUNCTION: "a nested function: as a tf.function it would be re-created and traced on every call "
+                           "of its enclosing function",
     pc.HAS_NO_PRIMITIVE_PARAMETERS: "no parameter receives Python values: nothing retraces",
 }
 

@@ -36,6 +36,9 @@ IS_FRAMEWORK_TRACED = "IS_FRAMEWORK_TRACED"
 # Test code: a tf.function written in a test is usually the test's subject (tracing, AutoGraph, XLA),
 # and a test helper is not worth compiling; refactoring suggestions there are noise (issue 10 #5).
 IS_TEST_CODE = "IS_TEST_CODE"
+# A nested function: decorating it makes a new tf.function on every call of the enclosing function,
+# which traces again each time (HYB007's hazard), so converting it cannot pay off.
+IS_NESTED_FUNCTION = "IS_NESTED_FUNCTION"
 RETURNS_PYTHON_FUNCTION = "RETURNS_PYTHON_FUNCTION"  # a tf.function cannot return a Python function  # Keras train_step / tf.data callbacks: traced by TF itself
 
 
@@ -152,6 +155,8 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
         blocked.append(HAS_KERAS_SYMBOLIC_ARGUMENTS)
     if facts.callers_covered.value is True:
         blocked.append(HAS_COVERED_CALLERS)
+    if rec["par"] is not None:
+        blocked.append(IS_NESTED_FUNCTION)
     if "fn" in rec["ret"]:
         blocked.append(RETURNS_PYTHON_FUNCTION)
     return CONVERT_TO_HYBRID, blocked, notes, undetermined

@@ -164,9 +164,13 @@ def is_pure_library_call(qual: str) -> bool:
 # Libraries whose functions compute on tensors under the TensorFlow backend (Keras 3 ops, TFP).
 TENSOR_LIBRARY_PREFIXES = ("keras.ops.", "keras.backend.", "keras.activations.", "tensorflow_probability.math.",
                            "tensorflow_probability.stats.", "tensorflow_probability.distributions.")
-# Methods that run TensorFlow ops whatever their receiver (tf.Variable updates and reads).
+# Methods that run TensorFlow ops whatever their receiver: tf.Variable updates and reads, Keras metric
+# and optimizer state updates (variables), gradient tapes. A tf.function made of these does TF work
+# (issue 10: `for m in metrics: m.reset_state()` and `tape.gradient` were taken for "no computation").
 TENSOR_METHODS = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_add",
-                            "scatter_nd_update", "scatter_nd_add", "scatter_sub", "read_value"})
+                            "scatter_nd_update", "scatter_nd_add", "scatter_sub", "read_value",
+                            "reset_state", "reset_states", "update_state", "result", "apply_gradients",
+                            "gradient", "jacobian", "batch_jacobian"})
 
 
 def is_tensor_api(qual: str | None) -> bool:

@@ -54,7 +54,8 @@ def is_once_guarded(body: FunctionBody, node: ast.AST) -> bool:
 
 
 def _after_early_return(block_owner: ast.AST, child: ast.AST) -> bool:
-    """`if self.v is not None: return ...` earlier in the same block: the rest runs only while missing."""
+    """`if self.v is not None: return ...` (or `if key in cache: raise ...`) earlier in the same block:
+    the rest runs only while missing."""
     for name in ("body", "orelse", "finalbody"):
         block = getattr(block_owner, name, None)
         if not isinstance(block, list):
@@ -65,7 +66,7 @@ def _after_early_return(block_owner: ast.AST, child: ast.AST) -> bool:
             if (
                 isinstance(st, ast.If)
                 and st.body
-                and isinstance(st.body[-1], ast.Return)
+                and isinstance(st.body[-1], (ast.Return, ast.Raise))
                 and _present_test(st.test)
             ):
                 return True

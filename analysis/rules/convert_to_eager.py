@@ -7,6 +7,7 @@ from ..facts.preconditions import CONVERT_TO_EAGER
 from ..facts.rulesupport import MIN_TENSOR_WORK, decorator_node
 from ..fixes.catalog import fix_for
 from ..model import Finding, FixSafety, Severity
+from ..summary import FunctionInfo, HybridSite
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _WHY = {
@@ -145,6 +146,23 @@ class ConvertToEager(Rule):
 
             loss()
         """, note="no parameters: the TF work runs on captured tensors and variables"),
+        Valid("""
+            import tensorflow as tf
+            import tensorflow_federated as tff
+
+            def build(metrics):
+                @tf.function
+                def reset_metrics():
+                    for metric in metrics:
+                        metric.reset_state()
+
+                @tff.tensorflow.computation(tf.int32)
+                @tf.function
+                def finalize(reservoir):
+                    return reservoir
+
+                return reset_metrics, finalize
+        """, note="metric state updates are TF work; a framework decorator above @tf.function needs it"),
     )
     invalid = (
         Invalid("""
@@ -195,6 +213,8 @@ class ConvertToEager(Rule):
             fid = facts.fid(fn)
             if fid is None or fx.effects[fid] or fx.unknown[fid] is not None:
                 continue
+            if site.kind == "decorator" and _wrapped_further(fn, site):
+                continue  # `@framework.computation(...)` over `@tf.function`: the outer wrapper needs a tf.function
             ff = facts.of(fid)
             if ff is None or ff.refactoring != CONVERT_TO_EAGER or ff.blocked_by:
                 continue
@@ -223,3 +243,9 @@ class ConvertToEager(Rule):
                 why = f"public API ({ff.public.reason})" if ff.public.value is not False else "a tf.function(...) wrapper"
                 fix = fix_for(self.code, FixSafety.SUGGESTION, reason=why)
             yield ctx.report(self, decorator_node(fn), message, fn=fn, fix=fix)
+
+
+def _wrapped_further(fn: FunctionInfo, site: HybridSite) -> bool:
+    """Another decorator sits above `@tf.function` and receives the tf.function object."""
+    decorators = getattr(fn.node, "decorator_list", [])
+    return any(d is site.node for d in decorators[1:])

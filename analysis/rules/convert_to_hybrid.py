@@ -178,6 +178,22 @@ class ConvertToHybrid(Rule):
             """,
         }, path="pkg/layers.py", note="a Keras layer's call() (Keras re-exported by the project): Keras already "
                                       "runs it in its own tf.function"),
+        Valid("""
+            import tensorflow as tf
+
+            def transform(x, w):
+                print("transform")
+
+                def step(v, m):
+                    h = tf.matmul(v, m)
+                    return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))
+
+                return step(x, w)
+
+            for _ in range(10):
+                transform(tf.ones((4, 4)), tf.ones((4, 4)))
+        """, note="a nested helper: as a tf.function it would be re-created and retraced on every call of "
+                  "its enclosing function"),
     )
     invalid = (
         Invalid("""

@@ -5,6 +5,7 @@ import ast
 import re
 from typing import Iterable
 
+from ..facts.paths import is_test_path
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo, HybridSite, ModuleSummary
 from .base import Invalid, ModuleContext, Rule, Valid
@@ -74,6 +75,38 @@ def _target_reads(ctx: ModuleContext, site: HybridSite) -> set[str]:
         body = ctx.body(target)
         return {n.id for n in body.of_type(ast.Name) if isinstance(n.ctx, ast.Load)} - body.local_names()
     return set()
+
+
+def _per_case_arguments(ctx: ModuleContext, site: HybridSite, enclosing: FunctionInfo) -> bool:
+    """The enclosing function is called in a loop with the loop's value for a parameter the tf.function
+    closes over (`for task in tasks: make_eval(task)`): one function per case, by design."""
+    reads = _target_reads(ctx, site)
+    for name in list(reads):  # through helpers defined alongside it (`def step_fn(...)` using `task`)
+        helper = enclosing.nested.get(name)
+        if helper is not None and helper is not site.target:
+            body = ctx.body(helper)
+            reads |= {n.id for n in body.of_type(ast.Name) if isinstance(n.ctx, ast.Load)} - body.local_names()
+    params = enclosing.params
+    captured = [i for i, p in enumerate(params) if p in reads]
+    if not captured:
+        return False
+    offset = 1 if enclosing.cls is not None and params and params[0] in ("self", "cls") else 0
+    for loop in _loops(ctx.summary):
+        bound = _loop_bound(loop)
+        for node in ast.walk(loop):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name != enclosing.name:
+                continue
+            for i in captured:
+                j = i - offset
+                arg = node.args[j] if 0 <= j < len(node.args) else next(
+                    (k.value for k in node.keywords if k.arg == params[i]), None)
+                if arg is not None and any(isinstance(n, ast.Name) and n.id in bound for n in ast.walk(arg)):
+                    return True
+    return False
 
 
 def _traced(ctx: ModuleContext, fn: FunctionInfo) -> bool:
@@ -268,6 +301,24 @@ class FunctionRecreated(Rule):
                     out = step_function(next(iterator))
                 return out
         """, note="created while the outer function traces: once per trace, traced inline"),
+        Valid("""
+            import tensorflow as tf
+
+            class Evaluator:
+                def __init__(self, tasks, model):
+                    def get_function(task):
+                        def step_fn(inputs):
+                            return task.validation_step(inputs, model=model)
+
+                        @tf.function
+                        def eval_step_fn(iterator):
+                            return step_fn(next(iterator))
+                        self.fns[task.name] = eval_step_fn
+
+                    self.fns = {}
+                    for task in tasks:
+                        get_function(task)
+        """, note="called once per task with the task it closes over: one function per case"),
     )
     invalid = (
         Invalid("""
@@ -338,6 +389,10 @@ class FunctionRecreated(Rule):
             return None
         if _returns_function(ctx, site, enclosing):
             return None  # a factory: its caller keeps the tf.function (or chooses not to)
+        if is_test_path(ctx.path):
+            return None  # a test helper called per test case builds one function per case on purpose
+        if _per_case_arguments(ctx, site, enclosing):
+            return None
         if _called_in_loop(ctx.summary, enclosing.name):
             return f"on every call of `{enclosing.qualname}`, which is called from a loop"
         return None

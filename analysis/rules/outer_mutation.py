@@ -329,6 +329,41 @@ class OuterMutation(Rule):
                     return closure(x)
                 return evaluate
         """, note="a memo flag cleared under its own test: the check is meant for the first trace"),
+        Valid("""
+            import contextlib
+            import tensorflow as tf
+
+            _IN_SCOPE = False
+
+            @contextlib.contextmanager
+            def instance_scope():
+                global _IN_SCOPE
+                was_in_scope = _IN_SCOPE
+                _IN_SCOPE = True
+                try:
+                    yield
+                finally:
+                    _IN_SCOPE = was_in_scope
+
+            def build(metrics_fn):
+                finalizers = {}
+                indices = None
+
+                @tf.function
+                def initialize(x):
+                    nonlocal indices
+                    with instance_scope():
+                        for metric in metrics_fn():
+                            if metric.name in finalizers:
+                                raise ValueError(f"duplicate metric {metric.name}")
+                            finalizers[metric.name] = metric.result
+                    indices = [m.name for m in metrics_fn()]
+                    return x
+
+                initialize.get_concrete_function(tf.TensorSpec([]))
+                return finalizers, indices
+        """, note="a global set and restored around the trace, and trace-time side outputs read after "
+                  "get_concrete_function"),
     )
     invalid = (
         Invalid("""
@@ -558,6 +593,8 @@ class _FunctionCheck:
             kind = "global" if target.id in self.globals else "nonlocal" if target.id in self.nonlocals else None
             if kind is None or self.created_once(st, value):
                 return None
+            if not aug and self._trace_time_name(st, target.id, value):
+                return None
             return (
                 f"rebinding {kind} `{target.id}` in graph code happens only while TensorFlow traces the "
                 f"function, not on every call{_LEAK if value is not None and self.tensorish(value) else ''}"
@@ -597,6 +634,17 @@ class _FunctionCheck:
             if q is not None and q.startswith(_STATEFUL_FACTORY_PREFIXES):
                 return True
         return False
+
+    def _trace_time_name(self, st: ast.stmt, name: str, value: ast.expr | None) -> bool:
+        """A global/nonlocal the function sets and restores (`was = G; G = True; ... G = was`), or
+        writes without reading with a Python value: a trace-time side output (read after
+        `get_concrete_function()`, say), not a counter that should change per call."""
+        stores = [n for n in self.body.of_type(ast.Name) if n.id == name and isinstance(n.ctx, ast.Store)]
+        counter = any(isinstance(a.target, ast.Name) and a.target.id == name for a in self.body.of_type(ast.AugAssign))
+        if len(stores) > 1 and not counter:
+            return True
+        reads = any(n.id == name and isinstance(n.ctx, ast.Load) for n in self.body.of_type(ast.Name))
+        return not reads and value is not None and not self.tensorish(value)
 
     def _memo_flag(self, st: ast.stmt, value: ast.expr | None) -> bool:
         if not (isinstance(value, ast.Constant) and isinstance(value.value, bool) and isinstance(st, ast.Assign)):

@@ -195,6 +195,22 @@ class VariableInGraph(Rule):
                 metric.update_state(data)
                 return metric.result()
         """, note="tf.init_scope() lifts the creation out of the trace: it runs eagerly"),
+        Valid("""
+            import tensorflow as tf
+
+            class DecodeCell(tf.keras.layers.AbstractRNNCell):
+                def __init__(self, transitions, **kw):
+                    super().__init__(**kw)
+                    self._transitions = transitions
+
+                def call(self, inputs, state):
+                    return inputs, [state[0] + inputs]
+
+            @tf.function
+            def decode(x, transitions):
+                layer = tf.keras.layers.RNN(DecodeCell(transitions), return_sequences=True)
+                return layer(x)
+        """, note="an RNN wrapper over a project cell that makes no weights creates no variables"),
     )
     invalid = (
         Invalid("""
@@ -326,6 +342,8 @@ def _creates_variables(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> 
                 return None  # functions (keras.layers.add) and learning-rate schedules
             if q.startswith("keras.layers.") and last in _WEIGHTLESS_LAYERS:
                 return None
+            if q.startswith("keras.layers.") and last in _CELL_WRAPPERS and _weightless_project_cell(ctx, call):
+                return None  # the wrapper's weights are its cell's, and this cell makes none
             return "creates a Keras object (it makes variables when first used)"
     if q is None or q.startswith(("builtins.", "tensorflow.", "keras.")):
         return None
@@ -333,6 +351,8 @@ def _creates_variables(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> 
     if not isinstance(cls, ClassInfo):
         return None
     if any(b and b.startswith(_KERAS_BASES) for b in cls.bases):
+        if _weightless_class(ctx, cls):
+            return None  # a cell or layer none of whose methods makes a weight
         return f"creates a Keras `{cls.name}` (it makes variables when first used)"
     owner = ctx.project.modules_by_class(cls)
     init = owner.find_method(cls, "__init__") if owner is not None else None
@@ -341,6 +361,38 @@ def _creates_variables(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> 
             if owner.imports.qualify(inner.func) in _VARIABLE_CONSTRUCTORS:
                 return f"creates a `{cls.name}` (its constructor creates a variable)"
     return None
+
+
+# Keras layers whose variables are those of the cell or layer they wrap.
+_CELL_WRAPPERS = frozenset({"RNN", "Bidirectional", "TimeDistributed"})
+_WEIGHT_MAKERS = frozenset({"add_weight", "add_variable"})
+
+
+def _weightless_project_cell(ctx: ModuleContext, call: ast.Call) -> bool:
+    """`keras.layers.RNN(MyCell(...))` where MyCell is a project class none of whose methods makes a
+    weight (`add_weight`, `tf.Variable`, a Keras layer): the wrapper creates no variables either."""
+    if not call.args or not isinstance(call.args[0], ast.Call):
+        return False
+    q = ctx.qualify(call.args[0].func)
+    cls = ctx.project.lookup_qualified(q) if q is not None else None
+    return isinstance(cls, ClassInfo) and _weightless_class(ctx, cls)
+
+
+def _weightless_class(ctx: ModuleContext, cls: ClassInfo) -> bool:
+    """No method of the project class makes a weight (`add_weight`, `tf.Variable`, a Keras layer). Only
+    the class's own methods are read: a project base class that makes weights is not followed."""
+    owner = ctx.project.modules_by_class(cls)
+    if owner is None:
+        return False
+    for method in cls.methods.values():
+        for inner in ctx.project.body(method).calls:
+            func = inner.func
+            if isinstance(func, ast.Attribute) and func.attr in _WEIGHT_MAKERS:
+                return False
+            made = owner.imports.qualify(func)
+            if made is not None and (made in _VARIABLE_CONSTRUCTORS or made.startswith(_KERAS_OWNER_PREFIXES)):
+                return False
+    return True
 
 
 def _only_called_under_guard(ctx: ModuleContext, gf: GraphFunction) -> bool:

@@ -218,11 +218,21 @@ def test_hyb013_valid_examples_run(note, args, expected) -> None:
 
 # ---- HYB014 ------------------------------------------------------------------------------------
 def test_hyb014_executing_eagerly_is_false_in_a_tf_function(eager_flag_restored) -> None:
-    step = run(ExecutingEagerlyBranch.invalid[0])["step"]
-    assert float(step(tf.constant(1.0))) == 2.0  # graph branch
-    assert float(step.python_function(tf.constant(1.0))) == 3.0  # the same code eagerly
+    trainer = run(ExecutingEagerlyBranch.invalid[0])["Trainer"]()
+    trainer.history = []
+    assert float(trainer.step(tf.constant(1.0))) == 2.0
+    assert trainer.history == []  # the eager-only bookkeeping is skipped in the graph
+    type(trainer).step.python_function(trainer, tf.constant(1.0))  # the same code eagerly
+    assert trainer.history == [1.0]
     tf.config.run_functions_eagerly(True)
-    assert float(step(tf.constant(1.0))) == 3.0  # the documented exception
+    trainer.step(tf.constant(2.0))
+    assert trainer.history == [1.0, 2.0]  # the documented exception
+
+
+def test_hyb014_dual_mode_code_takes_the_graph_path_on_purpose() -> None:
+    ns = run(by_note(ExecutingEagerlyBranch.valid, "deliberate dual-mode"))
+    assert float(ns["step"](tf.constant(1.0))) == 2.0  # graph paths: the `else` and the fall-through
+    assert float(ns["step"].python_function(tf.constant(1.0))) == 3.0  # eager: the early return
 
 
 def test_hyb014_init_scope_sees_eager_mode() -> None:
