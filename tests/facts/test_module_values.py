@@ -34,3 +34,14 @@ def test_a_module_name_bound_twice_is_not_taken_for_a_tensor() -> None:
                   + "\ndef run():\n    for _ in range(3):\n        step(X, X)\n"})
     ff = fn(facts, "m.py", "step")
     assert ff.tensor_parameters["x"].value is None
+
+
+def test_an_unknown_parameter_next_to_a_tensor_is_a_suggestion_with_its_reason() -> None:
+    from hybridize_bot.analysis.facts.explain import verdict
+
+    facts = repo({"m.py": "import tensorflow as tf\nfrom cfg import load\n" + STEP
+                  + "\ndef run():\n    s = load()\n    for _ in range(3):\n        step(tf.ones((4, 4)), s)\n"})
+    ff = fn(facts, "m.py", "step")
+    assert not ff.blocked_by and ff.undetermined == ("UNDETERMINABLE_PRIMITIVE_PARAMETER",)
+    assert verdict(ff) == ("suggestion only", {
+        "UNDETERMINABLE_PRIMITIVE_PARAMETER": "`y`: the value passed at m.py:11 is of unknown kind"})
