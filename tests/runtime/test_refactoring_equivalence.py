@@ -79,3 +79,29 @@ def test_hyb008_is_not_gated_when_the_function_reads_a_static_shape() -> None:
     wrong = source.replace("@tf.function", "@tf.function(reduce_retracing=True)")
     with pytest.raises(ValueError, match="None values not supported"):
         _main(wrong)
+
+
+DECAY = """
+import tensorflow as tf
+
+X = tf.reshape(tf.range(16, dtype=tf.float32), [4, 4]) / 16.0
+
+@tf.function
+def decay_step(x, step):
+    rate = 0.5 ** (step / 10)
+    return tf.reduce_sum(tf.matmul(x, x) * rate)
+
+def main():
+    return [decay_step(X, step) for step in range(5)]
+"""
+
+
+def test_hyb006_stays_a_suggestion_because_tf_constant_changes_the_dtype() -> None:
+    """Why HYB006's `tf.constant(step)` is never gated: a Python int becomes an int32 tensor, `step / 10` a
+    float64 tensor, and mixing it with float32 tensors fails where the Python number was converted silently."""
+    result = apply_fixes({"example.py": DECAY.encode()}, {FixSafety.SAFE, FixSafety.GATED}, CONFIG)
+    # What is applied instead is Hybridize's P3 refactoring: de-hybridize (HYB022), with the same results.
+    assert [f.code for f in result.applied] == ["HYB022"]
+    assert _same(_main(DECAY), _main(result.changed["example.py"].decode()))
+    with pytest.raises(Exception, match="float64|double"):
+        _main(DECAY.replace("decay_step(X, step)", "decay_step(X, tf.constant(step))"))
