@@ -146,7 +146,7 @@ def report(outcomes: list[Outcome], repeats: int, rounds: int) -> str:
         f"{_tf_version()})",
         "",
         "Each program of `bench/speedup_programs/` runs in its own process: one warm-up call of its `run()` "
-        f"(which traces a converted function once), then {repeats} timed calls, in {rounds} rounds alternating "
+        f"(which traces a converted function once), then {repeats} timed calls, in {rounds} round(s) alternating "
         "the original and the copy fixed by `hybridize fix --unsafe-fixes --no-config`; times are medians "
         "of all timed calls. Results equal: NumPy `allclose` (rtol 1e-4, atol 1e-5) on the last call's result.",
         "",
@@ -158,6 +158,10 @@ def report(outcomes: list[Outcome], repeats: int, rounds: int) -> str:
         f"{sum(1 for o in converted if o.equal)} of {len(converted)}; **median speedup {median:.2f}x** "
         f"(min {min(speedups, default=0):.2f}x, max {max(speedups, default=0):.2f}x); traps changed: "
         f"{sum(1 for o in traps if o.changed)} of {len(traps)}. Goal met: **{'yes' if goal else 'no'}**.",
+        "",
+        f"1-minute load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs. On a loaded "
+        "machine eager code (one Python dispatch per op) suffers more from contention than a graph, so the "
+        "speedups grow with the load; a run on an idle machine gives the lower, more representative figures.",
         END,
     ]
     return "\n".join(lines)
