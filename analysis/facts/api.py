@@ -228,8 +228,9 @@ class RepoFacts:
         key = pf.class_of(fid)
         exported = rec["hy"] is not None and (
             "input_signature" in rec["hy"][2] or (key is not None and rec["par"] is None and pf.is_keras(key)))
-        refactoring, blocked, notes = decide(facts, rec, pf.root_kind[fid], exported)
-        return _replace(facts, refactoring=refactoring, blocked_by=tuple(blocked), notes=facts.notes + tuple(notes))
+        refactoring, blocked, notes, undetermined = decide(facts, rec, pf.root_kind[fid], exported)
+        return _replace(facts, refactoring=refactoring, blocked_by=tuple(blocked), undetermined=tuple(undetermined),
+                        notes=facts.notes + tuple(notes))
 
     def _covered(self, fid: int) -> Fact:
         """F-CALLERS: every known caller only ever runs in graph context (Hybridize HAS_COVERED_CALLERS)."""

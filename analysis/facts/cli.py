@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+from .explain import verdict
 from .model import Fact, FunctionFacts
 
 SCHEMA_VERSION = 1
@@ -66,6 +67,7 @@ def _names(facts: dict[str, Fact]) -> list[str] | None:
 
 
 def record(ff: FunctionFacts) -> dict[str, Any]:
+    decision, decision_reasons = verdict(ff)
     booleans = [n for note in ff.notes if note.startswith("boolean parameters: ")
                 for n in note.split(":", 1)[1].replace(" ", "").split(",")]
     primitive = {n: f for n, f in ff.primitive_parameters.items() if n not in booleans}
@@ -91,6 +93,9 @@ def record(ff: FunctionFacts) -> dict[str, Any]:
         "tensor_work": ff.tensor_work,
         "refactoring": ff.refactoring,
         "blocked_by": list(ff.blocked_by),
+        "undetermined": list(ff.undetermined),
+        "decision": decision,
+        "decision_reasons": decision_reasons,
         "reasons": {
             "tensor_parameters": {n: f.reason for n, f in ff.tensor_parameters.items()},
             "primitive_parameters": {n: f.reason for n, f in ff.primitive_parameters.items()},
@@ -127,7 +132,7 @@ def render_text(records: list[FunctionFacts]) -> str:
         lines.append(f"    side effects: {_tri(r['side_effects'])} ({ff.side_effects.reason}); "
                      f"recursive: {_tri(r['recursive'])}; tensor computation: {_tri(r['tensor_computation'])}; "
                      f"callers covered: {_tri(r['callers_covered'])}")
-        if ff.refactoring is not None:
-            verdict = "applies" if not ff.blocked_by else "blocked by " + ", ".join(ff.blocked_by)
-            lines.append(f"    {ff.refactoring}: {verdict}")
+        lines.append(f"    {ff.refactoring or 'no refactoring'}: {r['decision']}")
+        for code, why in r["decision_reasons"].items():
+            lines.append(f"      {code}: {why}" if why else f"      {code}")
     return "\n".join(lines) + ("\n" if lines else "")

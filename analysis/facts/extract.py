@@ -24,7 +24,7 @@ from ..summary import FunctionInfo, ModuleSummary
 from . import tables
 
 # Bump when the shape or meaning of the records changes: it is part of every cache key.
-FACTS_VERSION = 8
+FACTS_VERSION = 9
 
 # Value kinds.
 TENSOR, DATASET, KERAS, ALLOC, NUMPY, OTHER = "t", "ds", "k", "a", "np", "o"
@@ -213,6 +213,8 @@ class _FunctionWalker:
             if TENSOR in elts:
                 return TENSOR  # a container of tensors is tensor-like (Hybridize: tensor containers)
             return ALLOC
+        if t is ast.ListComp and self.kind(e.elt) == TENSOR:  # type: ignore[attr-defined]
+            return TENSOR  # [tf.ones(n) for n in sizes]: a list of tensors, like a list display of tensors
         if t in (ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp):
             return ALLOC
         if t is ast.JoinedStr:
@@ -776,6 +778,21 @@ def _module_constants(tree: ast.Module) -> dict[str, str]:
     return out
 
 
+def _module_tensors(tree: ast.Module, kinds: dict[str, Any]) -> dict[str, str]:
+    """Module-level names bound once, by a top-level assignment, to a tensor, a container of tensors or a
+    tf.data dataset (their kind as the module-level walk computed it)."""
+    bound: dict[str, int] = {}
+    for st in tree.body:
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(
+            st, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)) else []
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    bound[node.id] = bound.get(node.id, 0) + (1 if isinstance(st, ast.Assign) else 2)
+    return {name: kinds[name] for name, count in bound.items()
+            if count == 1 and kinds.get(name) in (TENSOR, DATASET)}
+
+
 def _unresolved_hybrid_sites(summary: ModuleSummary, index_of: dict[int, int]) -> list[tuple]:
     """`tf.function(utils.step)` whose target lives in another module: resolved by the project."""
     out = []
@@ -792,14 +809,17 @@ def extract_module(summary: ModuleSummary) -> dict[str, Any]:
     """The module's facts: imports, classes, and one record per function plus one for module level."""
     index_of = {id(fn): i for i, fn in enumerate(summary.functions)}
     consts = _module_constants(summary.source.tree)
+    top = _FunctionWalker(summary, None, consts)
+    top.walk(summary.source.tree.body, module_level=True)
+    # Functions read module-level tensors and datasets (`X = tf.random.normal(...)`, `DATASET = ...batch(32)`)
+    # as globals: passing one passes a tensor (issue 15).
+    consts = {**consts, **_module_tensors(summary.source.tree, top.kinds)}
     records = []
     for fn in summary.functions:
         walker = _FunctionWalker(summary, fn, consts)
         node = fn.node
         walker.walk([node.body] if isinstance(node, ast.Lambda) else node.body)  # type: ignore[list-item]
         records.append(walker.record(index_of))
-    top = _FunctionWalker(summary, None, consts)
-    top.walk(summary.source.tree.body, module_level=True)
     records.append(top.record(index_of))
     classes = {}
     for name, cls in summary.classes.items():

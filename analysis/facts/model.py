@@ -88,6 +88,8 @@ class FunctionFacts:
     tensor_work: int
     refactoring: str | None = None
     blocked_by: tuple[str, ...] = ()
+    # Preconditions that could not be decided but do not block: the refactoring is only a suggestion.
+    undetermined: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
     def names_where(self, facts: dict[str, Fact], value: bool) -> list[str]:

@@ -74,8 +74,11 @@ def primitive_parameter_value(facts: "FunctionFacts") -> bool | None:
 
 
 def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
-           exported: bool = False) -> tuple[str | None, list[str], list[str]]:
-    """(refactoring, blocked_by, notes) for one function.
+           exported: bool = False) -> tuple[str | None, list[str], list[str], list[str]]:
+    """(refactoring, blocked_by, notes, undetermined) for one function.
+
+    `undetermined`: preconditions that could not be decided but do not block (issue 15): a function with a
+    known tensor parameter and one parameter of unknown kind is still a candidate, as a suggestion only.
 
     `exported`: the hybrid function is a method of a tf.Module/Keras class or has an input_signature,
     which is how concrete functions and SavedModel signatures are made (graph mode required).
@@ -90,7 +93,7 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
     if facts.hybrid:
         hy = rec["hy"]
         if hy[0] == "keras" or root_kind == "keras":
-            return None, [IS_FRAMEWORK_TRACED], ["Keras compiles train_step/test_step/predict_step itself"]
+            return None, [IS_FRAMEWORK_TRACED], ["Keras compiles train_step/test_step/predict_step itself"], []
         if facts.recursive.value is True:
             notes.append("Recursive tf.functions are not supported by TensorFlow.")
         if effects is True:
@@ -119,20 +122,23 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
             blocked.append(REQUIRES_GRAPH_EXECUTION)
         if "jit_compile" in hy[2] or "experimental_compile" in hy[2]:
             blocked.append(HAS_JIT_COMPILE)
-        return CONVERT_TO_EAGER, blocked, notes
+        return CONVERT_TO_EAGER, blocked, notes, []
     if root_kind is not None:
-        return None, [IS_FRAMEWORK_TRACED], [f"traced by {root_kind}"]
+        return None, [IS_FRAMEWORK_TRACED], [f"traced by {root_kind}"], []
     if facts.in_graph:
         # Already runs inside a graph (called from hybrid code): a decorator adds only a nested boundary.
-        return None, [HAS_COVERED_CALLERS], []
+        return None, [HAS_COVERED_CALLERS], [], []
     if tensor is False:
         blocked.append(HAS_NO_TENSOR_PARAMETERS)
     elif tensor is None:
         blocked.append(UNDETERMINABLE_TENSOR_PARAMETER)
+    undetermined: list[str] = []
     if primitive is True:
         blocked.append(HAS_PRIMITIVE_PARAMETERS)
     elif primitive is None:
-        blocked.append(UNDETERMINABLE_PRIMITIVE_PARAMETER)
+        # One parameter of unknown kind does not hide a function whose other parameters are known tensors
+        # (issue 15): it stays a candidate, demoted to a suggestion. With no known tensor it still blocks.
+        (undetermined if tensor is True else blocked).append(UNDETERMINABLE_PRIMITIVE_PARAMETER)
     if effects is True:
         blocked.append(HAS_PYTHON_SIDE_EFFECTS)
     elif effects is None:
@@ -153,4 +159,4 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
         blocked.append(IS_NESTED_FUNCTION)
     if "fn" in rec["ret"]:
         blocked.append(RETURNS_PYTHON_FUNCTION)
-    return CONVERT_TO_HYBRID, blocked, notes
+    return CONVERT_TO_HYBRID, blocked, notes, undetermined

@@ -11,12 +11,29 @@ from ..model import Fix, FixSafety
 FIX_DESCRIPTIONS: dict[str, str] = {
     "HYB001": "use tf.print (prints on every call; writes to stderr by default, formats tensors differently)",
     "HYB007": "hoist the @tf.function definition out of what re-creates it (to module level, or before the loop)",
+    "HYB008": "add `reduce_retracing=True` to the tf.function (or an `input_signature` with None dimensions)",
     "HYB010": "rename `experimental_relax_shapes` to `reduce_retracing`",
     "HYB011": "rename `experimental_compile` to `jit_compile`",
     "HYB012": "rename to `tf.config.run_functions_eagerly`",
     "HYB021": "decorate the function with @tf.function",
     "HYB022": "remove the tf.function decorator (run the function eagerly)",
     "HYB023": "remove the redundant tf.function decorator",
+    "HYB025": "drop the ignored `validate_indices=` argument of tf.gather",
+}
+
+# What a refactoring is expected to do, and what to run to see it (the follow-up PR body, issue 15).
+FIX_EFFECTS: dict[str, tuple[str, str]] = {
+    "HYB007": ("the function traces once instead of on every call or loop iteration",
+               "`tf.function.experimental_get_tracing_count()` on the hoisted function after a few calls"),
+    "HYB008": ("one generalized trace instead of one per input shape",
+               "`experimental_get_tracing_count()` after a run with inputs of several shapes"),
+    "HYB021": ("graph execution: less Python overhead per op (2-30x on the hot functions of "
+               "bench/refactoring_speedup.py)",
+               "the tests, and a timing of the loop that calls it, before and after"),
+    "HYB022": ("eager execution: no tracing on every call with new Python values",
+               "the tests; a timing of the calls before and after"),
+    "HYB023": ("one graph boundary instead of two (same results)", "the tests"),
+    "HYB025": ("none at run time (TensorFlow ignored the argument); no deprecation warning", "the tests"),
 }
 
 

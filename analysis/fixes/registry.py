@@ -17,17 +17,22 @@ from .decorators import fix_add_tf_function, fix_remove_tf_function
 from .document import Document
 from .hoist import fix_hoist
 from .print_fix import fix_print
-from .renames import fix_experimental_compile, fix_relax_shapes, fix_run_functions_eagerly
+from .retracing import fix_reduce_retracing
+from .renames import (
+    fix_experimental_compile, fix_gather_validate_indices, fix_relax_shapes, fix_run_functions_eagerly,
+)
 
 Fixer = Callable[[Finding, Document], tuple[Edit, ...]]
 
 FIXERS: dict[str, Fixer] = {
     "HYB001": fix_print,
     "HYB007": fix_hoist,
+    "HYB008": fix_reduce_retracing,
     "HYB010": fix_relax_shapes,
     "HYB011": fix_experimental_compile,
     "HYB012": fix_run_functions_eagerly,
     "HYB021": fix_add_tf_function,
     "HYB022": fix_remove_tf_function,
     "HYB023": fix_remove_tf_function,
+    "HYB025": fix_gather_validate_indices,
 }

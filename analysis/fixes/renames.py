@@ -1,4 +1,4 @@
-"""Safe renames of deprecated TensorFlow names: HYB010, HYB011, HYB012.
+"""Safe renames (and removals) of deprecated TensorFlow names: HYB010, HYB011, HYB012, HYB025.
 
 Each fixer edits only the tokens it must (the keyword name, or the attribute name); the value and
 everything around it, comments and line breaks included, stay as written. Whether the project's
@@ -166,3 +166,12 @@ def fix_run_functions_eagerly(finding: Finding, doc: Document) -> tuple[Edit, ..
             raise CannotFix("the function is imported by name; rename the import and its uses together")
         return ()
     return (doc.edit_for_range(doc.range_of(attr.attr), "run_functions_eagerly"),)
+
+
+def fix_gather_validate_indices(finding: Finding, doc: Document) -> tuple[Edit, ...]:
+    """HYB025: delete `validate_indices=...` from a tf.gather call (TF 2.21: `del validate_indices`)."""
+    found = _keyword_arg(finding, doc, "validate_indices")
+    if found is None:
+        return ()
+    call, arg = found
+    return (_drop_argument(doc, call, arg),)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
+from ..facts.explain import reason
 from ..facts.preconditions import CONVERT_TO_HYBRID
 from ..facts.rulesupport import MIN_TENSOR_WORK, def_snippet, is_keras_managed
 from ..fixes.catalog import fix_for
@@ -57,8 +58,13 @@ class ConvertToHybrid(Rule):
     fix_doc = """
         Gated: adds a bare `@tf.function` (what the Hybridize refactoring adds), importing TensorFlow if
         needed, only when every fact is determinate and the function is not part of a package's public
-        API (callers we cannot see might pass Python values). Otherwise a suggestion. Static analysis of
-        Python is unsound: run the tests after applying it.
+        API (callers we cannot see might pass Python values). Otherwise a suggestion: a parameter of unknown
+        kind next to parameters known to be tensors no longer hides the function (issue 15), it makes the
+        fix a suggestion. Where we deliberately differ from Hybridize: undeterminable side effects (an
+        unresolved call) still block with no report, because unresolved calls are everywhere in real code
+        and reporting them made HYB021 wrong 3 times in 4 (issue 10); and we add two benefit conditions
+        (called from a loop, enough tensor work), shown by `hybridize facts` as NOT_CALLED_IN_LOOP and
+        TOO_LITTLE_TENSOR_WORK. Static analysis of Python is unsound: run the tests after applying it.
     """
     references = (
         "https://www.tensorflow.org/guide/function",
@@ -234,6 +240,32 @@ class ConvertToHybrid(Rule):
                 while True:
                     layer_norm(data, gamma)
         """, lines=(3,), note="tensor type hints seed the parameters"),
+        Invalid("""
+            import tensorflow as tf
+            from settings import load_scale
+
+            def step(x, scale):
+                h = tf.matmul(x, x)
+                return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h)) * scale
+
+            scale = load_scale()
+            for _ in range(100):
+                step(tf.ones((4, 4)), scale)
+        """, lines=(4,), note="one parameter of unknown kind next to a known tensor: reported, as a suggestion only"),
+        Invalid("""
+            import tensorflow as tf
+
+            FEATURES = tf.random.normal((64, 8))
+            DATASET = tf.data.Dataset.from_tensor_slices(FEATURES).batch(8)
+
+            def transform(batch):
+                h = tf.matmul(batch, tf.transpose(batch))
+                return tf.reduce_sum(tf.nn.softplus(h) - tf.tanh(h))
+
+            def run():
+                for batch in DATASET:
+                    transform(batch)
+        """, lines=(6,), note="a module-level tf.data dataset: its elements are tensors"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -263,7 +295,11 @@ class ConvertToHybrid(Rule):
                 f"`{fn.qualname}` could run as a tf.function: it takes tensors ({tensors}), has no Python "
                 f"side effects, no literal arguments, and {ff.called_in_loop.reason}"
             )
-            if ff.public.value is False:
+            if ff.undetermined:
+                # A parameter of unknown kind next to known tensors (issue 15): worth saying, not applying.
+                fix = fix_for(self.code, FixSafety.SUGGESTION,
+                              reason=f"undeterminable: {'; '.join(reason(ff, c) for c in ff.undetermined)}")
+            elif ff.public.value is False:
                 fix = fix_for(self.code, FixSafety.GATED, reason="every Hybridize P1 precondition holds "
                               "determinately and the function is not public API")
             else:

@@ -25,6 +25,7 @@ from typing import Iterable
 from ..model import Edit, Finding, Fix, FixSafety, Severity
 from ..summary import HybridSite, ModuleSummary
 from ..tfversion import REDUCE_RETRACING_SINCE
+from ._static_shapes import static_shape_use
 from ._hybrid_call_sites import LoopCall, is_false_literal, iter_loop_calls, loop_varying_names, non_scalar_names
 from .base import Invalid, ModuleContext, Rule, Valid
 
@@ -217,7 +218,7 @@ class ShapeVaryingInputs(Rule):
     code = "HYB008"
     name = "shape-varying-inputs"
     severity = Severity.WARNING
-    fix_safety = FixSafety.SUGGESTION
+    fix_safety = FixSafety.GATED
     summary = "Tensors whose shape changes from call to call make this tf.function trace once per shape."
     what = """
         Finds calls of a `tf.function` without `input_signature` and without `reduce_retracing=True`
@@ -258,10 +259,14 @@ class ShapeVaryingInputs(Rule):
         # or: @tf.function(reduce_retracing=True)
     """
     fix_doc = """
-        Suggestion only: add `reduce_retracing=True` (TensorFlow 2.9 or later) or an `input_signature`
-        with `None` for the varying dimensions. Neither is automatic: with dynamic shapes `x.shape[i]`
-        is `None` inside the function, which breaks code that uses it as a Python int, and an
-        `input_signature` requires every argument to be a tensor and forbids `**kwargs`.
+        Add `reduce_retracing=True` (TensorFlow 2.9 or later) or an `input_signature` with `None` for the
+        varying dimensions. With dynamic shapes `x.shape[i]` is `None` inside the function, which breaks
+        code that uses it as a Python int, and an `input_signature` requires every argument to be a
+        tensor and forbids `**kwargs`. Gated (applied under `autofix = "gated"` / `--unsafe-fixes`) when
+        the tf.function is a bare `@tf.function` decorator in the same file, the project declares a
+        minimum TensorFlow version of 2.9 or later, and the function reads no static shape (no `.shape`,
+        `.get_shape()`, `.ndim`, `len()`) and calls nothing but TensorFlow and pure builtins; the codemod
+        rewrites only the decorator. Otherwise a suggestion (with the reason that blocked it).
     """
     references = (
         "https://www.tensorflow.org/guide/function#controlling_retracing",
@@ -465,7 +470,15 @@ def _fix(ctx: ModuleContext, lc: LoopCall) -> Fix:
     node = site.node
     if site.kind == "decorator" and lc.callee.module is ctx.summary and isinstance(node, (ast.Name, ast.Attribute)):
         text = ctx.source.segment(node)
+        # The edit also anchors the codemod (analysis/fixes/retracing.py) on the decorator to rewrite.
         edit = Edit(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0,
                     f"{text}(reduce_retracing=True)")
-        return Fix(description, FixSafety.SUGGESTION, (edit,), reason=reason)
+        static = static_shape_use(ctx, lc.callee)
+        if static is None and ctx.min_tf_version is not None:
+            return Fix(description, FixSafety.GATED, (edit,), reason=(
+                f"`{lc.callee.qualname}` reads no static shape (no .shape, len(), get_shape) and calls only "
+                "TensorFlow: it computes the same with None dimensions"))
+        why = (f"{reason} (`{lc.callee.qualname}` {static})" if static is not None
+               else f"{reason} (no minimum TensorFlow version declared: reduce_retracing needs 2.9)")
+        return Fix(description, FixSafety.SUGGESTION, (edit,), reason=why)
     return Fix(description, FixSafety.SUGGESTION, reason=reason)

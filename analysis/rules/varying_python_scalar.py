@@ -132,7 +132,10 @@ class VaryingPythonScalar(Rule):
         function the parameter then is a tensor, so Python `if`/`range`/shape uses of it change meaning
         (AutoGraph turns them into graph control flow, or they fail), and arithmetic with Python floats
         may need a `tf.cast`. Where the parameter drives Python control flow on purpose, keep it and
-        accept one trace per value, or give it few values.
+        accept one trace per value, or give it few values. Deliberately never gated (issue 15): a Python
+        int becomes an int32 tensor and `step / 10` a float64 one, which fails when mixed with float32
+        tensors where the Python number was converted silently (tests/runtime/test_refactoring_equivalence.py);
+        when every fact is known, HYB022 (de-hybridize, Hybridize P3) is the gated refactoring instead.
     """
     references = (
         "https://www.tensorflow.org/guide/function#rules_of_tracing",

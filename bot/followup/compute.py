@@ -31,6 +31,7 @@ class FixEntry:
     before: str
     after: str
     fingerprint: str = ""  # the finding's, so the review's comment and summary row can name the follow-up
+    symbol: str = ""  # the function the fix is in (or is about)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _entry(finding: Finding, old: bytes, new: bytes) -> FixEntry:
     fix = finding.fix
     return FixEntry(finding.code, finding.name, finding.path, finding.line,
                     fix.description if fix else "", finding.fix_safety.value, fix.reason if fix else "",
-                    before, after, finding.fingerprint)
+                    before, after, finding.fingerprint, finding.symbol)
 
 
 def _before_after(finding: Finding, old: bytes, new: bytes) -> tuple[str, str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Collection, Mapping, Sequence
 
+from hybridize_bot.analysis.fixes.catalog import FIX_EFFECTS
+
 from ..commands.help import command_list
 from ..publish.markdown import cell, markdown_text
 from ..publish.render import COMMENT_BODY_LIMIT, inline_code, truncate
@@ -74,11 +76,32 @@ def _row(entry: FixEntry, doc_url: str, outside: bool) -> str:
 
 
 def _detail(entry: FixEntry) -> str:
-    text = f"- {entry.code} {inline_code(f'{entry.path}:{entry.line}')}: "
-    text += markdown_text(cell(entry.description.rstrip(".")) or "automatic fix") + "."
+    where = f"{entry.path}:{entry.line}"
+    text = f"- {entry.code} {inline_code(where)}" + (f" in {inline_code(entry.symbol)}" if entry.symbol else "")
+    text += ": " + markdown_text(cell(entry.description.rstrip(".")) or "automatic fix") + "."
+    if entry.safety == "gated":
+        # A refactoring: the facts that justified it, what it should change, how to see that (issue 15).
+        if entry.reason:
+            text += f" **Facts:** {markdown_text(entry.reason.rstrip('.'))}."
+        effect, check = FIX_EFFECTS.get(entry.code, ("", ""))
+        if effect:
+            text += f" **Expected:** {markdown_text(effect)}. **Check:** {markdown_text(check)}."
+        return text
     argument = _SAFETY_ARGUMENT.get(entry.safety, entry.safety)
     text += f" {argument[:1].upper()}{argument[1:]}"
     return text + (f"; checked: {markdown_text(entry.reason.rstrip('.'))}." if entry.reason else ".")
+
+
+def _details(plan: FixPlan) -> list[str]:
+    """Gated refactorings and safe fixes in separate folded sections, so a reviewer sees which need trust."""
+    gated = [_detail(e) for e in plan.entries if e.safety == "gated"]
+    safe = [_detail(e) for e in plan.entries if e.safety != "gated"]
+    out = []
+    if gated:
+        out.append(_folded(f"Gated refactorings ({len(gated)}): correct when the analysis preconditions hold (the facts below)", "\n".join(gated)))
+    if safe:
+        out.append(_folded(f"Safe fixes ({len(safe)}): what each does and why it is safe", "\n".join(safe)))
+    return out
 
 
 def body(plan: FixPlan, src: Source, bot_name: str, doc_urls: dict[str, str] | None = None,
@@ -99,8 +122,7 @@ def body(plan: FixPlan, src: Source, bot_name: str, doc_urls: dict[str, str] | N
     verify = ("**To verify:** read the diff (each change is one rewrite per row), run your tests, or run "
               "`hybridize check` on this branch: the fixed findings are gone.")
     sections = [followup_marker(src.full_name, src.number), intro, "\n".join(table), verify]
-    details = [_detail(e) for e in plan.entries]
-    sections.append(_folded("What each fix does and why it is safe", "\n".join(details)))
+    sections += _details(plan)
     if plan.withheld:
         sections.append(_folded(f"Not applied ({len(plan.withheld)})", "\n".join(
             f"- {w.code} {inline_code(f'{w.path}:{w.line}')}: {markdown_text(cell(w.why))}" for w in plan.withheld)))

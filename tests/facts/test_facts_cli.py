@@ -32,6 +32,8 @@ def test_json_records(project: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert step["side_effects"] is False and step["side_effect_reasons"] == []
     assert step["refactoring"] == "convert-to-hybrid" and step["blocked_by"] == []
     assert step["called_in_loop"] is True
+    assert step["undetermined"] == [] and step["decision"] == "not worth it"
+    assert list(step["decision_reasons"]) == ["TOO_LITTLE_TENSOR_WORK"]
     assert label["hybrid"] is True and label["refactoring"] == "convert-to-eager"
     assert label["primitive_parameters"] == ["name", "n"]
     for key in ("recursive", "tensor_computation", "callers_covered", "reasons"):
@@ -42,7 +44,9 @@ def test_text_output_and_cache_dir(project: Path, tmp_path: Path, capsys: pytest
     cache = tmp_path / "cache"
     assert main(["facts", str(project), "--cache-dir", str(cache)]) == 0
     out = capsys.readouterr().out
-    assert "train.py:3: step [eager]" in out and "convert-to-hybrid: applies" in out
+    assert "train.py:3: step [eager]" in out and "convert-to-hybrid: not worth it" in out
+    assert "      TOO_LITTLE_TENSOR_WORK: tensor work 11 < 12" in out  # matmul 10 + reduce_sum 1
+    assert "train.py:8: label [hybrid]" in out and "convert-to-eager: applies" in out
     assert any(cache.rglob("*")), "the cache was written"
 
 

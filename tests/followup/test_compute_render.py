@@ -128,3 +128,25 @@ def test_body_after_merge_and_fences_and_length():
                                                               "gated", "", "a", "b"),))
     assert render.title(gated, SRC).startswith("hybridize: apply 1 gated fix")
     assert "when the analysis preconditions hold" in render.body(gated, SRC, "bot")
+
+
+def test_gated_refactorings_show_function_facts_effect_and_check_apart_from_safe_fixes():
+    entries = (
+        FixEntry("HYB021", "convert-to-hybrid-opportunity", "train.py", 13, "decorate the function with @tf.function",
+                 "gated", "every Hybridize P1 precondition holds determinately and the function is not public API",
+                 "def step(x, w):", "@tf.function", symbol="step"),
+        FixEntry("HYB025", "gather-validate-indices", "ops.py", 4, "drop the ignored `validate_indices=` argument",
+                 "safe", "TensorFlow discards the argument", "a", "b", symbol="lookup"),
+    )
+    plan = FixPlan({"train.py": b"2", "ops.py": b"2"}, {"train.py": b"1", "ops.py": b"1"}, entries)
+    body = render.body(plan, SRC, "bot")
+    gated = body.index("<details><summary>Gated refactorings (1): correct when the analysis preconditions hold")
+    safe = body.index("<details><summary>Safe fixes (1): what each does and why it is safe</summary>")
+    assert gated < safe
+    assert ("- HYB021 `train.py:13` in `step`: decorate the function with @tf.function. **Facts:** every Hybridize "
+            "P1 precondition holds determinately and the function is not public API. **Expected:** graph execution: "
+            "less Python overhead per op (2-30x on the hot functions of bench/refactoring_speedup.py). **Check:** "
+            "the tests, and a timing of the loop that calls it, before and after.") in body[gated:safe]
+    assert ("- HYB025 `ops.py:4` in `lookup`: drop the ignored `validate_indices=` argument. Safe: the rewrite "
+            "preserves behaviour; checked: TensorFlow discards the argument.") in body[safe:]
+    assert_renders_clean(comment_html(body))
