@@ -10,6 +10,7 @@ Recognised keys (all optional)::
     severity = { HYB006 = "error" }     # severity overrides
     min-tensorflow-version = "2.12"     # overrides what the declared dependencies say
     max-file-size = 1000000             # bytes; larger files are skipped with a note
+    frameworks = ["jax", "torch"]       # only these frameworks' rules (default: all; analysis/frameworks.py)
 
 Unknown keys and bad values raise `ConfigError` with one clear sentence: a silently ignored typo in a
 linter's configuration is worse than a loud one.
@@ -41,6 +42,7 @@ class Config:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     min_tf_version: tuple[int, ...] | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    frameworks: tuple[str, ...] | None = None  # None: every framework's rules
     # Keys under [tool.hybridize] that belong to other components (the bot's own table).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -88,7 +90,7 @@ def path_matches(path: str, pattern: str) -> bool:
 _CODE = re.compile(r"^HYB\d{0,3}$|^BEY\d{0,3}$")
 _KNOWN_KEYS = {
     "select", "ignore", "exclude", "per-file-ignores", "severity", "min-tensorflow-version",
-    "max-file-size", "bot",
+    "max-file-size", "bot", "frameworks",
 }
 
 
@@ -150,11 +152,23 @@ def config_from_table(table: Mapping[str, Any]) -> Config:
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise ConfigError(f"max-file-size must be a positive integer number of bytes, not {size!r}")
         kwargs["max_file_bytes"] = size
+    if "frameworks" in table:
+        kwargs["frameworks"] = _frameworks(table["frameworks"])
     if "bot" in table:
         if not isinstance(table["bot"], dict):
             raise ConfigError("[tool.hybridize.bot] must be a table")
         kwargs["extra"] = {"bot": dict(table["bot"])}
     return Config(**kwargs)
+
+
+def _frameworks(value: Any) -> tuple[str, ...]:
+    from .frameworks import FRAMEWORKS
+
+    names = tuple(v.strip().lower() for v in _str_list(value, "frameworks"))
+    unknown = [n for n in names if n not in FRAMEWORKS]
+    if unknown:
+        raise ConfigError(f"frameworks: {', '.join(unknown)} not one of {', '.join(FRAMEWORKS)}")
+    return names
 
 
 def _str_list(value: Any, key: str) -> list[str]:
