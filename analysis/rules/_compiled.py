@@ -34,7 +34,7 @@ JAX_JIT = frozenset({"jax.jit", "jax.api.jit"})
 JAX_FILTER_JIT = frozenset({"equinox.filter_jit"})
 TORCH_COMPILE = frozenset({"torch.compile"})
 TORCH_TRACE = frozenset({"torch.jit.trace"})
-_PARTIAL = frozenset({"functools.partial"})
+FUNCTOOLS_PARTIAL = frozenset({"functools.partial"})
 # Functions handed to these run on the host, on every call, outside the trace.
 HOST_CALLBACKS = frozenset({"jax.debug.callback", "jax.pure_callback", "jax.experimental.io_callback",
                             "jax.experimental.host_callback.id_tap", "jax.experimental.host_callback.call",
@@ -117,7 +117,7 @@ def _decorator_kind(ctx: "ModuleContext", dec: ast.expr) -> tuple[str, dict[str,
     kind = wrapper_kind(ctx, dec.func)
     if kind is not None and not dec.args:
         return kind, {k.arg: k.value for k in dec.keywords if k.arg}
-    if ctx.qualify(dec.func) in _PARTIAL and dec.args:
+    if ctx.qualify(dec.func) in FUNCTOOLS_PARTIAL and dec.args:
         kind = wrapper_kind(ctx, dec.args[0])
         if kind is not None:
             return kind, {k.arg: k.value for k in dec.keywords if k.arg}
@@ -314,7 +314,7 @@ def _runs_outside_trace(ctx: "ModuleContext", callee: FunctionInfo, node: ast.AS
     return False
 
 
-def in_loop(ctx: "ModuleContext", node: ast.AST, scope: ast.AST) -> ast.For | ast.While | None:
+def in_loop(ctx: "ModuleContext", node: ast.AST, scope: ast.AST | None) -> ast.For | ast.While | None:
     """The innermost for/while loop of `scope` whose body holds `node` (not its iterable), if any."""
     parents = _parents(ctx)
     current = node
@@ -337,6 +337,17 @@ def _parents(ctx: "ModuleContext") -> dict[int, ast.AST]:
                 cached[id(child)] = node
         ctx.summary._parents_map = cached  # type: ignore[attr-defined]
     return cached
+
+
+def parent_chain(ctx: "ModuleContext", node: ast.AST) -> list[ast.AST]:
+    """The ancestors of `node`, innermost first."""
+    parents = _parents(ctx)
+    out = []
+    current = parents.get(id(node))
+    while current is not None:
+        out.append(current)
+        current = parents.get(id(current))
+    return out
 
 
 def parent_of(ctx: "ModuleContext", node: ast.AST) -> ast.AST | None:
@@ -436,3 +447,63 @@ def traced_values(ctx: "ModuleContext", root: CompiledRoot) -> TracedValues:
     if found is None:
         found = cache[id(root)] = TracedValues(ctx, root)
     return found
+
+
+def compiled_callables(ctx: "ModuleContext") -> dict[str, CompiledRoot]:
+    """How code of this module calls its compiled functions: `step` or `self.step` -> the root.
+
+    A decorated function is called by its name (`self.name` for a method); `fast = jax.jit(f)` by the
+    name it is bound to.
+    """
+    cached = getattr(ctx.summary, "_compiled_callables", None)
+    if cached is not None:
+        return cached
+    out: dict[str, CompiledRoot] = {}
+    for root in compiled_roots(ctx):
+        if root.site in getattr(root.fn.node, "decorator_list", ()):
+            out[f"self.{root.fn.name}" if root.fn.cls is not None and root.fn.parent is None else root.fn.name] = root
+            continue
+        parent = parent_of(ctx, root.site)
+        if isinstance(parent, ast.Assign):
+            for target in parent.targets:
+                key = _target_key(target)
+                if key is not None:
+                    out[key] = root
+    ctx.summary._compiled_callables = out  # type: ignore[attr-defined]
+    return out
+
+
+def call_key(node: ast.expr) -> str | None:
+    return _target_key(node)
+
+
+def compiled_calls_in_loops(ctx: "ModuleContext") -> Iterator[tuple[ast.Call, CompiledRoot, ast.For | ast.While]]:
+    """Calls of this module's compiled functions written inside a loop, with the innermost loop."""
+    callables = compiled_callables(ctx)
+    if not callables:
+        return
+    parents = _parents(ctx)
+    for node in ast.walk(ctx.summary.source.tree):
+        if isinstance(node, ast.Call) and id(node) in parents:
+            key = call_key(node.func)
+            root = callables.get(key) if key is not None else None
+            if root is None:
+                continue
+            loop = in_loop(ctx, node, None)
+            if loop is not None:
+                yield node, root, loop
+
+
+def bound_arguments(root: CompiledRoot, call: ast.Call) -> Iterator[tuple[str, ast.expr]]:
+    """(parameter name, argument) for the positional and keyword arguments of a call of `root`."""
+    params = root.fn.params
+    if root.fn.cls is not None and root.fn.parent is None and params[:1] in (["self"], ["cls"]):
+        params = params[1:]
+    for i, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return
+        if i < len(params):
+            yield params[i], arg
+    for kw in call.keywords:
+        if kw.arg is not None:
+            yield kw.arg, kw.value
