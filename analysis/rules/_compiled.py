@@ -219,7 +219,7 @@ def _roots_of_call(ctx: "ModuleContext", call: ast.Call, kind: str,
         fn = _function_named(ctx, target.id, call.lineno)
         if fn is not None:
             return [fn], instances
-    if kind != "compile":
+    if kind not in ("compile", "trace"):
         return [], instances
     # torch.compile(Model(...)) or torch.compile(model) with `model = Model(...)`: Model.forward.
     cls_name = None
