@@ -17,6 +17,7 @@ FIX_DESCRIPTIONS: dict[str, str] = {
     "HYB021": "decorate the function with @tf.function",
     "HYB022": "remove the tf.function decorator (run the function eagerly)",
     "HYB023": "remove the redundant tf.function decorator",
+    "HYB105": "use `x = x.at[i].set(v)` (or .add/.subtract/.multiply/.divide/.power for `x[i] op= v`)",
 }
 
 

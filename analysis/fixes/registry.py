@@ -16,6 +16,7 @@ from ..model import Edit, Finding
 from .decorators import fix_add_tf_function, fix_remove_tf_function
 from .document import Document
 from .hoist import fix_hoist
+from .jax_at import fix_jax_at
 from .print_fix import fix_print
 from .renames import fix_experimental_compile, fix_relax_shapes, fix_run_functions_eagerly
 
@@ -30,4 +31,5 @@ FIXERS: dict[str, Fixer] = {
     "HYB021": fix_add_tf_function,
     "HYB022": fix_remove_tf_function,
     "HYB023": fix_remove_tf_function,
+    "HYB105": fix_jax_at,
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
-from ..model import Edit, Finding, Fix, FixSafety, Severity
+from ..fixes.catalog import fix_for
+from ..model import Finding, FixSafety, Severity
 from ..summary import FunctionInfo
 from .base import Invalid, ModuleContext, Rule, Valid
 
@@ -177,7 +178,9 @@ class JaxArrayItemAssignment(Rule):
                     name = target.value.id
                     if name not in arrays:
                         continue
-                    fix = self._fix(ctx, node, target, name) if len(targets) == 1 else None
+                    fixable = len(targets) == 1 and (isinstance(node, ast.Assign) or type(node.op) in _AT_METHODS)
+                    fix = fix_for(self.code, FixSafety.SAFE, "the original statement always raises TypeError") \
+                        if fixable else None
                     yield ctx.report(self, node, f"`{name}` is a JAX array: item assignment raises TypeError "
                                      f"(JAX arrays are immutable); use `{name} = {name}.at[...]"
                                      f".{self._method(node)}(...)`", fn=fn, fix=fix)
@@ -185,22 +188,6 @@ class JaxArrayItemAssignment(Rule):
     @staticmethod
     def _method(node: ast.Assign | ast.AugAssign) -> str:
         return "set" if isinstance(node, ast.Assign) else _AT_METHODS.get(type(node.op), "set")
-
-    def _fix(self, ctx: ModuleContext, node: ast.Assign | ast.AugAssign, target: ast.Subscript,
-             name: str) -> Fix | None:
-        if isinstance(node, ast.AugAssign) and type(node.op) not in _AT_METHODS:
-            return None
-        method = self._method(node)
-        index = ctx.source.segment(target.slice)
-        value = ctx.source.segment(node.value)
-        src = ctx.source
-        start = src.char_col(node.lineno, node.col_offset)
-        end_line = node.end_lineno or node.lineno
-        end = src.char_col(end_line, node.end_col_offset or 0)
-        text = f"{name} = {name}.at[{index}].{method}({value})"
-        return Fix(f"use `{name}.at[...].{method}(...)`", FixSafety.SAFE,
-                   (Edit(node.lineno, start, end_line, end, text),),
-                   reason="the original statement always raises TypeError")
 
 
 def _has_item_store(fn: ast.AST) -> bool:
