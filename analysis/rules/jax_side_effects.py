@@ -34,7 +34,7 @@ class PrintInJit(Rule):
     why = """
         `jax.jit` runs the Python body once to trace it into a jaxpr, then calls the compiled XLA program.
         A `print` therefore runs on the first call only (and again when a new shape or static value forces
-        a retrace), and prints tracers (`Traced<ShapedArray(float32[3])>`), not values. A message that
+        a retrace), and prints tracers (`JitTracer(float32[3])`), not values. A message that
         mentions tracing is reported as info: it is the usual way to *detect* retracing.
     """
     example = """

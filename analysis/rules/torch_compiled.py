@@ -232,7 +232,7 @@ class CompileVaryingScalar(Rule):
         def scale(x, step):
             return x * step
 
-        for step in range(100):
+        for step in range(10):
             scale(torch.ones(3), step)
     """
     use_instead = """
@@ -242,7 +242,7 @@ class CompileVaryingScalar(Rule):
         def scale(x, step):
             return x * step
 
-        for step in range(100):
+        for step in range(10):
             scale(torch.ones(3), step)
     """
     references = ("https://docs.pytorch.org/docs/stable/torch.compiler_dynamic_shapes.html",
@@ -255,7 +255,7 @@ class CompileVaryingScalar(Rule):
             def scale(x, step):
                 return x * step
 
-            for step in range(100):
+            for step in range(10):
                 scale(torch.ones(3), step)
         """, note="default dynamic: one recompilation, then dynamic"),
         Valid("""
@@ -265,7 +265,7 @@ class CompileVaryingScalar(Rule):
             def scale(x, step):
                 return x * step
 
-            for i in range(100):
+            for i in range(10):
                 scale(torch.ones(3), 2)
         """, note="the number does not change"),
         Valid("""
@@ -275,7 +275,7 @@ class CompileVaryingScalar(Rule):
             def scale(x, step):
                 return x * step
 
-            for step in range(100):
+            for step in range(10):
                 scale(torch.ones(3), torch.tensor(step))
         """, note="a tensor argument"),
     )
@@ -287,7 +287,7 @@ class CompileVaryingScalar(Rule):
             def scale(x, step):
                 return x * step
 
-            for step in range(100):
+            for step in range(10):
                 scale(torch.ones(3), step)
         """, lines=(8,)),
         Invalid("""
