@@ -13,11 +13,12 @@ from typing import Iterable
 from ..facts.paths import is_test_path
 from ..model import Finding, Severity
 from ._compiled import (
-    FUNCTOOLS_PARTIAL, bound_arguments, compiled_calls_in_loops, compiled_functions, compiled_roots, in_loop,
+    bound_arguments, compiled_calls_in_loops, compiled_functions, compiled_roots, in_loop,
     parent_chain, wrapper_calls, wrapper_kind,
 )
 from ._loops import counter_names, iterates_literal, loads, varying_names
 from .base import Invalid, ModuleContext, Rule, Valid
+from .print_in_graph import _is_logger_call, output_call_kind
 
 # Tensor methods whose result depends on the data (a reduction to a tensor or a Python number).
 _VALUE_METHODS = frozenset({"sum", "mean", "max", "min", "any", "all", "item", "norm", "prod", "std", "var",
@@ -71,20 +72,20 @@ class GraphBreak(Rule):
     framework = "torch"
     severity = Severity.WARNING
     requires_text = ("compile",)
-    summary = "`.item()`, tensor-valued `if`/`while` and `float(tensor)` split a torch.compile graph (graph break)."
+    summary = "`print`, logging, `.item()`, `.tolist()` and tensor-valued `if`/`while` split a torch.compile graph."
     what = """
         Finds, in functions `torch.compile` captures (decorated or wrapped functions, `forward` of a
-        compiled module, and the functions of the module they call): `.item()`, `int()`/`float()`/`bool()`
-        of a tensor value, and `if`/`while` whose condition is computed from tensor data (a `torch.*`
-        result or a reduction such as `.sum()`, `.any()`, `.max()`). Branches under
-        `torch.compiler.is_compiling()` are left alone.
+        compiled module, and the functions of the module they call): `print(...)`, `logging`/`logger`
+        calls, `.item()`, `.tolist()`, `int()`/`float()`/`bool()` of a tensor value, and `if`/`while` whose
+        condition is computed from tensor data (a `torch.*` result or a reduction such as `.sum()`,
+        `.any()`, `.max()`). Branches under `torch.compiler.is_compiling()` are left alone.
     """
     why = """
         Dynamo captures tensor operations into a graph; reading a tensor's value into Python forces it to
         stop, run the graph so far, hand the value to Python and start a new graph (a "graph break").
         Each break costs a compilation, splits fusion opportunities and runs Python between graphs on
-        every call; `torch._dynamo.explain` counts them. On PyTorch 2.14 `print`, logging, `.tolist()` and
-        `.numpy()` no longer break the graph, so they are not reported.
+        every call. `print` and logging also break the graph (Dynamo cannot trace them; the output itself
+        still appears on every call). On PyTorch 2.14 `.numpy()` is traced and is not reported.
     """
     example = """
         import torch
@@ -121,9 +122,9 @@ class GraphBreak(Rule):
 
             @torch.compile
             def step(x):
-                print("step", x.shape)
-                return x * 2
-        """, note="print does not break the graph on PyTorch 2.14"),
+                y = x + 1
+                return torch.from_numpy(y.numpy() * 2)
+        """, note="Dynamo traces NumPy on PyTorch 2.14: no break"),
         Valid("""
             import torch
 
@@ -178,6 +179,20 @@ class GraphBreak(Rule):
 
             fast_clip = torch.compile(clip, mode="reduce-overhead")
         """, lines=(4, 6)),
+        Invalid("""
+            import logging
+
+            import torch
+
+            log = logging.getLogger(__name__)
+
+            @torch.compile
+            def step(x):
+                y = x + 1
+                print("y computed")
+                log.info("step")
+                return y * len(y.tolist())
+        """, lines=(10, 11, 12), note="output calls and .tolist()"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -193,14 +208,22 @@ class GraphBreak(Rule):
             for call in body.calls:
                 if id(call) in reported or under_mode_check(ctx, call):
                     continue
-                item = isinstance(call.func, ast.Attribute) and call.func.attr == "item" and not call.args
-                conversion = ctx.qualify(call.func) in _CONVERSIONS and call.args and \
-                    tensor_value(ctx, call.args[0]) is not None
-                if item or conversion:
+                what = _breaking_call(ctx, call)
+                if what is not None:
                     reported.update(id(n) for n in ast.walk(call))
-                    what = "`.item()`" if item else f"`{ctx.source.segment(call.func)}()` of a tensor"
-                    yield ctx.report(self, call, f"{what} reads a tensor value into Python: torch.compile breaks "
-                                     f"the graph here{cf.via()}", fn=cf.fn)
+                    yield ctx.report(self, call, f"{what}: torch.compile breaks the graph here{cf.via()}", fn=cf.fn)
+
+
+def _breaking_call(ctx: ModuleContext, call: ast.Call) -> str | None:
+    """Why a call breaks a Dynamo graph, or None."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr in ("item", "tolist") and not call.args:
+        return f"`.{call.func.attr}()` reads a tensor's values into Python"
+    q = ctx.qualify(call.func)
+    if q in _CONVERSIONS and call.args and tensor_value(ctx, call.args[0]) is not None:
+        return f"`{ctx.source.segment(call.func)}()` of a tensor reads its value into Python"
+    if output_call_kind(q) in ("print", "logging") or _is_logger_call(ctx, call):
+        return f"`{ctx.source.segment(call.func)}` cannot be traced"
+    return None
 
 
 def _dynamic_false(ctx: ModuleContext, keywords: dict[str, ast.expr]) -> bool:
@@ -337,36 +360,37 @@ class CompileInLoop(Rule):
     framework = "torch"
     severity = Severity.WARNING
     requires_text = ("compile",)
-    summary = "torch.compile of a function closing over a loop variable recompiles on every iteration."
+    summary = "torch.compile in a module-level loop of a function reading the loop's globals recompiles every iteration."
     what = """
-        Finds `torch.compile(...)` inside a loop body when what it compiles is created in the loop and
-        reads a value the loop changes: a lambda or a function defined in the loop that uses the loop
-        variable, or a `functools.partial` bound to it. Loops over a literal list of cases and test
-        files are left alone.
+        Finds `torch.compile(...)` in a loop at module level (a script) when what it compiles is a lambda
+        or a function defined in the loop that reads a variable the loop changes. Those variables are
+        module globals, and Dynamo guards on a global's value.
     """
     why = """
-        Dynamo caches compiled code per code object and guards on the values a function closes over. A
-        lambda re-created in a loop reuses the cache, but when it closes over the loop variable every
-        iteration fails the guard and recompiles; after the recompile limit (8) the function silently
-        runs eagerly.
+        Dynamo caches compiled code per code object, so re-creating the same lambda in a loop is cheap,
+        and a varying value it reads through a closure (inside a function) is made dynamic after one
+        recompilation. A *global* read by the compiled code is guarded as a constant instead: every
+        iteration fails the guard and recompiles, and after the recompile limit (8) the function silently
+        runs eagerly. Measured on PyTorch 2.14.1 (docs/framework-facts.md); in-function loops and
+        `functools.partial` arguments recompile once and are not reported.
     """
     example = """
         import torch
 
-        def run(model, x, epochs):
-            for epoch in range(epochs):
-                step = torch.compile(lambda b: model(b) * (0.9 ** epoch))
-                x = step(x)
-            return x
+        model = torch.nn.Linear(3, 3)
+        x = torch.ones(3)
+        for epoch in range(12):
+            step = torch.compile(lambda b: model(b) * epoch)
+            x = step(x)
     """
     use_instead = """
         import torch
 
-        def run(model, x, epochs):
-            step = torch.compile(lambda b, decay: model(b) * decay)
-            for epoch in range(epochs):
-                x = step(x, torch.tensor(0.9 ** epoch))
-            return x
+        model = torch.nn.Linear(3, 3)
+        step = torch.compile(lambda b, scale: model(b) * scale)
+        x = torch.ones(3)
+        for epoch in range(12):
+            x = step(x, torch.tensor(float(epoch)))
     """
     references = ("https://docs.pytorch.org/docs/stable/torch.compiler_troubleshooting.html#recompilation",)
     valid = (
@@ -375,60 +399,56 @@ class CompileInLoop(Rule):
 
             def run(model, x, epochs):
                 for epoch in range(epochs):
-                    x = torch.compile(lambda b: model(b) * 2)(x)
-                return x
-        """, note="the same code object with the same closure: cached"),
-        Valid("""
-            import torch
-
-            def run(model, x, epochs):
-                step = torch.compile(model)
-                for epoch in range(epochs):
+                    step = torch.compile(lambda b: model(b) * (0.9 ** epoch))
                     x = step(x)
                 return x
-        """, note="compiled once"),
+        """, note="inside a function `epoch` is a closure variable: made dynamic after one recompilation"),
         Valid("""
             import torch
 
-            def run(x):
-                for act in (torch.relu, torch.tanh):
-                    torch.compile(lambda b: act(b))(x)
+            model = torch.nn.Linear(3, 3)
+            x = torch.ones(3)
+            for epoch in range(12):
+                y = torch.compile(lambda b: model(b) * 2)(x)
+        """, note="reads nothing the loop changes: the same code object, cached"),
+        Valid("""
+            import torch
+
+            x = torch.ones(3)
+            for act in (torch.relu, torch.tanh):
+                torch.compile(lambda b: act(b))(x)
         """, note="one compilation per listed case"),
     )
     invalid = (
         Invalid("""
             import torch
 
-            def run(model, x, epochs):
-                for epoch in range(epochs):
-                    step = torch.compile(lambda b: model(b) * (0.9 ** epoch))
-                    x = step(x)
-                return x
-        """, lines=(5,)),
-        Invalid("""
-            import functools
-            import torch
-
-            def scale(x, factor):
-                return x * factor
-
-            def run(x, factors):
-                for f in factors:
-                    x = torch.compile(functools.partial(scale, factor=f))(x)
-                return x
-        """, lines=(9,)),
+            model = torch.nn.Linear(3, 3)
+            x = torch.ones(3)
+            for epoch in range(12):
+                step = torch.compile(lambda b: model(b) * epoch)
+                x = step(x)
+        """, lines=(6,)),
         Invalid("""
             import torch
 
-            def run(x, n):
-                i = 0
-                while i < n:
-                    def step(t):
-                        return t + i
-                    x = torch.compile(step)(x)
-                    i += 1
-                return x
+            x = torch.ones(3)
+            i = 0
+            while i < 12:
+                def step(t):
+                    return t + i
+                y = torch.compile(step)(x)
+                i += 1
         """, lines=(8,)),
+        Invalid("""
+            import torch
+
+            scales = [0.5 * k for k in range(12)]
+            x = torch.ones(3)
+            for s in scales:
+                lr = s / 10
+                out = torch.compile(lambda t: t * lr, fullgraph=True)(x)
+        """, lines=(7,), note="a value computed in the loop body"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -438,23 +458,25 @@ class CompileInLoop(Rule):
             if wrapper_kind(ctx, call.func) != "compile":
                 continue
             loop = in_loop(ctx, call, None)
-            if loop is None or iterates_literal(loop):
+            if loop is None or iterates_literal(loop) or _inside_function(ctx, loop):
                 continue
             reads = _fresh_callable_reads(ctx, call.args[0], loop)
             varying = sorted(reads & varying_names(loop)) if reads is not None else []
             if varying:
-                yield ctx.report(self, call, f"`{ctx.source.segment(call.func)}` in a loop of a function that "
-                                 f"reads `{varying[0]}`, which the loop changes: every iteration recompiles "
-                                 "(eager fallback after the recompile limit); compile once and pass the value "
-                                 "as a tensor argument")
+                yield ctx.report(self, call, f"`{ctx.source.segment(call.func)}` in a module-level loop of a function "
+                                 f"that reads global `{varying[0]}`, which the loop changes: every iteration "
+                                 "recompiles (eager fallback after the recompile limit); compile once and pass "
+                                 "the value as a tensor argument")
+
+
+def _inside_function(ctx: ModuleContext, node: ast.AST) -> bool:
+    return any(isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for p in parent_chain(ctx, node))
 
 
 def _fresh_callable_reads(ctx: ModuleContext, target: ast.expr, loop: ast.For | ast.While) -> set[str] | None:
-    """Names a callable created anew in the loop reads (lambda body, partial arguments, def body)."""
+    """Names a lambda or a function defined in the loop reads (its parameters excluded)."""
     if isinstance(target, ast.Lambda):
         return loads(target.body) - {a.arg for a in target.args.args}
-    if isinstance(target, ast.Call) and ctx.qualify(target.func) in FUNCTOOLS_PARTIAL:
-        return set().union(*(loads(a) for a in target.args[1:]), *(loads(k.value) for k in target.keywords))
     if isinstance(target, ast.Name):
         for fn in ctx.summary.functions:
             if fn.name == target.id and not isinstance(fn.node, ast.Lambda) and loop in parent_chain(ctx, fn.node):
