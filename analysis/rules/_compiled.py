@@ -477,8 +477,9 @@ def call_key(node: ast.expr) -> str | None:
     return _target_key(node)
 
 
-def compiled_calls_in_loops(ctx: "ModuleContext") -> Iterator[tuple[ast.Call, CompiledRoot, ast.For | ast.While]]:
-    """Calls of this module's compiled functions written inside a loop, with the innermost loop."""
+def compiled_calls_in_loops(ctx: "ModuleContext") -> Iterator[tuple[ast.Call, CompiledRoot, list[ast.For | ast.While]]]:
+    """Calls of this module's compiled functions written inside loops, with the enclosing loops of the
+    same function (innermost first)."""
     callables = compiled_callables(ctx)
     if not callables:
         return
@@ -489,9 +490,13 @@ def compiled_calls_in_loops(ctx: "ModuleContext") -> Iterator[tuple[ast.Call, Co
             root = callables.get(key) if key is not None else None
             if root is None:
                 continue
+            loops = []
             loop = in_loop(ctx, node, None)
-            if loop is not None:
-                yield node, root, loop
+            while loop is not None:
+                loops.append(loop)
+                loop = in_loop(ctx, loop, None)
+            if loops:
+                yield node, root, loops
 
 
 def bound_arguments(root: CompiledRoot, call: ast.Call) -> Iterator[tuple[str, ast.expr]]:

@@ -41,6 +41,15 @@ def counter_names(loop: ast.For | ast.While, qualify) -> set[str]:  # noqa: ANN0
     return names
 
 
+def loop_counters(loops: list[ast.For | ast.While], qualify) -> set[str]:  # noqa: ANN001
+    """Counters of every enclosing loop that does not walk a literal list of cases."""
+    names: set[str] = set()
+    for loop in loops:
+        if not iterates_literal(loop):
+            names |= counter_names(loop, qualify)
+    return names
+
+
 def loads(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 

@@ -9,7 +9,7 @@ from ..model import Finding, Severity
 from ._compiled import (
     FUNCTOOLS_PARTIAL, bound_arguments, compiled_calls_in_loops, in_loop, parent_chain, wrapper_calls, wrapper_kind,
 )
-from ._loops import counter_names, iterates_literal
+from ._loops import iterates_literal, loop_counters
 from .base import Invalid, ModuleContext, Rule, Valid
 
 JIT_CACHE_REFERENCE = "https://docs.jax.dev/en/latest/jit-compilation.html#caching"
@@ -275,10 +275,10 @@ class VaryingStaticArgument(Rule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
-        for call, root, loop in compiled_calls_in_loops(ctx):
-            if root.kind != "jit" or not root.static or iterates_literal(loop):
+        for call, root, loops in compiled_calls_in_loops(ctx):
+            if root.kind != "jit" or not root.static:
                 continue
-            counters = counter_names(loop, ctx.qualify)
+            counters = loop_counters(loops, ctx.qualify)
             for param, arg in bound_arguments(root, call):
                 if param in root.static and isinstance(arg, ast.Name) and arg.id in counters:
                     yield ctx.report(self, arg, f"`{arg.id}` changes on every iteration but is static argument "

@@ -16,7 +16,7 @@ from ._compiled import (
     bound_arguments, compiled_calls_in_loops, compiled_functions, compiled_roots, in_loop,
     parent_chain, wrapper_calls, wrapper_kind,
 )
-from ._loops import counter_names, iterates_literal, loads, varying_names
+from ._loops import iterates_literal, loop_counters, loads, varying_names
 from .base import Invalid, ModuleContext, Rule, Valid
 from .print_in_graph import _is_logger_call, output_call_kind
 
@@ -343,10 +343,10 @@ class CompileVaryingScalar(Rule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
-        for call, root, loop in compiled_calls_in_loops(ctx):
-            if root.kind != "compile" or not _dynamic_false(ctx, root.keywords) or iterates_literal(loop):
+        for call, root, loops in compiled_calls_in_loops(ctx):
+            if root.kind != "compile" or not _dynamic_false(ctx, root.keywords):
                 continue
-            counters = counter_names(loop, ctx.qualify)
+            counters = loop_counters(loops, ctx.qualify)
             for param, arg in bound_arguments(root, call):
                 if isinstance(arg, ast.Name) and arg.id in counters:
                     yield ctx.report(self, arg, f"`{arg.id}` changes on every iteration and `{root.fn.qualname}` is "
