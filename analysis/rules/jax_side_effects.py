@@ -31,7 +31,8 @@ class PrintInJit(Rule):
         Finds `print(...)`, `logging.*(...)` and `logger.*(...)` in functions that `jax.jit` (or
         `equinox.filter_jit`) traces: decorated functions, functions wrapped by `jax.jit(f)` in the same
         module, and the functions of the module they call. `warnings.warn` is left alone: a deprecation
-        or configuration warning is meant to be emitted once. Test files are not checked (tests print
+        or configuration warning is meant to be emitted once; so is output under an `if` (a branch that
+        works under jit tests a static Python value, so what it prints is a trace-time diagnostic). Test files are not checked (tests print
         inside jit on purpose, to observe tracing).
     """
     why = """
@@ -109,6 +110,15 @@ class PrintInJit(Rule):
                     warnings.warn("old_option is deprecated", DeprecationWarning)
                 return y0
         """, note="a deprecation warning is meant to be emitted once"),
+        Valid("""
+            import jax
+
+            @jax.jit
+            def fold(x):
+                if x.shape[0] < 8:
+                    print("grid may be too small:", x.shape)
+                return x * 2
+        """, note="a diagnostic under a static condition (jax_md's pattern)"),
     )
     invalid = (
         Invalid("""
@@ -151,12 +161,17 @@ class PrintInJit(Rule):
         if is_test_path(ctx.path):
             return  # tests print and count inside jit on purpose, to observe tracing
         for cf in compiled_functions(ctx, "jax"):
-            for call in ctx.body(cf.fn).calls:
+            body = ctx.body(cf.fn)
+            for call in body.calls:
                 kind = output_call_kind(ctx.qualify(call.func))
                 if kind is None and _is_logger_call(ctx, call):
                     kind = "logging"
                 if kind is None or kind == "warnings":
                     continue  # a warning is meant to be emitted once (deprecations, configuration)
+                if any(isinstance(a, ast.If) for a in body.ancestors(call)):
+                    # A branch that works under jit tests a Python value (a tracer would raise, HYB104):
+                    # output there is a trace-time diagnostic about static configuration, meant once.
+                    continue
                 message = (f"`{ctx.source.segment(call.func)}` in jitted code runs once per trace, not on every "
                            f"call, and sees tracers instead of values{cf.via()}")
                 fix = None
