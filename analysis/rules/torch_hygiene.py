@@ -30,7 +30,9 @@ class UnsafeTorchLoad(Rule):
     summary = "torch.load without weights_only=True unpickles arbitrary code on PyTorch before 2.6."
     what = """
         Finds `torch.load(...)` calls that do not pass `weights_only`. An explicit
-        `weights_only=False` is a deliberate choice and is not reported.
+        `weights_only=False` is a deliberate choice and is not reported, nor is a call in a function
+        that handles `weights_only` itself (a fallback for old PyTorch) or that loads an `io.BytesIO`
+        buffer it made.
     """
     why = """
         `torch.load` uses pickle. With `weights_only=False`, which was the default before PyTorch 2.6,
@@ -66,6 +68,24 @@ class UnsafeTorchLoad(Rule):
             legacy = torch.load("trusted_full_model.pt", weights_only=False)
         """, note="an explicit choice"),
         Valid("""
+            import io
+
+            import torch
+
+            def roundtrip(data):
+                buffer = io.BytesIO(data)
+                return torch.load(buffer)
+        """, note="a buffer the program made itself (Lightning's pattern)"),
+        Valid("""
+            import torch
+
+            def load(path, weights_only=True):
+                try:
+                    return torch.load(path, weights_only=weights_only)
+                except TypeError:
+                    return torch.load(path)  # PyTorch without the argument
+        """, note="a fallback next to an explicit choice (timm's pattern)"),
+        Valid("""
             import pickle
 
             def load(path):
@@ -96,9 +116,35 @@ class UnsafeTorchLoad(Rule):
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         for node in ast.walk(ctx.source.tree):
             if isinstance(node, ast.Call) and ctx.qualify(node.func) in _TORCH_LOAD and \
-                    not any(k.arg in ("weights_only", None) for k in node.keywords):
+                    not any(k.arg in ("weights_only", None) for k in node.keywords) and \
+                    not self._deliberate(ctx, node):
                 yield ctx.report(self, node, "`torch.load` without `weights_only=True` runs arbitrary pickled code "
                                  "from the file on PyTorch < 2.6; pass weights_only=True for files you did not write")
+
+
+    @staticmethod
+    def _deliberate(ctx: ModuleContext, call: ast.Call) -> bool:
+        """The enclosing function handles `weights_only` itself (a fallback path for old PyTorch), or
+        loads an in-memory buffer it made (`torch.load(io.BytesIO(...))`): not an untrusted file."""
+        fn = None
+        for info in ctx.summary.functions:
+            node = info.node
+            if node.lineno <= call.lineno <= (node.end_lineno or node.lineno) and \
+                    (fn is None or node.lineno >= fn.node.lineno):
+                fn = info
+        if fn is None:
+            return False
+        if "weights_only" in ctx.source.segment(fn.node):
+            return True
+        arg = call.args[0] if call.args else None
+        if isinstance(arg, ast.Call) and ctx.qualify(arg.func) == "io.BytesIO":
+            return True
+        if isinstance(arg, ast.Name):
+            for node in ctx.body(fn).of_type(ast.Assign):
+                if any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets) and \
+                        isinstance(node.value, ast.Call) and ctx.qualify(node.value.func) == "io.BytesIO":
+                    return True
+        return False
 
 
 class DeprecatedVariable(Rule):
