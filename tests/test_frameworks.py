@@ -83,9 +83,10 @@ def test_imports_name_the_frameworks() -> None:
     assert frameworks_of_imports(["os", "numpy"]) == frozenset()
 
 
-def test_a_module_importing_no_framework_gets_every_rule_unless_restricted() -> None:
-    assert rule_runs_on("torch", frozenset(), None)
-    assert not rule_runs_on("torch", frozenset(), ("jax",))
+def test_a_module_importing_no_framework_gets_tensorflow_rules_unless_restricted() -> None:
+    assert rule_runs_on("tensorflow", frozenset(), None)
+    assert not rule_runs_on("tensorflow", frozenset(), ("jax",))
+    assert not rule_runs_on("torch", frozenset(), None)  # module-local rules need the import
     assert not rule_runs_on("tensorflow", frozenset({"jax"}), None)
     assert rule_runs_on("jax", frozenset({"jax", "tensorflow"}), None)
 

@@ -237,12 +237,36 @@ def _roots_of_call(ctx: "ModuleContext", call: ast.Call, kind: str,
     return ([forward] if forward is not None else []), instances
 
 
+WRAPPERS = JAX_JIT | JAX_FILTER_JIT | TORCH_COMPILE | TORCH_TRACE
+
+
+def mentions(ctx: "ModuleContext", qualified: frozenset[str]) -> bool:
+    """Whether the module's text spells one of `qualified` through its imports (`jnp.` for jax.numpy,
+    `torch.compile`, a `from jax import jit` name). A cheap test that lets the rules skip the module walk
+    in the many modules that import a framework but never compile anything."""
+    text = ctx.source.text
+    for local, target in ctx.summary.imports.names.items():
+        for name in qualified:
+            if name == target:
+                spelled = local
+            elif name.startswith(target + "."):
+                spelled = local + name[len(target):]
+            else:
+                continue
+            if spelled in text:
+                return True
+    return False
+
+
 def compiled_roots(ctx: "ModuleContext") -> list[CompiledRoot]:
     """Every jit/compile/trace root of this module (computed once per module)."""
     cached = getattr(ctx.summary, "_compiled_roots", None)
     if cached is not None:
         return cached
     roots: list[CompiledRoot] = []
+    if not mentions(ctx, WRAPPERS):
+        ctx.summary._compiled_roots = roots  # type: ignore[attr-defined]
+        return roots
     seen: set[tuple[int, str]] = set()
 
     def add(fn: FunctionInfo, site: ast.AST, kind: str, keywords: dict[str, ast.expr]) -> None:
@@ -272,10 +296,8 @@ def wrapper_calls(ctx: "ModuleContext") -> list[ast.Call]:
     cached = getattr(ctx.summary, "_wrapper_calls", None)
     if cached is not None:
         return cached
-    out = []
-    for node in ast.walk(ctx.summary.source.tree):
-        if isinstance(node, ast.Call) and node.args and wrapper_kind(ctx, node.func) is not None:
-            out.append(node)
+    out = [c for c in module_calls(ctx) if c.args and wrapper_kind(ctx, c.func) is not None] \
+        if mentions(ctx, WRAPPERS) else []
     ctx.summary._wrapper_calls = out  # type: ignore[attr-defined]
     return out
 
@@ -328,14 +350,58 @@ def in_loop(ctx: "ModuleContext", node: ast.AST, scope: ast.AST | None) -> ast.F
         current = parent
 
 
-def _parents(ctx: "ModuleContext") -> dict[int, ast.AST]:
-    cached = getattr(ctx.summary, "_parents_map", None)
+def _index(ctx: "ModuleContext") -> tuple[list[ast.Call], dict[int, ast.AST], list[ast.Assign | ast.AugAssign]]:
+    """Every call of the module (source order), every node's parent, and every item assignment
+    (`x[i] = v`, `x[i] += v`): one walk per module, shared by the JAX and PyTorch rules (a module walk
+    costs about as much as parsing it)."""
+    cached = getattr(ctx.summary, "_call_index", None)
     if cached is None:
-        cached = {}
-        for node in ast.walk(ctx.summary.source.tree):
+        calls: list[ast.Call] = []
+        stores: list[ast.Assign | ast.AugAssign] = []
+        parents: dict[int, ast.AST] = {}
+        stack: list[ast.AST] = [ctx.summary.source.tree]
+        while stack:
+            node = stack.pop()
             for child in ast.iter_child_nodes(node):
-                cached[id(child)] = node
-        ctx.summary._parents_map = cached  # type: ignore[attr-defined]
+                parents[id(child)] = node
+                if isinstance(child, ast.Call):
+                    calls.append(child)
+                elif isinstance(child, ast.Subscript) and isinstance(child.ctx, ast.Store) and \
+                        isinstance(node, (ast.Assign, ast.AugAssign)):
+                    stores.append(node)
+                stack.append(child)
+        calls.sort(key=lambda c: (c.lineno, c.col_offset))
+        stores.sort(key=lambda c: (c.lineno, c.col_offset))
+        cached = ctx.summary._call_index = (calls, parents, stores)  # type: ignore[attr-defined]
+    return cached
+
+
+def module_calls(ctx: "ModuleContext") -> list[ast.Call]:
+    return _index(ctx)[0]
+
+
+def item_assignments(ctx: "ModuleContext") -> list[ast.Assign | ast.AugAssign]:
+    return _index(ctx)[2]
+
+
+def _parents(ctx: "ModuleContext") -> dict[int, ast.AST]:
+    return _index(ctx)[1]
+
+
+def enclosing_function(ctx: "ModuleContext", node: ast.AST) -> FunctionInfo | None:
+    """The function whose own body holds `node` (None at module or class level)."""
+    for parent in parent_chain(ctx, node):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return _function_infos(ctx).get(id(parent))
+        if isinstance(parent, ast.ClassDef):
+            return None
+    return None
+
+
+def _function_infos(ctx: "ModuleContext") -> dict[int, FunctionInfo]:
+    cached = getattr(ctx.summary, "_function_infos", None)
+    if cached is None:
+        cached = ctx.summary._function_infos = {id(f.node): f for f in ctx.summary.functions}  # type: ignore[attr-defined]
     return cached
 
 
@@ -483,20 +549,18 @@ def compiled_calls_in_loops(ctx: "ModuleContext") -> Iterator[tuple[ast.Call, Co
     callables = compiled_callables(ctx)
     if not callables:
         return
-    parents = _parents(ctx)
-    for node in ast.walk(ctx.summary.source.tree):
-        if isinstance(node, ast.Call) and id(node) in parents:
-            key = call_key(node.func)
-            root = callables.get(key) if key is not None else None
-            if root is None:
-                continue
-            loops = []
-            loop = in_loop(ctx, node, None)
-            while loop is not None:
-                loops.append(loop)
-                loop = in_loop(ctx, loop, None)
-            if loops:
-                yield node, root, loops
+    for node in module_calls(ctx):
+        key = call_key(node.func)
+        root = callables.get(key) if key is not None else None
+        if root is None:
+            continue
+        loops = []
+        loop = in_loop(ctx, node, None)
+        while loop is not None:
+            loops.append(loop)
+            loop = in_loop(ctx, loop, None)
+        if loops:
+            yield node, root, loops
 
 
 def bound_arguments(root: CompiledRoot, call: ast.Call) -> Iterator[tuple[str, ast.expr]]:

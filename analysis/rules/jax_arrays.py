@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterable
 
 from ..fixes.catalog import fix_for
 from ..model import Finding, FixSafety, Severity
 from ..summary import FunctionInfo
+from ._compiled import enclosing_function, item_assignments, mentions
 from .base import Invalid, ModuleContext, Rule, Valid
 
 # `x[i] op= v` -> `x = x.at[i].<method>(v)`
 _AT_METHODS = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide", ast.Pow: "power"}
+_JAX_NUMPY = frozenset({"jax.numpy"})
+# `x[...] = v` or `x[...] op= v` somewhere in the text (a cheap test before the module walk).
+_ITEM_STORE = re.compile(r"\]\s*(?:[-+*/%&|^@]|\*\*|//|<<|>>)?=(?!=)")
 # jax.numpy functions that do not return an array.
 _NOT_ARRAYS = frozenset({"shape", "ndim", "size", "dtype", "result_type", "issubdtype", "finfo", "iinfo",
                          "isscalar", "iscomplexobj", "vectorize", "vmap"})
@@ -164,34 +169,29 @@ class JaxArrayItemAssignment(Rule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
-        for fn in ctx.summary.functions:
-            if isinstance(fn.node, ast.Lambda) or not _has_item_store(fn.node):
+        if not _ITEM_STORE.search(ctx.source.text) or not mentions(ctx, _JAX_NUMPY):
+            return
+        arrays: dict[int, set[str]] = {}
+        for node in item_assignments(ctx):
+            fn = enclosing_function(ctx, node)
+            if fn is None or isinstance(fn.node, ast.Lambda):
                 continue
-            arrays = None
-            for node in ctx.body(fn).of_type(ast.Assign, ast.AugAssign):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)):
-                        continue
-                    if arrays is None:
-                        arrays = jax_array_locals(ctx, fn)
-                    name = target.value.id
-                    if name not in arrays:
-                        continue
-                    fixable = len(targets) == 1 and (isinstance(node, ast.Assign) or type(node.op) in _AT_METHODS)
-                    fix = fix_for(self.code, FixSafety.SAFE, "the original statement always raises TypeError") \
-                        if fixable else None
-                    yield ctx.report(self, node, f"`{name}` is a JAX array: item assignment raises TypeError "
-                                     f"(JAX arrays are immutable); use `{name} = {name}.at[...]"
-                                     f".{self._method(node)}(...)`", fn=fn, fix=fix)
+            if id(fn) not in arrays:
+                arrays[id(fn)] = jax_array_locals(ctx, fn)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)):
+                    continue
+                name = target.value.id
+                if name not in arrays[id(fn)]:
+                    continue
+                fixable = len(targets) == 1 and (isinstance(node, ast.Assign) or type(node.op) in _AT_METHODS)
+                fix = fix_for(self.code, FixSafety.SAFE, "the original statement always raises TypeError") \
+                    if fixable else None
+                yield ctx.report(self, node, f"`{name}` is a JAX array: item assignment raises TypeError "
+                                 f"(JAX arrays are immutable); use `{name} = {name}.at[...]"
+                                 f".{self._method(node)}(...)`", fn=fn, fix=fix)
 
     @staticmethod
     def _method(node: ast.Assign | ast.AugAssign) -> str:
         return "set" if isinstance(node, ast.Assign) else _AT_METHODS.get(type(node.op), "set")
-
-
-def _has_item_store(fn: ast.AST) -> bool:
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
-            return True
-    return False

@@ -6,6 +6,7 @@ from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import ClassInfo
+from ._compiled import mentions, module_calls
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _TORCH_LOAD = frozenset({"torch.load"})
@@ -26,7 +27,7 @@ class UnsafeTorchLoad(Rule):
     name = "torch-load-without-weights-only"
     framework = "torch"
     severity = Severity.INFO
-    requires_text = ("load",)
+    requires_text = ("load(",)
     summary = "torch.load without weights_only=True unpickles arbitrary code on PyTorch before 2.6."
     what = """
         Finds `torch.load(...)` calls that do not pass `weights_only`. An explicit
@@ -114,8 +115,10 @@ class UnsafeTorchLoad(Rule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
-        for node in ast.walk(ctx.source.tree):
-            if isinstance(node, ast.Call) and ctx.qualify(node.func) in _TORCH_LOAD and \
+        if not mentions(ctx, _TORCH_LOAD):
+            return
+        for node in module_calls(ctx):
+            if ctx.qualify(node.func) in _TORCH_LOAD and \
                     not any(k.arg in ("weights_only", None) for k in node.keywords) and \
                     not self._deliberate(ctx, node):
                 yield ctx.report(self, node, "`torch.load` without `weights_only=True` runs arbitrary pickled code "
@@ -153,7 +156,7 @@ class DeprecatedVariable(Rule):
     framework = "torch"
     severity = Severity.WARNING
     fix_safety = FixSafety.SUGGESTION
-    requires_text = ("Variable",)
+    requires_text = ("Variable(",)
     summary = "torch.autograd.Variable is deprecated since PyTorch 0.4: it returns a plain Tensor."
     what = "Finds calls of `torch.autograd.Variable(...)`."
     why = """
@@ -222,8 +225,10 @@ class DeprecatedVariable(Rule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
-        for node in ast.walk(ctx.source.tree):
-            if isinstance(node, ast.Call) and ctx.qualify(node.func) in _VARIABLE:
+        if not mentions(ctx, _VARIABLE):
+            return
+        for node in module_calls(ctx):
+            if ctx.qualify(node.func) in _VARIABLE:
                 yield ctx.report(self, node, "`Variable(...)` is deprecated: tensors carry autograd state since "
                                  "PyTorch 0.4; use the tensor (with .requires_grad_() if needed)",
                                  fix=Fix("use the tensor itself (requires_grad_() for gradients)", FixSafety.SUGGESTION))
