@@ -256,7 +256,9 @@ class ModuleInitWithoutSuper(Rule):
     code = "HYB207"
     name = "module-init-without-super"
     framework = "torch"
-    severity = Severity.ERROR
+    # Warning, not error: on real code (docs/precision-jax-torch.md) the classes found worked because they
+    # never used a Module feature; the failure is certain only once one is used.
+    severity = Severity.WARNING
     requires_text = ("__init__",)
     summary = "An nn.Module subclass whose __init__ never calls super().__init__() fails when used."
     what = """
