@@ -8,6 +8,7 @@ torch.compile runs with the "eager" backend: graph capture, guards, graph breaks
 from __future__ import annotations
 
 import pickle
+import sys
 import warnings
 from typing import Any, Iterator
 
@@ -18,7 +19,15 @@ from hybridize_bot.analysis.rules.torch_hygiene import DeprecatedVariable, Modul
 
 from ..example_programs import run_example
 
-pytestmark = pytest.mark.runtime_torch
+# torch._dynamo imports triton, whose native module crashes the process (SIGSEGV) when TensorFlow was
+# imported first (measured with tensorflow-cpu 2.21 and torch 2.14.1; the other order works). In a full
+# run the TensorFlow runtime tests load TensorFlow first, so test_fresh_interpreter.py runs this module
+# in a new interpreter instead, and the copy collected here stands aside.
+TENSORFLOW_LOADED = "tensorflow" in sys.modules
+pytestmark = [
+    pytest.mark.runtime_torch,
+    pytest.mark.skipif(TENSORFLOW_LOADED, reason="run in a fresh interpreter by test_fresh_interpreter.py"),
+]
 torch = pytest.importorskip("torch")
 
 
