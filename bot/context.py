@@ -10,11 +10,14 @@ import concurrent.futures
 import contextlib
 import logging
 import multiprocessing
+import os
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from hybridize_bot.analysis.budget import BudgetExceeded, run_with_budget
+from hybridize_bot.bot.private_data import PRIVATE_UMASK
 from hybridize_bot.bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -60,29 +63,38 @@ class KeyedLocks:
 class ProcessRunner:
     """Runs CPU-bound, picklable functions in worker processes with a time limit.
 
-    A process pool cannot cancel one running task, so on a timeout the whole pool is killed and
-    replaced: other calls running in it at that moment fail with BrokenProcessPool and their jobs
-    are retried by the queue. "forkserver" avoids forking the threaded server process.
+    The limit is enforced inside the worker (analysis/budget.py: a SIGALRM deadline), which stops that
+    one call and keeps the pool, so analyses of other pull requests running beside it are unaffected.
+    Only a call that ignores its budget (stuck in C code) `grace_s` later gets the old treatment: a
+    process pool cannot cancel one running task, so the whole pool is killed and replaced. "forkserver"
+    avoids forking the threaded server process.
     """
 
-    def __init__(self, max_workers: int) -> None:
+    def __init__(self, max_workers: int, grace_s: float = 10.0) -> None:
         self._max_workers = max(1, max_workers)
+        self._grace_s = grace_s
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     def _get_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
+            # The forkserver keeps the umask it started with (maybe before secure_data_dir): the
+            # workers write the analysis cache, so they set the private umask themselves.
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self._max_workers, mp_context=multiprocessing.get_context("forkserver")
+                max_workers=self._max_workers, mp_context=multiprocessing.get_context("forkserver"),
+                initializer=os.umask, initargs=(PRIVATE_UMASK,),
             )
         return self._pool
 
     async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
         pool = self._get_pool()
-        future = asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        future = asyncio.get_running_loop().run_in_executor(pool, run_with_budget, timeout, fn, *args)
         try:
-            return await asyncio.wait_for(future, timeout)
+            return await asyncio.wait_for(future, timeout + self._grace_s)
+        except BudgetExceeded:
+            log.warning("%s exceeded %.1f s; stopped in its worker process", _name(fn), timeout)
+            raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
         except asyncio.TimeoutError:
-            log.warning("%s exceeded %.1f s; killing its process pool", _name(fn), timeout)
+            log.warning("%s ignored its %.1f s budget; killing its process pool", _name(fn), timeout)
             self._kill(pool)
             raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
 

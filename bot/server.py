@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 from gidgethub import routing
 
 from hybridize_bot.bot import __version__
+from hybridize_bot.bot import appmanifest
 from hybridize_bot.bot import routing as bot_routing
 from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.private_data import expire, secure_data_dir
 from hybridize_bot.bot.queue import JobQueue, QueueInUse, SQLiteQueue
-from hybridize_bot.bot.settings import Settings, SettingsError, redact_url
+from hybridize_bot.bot.settings import ServerBasics, Settings, SettingsError, redact_url
 from hybridize_bot.bot.webhook import (
     MAX_PAYLOAD_BYTES,
     QUEUE_KEY,
@@ -54,6 +58,8 @@ def build_app(
     app.router.add_get("/", index)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        # Before anything is written: BOT_DATA_DIR 0700, its files 0600 (bot/private_data.py).
+        previous_umask = secure_data_dir(settings.data_dir)
         queue = await open_queue(settings)
         recovered = await queue.recover()
         if recovered:
@@ -72,15 +78,30 @@ def build_app(
         app[GITHUB_APP_KEY] = github
         app[WORKERS_KEY] = workers
         workers.start(settings.workers)
+        expiry = asyncio.create_task(_expire_periodically(settings))
         try:
             yield
         finally:
             await workers.stop()
             await session.close()
             await queue.close()
+            expiry.cancel()
+            os.umask(previous_umask)
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def _expire_periodically(settings: Settings, every_s: float = 3600.0) -> None:
+    """Delete cached blobs and analysis-cache files older than CACHE_MAX_AGE_DAYS, now and hourly."""
+    while True:
+        try:
+            removed = await asyncio.to_thread(expire, settings.data_dir, settings.cache_max_age_s)
+            if removed:
+                log.info("deleted %d cached file(s) older than %g days", removed, settings.cache_max_age_s / 86400)
+        except OSError:
+            log.exception("could not expire cached files")
+        await asyncio.sleep(every_s)
 
 
 async def open_queue(settings: Settings) -> JobQueue:
@@ -108,10 +129,29 @@ def configure_logging(level: str) -> None:
     )
 
 
-def main(environ: Mapping[str, str] | None = None) -> None:
-    """Read settings, serve until interrupted. Bad settings: one line on stderr, exit status 2."""
+def main(environ: Mapping[str, str] | None = None, *, app_yml: Path = Path("app.yml")) -> None:
+    """Read settings, serve until interrupted. Bad settings: one line on stderr, exit status 2.
+
+    Without any App credentials, first serve the App-manifest setup (bot/appmanifest.py) from
+    `app_yml` until the App is registered, then run as that App.
+    """
+    env = os.environ if environ is None else environ
     try:
-        settings = Settings.from_env(os.environ if environ is None else environ)
+        if appmanifest.needs_setup(env):
+            basics = ServerBasics.from_env(env)
+            configure_logging(basics.log_level)
+            try:
+                manifest = app_yml.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise SettingsError(f"no credentials and no App manifest to register from: {exc}") from None
+            try:
+                asyncio.run(appmanifest.serve_setup(basics, manifest))
+            except OSError as exc:
+                print(f"hybridize-bot: cannot start: {exc}", file=sys.stderr)
+                raise SystemExit(1) from None
+            except KeyboardInterrupt:  # stopped before anyone registered the App
+                return
+        settings = Settings.from_env(appmanifest.with_stored_credentials(env))
     except SettingsError as exc:
         print(f"hybridize-bot: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

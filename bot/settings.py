@@ -25,6 +25,34 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class ServerBasics:
+    """What the server needs before it has App credentials: where to listen, where its data lives,
+    which GitHub to talk to. The App-manifest setup mode (bot/appmanifest.py) runs on these alone."""
+
+    host: str = "0.0.0.0"
+    port: int = 8000
+    data_dir: Path = Path(".hybridize-data")
+    github_api_url: str = "https://api.github.com"
+    log_level: str = "INFO"
+    # BOT_PUBLIC_URL: the address GitHub reaches this server at (webhook and setup redirect); unset,
+    # the setup page uses the address the browser used.
+    public_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> ServerBasics:
+        env = _Env(environ)
+        public = env.text("BOT_PUBLIC_URL", "")
+        return cls(
+            host=env.text("HOST", "0.0.0.0"),
+            port=env.integer("PORT", 8000, low=1, high=65535),
+            data_dir=Path(env.text("BOT_DATA_DIR", ".hybridize-data")),
+            github_api_url=env.url("GITHUB_API_URL", "https://api.github.com"),
+            log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS),
+            public_url=env.url("BOT_PUBLIC_URL", public) if public else None,
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the server needs to run. Build it with `Settings.from_env(os.environ)`."""
 
@@ -57,6 +85,9 @@ class Settings:
     # "redis://[:password@]host:port/db" (bot/queue_redis.py, several processes and machines).
     # Not in repr: a Redis URL may hold a password (log `redact_url(settings.queue_url)`).
     queue_url: str = field(default="sqlite:", repr=False)
+    # CACHE_MAX_AGE_DAYS: cached blobs and analysis-cache files older than this are deleted
+    # (bot/private_data.py; docs/security.md).
+    cache_max_age_s: float = 7 * 86400.0
 
     @property
     def queue_path(self) -> Path:
@@ -76,15 +107,16 @@ class Settings:
         app_id = env.required("GITHUB_APP_ID")
         private_key = _read_private_key(environ)
         webhook_secret = env.required("GITHUB_WEBHOOK_SECRET", strip=False)
+        basics = ServerBasics.from_env(environ)
         return cls(
             app_id=app_id,
             private_key=private_key,
             webhook_secret=webhook_secret,
-            github_api_url=env.url("GITHUB_API_URL", "https://api.github.com"),
-            host=env.text("HOST", "0.0.0.0"),
-            port=env.integer("PORT", 8000, low=1, high=65535),
-            data_dir=Path(env.text("BOT_DATA_DIR", ".hybridize-data")),
-            log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS),
+            github_api_url=basics.github_api_url,
+            host=basics.host,
+            port=basics.port,
+            data_dir=basics.data_dir,
+            log_level=basics.log_level,
             bot_name=env.text("BOT_NAME", "hybridize-bot"),
             workers=env.integer("WORKERS", 2, low=0, high=64),
             analysis_timeout_s=env.number("ANALYSIS_TIMEOUT", 120.0, low=0.001),
@@ -96,6 +128,7 @@ class Settings:
             job_max_attempts=env.integer("BOT_JOB_MAX_ATTEMPTS", 4, low=1, high=100),
             job_retry_base_delay_s=env.number("BOT_JOB_RETRY_BASE_DELAY", 30.0, low=0.0),
             queue_url=_queue_url(env.text("QUEUE_URL", "sqlite:")),
+            cache_max_age_s=86400.0 * env.number("CACHE_MAX_AGE_DAYS", 7.0, low=0.001),
         )
 
     @property

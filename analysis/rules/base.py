@@ -6,6 +6,7 @@ Modelled on Fixit and ruff: the examples embedded in a rule are run by the test 
 from __future__ import annotations
 
 import ast
+import os
 import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping
@@ -18,8 +19,11 @@ if TYPE_CHECKING:
     from ..project import GraphFunction, Project
     from ..summary import FunctionInfo, ModuleSummary
 
-# Where the project lives; rule pages, SARIF's informationUri and the bot's `GET /` all link here.
-PROJECT_URL = "https://github.com/hybridize-bot/hybridize-bot"
+# Where the project lives; rule pages, SARIF's informationUri, review comments and the bot's `GET /`
+# all link here. The default is pyproject's [project.urls] Homepage (tests/test_packaging.py checks they
+# agree); a fork or a mirror sets HYBRIDIZE_PROJECT_URL so its comments link to its own pages.
+DEFAULT_PROJECT_URL = "https://github.com/hybridize-bot/hybridize-bot"
+PROJECT_URL = os.environ.get("HYBRIDIZE_PROJECT_URL", "").strip().rstrip("/") or DEFAULT_PROJECT_URL
 DOCS_BASE_URL = f"{PROJECT_URL}/blob/main/docs/rules"
 
 
@@ -111,7 +115,7 @@ class ModuleContext:
         end_col = (self.source.char_col(end_line, end_byte) if end_byte is not None else col - 1) + 1
         call_path: tuple[str, ...] = ()
         info = fn
-        if fn is not None and hasattr(fn, "path") and hasattr(fn, "info"):
+        if fn is not None and hasattr(fn, "describe_path"):  # a GraphFunction (`path` would build it)
             call_path = fn.describe_path() if not fn.is_root else ()  # type: ignore[union-attr]
             info = fn.info  # type: ignore[union-attr]
         symbol = info.qualname if info is not None else self.enclosing_symbol(line)  # type: ignore[union-attr]
@@ -127,7 +131,7 @@ def via_text(gf: "GraphFunction") -> str:
     """' (called from train_step in train.py:12)' for callees; '' for the hybrid function itself."""
     if gf.is_root:
         return ""
-    chain = " -> ".join(f"{f.qualname}" for f in gf.path)
+    chain = " -> ".join(gf.qualname_path())
     root = gf.root
     return f" (reached from tf.function `{root.qualname}` in {root.module.path}:{root.line} via {chain})"
 

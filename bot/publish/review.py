@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from ..pulls.selection import InlinePlacement, OwnComment
-from .render import RuleInfo, inline_comment_body, resolved_comment_body, review_body
+from .render import (FollowupRef, RuleInfo, followup_noted_body, ignored_comment_body, inline_comment_body,
+                     resolved_comment_body, review_body)
 
 
 async def list_review_comments(gh: Any, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
@@ -14,13 +15,19 @@ async def list_review_comments(gh: Any, owner: str, repo: str, number: int) -> l
         url_vars={"owner": owner, "repo": repo, "pull_number": str(number), "per_page": "100"})]
 
 
-def review_comment(placement: InlinePlacement, rule_of: Callable[[Any], RuleInfo]) -> dict[str, Any]:
+def _in_followup(finding: Any, followup: FollowupRef | None) -> int | None:
+    return followup.number if followup is not None and finding.fingerprint in followup.fingerprints else None
+
+
+def review_comment(placement: InlinePlacement, rule_of: Callable[[Any], RuleInfo],
+                   followup: FollowupRef | None = None) -> dict[str, Any]:
     """One entry of the review's `comments[]`; lines were validated against the parsed hunks."""
     finding = placement.finding
     suggestion = placement.suggestion.text if placement.suggestion is not None else None
     comment: dict[str, Any] = {
         "path": finding.path,
-        "body": inline_comment_body(finding, rule_of(finding), suggestion),
+        "body": inline_comment_body(finding, rule_of(finding), suggestion,
+                                    followup=_in_followup(finding, followup)),
         "line": placement.line,
         "side": "RIGHT",
     }
@@ -32,7 +39,7 @@ def review_comment(placement: InlinePlacement, rule_of: Callable[[Any], RuleInfo
 
 async def post_review(gh: Any, owner: str, repo: str, number: int, head_sha: str,
                       placements: Sequence[InlinePlacement], not_inline: int,
-                      rule_of: Callable[[Any], RuleInfo]) -> dict[str, Any] | None:
+                      rule_of: Callable[[Any], RuleInfo], followup: FollowupRef | None = None) -> dict[str, Any] | None:
     """POST one review with event COMMENT (without `event` the review stays PENDING and invisible).
 
     https://docs.github.com/en/rest/pulls/reviews#create-a-review-for-a-pull-request
@@ -45,8 +52,9 @@ async def post_review(gh: Any, owner: str, repo: str, number: int, head_sha: str
         data={
             "commit_id": head_sha,
             "event": "COMMENT",
-            "body": review_body(len(placements), head_sha, not_inline),
-            "comments": [review_comment(p, rule_of) for p in placements],
+            "body": review_body(len(placements), head_sha, not_inline, followup=followup,
+                                in_followup=sum(_in_followup(p.finding, followup) is not None for p in placements)),
+            "comments": [review_comment(p, rule_of, followup) for p in placements],
         },
     )
 
@@ -63,4 +71,27 @@ async def mark_resolved(gh: Any, owner: str, repo: str, comments: Sequence[OwnCo
         await gh.patch("/repos/{owner}/{repo}/pulls/comments/{comment_id}",
                        url_vars={"owner": owner, "repo": repo, "comment_id": str(comment.id)},
                        data={"body": resolved_comment_body(comment.body, head_sha)})
+    return len(comments)
+
+
+async def note_followup(gh: Any, owner: str, repo: str, comments: Sequence[OwnComment], number: int) -> int:
+    """Say in each own comment whose fix the follow-up #`number` carries that it does (once)."""
+    edited = 0
+    for comment in comments:
+        body = followup_noted_body(comment.body, number)
+        if body is None:
+            continue
+        await gh.patch("/repos/{owner}/{repo}/pulls/comments/{comment_id}",
+                       url_vars={"owner": owner, "repo": repo, "comment_id": str(comment.id)}, data={"body": body})
+        edited += 1
+    return edited
+
+
+async def mark_ignored(gh: Any, owner: str, repo: str, comments: Sequence[tuple[OwnComment, str, str]],
+                       bot_name: str) -> int:
+    """Edit each own comment whose finding is still there but whose rule was ignored: (comment, code, by)."""
+    for comment, code, by in comments:
+        await gh.patch("/repos/{owner}/{repo}/pulls/comments/{comment_id}",
+                       url_vars={"owner": owner, "repo": repo, "comment_id": str(comment.id)},
+                       data={"body": ignored_comment_body(comment.body, code, by, bot_name)})
     return len(comments)

@@ -12,12 +12,16 @@ from typing import Any
 
 from hybridize_bot.analysis.model import Finding
 
-from ..commands.ignores import drop_ignored  # issue 6: rules ignored by comment command
+from ..commands.ignores import ignored_rules  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
+from ..followup.store import FollowupStore
+from ..private_data import blob_dir
 from ..publish import checks, render, review, summary
 from ..publish.identity import bot_identity
+from ..publish.markers import parse_review_state
 from . import reads
-from .selection import classify, outdated_comments, plan_inline, read_review_comments, worst_severity
+from .selection import (annotation_level, classify, delta_since, followup_comments, outdated_comments, plan_inline,
+                        read_review_comments, split_retired, worst_severity)
 from .snapshot import BlobCache, fetch_snapshot
 
 log = logging.getLogger(__name__)
@@ -110,7 +114,7 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
                            base: reads.BaseConfig, run: dict[str, Any]) -> str:
     owner, repo = target.owner, target.repo
     changed = await reads.list_changed_files(gh, owner, repo, target.number)
-    snap = await fetch_snapshot(gh, owner, repo, target.head_sha, BlobCache(ctx.data_dir / "blobs"))
+    snap = await fetch_snapshot(gh, owner, repo, target.head_sha, BlobCache(blob_dir(ctx.data_dir, owner, repo)))
     partial = changed.partial + snap.partial
     notes = changed.notes + snap.notes
     try:
@@ -126,36 +130,55 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
         await checks.complete_check_run(gh, owner, repo, run["id"], "timed_out", output)
         return "timed out"
     notes += [f"{n.path}: {n.message}" for n in result.notes]
-    result.findings = await drop_ignored(ctx, owner, repo, target.number, result.findings)  # issue 6: `@hybridize-bot ignore CODE`
+    ignored_by = await ignored_rules(ctx, owner, repo, target.number)  # issue 6: `@hybridize-bot ignore CODE`
+    hidden = [f for f in result.findings if f.code in ignored_by]
+    result.findings = [f for f in result.findings if f.code not in ignored_by]
 
     classified = classify(result.findings, changed.diffs)
     me = await bot_identity(ctx.app_client, str(ctx.settings.app_id), ctx.settings.bot_name)
     existing = read_review_comments(await review.list_review_comments(gh, owner, repo, target.number),
                                     me.authored)
+    followup = await _followup_ref(ctx, owner, repo, target.number, classified.new + classified.preexisting)
     suggestions = await _suggestions(ctx, classified.new, changed.diffs, existing.active_fingerprints,
                                      base.options.max_inline_comments, snap.sources, notes)
     plan = plan_inline(classified.new, changed.diffs, existing.active_fingerprints,
                        base.options.max_inline_comments, lambda f: suggestions.get(f.fingerprint))
     await review.post_review(gh, owner, repo, target.number, target.head_sha, plan.to_post,
-                             len(plan.not_inline), render.rule_info)
-    current = {f.fingerprint for f in result.findings}
-    resolved = await review.mark_resolved(gh, owner, repo, outdated_comments(existing, current), target.head_sha)
+                             len(plan.not_inline) + len(plan.summary_only), render.rule_info, followup)
+    # A finding of an ignored rule is still in the code: its comment says "ignored by", not "resolved".
+    ignored, gone = split_retired(outdated_comments(existing, {f.fingerprint for f in result.findings}), hidden,
+                                  ignored_by)
+    await review.mark_ignored(gh, owner, repo, ignored, ctx.settings.bot_name)
+    if followup is not None:  # comments posted before the follow-up existed say so now
+        await review.note_followup(gh, owner, repo, followup_comments(existing, followup.fingerprints), followup.number)
+    resolved = await review.mark_resolved(gh, owner, repo, gone, target.head_sha)
 
-    conclusion = base.options.conclusion_for(worst_severity(classified.new))
+    gate = classified.new + (classified.preexisting if base.options.strict else [])
+    conclusion = base.options.conclusion_for(worst_severity(gate))
     annotated = classified.new + classified.preexisting
     if len(annotated) > checks.MAX_ANNOTATIONS:
         notes.append(f"Only the first {checks.MAX_ANNOTATIONS:,} of {len(annotated):,} findings are annotated.")
+    previous = await summary.find_summary_comment(gh, owner, repo, target.number, me)
+    one_click = {p.finding.fingerprint for p in plan.to_post if p.suggestion is not None}
+    one_click |= {fp for fp, c in existing.own.items() if render.has_suggestion(c.body)}
     report = render.Report(
         head_sha=target.head_sha, conclusion=conclusion, new=classified.new, preexisting=classified.preexisting,
         elsewhere_count=len(classified.elsewhere), inline_posted=len(plan.to_post),
         already_commented=len(plan.already_commented), not_inline=plan.not_inline, partial=partial,
         config_problems=base.problems, notes=notes,
         files_analyzed=result.files_analyzed or sum(p.endswith(".py") for p in snap.sources),
-        check_run_url=run.get("html_url"),
+        check_run_url=run.get("html_url"), repo_url=((pull.get("base") or {}).get("repo") or {}).get("html_url", ""),
+        delta=delta_since(parse_review_state((previous or {}).get("body")), target.head_sha, classified.new,
+                          result.findings + hidden, ignored_by),
+        followup=followup, one_click=frozenset(one_click),
+        ignored=[render.IgnoredRule(code, by, sum(f.code == code for f in hidden)) for code, by in ignored_by.items()],
+        strict=base.options.strict, bot_name=ctx.settings.bot_name,
     )
-    await summary.upsert_summary_comment(gh, owner, repo, target.number, render.summary_comment_body(report), me)
+    await summary.write_summary_comment(gh, owner, repo, target.number, render.summary_comment_body(report), previous)
+    new_fps = {f.fingerprint for f in classified.new}
     await checks.complete_check_run(gh, owner, repo, run["id"], conclusion, render.check_output(report),
-                                    [render.annotation(f) for f in annotated[:checks.MAX_ANNOTATIONS]])
+                                    [render.annotation(f, level=annotation_level(f, new=f.fingerprint in new_fps))
+                                     for f in annotated[:checks.MAX_ANNOTATIONS]])
     return (f"{conclusion}: {len(classified.new)} new, {len(classified.preexisting)} pre-existing, "
             f"{len(plan.to_post)} inline, {resolved} resolved; {snap.downloaded} blobs downloaded, "
             f"{snap.from_cache} cached")
@@ -182,6 +205,19 @@ async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[
     except AnalysisTimeout:
         notes.append("Suggested changes were left out: computing them exceeded the time limit.")
         return {}
+
+
+async def _followup_ref(ctx: Any, owner: str, repo: str, number: int,
+                        in_touched_files: list[Finding]) -> render.FollowupRef | None:
+    """The open follow-up pull request and the findings whose fixes it carries: the follow-up applies
+    every safe fix (and gated ones once a person asked for them) in the files this pull request changed."""
+    record = await FollowupStore(ctx.data_dir).get(f"{owner}/{repo}", number)
+    if record is None or record.followup_number is None:
+        return None
+    kinds = {"safe", "gated"} if record.requested == "gated" else {"safe"}
+    fixed = frozenset(f.fingerprint for f in in_touched_files if f.fix_safety.value in kinds)
+    gated = any(f.fix_safety.value == "gated" for f in in_touched_files if f.fingerprint in fixed)
+    return render.FollowupRef(record.followup_number, fixed, "gated" if gated else "safe")
 
 
 def _suggest_many(findings: list[Finding], sources: dict[str, bytes]) -> dict[str, Any]:

@@ -5,6 +5,7 @@
     max-inline-comments = 25
     skip-bots = true       # pull requests opened by bot accounts (user.type == "Bot")
     skip-drafts = true     # draft pull requests wait until ready_for_review
+    strict = false         # true: pre-existing findings in touched files count toward the conclusion
 
 A bad value never stops the review: the option keeps its default and the problem is reported in the
 check run, so a typo is visible instead of silently changing behaviour.
@@ -25,7 +26,7 @@ DEFAULT_CONCLUSIONS: Mapping[str, str] = {"error": "failure", "warning": "neutra
 DEFAULT_MAX_INLINE_COMMENTS = 25
 MAX_INLINE_COMMENTS_LIMIT = 100
 
-_KNOWN = {"conclusion", "max-inline-comments", "skip-bots", "skip-drafts", "autofix"}  # autofix: bot/followup/options.py
+_KNOWN = {"conclusion", "max-inline-comments", "skip-bots", "skip-drafts", "strict", "autofix"}  # autofix: bot/followup/options.py
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class BotOptions:
     max_inline_comments: int = DEFAULT_MAX_INLINE_COMMENTS
     skip_bots: bool = True
     skip_drafts: bool = True
+    # The conclusion is decided by the findings on changed lines (SonarCloud's new-code gate); strict
+    # adds the pre-existing findings in the files the pull request touches.
+    strict: bool = False
 
     def conclusion_for(self, worst: str | None) -> str:
         """Conclusion for the worst severity among new findings (None: no new findings)."""
@@ -75,7 +79,7 @@ def parse_bot_options(table: Mapping[str, Any] | None) -> tuple[BotOptions, list
             problems.append(
                 f"max-inline-comments must be an integer from 0 to {MAX_INLINE_COMMENTS_LIMIT}, not {value!r}"
             )
-    for key, attr in (("skip-bots", "skip_bots"), ("skip-drafts", "skip_drafts")):
+    for key, attr in (("skip-bots", "skip_bots"), ("skip-drafts", "skip_drafts"), ("strict", "strict")):
         if key in table:
             if isinstance(table[key], bool):
                 kwargs[attr] = table[key]

@@ -17,10 +17,16 @@ class Expect:
     pre: list[Finding]
     conclusion: str
 
-    def rule_rows(self) -> list[str]:
-        codes = sorted({(f.code, f.name) for f in self.new + self.pre})
-        return [f"| {c} `{n}` | {sum(f.code == c for f in self.new)} | {sum(f.code == c for f in self.pre)} |"
-                for c, n in codes]
+    @property
+    def inline(self) -> list[Finding]:
+        """The new findings that get an inline comment: warnings and errors (info: summary only)."""
+        return [f for f in self.new if f.severity.value in ("warning", "error")]
+
+    def locations(self, findings: list[Finding], repo_url: str, sha: str) -> list[str]:
+        """The summary's location links, worst first, written out independently of the renderer."""
+        rank = {"error": 0, "warning": 1, "info": 2}
+        ordered = sorted(findings, key=lambda f: (rank[f.severity.value], f.path, f.line, f.col, f.code))
+        return [f"[{f.path}:{f.line}]({repo_url}/blob/{sha}/{f.path}#L{f.line})" for f in ordered]
 
 
 def files_at(fake, sha: str) -> dict[str, bytes]:
