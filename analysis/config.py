@@ -11,6 +11,7 @@ Recognised keys (all optional)::
     min-tensorflow-version = "2.12"     # overrides what the declared dependencies say
     max-file-size = 1000000             # bytes; larger files are skipped with a note
     test-roots = false                  # true: library code traced only by tests counts as graph code
+    frameworks = ["jax", "torch"]       # only these frameworks' rules (default: all; analysis/frameworks.py)
 
 Unknown keys and bad values raise `ConfigError` with one clear sentence: a silently ignored typo in a
 linter's configuration is worse than a loud one.
@@ -44,6 +45,7 @@ class Config:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     # Whether a tf.function written in test code makes the library code it calls graph code.
     test_roots: bool = False
+    frameworks: tuple[str, ...] | None = None  # None: every framework's rules
     # Keys under [tool.hybridize] that belong to other components (the bot's own table).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -91,7 +93,7 @@ def path_matches(path: str, pattern: str) -> bool:
 _CODE = re.compile(r"^HYB\d{0,3}$|^BEY\d{0,3}$")
 _KNOWN_KEYS = {
     "select", "ignore", "exclude", "per-file-ignores", "severity", "min-tensorflow-version",
-    "max-file-size", "test-roots", "bot",
+    "max-file-size", "test-roots", "bot", "frameworks",
 }
 
 
@@ -158,11 +160,23 @@ def config_from_table(table: Mapping[str, Any]) -> Config:
         if not isinstance(flag, bool):
             raise ConfigError(f"test-roots must be true or false, not {flag!r}")
         kwargs["test_roots"] = flag
+    if "frameworks" in table:
+        kwargs["frameworks"] = _frameworks(table["frameworks"])
     if "bot" in table:
         if not isinstance(table["bot"], dict):
             raise ConfigError("[tool.hybridize.bot] must be a table")
         kwargs["extra"] = {"bot": dict(table["bot"])}
     return Config(**kwargs)
+
+
+def _frameworks(value: Any) -> tuple[str, ...]:
+    from .frameworks import FRAMEWORKS
+
+    names = tuple(v.strip().lower() for v in _str_list(value, "frameworks"))
+    unknown = [n for n in names if n not in FRAMEWORKS]
+    if unknown:
+        raise ConfigError(f"frameworks: {', '.join(unknown)} not one of {', '.join(FRAMEWORKS)}")
+    return names
 
 
 def _str_list(value: Any, key: str) -> list[str]:

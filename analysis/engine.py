@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Mapping
 from .budget import BudgetExceeded, file_seconds, time_budget
 from .cache import analyzer_version, content_hash, digest
 from .config import Config
+from .frameworks import frameworks_of_imports, rule_runs_on
 from .facts.extract import FACTS_VERSION
 from .loading import (
     PARSE_FAILURE_CODE, TOO_DEEP, LoadedProject, Prepared, interface_digest, load_project, module_names,
@@ -215,9 +216,12 @@ def _check_module(project: Project, summary: ModuleSummary, config: Config, rule
     suppressions = parse_suppressions(source.text)
     findings: list[Finding] = []
     ctx = ModuleContext(project, summary, config, min_tf)
+    module_frameworks = frameworks_of_imports(summary.imports.names.values())
     if ALL not in suppressions.file_codes:
         for rule in rules:
             if not config.is_enabled(rule.code, summary.path):
+                continue
+            if not rule_runs_on(rule.framework, module_frameworks, config.frameworks):
                 continue
             if rule.requires_text and not any(t in source.text for t in rule.requires_text):
                 continue

@@ -95,9 +95,9 @@ def fetch_packages(requirements: Sequence[str], root: Path,
     return src
 
 
-def ensure_corpus(root: Path | None = None) -> Path:
+def ensure_corpus(root: Path | None = None, wheels_wanted: tuple[str, ...] = WHEELS) -> Path:
     """Download and unpack the wheels if needed; return the directory holding one folder per wheel."""
-    return fetch_packages(WHEELS, root or corpus_dir())
+    return fetch_packages(wheels_wanted, root or corpus_dir())
 
 
 def corpus_files(src: Path) -> dict[str, bytes]:

@@ -19,6 +19,7 @@ FIX_DESCRIPTIONS: dict[str, str] = {
     "HYB022": "remove the tf.function decorator (run the function eagerly)",
     "HYB023": "remove the redundant tf.function decorator",
     "HYB025": "drop the ignored `validate_indices=` argument of tf.gather",
+    "HYB105": "use `x = x.at[i].set(v)` (or .add/.subtract/.multiply/.divide/.power for `x[i] op= v`)",
 }
 
 # What a refactoring is expected to do, and what to run to see it (the follow-up PR body, issue 15).

@@ -16,6 +16,7 @@ from ..model import Edit, Finding
 from .decorators import fix_add_tf_function, fix_remove_tf_function
 from .document import Document
 from .hoist import fix_hoist
+from .jax_at import fix_jax_at
 from .print_fix import fix_print
 from .retracing import fix_reduce_retracing
 from .renames import (
@@ -35,4 +36,5 @@ FIXERS: dict[str, Fixer] = {
     "HYB022": fix_remove_tf_function,
     "HYB023": fix_remove_tf_function,
     "HYB025": fix_gather_validate_indices,
+    "HYB105": fix_jax_at,
 }

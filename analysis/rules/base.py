@@ -167,6 +167,9 @@ class Rule:
     # Rules that need no source text test (e.g. run on every module) leave this empty; others list
     # substrings at least one of which must appear in the module text for the rule to run at all.
     requires_text: ClassVar[tuple[str, ...]] = ()
+    # The framework whose tracing the rule is about (analysis/frameworks.py): it runs only on modules
+    # that import that framework or none of them.
+    framework: ClassVar[str] = "tensorflow"
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         raise NotImplementedError

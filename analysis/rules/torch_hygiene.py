@@ -1,0 +1,362 @@
+"""HYB205-HYB207: PyTorch hygiene: unsafe checkpoint loading, the deprecated Variable, a Module not initialised."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+from ..model import Finding, Fix, FixSafety, Severity
+from ..summary import ClassInfo
+from ._compiled import mentions, module_calls
+from .base import Invalid, ModuleContext, Rule, Valid
+
+_TORCH_LOAD = frozenset({"torch.load"})
+_VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable"})
+# torch.nn classes user code subclasses (all of them nn.Module subclasses).
+_MODULE_BASES = frozenset({
+    "torch.nn.Module", "torch.nn.modules.module.Module", "torch.nn.Sequential", "torch.nn.ModuleList",
+    "torch.nn.ModuleDict", "torch.nn.Linear", "torch.nn.Conv1d", "torch.nn.Conv2d", "torch.nn.Conv3d",
+    "torch.nn.Embedding", "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN", "torch.nn.LayerNorm",
+    "torch.nn.BatchNorm1d", "torch.nn.BatchNorm2d", "torch.nn.MultiheadAttention", "torch.nn.Transformer",
+    "torch.nn.TransformerEncoderLayer", "torch.nn.TransformerDecoderLayer", "lightning.LightningModule",
+    "pytorch_lightning.LightningModule", "lightning.pytorch.LightningModule",
+})
+
+
+class UnsafeTorchLoad(Rule):
+    code = "HYB205"
+    name = "torch-load-without-weights-only"
+    framework = "torch"
+    severity = Severity.INFO
+    requires_text = ("load(",)
+    summary = "torch.load without weights_only=True unpickles arbitrary code on PyTorch before 2.6."
+    what = """
+        Finds `torch.load(...)` calls that do not pass `weights_only`. An explicit
+        `weights_only=False` is a deliberate choice and is not reported, nor is a call in a function
+        that handles `weights_only` itself (a fallback for old PyTorch) or that loads an `io.BytesIO`
+        buffer it made.
+    """
+    why = """
+        `torch.load` uses pickle. With `weights_only=False`, which was the default before PyTorch 2.6,
+        loading a file runs whatever code the file's pickle names: an untrusted checkpoint is remote
+        code execution. PyTorch 2.6 made `weights_only=True` the default, so code that supports older
+        versions should say so explicitly. Info by default: on PyTorch >= 2.6 the call is already safe.
+    """
+    example = """
+        import torch
+
+        state = torch.load("model.pt")
+    """
+    use_instead = """
+        import torch
+
+        state = torch.load("model.pt", weights_only=True)
+    """
+    fix_doc = """
+        No automatic fix: `weights_only=True` refuses pickles of arbitrary classes, so checkpoints that
+        store whole models or custom objects need `torch.serialization.add_safe_globals` first.
+    """
+    references = ("https://docs.pytorch.org/docs/stable/generated/torch.load.html",
+                  "https://docs.pytorch.org/docs/stable/notes/serialization.html#weights-only")
+    valid = (
+        Valid("""
+            import torch
+
+            state = torch.load("model.pt", weights_only=True)
+        """),
+        Valid("""
+            import torch
+
+            legacy = torch.load("trusted_full_model.pt", weights_only=False)
+        """, note="an explicit choice"),
+        Valid("""
+            import io
+
+            import torch
+
+            def roundtrip(data):
+                buffer = io.BytesIO(data)
+                return torch.load(buffer)
+        """, note="a buffer the program made itself (Lightning's pattern)"),
+        Valid("""
+            import torch
+
+            def load(path, weights_only=True):
+                try:
+                    return torch.load(path, weights_only=weights_only)
+                except TypeError:
+                    return torch.load(path)  # PyTorch without the argument
+        """, note="a fallback next to an explicit choice (timm's pattern)"),
+        Valid("""
+            import pickle
+
+            def load(path):
+                with open(path, "rb") as f:
+                    return pickle.load(f)
+        """, note="not torch.load"),
+    )
+    invalid = (
+        Invalid("""
+            import torch
+
+            state = torch.load("model.pt")
+        """, lines=(3,)),
+        Invalid("""
+            import torch
+
+            def restore(model, path):
+                model.load_state_dict(torch.load(path, map_location="cpu"))
+        """, lines=(4,)),
+        Invalid("""
+            from torch import load
+
+            def restore(path):
+                return load(path)
+        """, lines=(4,)),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        if not mentions(ctx, _TORCH_LOAD):
+            return
+        for node in module_calls(ctx):
+            if ctx.qualify(node.func) in _TORCH_LOAD and \
+                    not any(k.arg in ("weights_only", None) for k in node.keywords) and \
+                    not self._deliberate(ctx, node):
+                yield ctx.report(self, node, "`torch.load` without `weights_only=True` runs arbitrary pickled code "
+                                 "from the file on PyTorch < 2.6; pass weights_only=True for files you did not write")
+
+
+    @staticmethod
+    def _deliberate(ctx: ModuleContext, call: ast.Call) -> bool:
+        """The enclosing function handles `weights_only` itself (a fallback path for old PyTorch), or
+        loads an in-memory buffer it made (`torch.load(io.BytesIO(...))`): not an untrusted file."""
+        fn = None
+        for info in ctx.summary.functions:
+            node = info.node
+            if node.lineno <= call.lineno <= (node.end_lineno or node.lineno) and \
+                    (fn is None or node.lineno >= fn.node.lineno):
+                fn = info
+        if fn is None:
+            return False
+        if "weights_only" in ctx.source.segment(fn.node):
+            return True
+        arg = call.args[0] if call.args else None
+        if isinstance(arg, ast.Call) and ctx.qualify(arg.func) == "io.BytesIO":
+            return True
+        if isinstance(arg, ast.Name):
+            for node in ctx.body(fn).of_type(ast.Assign):
+                if any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets) and \
+                        isinstance(node.value, ast.Call) and ctx.qualify(node.value.func) == "io.BytesIO":
+                    return True
+        return False
+
+
+class DeprecatedVariable(Rule):
+    code = "HYB206"
+    name = "deprecated-variable"
+    framework = "torch"
+    severity = Severity.WARNING
+    fix_safety = FixSafety.SUGGESTION
+    requires_text = ("Variable(",)
+    summary = "torch.autograd.Variable is deprecated since PyTorch 0.4: it returns a plain Tensor."
+    what = "Finds calls of `torch.autograd.Variable(...)`."
+    why = """
+        Since PyTorch 0.4 tensors carry autograd state themselves; `Variable(t)` only returns a new
+        `Tensor` (`type(Variable(t)) is torch.Tensor`) and `Variable(t, requires_grad=True)` is
+        `t.requires_grad_()` on a detached alias. The wrapper survives only in old code and misleads
+        readers into thinking there are two kinds of tensor.
+    """
+    example = """
+        import torch
+        from torch.autograd import Variable
+
+        x = Variable(torch.ones(3), requires_grad=True)
+    """
+    use_instead = """
+        import torch
+
+        x = torch.ones(3, requires_grad=True)
+    """
+    fix_doc = """
+        Suggestion: use the tensor itself, with `.requires_grad_()` (or `requires_grad=True` at creation)
+        when gradients are wanted. Not applied automatically: `Variable(t)` is a new tensor object
+        sharing `t`'s storage, so code comparing identities or setting attributes could differ.
+    """
+    references = ("https://docs.pytorch.org/docs/stable/autograd.html#variable-deprecated",)
+    valid = (
+        Valid("""
+            import torch
+
+            x = torch.ones(3, requires_grad=True)
+        """),
+        Valid("""
+            from tensorflow import Variable
+
+            v = Variable(1.0)
+        """, note="tf.Variable is another class"),
+        Valid("""
+            import torch
+
+            class Variable:
+                pass
+
+            v = Variable()
+        """, note="a user class named Variable"),
+    )
+    invalid = (
+        Invalid("""
+            import torch
+            from torch.autograd import Variable
+
+            x = Variable(torch.ones(3), requires_grad=True)
+        """, lines=(4,)),
+        Invalid("""
+            import torch
+
+            def wrap(t):
+                return torch.autograd.Variable(t)
+        """, lines=(4,)),
+        Invalid("""
+            import torch.autograd as ag
+
+            def step(batch):
+                inputs = ag.Variable(batch[0])
+                return inputs
+        """, lines=(4,)),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        if not mentions(ctx, _VARIABLE):
+            return
+        for node in module_calls(ctx):
+            if ctx.qualify(node.func) in _VARIABLE:
+                yield ctx.report(self, node, "`Variable(...)` is deprecated: tensors carry autograd state since "
+                                 "PyTorch 0.4; use the tensor (with .requires_grad_() if needed)",
+                                 fix=Fix("use the tensor itself (requires_grad_() for gradients)", FixSafety.SUGGESTION))
+
+
+def _is_module_class(ctx: ModuleContext, cls: ClassInfo, seen: frozenset[str] = frozenset()) -> bool:
+    for qualified, written in zip(cls.bases, cls.base_names):
+        if qualified in _MODULE_BASES:
+            return True
+        base = ctx.summary.classes.get(written)
+        if base is not None and base.qualname not in seen and _is_module_class(ctx, base, seen | {cls.qualname}):
+            return True
+    return False
+
+
+def _calls_base_init(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`super().__init__(...)`, `super(C, self).__init__(...)` or `Base.__init__(self, ...)` anywhere."""
+    for node in ast.walk(init):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+            return True
+    return False
+
+
+class ModuleInitWithoutSuper(Rule):
+    code = "HYB207"
+    name = "module-init-without-super"
+    framework = "torch"
+    # Warning, not error: on real code (docs/precision-jax-torch.md) the classes found worked because they
+    # never used a Module feature; the failure is certain only once one is used.
+    severity = Severity.WARNING
+    requires_text = ("__init__",)
+    summary = "An nn.Module subclass whose __init__ never calls super().__init__() fails when used."
+    what = """
+        Finds `__init__` methods of `torch.nn.Module` subclasses (direct, or through a class of the same
+        module) that never call a base class `__init__` (`super().__init__()`, `super(C, self).__init__()`
+        or `Base.__init__(self)`).
+    """
+    why = """
+        `nn.Module.__init__` creates the registries that parameters, buffers, submodules and hooks live
+        in. Without it, assigning a submodule raises `AttributeError: cannot assign module before
+        Module.__init__() call`, and calling the module raises `AttributeError: ... no attribute
+        '_backward_hooks'`.
+    """
+    example = """
+        from torch import nn
+
+        class Head(nn.Module):
+            def __init__(self, n):
+                self.fc = nn.Linear(n, 1)
+    """
+    use_instead = """
+        from torch import nn
+
+        class Head(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.fc = nn.Linear(n, 1)
+    """
+    references = ("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html",)
+    valid = (
+        Valid("""
+            from torch import nn
+
+            class Head(nn.Module):
+                def __init__(self, n):
+                    super(Head, self).__init__()
+                    self.fc = nn.Linear(n, 1)
+        """),
+        Valid("""
+            from torch import nn
+
+            class Head(nn.Module):
+                def forward(self, x):
+                    return x
+        """, note="no __init__ of its own"),
+        Valid("""
+            class Config:
+                def __init__(self, n):
+                    self.n = n
+        """, note="not a Module"),
+        Valid("""
+            import torch
+
+            class Base(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+
+            class Head(Base):
+                def __init__(self, n):
+                    Base.__init__(self)
+                    self.n = n
+        """, note="Base.__init__(self)"),
+    )
+    invalid = (
+        Invalid("""
+            from torch import nn
+
+            class Head(nn.Module):
+                def __init__(self, n):
+                    self.fc = nn.Linear(n, 1)
+        """, lines=(4,)),
+        Invalid("""
+            import torch
+
+            class Block(torch.nn.Sequential):
+                def __init__(self, layers):
+                    self.layers = layers
+        """, lines=(4,)),
+        Invalid("""
+            import torch.nn as nn
+
+            class Base(nn.Module):
+                def __init__(self):
+                    super().__init__()
+
+            class Head(Base):
+                def __init__(self, n):
+                    self.n = n
+        """, lines=(8,), note="a subclass of a project Module"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for cls in ctx.summary.classes.values():
+            init = cls.methods.get("__init__")
+            if init is None or isinstance(init.node, ast.Lambda) or not _is_module_class(ctx, cls):
+                continue
+            if not _calls_base_init(init.node):
+                yield ctx.report(self, init.node, f"`{cls.name}.__init__` never calls `super().__init__()`: "
+                                 "nn.Module's registries are missing, so assigning submodules or calling the "
+                                 "module raises AttributeError", fn=init,
+                                 snippet=f"def __init__ in {cls.name}")

@@ -1,0 +1,167 @@
+"""The claims behind HYB201-HYB207, checked by running the rules' own examples under real PyTorch (CPU).
+
+PyTorch is not part of the README's test command (PyPI's Linux wheel pulls about 3 GB of CUDA libraries;
+see docs/framework-facts.md), so this module runs only where `pip install -e ".[torch]"` was done.
+torch.compile runs with the "eager" backend: graph capture, guards, graph breaks and recompilation
+(what the rules are about) are Dynamo's and identical under every backend; eager needs no C compiler.
+"""
+from __future__ import annotations
+
+import pickle
+import sys
+import warnings
+from typing import Any, Iterator
+
+import pytest
+
+from hybridize_bot.analysis.rules.torch_compiled import CompileInLoop, CompileVaryingScalar, GraphBreak, TraceFreezesBranch
+from hybridize_bot.analysis.rules.torch_hygiene import DeprecatedVariable, ModuleInitWithoutSuper, UnsafeTorchLoad
+
+from ..example_programs import run_example
+
+# torch._dynamo imports triton, whose native module crashes the process (SIGSEGV) when TensorFlow was
+# imported first (measured with tensorflow-cpu 2.21 and torch 2.14.1; the other order works). In a full
+# run the TensorFlow runtime tests load TensorFlow first, so test_fresh_interpreter.py runs this module
+# in a new interpreter instead, and the copy collected here stands aside.
+TENSORFLOW_LOADED = "tensorflow" in sys.modules
+pytestmark = [
+    pytest.mark.runtime_torch,
+    pytest.mark.skipif(TENSORFLOW_LOADED, reason="run in a fresh interpreter by test_fresh_interpreter.py"),
+]
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(autouse=True)
+def eager_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """torch.compile(...) in the examples uses the eager backend, and every test starts with empty caches."""
+    import torch._dynamo
+
+    real = torch.compile
+
+    def compile_eager(*args: Any, **kwargs: Any) -> Any:
+        kwargs["backend"] = "eager"
+        kwargs.pop("mode", None)  # modes are inductor options
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "compile", compile_eager)
+    torch._dynamo.reset()
+    yield
+    torch._dynamo.reset()
+
+
+def graphs_and_breaks() -> tuple[int, int]:
+    from torch._dynamo.utils import counters
+
+    # Dynamo counts graph breaks by reason, under "graph_break" or (for unsupported bytecode such as a
+    # jump on a tensor) "unimplemented"; each break also starts a new graph.
+    breaks = sum(counters["graph_break"].values()) + sum(counters["unimplemented"].values())
+    return counters["stats"]["unique_graphs"], breaks
+
+
+def fresh_counters() -> None:
+    from torch._dynamo.utils import counters
+
+    counters.clear()
+
+
+def test_hyb201_item_print_and_tensor_branches_break_the_graph_shapes_and_numpy_do_not() -> None:
+    cases = [
+        (GraphBreak.invalid, "if x.sum() > 0", "step", (torch.ones(3),), True),
+        (GraphBreak.invalid, "y.abs().max().item()", "model", (torch.ones(2, 4),), True),
+        (GraphBreak.invalid, "torch.isnan(x).any()", "fast_clip", (torch.ones(3),), True),
+        (GraphBreak.valid, "x.shape[0] > 2 and scale > 1", "step", (torch.ones(3), 2), False),
+        (GraphBreak.invalid, 'print("y computed")', "step", (torch.ones(3),), True),
+        (GraphBreak.valid, "y.numpy() * 2", "step", (torch.ones(3),), False),
+        (GraphBreak.valid, "torch.compiler.is_compiling()", "step", (torch.ones(3),), False),
+    ]
+    for examples, marker, name, args, breaks in cases:
+        torch._dynamo.reset()
+        fresh_counters()
+        ns = run_example(examples, marker)
+        ns[name](*args)
+        assert (graphs_and_breaks()[1] > 0) is breaks, marker
+
+
+def test_hyb202_dynamic_false_recompiles_per_value_default_marks_dynamic() -> None:
+    fresh_counters()
+    run_example(CompileVaryingScalar.invalid, "@torch.compile(dynamic=False)\ndef scale")
+    assert graphs_and_breaks()[0] == 8  # one per value until the recompile limit, then eager
+    assert torch._dynamo.config.recompile_limit == 8
+    torch._dynamo.reset()
+    fresh_counters()
+    run_example(CompileVaryingScalar.valid, "@torch.compile\ndef scale")
+    assert graphs_and_breaks()[0] == 2  # the second value recompiles once with the number dynamic
+
+
+def test_hyb203_global_read_recompiles_every_iteration_a_closure_or_plain_lambda_does_not() -> None:
+    fresh_counters()
+    run_example(CompileInLoop.invalid, "model(b) * epoch)")
+    assert graphs_and_breaks()[0] == 8  # every iteration recompiles, eager after the limit of 8
+    torch._dynamo.reset()
+    fresh_counters()
+    run_example(CompileInLoop.invalid, "return t + i")
+    assert graphs_and_breaks()[0] == 8
+    torch._dynamo.reset()
+    fresh_counters()
+    run_example(CompileInLoop.valid, "0.9 ** epoch")["run"](torch.nn.Identity(), torch.ones(3), 12)
+    assert graphs_and_breaks()[0] == 2  # a closure variable becomes dynamic after one recompilation
+    torch._dynamo.reset()
+    fresh_counters()
+    run_example(CompileInLoop.valid, "model(b) * 2")
+    assert graphs_and_breaks()[0] == 1
+
+
+def test_hyb204_trace_freezes_the_branch_of_the_example_input() -> None:
+    ns = run_example(TraceFreezesBranch.invalid, "def sign_scale")
+    traced, original = ns["traced"], ns["sign_scale"]
+    negative = -torch.ones(3)
+    assert original(negative).tolist() == [1.0, 1.0, 1.0]
+    assert traced(negative).tolist() == [-2.0, -2.0, -2.0]  # the x * 2 branch, frozen
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.jit.trace(original, torch.ones(3))
+    assert any(w.category is torch.jit.TracerWarning for w in caught)
+    good = run_example(TraceFreezesBranch.valid, "torch.where(x.sum() > 0")
+    assert good["traced"](negative).tolist() == [1.0, 1.0, 1.0]
+
+
+RAN: list[str] = []
+
+
+def _mark(text: str) -> None:
+    RAN.append(text)
+
+
+class _Payload:
+    """Unpickling this calls `_mark`: what a malicious checkpoint does with `os.system`."""
+
+    def __reduce__(self) -> tuple:
+        return (_mark, ("code ran",))
+
+
+def test_hyb205_weights_only_false_runs_pickled_code_true_refuses(tmp_path) -> None:
+    path = tmp_path / "evil.pt"
+    torch.save(_Payload(), path)
+    RAN.clear()
+    torch.load(path, weights_only=False)
+    assert RAN == ["code ran"]
+    RAN.clear()
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)
+    assert RAN == []
+
+
+def test_hyb206_variable_returns_a_plain_tensor() -> None:
+    ns = run_example(DeprecatedVariable.invalid, "Variable(torch.ones(3), requires_grad=True)")
+    assert type(ns["x"]) is torch.Tensor and ns["x"].requires_grad
+
+
+def test_hyb207_module_without_base_init_fails_when_built_or_called() -> None:
+    ns = run_example(ModuleInitWithoutSuper.invalid, "self.fc = nn.Linear(n, 1)")
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        ns["Head"](3)
+    ok = run_example(ModuleInitWithoutSuper.valid, "super(Head, self).__init__()")
+    assert isinstance(ok["Head"](3).fc, torch.nn.Linear)
+    plain = run_example(ModuleInitWithoutSuper.invalid, "class Block(torch.nn.Sequential)")
+    with pytest.raises(AttributeError):
+        plain["Block"]([])(torch.ones(1))
