@@ -209,7 +209,9 @@ class VariableInGraph(Rule):
             @tf.function
             def decode(x, transitions):
                 layer = tf.keras.layers.RNN(DecodeCell(transitions), return_sequences=True)
-                return layer(x)
+                cell = DecodeCell(transitions)
+                backward = tf.keras.layers.RNN(cell, go_backwards=True)
+                return layer(x) + backward(x)
         """, note="an RNN wrapper over a project cell that makes no weights creates no variables"),
     )
     invalid = (
@@ -342,7 +344,7 @@ def _creates_variables(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> 
                 return None  # functions (keras.layers.add) and learning-rate schedules
             if q.startswith("keras.layers.") and last in _WEIGHTLESS_LAYERS:
                 return None
-            if q.startswith("keras.layers.") and last in _CELL_WRAPPERS and _weightless_project_cell(ctx, call):
+            if q.startswith("keras.layers.") and last in _CELL_WRAPPERS and _weightless_project_cell(ctx, fn, call):
                 return None  # the wrapper's weights are its cell's, and this cell makes none
             return "creates a Keras object (it makes variables when first used)"
     if q is None or q.startswith(("builtins.", "tensorflow.", "keras.")):
@@ -368,12 +370,18 @@ _CELL_WRAPPERS = frozenset({"RNN", "Bidirectional", "TimeDistributed"})
 _WEIGHT_MAKERS = frozenset({"add_weight", "add_variable"})
 
 
-def _weightless_project_cell(ctx: ModuleContext, call: ast.Call) -> bool:
-    """`keras.layers.RNN(MyCell(...))` where MyCell is a project class none of whose methods makes a
-    weight (`add_weight`, `tf.Variable`, a Keras layer): the wrapper creates no variables either."""
-    if not call.args or not isinstance(call.args[0], ast.Call):
+def _weightless_project_cell(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
+    """`keras.layers.RNN(MyCell(...))` (or `cell = MyCell(...); keras.layers.RNN(cell)`) where MyCell is a
+    project class none of whose methods makes a weight (`add_weight`, `tf.Variable`, a Keras layer): the
+    wrapper creates no variables either."""
+    cell = call.args[0] if call.args else None
+    if isinstance(cell, ast.Name):
+        made = [st.value for st in ctx.project.body(fn).of_type(ast.Assign)
+                if any(isinstance(t, ast.Name) and t.id == cell.id for t in st.targets)]
+        cell = made[0] if len(made) == 1 else None
+    if not isinstance(cell, ast.Call):
         return False
-    q = ctx.qualify(call.args[0].func)
+    q = ctx.qualify(cell.func)
     cls = ctx.project.lookup_qualified(q) if q is not None else None
     return isinstance(cls, ClassInfo) and _weightless_class(ctx, cls)
 
