@@ -11,10 +11,12 @@ import contextlib
 import logging
 import multiprocessing
 from collections.abc import AsyncIterator, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
+from hybridize_bot.bot.pulls.snapshot import BlobCache
 from hybridize_bot.bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -118,6 +120,16 @@ class BotContext:
     locks: KeyedLocks
     analysis_timeout_s: float
     runner: ProcessRunner
+    # One PullSnapshot per pull request for the whole job: review, follow-up and commands share reads.
+    _snapshots: dict[tuple[str, str, int], PullSnapshot] = field(default_factory=dict, repr=False)
+
+    def pull_snapshot(self, gh: GitHubClient, owner: str, repo: str, number: int) -> PullSnapshot:
+        """This job's snapshot of `owner/repo#number` (created on first use)."""
+        key = (owner.lower(), repo.lower(), number)
+        snap = self._snapshots.get(key)
+        if snap is None:
+            snap = self._snapshots[key] = PullSnapshot(gh, owner, repo, number, BlobCache(self.data_dir / "blobs"))
+        return snap
 
     async def client_for(self, installation_id: int) -> GitHubClient:
         """A client acting as `installation_id` (token cached and refreshed by bot.auth)."""

@@ -10,7 +10,6 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from ..pulls import reads
 from .parse import parse_commands
 from .permissions import allowed, permission_of, refusal
 from .run import Invocation, review_again, run_command
@@ -47,7 +46,8 @@ async def on_comment(event: sansio.Event, gh: Any, ctx: Any) -> None:
     runnable = [c for c in commands if allowed(c.name, permission, is_author=is_author)]
     await _react(gh, owner, repo, comment_id, "+1" if runnable else "eyes")
 
-    pull = await reads.get_pull(gh, owner, repo, number)
+    # The job's snapshot: `fix` and the re-review after `ignore`/`recheck` read the pull request once.
+    pull = await ctx.pull_snapshot(gh, owner, repo, number).pull()
     inv = Invocation(gh, ctx, owner, repo, number, login, permission, pull)
     parts: list[str] = []
     for command in commands:

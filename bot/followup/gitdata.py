@@ -6,7 +6,7 @@ records the App's bot user (`<slug>[bot]`) as both: the App is the author.
 from __future__ import annotations
 
 import base64
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 import gidgethub
 
@@ -28,25 +28,27 @@ async def ref_sha(gh: Any, owner: str, repo: str, branch: str) -> str | None:
     return str(obj["sha"]) if obj.get("type", "commit") == "commit" else None
 
 
-async def get_commit(gh: Any, owner: str, repo: str, sha: str) -> dict[str, Any]:
-    return await gh.getitem(R + "/git/commits/{commit_sha}",
-                            url_vars={"owner": owner, "repo": repo, "commit_sha": sha})
+class GitReads(Protocol):
+    """Commit and tree reads; `PullSnapshot` answers them from what the job already fetched."""
+
+    async def commit(self, sha: str) -> dict[str, Any]: ...
+
+    async def tree(self, tree_sha: str) -> dict[str, Any]: ...
 
 
-async def file_modes(gh: Any, owner: str, repo: str, tree_sha: str, paths: set[str]) -> dict[str, str]:
-    """The git mode of each path in the tree (100644 or 100755), so a fix keeps an executable bit."""
-    tree = await gh.getitem(R + "/git/trees/{tree_sha}{?recursive}",
-                            url_vars={"owner": owner, "repo": repo, "tree_sha": tree_sha, "recursive": "1"})
+def file_modes(tree: Mapping[str, Any], paths: set[str]) -> dict[str, str]:
+    """The git mode of each path in a recursive tree listing (100644 or 100755), so a fix keeps an
+    executable bit."""
     modes = {e["path"]: e["mode"] for e in tree.get("tree", []) if e.get("path") in paths}
     return {p: (modes.get(p) if modes.get(p) in _FILE_MODES else "100644") for p in paths}
 
 
 async def create_fix_commit(gh: Any, owner: str, repo: str, parent_sha: str, changed: Mapping[str, bytes],
-                            message: str) -> str:
+                            message: str, *, reads: GitReads) -> str:
     """One commit whose parent is `parent_sha` and whose tree is the parent's with `changed` replaced."""
-    parent = await get_commit(gh, owner, repo, parent_sha)
+    parent = await reads.commit(parent_sha)
     base_tree = parent["tree"]["sha"]
-    modes = await file_modes(gh, owner, repo, base_tree, set(changed))
+    modes = file_modes(await reads.tree(base_tree), set(changed))
     entries = []
     for path, data in sorted(changed.items()):
         blob = await gh.post(R + "/git/blobs", url_vars={"owner": owner, "repo": repo},

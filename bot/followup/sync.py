@@ -14,8 +14,6 @@ from typing import Any
 from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
 from ..publish.identity import BotIdentity, bot_identity
-from ..pulls import reads
-from ..pulls.snapshot import BlobCache, fetch_snapshot
 from . import gitdata, render
 from .compute import FixPlan, compute_fix_plan, safeties_for
 from .decide import Action, BranchFacts, branch_kind, decide, fixes_changed
@@ -70,6 +68,16 @@ def is_followup_pull(pull: dict[str, Any], me: BotIdentity) -> bool:
     return head_ref.startswith(BRANCH_PREFIX) and (user.get("login") == me.login or user.get("type") == "Bot")
 
 
+async def caused_by_bot(event: Any, ctx: Any) -> bool:
+    """The App's own bot user sent it, or it is about one of the bot's follow-up branches (no loops)."""
+    sender = event.data.get("sender") or {}
+    me = await bot_identity(ctx.app_client, str(ctx.settings.app_id), ctx.settings.bot_name)
+    if sender.get("login") == me.login:
+        return True
+    head_ref = ((event.data.get("pull_request") or {}).get("head") or {}).get("ref", "")
+    return head_ref.startswith(BRANCH_PREFIX)
+
+
 def is_bot_commit(commit: dict[str, Any], me: BotIdentity, full_name: str, number: int) -> bool:
     """A commit the bot made for this follow-up: authored by the App's bot user, with our trailer."""
     author = (commit.get("author") or {}).get("name", "")
@@ -90,13 +98,14 @@ class _Sync:
     def __init__(self, gh: Any, ctx: Any, req: SyncRequest) -> None:
         self.gh, self.ctx, self.req = gh, ctx, req
         self.store = FollowupStore(ctx.data_dir)
+        self.snapshot = ctx.pull_snapshot(gh, req.owner, req.repo, req.number)
         self.branch = branch_for(req.number)
         self.available = False  # automatic fixes exist, whether or not the level lets us apply them
 
     async def run(self) -> SyncOutcome:
         req = self.req
         self.me = await bot_identity(self.ctx.app_client, str(self.ctx.settings.app_id), self.ctx.settings.bot_name)
-        pull = self.pull = await reads.get_pull(self.gh, req.owner, req.repo, req.number)
+        pull = self.pull = await self.snapshot.pull()
         if is_followup_pull(pull, self.me):
             return SyncOutcome("nothing", "a follow-up pull request itself",
                                reply=self._say("This is one of my follow-up pull requests; comment on its source "
@@ -133,7 +142,7 @@ class _Sync:
         last = self.record.last_commit if self.record else None
         ours_by_commit = False
         if ref_sha is not None and ref_sha != last:
-            commit = await gitdata.get_commit(gh, req.owner, req.repo, ref_sha)
+            commit = await self.snapshot.commit(ref_sha)
             ours_by_commit = is_bot_commit(commit, self.me, req.full_name, req.number)
         kind = branch_kind(ref_sha, last, ours_by_commit)
 
@@ -176,7 +185,7 @@ class _Sync:
             config_sha = parent
         else:
             parent, config_sha = pull["head"]["sha"], pull["base"]["sha"]
-        base = await reads.read_base_config(gh, req.owner, req.repo, config_sha)
+        base = await self.snapshot.config(config_sha)
         level, problem = autofix_level(base.config.extra.get("bot") if base.config.extra else None)
         if problem:
             log.warning("%s: %s", req.full_name, problem)
@@ -189,8 +198,8 @@ class _Sync:
         safeties = safeties_for(stronger(level, requested), include_gated=False)
         # With autofix = "off" the safe fixes are still computed, to offer them behind the Fix button.
         offer_only = not safeties
-        changed_files = await reads.list_changed_files(gh, req.owner, req.repo, req.number)
-        snap = await fetch_snapshot(gh, req.owner, req.repo, parent, BlobCache(self.ctx.data_dir / "blobs"))
+        changed_files = await self.snapshot.changed()
+        snap = await self.snapshot.files(parent)
         config = base.config
         ignored = await ignored_codes(self.ctx, req.full_name, req.number)
         if ignored:
@@ -228,7 +237,8 @@ class _Sync:
     async def _commit(self, plan: FixPlan, parent: str) -> str:
         req = self.req
         message = render.commit_message(plan, self._source(parent))
-        sha = await gitdata.create_fix_commit(self.gh, req.owner, req.repo, parent, plan.changed, message)
+        sha = await gitdata.create_fix_commit(self.gh, req.owner, req.repo, parent, plan.changed, message,
+                                              reads=self.snapshot)
         await gitdata.point_branch(self.gh, req.owner, req.repo, self.branch, sha, exists=self.ref_sha is not None)
         # Remember the commit at once: if opening the pull request fails, the retry still knows the
         # branch is ours.

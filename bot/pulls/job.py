@@ -17,8 +17,8 @@ from ..context import AnalysisTimeout
 from ..publish import checks, render, review, summary
 from ..publish.identity import bot_identity
 from . import reads
+from .pull_snapshot import PullSnapshot
 from .selection import classify, outdated_comments, plan_inline, read_review_comments, worst_severity
-from .snapshot import BlobCache, fetch_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +63,14 @@ async def review_pull_request(gh: Any, ctx: Any, target: PullTarget) -> str:
 
 
 async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
-    pull = await reads.get_pull(gh, target.owner, target.repo, target.number)
+    snapshot = ctx.pull_snapshot(gh, target.owner, target.repo, target.number)
+    pull = await snapshot.prefetch()
     if pull.get("state") != "open":
         return "skipped: pull request is not open"
     if pull["head"]["sha"] != target.head_sha:
         # A newer push has its own job; publishing for the old head would only be overwritten.
         return f"dropped: head moved to {pull['head']['sha'][:7]}"
-    base = await reads.read_base_config(gh, target.owner, target.repo, pull["base"]["sha"])
+    base = await snapshot.config(pull["base"]["sha"])
     if target.automatic:
         if pull.get("draft") and base.options.skip_drafts:
             return "skipped: draft (runs on ready_for_review)"
@@ -77,10 +78,10 @@ async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
             return "skipped: opened by a bot account"
         if await _already_reviewed(gh, target, ctx):
             return "skipped: head already reviewed"
-    run = await checks.start_check_run(gh, target.owner, target.repo, target.head_sha,
-                                       external_id=f"{target.number}:{ctx.delivery_id}")
+    run = snapshot.check_run = await checks.start_check_run(gh, target.owner, target.repo, target.head_sha,
+                                                            external_id=f"{target.number}:{ctx.delivery_id}")
     try:
-        return await _review_with_run(gh, ctx, target, pull, base, run)
+        return await _review_with_run(gh, ctx, target, snapshot, base, run)
     except Exception as exc:
         # Leave no run spinning forever; "cancelled" runs do not count as reviewed, so the queue's
         # retry of this job starts a fresh one.
@@ -106,11 +107,11 @@ async def _already_reviewed(gh: Any, target: PullTarget, ctx: Any) -> bool:
                for r in data.get("check_runs", []))
 
 
-async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str, Any],
+async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, snapshot: PullSnapshot,
                            base: reads.BaseConfig, run: dict[str, Any]) -> str:
     owner, repo = target.owner, target.repo
-    changed = await reads.list_changed_files(gh, owner, repo, target.number)
-    snap = await fetch_snapshot(gh, owner, repo, target.head_sha, BlobCache(ctx.data_dir / "blobs"))
+    changed = await snapshot.changed()
+    snap = await snapshot.files(target.head_sha)
     partial = changed.partial + snap.partial
     notes = changed.notes + snap.notes
     try:

@@ -6,8 +6,10 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
+from ..followup.sync import caused_by_bot
 from ..publish.render import CHECK_NAME
 from .job import PullTarget, review_pull_request
+from .pipeline import run_pull_request
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,9 @@ async def on_pull_request(event: sansio.Event, gh: Any, ctx: Any) -> None:
     owner, repo = _repo(event)
     pull = event.data["pull_request"]
     # Draft and bot-author checks need the base-branch configuration, so they happen in the job.
-    await review_pull_request(gh, ctx, PullTarget(owner, repo, int(pull["number"]), pull["head"]["sha"]))
+    # The bot's own pushes and follow-up pull requests are reviewed but get no follow-up (no loops).
+    await run_pull_request(gh, ctx, PullTarget(owner, repo, int(pull["number"]), pull["head"]["sha"]),
+                           follow_up=not await caused_by_bot(event, ctx))
 
 
 @router.register("check_suite", action="requested")

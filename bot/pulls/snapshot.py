@@ -89,14 +89,29 @@ class BlobCache:
             raise
 
 
+async def get_commit(gh: Any, owner: str, repo: str, sha: str) -> dict[str, Any]:
+    """`GET /git/commits/{sha}`: the commit's tree, parents, author and message."""
+    return await gh.getitem("/repos/{owner}/{repo}/git/commits/{commit_sha}",
+                            url_vars={"owner": owner, "repo": repo, "commit_sha": sha})
+
+
+async def get_tree(gh: Any, owner: str, repo: str, tree_sha: str) -> dict[str, Any]:
+    """`GET /git/trees/{sha}?recursive=1`: every path of the tree with its mode and blob SHA."""
+    return await gh.getitem("/repos/{owner}/{repo}/git/trees/{tree_sha}{?recursive}",
+                            url_vars={"owner": owner, "repo": repo, "tree_sha": tree_sha, "recursive": "1"})
+
+
 async def fetch_snapshot(gh: Any, owner: str, repo: str, commit_sha: str, cache: BlobCache,
                          limits: SnapshotLimits = SnapshotLimits()) -> Snapshot:
     """Analysable files of `owner/repo` at `commit_sha` (paths are repository-relative posix)."""
-    commit = await gh.getitem("/repos/{owner}/{repo}/git/commits/{commit_sha}",
-                              url_vars={"owner": owner, "repo": repo, "commit_sha": commit_sha})
-    tree = await gh.getitem("/repos/{owner}/{repo}/git/trees/{tree_sha}{?recursive}",
-                            url_vars={"owner": owner, "repo": repo, "tree_sha": commit["tree"]["sha"],
-                                      "recursive": "1"})
+    commit = await get_commit(gh, owner, repo, commit_sha)
+    tree = await get_tree(gh, owner, repo, commit["tree"]["sha"])
+    return await snapshot_from_tree(gh, owner, repo, tree, cache, limits)
+
+
+async def snapshot_from_tree(gh: Any, owner: str, repo: str, tree: dict[str, Any], cache: BlobCache,
+                             limits: SnapshotLimits = SnapshotLimits()) -> Snapshot:
+    """The analysable files of a recursive tree listing; blobs come from `cache` when it has them."""
     snap = Snapshot()
     if tree.get("truncated"):
         # https://docs.github.com/en/rest/git/trees#get-a-tree : "limit of 100,000 entries with a
