@@ -18,10 +18,18 @@ from . import gitdata, render
 from .compute import FixPlan, compute_fix_plan, safeties_for
 from .decide import Action, BranchFacts, branch_kind, decide, fixes_changed
 from .naming import BRANCH_PREFIX, branch_for, has_trailer
-from .options import autofix_level, stronger
+from .options import stronger
 from .store import FollowupRecord, FollowupStore
 
 log = logging.getLogger(__name__)
+
+
+class InvalidBotOptions(Exception):
+    """`[tool.hybridize.bot]` on the base branch has a rejected value: the App writes no code."""
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,11 @@ class _Sync:
                 return SyncOutcome("nothing", "analysis timed out; nothing changed",
                                    reply=self._say("The analysis did not finish in time; nothing was changed. "
                                                    "Try again later."))
+            except InvalidBotOptions as exc:
+                problems = "\n".join(f"- {p}" for p in exc.problems)
+                return SyncOutcome("nothing", f"invalid bot options: {exc}", reply=self._say(
+                    "`[tool.hybridize.bot]` in `pyproject.toml` on the base branch has invalid values, so I "
+                    f"change no code until they are fixed:\n\n{problems}"))
         record = self.record
         same_place = record is not None and record.mode == self.mode and record.last_commit == ref_sha
         changed = fixes_changed(record.fixes_key if same_place else None, record.parent if same_place else None,
@@ -186,9 +199,10 @@ class _Sync:
         else:
             parent, config_sha = pull["head"]["sha"], pull["base"]["sha"]
         base = await self.snapshot.config(config_sha)
-        level, problem = autofix_level(base.config.extra.get("bot") if base.config.extra else None)
-        if problem:
-            log.warning("%s: %s", req.full_name, problem)
+        if not base.writes_allowed:
+            # Reads only so far: a typo such as `autofix = "of"` must not fall to the side that writes.
+            raise InvalidBotOptions(base.problems)
+        level = base.options.autofix
         if not req.explicit and (self.pull.get("user") or {}).get("type") == "Bot" and base.options.skip_bots:
             return FixPlan(), parent
         requested = self.record.requested if self.record else None

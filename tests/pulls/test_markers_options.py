@@ -5,7 +5,7 @@ import pytest
 
 from hybridize_bot.bot.publish.markers import (SUMMARY_MARKER, fingerprint_marker, has_summary_marker, mark_resolved,
                                  parse_fingerprint_marker)
-from hybridize_bot.bot.pulls.options import BotOptions, parse_bot_options
+from hybridize_bot.analysis.bot_options import BotOptions, parse_bot_options
 
 
 def test_fingerprint_marker_round_trip_and_resolved_flag():
