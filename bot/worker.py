@@ -20,6 +20,7 @@ from typing import Any
 from gidgethub import routing, sansio
 
 from hybridize_bot.bot.context import BotContext, KeyedLocks, ProcessRunner
+from hybridize_bot.bot.errors import is_permanent
 from hybridize_bot.bot.github import GitHubApp
 from hybridize_bot.bot.queue import Job, JobQueue
 from hybridize_bot.bot.settings import Settings
@@ -153,7 +154,8 @@ class WorkerPool:
             self.stats.failed += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"
             state = await self._queue.fail(
-                job, traceback.format_exc(), not_before=retry_not_before(exc, time.time())
+                job, traceback.format_exc(), not_before=retry_not_before(exc, time.time()),
+                permanent=is_permanent(exc),
             )
             log.exception(
                 "delivery %s (%s) failed on attempt %d; now %s",

@@ -7,13 +7,15 @@ published (automatic triggers skip such heads; a job that failed half-way is ret
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from hybridize_bot.analysis.model import Finding
 
 from ..commands.ignores import drop_ignored  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
+from ..errors import is_permanent
 from ..publish import checks, render, review, summary
 from ..publish.identity import bot_identity
 from . import reads
@@ -21,6 +23,7 @@ from .pull_snapshot import PullSnapshot
 from .selection import classify, outdated_comments, plan_inline, read_review_comments, worst_severity
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 try:  # issue 4 (fixes) may land after the bot; without it comments describe fixes in words only.
     from hybridize_bot.analysis.fixes import suggestion_for as _suggestion_for
@@ -80,19 +83,25 @@ async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
             return "skipped: head already reviewed"
     run = snapshot.check_run = await checks.start_check_run(gh, target.owner, target.repo, target.head_sha,
                                                             external_id=f"{target.number}:{ctx.delivery_id}")
+    refusals: list[BaseException] = []
     try:
-        return await _review_with_run(gh, ctx, target, snapshot, base, run)
+        outcome = await _review_with_run(gh, ctx, target, snapshot, base, run, refusals)
     except Exception as exc:
         # Leave no run spinning forever; "cancelled" runs do not count as reviewed, so the queue's
         # retry of this job starts a fresh one.
         try:
             await checks.complete_check_run(gh, target.owner, target.repo, run["id"], "cancelled", {
                 "title": "Internal error",
-                "summary": f"The review stopped with an internal error ({type(exc).__name__}); it will be retried.",
+                "summary": f"The review stopped with an internal error ({type(exc).__name__}: {exc}); "
+                           + ("GitHub refused a request, so it is not retried." if is_permanent(exc)
+                              else "it will be retried."),
             })
         except Exception:  # the original error is the one worth raising
             log.exception("%s: could not cancel check run %s", target, run.get("id"))
         raise
+    if refusals:
+        raise refusals[0]  # the run is complete; the job becomes a dead letter, not a retry
+    return outcome
 
 
 async def _already_reviewed(gh: Any, target: PullTarget, ctx: Any) -> bool:
@@ -108,7 +117,7 @@ async def _already_reviewed(gh: Any, target: PullTarget, ctx: Any) -> bool:
 
 
 async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, snapshot: PullSnapshot,
-                           base: reads.BaseConfig, run: dict[str, Any]) -> str:
+                           base: reads.BaseConfig, run: dict[str, Any], refusals: list[BaseException]) -> str:
     owner, repo = target.owner, target.repo
     changed = await snapshot.changed()
     snap = await snapshot.files(target.head_sha)
@@ -137,10 +146,20 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, snapshot: Pull
                                      base.options.max_inline_comments, snap.sources, notes)
     plan = plan_inline(classified.new, changed.diffs, existing.active_fingerprints,
                        base.options.max_inline_comments, lambda f: suggestions.get(f.fingerprint))
-    await review.post_review(gh, owner, repo, target.number, target.head_sha, plan.to_post,
-                             len(plan.not_inline), render.rule_info)
+    # A permanent refusal (4xx) of one publishing step must not cost the others: the check run is
+    # still completed with its annotations, and the job then fails for good (a dead letter).
+    refused = await _unless_refused(review.post_review(gh, owner, repo, target.number, target.head_sha,
+                                                       plan.to_post, len(plan.not_inline), render.rule_info),
+                                    "the review comments", notes, refusals) or []
+    posted = [p for p in plan.to_post if all(p is not r for r in refused)]
+    not_inline = plan.not_inline + [p.finding for p in refused]
+    if refused:
+        notes.append(f"GitHub refused {len(refused)} inline comment(s) (line could not be resolved in the "
+                     "diff); those findings are listed here instead.")
     current = {f.fingerprint for f in result.findings}
-    resolved = await review.mark_resolved(gh, owner, repo, outdated_comments(existing, current), target.head_sha)
+    resolved = await _unless_refused(review.mark_resolved(gh, owner, repo, outdated_comments(existing, current),
+                                                          target.head_sha),
+                                     "marking outdated comments resolved", notes, refusals) or 0
 
     conclusion = base.options.conclusion_for(worst_severity(classified.new))
     annotated = classified.new + classified.preexisting
@@ -148,18 +167,34 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, snapshot: Pull
         notes.append(f"Only the first {checks.MAX_ANNOTATIONS:,} of {len(annotated):,} findings are annotated.")
     report = render.Report(
         head_sha=target.head_sha, conclusion=conclusion, new=classified.new, preexisting=classified.preexisting,
-        elsewhere_count=len(classified.elsewhere), inline_posted=len(plan.to_post),
-        already_commented=len(plan.already_commented), not_inline=plan.not_inline, partial=partial,
+        elsewhere_count=len(classified.elsewhere), inline_posted=len(posted),
+        already_commented=len(plan.already_commented), not_inline=not_inline, partial=partial,
         config_problems=base.problems, notes=notes,
         files_analyzed=result.files_analyzed or sum(p.endswith(".py") for p in snap.sources),
         check_run_url=run.get("html_url"),
     )
-    await summary.upsert_summary_comment(gh, owner, repo, target.number, render.summary_comment_body(report), me)
+    await _unless_refused(summary.upsert_summary_comment(gh, owner, repo, target.number,
+                                                         render.summary_comment_body(report), me),
+                          "the summary comment", [], refusals)
     await checks.complete_check_run(gh, owner, repo, run["id"], conclusion, render.check_output(report),
                                     [render.annotation(f) for f in annotated[:checks.MAX_ANNOTATIONS]])
     return (f"{conclusion}: {len(classified.new)} new, {len(classified.preexisting)} pre-existing, "
-            f"{len(plan.to_post)} inline, {resolved} resolved; {snap.downloaded} blobs downloaded, "
+            f"{len(posted)} inline, {resolved} resolved; {snap.downloaded} blobs downloaded, "
             f"{snap.from_cache} cached")
+
+
+async def _unless_refused(step: Awaitable[T], what: str, notes: list[str], refusals: list[BaseException]) -> T | None:
+    """Await one publishing step; a permanent refusal is noted and kept instead of raised (a transient
+    failure still raises: the job is retried whole)."""
+    try:
+        return await step
+    except Exception as exc:
+        if not is_permanent(exc):
+            raise
+        log.warning("GitHub refused %s (%s); the review goes on without it", what, exc)
+        notes.append(f"GitHub refused {what} ({exc}).")
+        refusals.append(exc)
+        return None
 
 
 async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[str], max_comments: int,
