@@ -79,10 +79,16 @@ async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
             return "skipped: draft (runs on ready_for_review)"
         if (pull.get("user") or {}).get("type") == "Bot" and base.options.skip_bots:
             return "skipped: opened by a bot account"
-        if await _already_reviewed(gh, target, ctx):
-            return "skipped: head already reviewed"
-    run = snapshot.check_run = await checks.start_check_run(gh, target.owner, target.repo, target.head_sha,
-                                                            external_id=f"{target.number}:{ctx.delivery_id}")
+    runs = await _own_runs(gh, target, ctx)
+    if target.automatic and _already_reviewed(runs):
+        return "skipped: head already reviewed"
+    run = _left_running(runs, target.number)
+    if run is not None:
+        log.info("%s: reusing check run %s left %s by an earlier attempt", target, run["id"], run.get("status"))
+    else:
+        run = await checks.start_check_run(gh, target.owner, target.repo, target.head_sha,
+                                           external_id=f"{target.number}:{ctx.delivery_id}")
+    snapshot.check_run = run
     refusals: list[BaseException] = []
     try:
         outcome = await _review_with_run(gh, ctx, target, snapshot, base, run, refusals)
@@ -104,16 +110,30 @@ async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
     return outcome
 
 
-async def _already_reviewed(gh: Any, target: PullTarget, ctx: Any) -> bool:
-    """A completed, non-cancelled `hybridize` run of this App on this head (pull_request and
-    check_suite both fire on a push; one review is enough)."""
+async def _own_runs(gh: Any, target: PullTarget, ctx: Any) -> list[dict[str, Any]]:
+    """This App's latest `hybridize` runs on the head (one GET serves both checks below)."""
     data = await gh.getitem("/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,app_id,per_page}",
                             url_vars={"owner": target.owner, "repo": target.repo, "ref": target.head_sha,
                                       "check_name": render.CHECK_NAME, "app_id": str(ctx.settings.app_id),
                                       "per_page": "100"})
-    return any(r.get("status") == "completed" and r.get("conclusion") != "cancelled"
-               and str((r.get("app") or {}).get("id", ctx.settings.app_id)) == str(ctx.settings.app_id)
-               for r in data.get("check_runs", []))
+    return [r for r in data.get("check_runs", [])
+            if str((r.get("app") or {}).get("id", ctx.settings.app_id)) == str(ctx.settings.app_id)]
+
+
+def _already_reviewed(runs: list[dict[str, Any]]) -> bool:
+    """A completed, non-cancelled run on this head (pull_request and check_suite both fire on a push;
+    one review is enough)."""
+    return any(r.get("status") == "completed" and r.get("conclusion") != "cancelled" for r in runs)
+
+
+def _left_running(runs: list[dict[str, Any]], number: int) -> dict[str, Any] | None:
+    """A run of this pull request that an attempt left unfinished (the process was killed, or the
+    machine lost): it is reused and completed rather than left `in_progress` forever beside a new one.
+    Jobs of one pull request never run at once (the per-PR lock), so nobody else is writing to it."""
+    for run in sorted(runs, key=lambda r: -int(r["id"])):
+        if run.get("status") != "completed" and str(run.get("external_id") or "").startswith(f"{number}:"):
+            return run
+    return None
 
 
 async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, snapshot: PullSnapshot,

@@ -75,3 +75,17 @@ async def test_a_404_is_not_retried(env):
     assert (row["state"], row["attempts"]) == ("failed", 1)
     assert len(fake.requests_to("GET", r"/pulls/\d+/files$")) == 1
     assert bot.check_runs(pr.head_sha) == []  # it failed while reading, before any run was started
+
+
+async def test_a_run_left_in_progress_by_a_dead_attempt_is_reused_and_completed(env):
+    """What a SIGKILL after the run was created leaves behind: one `in_progress` run on the head."""
+    from tests.fakegithub.state import CheckRun
+
+    fake, bot = env
+    pr = open_pr(fake)
+    dead = CheckRun(pr.repo, "hybridize", pr.head_sha, status="in_progress", external_id=f"{pr.number}:dead-attempt")
+    fake.check_runs[dead.id] = dead
+    await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
+    (run,) = bot.check_runs(pr.head_sha)
+    assert run.id == dead.id and (run.status, run.conclusion) == ("completed", "failure")
+    assert _annotated(run) == ANNOTATED
