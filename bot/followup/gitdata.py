@@ -61,20 +61,30 @@ async def create_fix_commit(gh: Any, owner: str, repo: str, parent_sha: str, cha
     return str(commit["sha"])
 
 
-async def point_branch(gh: Any, owner: str, repo: str, branch: str, sha: str, *, exists: bool) -> None:
-    """Create the branch at `sha`, or force-move it there (the new commit sits on a newer head, so it
-    is not a fast-forward of the old one). The caller checked that the old head was the bot's own."""
-    if not exists:
+async def point_branch(gh: Any, owner: str, repo: str, branch: str, sha: str, *, expected: str | None) -> bool:
+    """Move `branch` to `sha` only if it still points at `expected` (None: does not exist yet); False
+    when it moved meanwhile (compare-and-swap: another worker's newer sync must never be overwritten by
+    an older one).
+
+    The REST API has no conditional ref update, so the check is a fresh read right before the write;
+    the per-PR lock (bot/locks.py) keeps other workers of this App out of that short window. The move
+    is forced: the new commit sits on a newer head, so it is not a fast-forward of the old one.
+    """
+    if expected is None:
         try:
             await gh.post(R + "/git/refs", url_vars={"owner": owner, "repo": repo},
                           data={"ref": f"refs/heads/{branch}", "sha": sha})
-            return
+            return True
         except gidgethub.HTTPException as exc:
-            # 422 "Reference already exists": created since we looked (e.g. a lost record); fall through.
-            if int(exc.status_code) != 422:
-                raise
+            # 422 "Reference already exists": somebody created it since the sync looked.
+            if int(exc.status_code) == 422:
+                return False
+            raise
+    if await ref_sha(gh, owner, repo, branch) != expected:
+        return False
     await gh.patch(R + "/git/refs/{+ref}", url_vars={"owner": owner, "repo": repo, "ref": f"heads/{branch}"},
                    data={"sha": sha, "force": True})
+    return True
 
 
 async def delete_branch(gh: Any, owner: str, repo: str, branch: str) -> bool:

@@ -24,6 +24,10 @@ from .store import FollowupRecord, FollowupStore
 log = logging.getLogger(__name__)
 
 
+class BranchMoved(Exception):
+    """The follow-up branch no longer points where this sync started: a newer sync owns it."""
+
+
 class InvalidBotOptions(Exception):
     """`[tool.hybridize.bot]` on the base branch has a rejected value: the App writes no code."""
 
@@ -183,7 +187,12 @@ class _Sync:
         handler = {Action.CREATE: self._create, Action.UPDATE: self._update, Action.KEEP: self._keep,
                    Action.CLOSE: self._close, Action.LEAVE_TOUCHED: self._leave,
                    Action.NOTHING: self._nothing}[action]
-        outcome = await handler(plan, parent)
+        try:
+            outcome = await handler(plan, parent)
+        except BranchMoved as exc:
+            log.warning("%s#%d: %s; left to the sync that moved it", req.full_name, req.number, exc)
+            return SyncOutcome("nothing", str(exc), reply=self._say(
+                "The follow-up branch changed while I worked on it; nothing was overwritten. Try again."))
         if self.available and outcome.action == "nothing":
             outcome = replace(outcome, offer_button=True)
         return outcome
@@ -253,7 +262,8 @@ class _Sync:
         message = render.commit_message(plan, self._source(parent))
         sha = await gitdata.create_fix_commit(self.gh, req.owner, req.repo, parent, plan.changed, message,
                                               reads=self.snapshot)
-        await gitdata.point_branch(self.gh, req.owner, req.repo, self.branch, sha, exists=self.ref_sha is not None)
+        if not await gitdata.point_branch(self.gh, req.owner, req.repo, self.branch, sha, expected=self.ref_sha):
+            raise BranchMoved(f"{self.branch} moved from {self.ref_sha} while this sync worked")
         # Remember the commit at once: if opening the pull request fails, the retry still knows the
         # branch is ours.
         self.record = self._new_record(last_commit=sha, parent=parent, fixes_key=plan.key,
