@@ -13,7 +13,8 @@ import multiprocessing
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
 from hybridize_bot.bot.pulls.snapshot import BlobCache
@@ -28,6 +29,13 @@ T = TypeVar("T")
 
 class AnalysisTimeout(Exception):
     """run_in_process gave up waiting; the work was killed."""
+
+
+class PullLocks(Protocol):
+    """`async with locks(key):` serialises work on one key (a pull request): `KeyedLocks` in one
+    process, `bot.locks.RedisLocks` across the processes sharing a Redis queue."""
+
+    def __call__(self, key: Hashable) -> AbstractAsyncContextManager[None]: ...
 
 
 class KeyedLocks:
@@ -117,7 +125,7 @@ class BotContext:
     installation_id: int | None
     app_client: GitHubClient
     github: GitHubApp
-    locks: KeyedLocks
+    locks: PullLocks
     analysis_timeout_s: float
     runner: ProcessRunner
     # One PullSnapshot per pull request for the whole job: review, follow-up and commands share reads.

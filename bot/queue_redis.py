@@ -247,6 +247,11 @@ class RedisQueue(Wakeups):
         super().__init__()
         self._background: list[asyncio.Task[None]] = []
 
+    @property
+    def client(self) -> aioredis.Redis:
+        """The connection pool, shared with what lives beside the queue (bot/locks.py)."""
+        return self._client
+
     @classmethod
     async def open(
         cls,

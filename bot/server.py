@@ -15,7 +15,10 @@ from gidgethub import routing
 from hybridize_bot.bot import __version__
 from hybridize_bot.bot import routing as bot_routing
 from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.context import KeyedLocks, PullLocks
+from hybridize_bot.bot.locks import RedisLocks
 from hybridize_bot.bot.queue import JobQueue, QueueInUse, SQLiteQueue
+from hybridize_bot.bot.queue_redis import RedisQueue
 from hybridize_bot.bot.settings import Settings, SettingsError, redact_url
 from hybridize_bot.bot.webhook import (
     MAX_PAYLOAD_BYTES,
@@ -65,6 +68,7 @@ def build_app(
             app[ROUTER_KEY],
             settings=settings,
             github=github,
+            locks=pull_locks(queue),
             poll_interval_s=poll_interval_s,
             shutdown_grace_s=shutdown_grace_s,
         )
@@ -83,11 +87,17 @@ def build_app(
     return app
 
 
+def pull_locks(queue: JobQueue) -> PullLocks:
+    """Per-PR locks where the queue is: in-process for the embedded queue (one process), on Redis
+    when several processes share a Redis queue."""
+    if isinstance(queue, RedisQueue):
+        return RedisLocks(queue.client, queue.prefix)
+    return KeyedLocks()
+
+
 async def open_queue(settings: Settings) -> JobQueue:
     """The queue QUEUE_URL names: SQLite in BOT_DATA_DIR (default) or a shared Redis."""
     if settings.uses_redis:
-        from hybridize_bot.bot.queue_redis import RedisQueue  # redis is only imported when used
-
         return await RedisQueue.open(
             settings.queue_url,
             max_attempts=settings.job_max_attempts,

@@ -19,7 +19,7 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from hybridize_bot.bot.context import BotContext, KeyedLocks, ProcessRunner
+from hybridize_bot.bot.context import BotContext, KeyedLocks, ProcessRunner, PullLocks
 from hybridize_bot.bot.errors import is_permanent
 from hybridize_bot.bot.github import GitHubApp
 from hybridize_bot.bot.queue import Job, JobQueue
@@ -70,7 +70,7 @@ class WorkerPool:
         *,
         settings: Settings,
         github: GitHubApp,
-        locks: KeyedLocks | None = None,
+        locks: PullLocks | None = None,
         runner: ProcessRunner | None = None,
         poll_interval_s: float = 1.0,
         shutdown_grace_s: float = 10.0,
