@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
 from hybridize_bot.bot.pulls.snapshot import BlobCache
 from hybridize_bot.bot.settings import Settings
+from hybridize_bot.bot.state import Stores, sqlite_stores
 
 if TYPE_CHECKING:
     from hybridize_bot.bot.github import GitHubApp, GitHubClient
@@ -128,8 +129,19 @@ class BotContext:
     locks: PullLocks
     analysis_timeout_s: float
     runner: ProcessRunner
+    # The follow-up and command stores, on the queue's backend (bot/state.py); None: SQLite in data_dir.
+    stores: Stores | None = None
     # One PullSnapshot per pull request for the whole job: review, follow-up and commands share reads.
     _snapshots: dict[tuple[str, str, int], PullSnapshot] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.stores is None:
+            self.stores = sqlite_stores(self.data_dir)
+
+    @property
+    def state(self) -> Stores:
+        assert self.stores is not None  # set in __post_init__
+        return self.stores
 
     def pull_snapshot(self, gh: GitHubClient, owner: str, repo: str, number: int) -> PullSnapshot:
         """This job's snapshot of `owner/repo#number` (created on first use)."""

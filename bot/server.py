@@ -20,6 +20,8 @@ from hybridize_bot.bot.locks import RedisLocks
 from hybridize_bot.bot.queue import JobQueue, QueueInUse, SQLiteQueue
 from hybridize_bot.bot.queue_redis import RedisQueue
 from hybridize_bot.bot.settings import Settings, SettingsError, redact_url
+from hybridize_bot.bot.state import Stores, sqlite_stores
+from hybridize_bot.bot.state_redis import redis_stores
 from hybridize_bot.bot.webhook import (
     MAX_PAYLOAD_BYTES,
     QUEUE_KEY,
@@ -69,6 +71,7 @@ def build_app(
             settings=settings,
             github=github,
             locks=pull_locks(queue),
+            stores=stores_beside(queue, settings),
             poll_interval_s=poll_interval_s,
             shutdown_grace_s=shutdown_grace_s,
         )
@@ -93,6 +96,13 @@ def pull_locks(queue: JobQueue) -> PullLocks:
     if isinstance(queue, RedisQueue):
         return RedisLocks(queue.client, queue.prefix)
     return KeyedLocks()
+
+
+def stores_beside(queue: JobQueue, settings: Settings) -> Stores:
+    """The follow-up and command stores on the queue's backend (bot/state.py)."""
+    if isinstance(queue, RedisQueue):
+        return redis_stores(queue.client, queue.prefix)
+    return sqlite_stores(settings.data_dir)
 
 
 async def open_queue(settings: Settings) -> JobQueue:

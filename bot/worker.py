@@ -24,6 +24,7 @@ from hybridize_bot.bot.errors import is_permanent
 from hybridize_bot.bot.github import GitHubApp
 from hybridize_bot.bot.queue import Job, JobQueue
 from hybridize_bot.bot.settings import Settings
+from hybridize_bot.bot.state import Stores, sqlite_stores
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class WorkerPool:
         settings: Settings,
         github: GitHubApp,
         locks: PullLocks | None = None,
+        stores: Stores | None = None,
         runner: ProcessRunner | None = None,
         poll_interval_s: float = 1.0,
         shutdown_grace_s: float = 10.0,
@@ -80,6 +82,7 @@ class WorkerPool:
         self._settings = settings
         self._github = github
         self.locks = locks or KeyedLocks()
+        self.stores = stores or sqlite_stores(settings.data_dir)
         self.runner = runner or ProcessRunner(settings.workers)
         self._poll_interval_s = poll_interval_s
         self._shutdown_grace_s = shutdown_grace_s
@@ -188,6 +191,7 @@ class WorkerPool:
             locks=self.locks,
             analysis_timeout_s=self._settings.analysis_timeout_s,
             runner=self.runner,
+            stores=self.stores,
         )
         await self._router.dispatch(event, gh, ctx)
 

@@ -9,12 +9,11 @@ from typing import Any, Iterable
 
 from hybridize_bot.analysis.model import Finding
 
-from .store import CommandStore
 
 
 async def ignored_codes(ctx: Any, repo: str, pr_number: int) -> set[str]:
     """Rule codes ignored on pull request `pr_number` of `repo` ("owner/name"), remembered across pushes."""
-    return await CommandStore(ctx.data_dir).ignored(repo, pr_number)
+    return await ctx.state.commands.ignored(repo, pr_number)
 
 
 async def drop_ignored(ctx: Any, owner: str, repo: str, pr_number: int, findings: Iterable[Finding]) -> list[Finding]:

@@ -13,7 +13,6 @@ from gidgethub import routing, sansio
 from .parse import parse_commands
 from .permissions import allowed, permission_of, refusal
 from .run import Invocation, review_again, run_command
-from .store import CommandStore
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ async def on_comment(event: sansio.Event, gh: Any, ctx: Any) -> None:
     if not commands:
         return
     owner, repo = data["repository"]["owner"]["login"], data["repository"]["name"]
-    store = CommandStore(ctx.data_dir)
+    store = ctx.state.commands
     full_name, comment_id = f"{owner}/{repo}", int(comment["id"])
     if await store.is_handled(full_name, comment_id):
         log.info("%s comment %d was already handled", full_name, comment_id)

@@ -8,7 +8,6 @@ from typing import Any
 from ..publish.render import COMMENT_BODY_LIMIT, truncate
 from .help import help_text
 from .parse import Command
-from .store import CommandStore
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ async def _ignore(inv: Invocation, command: Command) -> str:
     problem = _needs_code(inv, command)
     if problem:
         return problem
-    await CommandStore(inv.ctx.data_dir).ignore(inv.full_name, inv.number, set(command.codes), inv.login)
+    await inv.ctx.state.commands.ignore(inv.full_name, inv.number, set(command.codes), inv.login)
     inv.review_needed = True
     codes = ", ".join(command.codes)
     return (f"From now on I don't report {codes} on this pull request, across pushes "
@@ -108,7 +107,7 @@ async def _unignore(inv: Invocation, command: Command) -> str:
     problem = _needs_code(inv, command)
     if problem:
         return problem
-    await CommandStore(inv.ctx.data_dir).unignore(inv.full_name, inv.number, set(command.codes))
+    await inv.ctx.state.commands.unignore(inv.full_name, inv.number, set(command.codes))
     inv.review_needed = True
     return f"I report {', '.join(command.codes)} on this pull request again."
 

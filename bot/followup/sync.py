@@ -19,7 +19,7 @@ from .compute import FixPlan, compute_fix_plan, safeties_for
 from .decide import Action, BranchFacts, branch_kind, decide, fixes_changed
 from .naming import BRANCH_PREFIX, branch_for, has_trailer
 from .options import stronger
-from .store import FollowupRecord, FollowupStore
+from .store import FollowupRecord
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class _Sync:
 
     def __init__(self, gh: Any, ctx: Any, req: SyncRequest) -> None:
         self.gh, self.ctx, self.req = gh, ctx, req
-        self.store = FollowupStore(ctx.data_dir)
+        self.store = ctx.state.followups
         self.snapshot = ctx.pull_snapshot(gh, req.owner, req.repo, req.number)
         self.branch = branch_for(req.number)
         self.available = False  # automatic fixes exist, whether or not the level lets us apply them
