@@ -17,6 +17,7 @@ from hybridize_bot.bot import routing as bot_routing
 from hybridize_bot.bot.github import GitHubApp
 from hybridize_bot.bot.context import KeyedLocks, PullLocks
 from hybridize_bot.bot.locks import RedisLocks
+from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.queue import JobQueue, QueueInUse, SQLiteQueue
 from hybridize_bot.bot.queue_redis import RedisQueue
 from hybridize_bot.bot.settings import Settings, SettingsError, redact_url
@@ -24,12 +25,14 @@ from hybridize_bot.bot.state import Stores, sqlite_stores
 from hybridize_bot.bot.state_redis import redis_stores
 from hybridize_bot.bot.webhook import (
     MAX_PAYLOAD_BYTES,
+    METRICS_KEY,
     QUEUE_KEY,
     ROUTER_KEY,
     SETTINGS_KEY,
     WORKERS_KEY,
     healthz,
     index,
+    metrics,
     webhook,
 )
 from hybridize_bot.bot.worker import WorkerPool
@@ -56,6 +59,8 @@ def build_app(
     app[ROUTER_KEY] = router if router is not None else bot_routing.router
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app[METRICS_KEY] = BotMetrics()
     app.router.add_get("/", index)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -64,7 +69,7 @@ def build_app(
         if recovered:
             log.warning("re-queued %d job(s) left running by the previous process", recovered)
         session = aiohttp.ClientSession()
-        github = GitHubApp(settings, session)
+        github = GitHubApp(settings, session, app[METRICS_KEY])
         workers = WorkerPool(
             queue,
             app[ROUTER_KEY],
@@ -72,6 +77,7 @@ def build_app(
             github=github,
             locks=pull_locks(queue),
             stores=stores_beside(queue, settings),
+            metrics=app[METRICS_KEY],
             poll_interval_s=poll_interval_s,
             shutdown_grace_s=shutdown_grace_s,
         )

@@ -22,6 +22,7 @@ from gidgethub import routing, sansio
 from hybridize_bot.bot.context import BotContext, KeyedLocks, ProcessRunner, PullLocks
 from hybridize_bot.bot.errors import is_permanent
 from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.queue import Job, JobQueue
 from hybridize_bot.bot.settings import Settings
 from hybridize_bot.bot.state import Stores, sqlite_stores
@@ -73,6 +74,7 @@ class WorkerPool:
         github: GitHubApp,
         locks: PullLocks | None = None,
         stores: Stores | None = None,
+        metrics: BotMetrics | None = None,
         runner: ProcessRunner | None = None,
         poll_interval_s: float = 1.0,
         shutdown_grace_s: float = 10.0,
@@ -83,6 +85,7 @@ class WorkerPool:
         self._github = github
         self.locks = locks or KeyedLocks()
         self.stores = stores or sqlite_stores(settings.data_dir)
+        self.metrics = metrics
         self.runner = runner or ProcessRunner(settings.workers)
         self._poll_interval_s = poll_interval_s
         self._shutdown_grace_s = shutdown_grace_s
@@ -164,6 +167,7 @@ class WorkerPool:
                 "delivery %s (%s) failed on attempt %d; now %s",
                 job.delivery_id, job.event, job.attempts, state,
             )
+            self._observe(job, started, "retry" if state == "queued" else "dead_letter")
             return
         await self._queue.complete(job)
         self.stats.processed += 1
@@ -171,6 +175,11 @@ class WorkerPool:
             "delivery %s (%s) done in %.0f ms",
             job.delivery_id, job.event, (time.monotonic() - started) * 1000,
         )
+        self._observe(job, started, "done")
+
+    def _observe(self, job: Job, started: float, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.job_duration.labels(job.event, outcome).observe(time.monotonic() - started)
 
     async def _dispatch(self, job: Job) -> None:
         data = json.loads(job.payload)
