@@ -13,6 +13,7 @@ from aiohttp import web
 from gidgethub import routing
 
 from hybridize_bot.bot import __version__
+from hybridize_bot.bot import logs
 from hybridize_bot.bot import routing as bot_routing
 from hybridize_bot.bot.github import GitHubApp
 from hybridize_bot.bot.context import KeyedLocks, PullLocks
@@ -126,12 +127,8 @@ async def open_queue(settings: Settings) -> JobQueue:
     )
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def configure_logging(level: str, fmt: str = "text") -> None:
+    logs.configure(level, fmt, sys.stderr)
 
 
 def main(environ: Mapping[str, str] | None = None) -> None:
@@ -141,7 +138,7 @@ def main(environ: Mapping[str, str] | None = None) -> None:
     except SettingsError as exc:
         print(f"hybridize-bot: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     log.info(
         "%s %s: GitHub App %s, API %s, data in %s, queue %s, %d workers, features: %s",
         settings.bot_name, __version__, settings.app_id, settings.github_api_url,

@@ -36,6 +36,7 @@ class Settings:
     port: int = 8000
     data_dir: Path = Path(".hybridize-data")
     log_level: str = "INFO"
+    log_format: str = "text"  # LOG_FORMAT: "text" or "json" (one object per line, bot/logs.py)
     bot_name: str = "hybridize-bot"
     workers: int = 2
     analysis_timeout_s: float = 120.0
@@ -85,6 +86,7 @@ class Settings:
             port=env.integer("PORT", 8000, low=1, high=65535),
             data_dir=Path(env.text("BOT_DATA_DIR", ".hybridize-data")),
             log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS),
+            log_format=env.choice("LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
             bot_name=env.text("BOT_NAME", "hybridize-bot"),
             workers=env.integer("WORKERS", 2, low=0, high=64),
             analysis_timeout_s=env.number("ANALYSIS_TIMEOUT", 120.0, low=0.001),

@@ -22,6 +22,7 @@ from gidgethub import routing, sansio
 from hybridize_bot.bot.context import BotContext, KeyedLocks, ProcessRunner, PullLocks
 from hybridize_bot.bot.errors import is_permanent
 from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.logs import bind_job, job_fields
 from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.queue import Job, JobQueue
 from hybridize_bot.bot.settings import Settings
@@ -153,6 +154,14 @@ class WorkerPool:
                 self.stats.busy -= 1
 
     async def process(self, job: Job) -> None:
+        try:
+            data = json.loads(job.payload)
+        except ValueError:
+            data = None  # _dispatch fails on it, and the failure is logged with the delivery id
+        with bind_job(job_fields(job.event, data, job.delivery_id)):
+            await self._process(job)
+
+    async def _process(self, job: Job) -> None:
         started = time.monotonic()
         try:
             await self._dispatch(job)
