@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from gidgethub import routing, sansio
 
-from hybridize_bot.analysis.rules.base import PROJECT_URL
+from hybridize_bot.bot.analysis_api import PROJECT_URL
 from hybridize_bot.bot import __version__
 from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.queue import JobQueue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from hybridize_bot.analysis.model import Finding
+from ..analysis_api import Finding
 
 
 

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analysis_api import get_rule
 from ..publish.render import COMMENT_BODY_LIMIT, truncate
 from .help import help_text
 from .parse import Command
@@ -37,10 +38,6 @@ class Invocation:
 
 
 def _rule(code: str) -> Any:
-    try:
-        from hybridize_bot.analysis.rules import get_rule
-    except ImportError:  # pragma: no cover - the registry ships with the analysis package
-        return None
     return get_rule(code)
 
 

@@ -2,7 +2,7 @@
 (`hybridize_bot.analysis.bot_options`, `[tool.hybridize.bot] autofix`)."""
 from __future__ import annotations
 
-from hybridize_bot.analysis.bot_options import AUTOFIX_LEVELS
+from ..analysis_api import AUTOFIX_LEVELS
 
 
 def stronger(a: str | None, b: str | None) -> str:

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..analysis_api import get_rule
 from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
 from ..publish.identity import BotIdentity, bot_identity
@@ -242,10 +243,6 @@ class _Sync:
 
     def _doc_urls(self, plan: FixPlan) -> dict[str, str]:
         urls: dict[str, str] = {}
-        try:
-            from hybridize_bot.analysis.rules import get_rule
-        except ImportError:
-            return urls
         for code in plan.codes:
             rule = get_rule(code)
             url = getattr(rule, "doc_url", "") if rule else ""

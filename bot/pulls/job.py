@@ -11,8 +11,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from hybridize_bot.analysis.model import Finding
-
+from ..analysis_api import AnalysisCache, Finding, analyze_sources, suggestion_for
 from ..commands.ignores import drop_ignored  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
 from ..errors import is_permanent
@@ -25,10 +24,6 @@ from .selection import classify, outdated_comments, plan_inline, read_review_com
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-try:  # issue 4 (fixes) may land after the bot; without it comments describe fixes in words only.
-    from hybridize_bot.analysis.fixes import suggestion_for as _suggestion_for
-except ImportError:  # pragma: no cover - depends on what the analysis package ships
-    _suggestion_for = None
 
 
 @dataclass(frozen=True)
@@ -51,9 +46,6 @@ class PullTarget:
 
 def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str) -> Any:
     """Top-level (picklable) entry run in a worker process."""
-    from hybridize_bot.analysis import analyze_sources
-    from hybridize_bot.analysis.cache import AnalysisCache
-
     return analyze_sources(sources, config, cache=AnalysisCache(cache_dir))
 
 
@@ -226,8 +218,6 @@ async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[
     placement with a suggestion falls back to the same lines without one), so plan once without,
     then fetch suggestions only for those comments.
     """
-    if _suggestion_for is None:
-        return {}
     candidates = [p.finding for p in plan_inline(new, diffs, existing, max_comments).to_post
                   if p.finding.fix is not None and p.finding.path in sources]
     if not candidates:
@@ -245,7 +235,7 @@ def _suggest_many(findings: list[Finding], sources: dict[str, bytes]) -> dict[st
     out: dict[str, Any] = {}
     for finding in findings:
         try:
-            replacement = _suggestion_for(finding, sources[finding.path])
+            replacement = suggestion_for(finding, sources[finding.path])
         except Exception:  # a fix that cannot be rendered must not cost the whole review
             log.exception("suggestion_for failed for %s %s:%d", finding.code, finding.path, finding.line)
             continue

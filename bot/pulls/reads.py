@@ -5,8 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from hybridize_bot.analysis.bot_options import BotOptions, parse_bot_options
-from hybridize_bot.analysis.config import Config, ConfigError, config_from_table, hybridize_table
+from ..analysis_api import BotOptions, Config, ConfigError, config_from_table, hybridize_table, parse_bot_options
 
 from .diff import FileDiff, PatchError
 from .snapshot import fetch_file_at
