@@ -76,7 +76,7 @@ def build_app(
             app[ROUTER_KEY],
             settings=settings,
             github=github,
-            locks=pull_locks(queue),
+            locks=pull_locks(queue, settings),
             stores=stores_beside(queue, settings),
             metrics=app[METRICS_KEY],
             poll_interval_s=poll_interval_s,
@@ -97,11 +97,11 @@ def build_app(
     return app
 
 
-def pull_locks(queue: JobQueue) -> PullLocks:
+def pull_locks(queue: JobQueue, settings: Settings) -> PullLocks:
     """Per-PR locks where the queue is: in-process for the embedded queue (one process), on Redis
     when several processes share a Redis queue."""
     if isinstance(queue, RedisQueue):
-        return RedisLocks(queue.client, queue.prefix)
+        return RedisLocks(queue.client, queue.prefix, lease_s=settings.job_lease_s)
     return KeyedLocks()
 
 
@@ -119,6 +119,7 @@ async def open_queue(settings: Settings) -> JobQueue:
             settings.queue_url,
             max_attempts=settings.job_max_attempts,
             retry_base_delay_s=settings.job_retry_base_delay_s,
+            lease_s=settings.job_lease_s,
         )
     return await SQLiteQueue.open(
         settings.queue_path,

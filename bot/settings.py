@@ -54,6 +54,9 @@ class Settings:
     # Queue (BOT_JOB_*): how often a failing job is tried, and the first retry delay (doubles).
     job_max_attempts: int = 4
     job_retry_base_delay_s: float = 30.0
+    # BOT_JOB_LEASE (Redis queue): a running job's lease, renewed while its process lives; a killed
+    # process's job and per-PR locks are taken over once their leases expire.
+    job_lease_s: float = 30.0
     # QUEUE_URL: "sqlite:" (default: BOT_DATA_DIR/queue.sqlite3, one process) or
     # "redis://[:password@]host:port/db" (bot/queue_redis.py, several processes and machines).
     # Not in repr: a Redis URL may hold a password (log `redact_url(settings.queue_url)`).
@@ -97,6 +100,7 @@ class Settings:
             github_secondary_wait_s=env.number("GITHUB_SECONDARY_RATE_WAIT", 60.0, low=0.0),
             job_max_attempts=env.integer("BOT_JOB_MAX_ATTEMPTS", 4, low=1, high=100),
             job_retry_base_delay_s=env.number("BOT_JOB_RETRY_BASE_DELAY", 30.0, low=0.0),
+            job_lease_s=env.number("BOT_JOB_LEASE", 30.0, low=0.5),
             queue_url=_queue_url(env.text("QUEUE_URL", "sqlite:")),
         )
 

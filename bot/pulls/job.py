@@ -63,7 +63,9 @@ async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
     if pull.get("state") != "open":
         return "skipped: pull request is not open"
     if pull["head"]["sha"] != target.head_sha:
-        # A newer push has its own job; publishing for the old head would only be overwritten.
+        # A newer push has its own job; publishing for the old head would only be overwritten. A run
+        # an earlier attempt left on this head (its process was killed) is closed, not left spinning.
+        await _close_left_running(gh, ctx, target, f"superseded by {pull['head']['sha'][:7]}")
         return f"dropped: head moved to {pull['head']['sha'][:7]}"
     base = await snapshot.config(pull["base"]["sha"])
     if target.automatic:
@@ -126,6 +128,13 @@ def _left_running(runs: list[dict[str, Any]], number: int) -> dict[str, Any] | N
         if run.get("status") != "completed" and str(run.get("external_id") or "").startswith(f"{number}:"):
             return run
     return None
+
+
+async def _close_left_running(gh: Any, ctx: Any, target: PullTarget, why: str) -> None:
+    run = _left_running(await _own_runs(gh, target, ctx), target.number)
+    if run is not None:
+        await checks.complete_check_run(gh, target.owner, target.repo, run["id"], "skipped", {
+            "title": "Superseded", "summary": f"Not reviewed: this commit was {why} before the review finished."})
 
 
 async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, snapshot: PullSnapshot,
