@@ -10,6 +10,7 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
+from ..github_api import GitHubAPI
 from .parse import parse_commands
 from .permissions import allowed, permission_of, refusal
 from .run import Invocation, review_again, run_command
@@ -21,7 +22,7 @@ REPLY_MARKER = "<!-- hybridize-bot:reply to={comment_id} -->"
 
 
 @router.register("issue_comment", action="created")
-async def on_comment(event: sansio.Event, gh: Any, ctx: Any) -> None:
+async def on_comment(event: sansio.Event, gh: GitHubAPI, ctx: Any) -> None:
     data = event.data
     issue, comment = data.get("issue") or {}, data.get("comment") or {}
     if "pull_request" not in issue:
@@ -65,7 +66,7 @@ async def on_comment(event: sansio.Event, gh: Any, ctx: Any) -> None:
     await store.mark_handled(full_name, comment_id)
 
 
-async def _react(gh: Any, owner: str, repo: str, comment_id: int, content: str) -> None:
+async def _react(gh: GitHubAPI, owner: str, repo: str, comment_id: int, content: str) -> None:
     """Acknowledge the comment (Dependabot answers commands with a 👍)."""
     await gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
                   url_vars={"owner": owner, "repo": repo, "comment_id": str(comment_id)},

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis_api import get_rule
+from ..github_api import GitHubAPI
 from ..publish.render import COMMENT_BODY_LIMIT, truncate
 from .help import help_text
 from .parse import Command
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 class Invocation:
     """Who asked what where; `pull` is the pull request as the API returns it now."""
 
-    gh: Any
+    gh: GitHubAPI
     ctx: Any
     owner: str
     repo: str

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..github_api import GitHubAPI
 from ..publish.render import CHECK_NAME
 
 FIX_ACTION_ID = "hybridize-fix"
@@ -22,7 +23,7 @@ def fix_actions(has_fixes: bool) -> list[dict[str, str]]:
              "identifier": FIX_ACTION_ID}]
 
 
-async def offer_fix_button(gh: Any, ctx: Any, owner: str, repo: str, head_sha: str,
+async def offer_fix_button(gh: GitHubAPI, ctx: Any, owner: str, repo: str, head_sha: str,
                            run_id: int | None = None) -> bool:
     """Add the button to this App's `hybridize` run on `head_sha`: `run_id` when this job started the
     run, else the latest one (a PATCH with only `actions` leaves its output alone). False if no run."""

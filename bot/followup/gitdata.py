@@ -10,12 +10,14 @@ from typing import Any, Mapping, Protocol
 
 import gidgethub
 
+from ..github_api import GitHubAPI
+
 R = "/repos/{owner}/{repo}"
 # Regular file modes git knows for blobs; symlinks (120000) are never written by a fix.
 _FILE_MODES = {"100644", "100755"}
 
 
-async def ref_sha(gh: Any, owner: str, repo: str, branch: str) -> str | None:
+async def ref_sha(gh: GitHubAPI, owner: str, repo: str, branch: str) -> str | None:
     """The commit a branch points to, or None when it does not exist."""
     try:
         ref = await gh.getitem(R + "/git/ref/{+ref}", url_vars={"owner": owner, "repo": repo,
@@ -43,7 +45,7 @@ def file_modes(tree: Mapping[str, Any], paths: set[str]) -> dict[str, str]:
     return {p: (modes.get(p) if modes.get(p) in _FILE_MODES else "100644") for p in paths}
 
 
-async def create_fix_commit(gh: Any, owner: str, repo: str, parent_sha: str, changed: Mapping[str, bytes],
+async def create_fix_commit(gh: GitHubAPI, owner: str, repo: str, parent_sha: str, changed: Mapping[str, bytes],
                             message: str, *, reads: GitReads) -> str:
     """One commit whose parent is `parent_sha` and whose tree is the parent's with `changed` replaced."""
     parent = await reads.commit(parent_sha)
@@ -61,7 +63,7 @@ async def create_fix_commit(gh: Any, owner: str, repo: str, parent_sha: str, cha
     return str(commit["sha"])
 
 
-async def point_branch(gh: Any, owner: str, repo: str, branch: str, sha: str, *, expected: str | None) -> bool:
+async def point_branch(gh: GitHubAPI, owner: str, repo: str, branch: str, sha: str, *, expected: str | None) -> bool:
     """Move `branch` to `sha` only if it still points at `expected` (None: does not exist yet); False
     when it moved meanwhile (compare-and-swap: another worker's newer sync must never be overwritten by
     an older one).
@@ -87,7 +89,7 @@ async def point_branch(gh: Any, owner: str, repo: str, branch: str, sha: str, *,
     return True
 
 
-async def delete_branch(gh: Any, owner: str, repo: str, branch: str) -> bool:
+async def delete_branch(gh: GitHubAPI, owner: str, repo: str, branch: str) -> bool:
     """Delete the branch; False when it was already gone (422/404), like miss-islington's clean-up."""
     try:
         await gh.delete(R + "/git/refs/{+ref}", url_vars={"owner": owner, "repo": repo, "ref": f"heads/{branch}"})
@@ -98,7 +100,7 @@ async def delete_branch(gh: Any, owner: str, repo: str, branch: str) -> bool:
     return True
 
 
-async def open_followups(gh: Any, owner: str, repo: str, branch: str) -> list[dict[str, Any]]:
+async def open_followups(gh: GitHubAPI, owner: str, repo: str, branch: str) -> list[dict[str, Any]]:
     """Open pull requests whose head is `owner:branch` (there should be at most one)."""
     return [p async for p in gh.getiter(R + "/pulls{?head,state,per_page}", url_vars={
         "owner": owner, "repo": repo, "head": f"{owner}:{branch}", "state": "open", "per_page": "100"})]

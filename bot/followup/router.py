@@ -13,6 +13,7 @@ from typing import Any
 from gidgethub import routing, sansio
 
 from ..commands.permissions import has_write, permission_of
+from ..github_api import GitHubAPI
 from .actions import FIX_ACTION_ID
 from .sync import SyncRequest, caused_by_bot, sync_followup
 
@@ -27,7 +28,7 @@ def _repo(event: sansio.Event) -> tuple[str, str]:
 
 
 @router.register("pull_request", action="closed")
-async def on_pull_request_closed(event: sansio.Event, gh: Any, ctx: Any) -> None:
+async def on_pull_request_closed(event: sansio.Event, gh: GitHubAPI, ctx: Any) -> None:
     """Opened, synchronize, reopened and ready_for_review run in bot/pulls/pipeline.py, after the review."""
     if await caused_by_bot(event, ctx):
         log.debug("ignoring %s.%s caused by the bot itself", event.event, event.data.get("action"))
@@ -37,7 +38,7 @@ async def on_pull_request_closed(event: sansio.Event, gh: Any, ctx: Any) -> None
 
 
 @router.register("check_run", action="requested_action")
-async def on_fix_button(event: sansio.Event, gh: Any, ctx: Any) -> None:
+async def on_fix_button(event: sansio.Event, gh: GitHubAPI, ctx: Any) -> None:
     if (event.data.get("requested_action") or {}).get("identifier") != FIX_ACTION_ID:
         return
     owner, repo = _repo(event)

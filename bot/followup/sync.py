@@ -14,6 +14,7 @@ from typing import Any
 from ..analysis_api import get_rule
 from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
+from ..github_api import GitHubAPI
 from ..publish.identity import BotIdentity, bot_identity
 from . import gitdata, render
 from .compute import FixPlan, compute_fix_plan, safeties_for
@@ -97,7 +98,7 @@ def is_bot_commit(commit: dict[str, Any], me: BotIdentity, full_name: str, numbe
     return author == me.login and has_trailer(commit.get("message", ""), full_name, number)
 
 
-async def sync_followup(gh: Any, ctx: Any, req: SyncRequest) -> SyncOutcome:
+async def sync_followup(gh: GitHubAPI, ctx: Any, req: SyncRequest) -> SyncOutcome:
     async with ctx.locks(req.lock_key):
         outcome = await _Sync(gh, ctx, req).run()
     log.info("follow-up of %s#%d: %s (%s) [delivery %s]", req.full_name, req.number, outcome.action,
@@ -108,7 +109,7 @@ async def sync_followup(gh: Any, ctx: Any, req: SyncRequest) -> SyncOutcome:
 class _Sync:
     """One synchronisation; attributes hold what was read so the steps stay small."""
 
-    def __init__(self, gh: Any, ctx: Any, req: SyncRequest) -> None:
+    def __init__(self, gh: GitHubAPI, ctx: Any, req: SyncRequest) -> None:
         self.gh, self.ctx, self.req = gh, ctx, req
         self.store = ctx.state.followups
         self.snapshot = ctx.pull_snapshot(gh, req.owner, req.repo, req.number)

@@ -6,11 +6,12 @@ from typing import Any, Callable, Sequence
 import gidgethub
 
 from ..errors import http_status
+from ..github_api import GitHubAPI
 from ..pulls.selection import InlinePlacement, OwnComment
 from .render import RuleInfo, inline_comment_body, resolved_comment_body, review_body
 
 
-async def list_review_comments(gh: Any, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
+async def list_review_comments(gh: GitHubAPI, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
     """Every review comment of the PR (all pages; replies included, with `in_reply_to_id`)."""
     return [c async for c in gh.getiter(
         "/repos/{owner}/{repo}/pulls/{pull_number}/comments{?per_page}",
@@ -33,7 +34,7 @@ def review_comment(placement: InlinePlacement, rule_of: Callable[[Any], RuleInfo
     return comment
 
 
-async def post_review(gh: Any, owner: str, repo: str, number: int, head_sha: str,
+async def post_review(gh: GitHubAPI, owner: str, repo: str, number: int, head_sha: str,
                       placements: Sequence[InlinePlacement], not_inline: int,
                       rule_of: Callable[[Any], RuleInfo]) -> list[InlinePlacement]:
     """POST one review with event COMMENT (without `event` the review stays PENDING and invisible);
@@ -66,7 +67,7 @@ async def post_review(gh: Any, owner: str, repo: str, number: int, head_sha: str
     return refused
 
 
-async def _post_one_review(gh: Any, owner: str, repo: str, number: int, head_sha: str,
+async def _post_one_review(gh: GitHubAPI, owner: str, repo: str, number: int, head_sha: str,
                            placements: Sequence[InlinePlacement], not_inline: int,
                            rule_of: Callable[[Any], RuleInfo]) -> None:
     await gh.post(
@@ -81,7 +82,7 @@ async def _post_one_review(gh: Any, owner: str, repo: str, number: int, head_sha
     )
 
 
-async def mark_resolved(gh: Any, owner: str, repo: str, comments: Sequence[OwnComment], head_sha: str) -> int:
+async def mark_resolved(gh: GitHubAPI, owner: str, repo: str, comments: Sequence[OwnComment], head_sha: str) -> int:
     """Edit each own outdated comment to say it is resolved.
 
     REST cannot resolve a review thread; that is the GraphQL mutation `resolveReviewThread`

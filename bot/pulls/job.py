@@ -15,6 +15,7 @@ from ..analysis_api import AnalysisCache, Finding, analyze_sources, suggestion_f
 from ..commands.ignores import drop_ignored  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
 from ..errors import is_permanent
+from ..github_api import GitHubAPI
 from ..publish import checks, render, review, summary
 from ..publish.identity import bot_identity
 from . import reads
@@ -49,7 +50,7 @@ def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str) -> Any:
     return analyze_sources(sources, config, cache=AnalysisCache(cache_dir))
 
 
-async def review_pull_request(gh: Any, ctx: Any, target: PullTarget) -> str:
+async def review_pull_request(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:
     """Serialized per PR; returns what happened (for logs and tests)."""
     async with ctx.locks(target.lock_key):
         outcome = await _review_locked(gh, ctx, target)
@@ -57,7 +58,7 @@ async def review_pull_request(gh: Any, ctx: Any, target: PullTarget) -> str:
     return outcome
 
 
-async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
+async def _review_locked(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:
     snapshot = ctx.pull_snapshot(gh, target.owner, target.repo, target.number)
     pull = await snapshot.prefetch()
     if pull.get("state") != "open":
@@ -104,7 +105,7 @@ async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
     return outcome
 
 
-async def _own_runs(gh: Any, target: PullTarget, ctx: Any) -> list[dict[str, Any]]:
+async def _own_runs(gh: GitHubAPI, target: PullTarget, ctx: Any) -> list[dict[str, Any]]:
     """This App's latest `hybridize` runs on the head (one GET serves both checks below)."""
     data = await gh.getitem("/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,app_id,per_page}",
                             url_vars={"owner": target.owner, "repo": target.repo, "ref": target.head_sha,
@@ -130,14 +131,14 @@ def _left_running(runs: list[dict[str, Any]], number: int) -> dict[str, Any] | N
     return None
 
 
-async def _close_left_running(gh: Any, ctx: Any, target: PullTarget, why: str) -> None:
+async def _close_left_running(gh: GitHubAPI, ctx: Any, target: PullTarget, why: str) -> None:
     run = _left_running(await _own_runs(gh, target, ctx), target.number)
     if run is not None:
         await checks.complete_check_run(gh, target.owner, target.repo, run["id"], "skipped", {
             "title": "Superseded", "summary": f"Not reviewed: this commit was {why} before the review finished."})
 
 
-async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, snapshot: PullSnapshot,
+async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot: PullSnapshot,
                            base: reads.BaseConfig, run: dict[str, Any], refusals: list[BaseException]) -> str:
     owner, repo = target.owner, target.repo
     changed = await snapshot.changed()

@@ -12,12 +12,13 @@ from typing import Any
 
 from ..followup.actions import offer_fix_button
 from ..followup.sync import SyncRequest, sync_followup
+from ..github_api import GitHubAPI
 from .job import PullTarget, review_pull_request
 
 log = logging.getLogger(__name__)
 
 
-async def run_pull_request(gh: Any, ctx: Any, target: PullTarget, *, follow_up: bool = True) -> str:
+async def run_pull_request(gh: GitHubAPI, ctx: Any, target: PullTarget, *, follow_up: bool = True) -> str:
     """Review `target`, then bring its follow-up in line; returns the review's outcome."""
     outcome = await review_pull_request(gh, ctx, target)
     if not follow_up:

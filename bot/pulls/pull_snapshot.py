@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
+from ..github_api import GitHubAPI
 from . import reads
 from .snapshot import BlobCache, Snapshot, SnapshotLimits, get_commit, get_tree, snapshot_from_tree
 
@@ -27,7 +28,7 @@ TreeArchive = Callable[[str], Awaitable[dict[str, bytes] | None]]
 
 
 class PullSnapshot:
-    def __init__(self, gh: Any, owner: str, repo: str, number: int, blobs: BlobCache,
+    def __init__(self, gh: GitHubAPI, owner: str, repo: str, number: int, blobs: BlobCache,
                  limits: SnapshotLimits = SnapshotLimits()) -> None:
         self.gh, self.owner, self.repo, self.number = gh, owner, repo, number
         self.blobs, self.limits = blobs, limits

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis_api import BotOptions, Config, ConfigError, config_from_table, hybridize_table, parse_bot_options
+from ..github_api import GitHubAPI
 
 from .diff import FileDiff, PatchError
 from .snapshot import fetch_file_at
@@ -26,12 +27,12 @@ class ChangedFiles:
     count: int = 0
 
 
-async def get_pull(gh: Any, owner: str, repo: str, number: int) -> dict[str, Any]:
+async def get_pull(gh: GitHubAPI, owner: str, repo: str, number: int) -> dict[str, Any]:
     return await gh.getitem("/repos/{owner}/{repo}/pulls/{pull_number}",
                             url_vars={"owner": owner, "repo": repo, "pull_number": str(number)})
 
 
-async def list_changed_files(gh: Any, owner: str, repo: str, number: int) -> ChangedFiles:
+async def list_changed_files(gh: GitHubAPI, owner: str, repo: str, number: int) -> ChangedFiles:
     """Every changed file with its parsed hunks; files without `patch` are kept (no inline lines)."""
     out = ChangedFiles()
     async for item in gh.getiter("/repos/{owner}/{repo}/pulls/{pull_number}/files{?per_page}",
@@ -73,7 +74,7 @@ class BaseConfig:
         return self.options.valid
 
 
-async def read_base_config(gh: Any, owner: str, repo: str, base_sha: str) -> BaseConfig:
+async def read_base_config(gh: GitHubAPI, owner: str, repo: str, base_sha: str) -> BaseConfig:
     """`[tool.hybridize]` of pyproject.toml on the BASE commit: a PR cannot reconfigure its own review."""
     return parse_base_config(await fetch_file_at(gh, owner, repo, "pyproject.toml", base_sha))
 
