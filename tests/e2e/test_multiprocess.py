@@ -10,14 +10,10 @@ some seeds only, hence several seeds.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import signal
-import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -25,18 +21,17 @@ import pytest
 
 from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 from hybridize_bot.bot.queue_redis import RedisQueue
-from hybridize_bot.bot.webhook import signature_for
 from tests.fakegithub import FakeGitHub
 from tests.fakegithub.faults import Fault, FaultPlan
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import RedisServer
 
-from .followup_harness import BRANCH, add_comment, followups
-from .harness import APP_ID, PRIVATE_PEM, PUBLIC_PEM, SECRET, Bot
+from .followup_harness import BRANCH, add_comment, comment_event, followups, pr_event
+from .harness import APP_ID, PUBLIC_PEM, Bot
+from .processes import AppProcess, send as _send
 from .project import BASE_FILES, PR_FILES, TRAIN_PR
 
 PULLS = 5
 PROCESSES = 3
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class RandomFaults(FaultPlan):
@@ -52,64 +47,6 @@ class RandomFaults(FaultPlan):
             self.injected += 1
             return Fault(method, None, 502, 1)  # type: ignore[arg-type]  (matched already)
         return None
-
-
-class AppProcess:
-    def __init__(self, index: int, tmp: Path, api_url: str, redis_url: str) -> None:
-        self.index, self.port = index, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tmp / f"app{index}.log"
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT),
-                    "GITHUB_APP_ID": str(APP_ID), "GITHUB_PRIVATE_KEY": PRIVATE_PEM, "GITHUB_WEBHOOK_SECRET": SECRET,
-                    "GITHUB_API_URL": api_url, "BOT_DATA_DIR": str(tmp / f"data{index}"), "QUEUE_URL": redis_url,
-                    "HOST": "127.0.0.1", "PORT": str(self.port), "WORKERS": "2", "LOG_LEVEL": "INFO",
-                    "GITHUB_RETRY_BASE_DELAY": "0.01", "GITHUB_MAX_RETRY_WAIT": "2",
-                    "BOT_JOB_RETRY_BASE_DELAY": "0.1", "BOT_JOB_MAX_ATTEMPTS": "8", "BOT_JOB_LEASE": "2",
-                    "ANALYSIS_TIMEOUT": "60"}
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.log, "ab") as out:
-            self.process = subprocess.Popen([sys.executable, "-c", "from hybridize_bot.bot.server import main; main()"],
-                                            env=self.env, stdout=out, stderr=subprocess.STDOUT)
-
-    async def ready(self, session: aiohttp.ClientSession) -> None:
-        async with asyncio.timeout(60):
-            while True:
-                assert self.process is not None and self.process.poll() is None, self.log.read_text()[-3000:]
-                try:
-                    async with session.get(self.url + "/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-async def _send(session: aiohttp.ClientSession, app: AppProcess, event: str, payload: dict[str, Any],
-                delivery: str) -> int:
-    body = json.dumps(payload).encode()
-    headers = {"Content-Type": "application/json", "X-GitHub-Event": event, "X-GitHub-Delivery": delivery,
-               "X-Hub-Signature-256": signature_for(SECRET, body)}
-    try:
-        async with session.post(app.url + "/webhook", data=body, headers=headers) as resp:
-            return resp.status
-    except aiohttp.ClientError:  # the process was just killed: GitHub would redeliver later
-        return 0
 
 
 # HYBRIDIZE_SEEDS="1 2 3 ..." runs other seeds (each takes ~30 s on 2 cores).
@@ -148,8 +85,6 @@ async def test_three_processes_on_one_redis_keep_every_invariant(tmp_path, seed)
             main = fake.commit(repo, BASE_FILES, message="base")
             fake.commit(repo, PR_FILES, branch="feature", parent=main, message="feature")
             pulls.append(fake.open_pull_request(repo, "feature"))
-        from .followup_harness import comment_event, pr_event
-
         for n, pr in enumerate(pulls):
             await deliver("pull_request", pr_event(bot, pr, "opened"))
         for round_ in range(2):  # two pushes in quick succession per pull request
