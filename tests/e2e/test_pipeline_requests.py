@@ -42,3 +42,28 @@ async def test_the_fix_button_is_on_the_check_run_whenever_autofix_is_off(env):
     assert run.status == "completed"
     assert [a["identifier"] for a in run.actions] == ["hybridize-fix"]
     assert followups(fake, pr) == []
+
+
+async def test_a_push_and_a_fix_command_read_each_resource_once(env):
+    from .followup_harness import add_comment, comment_event
+    from .project import TRAIN_PR
+
+    fake, bot = env
+    pr = open_pr(fake)
+    await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
+    before = pr.head_sha
+    fake.push(pr.repo, "feature", {"train.py": TRAIN_PR.replace("def loss_fn(", "@tf.function(experimental_compile=True)\ndef loss_fn(")})
+    start = len(fake.requests)
+    await bot.deliver("pull_request", pr_event(bot, pr, "synchronize", before=before))
+    # The follow-up branch is read when the sync starts and again right before it is moved (the
+    # compare-and-swap); everything else once.
+    ref = f"/repos/octo/tiny-tf/git/ref/heads/hybridize/pr-{pr.number}"
+    assert {path: n for path, n in _gets(fake, start).items() if n > 1} == {ref: 2}
+    (follow,) = followups(fake, pr)
+    assert fake.store.commits[pr.repo.branch(f"hybridize/pr-{pr.number}")].parents == [pr.head_sha]
+
+    fake.set_permission(pr.repo, "maintainer", "write")
+    ask = add_comment(fake, pr, "@hybridize-bot fix", "maintainer")
+    start = len(fake.requests)
+    await bot.deliver("issue_comment", comment_event(bot, pr, ask))
+    assert {path: n for path, n in _gets(fake, start).items() if n > 1} == {}
