@@ -89,3 +89,14 @@ async def test_a_run_left_in_progress_by_a_dead_attempt_is_reused_and_completed(
     (run,) = bot.check_runs(pr.head_sha)
     assert run.id == dead.id and (run.status, run.conclusion) == ("completed", "failure")
     assert _annotated(run) == ANNOTATED
+
+
+async def test_an_unknown_installation_is_a_dead_letter_after_one_attempt(env):
+    fake, bot = env
+    pr = open_pr(fake)
+    payload = pr_event(bot, pr, "opened")
+    payload["installation"]["id"] = 424242  # uninstalled meanwhile: GitHub answers 404 for its token
+    row = await _run_once(bot, payload)
+    assert (row["state"], row["attempts"]) == ("failed", 1)
+    assert len(fake.requests_to("POST", r"/app/installations/424242/access_tokens$")) == 1
+    assert bot.check_runs(pr.head_sha) == []
