@@ -5,6 +5,7 @@
     max-inline-comments = 25
     skip-bots = true       # pull requests opened by bot accounts (user.type == "Bot")
     skip-drafts = true     # draft pull requests wait until ready_for_review
+    strict = false         # true: pre-existing findings in touched files count toward the conclusion
     autofix = "safe"       # "off" | "safe" | "gated": which fixes go into follow-up pull requests
 
 One reader for the CLI and the App (issue 13): `analysis.config.config_from_table` rejects a bad value
@@ -33,7 +34,7 @@ DEFAULT_AUTOFIX = "safe"
 # What a bad `autofix` becomes: the level that writes nothing.
 SAFE_SIDE_AUTOFIX = "off"
 
-KNOWN_KEYS = frozenset({"conclusion", "max-inline-comments", "skip-bots", "skip-drafts", "autofix"})
+KNOWN_KEYS = frozenset({"conclusion", "max-inline-comments", "skip-bots", "skip-drafts", "strict", "autofix"})
 _TABLE = "[tool.hybridize.bot]"
 
 
@@ -43,6 +44,9 @@ class BotOptions:
     max_inline_comments: int = DEFAULT_MAX_INLINE_COMMENTS
     skip_bots: bool = True
     skip_drafts: bool = True
+    # The conclusion is decided by the findings on changed lines (SonarCloud's new-code gate); strict
+    # adds the pre-existing findings in the files the pull request touches.
+    strict: bool = False
     autofix: str = DEFAULT_AUTOFIX
     # False when any value was rejected: the App then reports and reviews but does not write code.
     valid: bool = True
@@ -75,12 +79,14 @@ def parse_bot_options(table: Any) -> tuple[BotOptions, list[str]]:
         else:
             problems.append(f"{_TABLE} max-inline-comments must be an integer from 0 to "
                             f"{MAX_INLINE_COMMENTS_LIMIT}, not {value!r}; using {DEFAULT_MAX_INLINE_COMMENTS}")
-    for key, attr in (("skip-bots", "skip_bots"), ("skip-drafts", "skip_drafts")):
+    for key, attr, default in (("skip-bots", "skip_bots", True), ("skip-drafts", "skip_drafts", True),
+                               ("strict", "strict", False)):
         if key in table:
             if isinstance(table[key], bool):
                 kwargs[attr] = table[key]
             else:
-                problems.append(f"{_TABLE} {key} must be true or false, not {table[key]!r}; using true")
+                problems.append(f"{_TABLE} {key} must be true or false, not {table[key]!r}; using "
+                                f"{str(default).lower()}")
     if "autofix" in table:
         kwargs["autofix"] = _autofix(table["autofix"], problems)
     if problems:

@@ -6,12 +6,13 @@ import marshal
 from collections import Counter
 from typing import TYPE_CHECKING, Mapping
 
+from .budget import BudgetExceeded, file_seconds, time_budget
 from .cache import analyzer_version, content_hash, digest
 from .config import Config
 from .facts.extract import FACTS_VERSION
 from .loading import (
-    PARSE_FAILURE_CODE, LoadedProject, Prepared, interface_digest, load_project, module_names, parse_failure,
-    prepare, save_snapshot,
+    PARSE_FAILURE_CODE, TOO_DEEP, LoadedProject, Prepared, interface_digest, load_project, module_names,
+    parse_failure, prepare, save_snapshot, too_slow,
 )
 from .model import AnalysisResult, Finding, Note, Severity
 from .project import Project
@@ -77,6 +78,7 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
     rules, known_codes = make_rules(), known_rule_codes()
     keys = _findings_keys(loaded, config, min_tf, cache)
+    project.facts  # noqa: B018 (whole-repository facts: built here, not inside the first file's budget)
     for path in loaded.paths:
         key = keys.get(path)
         if cache is not None and key is not None:
@@ -191,6 +193,24 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
 
 def check_module(project: Project, summary: ModuleSummary, config: Config, rules: list[Rule],
                  known_codes: set[str], min_tf: tuple[int, ...] | None) -> list[Finding]:
+    """The module's findings; one HYB000 finding instead when the rules recurse too deep or take
+    longer than the per-file budget (analysis/budget.py)."""
+    try:
+        with time_budget(file_seconds(), "file") as budget:
+            return _check_module(project, summary, config, rules, known_codes, min_tf)
+    except RecursionError:
+        reason = TOO_DEEP
+    except BudgetExceeded as exc:
+        if budget is None or exc.budget is not budget:
+            raise  # the job's budget: the whole job fails
+        reason = too_slow(budget.seconds)
+    if not config.is_enabled(PARSE_FAILURE_CODE, summary.path):
+        return []
+    return [parse_failure(summary.path, ParseFailure(reason))]
+
+
+def _check_module(project: Project, summary: ModuleSummary, config: Config, rules: list[Rule],
+                  known_codes: set[str], min_tf: tuple[int, ...] | None) -> list[Finding]:
     source = summary.source
     suppressions = parse_suppressions(source.text)
     findings: list[Finding] = []

@@ -10,6 +10,7 @@ import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
+from .budget import BudgetExceeded, file_seconds, time_budget
 from .cache import analyzer_version, content_hash, digest
 from .config import Config
 from .facts.extract import FACTS_VERSION, extract_module
@@ -95,8 +96,9 @@ class _Modules:
             facts: dict = {"failure": (parsed.reason, parsed.line, parsed.col)}
         else:
             summary = build_summary(parsed, module, is_package)
-            self.summaries.append(summary)
-            facts = extract_module(summary)
+            facts = guarded_facts(summary)
+            if "failure" not in facts:
+                self.summaries.append(summary)
         if self.cache is not None and key is not None:
             self.cache.put_facts(key, facts)
         return facts
@@ -279,6 +281,27 @@ def save_snapshot(cache: "AnalysisCache", names: dict[str, tuple[str, bool]], en
     finally:
         repo._fid_of = link
     return signatures
+
+
+def guarded_facts(summary: ModuleSummary) -> dict:
+    """The module's facts, or a failure record (reported as HYB000) when extracting them recurses too
+    deep or takes longer than the per-file budget: one hostile file must not fail the whole run."""
+    try:
+        with time_budget(file_seconds(), "file") as budget:
+            return extract_module(summary)
+    except RecursionError:
+        return {"failure": (TOO_DEEP, 1, 1)}
+    except BudgetExceeded as exc:
+        if budget is None or exc.budget is not budget:
+            raise  # the job's budget: the whole job fails
+        return {"failure": (too_slow(budget.seconds), 1, 1)}
+
+
+TOO_DEEP = "the file nests code too deeply to analyze"
+
+
+def too_slow(seconds: float) -> str:
+    return f"analyzing the file took longer than its time budget ({seconds:g} s)"
 
 
 def parse_failure(path: str, failure: ParseFailure) -> Finding:

@@ -65,8 +65,8 @@ def _shards(sizes: Mapping[str, int], jobs: int) -> list[list[str]]:
 def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[str, bytes],
             names: dict[str, tuple[str, bool]], config: "Config", min_tf: tuple[int, ...] | None) -> None:
     from .engine import check_module, known_rule_codes, make_rules
-    from .facts.extract import extract_module
     from .facts.project_facts import ProjectFacts
+    from .loading import guarded_facts
     from .project import Project
     from .source import ParseFailure, parse
     from .summary import build_summary
@@ -81,8 +81,12 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
                 outcomes.append((path, 0, (parsed.reason, parsed.line, parsed.col)))
                 continue
             summary = build_summary(parsed, *names[path])
+            found = guarded_facts(summary)
+            if "failure" in found:
+                outcomes.append((path, 0, found["failure"]))
+                continue
             summaries.append(summary)
-            found = facts[path] = extract_module(summary)
+            facts[path] = found
             outcomes.append((path, found["lines"], None))
         conn.send_bytes(b"O" + marshal.dumps(outcomes))
         conn.send_bytes(b"F" + marshal.dumps(facts))

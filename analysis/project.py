@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 from .body import FunctionBody, walk_body
 from .facts.api import RepoFacts
 from .facts.extract import extract_module, ref_of
-from .facts.project_facts import ProjectFacts
+from .facts.project_facts import SHOWN_PATH, ProjectFacts
 from .summary import ClassInfo, FunctionInfo, ModuleSummary
 
 _MAX_REEXPORT_HOPS = 5
@@ -55,14 +55,41 @@ class GraphFunction:
 
     @property
     def root(self) -> FunctionInfo:
-        return self.path[0]
+        pf = self._project.facts.pf
+        root = pf.graph_root.get(self.fid, self.fid)
+        info = self.info if root == self.fid else self._project.function_ref(root)
+        return info if info is not None else self.path[0]
+
+    @property
+    def caller(self) -> FunctionInfo:
+        """The function before this one on its path (itself for a root), without building the path."""
+        parent = self._project.facts.pf.graph_parent.get(self.fid, -1)
+        info = self._project.function_ref(parent) if parent != -1 else None
+        return info if info is not None else self.info
 
     @property
     def is_root(self) -> bool:
         return self._project.facts.pf.graph_parent.get(self.fid, -1) == -1
 
     def describe_path(self) -> tuple[str, ...]:
-        return tuple(self._project.facts.pf.describe(fid) for fid in self._project.facts.pf.graph_path(self.fid))
+        """'name (path:line)' per step, root first; a path longer than SHOWN_PATH keeps its root and its
+        last steps around a '... N more ...' step, so a finding's size does not grow with the chain."""
+        return self.shown_path(self._project.facts.pf.describe)
+
+    def qualname_path(self) -> tuple[str, ...]:
+        """The qualified names of the shown steps (see describe_path)."""
+        fns = self._project.facts.pf.fns
+        return self.shown_path(lambda fid: fns[fid]["q"])
+
+    def shown_path(self, describe: Callable[[int], str]) -> tuple[str, ...]:
+        """`describe(fid)` per shown step (see describe_path)."""
+        pf = self._project.facts.pf
+        fids = pf.graph_path(self.fid, SHOWN_PATH)
+        names = [describe(fid) for fid in fids]
+        skipped = pf.graph_depth.get(self.fid, 0) + 1 - len(fids)
+        if skipped > 0:
+            names.insert(1, f"... {skipped} more ...")
+        return tuple(names)
 
     def __repr__(self) -> str:
         return f"<GraphFunction {self.info!r}>"

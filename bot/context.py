@@ -10,12 +10,15 @@ import concurrent.futures
 import contextlib
 import logging
 import multiprocessing
+import os
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from hybridize_bot.analysis.budget import BudgetExceeded, run_with_budget
+from hybridize_bot.bot.private_data import PRIVATE_UMASK, blob_dir
 from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
 from hybridize_bot.bot.pulls.snapshot import BlobCache
 from hybridize_bot.bot.settings import Settings
@@ -71,29 +74,38 @@ class KeyedLocks:
 class ProcessRunner:
     """Runs CPU-bound, picklable functions in worker processes with a time limit.
 
-    A process pool cannot cancel one running task, so on a timeout the whole pool is killed and
-    replaced: other calls running in it at that moment fail with BrokenProcessPool and their jobs
-    are retried by the queue. "forkserver" avoids forking the threaded server process.
+    The limit is enforced inside the worker (analysis/budget.py: a SIGALRM deadline), which stops that
+    one call and keeps the pool, so analyses of other pull requests running beside it are unaffected.
+    Only a call that ignores its budget (stuck in C code) `grace_s` later gets the old treatment: a
+    process pool cannot cancel one running task, so the whole pool is killed and replaced. "forkserver"
+    avoids forking the threaded server process.
     """
 
-    def __init__(self, max_workers: int) -> None:
+    def __init__(self, max_workers: int, grace_s: float = 10.0) -> None:
         self._max_workers = max(1, max_workers)
+        self._grace_s = grace_s
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     def _get_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
+            # The forkserver keeps the umask it started with (maybe before secure_data_dir): the
+            # workers write the analysis cache, so they set the private umask themselves.
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self._max_workers, mp_context=multiprocessing.get_context("forkserver")
+                max_workers=self._max_workers, mp_context=multiprocessing.get_context("forkserver"),
+                initializer=os.umask, initargs=(PRIVATE_UMASK,),
             )
         return self._pool
 
     async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
         pool = self._get_pool()
-        future = asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        future = asyncio.get_running_loop().run_in_executor(pool, run_with_budget, timeout, fn, *args)
         try:
-            return await asyncio.wait_for(future, timeout)
+            return await asyncio.wait_for(future, timeout + self._grace_s)
+        except BudgetExceeded:
+            log.warning("%s exceeded %.1f s; stopped in its worker process", _name(fn), timeout)
+            raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
         except asyncio.TimeoutError:
-            log.warning("%s exceeded %.1f s; killing its process pool", _name(fn), timeout)
+            log.warning("%s ignored its %.1f s budget; killing its process pool", _name(fn), timeout)
             self._kill(pool)
             raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
 
@@ -148,7 +160,8 @@ class BotContext:
         key = (owner.lower(), repo.lower(), number)
         snap = self._snapshots.get(key)
         if snap is None:
-            snap = self._snapshots[key] = PullSnapshot(gh, owner, repo, number, BlobCache(self.data_dir / "blobs"))
+            snap = self._snapshots[key] = PullSnapshot(gh, owner, repo, number,
+                                                        BlobCache(blob_dir(self.data_dir, owner, repo)))
         return snap
 
     async def client_for(self, installation_id: int) -> GitHubClient:

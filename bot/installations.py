@@ -1,16 +1,20 @@
 """Handlers for the App's own lifecycle events: installed, uninstalled, repositories added/removed.
 
-Nothing is stored per installation (tokens are minted on demand), so these only log; they are the
-place to add clean-up (e.g. dropping cached data of an uninstalled account) later.
+Tokens are minted on demand and not stored. What is cached per repository (source blobs, follow-up
+and command records) is deleted when the App loses access: the whole account's on
+`installation.deleted`, the repositories' on `installation_repositories.removed` (bot/private_data.py).
 https://docs.github.com/en/webhooks/webhook-events-and-payloads#installation
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from gidgethub import routing, sansio
+
+from hybridize_bot.bot.private_data import purge_account, purge_repositories
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,9 @@ async def on_installation(event: sansio.Event, gh: Any, ctx: Any) -> None:
         f": {', '.join(repos[:10])}" if repos else "",
         event.delivery_id,
     )
+    if data.get("action") == "deleted":
+        await asyncio.to_thread(purge_account, ctx.data_dir, _account(data))
+        log.info("purged cached data of account %s [delivery %s]", _account(data), event.delivery_id)
 
 
 @router.register("installation_repositories")
@@ -51,3 +58,6 @@ async def on_installation_repositories(event: sansio.Event, gh: Any, ctx: Any) -
         removed or "none",
         event.delivery_id,
     )
+    if data.get("action") == "removed" and removed:
+        await asyncio.to_thread(purge_repositories, ctx.data_dir, removed)
+        log.info("purged cached data of %s [delivery %s]", ", ".join(removed), event.delivery_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
@@ -19,6 +20,7 @@ from hybridize_bot.bot.github import GitHubApp
 from hybridize_bot.bot.context import KeyedLocks, PullLocks
 from hybridize_bot.bot.locks import RedisLocks
 from hybridize_bot.bot.metrics import BotMetrics
+from hybridize_bot.bot.private_data import expire, secure_data_dir
 from hybridize_bot.bot.queue import JobQueue, QueueInUse, SQLiteQueue
 from hybridize_bot.bot.queue_redis import RedisQueue
 from hybridize_bot.bot.settings import Settings, SettingsError, redact_url
@@ -65,6 +67,8 @@ def build_app(
     app.router.add_get("/", index)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        # Before anything is written: BOT_DATA_DIR 0700, its files 0600 (bot/private_data.py).
+        previous_umask = secure_data_dir(settings.data_dir)
         queue = await open_queue(settings)
         recovered = await queue.recover()
         if recovered:
@@ -86,12 +90,15 @@ def build_app(
         app[GITHUB_APP_KEY] = github
         app[WORKERS_KEY] = workers
         workers.start(settings.workers)
+        expiry = asyncio.create_task(_expire_periodically(settings))
         try:
             yield
         finally:
             await workers.stop()
             await session.close()
             await queue.close()
+            expiry.cancel()
+            os.umask(previous_umask)
 
     app.cleanup_ctx.append(lifecycle)
     return app
@@ -110,6 +117,16 @@ def stores_beside(queue: JobQueue, settings: Settings) -> Stores:
     if isinstance(queue, RedisQueue):
         return redis_stores(queue.client, queue.prefix)
     return sqlite_stores(settings.data_dir)
+async def _expire_periodically(settings: Settings, every_s: float = 3600.0) -> None:
+    """Delete cached blobs and analysis-cache files older than CACHE_MAX_AGE_DAYS, now and hourly."""
+    while True:
+        try:
+            removed = await asyncio.to_thread(expire, settings.data_dir, settings.cache_max_age_s)
+            if removed:
+                log.info("deleted %d cached file(s) older than %g days", removed, settings.cache_max_age_s / 86400)
+        except OSError:
+            log.exception("could not expire cached files")
+        await asyncio.sleep(every_s)
 
 
 async def open_queue(settings: Settings) -> JobQueue:

@@ -61,6 +61,9 @@ class Settings:
     # "redis://[:password@]host:port/db" (bot/queue_redis.py, several processes and machines).
     # Not in repr: a Redis URL may hold a password (log `redact_url(settings.queue_url)`).
     queue_url: str = field(default="sqlite:", repr=False)
+    # CACHE_MAX_AGE_DAYS: cached blobs and analysis-cache files older than this are deleted
+    # (bot/private_data.py; docs/security.md).
+    cache_max_age_s: float = 7 * 86400.0
 
     @property
     def queue_path(self) -> Path:
@@ -102,6 +105,7 @@ class Settings:
             job_retry_base_delay_s=env.number("BOT_JOB_RETRY_BASE_DELAY", 30.0, low=0.0),
             job_lease_s=env.number("BOT_JOB_LEASE", 30.0, low=0.5),
             queue_url=_queue_url(env.text("QUEUE_URL", "sqlite:")),
+            cache_max_age_s=86400.0 * env.number("CACHE_MAX_AGE_DAYS", 7.0, low=0.001),
         )
 
     @property

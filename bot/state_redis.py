@@ -1,7 +1,7 @@
 """The follow-up and command stores on the queue's Redis (see bot/state.py), for several processes.
 
 Keys (under the queue's prefix): `followup:<repo>:<number>` a JSON record; `ignored:<repo>:<number>` a
-set of rule codes; `handled:<repo>:<comment id>` present once the comment was acted on (kept as long
+hash of rule code -> the login who ignored it; `handled:<repo>:<comment id>` present once the comment was acted on (kept as long
 as the queue keeps delivery ids). Repository names are lower-cased like the SQLite stores do.
 """
 from __future__ import annotations
@@ -44,15 +44,20 @@ class RedisCommandStore:
         return f"{self._prefix}handled:{repo.lower()}:{int(comment_id)}"
 
     async def ignored(self, repo: str, number: int) -> set[str]:
-        return {c.decode() for c in await self._client.smembers(self._ignored(repo, number))}
+        return set(await self.ignored_by(repo, number))
+
+    async def ignored_by(self, repo: str, number: int) -> dict[str, str]:
+        raw = await self._client.hgetall(self._ignored(repo, number))
+        return {code.decode(): login.decode() for code, login in raw.items()}
 
     async def ignore(self, repo: str, number: int, codes: set[str], by_login: str) -> None:
-        if codes:
-            await self._client.sadd(self._ignored(repo, number), *sorted(codes))
+        # HSETNX: the first person to ignore a rule stays its ignorer (as the SQLite store's INSERT OR IGNORE).
+        for code in sorted(codes):
+            await self._client.hsetnx(self._ignored(repo, number), code, by_login)
 
     async def unignore(self, repo: str, number: int, codes: set[str]) -> None:
         if codes:
-            await self._client.srem(self._ignored(repo, number), *sorted(codes))
+            await self._client.hdel(self._ignored(repo, number), *sorted(codes))
 
     async def is_handled(self, repo: str, comment_id: int) -> bool:
         return bool(await self._client.exists(self._handled(repo, comment_id)))

@@ -20,6 +20,7 @@ from gidgethub import routing, sansio
 from hybridize_bot.bot.analysis_api import PROJECT_URL
 from hybridize_bot.bot import __version__
 from hybridize_bot.bot.metrics import BotMetrics
+from hybridize_bot.bot.events import invalid_reason
 from hybridize_bot.bot.queue import JobQueue
 from hybridize_bot.bot.routing import handles
 from hybridize_bot.bot.settings import Settings
@@ -122,6 +123,11 @@ async def _webhook(request: web.Request) -> web.Response:
     if not handles(event, request.app[ROUTER_KEY]):
         log.debug("ignored %s.%s (delivery %s)", event_name, data.get("action"), delivery_id)
         return _json(202, status="ignored")
+    problem = invalid_reason(event_name, data)
+    if problem is not None:
+        # Never queued: no handler runs, nothing is written or retried (bot/events.py says why 400).
+        log.warning("400: invalid %s.%s delivery %s dropped: %s", event_name, data.get("action"), delivery_id, problem)
+        return _json(400, error=f"invalid {event_name} payload: {problem}")
     try:
         queued = await request.app[QUEUE_KEY].enqueue(delivery_id, event_name, body)
     except Exception:

@@ -29,6 +29,9 @@ _PLAIN_BASES = frozenset({"builtins.object", "abc.ABC", "typing.NamedTuple", "ty
 CALL, CTOR, DISPATCH = "call", "constructor", "dispatch"
 KERAS_SPECULATIVE = frozenset({"call", "train_step", "test_step", "predict_step", "__call__"})
 _EFFECT_CAP = 6  # distinct (kind, target) effects kept per function: enough to explain, bounded work
+# The most steps of a call path a finding spells out (root, '... N more ...', the last steps): see
+# analysis.project.GraphFunction.describe_path; the module signatures digest just these steps.
+SHOWN_PATH = 12
 
 
 class Edge:
@@ -91,6 +94,10 @@ class ProjectFacts:
         self.graph_required: list[list[tuple]] = [[] for _ in range(n)]  # (path, line, what) uses needing a graph
         self.root_kind: list[str | None] = [None] * n
         self.graph_parent: dict[int, int] = {}
+        # Length of the path to each graph function's root (0 for a root) and that root: kept so that a
+        # finding's (shortened) call path costs the same at the end of a 10,000-link chain as at its start.
+        self.graph_depth: dict[int, int] = {}
+        self.graph_root: dict[int, int] = {}
         if not defer_edges:
             self._build_edges()
             self.finish()
@@ -644,11 +651,11 @@ class ProjectFacts:
 
     def _graph_context(self) -> None:
         """Breadth-first from every root, so each function gets one shortest path (its parent)."""
-        parent = self.graph_parent
+        parent, depth, root = self.graph_parent, self.graph_depth, self.graph_root
         queue: deque[int] = deque()
         for fid, kind in enumerate(self.root_kind):
             if kind is not None:
-                parent[fid] = -1
+                parent[fid], depth[fid], root[fid] = -1, 0, fid
                 queue.append(fid)
         while queue:
             fid = queue.popleft()
@@ -657,18 +664,24 @@ class ProjectFacts:
                     continue  # tf.py_function runs its callback eagerly, on every call
                 if edge.callee not in parent:
                     parent[edge.callee] = fid
+                    depth[edge.callee], root[edge.callee] = depth[fid] + 1, root[fid]
                     queue.append(edge.callee)
 
     def in_graph(self, fid: int) -> bool:
         return fid in self.graph_parent
 
-    def graph_path(self, fid: int) -> list[int]:
-        """Root first, fid last; [] when fid is not in graph context."""
+    def graph_path(self, fid: int, limit: int | None = None) -> list[int]:
+        """Root first, fid last; [] when fid is not in graph context. With `limit`, a longer path keeps its
+        root and its last `limit - 1` functions (the caller can tell by `graph_depth`), so that describing
+        every function of a long chain does not cost the square of its length."""
         if fid not in self.graph_parent:
             return []
+        keep = self.graph_depth[fid] + 1 if limit is None else min(limit - 1, self.graph_depth[fid] + 1)
         out = [fid]
-        while self.graph_parent[out[-1]] != -1:
+        while len(out) < keep:
             out.append(self.graph_parent[out[-1]])
+        if self.graph_parent[out[-1]] != -1:
+            out.append(self.graph_root[fid])
         out.reverse()
         return out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .api import RepoFacts
-from .project_facts import ProjectFacts
+from .project_facts import SHOWN_PATH, ProjectFacts
 from ..cache import digest
 
 
@@ -32,7 +32,9 @@ def module_signatures(repo: RepoFacts, facts_digests: dict[str, str],
             for edge in pf.callers[fid]:
                 linked.add(pf.fn_mod[edge.caller])
                 callers.append((edge.caller, edge.line, edge.via, pf.in_graph(edge.caller)))
-            path = tuple(pf.describe(g) for g in pf.graph_path(fid)) if fid in pf.graph_parent else ()
+            # Findings spell out only the shown steps of the path (and the count of the others).
+            path = (tuple(pf.describe(g) for g in pf.graph_path(fid, SHOWN_PATH)), pf.graph_depth[fid]) \
+                if fid in pf.graph_parent else ()
             parts.append((
                 path, pf.root_kind[fid], tuple(fx.effects[fid].items()), fx.unknown[fid], fx.eager[fid],
                 fx.tensor_comp[fid], fx.recursive[fid], fx.in_loop[fid], _params(fx.tensor[fid]),

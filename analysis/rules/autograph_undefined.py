@@ -10,14 +10,67 @@ from .base import Invalid, ModuleContext, Rule, Valid, via_text
 from ._local_tensors import local_tensor_names, root_tensor_params, uses_tensor
 
 
-def _assigned(stmts: list[ast.stmt]) -> dict[str, ast.AST]:
-    """Names bound anywhere in a statement list (first binding node kept), not entering nested defs."""
-    out: dict[str, ast.AST] = {}
-    for st in stmts:
-        for node in _walk_no_defs(st):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                out.setdefault(node.id, node)
-    return out
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+class _Names:
+    """Names stored and loaded in statement lists, not entering nested defs, memoized per statement.
+
+    Each `if` asks about its branches, which hold the `if`s nested in them: walking every branch anew
+    cost the nesting depth times the function's size (an `elif` chain nests without indenting, so
+    that depth is unbounded). Each statement's names are computed once, from its children's.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[int, type], frozenset[str]] = {}
+
+    def assigned(self, stmts: list[ast.stmt]) -> set[str]:
+        return self._union(stmts, ast.Store)
+
+    def loaded(self, stmts: list[ast.stmt]) -> set[str]:
+        return self._union(stmts, ast.Load)
+
+    def _union(self, stmts: list[ast.stmt], kind: type) -> set[str]:
+        out: set[str] = set()
+        for st in stmts:
+            out |= self._of(st, kind)
+        return out
+
+    def _of(self, root: ast.stmt, kind: type) -> frozenset[str]:
+        """Post-order without recursion: a statement's names are its own plus its child statements'."""
+        memo = self._memo
+        stack: list[tuple[ast.stmt, bool]] = [(root, False)]
+        while stack:
+            st, ready = stack.pop()
+            if (id(st), kind) in memo:
+                continue
+            own, children = _own_names(st, kind)
+            if not ready:
+                stack.append((st, True))
+                stack.extend((child, False) for child in children if (id(child), kind) not in memo)
+                continue
+            for child in children:
+                own |= memo[(id(child), kind)]
+            memo[(id(st), kind)] = frozenset(own)
+        return memo[(id(root), kind)]
+
+
+def _own_names(st: ast.stmt, kind: type) -> tuple[set[str], list[ast.stmt]]:
+    """Names of `kind` in the statement's own expressions, and its child statements (nested defs left out)."""
+    names: set[str] = set()
+    children: list[ast.stmt] = []
+    stack = list(ast.iter_child_nodes(st))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _DEFS):
+            continue
+        if isinstance(node, ast.stmt):
+            children.append(node)
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, kind):
+            names.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return names, children
 
 
 def _walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
@@ -26,7 +79,7 @@ def _walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
         n = stack.pop()
         yield n
         for child in ast.iter_child_nodes(n):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            if not isinstance(child, _DEFS):
                 stack.append(child)
 
 
@@ -40,15 +93,6 @@ def _none_assigned(stmts: list[ast.stmt]) -> set[str]:
 
 def _returns(stmts: list[ast.stmt]) -> bool:
     return bool(stmts) and isinstance(stmts[-1], (ast.Return, ast.Raise))
-
-
-def _loads(stmts: list[ast.stmt]) -> set[str]:
-    out = set()
-    for st in stmts:
-        for node in _walk_no_defs(st):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                out.add(node.id)
-    return out
 
 
 class AutographUndefined(Rule):
@@ -192,29 +236,35 @@ class AutographUndefined(Rule):
             body = ctx.body(gf.info)
             seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if gf.is_root else set()
             tensors = local_tensor_names(ctx, gf.info.node, body.nodes, seeds)
+            names = _Names()
             for node in body.of_type(ast.If):
                 if uses_tensor(ctx, node.test, tensors):
-                    yield from self._check_if(ctx, gf, body, node)
+                    yield from self._check_if(ctx, gf, body, node, names)
             for loop in body.of_type(ast.For):
                 yield from self._check_loop(ctx, gf, body, loop, tensors)
 
-    def _check_if(self, ctx: ModuleContext, gf: GraphFunction, body, node: ast.If) -> Iterable[Finding]:
+    def _check_if(self, ctx: ModuleContext, gf: GraphFunction, body, node: ast.If,
+                  names: _Names) -> Iterable[Finding]:
         container = self._container(body, node)
-        if container is None:
+        if container is None or node not in container:
             return
-        before = _assigned(container[: container.index(node)]) if node in container else {}
-        after = container[container.index(node) + 1 :]
+        index = container.index(node)
+        after = container[index + 1:]
         params = set(gf.info.params)
-        in_body, in_else = _assigned(node.body), _assigned(node.orelse)
-        used_after = _loads(after)
+        in_body, in_else = names.assigned(node.body), names.assigned(node.orelse)
+        one_sided, none_set = in_body ^ in_else, _none_assigned(node.body) | _none_assigned(node.orelse)
+        # What comes after is read only when a branch-only or None name could be used there.
+        used_after = names.loaded(after) if one_sided or none_set else set()
+        one_sided &= used_after
+        before = names.assigned(container[:index]) if one_sided else set()
         body_returns, else_returns = _returns(node.body), _returns(node.orelse)
-        for name in sorted((set(in_body) ^ set(in_else)) & used_after - set(before) - params):
+        for name in sorted(one_sided - before - params):
             if (name in in_body and body_returns) or (name in in_else and else_returns):
                 continue
             yield ctx.report(self, node.test, f"`{name}` is assigned in only one branch of a tensor `if` and used "
                              f"after it: AutoGraph's tf.cond raises at trace time{via_text(gf)}", fn=gf,
                              fix=Fix(f"initialise `{name}` before the if", FixSafety.SUGGESTION))
-        for name in sorted((_none_assigned(node.body) | _none_assigned(node.orelse)) & used_after):
+        for name in sorted(none_set & used_after):
             yield ctx.report(self, node.test, f"`{name}` is None in one branch of a tensor `if`: tf.cond cannot "
                              f"return None from a branch{via_text(gf)}", fn=gf,
                              fix=Fix("use a tensor default (e.g. tf.zeros_like) instead of None", FixSafety.SUGGESTION))

@@ -111,7 +111,7 @@ class ModuleContext:
         end_col = (self.source.char_col(end_line, end_byte) if end_byte is not None else col - 1) + 1
         call_path: tuple[str, ...] = ()
         info = fn
-        if fn is not None and hasattr(fn, "path") and hasattr(fn, "info"):
+        if fn is not None and hasattr(fn, "describe_path"):  # a GraphFunction (`path` would build it)
             call_path = fn.describe_path() if not fn.is_root else ()  # type: ignore[union-attr]
             info = fn.info  # type: ignore[union-attr]
         symbol = info.qualname if info is not None else self.enclosing_symbol(line)  # type: ignore[union-attr]
@@ -127,7 +127,7 @@ def via_text(gf: "GraphFunction") -> str:
     """' (called from train_step in train.py:12)' for callees; '' for the hybrid function itself."""
     if gf.is_root:
         return ""
-    chain = " -> ".join(f"{f.qualname}" for f in gf.path)
+    chain = " -> ".join(gf.qualname_path())
     root = gf.root
     return f" (reached from tf.function `{root.qualname}` in {root.module.path}:{root.line} via {chain})"
 

@@ -273,7 +273,7 @@ def _only_a_py_function_callback(ctx: ModuleContext, gf: GraphFunction) -> bool:
     """A function that graph code reaches only as the callback of tf.py_function runs eagerly."""
     if gf.is_root:
         return False
-    caller = gf.path[-2]
+    caller = gf.caller
     links = [node for target, node in ctx.project.callees(caller) if target is gf.info]
     if not links:
         return False

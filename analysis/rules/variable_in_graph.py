@@ -332,7 +332,7 @@ def _creates_variables(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> 
 
 def _only_called_under_guard(ctx: ModuleContext, gf: GraphFunction) -> bool:
     """A helper whose every call from its graph caller is inside a once-guard (`if key not in cache:`)."""
-    caller = gf.path[-2]
+    caller = gf.caller
     sites = [node for target, node in ctx.project.callees(caller) if target is gf.info]
     if not sites:
         return False

@@ -4,10 +4,10 @@ from __future__ import annotations
 # (command, arguments, what it does, who may run it)
 COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("recheck", "", "analyze the pull request's head again and refresh the check run, review and summary",
-     "the author, or anyone with write access"),
+     "write access"),
     ("fix", "", "create or refresh the follow-up pull request with the automatic fixes now (with write "
      "access it includes *gated* fixes; after a merge it targets the base branch)",
-     "the author, or anyone with write access"),
+     "write access"),
     ("ignore", " CODE", "stop reporting rule CODE (e.g. HYB006) on this pull request, across pushes",
      "write access"),
     ("unignore", " CODE", "report rule CODE on this pull request again", "write access"),

@@ -1,14 +1,11 @@
 """`@hybridize-bot ignore CODE`: the rules a pull request's review no longer reports.
 
-The pull-request review (bot/pulls/job.py) calls `drop_ignored` on the analysis findings; the
-follow-up pull request leaves the same rules out of its fixes.
+The pull-request review (bot/pulls/job.py) leaves the findings of `ignored_rules` out and says who
+ignored them; the follow-up pull request leaves the same rules out of its fixes.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
-
-from ..analysis_api import Finding
-
+from typing import Any
 
 
 async def ignored_codes(ctx: Any, repo: str, pr_number: int) -> set[str]:
@@ -16,7 +13,6 @@ async def ignored_codes(ctx: Any, repo: str, pr_number: int) -> set[str]:
     return await ctx.state.commands.ignored(repo, pr_number)
 
 
-async def drop_ignored(ctx: Any, owner: str, repo: str, pr_number: int, findings: Iterable[Finding]) -> list[Finding]:
-    """`findings` without those whose rule was ignored on this pull request."""
-    ignored = await ignored_codes(ctx, f"{owner}/{repo}", pr_number)
-    return [f for f in findings if f.code not in ignored]
+async def ignored_rules(ctx: Any, owner: str, repo: str, pr_number: int) -> dict[str, str]:
+    """Rule code -> login of who ignored it on this pull request (for "ignored by @user")."""
+    return await ctx.state.commands.ignored_by(f"{owner}/{repo}", pr_number)

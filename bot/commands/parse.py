@@ -6,6 +6,7 @@ blocks and block quotes (`>`) are ignored: people quote earlier commands or the 
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -23,6 +24,17 @@ class Command:
     codes: tuple[str, ...] = ()    # rule codes (upper case) for ignore/unignore/explain
     raw: str = ""                  # the line as written (for "I don't know ..." replies)
     bad_args: tuple[str, ...] = () # arguments that are not rule codes
+    suggestion: str | None = None  # for "unknown": the command the person probably meant
+
+
+def guess_command(words: list[str]) -> str | None:
+    """"please fix this" -> "fix" (a known command among the words); "rechek" -> "recheck" (close spelling)."""
+    lowered = [w.lower().strip(".,:;!?") for w in words]
+    for word in lowered:
+        if word in KNOWN:
+            return word
+    close = difflib.get_close_matches(lowered[0], KNOWN, n=1, cutoff=0.75) if lowered else []
+    return close[0] if close else None
 
 
 def _live_lines(body: str) -> list[str]:
@@ -63,7 +75,7 @@ def parse_commands(body: str | None, bot_name: str) -> list[Command]:
             name = words[0].lower()
             args = words[1:]
             if name not in KNOWN:
-                command = Command("unknown", raw=line.strip())
+                command = Command("unknown", raw=line.strip(), suggestion=guess_command(words))
             elif name in NEEDS_CODES:
                 codes = tuple(dict.fromkeys(a.upper() for a in args if _CODE.fullmatch(a)))
                 bad = tuple(a for a in args if not _CODE.fullmatch(a))

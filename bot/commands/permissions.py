@@ -1,4 +1,10 @@
-"""Who may run which command: the commenter's repository permission, and the pull request's author.
+"""Who may run which command: the commenter's permission on the base repository.
+
+Policy (Dependabot's): only people with write access (admin, maintain or write) on the base repository
+make the App write code or change what it reports: `fix` (and the check run's Fix button), `recheck`,
+`ignore`, `unignore`. Being the pull request's author is not enough: a first-time contributor from a
+fork could otherwise make the App create branches and pull requests in the upstream repository, or
+hide findings from the reviewers. `help` and `explain` only answer, so read access suffices.
 
 `GET /repos/{owner}/{repo}/collaborators/{username}/permission` answers admin, write, read or none
 (maintain counts as write, triage as read); 404 means the user is not known to the repository.
@@ -11,9 +17,9 @@ from typing import Any
 import gidgethub
 
 _RANK = {"none": 0, "read": 1, "write": 2, "admin": 3}
-# What each command needs: "read" (anyone who can see the repository), "author" (the pull request's
-# author or write access), "write".
-REQUIRED = {"help": "read", "explain": "read", "recheck": "author", "fix": "author",
+# What each command needs: "read" (anyone who can see the repository) or "write"; an unknown command only gets a
+# "did you mean" reply. A command missing here needs "write".
+REQUIRED = {"help": "read", "explain": "read", "unknown": "read", "recheck": "write", "fix": "write",
             "ignore": "write", "unignore": "write"}
 
 
@@ -35,16 +41,13 @@ def has_write(permission: str) -> bool:
     return _RANK.get(permission, 0) >= _RANK["write"]
 
 
-def allowed(command: str, permission: str, *, is_author: bool) -> bool:
-    need = REQUIRED.get(command, "write")
-    if need == "author":
-        return is_author or has_write(permission)
-    return _RANK.get(permission, 0) >= _RANK[need]
+def allowed(command: str, permission: str) -> bool:
+    return _RANK.get(permission, 0) >= _RANK[REQUIRED.get(command, "write")]
 
 
 def refusal(command: str, permission: str) -> str:
-    need = REQUIRED.get(command, "write")
-    who = {"read": "read access to this repository", "author": "to be the pull request's author or to have "
-           "write access", "write": "write access to this repository"}[need]
     have = "no access" if permission == "none" else f"{permission} access"
-    return f"sorry, `{command}` needs {who}, and you have {have}. A maintainer can run it for you."
+    if REQUIRED.get(command, "write") == "read":
+        return f"sorry, `{command}` needs read access to this repository, and you have {have}."
+    return (f"sorry, `{command}` needs write access to this repository, and you have {have}: only "
+            "maintainers can make me change code or what I report. A maintainer can run it for you.")

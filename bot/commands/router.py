@@ -42,8 +42,7 @@ async def on_comment(event: sansio.Event, gh: GitHubAPI, ctx: Any) -> None:
     login = user.get("login", "")
     number = int(issue["number"])
     permission = await permission_of(gh, owner, repo, login)
-    is_author = (issue.get("user") or {}).get("login") == login
-    runnable = [c for c in commands if allowed(c.name, permission, is_author=is_author)]
+    runnable = [c for c in commands if allowed(c.name, permission)]
     await _react(gh, owner, repo, comment_id, "+1" if runnable else "eyes")
 
     # The job's snapshot: `fix` and the re-review after `ignore`/`recheck` read the pull request once.

@@ -8,6 +8,7 @@ from typing import Any
 from ..analysis_api import get_rule
 from ..github_api import GitHubAPI
 from ..publish.render import COMMENT_BODY_LIMIT, truncate
+from .explain import explain_rule
 from .help import help_text
 from .parse import Command
 
@@ -42,11 +43,6 @@ def _rule(code: str) -> Any:
     return get_rule(code)
 
 
-def _text(value: Any) -> str:
-    value = value() if callable(value) else value
-    return value if isinstance(value, str) else ""
-
-
 def _unknown_codes(codes: tuple[str, ...]) -> list[str]:
     return [c for c in codes if _rule(c) is None]
 
@@ -58,6 +54,9 @@ async def run_command(inv: Invocation, command: Command) -> str | None:
 
 
 async def _unknown(inv: Invocation, command: Command) -> str:
+    if command.suggestion:
+        return (f"I don't know `{command.raw}`; did you mean `@{inv.bot_name} {command.suggestion}`? "
+                f"(`@{inv.bot_name} help` lists every command.)")
     return f"I don't know `{command.raw}`. {help_text(inv.bot_name)}"
 
 
@@ -81,12 +80,7 @@ async def _explain(inv: Invocation, command: Command) -> str:
     problem = _needs_code(inv, command)
     if problem:
         return problem
-    parts = []
-    for code in command.codes:
-        rule = _rule(code)
-        doc = _text(getattr(rule, "doc", "")) or f"{code}: {_text(getattr(rule, 'summary', ''))}"
-        url = _text(getattr(rule, "doc_url", ""))
-        parts.append(doc.strip() + (f"\n\n[Rule page]({url})" if url else ""))
+    parts = [explain_rule(_rule(code)) for code in command.codes]
     return truncate("\n\n---\n\n".join(parts), COMMENT_BODY_LIMIT - 2000)
 
 

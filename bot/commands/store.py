@@ -42,6 +42,13 @@ class CommandStore:
                                 (repo.lower(), int(number))).fetchall()
         return {r[0] for r in rows}
 
+    def ignored_by_sync(self, repo: str, number: int) -> dict[str, str]:
+        """Ignored rule code -> the login of the person who ignored it."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT code, by_login FROM ignored WHERE repo = ? AND number = ?",
+                                (repo.lower(), int(number))).fetchall()
+        return {r[0]: r[1] for r in rows}
+
     def ignore_sync(self, repo: str, number: int, codes: set[str], by_login: str) -> None:
         with self._connect() as conn:
             conn.executemany("INSERT OR IGNORE INTO ignored VALUES (?, ?, ?, ?, ?)",
@@ -66,6 +73,9 @@ class CommandStore:
     # ---- async wrappers (SQLite calls run in a thread, off the event loop)
     async def ignored(self, repo: str, number: int) -> set[str]:
         return await asyncio.to_thread(self.ignored_sync, repo, number)
+
+    async def ignored_by(self, repo: str, number: int) -> dict[str, str]:
+        return await asyncio.to_thread(self.ignored_by_sync, repo, number)
 
     async def ignore(self, repo: str, number: int, codes: set[str], by_login: str) -> None:
         await asyncio.to_thread(self.ignore_sync, repo, number, codes, by_login)

@@ -29,6 +29,7 @@ class FixEntry:
     reason: str  # the precondition the engine checked, e.g. "minimum TensorFlow 2.16 has ..."
     before: str
     after: str
+    fingerprint: str = ""  # the finding's, so the review's comment and summary row can name the follow-up
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def _entry(finding: Finding, old: bytes, new: bytes) -> FixEntry:
     fix = finding.fix
     return FixEntry(finding.code, finding.name, finding.path, finding.line,
                     fix.description if fix else "", finding.fix_safety.value, fix.reason if fix else "",
-                    before, after)
+                    before, after, finding.fingerprint)
 
 
 def _before_after(finding: Finding, old: bytes, new: bytes) -> tuple[str, str]:

@@ -1,15 +1,17 @@
 """Title, body and commit message of a follow-up pull request, and the bot's comments about it (pure).
 
-Dependabot's etiquette: say what changed and why it is safe, list every change with before and after,
-and document the commands the bot understands in the body itself.
+Dependabot's shape: a short summary, a table of the fixes (rule, file:line, safe or gated), one line on
+how to verify, and the details and commands folded into `<details>`. The diff shows each change, so the
+body does not repeat it; it says plainly when a fix touches a line the source pull request did not change.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Collection, Mapping, Sequence
 
 from ..commands.help import command_list
-from ..publish.render import COMMENT_BODY_LIMIT, code_fence, inline_code, truncate
+from ..publish.markdown import cell, markdown_text
+from ..publish.render import COMMENT_BODY_LIMIT, inline_code, truncate
 from .compute import FixEntry, FixPlan
 from .naming import followup_marker, trailer_line
 
@@ -38,13 +40,14 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else plural}"
 
 
-def _kind(plan: FixPlan) -> str:
+def plan_kind(plan: FixPlan) -> str:
+    """The plan's kind: gated when any of its fixes is gated, else safe."""
     return "gated" if any(e.safety == "gated" for e in plan.entries) else "safe"
 
 
 def title(plan: FixPlan, src: Source) -> str:
     codes = ", ".join(plan.codes)
-    text = f"hybridize: apply {_count(len(plan.entries), _kind(plan) + ' fix')} from #{src.number}"
+    text = f"hybridize: apply {_count(len(plan.entries), plan_kind(plan) + ' fix')} to files changed in #{src.number}"
     if codes:
         text += f" ({codes})"
     return text if len(text) <= TITLE_LIMIT else text[:TITLE_LIMIT - 1] + "…"
@@ -57,41 +60,65 @@ def commit_message(plan: FixPlan, src: Source) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _entry(index: int, entry: FixEntry, doc_url: str) -> str:
+def _outside(plan: FixPlan, pr_lines: Mapping[str, Collection[int]] | None) -> set[int]:
+    """Indexes of the entries on lines the source pull request did not change (unknown: none)."""
+    if pr_lines is None:
+        return set()
+    return {i for i, e in enumerate(plan.entries) if e.line not in pr_lines.get(e.path, ())}
+
+
+def _row(entry: FixEntry, doc_url: str, outside: bool) -> str:
     rule = f"[{entry.code}]({doc_url})" if doc_url else entry.code
-    parts = [f"#### {index}. {rule} `{entry.name}` in `{entry.path}` line {entry.line}"]
-    if entry.description:
-        parts.append(entry.description[:1].upper() + entry.description[1:] + ".")
-    parts.append("Before:\n" + code_fence(entry.before, "python"))
-    parts.append("After:\n" + code_fence(entry.after, "python"))
+    where = inline_code(f"{entry.path}:{entry.line}") + (" (not changed by the PR)" if outside else "")
+    return f"| {rule} {inline_code(cell(entry.name))} | {where} | {entry.safety} |"
+
+
+def _detail(entry: FixEntry) -> str:
+    text = f"- {entry.code} {inline_code(f'{entry.path}:{entry.line}')}: "
+    text += markdown_text(cell(entry.description.rstrip(".")) or "automatic fix") + "."
     argument = _SAFETY_ARGUMENT.get(entry.safety, entry.safety)
-    checked = f" Checked and held: {entry.reason}." if entry.reason else ""
-    parts.append(f"**Why this is safe** ({argument}).{checked}")
-    return "\n\n".join(parts)
+    text += f" {argument[:1].upper()}{argument[1:]}"
+    return text + (f"; checked: {markdown_text(entry.reason.rstrip('.'))}." if entry.reason else ".")
 
 
-def body(plan: FixPlan, src: Source, bot_name: str, doc_urls: dict[str, str] | None = None) -> str:
+def body(plan: FixPlan, src: Source, bot_name: str, doc_urls: dict[str, str] | None = None,
+         pr_lines: Mapping[str, Collection[int]] | None = None) -> str:
+    """The follow-up's body; `pr_lines` (path -> lines the source pull request added or changed, at
+    `src.parent_sha`) lets it say which fixes touch code outside the pull request's own changes."""
     doc_urls = doc_urls or {}
     where = (f"the base branch `{src.base_ref}` after #{src.number} was merged" if src.after_merge
              else f"`{src.head_ref}` ({src.parent_sha[:7]})")
-    intro = (f"This pull request applies {_count(len(plan.entries), 'automatic fix')} that hybridize-bot found "
-             f"in the files changed by #{src.number}, on top of {where}. It changes "
-             f"{_count(len(plan.changed), 'file')} and nothing else.")
-    merge = (f"Merge it into `{src.base_ref}` to take the fixes, or close it to dismiss them: I will not "
-             "reopen it for the same fixes.")
-    sections = [followup_marker(src.full_name, src.number), intro, merge, "### Fixes"]
-    sections += [_entry(i, e, doc_urls.get(e.code, "")) for i, e in enumerate(plan.entries, 1)]
+    outside = _outside(plan, pr_lines)
+    intro = (f"Applies {_count(len(plan.entries), plan_kind(plan) + ' fix')} hybridize-bot found in the files "
+             f"#{src.number} changes, on top of {where}; {_count(len(plan.changed), 'file')} changed.")
+    if outside:
+        intro += (f" **{len(outside)} of them {'is' if len(outside) == 1 else 'are'} on lines #{src.number} "
+                  "did not change** (pre-existing code in the same files).")
+    table = ["| Rule | Where | Fix |", "|---|---|---|"]
+    table += [_row(e, doc_urls.get(e.code, ""), i in outside) for i, e in enumerate(plan.entries)]
+    verify = ("**To verify:** read the diff (each change is one rewrite per row), run your tests, or run "
+              "`hybridize check` on this branch: the fixed findings are gone.")
+    sections = [followup_marker(src.full_name, src.number), intro, "\n".join(table), verify]
+    details = [_detail(e) for e in plan.entries]
+    sections.append(_folded("What each fix does and why it is safe", "\n".join(details)))
     if plan.withheld:
-        sections.append("### Not applied\n\n" + "\n".join(
-            f"- {w.code} in `{w.path}` line {w.line}: {w.why}" for w in plan.withheld))
+        sections.append(_folded(f"Not applied ({len(plan.withheld)})", "\n".join(
+            f"- {w.code} {inline_code(f'{w.path}:{w.line}')}: {markdown_text(cell(w.why))}" for w in plan.withheld)))
     if plan.protected_skipped:
         sections.append("Files under `.github/workflows/` are never changed by the bot: "
                         + ", ".join(inline_code(p) for p in plan.protected_skipped) + ".")
     keep = ("" if src.after_merge else
             f"I update this pull request when #{src.number} changes the fixed code, and close it when no fix "
             f"applies any more or #{src.number} is closed, as long as nobody else pushes to this branch. ")
-    sections.append("### Commands\n\n" + keep + f"Comment on #{src.number} (not here):\n\n" + command_list(bot_name))
+    merge = (f"Merge it into `{src.base_ref}` to take the fixes, or close it to dismiss them: I will not "
+             "reopen it for the same fixes. ")
+    sections.append(_folded("Commands and updates", merge + keep + f"Comment on #{src.number} (not here):\n\n"
+                            + command_list(bot_name)))
     return truncate("\n\n".join(sections), COMMENT_BODY_LIMIT)
+
+
+def _folded(summary: str, text: str) -> str:
+    return f"<details><summary>{summary}</summary>\n\n{text}\n\n</details>"
 
 
 # ------------------------------------------------------------------ comments

@@ -15,7 +15,9 @@ from ..analysis_api import get_rule
 from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
 from ..github_api import GitHubAPI
+from ..publish.crossref import cross_reference_followup
 from ..publish.identity import BotIdentity, bot_identity
+from ..publish.render import FollowupRef
 from . import gitdata, render
 from .compute import FixPlan, compute_fix_plan, safeties_for
 from .decide import Action, BranchFacts, branch_kind, decide, fixes_changed
@@ -115,6 +117,7 @@ class _Sync:
         self.snapshot = ctx.pull_snapshot(gh, req.owner, req.repo, req.number)
         self.branch = branch_for(req.number)
         self.available = False  # automatic fixes exist, whether or not the level lets us apply them
+        self.pr_lines: dict[str, frozenset[int]] | None = None  # set by _plan
 
     async def run(self) -> SyncOutcome:
         req = self.req
@@ -224,6 +227,10 @@ class _Sync:
         # With autofix = "off" the safe fixes are still computed, to offer them behind the Fix button.
         offer_only = not safeties
         changed_files = await self.snapshot.changed()
+        # Lines the pull request changed, to say which fixes touch code it did not (head-based only:
+        # after a merge the line numbers are the base branch's).
+        self.pr_lines = ({p: d.added_lines for p, d in changed_files.diffs.items()} if self.mode == "source"
+                         else None)
         snap = await self.snapshot.files(parent)
         config = base.config
         ignored = await ignored_codes(self.ctx, req.full_name, req.number)
@@ -241,6 +248,17 @@ class _Sync:
         base_ref = pull["base"]["ref"] if self.mode == "base" else pull["head"]["ref"]
         return render.Source(self.req.full_name, self.req.number, pull["head"]["ref"], parent, base_ref,
                              after_merge=self.mode == "base")
+
+    async def _cross_reference(self, plan: FixPlan, parent: str, number: int) -> None:
+        """The review of `parent` was published before this follow-up existed: name it there."""
+        if self.mode != "source":
+            return
+        ref = FollowupRef(number, frozenset(e.fingerprint for e in plan.entries if e.fingerprint), render.plan_kind(plan))
+        await cross_reference_followup(self.gh, self.req.owner, self.req.repo, self.req.number, self.me, parent, ref,
+                                       {(e.path, e.line) for e in plan.entries})
+
+    def _body(self, plan: FixPlan, src: render.Source) -> str:
+        return render.body(plan, src, self.ctx.settings.bot_name, self._doc_urls(plan), self.pr_lines)
 
     def _doc_urls(self, plan: FixPlan) -> dict[str, str]:
         urls: dict[str, str] = {}
@@ -276,10 +294,11 @@ class _Sync:
         src = self._source(parent)
         created = await self.gh.post("/repos/{owner}/{repo}/pulls", url_vars={"owner": req.owner, "repo": req.repo},
                                      data={"title": render.title(plan, src), "head": self.branch, "base": src.base_ref,
-                                           "body": render.body(plan, src, self.ctx.settings.bot_name, self._doc_urls(plan))})
+                                           "body": self._body(plan, src)})
         number = int(created["number"])
         self.record = self.record.but(followup_number=number)
         await self.store.put(self.record)
+        await self._cross_reference(plan, parent, number)
         return SyncOutcome("created", f"#{number} at {sha[:7]}", number,
                            self._say(f"Opened #{number} with {len(plan.entries)} automatic fixes."), True)
 
@@ -291,7 +310,8 @@ class _Sync:
         await self.gh.patch("/repos/{owner}/{repo}/pulls/{pull_number}",
                             url_vars={"owner": req.owner, "repo": req.repo, "pull_number": str(number)},
                             data={"title": render.title(plan, src),
-                                  "body": render.body(plan, src, self.ctx.settings.bot_name, self._doc_urls(plan))})
+                                  "body": self._body(plan, src)})
+        await self._cross_reference(plan, parent, number)
         return SyncOutcome("updated", f"#{number} moved to {sha[:7]}", number,
                            self._say(f"Updated #{number} ({len(plan.entries)} automatic fixes)."), True)
 

@@ -9,7 +9,7 @@ meta comment is the model).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SUMMARY_MARKER = "<!-- hybridize-bot:summary -->"
 
@@ -51,3 +51,64 @@ def has_summary_marker(body: str | None) -> bool:
 def mark_resolved(body: str) -> str:
     """Rewrite every fingerprint marker in `body` to carry the resolved flag."""
     return _FP_MARKER.sub(lambda m: fingerprint_marker(m.group("fp"), resolved=True), body)
+
+
+# The summary comment also remembers what it reported, so the next push can say what changed since
+# ("2 fixed, 1 new since abc1234") without any state outside GitHub: the commit it reviewed, the rule
+# code and fingerprint of every new finding, and the delta it showed (kept by a re-run of the same
+# commit, e.g. after `@hybridize-bot ignore`), e.g.
+# <!-- hybridize-bot:reviewed sha=0123abc... new=HYB001.0a1b...,HYB004.... since=fedc... fixed=... added=... -->
+_SHA = r"[0-9a-f]{7,64}"
+_STATE_MARKER = re.compile(rf"<!-- hybridize-bot:reviewed sha=(?P<sha>{_SHA}) new=(?P<new>[^ ]*)"
+                           rf"(?: since=(?P<since>{_SHA}) fixed=(?P<fixed>[^ ]*) added=(?P<added>[^ ]*))? -->")
+_STATE_ENTRY = re.compile(r"(?P<code>[A-Z]{2,8}\d{2,4})\.(?P<fp>[0-9a-f]{8,64})")
+# Beyond this many new findings the delta is not worth the comment's length; it says so instead.
+MAX_STATE_ENTRIES = 300
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """What one summary comment reported: the reviewed commit, its new findings (fingerprint -> code),
+    and the delta it showed (`since`, `fixed`, `added`; `since` None when it showed none)."""
+
+    sha: str
+    new: dict[str, str]
+    complete: bool = True  # False: more new findings than MAX_STATE_ENTRIES were reported
+    since: str | None = None
+    fixed: dict[str, str] = field(default_factory=dict)
+    added: dict[str, str] = field(default_factory=dict)
+
+
+def _entries(findings: dict[str, str]) -> str:
+    return ",".join(f"{code}.{fp}" for fp, code in sorted(findings.items(), key=lambda item: (item[1], item[0]))
+                    if _STATE_ENTRY.fullmatch(f"{code}.{fp}"))
+
+
+def _parse_entries(raw: str) -> dict[str, str]:
+    entries = (_STATE_ENTRY.fullmatch(e) for e in raw.split(",") if e)
+    return {m.group("fp"): m.group("code") for m in entries if m}
+
+
+def review_state_marker(state: ReviewState) -> str:
+    """The hidden marker for `state`; over MAX_STATE_ENTRIES new findings it records none (`new=*`)."""
+    for sha in (state.sha, state.since or state.sha):
+        if not re.fullmatch(_SHA, sha):
+            raise ValueError(f"not a hex commit sha: {sha!r}")
+    if len(state.new) > MAX_STATE_ENTRIES:
+        return f"<!-- hybridize-bot:reviewed sha={state.sha} new=* -->"
+    delta = ""
+    if state.since is not None and len(state.fixed) + len(state.added) <= MAX_STATE_ENTRIES:
+        delta = f" since={state.since} fixed={_entries(state.fixed)} added={_entries(state.added)}"
+    return f"<!-- hybridize-bot:reviewed sha={state.sha} new={_entries(state.new)}{delta} -->"
+
+
+def parse_review_state(body: str | None) -> ReviewState | None:
+    """The review state in a summary comment body, or None when it has none (older bodies)."""
+    match = _STATE_MARKER.search(body or "")
+    if match is None:
+        return None
+    if match.group("new") == "*":
+        return ReviewState(match.group("sha"), {}, complete=False)
+    return ReviewState(match.group("sha"), _parse_entries(match.group("new")), since=match.group("since"),
+                       fixed=_parse_entries(match.group("fixed") or ""),
+                       added=_parse_entries(match.group("added") or ""))

@@ -18,10 +18,9 @@ async def find_summary_comment(gh: GitHubAPI, owner: str, repo: str, number: int
     return None
 
 
-async def upsert_summary_comment(gh: GitHubAPI, owner: str, repo: str, number: int, body: str,
-                                 me: BotIdentity) -> tuple[int, str]:
-    """Edit our summary comment, or create it; returns (comment id, "created"|"edited"|"unchanged")."""
-    existing = await find_summary_comment(gh, owner, repo, number, me)
+async def write_summary_comment(gh: GitHubAPI, owner: str, repo: str, number: int, body: str,
+                                existing: dict[str, Any] | None) -> tuple[int, str]:
+    """Edit `existing` (our summary comment as found before) or create the comment when None."""
     if existing is None:
         created = await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/comments",
                                 url_vars={"owner": owner, "repo": repo, "issue_number": str(number)},

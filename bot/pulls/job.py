@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..analysis_api import AnalysisCache, Finding, analyze_sources, suggestion_for
-from ..commands.ignores import drop_ignored  # issue 6: rules ignored by comment command
+from ..commands.ignores import ignored_rules  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
 from ..errors import is_permanent
 from ..github_api import GitHubAPI
 from ..publish import checks, render, review, summary
 from ..publish.identity import bot_identity
+from ..publish.markers import parse_review_state
 from . import reads
 from .pull_snapshot import PullSnapshot
-from .selection import classify, outdated_comments, plan_inline, read_review_comments, worst_severity
+from .selection import (annotation_level, classify, delta_since, followup_comments, outdated_comments, plan_inline,
+                        read_review_comments, split_retired, worst_severity)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -143,6 +145,7 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
     owner, repo = target.owner, target.repo
     changed = await snapshot.changed()
     snap = await snapshot.files(target.head_sha)
+    pull = await snapshot.pull()
     partial = changed.partial + snap.partial
     notes = changed.notes + snap.notes
     try:
@@ -158,48 +161,70 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
         await checks.complete_check_run(gh, owner, repo, run["id"], "timed_out", output)
         return "timed out"
     notes += [f"{n.path}: {n.message}" for n in result.notes]
-    result.findings = await drop_ignored(ctx, owner, repo, target.number, result.findings)  # issue 6: `@hybridize-bot ignore CODE`
+    ignored_by = await ignored_rules(ctx, owner, repo, target.number)  # issue 6: `@hybridize-bot ignore CODE`
+    hidden = [f for f in result.findings if f.code in ignored_by]
+    result.findings = [f for f in result.findings if f.code not in ignored_by]
 
     classified = classify(result.findings, changed.diffs)
     me = await bot_identity(ctx.app_client, str(ctx.settings.app_id), ctx.settings.bot_name)
     existing = read_review_comments(await review.list_review_comments(gh, owner, repo, target.number),
                                     me.authored)
+    followup = await _followup_ref(ctx, owner, repo, target.number, classified.new + classified.preexisting)
     suggestions = await _suggestions(ctx, classified.new, changed.diffs, existing.active_fingerprints,
                                      base.options.max_inline_comments, snap.sources, notes)
     plan = plan_inline(classified.new, changed.diffs, existing.active_fingerprints,
                        base.options.max_inline_comments, lambda f: suggestions.get(f.fingerprint))
     # A permanent refusal (4xx) of one publishing step must not cost the others: the check run is
     # still completed with its annotations, and the job then fails for good (a dead letter).
-    refused = await _unless_refused(review.post_review(gh, owner, repo, target.number, target.head_sha,
-                                                       plan.to_post, len(plan.not_inline), render.rule_info),
+    refused = await _unless_refused(review.post_review(gh, owner, repo, target.number, target.head_sha, plan.to_post,
+                                                       len(plan.not_inline) + len(plan.summary_only), render.rule_info,
+                                                       followup),
                                     "the review comments", notes, refusals) or []
     posted = [p for p in plan.to_post if all(p is not r for r in refused)]
     not_inline = plan.not_inline + [p.finding for p in refused]
     if refused:
         notes.append(f"GitHub refused {len(refused)} inline comment(s) (line could not be resolved in the "
                      "diff); those findings are listed here instead.")
-    current = {f.fingerprint for f in result.findings}
-    resolved = await _unless_refused(review.mark_resolved(gh, owner, repo, outdated_comments(existing, current),
-                                                          target.head_sha),
+    # A finding of an ignored rule is still in the code: its comment says "ignored by", not "resolved".
+    ignored, gone = split_retired(outdated_comments(existing, {f.fingerprint for f in result.findings}), hidden,
+                                  ignored_by)
+    await _unless_refused(review.mark_ignored(gh, owner, repo, ignored, ctx.settings.bot_name),
+                          "marking comments of ignored rules", notes, refusals)
+    if followup is not None:  # comments posted before the follow-up existed say so now
+        await _unless_refused(review.note_followup(gh, owner, repo, followup_comments(existing, followup.fingerprints),
+                                                   followup.number),
+                              "noting the follow-up on earlier comments", notes, refusals)
+    resolved = await _unless_refused(review.mark_resolved(gh, owner, repo, gone, target.head_sha),
                                      "marking outdated comments resolved", notes, refusals) or 0
 
-    conclusion = base.options.conclusion_for(worst_severity(classified.new))
+    gate = classified.new + (classified.preexisting if base.options.strict else [])
+    conclusion = base.options.conclusion_for(worst_severity(gate))
     annotated = classified.new + classified.preexisting
     if len(annotated) > checks.MAX_ANNOTATIONS:
         notes.append(f"Only the first {checks.MAX_ANNOTATIONS:,} of {len(annotated):,} findings are annotated.")
+    previous = await summary.find_summary_comment(gh, owner, repo, target.number, me)
+    one_click = {p.finding.fingerprint for p in plan.to_post if p.suggestion is not None}
+    one_click |= {fp for fp, c in existing.own.items() if render.has_suggestion(c.body)}
     report = render.Report(
         head_sha=target.head_sha, conclusion=conclusion, new=classified.new, preexisting=classified.preexisting,
         elsewhere_count=len(classified.elsewhere), inline_posted=len(posted),
         already_commented=len(plan.already_commented), not_inline=not_inline, partial=partial,
         config_problems=base.problems, notes=notes,
         files_analyzed=result.files_analyzed or sum(p.endswith(".py") for p in snap.sources),
-        check_run_url=run.get("html_url"),
+        check_run_url=run.get("html_url"), repo_url=((pull.get("base") or {}).get("repo") or {}).get("html_url", ""),
+        delta=delta_since(parse_review_state((previous or {}).get("body")), target.head_sha, classified.new,
+                          result.findings + hidden, ignored_by),
+        followup=followup, one_click=frozenset(one_click),
+        ignored=[render.IgnoredRule(code, by, sum(f.code == code for f in hidden)) for code, by in ignored_by.items()],
+        strict=base.options.strict, bot_name=ctx.settings.bot_name,
     )
-    await _unless_refused(summary.upsert_summary_comment(gh, owner, repo, target.number,
-                                                         render.summary_comment_body(report), me),
+    await _unless_refused(summary.write_summary_comment(gh, owner, repo, target.number,
+                                                        render.summary_comment_body(report), previous),
                           "the summary comment", [], refusals)
+    new_fps = {f.fingerprint for f in classified.new}
     await checks.complete_check_run(gh, owner, repo, run["id"], conclusion, render.check_output(report),
-                                    [render.annotation(f) for f in annotated[:checks.MAX_ANNOTATIONS]])
+                                    [render.annotation(f, level=annotation_level(f, new=f.fingerprint in new_fps))
+                                     for f in annotated[:checks.MAX_ANNOTATIONS]])
     return (f"{conclusion}: {len(classified.new)} new, {len(classified.preexisting)} pre-existing, "
             f"{len(posted)} inline, {resolved} resolved; {snap.downloaded} blobs downloaded, "
             f"{snap.from_cache} cached")
@@ -238,6 +263,19 @@ async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[
     except AnalysisTimeout:
         notes.append("Suggested changes were left out: computing them exceeded the time limit.")
         return {}
+
+
+async def _followup_ref(ctx: Any, owner: str, repo: str, number: int,
+                        in_touched_files: list[Finding]) -> render.FollowupRef | None:
+    """The open follow-up pull request and the findings whose fixes it carries: the follow-up applies
+    every safe fix (and gated ones once a person asked for them) in the files this pull request changed."""
+    record = await ctx.state.followups.get(f"{owner}/{repo}", number)
+    if record is None or record.followup_number is None:
+        return None
+    kinds = {"safe", "gated"} if record.requested == "gated" else {"safe"}
+    fixed = frozenset(f.fingerprint for f in in_touched_files if f.fix_safety.value in kinds)
+    gated = any(f.fix_safety.value == "gated" for f in in_touched_files if f.fingerprint in fixed)
+    return render.FollowupRef(record.followup_number, fixed, "gated" if gated else "safe")
 
 
 def _suggest_many(findings: list[Finding], sources: dict[str, bytes]) -> dict[str, Any]:

@@ -2,17 +2,19 @@
 
 Whole-repository analysis, changed-line reporting: a finding is NEW when its reported range touches a
 line the pull request added or changed (reviewdog's default `-filter-mode=added`); other findings in
-files the PR touched are PRE-EXISTING (counted in the summary, annotated, never commented inline);
-findings in untouched files are only counted.
+files the PR touched are PRE-EXISTING (listed in the summary, annotated at most as `notice`, never
+commented inline); findings in untouched files are only counted. Only new WARNING and ERROR findings
+get an inline comment; new INFO findings are listed in the summary (issue 10's policy: a comment on a
+line is a request to change it).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
-from hybridize_bot.analysis.model import Finding
+from hybridize_bot.analysis.model import Finding, Severity
 
-from ..publish.markers import parse_fingerprint_marker
+from ..publish.markers import ReviewState, parse_fingerprint_marker
 from .diff import FileDiff
 
 
@@ -46,6 +48,50 @@ class InlinePlan:
     to_post: list[InlinePlacement]
     already_commented: list[Finding]  # an own, unresolved comment with this fingerprint exists
     not_inline: list[Finding]  # over max-inline-comments or not placeable; listed in the summary
+    summary_only: list[Finding] = field(default_factory=list)  # below INLINE_MIN_SEVERITY: summary only
+
+
+# The least severe finding that gets an inline comment (info findings go to the summary only).
+INLINE_MIN_SEVERITY = Severity.WARNING
+
+
+def annotation_level(finding: Finding, *, new: bool) -> str:
+    """Check-run annotation level: the severity's on changed lines, at most `notice` elsewhere, so the
+    Files tab does not show failures on code the pull request did not touch."""
+    if new and finding.severity is Severity.ERROR:
+        return "failure"
+    if new and finding.severity is Severity.WARNING:
+        return "warning"
+    return "notice"
+
+
+@dataclass(frozen=True)
+class Delta:
+    """What changed since the last reviewed commit `since`: new findings that went away (fingerprint ->
+    rule code) and new findings that were not there."""
+
+    since: str
+    fixed: dict[str, str]
+    new: dict[str, str]
+
+
+def delta_since(previous: ReviewState | None, head_sha: str, new: Iterable[Finding],
+                present: Iterable[Finding], ignored: Iterable[str] = ()) -> Delta | None:
+    """The delta against the previous summary's state; None for the first review or a state too large to
+    have been recorded. A re-run of the same commit keeps the delta that summary showed.
+
+    A previous finding counts as fixed only when no finding with its fingerprint is `present` (anywhere
+    in the code) and its rule is not `ignored` (an ignored finding is hidden, not fixed).
+    """
+    if previous is None or not previous.complete:
+        return None
+    if head_sha.startswith(previous.sha):
+        return Delta(previous.since, previous.fixed, previous.added) if previous.since else None
+    present_fps = {f.fingerprint for f in present}
+    skip = set(ignored)
+    fixed = {fp: code for fp, code in previous.new.items() if fp not in present_fps and code not in skip}
+    added = {f.fingerprint: f.code for f in new if f.fingerprint not in previous.new}
+    return Delta(previous.sha, fixed, added)
 
 
 def worst_severity(findings: Iterable[Finding]) -> str | None:
@@ -99,9 +145,13 @@ def plan_inline(
     to_post: list[InlinePlacement] = []
     already: list[Finding] = []
     not_inline: list[Finding] = []
+    summary_only: list[Finding] = []
     seen: set[str] = set()
     for finding in sorted(new, key=lambda f: (-f.severity.rank, f.sort_key())):
         fp = finding.fingerprint
+        if finding.severity.rank < INLINE_MIN_SEVERITY.rank:
+            summary_only.append(finding)
+            continue
         if fp in existing_fingerprints:
             already.append(finding)
             continue
@@ -116,7 +166,7 @@ def plan_inline(
             continue
         seen.add(fp)
         to_post.append(placement)
-    return InlinePlan(to_post, already, not_inline)
+    return InlinePlan(to_post, already, not_inline, summary_only)
 
 
 @dataclass(frozen=True)
@@ -167,6 +217,27 @@ def outdated_comments(existing: ExistingReviewComments, current_fingerprints: se
         c for fp, c in sorted(existing.own.items())
         if fp not in current_fingerprints and c.id not in existing.human_replied
     ]
+
+
+def followup_comments(existing: ExistingReviewComments, fingerprints: Iterable[str]) -> list[OwnComment]:
+    """Own unresolved comments whose fix the follow-up carries, except threads a person replied to."""
+    wanted = set(fingerprints)
+    return [c for fp, c in sorted(existing.own.items()) if fp in wanted and c.id not in existing.human_replied]
+
+
+def split_retired(outdated: Iterable[OwnComment], hidden: Iterable[Finding],
+                  ignored_by: Mapping[str, str]) -> tuple[list[tuple[OwnComment, str, str]], list[OwnComment]]:
+    """Outdated own comments split into (comment, code, who) whose finding is still in the code but its
+    rule ignored (`hidden`), and those whose finding is gone (resolved)."""
+    still_there = {f.fingerprint: f.code for f in hidden}
+    ignored, resolved = [], []
+    for comment in outdated:
+        code = still_there.get(comment.fingerprint)
+        if code is not None and code in ignored_by:
+            ignored.append((comment, code, ignored_by[code]))
+        else:
+            resolved.append(comment)
+    return ignored, resolved
 
 
 def _is_bot(comment: Mapping[str, Any]) -> bool:

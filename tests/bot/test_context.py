@@ -36,7 +36,7 @@ async def test_keyed_locks_serialize_one_key_only() -> None:
     assert len(locks) == 0  # nothing left behind
 
 
-async def test_run_in_process_runs_elsewhere_and_times_out() -> None:
+async def test_run_in_process_runs_elsewhere_and_times_out_without_killing_the_pool() -> None:
     runner = ProcessRunner(1)
     try:
         pid, value = await runner.run(_pid_and_square, 12, timeout=60)
@@ -45,7 +45,44 @@ async def test_run_in_process_runs_elsewhere_and_times_out() -> None:
         with pytest.raises(AnalysisTimeout):
             await runner.run(_sleep, 30, timeout=0.5)
         assert time.monotonic() - started < 5
-        # The stuck process was killed and a fresh pool serves the next call.
+        # The budget stopped the call inside its worker: the same process serves the next call.
+        same_pid, value = await runner.run(_pid_and_square, 3, timeout=60)
+        assert value == 9 and same_pid == pid
+    finally:
+        runner.shutdown()
+
+
+async def test_a_slow_call_does_not_fail_the_call_running_beside_it() -> None:
+    runner = ProcessRunner(2)
+    try:
+        slow = asyncio.ensure_future(runner.run(_sleep, 30, timeout=0.5))
+        other = asyncio.ensure_future(runner.run(_sleep, 1.0, timeout=60))
+        with pytest.raises(AnalysisTimeout):
+            await slow
+        assert await other == "slept"  # a killed pool would raise BrokenProcessPool here
+    finally:
+        runner.shutdown()
+
+
+def _ignore_budget(seconds: float) -> str:
+    """Swallows the budget's exception, as code stuck outside Python would never see it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            time.sleep(deadline - time.monotonic())
+        except BaseException:  # noqa: BLE001
+            pass
+    return "done"
+
+
+async def test_a_call_that_ignores_its_budget_gets_its_pool_replaced() -> None:
+    runner = ProcessRunner(1, grace_s=0.5)
+    try:
+        pid, _ = await runner.run(_pid_and_square, 2, timeout=60)
+        started = time.monotonic()
+        with pytest.raises(AnalysisTimeout):
+            await runner.run(_ignore_budget, 30, timeout=0.5)
+        assert time.monotonic() - started < 5
         new_pid, value = await runner.run(_pid_and_square, 3, timeout=60)
         assert value == 9 and new_pid != pid
     finally:

@@ -41,7 +41,9 @@ async def test_a_follow_up_record_written_by_one_is_read_by_the_other(two_views)
 async def test_ignores_and_handled_comments_are_shared(two_views):
     one, other = two_views
     await one.commands.ignore("Octo/X", 3, {"HYB001", "HYB004"}, "alice")
+    await other.commands.ignore("octo/x", 3, {"HYB004"}, "bob")  # already ignored: alice stays the ignorer
     assert await other.commands.ignored("octo/x", 3) == {"HYB001", "HYB004"}
+    assert await other.commands.ignored_by("octo/x", 3) == {"HYB001": "alice", "HYB004": "alice"}
     await other.commands.unignore("octo/x", 3, {"HYB001"})
     assert await one.commands.ignored("octo/x", 3) == {"HYB004"}
     assert await one.commands.ignored("octo/x", 4) == set()

@@ -74,3 +74,12 @@ def test_crlf_bodies_and_empty_bodies():
 
 def test_the_configured_name_is_used_and_escaped():
     assert [c.name for c in parse_commands("@my.bot fix\n@myxbot fix", "my.bot")] == ["fix"]
+
+
+def test_unknown_commands_carry_the_command_probably_meant():
+    (please,) = parse_commands("@hybridize-bot please fix this", "hybridize-bot")
+    assert (please.name, please.suggestion) == ("unknown", "fix")
+    (typo,) = parse_commands("@hybridize-bot rechek", "hybridize-bot")
+    assert (typo.name, typo.suggestion) == ("unknown", "recheck")
+    (other,) = parse_commands("@hybridize-bot hello there", "hybridize-bot")
+    assert (other.name, other.suggestion) == ("unknown", None)

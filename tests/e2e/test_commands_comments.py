@@ -28,7 +28,7 @@ async def test_help_and_explain_for_readers_but_not_for_strangers_of_a_private_r
 
     c = await _say(bot, fake, pr, "@hybridize-bot explain hyb010", "reader")
     explain = replies(bot, pr)[-1]
-    assert "# HYB010: deprecated-relax-shapes" in explain.body and "reduce_retracing" in explain.body
+    assert explain.body.startswith("@reader **HYB010** `deprecated-relax-shapes` · ") and "reduce_retracing" in explain.body
     c = await _say(bot, fake, pr, "@hybridize-bot explain HYB999", "reader")
     assert "There is no rule HYB999" in replies(bot, pr)[-1].body
 
@@ -43,17 +43,20 @@ async def test_help_and_explain_for_readers_but_not_for_strangers_of_a_private_r
     assert "needs read access" in no.body and "you have no access" in no.body
 
 
-async def test_recheck_by_author_or_writer_only(env):
+async def test_recheck_by_writers_only_not_by_the_author(env):
     fake, bot = env
     pr = open_pr(fake)
+    fake.set_permission(pr.repo, "maint", "maintain")
     await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
     assert len(bot.check_runs(pr.head_sha)) == 1
     fake.user("passerby")
-    c = await _say(bot, fake, pr, "@hybridize-bot recheck", "passerby")
-    assert reactions(fake, c) == ["eyes"] and len(bot.check_runs(pr.head_sha)) == 1
-    assert "`recheck` needs to be the pull request's author or to have write access" in replies(bot, pr)[-1].body
+    for login in ("passerby", "alice"):  # alice is the pull request's author, with read access
+        c = await _say(bot, fake, pr, "@hybridize-bot recheck", login)
+        assert reactions(fake, c) == ["eyes"] and len(bot.check_runs(pr.head_sha)) == 1
+        assert replies(bot, pr)[-1].body.startswith(
+            f"@{login} sorry, `recheck` needs write access to this repository, and you have read access")
 
-    c = await _say(bot, fake, pr, "@hybridize-bot recheck", "alice")  # the author
+    c = await _say(bot, fake, pr, "@hybridize-bot recheck", "maint")
     assert reactions(fake, c) == ["+1"]
     runs = bot.check_runs(pr.head_sha)
     assert len(runs) == 2 and runs[-1].status == "completed"
@@ -89,7 +92,7 @@ async def test_ignore_needs_write_and_is_remembered_across_pushes(env):
     assert "HYB001" in text
 
 
-async def test_fix_by_author_is_safe_only_and_by_writer_includes_gated(env):
+async def test_fix_by_the_author_is_refused_and_by_a_writer_includes_gated(env):
     fake, bot = env
     gated = TRAIN_PR + """
 
@@ -107,19 +110,18 @@ def run_all(xs):
     await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
     assert followups(fake, pr) == []  # autofix = "off"
 
-    c = await _say(bot, fake, pr, "@hybridize-bot fix", "alice")
-    assert reactions(fake, c) == ["+1"]
-    (follow,) = followups(fake, pr)
-    assert "safe fix" in follow.issue.title and "HYB007" not in follow.issue.title
-    assert f"Opened #{follow.number}" in replies(bot, pr)[-1].body
+    c = await _say(bot, fake, pr, "@hybridize-bot fix", "alice")  # the author, read access
+    assert reactions(fake, c) == ["eyes"] and followups(fake, pr) == []
+    assert "`fix` needs write access" in replies(bot, pr)[-1].body
+    assert fake.requests_to("POST", r"/git/") == []
 
     await _say(bot, fake, pr, "@hybridize-bot fix", "maint")
-    assert followups(fake, pr) == [follow]
+    (follow,) = followups(fake, pr)
     head = files_at(fake, pr.repo.branch(BRANCH.format(pr.number)))["train.py"].decode()
-    assert follow.issue.title == f"hybridize: apply 2 gated fixes from #{pr.number} (HYB007, HYB010)"
+    assert follow.issue.title == f"hybridize: apply 2 gated fixes to files changed in #{pr.number} (HYB007, HYB010)"
     assert "@tf.function\ndef double(v):" in head and "        def double" not in head  # hoisted
     assert "when the analysis preconditions hold" in follow.issue.body
-    assert f"Updated #{follow.number}" in replies(bot, pr)[-1].body
+    assert f"Opened #{follow.number}" in replies(bot, pr)[-1].body
 
     # The next push keeps what the maintainer asked for (remembered in BOT_DATA_DIR).
     fake.push(pr.repo, "feature", {"train.py": gated.replace("    loss = None", "    loss = 0")})
@@ -135,7 +137,7 @@ async def test_fix_without_permission_and_on_a_closed_unmerged_pull_request(env)
     c = await _say(bot, fake, pr, "@hybridize-bot fix", "passerby")
     assert reactions(fake, c) == ["eyes"] and followups(fake, pr) == []
     pr.issue.state = "closed"
-    await _say(bot, fake, pr, "@hybridize-bot fix", "alice")
+    await _say(bot, fake, pr, "@hybridize-bot fix", "octo")
     assert "closed without being merged" in replies(bot, pr)[-1].body and followups(fake, pr) == []
 
 

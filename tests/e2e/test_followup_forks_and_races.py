@@ -28,11 +28,14 @@ async def test_fork_gets_suggestions_then_a_follow_up_against_main_after_merge(e
     (run,) = bot.check_runs(pr.head_sha)
     assert run.actions == []  # no Fix button where the bot cannot act
 
-    # `fix` while the fork PR is open: a polite no, and still nothing pushed.
+    # `fix` while the fork PR is open: a polite no (to its author too), and still nothing pushed.
     ask = add_comment(fake, pr, "@hybridize-bot fix", "mallory")
     await bot.deliver("issue_comment", comment_event(bot, pr, ask))
-    (reply,) = replies(bot, pr)
-    assert reply.body.startswith("@mallory ") and "comes from a fork" in reply.body and "`main`" in reply.body
+    assert replies(bot, pr)[-1].body.startswith("@mallory sorry, `fix` needs write access")
+    ask = add_comment(fake, pr, "@hybridize-bot fix", "octo")
+    await bot.deliver("issue_comment", comment_event(bot, pr, ask))
+    reply = replies(bot, pr)[-1]
+    assert reply.body.startswith("@octo ") and "comes from a fork" in reply.body and "`main`" in reply.body
     assert fake.requests_to("POST", r"/git/") == []
 
     # Merged (GitHub puts the fork's changes on main), then `fix`: a follow-up against main.

@@ -25,10 +25,11 @@ async def test_created_on_the_head_then_updated_kept_and_closed_across_pushes(en
     assert changed_paths(fake, pr.head_sha, tip) == {"train.py"}  # nothing the fixes do not need
     fixed = files_at(fake, tip)["train.py"].decode()
     assert fixed == TRAIN_PR.replace("experimental_relax_shapes=True", "reduce_retracing=True")
-    assert follow.issue.title == f"hybridize: apply 1 safe fix from #{pr.number} (HYB010)"
+    assert follow.issue.title == f"hybridize: apply 1 safe fix to files changed in #{pr.number} (HYB010)"
     body = follow.issue.body
-    assert "`train.py` line 14" in body and "@tf.function(experimental_relax_shapes=True)" in body
-    assert "Checked and held: declared minimum TensorFlow 2.16" in body and "`@hybridize-bot fix`" in body
+    assert "docs/rules/HYB010.md) `deprecated-relax-shapes` | `train.py:14` | safe |" in body  # on a line the PR added
+    assert "did not change" not in body and "not changed by the PR" not in body
+    assert "checked: declared minimum TensorFlow 2.16" in body and "`@hybridize-bot fix`" in body
     (run,) = bot.check_runs(pr.head_sha)
     assert run.actions == []  # the follow-up exists: no Fix button needed
     # Git Data API only: blobs, a tree on the head's tree, one commit.
@@ -52,7 +53,7 @@ async def test_created_on_the_head_then_updated_kept_and_closed_across_pushes(en
     tip2 = pr.repo.branch(branch)
     assert tip2 != tip and fake.store.commits[tip2].parents == [pr.head_sha]
     assert "jit_compile=True" in files_at(fake, tip2)["train.py"].decode()
-    assert follow.issue.title == f"hybridize: apply 2 safe fixes from #{pr.number} (HYB010, HYB011)"
+    assert follow.issue.title == f"hybridize: apply 2 safe fixes to files changed in #{pr.number} (HYB010, HYB011)"
     assert len(fake.requests_to("POST", r"/pulls$")) == 1
 
     # Push 3 leaves the fixed file alone: the branch does not move.

@@ -7,6 +7,7 @@ from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_
 from tests.fakegithub.state import IssueComment, ReviewComment
 
 from .expect import PR, PRINTS_FIXED
+from .followup_harness import followups
 from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of
 
 
@@ -51,10 +52,16 @@ async def test_three_pushes_edit_one_summary_resolve_fixed_comments_and_spare_hu
     conclusions.append(PRINTS_FIXED.conclusion)
     marker = parse_fingerprint_marker(metrics_comment.body)
     assert marker.resolved
-    assert metrics_comment.body.startswith("~~**HYB001") and f"**Resolved** in {pr.head_sha[:7]}" in metrics_comment.body
+    assert metrics_comment.body.startswith("~~⚠️ **HYB001**")
+    assert f"~~ ✅ **Resolved** in {pr.head_sha[:7]}\n" in metrics_comment.body
+    assert "```suggestion" not in metrics_comment.body  # its "Commit suggestion" button is gone
     assert train_comment.body == train_body_before  # a human replied: never touched
     assert not parse_fingerprint_marker(train_comment.body).resolved
-    # Findings that survived the push keep their comments unchanged (same fingerprints).
+    # Findings that survived the push keep their comments unchanged (same fingerprints); the one whose
+    # fix the follow-up pull request carries said so since the follow-up was opened after push 1.
+    (follow,) = followups(fake, pr)
+    assert [b for b in others_before.values() if f"also in #{follow.number}" in b] == \
+        [b for b in others_before.values() if "**HYB010**" in b]
     assert {c.id: c.body for c in bot.review_comments(pr) if c.id in others_before} == others_before
 
     # Push 3 changes nothing the analysis cares about.
@@ -67,7 +74,7 @@ async def test_three_pushes_edit_one_summary_resolve_fixed_comments_and_spare_hu
     assert quoting.body == quoting_body
     assert pr.head_sha[:7] in summary.body
     edits = fake.requests_to("PATCH", rf"/issues/comments/{summary.id}$")
-    assert len(edits) == 2
+    assert len(edits) == 3  # pushes 2 and 3, and naming the follow-up opened after push 1
     assert len(fake.requests_to("POST", r"/issues/\d+/comments$")) == 1
     assert len(bot.review_comments(pr)) == first_count + 1  # ours + alice's reply; nothing new was posted
     assert [r.conclusion for r in sorted(bot.check_runs(), key=lambda r: r.id)] == conclusions
@@ -104,4 +111,4 @@ async def test_redelivery_and_rerun_never_duplicate(env):
     assert {c.id for c in bot.review_comments(pr)} == first_comments
     assert len(fake.reviews) == 1
     assert len(bot.issue_comments(pr)) == 1
-    assert f"{len(exp.new)} already present" in runs[-1].output["summary"]
+    assert f"inline comments: 0 new, {len(exp.new)} from earlier pushes" in runs[-1].output["summary"]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 
+from tests.github_markdown import assert_renders_clean, comment_html
+
 from .expect import PR, with_noisy
 from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of, many_prints
 
@@ -27,17 +29,24 @@ async def test_pull_request_gets_check_run_inline_comments_and_summary(env):
     (run,) = bot.check_runs(pr.head_sha)
     assert run.name == "hybridize" and run.status == "completed"
     assert run.conclusion == exp.conclusion and exp.conclusion in ("failure", "neutral")
-    annotated = {(a["path"], a["start_line"]) for a in run.annotations}
-    assert annotated == {(f.path, f.line) for f in exp.new + exp.pre}
+    annotated = {(a["path"], a["start_line"]): a["annotation_level"] for a in run.annotations}
+    assert set(annotated) == {(f.path, f.line) for f in exp.new + exp.pre}
     assert ("model/layers.py", 12) not in annotated  # untouched file: counted, not annotated
+    assert annotated[pre_line] == "notice"  # not changed by the PR: never more than a notice
+    levels = {"error": "failure", "warning": "warning", "info": "notice"}
+    assert all(annotated[(f.path, f.line)] == levels[f.severity.value] for f in exp.new)
+    assert not any("`" in a["message"] or "**" in a["message"] for a in run.annotations)  # plain text
     assert run.output["title"].startswith(f"{len(exp.new)} new issue")
-    assert f"{len(exp.pre)} pre-existing finding" in run.output["summary"]
-    for row in exp.rule_rows():
-        assert row in run.output["summary"]
+    summary_text = run.output["summary"]
+    assert run.output["title"] not in summary_text and "/runs/" not in summary_text
+    assert f"{len(exp.pre)} pre-existing finding" in summary_text
+    links = exp.locations(exp.new, f"https://github.com/{pr.repo.full_name}", pr.head_sha)
+    positions = [summary_text.index(link) for link in links]
+    assert positions == sorted(positions)  # worst first, each linking to its line
 
     comments = bot.review_comments(pr)
     placed = {(c.path, c.line) for c in comments}
-    assert len(comments) == len(exp.new) and print_lines <= placed
+    assert len(comments) == len(exp.inline) and print_lines <= placed
     assert pre_line not in placed  # pre-existing, outside every hunk: annotation only
     for c in comments:
         assert c.side == "RIGHT" and c.commit_id == pr.head_sha and c.user.login == "hybridize-bot[bot]"
@@ -45,15 +54,21 @@ async def test_pull_request_gets_check_run_inline_comments_and_summary(env):
     for path, line in print_lines:
         body = by_place[(path, line)].body
         assert "HYB001" in body and "print-in-graph" in body and "docs/rules/HYB001" in body
-        assert "Why it matters" in body and "**Fix**" in body
-    assert {parse_fingerprint_marker(c.body).fingerprint for c in comments} == {f.fingerprint for f in exp.new}
+        assert body.startswith("⚠️ **HYB001** `print-in-graph` · warning\n") and "**Fix** (" in body
+        assert_renders_clean(comment_html(body))
+    assert {parse_fingerprint_marker(c.body).fingerprint for c in comments} == {f.fingerprint for f in exp.inline}
     (review,) = fake.reviews.values()
     assert review.state == "COMMENTED" and review.commit_id == pr.head_sha
 
     (summary,) = bot.issue_comments(pr)
     assert summary.body.startswith(SUMMARY_MARKER) and pr.head_sha[:7] in summary.body
-    for row in exp.rule_rows():
-        assert row in summary.body
+    assert summary.body.startswith(f"{SUMMARY_MARKER}\n### hybridize: {run.output['title']}\n")
+    positions = [summary.body.index(link) for link in links]
+    assert positions == sorted(positions) and positions[0] < summary.body.index("<details>")
+    html = comment_html(summary.body)
+    assert f"<h3>hybridize: {run.output['title']}</h3>" in html
+    assert f'<a href="https://github.com/{pr.repo.full_name}/blob/{pr.head_sha}/train.py#L{pre_line[1]}">' in html.split("<details>")[1]
+    assert_renders_clean(html)
 
 
 async def test_base_branch_config_sets_conclusion_and_inline_cap_and_pr_cannot_override(env):

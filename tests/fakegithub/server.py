@@ -90,8 +90,9 @@ class FakeGitHub:
 
     # ================================================================== lifecycle
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        from . import handlers_git, handlers_misc, handlers_pulls  # noqa: F401  (register routes)
+        from . import handlers_archive, handlers_git, handlers_misc, handlers_pulls  # noqa: F401  (register routes)
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        handlers_archive.add_download_route(app, self)  # the codeload stand-in, before the API catch-all
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()

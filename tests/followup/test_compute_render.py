@@ -9,6 +9,7 @@ from hybridize_bot.bot.followup.naming import branch_for, has_trailer, is_protec
 from hybridize_bot.analysis.bot_options import parse_bot_options
 from hybridize_bot.bot.followup.options import stronger
 from hybridize_bot.bot.publish.render import COMMENT_BODY_LIMIT
+from tests.github_markdown import assert_renders_clean, comment_html
 
 
 def test_fixes_key_depends_on_path_before_and_after():
@@ -84,32 +85,48 @@ SRC = render.Source("octo/tiny", 12, "feature", "a" * 40, "feature")
 
 def test_title_and_commit_message():
     plan = _plan()
-    assert render.title(plan, SRC) == "hybridize: apply 2 safe fixes from #12 (HYB010)"
-    assert render.title(_plan(1), SRC) == "hybridize: apply 1 safe fix from #12 (HYB010)"
+    assert render.title(plan, SRC) == "hybridize: apply 2 safe fixes to files changed in #12 (HYB010)"
+    assert render.title(_plan(1), SRC) == "hybridize: apply 1 safe fix to files changed in #12 (HYB010)"
     msg = render.commit_message(plan, SRC)
-    assert msg.startswith("hybridize: apply 2 safe fixes from #12 (HYB010)\n\n- HYB010 deprecated-relax-shapes: m0.py:3\n")
+    assert msg.startswith("hybridize: apply 2 safe fixes to files changed in #12 (HYB010)\n\n"
+                          "- HYB010 deprecated-relax-shapes: m0.py:3\n")
     assert has_trailer(msg, "octo/tiny", 12)
 
 
-def test_body_has_each_fix_before_after_safety_and_commands():
-    body = render.body(_plan(), SRC, "hybridize-bot", {"HYB010": "https://docs/HYB010.md"})
-    assert body.startswith("<!-- hybridize-bot:followup source=octo/tiny#12 -->")
-    assert "#### 1. [HYB010](https://docs/HYB010.md) `deprecated-relax-shapes` in `m0.py` line 3" in body
-    assert "#### 2. " in body and "`m1.py` line 4" in body
-    assert "Before:\n```python\nold()\n```" in body and "After:\n```python\nnew()\n```" in body
-    assert "**Why this is safe** (safe: the rewrite preserves behaviour). Checked and held: declared minimum" in body
-    assert "### Not applied\n\n- HYB011 in `m0.py` line 9: the call also passes `**` keywords" in body
+def test_body_is_a_summary_a_table_one_verify_line_and_folded_details():
+    body = render.body(_plan(), SRC, "hybridize-bot", {"HYB010": "https://docs/HYB010.md"}, {"m0.py": {3}, "m1.py": {9}})
+    assert body.startswith("<!-- hybridize-bot:followup source=octo/tiny#12 -->\n\nApplies 2 safe fixes hybridize-bot "
+                           "found in the files #12 changes, on top of `feature` (aaaaaaa); 2 files changed. "
+                           "**1 of them is on lines #12 did not change** (pre-existing code in the same files).\n\n")
+    assert ("| Rule | Where | Fix |\n|---|---|---|\n"
+            "| [HYB010](https://docs/HYB010.md) `deprecated-relax-shapes` | `m0.py:3` | safe |\n"
+            "| [HYB010](https://docs/HYB010.md) `deprecated-relax-shapes` | `m1.py:4` (not changed by the PR) | safe |") in body
+    assert "\n\n**To verify:** " in body
+    assert ("- HYB010 `m0.py:3`: rename `a` to `b`. Safe: the rewrite preserves behaviour; checked: declared "
+            "minimum TensorFlow 2.16 has `reduce_retracing`.") in body
+    assert "<details><summary>Not applied (1)</summary>\n\n- HYB011 `m0.py:9`: the call also passes `**` keywords" in body
+    assert "Before:" not in body and "Why this is safe" not in body and "```python" not in body
+    commands = body.index("<details><summary>Commands and updates</summary>")
     for command in ("recheck", "fix", "ignore CODE", "explain CODE", "help"):
-        assert f"`@hybridize-bot {command}`" in body
-    assert "changes 2 files and nothing else" in body and "`feature` (aaaaaaa)" in body
+        assert body.index(f"`@hybridize-bot {command}`") > commands
+    visible = body.split("<details>")[0]
+    # marker, summary, table header, separator, two rows, how to verify: everything else is folded
+    assert len([line for line in visible.splitlines() if line.strip()]) == 7
+    html = comment_html(body)
+    assert "<table>" in html and '<a href="https://docs/HYB010.md">HYB010</a>' in html
+    assert_renders_clean(html)
+    inside = render.body(_plan(), SRC, "bot", pr_lines={"m0.py": {3}, "m1.py": {4}})
+    assert "did not change" not in inside and "not changed by the PR" not in inside
 
 
 def test_body_after_merge_and_fences_and_length():
     src = render.Source("octo/tiny", 12, "feature", "b" * 40, "main", after_merge=True)
     body = render.body(_plan(1, before="s = '```'", after="t = '```'"), src, "bot")
     assert "the base branch `main` after #12 was merged" in body and "I update this pull request" not in body
-    assert "````python\ns = '```'\n````" in body
-    huge = render.body(_plan(1, before="x" * 70_000), SRC, "bot")
+    many = FixPlan({"a.py": b"2"}, {"a.py": b"1"}, tuple(
+        FixEntry("HYB010", "deprecated-relax-shapes", "a.py", i, "rename " + "x" * 100, "safe", "", "", "")
+        for i in range(1, 1000)))
+    huge = render.body(many, SRC, "bot")
     assert len(huge) <= COMMENT_BODY_LIMIT and "truncated" in huge
     gated = FixPlan({"a.py": b"2"}, {"a.py": b"1"}, (FixEntry("HYB007", "tf-function-recreated", "a.py", 1, "hoist",
                                                               "gated", "", "a", "b"),))

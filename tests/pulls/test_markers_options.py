@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from hybridize_bot.bot.publish.markers import (SUMMARY_MARKER, fingerprint_marker, has_summary_marker, mark_resolved,
-                                 parse_fingerprint_marker)
 from hybridize_bot.analysis.bot_options import BotOptions, parse_bot_options
+from hybridize_bot.bot.publish.markers import (MAX_STATE_ENTRIES, SUMMARY_MARKER, ReviewState, fingerprint_marker,
+                                               has_summary_marker, mark_resolved, parse_fingerprint_marker,
+                                               parse_review_state, review_state_marker)
 
 
 def test_fingerprint_marker_round_trip_and_resolved_flag():
@@ -58,3 +59,28 @@ def test_bad_options_keep_defaults_and_say_why():
     for needle in ("explode", "fatal", "max-inline-comments", "skip-bots", "colour"):
         assert needle in text
     assert len(problems) == 5
+
+
+def test_review_state_marker_round_trip():
+    new = {"0123456789abcdef0123": "HYB001", "fedcba98765432100000": "HYB010"}
+    body = "summary\n" + review_state_marker(ReviewState("a" * 40, new))
+    assert body.endswith("<!-- hybridize-bot:reviewed sha=" + "a" * 40
+                         + " new=HYB001.0123456789abcdef0123,HYB010.fedcba98765432100000 -->")
+    assert parse_review_state(body) == ReviewState("a" * 40, new)
+    assert parse_review_state("no marker") is None and parse_review_state(None) is None
+    assert parse_review_state(review_state_marker(ReviewState("b" * 40, {}))) == ReviewState("b" * 40, {})
+    with_delta = ReviewState("d" * 40, new, since="e" * 40, fixed={"1" * 20: "HYB004"}, added={})
+    marker = review_state_marker(with_delta)
+    assert marker.endswith(" since=" + "e" * 40 + " fixed=HYB004." + "1" * 20 + " added= -->")
+    assert parse_review_state(marker) == with_delta
+    many = {f"{i:020x}": "HYB001" for i in range(MAX_STATE_ENTRIES + 1)}
+    assert parse_review_state(review_state_marker(ReviewState("c" * 40, many))) == ReviewState("c" * 40, {},
+                                                                                                complete=False)
+    with pytest.raises(ValueError):
+        review_state_marker(ReviewState("not a sha -->", {}))
+
+
+def test_strict_option():
+    assert parse_bot_options({"strict": True}) == (BotOptions(strict=True), [])
+    options, problems = parse_bot_options({"strict": "yes"})
+    assert options.strict is False and problems == ["[tool.hybridize.bot] strict must be true or false, not 'yes'; using false"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hybridize_bot.analysis.model import Severity
-from hybridize_bot.bot.publish.markers import fingerprint_marker, mark_resolved
+from hybridize_bot.bot.publish.markers import ReviewState, fingerprint_marker, mark_resolved
 from hybridize_bot.bot.pulls.diff import FileDiff
-from hybridize_bot.bot.pulls.selection import (classify, outdated_comments, place_inline, plan_inline, read_review_comments,
-                                 worst_severity)
+from hybridize_bot.bot.pulls.selection import (Delta, annotation_level, classify, delta_since, outdated_comments,
+                                               OwnComment, place_inline, plan_inline, read_review_comments,
+                                               split_retired, worst_severity)
 
 from .helpers import finding
 
@@ -130,3 +131,41 @@ def test_every_planned_comment_lies_in_one_hunk(before, after, spans):
         else:
             assert p.finding.line <= p.line <= max(p.finding.line, p.finding.end_line)
     assert len(plan.to_post) + len(plan.not_inline) == len(new)
+
+
+def test_info_findings_are_summary_only_and_never_inline():
+    info = finding(line=2, severity=Severity.INFO)
+    warn = finding(line=12, severity=Severity.WARNING)
+    plan = plan_inline([info, warn], DIFFS, set(), 25)
+    assert [p.finding for p in plan.to_post] == [warn]
+    assert plan.summary_only == [info] and plan.not_inline == []
+
+
+def test_annotation_level_is_at_most_notice_off_the_changed_lines():
+    assert annotation_level(finding(severity=Severity.ERROR), new=True) == "failure"
+    assert annotation_level(finding(severity=Severity.WARNING), new=True) == "warning"
+    assert annotation_level(finding(severity=Severity.INFO), new=True) == "notice"
+    assert annotation_level(finding(severity=Severity.ERROR), new=False) == "notice"
+
+
+def test_delta_since_the_last_reviewed_commit():
+    kept, fixed, ignored, moved = (finding(line=2, snippet="kept"), finding(line=3, snippet="fixed"),
+                                   finding(line=4, code="HYB006", snippet="ign"), finding(line=40, snippet="moved"))
+    added = finding(line=5, snippet="added")
+    previous = ReviewState("abc1234" + "0" * 33, {f.fingerprint: f.code for f in (kept, fixed, ignored, moved)})
+    # `moved` is still in the code, no longer on a changed line: not fixed. `ignored` is hidden: not fixed.
+    delta = delta_since(previous, "f" * 40, [kept, added], [kept, added, moved, ignored], ignored={"HYB006"})
+    assert delta == Delta("abc1234" + "0" * 33, {fixed.fingerprint: "HYB001"}, {added.fingerprint: "HYB001"})
+    assert delta_since(None, "f" * 40, [kept], [kept]) is None  # first review
+    assert delta_since(previous, previous.sha, [kept], [kept]) is None  # re-run; that summary showed none
+    shown = ReviewState("f" * 40, {}, since="abc1234" + "0" * 33, fixed={fixed.fingerprint: "HYB001"}, added={})
+    assert delta_since(shown, "f" * 40, [kept], [kept]) == Delta(shown.since, shown.fixed, {})  # kept on a re-run
+    assert delta_since(ReviewState("abc1234", {}, complete=False), "f" * 40, [kept], [kept]) is None
+
+
+def test_outdated_comments_of_ignored_rules_are_ignored_not_resolved():
+    still = finding(line=2, snippet="still")
+    gone = finding(line=3, snippet="gone")
+    comments = [OwnComment(1, still.fingerprint, False, "a"), OwnComment(2, gone.fingerprint, False, "b")]
+    ignored, resolved = split_retired(comments, [still], {"HYB001": "alice"})
+    assert ignored == [(comments[0], "HYB001", "alice")] and resolved == [comments[1]]
