@@ -8,7 +8,7 @@ small line parser (PyYAML is not a dependency and conda files need only their li
 ## Versions that introduced the new names
 
 What was verified, and how (no network on the build machine, so the evidence is what can be read
-locally plus the sources cited in /work/shared/research/hybridization-study.md §3.2):
+locally plus the sources cited in the project's research notes (hybridization-study.md §3.2)):
 
 * In the installed TensorFlow 2.21 (`tensorflow/python/eager/polymorphic_function/polymorphic_function.py`)
   `tf.function` carries `@deprecation.deprecated_args(None, "experimental_relax_shapes is deprecated, use

@@ -2,7 +2,7 @@
 
     python bench/analysis_speed.py [CORPUS_DIR] [--warm-project tf_models_official] [--touch PATH]
 
-CORPUS_DIR defaults to /root/.cache/hybridize-corpus/src (four PyPI wheels unpacked; never copied into
+CORPUS_DIR defaults to ~/.cache/hybridize-corpus/src (four PyPI wheels unpacked; never copied into
 the repository). Every phase runs in its own process so that its peak memory (ru_maxrss) is its own:
 
 * parse:  bare `ast.parse` of every file, trees discarded, GC on (the baseline);
@@ -31,7 +31,7 @@ import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = Path("/root/.cache/hybridize-corpus/src")
+DEFAULT_CORPUS = Path.home() / ".cache" / "hybridize-corpus" / "src"  # bench/corpus.py's default
 
 
 def read_tree(root: Path) -> dict[str, bytes]:

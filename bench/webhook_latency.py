@@ -36,8 +36,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared"
-EXAMPLE = SHARED / "github" / "webhook-examples" / "pull_request" / "opened.0.json"
+EXAMPLE = ROOT / "tests" / "github" / "webhook-examples" / "pull_request" / "opened.0.json"
 SECRET = "bench-secret"
 HEADING = "## Webhook acknowledgement latency"
 

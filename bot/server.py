@@ -8,13 +8,14 @@ import os
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 from gidgethub import routing
 
 from hybridize_bot.bot import __version__
-from hybridize_bot.bot import logs
+from hybridize_bot.bot import appmanifest, logs
 from hybridize_bot.bot import routing as bot_routing
 from hybridize_bot.bot.github import GitHubApp
 from hybridize_bot.bot.context import KeyedLocks, PullLocks
@@ -23,7 +24,7 @@ from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.private_data import expire, secure_data_dir
 from hybridize_bot.bot.queue import JobQueue, QueueInUse, SQLiteQueue
 from hybridize_bot.bot.queue_redis import RedisQueue
-from hybridize_bot.bot.settings import Settings, SettingsError, redact_url
+from hybridize_bot.bot.settings import ServerBasics, Settings, SettingsError, redact_url
 from hybridize_bot.bot.state import Stores, sqlite_stores
 from hybridize_bot.bot.state_redis import redis_stores
 from hybridize_bot.bot.webhook import (
@@ -149,10 +150,29 @@ def configure_logging(level: str, fmt: str = "text") -> None:
     logs.configure(level, fmt, sys.stderr)
 
 
-def main(environ: Mapping[str, str] | None = None) -> None:
-    """Read settings, serve until interrupted. Bad settings: one line on stderr, exit status 2."""
+def main(environ: Mapping[str, str] | None = None, *, app_yml: Path = Path("app.yml")) -> None:
+    """Read settings, serve until interrupted. Bad settings: one line on stderr, exit status 2.
+
+    Without any App credentials, first serve the App-manifest setup (bot/appmanifest.py) from
+    `app_yml` until the App is registered, then run as that App.
+    """
+    env = os.environ if environ is None else environ
     try:
-        settings = Settings.from_env(os.environ if environ is None else environ)
+        if appmanifest.needs_setup(env):
+            basics = ServerBasics.from_env(env)
+            configure_logging(basics.log_level)
+            try:
+                manifest = app_yml.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise SettingsError(f"no credentials and no App manifest to register from: {exc}") from None
+            try:
+                asyncio.run(appmanifest.serve_setup(basics, manifest))
+            except OSError as exc:
+                print(f"hybridize-bot: cannot start: {exc}", file=sys.stderr)
+                raise SystemExit(1) from None
+            except KeyboardInterrupt:  # stopped before anyone registered the App
+                return
+        settings = Settings.from_env(appmanifest.with_stored_credentials(env))
     except SettingsError as exc:
         print(f"hybridize-bot: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -25,6 +25,34 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class ServerBasics:
+    """What the server needs before it has App credentials: where to listen, where its data lives,
+    which GitHub to talk to. The App-manifest setup mode (bot/appmanifest.py) runs on these alone."""
+
+    host: str = "0.0.0.0"
+    port: int = 8000
+    data_dir: Path = Path(".hybridize-data")
+    github_api_url: str = "https://api.github.com"
+    log_level: str = "INFO"
+    # BOT_PUBLIC_URL: the address GitHub reaches this server at (webhook and setup redirect); unset,
+    # the setup page uses the address the browser used.
+    public_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> ServerBasics:
+        env = _Env(environ)
+        public = env.text("BOT_PUBLIC_URL", "")
+        return cls(
+            host=env.text("HOST", "0.0.0.0"),
+            port=env.integer("PORT", 8000, low=1, high=65535),
+            data_dir=Path(env.text("BOT_DATA_DIR", ".hybridize-data")),
+            github_api_url=env.url("GITHUB_API_URL", "https://api.github.com"),
+            log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS),
+            public_url=env.url("BOT_PUBLIC_URL", public) if public else None,
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the server needs to run. Build it with `Settings.from_env(os.environ)`."""
 
@@ -83,15 +111,16 @@ class Settings:
         app_id = env.required("GITHUB_APP_ID")
         private_key = _read_private_key(environ)
         webhook_secret = env.required("GITHUB_WEBHOOK_SECRET", strip=False)
+        basics = ServerBasics.from_env(environ)
         return cls(
             app_id=app_id,
             private_key=private_key,
             webhook_secret=webhook_secret,
-            github_api_url=env.url("GITHUB_API_URL", "https://api.github.com"),
-            host=env.text("HOST", "0.0.0.0"),
-            port=env.integer("PORT", 8000, low=1, high=65535),
-            data_dir=Path(env.text("BOT_DATA_DIR", ".hybridize-data")),
-            log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS),
+            github_api_url=basics.github_api_url,
+            host=basics.host,
+            port=basics.port,
+            data_dir=basics.data_dir,
+            log_level=basics.log_level,
             log_format=env.choice("LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
             bot_name=env.text("BOT_NAME", "hybridize-bot"),
             workers=env.integer("WORKERS", 2, low=0, high=64),

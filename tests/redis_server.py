@@ -4,8 +4,9 @@
         server.url                           # redis://127.0.0.1:<port>/0
         server.kill(); server.start()        # SIGKILL, then restart on the same dir and port
 
-`.ci/run` installs redis-server; without it these tests fail with a message saying so (they do not
-skip: the distributed queue is only tested against a real server).
+redis-server is a prerequisite the README lists and `.ci/run` installs. Without it these tests skip
+with the reason on a developer's machine, and fail with the same reason under CI (CI set), where a
+skip would hide that the distributed queue went untested.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ class RedisServer:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.fail("redis-server is not on PATH: apt-get install redis-server (.ci/run does)")
+            reason = "redis-server is not on PATH (a prerequisite: apt-get install redis-server; .ci/run does)"
+            if os.environ.get("CI"):
+                pytest.fail(reason)
+            pytest.skip(reason)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [

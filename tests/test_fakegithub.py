@@ -24,6 +24,7 @@ from tests.fakegithub import FakeGitHub, blob_sha
 from tests.fakegithub.diffs import unified_patch
 from tests.fakegithub.fixtures import APP_ID, app_jwt, fake_github, rsa_keypair  # noqa: F401
 from tests.fakegithub.openapi import Router
+from tests.fakegithub.server import DEFAULT_APP_PERMISSIONS
 
 PY_V1 = "".join(f"line {i}\n" for i in range(1, 41))
 PY_V2 = PY_V1.replace("line 20\n", "line twenty\n").replace("line 5\n", "line 5\nextra\n")
@@ -40,6 +41,9 @@ async def token_for(fake: FakeGitHub, session: aiohttp.ClientSession, private_pe
 async def world(fake_github, rsa_keypair):
     """A repo with a PR (main <- feature) and an authenticated aiohttp session."""
     fake = fake_github
+    # The fake's own contract tests also call endpoints the bot never does (commit statuses, labels),
+    # beyond what app.yml requests: this installation is granted those too.
+    fake.add_installation(100, "octo", permissions={**DEFAULT_APP_PERMISSIONS, "statuses": "write", "issues": "write"})
     repo = fake.add_repo("octo/proj")
     fake.commit(repo, {"mod.py": PY_V1, "gone.txt": "bye\n", "keep.txt": "same\n"}, message="init")
     fake.commit(repo, {"mod.py": PY_V2, "gone.txt": None, "new.py": "x = 1\n"}, branch="feature",

@@ -6,6 +6,7 @@ Modelled on Fixit and ruff: the examples embedded in a rule are run by the test 
 from __future__ import annotations
 
 import ast
+import os
 import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping
@@ -18,8 +19,11 @@ if TYPE_CHECKING:
     from ..project import GraphFunction, Project
     from ..summary import FunctionInfo, ModuleSummary
 
-# Where the project lives; rule pages, SARIF's informationUri and the bot's `GET /` all link here.
-PROJECT_URL = "https://github.com/hybridize-bot/hybridize-bot"
+# Where the project lives; rule pages, SARIF's informationUri, review comments and the bot's `GET /`
+# all link here. The default is pyproject's [project.urls] Homepage (tests/test_packaging.py checks they
+# agree); a fork or a mirror sets HYBRIDIZE_PROJECT_URL so its comments link to its own pages.
+DEFAULT_PROJECT_URL = "https://github.com/hybridize-bot/hybridize-bot"
+PROJECT_URL = os.environ.get("HYBRIDIZE_PROJECT_URL", "").strip().rstrip("/") or DEFAULT_PROJECT_URL
 DOCS_BASE_URL = f"{PROJECT_URL}/blob/main/docs/rules"
 
 

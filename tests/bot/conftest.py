@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -14,11 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from hybridize_bot.bot.settings import Settings
 from hybridize_bot.bot.webhook import signature_for
+from tests.github import example  # noqa: F401  (re-exported for the bot tests)
 
 SECRET = "It's a Secret to Everybody"
 APP_ID = "4242"
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-EXAMPLES = SHARED / "github" / "webhook-examples"
 
 
 @pytest.fixture(scope="session")
@@ -63,11 +60,6 @@ def make_settings(tmp_path: Path, private_pem: str) -> Callable[..., Settings]:
         return Settings.from_env(base)
 
     return make
-
-
-def example(event: str, name: str) -> dict[str, Any]:
-    """A webhook payload from the shared octokit examples."""
-    return json.loads((EXAMPLES / event / name).read_text())
 
 
 def signed_headers(

@@ -1,7 +1,7 @@
 """The real bot (bot.server.build_app on a real loopback port) against the fake GitHub.
 
 A real RSA key is generated per session, webhooks are signed with real HMAC, installation tokens are
-minted by the fake from real RS256 JWTs. Payloads start from the shared octokit examples and are
+minted by the fake from real RS256 JWTs. Payloads start from the vendored octokit examples (tests/github) and are
 rewritten to point at the fake's repository, pull request and commits.
 """
 from __future__ import annotations
@@ -23,21 +23,16 @@ from hybridize_bot.bot.server import build_app
 from hybridize_bot.bot.settings import Settings
 from hybridize_bot.bot.webhook import QUEUE_KEY, signature_for
 from tests.fakegithub import FakeGitHub
+from tests.github import example
 
 SECRET = "e2e webhook secret"
 APP_ID = 31337
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-EXAMPLES = SHARED / "github" / "webhook-examples"
 
 _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 PRIVATE_PEM = _KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption()).decode()
 PUBLIC_PEM = _KEY.public_key().public_bytes(serialization.Encoding.PEM,
                                             serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def example(event: str, name: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / event / name).read_text())
 
 
 @dataclass

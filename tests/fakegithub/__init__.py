@@ -2,7 +2,7 @@
 
 A real aiohttp server on a loopback port that keeps repository state (real git objects), answers
 the REST endpoints a PR bot uses, validates every request against GitHub's OpenAPI description
-(``shared/github/rest-openapi-subset.json``) and records violations in ``FakeGitHub.violations``
+(``tests/github/rest-openapi-subset.json``) and records violations in ``FakeGitHub.violations``
 (the ``fake_github`` fixture in ``fixtures.py`` fails the test at teardown when any were recorded).
 
     fake = FakeGitHub(app_id=1234, public_key_pem=pub_pem)

@@ -1,6 +1,6 @@
 """GitHub's OpenAPI description: routing, request validation, response schemas.
 
-The fake validates every request against ``shared/github/rest-openapi-subset.json`` (GitHub's
+The fake validates every request against ``tests/github/rest-openapi-subset.json`` (GitHub's
 official, dereferenced OpenAPI 3.0 description, cut down to what a PR bot uses). OpenAPI 3.0
 schemas are *almost* JSON Schema; :func:`to_json_schema` bridges the gap so ``jsonschema`` can
 check bodies:
@@ -22,8 +22,8 @@ from typing import Any
 
 import jsonschema
 
-# tests/fakegithub/openapi.py -> parents[2] is the repository root; shared/ lies beside it.
-SPEC_PATH = Path(__file__).resolve().parents[2] / ".." / "shared" / "github" / "rest-openapi-subset.json"
+from tests.github import SPEC_PATH
+
 
 # Path parameters whose values may contain "/" (branch names, file paths, "base...head").
 _SLASHY_PARAMS = {"path", "ref", "basehead", "branch"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import socket
@@ -16,7 +17,7 @@ from urllib.parse import urlencode
 import jsonschema
 from aiohttp import web
 
-from . import auth, openapi, permissions
+from . import auth, manifests, openapi, permissions
 from .diffs import FileChange, diff_commits
 from .faults import Fault, FaultPlan
 from .gitobjects import MODE_FILE, ObjectStore, Person
@@ -35,9 +36,10 @@ PR_FILES_CAP = 3000
 # per_page defaults to 30 and is capped at 100 on list endpoints.
 # https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 30, 100
-# What the bot's App asks for (contents: write for follow-up fix PRs); tests can grant less.
-DEFAULT_APP_PERMISSIONS = {"checks": "write", "contents": "write", "issues": "write",
-                           "metadata": "read", "pull_requests": "write", "statuses": "write"}
+# Installations get exactly what the project's app.yml requests (as on GitHub); tests can grant less.
+DEFAULT_APP_PERMISSIONS = manifests.app_yml_permissions()
+# Answered for any caller: the rate limit costs nothing; a manifest code is its own credential.
+_UNAUTHENTICATED = ("/rate_limit", "/app-manifests/{code}/conversions")
 _LOGGED_HEADERS = ("authorization", "accept", "user-agent", "content-type", "x-github-api-version")
 _JWT_TEMPLATES = ("/app", "/app/installations/{installation_id}",
                   "/app/installations/{installation_id}/access_tokens", "/repos/{owner}/{repo}/installation")
@@ -81,6 +83,7 @@ class FakeGitHub:
         self.violations: list[str] = []           # requests that break the OpenAPI description
         self.response_violations: list[str] = []  # fake answers that break it (a bug in the fake)
         self.tokens_issued = 0
+        self.registered_apps: list[manifests.RegisteredApp] = []   # by the App-manifest flow
         self.rate_used = 0
         self.rate_reset = int(time.time()) + 3600
         self.base_url = ""
@@ -93,6 +96,10 @@ class FakeGitHub:
         from . import handlers_archive, handlers_git, handlers_misc, handlers_pulls  # noqa: F401  (register routes)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         handlers_archive.add_download_route(app, self)  # the codeload stand-in, before the API catch-all
+        # GitHub's web page for the App-manifest flow (not part of the REST API).
+        new_app = functools.partial(manifests.new_app_page, self)
+        app.router.add_post("/settings/apps/new", new_app)
+        app.router.add_post("/organizations/{org}/settings/apps/new", new_app)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
@@ -338,7 +345,7 @@ class FakeGitHub:
             except auth.AuthError as err:
                 raise ApiError(401, str(err)) from err
             return
-        if template == "/rate_limit":   # answered for any caller; it costs nothing
+        if template in _UNAUTHENTICATED:
             return
         if scheme not in ("token", "bearer") or not credential:
             raise ApiError(401, "Requires authentication")
