@@ -204,6 +204,24 @@ class OuterMutation(Rule):
         Valid("""
             import tensorflow as tf
 
+            def convert_all(values):
+                i = -1
+
+                def c2t(x):
+                    nonlocal i
+                    i += 1
+                    return tf.convert_to_tensor(x, name=f"x{i}")
+
+                return tf.nest.map_structure(c2t, values)
+
+            @tf.function
+            def f(x, y):
+                a, b = convert_all((x, y))
+                return a + b
+        """, note="a naming counter of a helper's frame: each trace starts it afresh"),
+        Valid("""
+            import tensorflow as tf
+
             history = []
 
             @tf.function
@@ -512,7 +530,7 @@ class _FunctionCheck:
         if name in self.globals:
             return "global"
         if name in self.nonlocals:
-            return "closure"
+            return None if self._owner_traced(name) else "closure"
         if name in self.locals:
             return None
         parent = self.info.parent
@@ -531,6 +549,17 @@ class _FunctionCheck:
         if bound is None and summary.imports.qualify_name(name) is not None:
             return None  # builtins, star imports
         return "global"
+
+    def _owner_traced(self, name: str) -> bool:
+        """Whether the enclosing function that owns the free variable `name` itself runs while tracing:
+        then each trace makes a fresh frame (`i = -1; def c2t(x): nonlocal i; i += 1`), so the variable
+        is per-trace scratch like a local, not state that outlives the call."""
+        parent = self.info.parent
+        while parent is not None:
+            if name in self.locals_of(parent):
+                return self.ctx.project.in_graph(parent) is not None
+            parent = parent.parent
+        return False
 
     def locals_of(self, fn: FunctionInfo) -> set[str]:
         found = self._parent_locals.get(id(fn))
@@ -591,6 +620,8 @@ class _FunctionCheck:
         aug = isinstance(st, ast.AugAssign)
         if isinstance(target, ast.Name):
             kind = "global" if target.id in self.globals else "nonlocal" if target.id in self.nonlocals else None
+            if kind == "nonlocal" and self._owner_traced(target.id):
+                return None
             if kind is None or self.created_once(st, value):
                 return None
             if not aug and self._trace_time_name(st, target.id, value):
