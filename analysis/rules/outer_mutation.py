@@ -222,6 +222,25 @@ class OuterMutation(Rule):
         Valid("""
             import tensorflow as tf
 
+            class Joint:
+                def __init__(self, model):
+                    self._build(model)
+
+                def _build(self, model):
+                    self._fns = model
+                    self._count = len(model)
+
+                def sample(self, x):
+                    return sum(f(x) for f in self._fns)
+
+            @tf.function
+            def f(x):
+                joint = Joint([tf.exp, tf.sin])
+                return joint.sample(x)
+        """, note="a helper called only by `__init__` sets up the object being created in the trace"),
+        Valid("""
+            import tensorflow as tf
+
             history = []
 
             @tf.function
@@ -469,11 +488,29 @@ class OuterMutation(Rule):
             info = gf.info
             if info.name in _INITIALIZERS and (info.cls is not None or info.name == "build"):
                 continue
+            if _initializer_helper(ctx, info):
+                continue  # `def __init__(self, m): self._build(m)`: sets up an object being created
             if runs_once(info.node):
                 continue  # `@once.once def _initialize(self, x)`: build code meant for the first trace
             checker = _FunctionCheck(ctx, gf)
             for node, message in checker.problems():
                 yield ctx.report(self, node, message + via_text(gf), fn=gf, fix=_FIX)
+
+
+def _initializer_helper(ctx: ModuleContext, info: FunctionInfo) -> bool:
+    """A method called only from its own class's initializers (`__init__` -> `self._build(...)`): it sets
+    up a fresh object like `__init__` does, so its attribute stores are not state kept across calls."""
+    if info.cls is None:
+        return False
+    callers = ctx.project.callers_of(info)
+    if not callers:
+        return False
+    for caller, _site in callers:
+        if caller is None or caller.name not in _INITIALIZERS:
+            return False
+        if caller.qualname.rpartition(".")[0] != info.qualname.rpartition(".")[0]:
+            return False
+    return True
 
 
 class _FunctionCheck:
