@@ -241,6 +241,27 @@ class OuterMutation(Rule):
         Valid("""
             import tensorflow as tf
 
+            class Joint:
+                def __init__(self):
+                    self._per_graph = {}
+
+                def parts(self):
+                    graph_id = id(tf.constant(True).graph)
+                    ds = self._per_graph.get(graph_id, None)
+                    if ds is None or any([d is None for d in ds]):
+                        ds = [tf.exp, tf.sin]
+                        self._per_graph[graph_id] = ds
+                    return ds
+
+            joint = Joint()
+
+            @tf.function
+            def f(x):
+                return joint.parts()[0](x)
+        """, note="a cache filled only while some of its entries are missing"),
+        Valid("""
+            import tensorflow as tf
+
             history = []
 
             @tf.function
