@@ -262,6 +262,21 @@ class OuterMutation(Rule):
         Valid("""
             import tensorflow as tf
 
+            def result_shapes(fn, *args):
+                container = [None]
+
+                @tf.function
+                def shape_reporting_wrapper(*args):
+                    result = fn(*args)
+                    container[0] = tf.nest.map_structure(lambda x: x.shape.as_list(), result)
+                    return result
+
+                shape_reporting_wrapper.get_concrete_function(*args)
+                return container[0]
+        """, note="a Python side output of a trace the enclosing function forces with get_concrete_function"),
+        Valid("""
+            import tensorflow as tf
+
             history = []
 
             @tf.function
@@ -702,6 +717,9 @@ class _FunctionCheck:
             return None  # `self.step = self.optimizer.iterations`: the same object on every trace
         if outer.kind == "self" and not aug and self._per_trace_temporary(st, target):
             return None
+        if outer.kind == "closure" and not aug and not (value is not None and self.tensorish(value)) \
+                and self._traced_for_output():
+            return None  # a Python value handed out of a forced trace (`f.get_concrete_function(...)`)
         if aug and isinstance(target, ast.Attribute):
             return (
                 f"`{text} {_op_text(st)}= ...` in graph code runs only while TensorFlow traces the function: "
@@ -734,6 +752,19 @@ class _FunctionCheck:
             return True
         reads = any(n.id == name and isinstance(n.ctx, ast.Load) for n in self.body.of_type(ast.Name))
         return not reads and value is not None and not self.tensorish(value)
+
+    def _traced_for_output(self) -> bool:
+        """The enclosing function traces this tf.function itself (`wrapper.get_concrete_function(...)`):
+        closure stores of Python values are the standard way to get a structure out of that trace."""
+        parent = self.info.parent
+        if not self.gf.is_root or parent is None:
+            return False
+        for call in self.ctx.body(parent).calls:
+            func = call.func
+            if (isinstance(func, ast.Attribute) and func.attr == "get_concrete_function"
+                    and isinstance(func.value, ast.Name) and func.value.id == self.info.name):
+                return True
+        return False
 
     def _memo_flag(self, st: ast.stmt, value: ast.expr | None) -> bool:
         if not (isinstance(value, ast.Constant) and isinstance(value.value, bool) and isinstance(st, ast.Assign)):
