@@ -277,6 +277,18 @@ class OuterMutation(Rule):
         Valid("""
             import tensorflow as tf
 
+            class WeightNorm(tf.keras.layers.Wrapper):
+                def _compute_weights(self):
+                    self.layer.kernel = self.v * self.g
+
+                @tf.function
+                def call(self, inputs):
+                    self._compute_weights()
+                    return self.layer(inputs)
+        """, note="a helper that sets a per-trace temporary its caller uses right after the call"),
+        Valid("""
+            import tensorflow as tf
+
             history = []
 
             @tf.function
@@ -794,7 +806,27 @@ class _FunctionCheck:
                 return True
             if owner is not None and seen == owner and isinstance(node.ctx, ast.Load) and node.lineno > st.lineno:
                 return True
-        return False
+        return owner is not None and self._callers_consume(text, owner)
+
+    def _callers_consume(self, text: str, owner: str) -> bool:
+        """A method that sets `self.layer.kernel` for its callers (`self._compute_weights(); self.layer(x)`):
+        every caller is a method of the same object that uses the attribute, or its owner, after the call."""
+        if self.info.cls is None or self.self_name is None:
+            return False
+        callers = self.ctx.project.callers_of(self.info)
+        if not callers:
+            return False
+        for caller, site in callers:
+            if caller is None or getattr(caller, "cls", None) is not self.info.cls:
+                return False
+            used = False
+            for node in self.ctx.project.body(caller).of_type(ast.Attribute):
+                if node.lineno > site.line and isinstance(node.ctx, ast.Load) and ast.unparse(node) in (text, owner):
+                    used = True
+                    break
+            if not used:
+                return False
+        return True
 
     def _realias(self, value: ast.expr) -> bool:
         """An attribute chain of `self` (not a call, not arithmetic): storing it is idempotent, every
