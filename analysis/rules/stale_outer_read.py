@@ -60,7 +60,7 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
             body = ctx.body(fn)
             for st in body.of_type(ast.Global):
                 for name in st.names:
-                    if name in module_bindings and not _only_lazily_set(body, name) \
+                    if name in module_bindings and _stores(body, name) and not _only_lazily_set(body, name) \
                             and not _set_and_restored(body, name):
                         rebound.setdefault(name, st.lineno)
     for name in tf_state:
@@ -69,10 +69,15 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
     return rebound
 
 
+def _stores(body: FunctionBody, name: str) -> list[ast.Name]:
+    """The stores of `name` in the function (a `global` statement alone, only read, rebinds nothing)."""
+    return [n for n in body.of_type(ast.Name) if n.id == name and isinstance(n.ctx, ast.Store)]
+
+
 def _only_lazily_set(body: FunctionBody, name: str) -> bool:
     """Every store of `name` in the function is under a once-guard (`if TABLE is None: TABLE = ...`):
     lazy initialisation, after which the value does not change."""
-    stores = [n for n in body.of_type(ast.Name) if n.id == name and isinstance(n.ctx, ast.Store)]
+    stores = _stores(body, name)
     return bool(stores) and all(is_once_guarded(body, n) for n in stores)
 
 
@@ -299,6 +304,7 @@ class StaleOuterRead(Rule):
                     _IN_SCOPE = was_in_scope
 
             def scope_name(name):
+                global _IN_SCOPE
                 return name if _IN_SCOPE else name + "/"
 
             @tf.function
