@@ -8,20 +8,15 @@ from __future__ import annotations
 import ast
 
 from ..body import FunctionBody
+from ..facts.extract import module_binding_counts
 
 
 def module_bool_constants(tree: ast.Module) -> dict[str, bool]:
     """Module-level names bound exactly once, by a top-level `NAME = True/False`, and never declared
     `global` (which could rebind them)."""
-    bound: dict[str, int] = {}
+    bound = module_binding_counts(tree)
     values: dict[str, bool] = {}
     for st in tree.body:
-        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(
-            st, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)) else []
-        for target in targets:
-            for node in ast.walk(target):
-                if isinstance(node, ast.Name):
-                    bound[node.id] = bound.get(node.id, 0) + 1
         if (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
                 and isinstance(st.value, ast.Constant) and isinstance(st.value.value, bool)):
             values[st.targets[0].id] = st.value.value
