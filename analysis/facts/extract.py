@@ -778,9 +778,9 @@ def _module_constants(tree: ast.Module) -> dict[str, str]:
     return out
 
 
-def _module_tensors(tree: ast.Module, kinds: dict[str, Any]) -> dict[str, str]:
-    """Module-level names bound once, by a top-level assignment, to a tensor, a container of tensors or a
-    tf.data dataset (their kind as the module-level walk computed it)."""
+def module_binding_counts(tree: ast.Module) -> dict[str, int]:
+    """How often each name is bound at module level: 1 per plain assignment, 2 per other binding
+    (`x += 1`, `for x in ...`), so that 1 means "bound once, by a top-level `x = ...`"."""
     bound: dict[str, int] = {}
     for st in tree.body:
         targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(
@@ -789,7 +789,13 @@ def _module_tensors(tree: ast.Module, kinds: dict[str, Any]) -> dict[str, str]:
             for node in ast.walk(target):
                 if isinstance(node, ast.Name):
                     bound[node.id] = bound.get(node.id, 0) + (1 if isinstance(st, ast.Assign) else 2)
-    return {name: kinds[name] for name, count in bound.items()
+    return bound
+
+
+def _module_tensors(tree: ast.Module, kinds: dict[str, Any]) -> dict[str, str]:
+    """Module-level names bound once, by a top-level assignment, to a tensor, a container of tensors or a
+    tf.data dataset (their kind as the module-level walk computed it)."""
+    return {name: kinds[name] for name, count in module_binding_counts(tree).items()
             if count == 1 and kinds.get(name) in (TENSOR, DATASET)}
 
 

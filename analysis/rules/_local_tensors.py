@@ -15,7 +15,30 @@ from .base import ModuleContext
 _PY_CONSTANT_DEFAULT = (bool, int, float, str, bytes, type(None))
 
 
-def root_tensor_params(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, is_method: bool) -> set[str]:
+# Annotations that say "a Python container" (`tuple[...]`, `list`, `Sequence[...]`, `Mapping`): TensorFlow
+# passes such an argument as the container itself (of tensors), not as one tensor.
+_CONTAINER_TYPES = frozenset({"tuple", "list", "dict", "set", "frozenset", "Tuple", "List", "Dict", "Set",
+                              "FrozenSet", "Sequence", "MutableSequence", "Mapping", "MutableMapping",
+                              "Iterable", "Collection", "OrderedDict", "NamedTuple"})
+
+
+def container_aliases(tree: ast.Module) -> set[str]:
+    """Module-level type aliases of a Python container (`ModelWeights = tuple[WeightStruct, WeightStruct]`)."""
+    return {st.targets[0].id for st in tree.body
+            if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
+            and isinstance(st.value, ast.Subscript) and _container_annotation(st.value, set())}
+
+
+def _container_annotation(annotation: ast.expr | None, aliases: set[str]) -> bool:
+    node = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+    return name is not None and (name in _CONTAINER_TYPES or name in aliases)
+
+
+def root_tensor_params(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, is_method: bool,
+                       aliases: set[str] = frozenset()) -> set[str]:
+    """Parameters of a hybrid root taken for tensors: not `self`, not those with a Python scalar or
+    collection default, not those annotated as a Python container (or one of the module's `aliases` of one)."""
     args = fn.args
     positional = args.posonlyargs + args.args
     names = [a.arg for a in positional]
@@ -23,6 +46,8 @@ def root_tensor_params(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, 
     out = set()
     for i, (name, default) in enumerate(zip(names, defaults)):
         if i == 0 and is_method and name in ("self", "cls"):
+            continue
+        if _container_annotation(positional[i].annotation, aliases):
             continue
         if isinstance(default, ast.Constant) and isinstance(default.value, _PY_CONSTANT_DEFAULT):
             continue

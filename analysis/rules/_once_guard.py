@@ -36,8 +36,9 @@ def is_once_guarded(body: FunctionBody, node: ast.AST) -> bool:
     """True when `node` sits in the branch of an enclosing `if` that only runs while state is missing.
 
     Recognized tests (in the `if` branch): `x is None`, `not hasattr(obj, "a")`, `key not in cache`,
-    `not self.attr` (`if not self.built:`), `missing and other`, and `or` of such tests only; in the `else`
-    branch, their positive forms (`x is not None`, `hasattr(...)`, `key in cache`, `self.attr`); and code
+    `not self.attr` (`if not self.built:`), `any(<missing> for ...)`, `missing and other`, and `or` of such
+    tests only; in the `else` branch, their positive forms (`x is not None`, `hasattr(...)`, `key in cache`,
+    `self.attr`, `all(<present> for ...)`); and code
     after an early `if <positive form>: return ...` in the same block.
     """
     child: ast.AST = node
@@ -86,7 +87,21 @@ def _missing_test(test: ast.expr) -> bool:
             return True
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return _present_test(test.operand)
+    element = _each_test(test, "any")
+    if element is not None:
+        return _missing_test(element)  # `any(d is None for d in ds)`: some entries still missing
     return False
+
+
+def _each_test(test: ast.expr, reducer: str) -> ast.expr | None:
+    """The per-element test of `any(<test> for ...)` / `all([<test> for ...])`, or None."""
+    if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == reducer
+            and len(test.args) == 1 and not test.keywords):
+        return None
+    arg = test.args[0]
+    if isinstance(arg, (ast.GeneratorExp, ast.ListComp)):
+        return arg.elt
+    return None
 
 
 def _present_test(test: ast.expr) -> bool:
@@ -107,6 +122,9 @@ def _present_test(test: ast.expr) -> bool:
         return True
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return _missing_test(test.operand)
+    element = _each_test(test, "all")
+    if element is not None:
+        return _present_test(element)  # `all(d is not None for d in ds)`: every entry present
     return False
 
 

@@ -1,6 +1,7 @@
 """HYB022: a tf.function that brings no benefit (Hybridize P2 / P3 / P6): de-hybridize it."""
 from __future__ import annotations
 
+import ast
 from typing import Iterable
 
 from ..facts.preconditions import CONVERT_TO_EAGER
@@ -163,6 +164,14 @@ class ConvertToEager(Rule):
 
                 return reset_metrics, finalize
         """, note="metric state updates are TF work; a framework decorator above @tf.function needs it"),
+        Valid("""
+            import tensorflow as tf
+
+            TFFunctionType = type(tf.function(lambda: None, autograph=False))
+
+            def is_compiled(fn):
+                return isinstance(fn, TFFunctionType)
+        """, note="the tf.function object goes straight to another call (here `type`): nothing is traced"),
     )
     invalid = (
         Invalid("""
@@ -232,6 +241,8 @@ class ConvertToEager(Rule):
                 kinds.remove("P3")  # the same literal every time traces once: no retracing to avoid
                 if not kinds:
                     continue
+            if site.kind == "call" and _passed_on(ctx, site):
+                continue  # `type(tf.function(f))`, `wrap(tf.function(f))`: the receiver wants the tf.function object
             reasons = "; ".join(_WHY[k] for k in kinds if k in _WHY)
             message = f"`{fn.qualname}` gains nothing from tf.function: {reasons}"
             if "P3" in kinds:
@@ -249,3 +260,13 @@ def _wrapped_further(fn: FunctionInfo, site: HybridSite) -> bool:
     """Another decorator sits above `@tf.function` and receives the tf.function object."""
     decorators = getattr(fn.node, "decorator_list", [])
     return any(d is site.node for d in decorators[1:])
+
+
+def _passed_on(ctx: ModuleContext, site: HybridSite) -> bool:
+    """The `tf.function(...)` call is itself an argument of another call: its result goes straight to a
+    receiver that wants a tf.function object, like a decorator stacked above `@tf.function`."""
+    for node in ast.walk(ctx.source.tree):
+        if isinstance(node, ast.Call) and any(
+                a is site.node for a in [*node.args, *(k.value for k in node.keywords)]):
+            return True
+    return False

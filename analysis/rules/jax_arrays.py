@@ -9,6 +9,7 @@ from ..fixes.catalog import fix_for
 from ..model import Finding, FixSafety, Severity
 from ..summary import FunctionInfo
 from ._compiled import enclosing_function, item_assignments, mentions
+from ._dead_code import dead_under_constant, module_bool_constants
 from .base import Invalid, ModuleContext, Rule, Valid
 
 # `x[i] op= v` -> `x = x.at[i].<method>(v)`
@@ -137,6 +138,26 @@ class JaxArrayItemAssignment(Rule):
                 x = jnp.zeros(n)
                 return x.at[i].set(1.0)
         """, note="functional update"),
+        Valid("""
+            import jax.numpy as np
+
+            JAX_MODE = True
+
+            def one_hot(i, n):
+                x = np.zeros(n)
+                if JAX_MODE:
+                    x = x.at[i].set(1.0)
+                else:
+                    x[i] = 1.0
+                return x
+
+            def lu_rows(n):
+                if JAX_MODE:
+                    return np.eye(n)
+                out = np.empty((n, n))
+                out[0] = 1.0
+                return out
+        """, note="the NumPy branches of a generated JAX backend: dead under the module constant JAX_MODE"),
     )
     invalid = (
         Invalid("""
@@ -172,10 +193,13 @@ class JaxArrayItemAssignment(Rule):
         if not _ITEM_STORE.search(ctx.source.text) or not mentions(ctx, _JAX_NUMPY):
             return
         arrays: dict[int, set[str]] = {}
+        consts = module_bool_constants(ctx.source.tree)
         for node in item_assignments(ctx):
             fn = enclosing_function(ctx, node)
             if fn is None or isinstance(fn.node, ast.Lambda):
                 continue
+            if dead_under_constant(ctx.body(fn), node, consts):
+                continue  # `if JAX_MODE: x = x.at[i].set(v) else: x[i] = v` with `JAX_MODE = True`
             if id(fn) not in arrays:
                 arrays[id(fn)] = jax_array_locals(ctx, fn)
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]

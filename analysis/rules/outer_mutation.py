@@ -204,6 +204,91 @@ class OuterMutation(Rule):
         Valid("""
             import tensorflow as tf
 
+            def convert_all(values):
+                i = -1
+
+                def c2t(x):
+                    nonlocal i
+                    i += 1
+                    return tf.convert_to_tensor(x, name=f"x{i}")
+
+                return tf.nest.map_structure(c2t, values)
+
+            @tf.function
+            def f(x, y):
+                a, b = convert_all((x, y))
+                return a + b
+        """, note="a naming counter of a helper's frame: each trace starts it afresh"),
+        Valid("""
+            import tensorflow as tf
+
+            class Joint:
+                def __init__(self, model):
+                    self._build(model)
+
+                def _build(self, model):
+                    self._fns = model
+                    self._count = len(model)
+
+                def sample(self, x):
+                    return sum(f(x) for f in self._fns)
+
+            @tf.function
+            def f(x):
+                joint = Joint([tf.exp, tf.sin])
+                return joint.sample(x)
+        """, note="a helper called only by `__init__` sets up the object being created in the trace"),
+        Valid("""
+            import tensorflow as tf
+
+            class Joint:
+                def __init__(self):
+                    self._per_graph = {}
+
+                def parts(self):
+                    graph_id = id(tf.constant(True).graph)
+                    ds = self._per_graph.get(graph_id, None)
+                    if ds is None or any([d is None for d in ds]):
+                        ds = [tf.exp, tf.sin]
+                        self._per_graph[graph_id] = ds
+                    return ds
+
+            joint = Joint()
+
+            @tf.function
+            def f(x):
+                return joint.parts()[0](x)
+        """, note="a cache filled only while some of its entries are missing"),
+        Valid("""
+            import tensorflow as tf
+
+            def result_shapes(fn, *args):
+                container = [None]
+
+                @tf.function
+                def shape_reporting_wrapper(*args):
+                    result = fn(*args)
+                    container[0] = tf.nest.map_structure(lambda x: x.shape.as_list(), result)
+                    return result
+
+                shape_reporting_wrapper.get_concrete_function(*args)
+                return container[0]
+        """, note="a Python side output of a trace the enclosing function forces with get_concrete_function"),
+        Valid("""
+            import tensorflow as tf
+
+            class WeightNorm(tf.keras.layers.Wrapper):
+                def _compute_weights(self):
+                    self.layer.kernel = self.v * self.g
+
+                @tf.function
+                def call(self, inputs):
+                    self._compute_weights()
+                    return self.layer(inputs)
+        """, note="a helper that sets a per-trace temporary its caller uses right after the call"),
+        Valid("""
+            import tensorflow as tf
+
             history = []
 
             @tf.function
@@ -451,11 +536,29 @@ class OuterMutation(Rule):
             info = gf.info
             if info.name in _INITIALIZERS and (info.cls is not None or info.name == "build"):
                 continue
+            if _initializer_helper(ctx, info):
+                continue  # `def __init__(self, m): self._build(m)`: sets up an object being created
             if runs_once(info.node):
                 continue  # `@once.once def _initialize(self, x)`: build code meant for the first trace
             checker = _FunctionCheck(ctx, gf)
             for node, message in checker.problems():
                 yield ctx.report(self, node, message + via_text(gf), fn=gf, fix=_FIX)
+
+
+def _initializer_helper(ctx: ModuleContext, info: FunctionInfo) -> bool:
+    """A method called only from its own class's initializers (`__init__` -> `self._build(...)`): it sets
+    up a fresh object like `__init__` does, so its attribute stores are not state kept across calls."""
+    if info.cls is None:
+        return False
+    callers = ctx.project.callers_of(info)
+    if not callers:
+        return False
+    for caller, _site in callers:
+        if caller is None or caller.name not in _INITIALIZERS:
+            return False
+        if caller.qualname.rpartition(".")[0] != info.qualname.rpartition(".")[0]:
+            return False
+    return True
 
 
 class _FunctionCheck:
@@ -512,7 +615,7 @@ class _FunctionCheck:
         if name in self.globals:
             return "global"
         if name in self.nonlocals:
-            return "closure"
+            return None if self._owner_traced(name) else "closure"
         if name in self.locals:
             return None
         parent = self.info.parent
@@ -531,6 +634,17 @@ class _FunctionCheck:
         if bound is None and summary.imports.qualify_name(name) is not None:
             return None  # builtins, star imports
         return "global"
+
+    def _owner_traced(self, name: str) -> bool:
+        """Whether the enclosing function that owns the free variable `name` itself runs while tracing:
+        then each trace makes a fresh frame (`i = -1; def c2t(x): nonlocal i; i += 1`), so the variable
+        is per-trace scratch like a local, not state that outlives the call."""
+        parent = self.info.parent
+        while parent is not None:
+            if name in self.locals_of(parent):
+                return self.ctx.project.in_graph(parent) is not None
+            parent = parent.parent
+        return False
 
     def locals_of(self, fn: FunctionInfo) -> set[str]:
         found = self._parent_locals.get(id(fn))
@@ -591,6 +705,8 @@ class _FunctionCheck:
         aug = isinstance(st, ast.AugAssign)
         if isinstance(target, ast.Name):
             kind = "global" if target.id in self.globals else "nonlocal" if target.id in self.nonlocals else None
+            if kind == "nonlocal" and self._owner_traced(target.id):
+                return None
             if kind is None or self.created_once(st, value):
                 return None
             if not aug and self._trace_time_name(st, target.id, value):
@@ -613,6 +729,9 @@ class _FunctionCheck:
             return None  # `self.step = self.optimizer.iterations`: the same object on every trace
         if outer.kind == "self" and not aug and self._per_trace_temporary(st, target):
             return None
+        if outer.kind == "closure" and not aug and not (value is not None and self.tensorish(value)) \
+                and self._traced_for_output():
+            return None  # a Python value handed out of a forced trace (`f.get_concrete_function(...)`)
         if aug and isinstance(target, ast.Attribute):
             return (
                 f"`{text} {_op_text(st)}= ...` in graph code runs only while TensorFlow traces the function: "
@@ -646,6 +765,19 @@ class _FunctionCheck:
         reads = any(n.id == name and isinstance(n.ctx, ast.Load) for n in self.body.of_type(ast.Name))
         return not reads and value is not None and not self.tensorish(value)
 
+    def _traced_for_output(self) -> bool:
+        """The enclosing function traces this tf.function itself (`wrapper.get_concrete_function(...)`):
+        closure stores of Python values are the standard way to get a structure out of that trace."""
+        parent = self.info.parent
+        if not self.gf.is_root or parent is None:
+            return False
+        for call in self.ctx.body(parent).calls:
+            func = call.func
+            if (isinstance(func, ast.Attribute) and func.attr == "get_concrete_function"
+                    and isinstance(func.value, ast.Name) and func.value.id == self.info.name):
+                return True
+        return False
+
     def _memo_flag(self, st: ast.stmt, value: ast.expr | None) -> bool:
         if not (isinstance(value, ast.Constant) and isinstance(value.value, bool) and isinstance(st, ast.Assign)):
             return False
@@ -674,7 +806,27 @@ class _FunctionCheck:
                 return True
             if owner is not None and seen == owner and isinstance(node.ctx, ast.Load) and node.lineno > st.lineno:
                 return True
-        return False
+        return owner is not None and self._callers_consume(text, owner)
+
+    def _callers_consume(self, text: str, owner: str) -> bool:
+        """A method that sets `self.layer.kernel` for its callers (`self._compute_weights(); self.layer(x)`):
+        every caller is a method of the same object that uses the attribute, or its owner, after the call."""
+        if self.info.cls is None or self.self_name is None:
+            return False
+        callers = self.ctx.project.callers_of(self.info)
+        if not callers:
+            return False
+        for caller, site in callers:
+            if caller is None or getattr(caller, "cls", None) is not self.info.cls:
+                return False
+            used = False
+            for node in self.ctx.project.body(caller).of_type(ast.Attribute):
+                if node.lineno > site.line and isinstance(node.ctx, ast.Load) and ast.unparse(node) in (text, owner):
+                    used = True
+                    break
+            if not used:
+                return False
+        return True
 
     def _realias(self, value: ast.expr) -> bool:
         """An attribute chain of `self` (not a call, not arithmetic): storing it is idempotent, every

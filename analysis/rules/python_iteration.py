@@ -7,7 +7,7 @@ from typing import Iterable
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
-from ._local_tensors import local_tensor_names, root_tensor_params, uses_tensor
+from ._local_tensors import container_aliases, local_tensor_names, root_tensor_params, uses_tensor
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _PY_COLLECTIONS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.GeneratorExp)
@@ -144,6 +144,17 @@ class PythonIteration(Rule):
 
             dataset = tf.data.Dataset.from_tensors(((1.0, 2.0), 3)).map(restore)
         """, note="a parameter used as a tuple, a list built by append, a tf.data callback's tuple component"),
+        Valid("""
+            import tensorflow as tf
+
+            WeightStruct = list
+            ModelWeights = tuple[WeightStruct, WeightStruct]
+
+            @tf.function
+            def predict_on_batch(model_weights: ModelWeights, x):
+                trainable, non_trainable = (list(w) for w in model_weights)
+                return x @ trainable[0]
+        """, note="a parameter annotated as a Python tuple (through a module type alias)"),
     )
     invalid = (
         Invalid("""
@@ -188,12 +199,16 @@ class PythonIteration(Rule):
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         python_iterators = self._module_python_iterators(ctx)
+        aliases: set[str] | None = None
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
             # Parameters are taken for tensors only for a tf.function: a Keras `call(inputs)` or a tf.data
             # callback often receives a Python list or tuple of tensors (a dataset element's components).
             traced_by_tf_function = gf.is_root and ctx.project.facts.pf.root_kind[gf.fid] == "tf.function"
-            seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if traced_by_tf_function else set()
+            if traced_by_tf_function and aliases is None:
+                aliases = container_aliases(ctx.source.tree)
+            seeds = root_tensor_params(gf.info.node, gf.info.cls is not None, aliases or set()) \
+                if traced_by_tf_function else set()
             tensors = local_tensor_names(ctx, gf.info.node, body.nodes, seeds)
             for comp in body.of_type(*_COMPREHENSIONS):
                 for gen in comp.generators:

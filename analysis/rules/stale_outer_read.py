@@ -60,7 +60,8 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
             body = ctx.body(fn)
             for st in body.of_type(ast.Global):
                 for name in st.names:
-                    if name in module_bindings and not _only_lazily_set(body, name):
+                    if name in module_bindings and _stores(body, name) and not _only_lazily_set(body, name) \
+                            and not _set_and_restored(body, name):
                         rebound.setdefault(name, st.lineno)
     for name in tf_state:
         rebound.pop(name, None)
@@ -68,11 +69,32 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
     return rebound
 
 
+def _stores(body: FunctionBody, name: str) -> list[ast.Name]:
+    """The stores of `name` in the function (a `global` statement alone, only read, rebinds nothing)."""
+    return [n for n in body.of_type(ast.Name) if n.id == name and isinstance(n.ctx, ast.Store)]
+
+
 def _only_lazily_set(body: FunctionBody, name: str) -> bool:
     """Every store of `name` in the function is under a once-guard (`if TABLE is None: TABLE = ...`):
     lazy initialisation, after which the value does not change."""
-    stores = [n for n in body.of_type(ast.Name) if n.id == name and isinstance(n.ctx, ast.Store)]
+    stores = _stores(body, name)
     return bool(stores) and all(is_once_guarded(body, n) for n in stores)
+
+
+def _set_and_restored(body: FunctionBody, name: str) -> bool:
+    """The function saves the global and puts it back in a `finally` (`was = G; G = True; try: yield
+    finally: G = was`): a dynamic-scope flag, back to its old value when the scope exits, so a graph that
+    enters the scope itself sees the same value on every trace."""
+    saved = {t.id for st in body.of_type(ast.Assign) for t in st.targets
+             if isinstance(t, ast.Name) and isinstance(st.value, ast.Name) and st.value.id == name}
+    if not saved:
+        return False
+    for tr in body.of_type(ast.Try):
+        for st in ast.walk(ast.Module(body=tr.finalbody, type_ignores=[])):
+            if (isinstance(st, ast.Assign) and isinstance(st.value, ast.Name) and st.value.id in saved
+                    and any(isinstance(t, ast.Name) and t.id == name for t in st.targets)):
+                return True
+    return False
 
 
 def _written(body: FunctionBody) -> tuple[set[str], set[str]]:
@@ -265,6 +287,32 @@ class StaleOuterRead(Rule):
                 with tf.name_scope(unique_name("sample")):
                     return x + tf.random.stateless_normal(tf.shape(x), seed=stream())
         """, note="counters and seed streams read by the code that advances them: trace-time bookkeeping"),
+        Valid("""
+            import contextlib
+            import tensorflow as tf
+
+            _IN_SCOPE = False
+
+            @contextlib.contextmanager
+            def instance_scope():
+                global _IN_SCOPE
+                was_in_scope = _IN_SCOPE
+                _IN_SCOPE = True
+                try:
+                    yield
+                finally:
+                    _IN_SCOPE = was_in_scope
+
+            def scope_name(name):
+                global _IN_SCOPE
+                return name if _IN_SCOPE else name + "/"
+
+            @tf.function
+            def f(x):
+                with instance_scope():
+                    with tf.name_scope(scope_name("inner")):
+                        return x + 1
+        """, note="a dynamic-scope flag, set and restored in a `finally`: the same value on every trace"),
         Valid("""
             import tensorflow as tf
 

@@ -154,6 +154,18 @@ class TensorAsBool(Rule):
                     x += 1
                 return x
         """, note="break on a Python value"),
+        Valid("""
+            import tensorflow as tf
+
+            def test_needs_autograph(self):
+                def foo(x):
+                    if x > 0:
+                        return x * x
+                    return -x
+
+                with self.assertRaises(Exception):
+                    tf.function(foo, autograph=False)(tf.constant(2.0))
+        """, note="the test asserts that tracing without AutoGraph fails"),
     )
     invalid = (
         Invalid("""
@@ -205,6 +217,8 @@ class TensorAsBool(Rule):
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
             unconverted = _autograph_off(ctx, gf)
+            if unconverted and _failure_expected(ctx, gf):
+                continue  # `with self.assertRaises(...): tf.function(foo, autograph=False)(x)`: the test's subject
             params = likely_tensor_params(gf.info) if gf.is_root or unconverted else set()
             tensors = LocalKinds.of(ctx.qualify, body.nodes, params)
             fix = Fix("enable AutoGraph, use tf.where/tf.cond, or loop with tf.range", FixSafety.SUGGESTION)
@@ -220,6 +234,26 @@ class TensorAsBool(Rule):
                                f"AutoGraph cannot convert it and tracing fails (loop over `tf.range` instead)"
                                f"{via_text(gf)}")
                     yield ctx.report(self, node, message, fn=gf, fix=fix)
+
+
+_EXPECT_RAISES = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises"})
+
+
+def _failure_expected(ctx: ModuleContext, gf: GraphFunction) -> bool:
+    """The `tf.function(...)` call sits in a `with self.assertRaises(...)` / `with pytest.raises(...)`
+    block: the code asserts that tracing fails, which is what this rule would warn about."""
+    site = gf.info.hybrid
+    if not gf.is_root or site is None or site.kind != "call" or site.enclosing is None:
+        return False
+    for anc in ctx.body(site.enclosing).ancestors(site.node):
+        if isinstance(anc, ast.With):
+            for item in anc.items:
+                call = item.context_expr
+                func = call.func if isinstance(call, ast.Call) else None
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                if name in _EXPECT_RAISES:
+                    return True
+    return False
 
 
 def _autograph_off(ctx: ModuleContext, gf: GraphFunction) -> bool:
