@@ -22,6 +22,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
+from .bot_options import parse_bot_options
 from .model import Severity
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
@@ -144,15 +145,21 @@ def config_from_table(table: Mapping[str, Any]) -> Config:
                 raise ConfigError(f"severity.{code}: '{level}' is not one of error, warning, info") from None
         kwargs["severity"] = parsed
     if "min-tensorflow-version" in table:
-        kwargs["min_tf_version"] = parse_version(str(table["min-tensorflow-version"]))
+        version = table["min-tensorflow-version"]
+        if not isinstance(version, str):
+            # TOML reads `2.10` as the float 2.1: the number cannot say which version was meant.
+            raise ConfigError(f"min-tensorflow-version must be a quoted string such as \"2.10\", not the "
+                              f"number {version!r}")
+        kwargs["min_tf_version"] = parse_version(version)
     if "max-file-size" in table:
         size = table["max-file-size"]
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise ConfigError(f"max-file-size must be a positive integer number of bytes, not {size!r}")
         kwargs["max_file_bytes"] = size
     if "bot" in table:
-        if not isinstance(table["bot"], dict):
-            raise ConfigError("[tool.hybridize.bot] must be a table")
+        _options, problems = parse_bot_options(table["bot"])
+        if problems:
+            raise ConfigError("; ".join(problems))
         kwargs["extra"] = {"bot": dict(table["bot"])}
     return Config(**kwargs)
 
@@ -167,15 +174,20 @@ def _str_list(value: Any, key: str) -> list[str]:
 
 def load_pyproject_bytes(data: bytes | None) -> Config:
     """Config from the bytes of a pyproject.toml (None or no [tool.hybridize] table: defaults)."""
+    table = hybridize_table(data)
+    return config_from_table(table) if table is not None else Config()
+
+
+def hybridize_table(data: bytes | None) -> dict[str, Any] | None:
+    """The raw `[tool.hybridize]` table of a pyproject.toml, or None when there is none."""
     if not data:
-        return Config()
+        return None
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"pyproject.toml is not valid TOML: {exc}") from None
-    table = doc.get("tool", {}).get("hybridize")
-    if table is None:
-        return Config()
-    if not isinstance(table, dict):
+    tool = doc.get("tool", {})
+    table = tool.get("hybridize") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
         raise ConfigError("[tool.hybridize] must be a table")
-    return config_from_table(table)
+    return table

@@ -103,7 +103,7 @@ def make_deliveries(count: int) -> list[tuple[bytes, dict[str, str]]]:
     ]
 
 
-async def load(url: str, requests: int, concurrency: int, warmup: int) -> dict[str, Any]:
+async def load(url: str, requests: int, concurrency: int, warmup: int, rate: float = 0.0) -> dict[str, Any]:
     import aiohttp
 
     deliveries = make_deliveries(warmup + requests)  # prepared up front: not timed
@@ -117,6 +117,8 @@ async def load(url: str, requests: int, concurrency: int, warmup: int) -> dict[s
                 return time.perf_counter() - started, resp.status
 
         async def run(batch: list[tuple[bytes, dict[str, str]]]) -> list[tuple[float, int]]:
+            if rate:
+                return await paced(batch)
             results: list[tuple[float, int]] = []
             todo = iter(batch)
 
@@ -126,6 +128,17 @@ async def load(url: str, requests: int, concurrency: int, warmup: int) -> dict[s
 
             await asyncio.gather(*(worker() for _ in range(concurrency)))
             return results
+
+        async def paced(batch: list[tuple[bytes, dict[str, str]]]) -> list[tuple[float, int]]:
+            """Open loop: one delivery every 1/rate s whatever the answers, as GitHub sends them."""
+            loop = asyncio.get_running_loop()
+            start, tasks = loop.time(), []
+            for i, (body, headers) in enumerate(batch):
+                delay = start + i / rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(send(body, headers)))
+            return list(await asyncio.gather(*tasks))
 
         await run(deliveries[:warmup])
         started = time.perf_counter()
@@ -180,7 +193,7 @@ def run_load(port: int, args: argparse.Namespace) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "load", "--url", f"http://127.0.0.1:{port}/webhook",
          "--requests", str(args.requests), "--concurrency", str(args.concurrency),
-         "--warmup", str(args.warmup)],
+         "--warmup", str(args.warmup), "--rate", str(args.rate)],
         capture_output=True, text=True, check=True, cwd=ROOT,
     )
     return json.loads(out.stdout)
@@ -307,6 +320,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="deliveries per second, sent open-loop (0: as fast as --concurrency allows)")
     parser.add_argument("--write", action="store_true", help="append/replace our section of bench/RESULTS.md")
     args = parser.parse_args()
     if args.mode == "serve-bot":
@@ -314,7 +329,7 @@ def main() -> None:
     elif args.mode == "serve-baseline":
         serve_baseline(args.port)
     elif args.mode == "load":
-        print(json.dumps(asyncio.run(load(args.url, args.requests, args.concurrency, args.warmup))))
+        print(json.dumps(asyncio.run(load(args.url, args.requests, args.concurrency, args.warmup, args.rate))))
     else:
         orchestrate(args)
 

@@ -12,13 +12,17 @@ import logging
 import multiprocessing
 import os
 from collections.abc import AsyncIterator, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hybridize_bot.analysis.budget import BudgetExceeded, run_with_budget
-from hybridize_bot.bot.private_data import PRIVATE_UMASK
+from hybridize_bot.bot.private_data import PRIVATE_UMASK, blob_dir
+from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
+from hybridize_bot.bot.pulls.snapshot import BlobCache
 from hybridize_bot.bot.settings import Settings
+from hybridize_bot.bot.state import Stores, sqlite_stores
 
 if TYPE_CHECKING:
     from hybridize_bot.bot.github import GitHubApp, GitHubClient
@@ -29,6 +33,13 @@ T = TypeVar("T")
 
 class AnalysisTimeout(Exception):
     """run_in_process gave up waiting; the work was killed."""
+
+
+class PullLocks(Protocol):
+    """`async with locks(key):` serialises work on one key (a pull request): `KeyedLocks` in one
+    process, `bot.locks.RedisLocks` across the processes sharing a Redis queue."""
+
+    def __call__(self, key: Hashable) -> AbstractAsyncContextManager[None]: ...
 
 
 class KeyedLocks:
@@ -127,9 +138,31 @@ class BotContext:
     installation_id: int | None
     app_client: GitHubClient
     github: GitHubApp
-    locks: KeyedLocks
+    locks: PullLocks
     analysis_timeout_s: float
     runner: ProcessRunner
+    # The follow-up and command stores, on the queue's backend (bot/state.py); None: SQLite in data_dir.
+    stores: Stores | None = None
+    # One PullSnapshot per pull request for the whole job: review, follow-up and commands share reads.
+    _snapshots: dict[tuple[str, str, int], PullSnapshot] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.stores is None:
+            self.stores = sqlite_stores(self.data_dir)
+
+    @property
+    def state(self) -> Stores:
+        assert self.stores is not None  # set in __post_init__
+        return self.stores
+
+    def pull_snapshot(self, gh: GitHubClient, owner: str, repo: str, number: int) -> PullSnapshot:
+        """This job's snapshot of `owner/repo#number` (created on first use)."""
+        key = (owner.lower(), repo.lower(), number)
+        snap = self._snapshots.get(key)
+        if snap is None:
+            snap = self._snapshots[key] = PullSnapshot(gh, owner, repo, number,
+                                                        BlobCache(blob_dir(self.data_dir, owner, repo)))
+        return snap
 
     async def client_for(self, installation_id: int) -> GitHubClient:
         """A client acting as `installation_id` (token cached and refreshed by bot.auth)."""

@@ -37,6 +37,7 @@ import gidgethub.aiohttp
 from gidgethub import sansio
 
 from hybridize_bot.bot.auth import AppJWT, InstallationToken, TokenCache
+from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -138,8 +139,10 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         retry: RetryPolicy = RetryPolicy(),
         timeout_s: float = 30.0,
         delivery_id: str | None = None,
+        on_answer: Callable[[str, int, Mapping[str, str]], None] | None = None,
     ) -> None:
         super().__init__(session, requester, base_url=base_url)
+        self._on_answer = on_answer  # (method, status, headers) of every answer, for metrics
         self._authorization = authorization
         self._on_unauthorized = on_unauthorized
         self.retry = retry
@@ -205,6 +208,8 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
                 await self.sleep(delay)
                 continue
             self._log(method, url, str(status), started, logging.INFO)
+            if self._on_answer is not None:
+                self._on_answer(method, status, response_headers)
             if status == 401 and use_own_auth and not reauthorized and self._on_unauthorized:
                 # The installation may have been re-installed or the token revoked early.
                 self._on_unauthorized()
@@ -251,9 +256,10 @@ def _path(url: str) -> str:
 class GitHubApp:
     """Mints clients: one authenticated as the App (JWT), one per installation (cached token)."""
 
-    def __init__(self, settings: Settings, session: aiohttp.ClientSession) -> None:
+    def __init__(self, settings: Settings, session: aiohttp.ClientSession, metrics: BotMetrics | None = None) -> None:
         self._settings = settings
         self._session = session
+        self._metrics = metrics
         self._jwt = AppJWT(settings.app_id, settings.private_key)
         self.tokens = TokenCache(self._fetch_installation_token)
 
@@ -263,7 +269,7 @@ class GitHubApp:
         async def bearer() -> str:
             return f"bearer {self._jwt.get()}"
 
-        return self._client(bearer, None, delivery_id)
+        return self._client(bearer, None, delivery_id, "app")
 
     async def client_for(self, installation_id: int, delivery_id: str | None = None) -> GitHubClient:
         """A client acting as the installation. The token is fetched on the first request."""
@@ -271,14 +277,21 @@ class GitHubApp:
         async def token() -> str:
             return f"token {await self.tokens.get(installation_id)}"
 
-        return self._client(token, lambda: self.tokens.invalidate(installation_id), delivery_id)
+        return self._client(token, lambda: self.tokens.invalidate(installation_id), delivery_id, str(installation_id))
 
     def _client(
         self,
         authorization: Authorization,
         on_unauthorized: Callable[[], None] | None,
         delivery_id: str | None,
+        installation: str,
     ) -> GitHubClient:
+        metrics = self._metrics
+
+        def on_answer(method: str, status: int, headers: Mapping[str, str]) -> None:
+            if metrics is not None:
+                metrics.github_answered(method, status, headers, installation)
+
         return GitHubClient(
             self._session,
             self._settings.bot_name,
@@ -288,6 +301,7 @@ class GitHubApp:
             retry=RetryPolicy.from_settings(self._settings),
             timeout_s=self._settings.github_timeout_s,
             delivery_id=delivery_id,
+            on_answer=on_answer,
         )
 
     async def _fetch_installation_token(self, installation_id: int) -> InstallationToken:

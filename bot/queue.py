@@ -13,8 +13,9 @@ interface). Its properties:
 - crash recovery: jobs left `running` by a crash are re-queued by `recover()` at start-up;
 - group commit: enqueues that arrive while a write is in progress share the next transaction,
   and each caller returns only once its row is committed;
-- retries: `fail()` re-queues with exponential backoff until `max_attempts`, then keeps the job as
-  `failed` with its error (and payload, for inspection or a manual re-queue).
+- retries: `fail()` re-queues with exponential backoff until `max_attempts` (at once for a permanent
+  failure), then keeps the job as `failed` with its error and payload: the dead-letter record, for
+  inspection or a manual re-queue, counted by `counts()["failed"]` and the `/metrics` endpoint.
 
 Durability: WAL with synchronous=NORMAL. A committed enqueue survives a crash or kill of the bot
 process; only an OS crash or power loss can lose the last commits (https://www.sqlite.org/wal.html,
@@ -117,10 +118,12 @@ class JobQueue(Protocol):
 
     async def complete(self, job: Job) -> None: ...
 
-    async def fail(self, job: Job, error: str, *, not_before: float | None = None) -> str:
+    async def fail(self, job: Job, error: str, *, not_before: float | None = None,
+                   permanent: bool = False) -> str:
         """Record a failure; returns the new state: 'queued' (retry scheduled) or 'failed'.
 
         `not_before` (epoch seconds) delays the retry at least until then, e.g. a rate-limit reset.
+        `permanent`: retrying cannot help (bot/errors.py); the job is kept as `failed` at once.
         """
 
     async def depth(self) -> int:
@@ -237,10 +240,11 @@ class SQLiteQueue(Wakeups):
         if self._completions % _PRUNE_EVERY == 0:
             await self.prune()
 
-    async def fail(self, job: Job, error: str, *, not_before: float | None = None) -> str:
+    async def fail(self, job: Job, error: str, *, not_before: float | None = None,
+                   permanent: bool = False) -> str:
         now = self._clock()
         error = error[-_MAX_ERROR_CHARS:]
-        if job.attempts >= self.max_attempts:
+        if permanent or job.attempts >= self.max_attempts:
             state, available_at = "failed", now
         else:
             state = "queued"

@@ -247,6 +247,11 @@ class RedisQueue(Wakeups):
         super().__init__()
         self._background: list[asyncio.Task[None]] = []
 
+    @property
+    def client(self) -> aioredis.Redis:
+        """The connection pool, shared with what lives beside the queue (bot/locks.py)."""
+        return self._client
+
     @classmethod
     async def open(
         cls,
@@ -335,11 +340,12 @@ class RedisQueue(Wakeups):
         if state.decode() != "done":
             log.warning("completion of delivery %s ignored: claimed again meanwhile", job.delivery_id)
 
-    async def fail(self, job: Job, error: str, *, not_before: float | None = None) -> str:
+    async def fail(self, job: Job, error: str, *, not_before: float | None = None,
+                   permanent: bool = False) -> str:
         self._check_open()
         now = self._clock()
         error = error[-_MAX_ERROR_CHARS:]
-        if job.attempts >= self.max_attempts:
+        if permanent or job.attempts >= self.max_attempts:
             state, available_at = "failed", now
         else:
             state = "queued"

@@ -3,44 +3,29 @@
 Every feature module owns a module-level `router = gidgethub.routing.Router()` whose handlers have
 the signature `async def handler(event, gh: GitHubClient, ctx: BotContext) -> None`. The webhook
 queues only events some handler here would receive; the worker calls `router.dispatch`.
+
+The routers are imported plainly: a feature that fails to import stops start-up instead of
+silently switching itself off.
 """
 
 from __future__ import annotations
 
-import logging
-
 from gidgethub import routing, sansio
 
 from hybridize_bot.bot import installations
-
-log = logging.getLogger(__name__)
-
-
-def _optional_router(module: str) -> routing.Router | None:
-    """Import `module.router` if the feature module exists yet.
-
-    Only the module's own absence is tolerated: an ImportError raised *inside* an existing feature
-    module is a bug and must stop start-up rather than silently switch the feature off.
-    """
-    import importlib
-
-    try:
-        return importlib.import_module(module).router  # type: ignore[no-any-return]
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and (module == exc.name or module.startswith(exc.name + ".")):
-            log.warning("feature module %s is not available; its events are ignored", module)
-            return None
-        raise
+from hybridize_bot.bot.commands.router import router as commands_router
+from hybridize_bot.bot.followup.router import router as followup_router
+from hybridize_bot.bot.pulls.router import router as pulls_router
 
 
 class OrderedRouter(routing.Router):
     """A gidgethub Router that calls an event's handlers in the order they were registered.
 
     gidgethub's `fetch` returns a frozenset, so the handlers of one event ran in an order set by their
-    memory addresses: the follow-up could run before the review had created the check run it adds the
-    Fix button to, depending on what else happened to be imported. Now: the handlers registered for
-    every action of the event first, then those for its action, each group in registration order;
-    features are registered in the order below (review first).
+    memory addresses. A pull-request event now has one pipeline handler (bot/pulls/pipeline.py), so the
+    review/follow-up race is gone by construction; the order stays deterministic for everything else:
+    the handlers registered for every action of the event first, then those for its action, each group
+    in registration order; features are registered in the order below.
     """
 
     def fetch(self, event: sansio.Event) -> tuple:  # type: ignore[override]
@@ -54,9 +39,12 @@ class OrderedRouter(routing.Router):
         return tuple(dict.fromkeys(found))
 
 
-_candidates = {"installations": installations.router, "pulls": _optional_router("hybridize_bot.bot.pulls.router")}
-_candidates.update(followup=_optional_router("hybridize_bot.bot.followup.router"), commands=_optional_router("hybridize_bot.bot.commands.router"))  # issue 6: follow-up PRs, comment commands
-FEATURES: dict[str, routing.Router] = {k: v for k, v in _candidates.items() if v is not None}
+FEATURES: dict[str, routing.Router] = {
+    "installations": installations.router,
+    "pulls": pulls_router,        # review, then the follow-up, in one pipeline (bot/pulls/pipeline.py)
+    "followup": followup_router,  # closed pull requests and the check run's Fix button
+    "commands": commands_router,  # comment commands
+}
 
 router = OrderedRouter(*FEATURES.values())
 

@@ -15,20 +15,28 @@ from aiohttp import web
 from gidgethub import routing
 
 from hybridize_bot.bot import __version__
-from hybridize_bot.bot import appmanifest
+from hybridize_bot.bot import appmanifest, logs
 from hybridize_bot.bot import routing as bot_routing
 from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.context import KeyedLocks, PullLocks
+from hybridize_bot.bot.locks import RedisLocks
+from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.private_data import expire, secure_data_dir
 from hybridize_bot.bot.queue import JobQueue, QueueInUse, SQLiteQueue
+from hybridize_bot.bot.queue_redis import RedisQueue
 from hybridize_bot.bot.settings import ServerBasics, Settings, SettingsError, redact_url
+from hybridize_bot.bot.state import Stores, sqlite_stores
+from hybridize_bot.bot.state_redis import redis_stores
 from hybridize_bot.bot.webhook import (
     MAX_PAYLOAD_BYTES,
+    METRICS_KEY,
     QUEUE_KEY,
     ROUTER_KEY,
     SETTINGS_KEY,
     WORKERS_KEY,
     healthz,
     index,
+    metrics,
     webhook,
 )
 from hybridize_bot.bot.worker import WorkerPool
@@ -55,6 +63,8 @@ def build_app(
     app[ROUTER_KEY] = router if router is not None else bot_routing.router
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app[METRICS_KEY] = BotMetrics()
     app.router.add_get("/", index)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -65,12 +75,15 @@ def build_app(
         if recovered:
             log.warning("re-queued %d job(s) left running by the previous process", recovered)
         session = aiohttp.ClientSession()
-        github = GitHubApp(settings, session)
+        github = GitHubApp(settings, session, app[METRICS_KEY])
         workers = WorkerPool(
             queue,
             app[ROUTER_KEY],
             settings=settings,
             github=github,
+            locks=pull_locks(queue, settings),
+            stores=stores_beside(queue, settings),
+            metrics=app[METRICS_KEY],
             poll_interval_s=poll_interval_s,
             shutdown_grace_s=shutdown_grace_s,
         )
@@ -92,6 +105,19 @@ def build_app(
     return app
 
 
+def pull_locks(queue: JobQueue, settings: Settings) -> PullLocks:
+    """Per-PR locks where the queue is: in-process for the embedded queue (one process), on Redis
+    when several processes share a Redis queue."""
+    if isinstance(queue, RedisQueue):
+        return RedisLocks(queue.client, queue.prefix, lease_s=settings.job_lease_s)
+    return KeyedLocks()
+
+
+def stores_beside(queue: JobQueue, settings: Settings) -> Stores:
+    """The follow-up and command stores on the queue's backend (bot/state.py)."""
+    if isinstance(queue, RedisQueue):
+        return redis_stores(queue.client, queue.prefix)
+    return sqlite_stores(settings.data_dir)
 async def _expire_periodically(settings: Settings, every_s: float = 3600.0) -> None:
     """Delete cached blobs and analysis-cache files older than CACHE_MAX_AGE_DAYS, now and hourly."""
     while True:
@@ -107,12 +133,11 @@ async def _expire_periodically(settings: Settings, every_s: float = 3600.0) -> N
 async def open_queue(settings: Settings) -> JobQueue:
     """The queue QUEUE_URL names: SQLite in BOT_DATA_DIR (default) or a shared Redis."""
     if settings.uses_redis:
-        from hybridize_bot.bot.queue_redis import RedisQueue  # redis is only imported when used
-
         return await RedisQueue.open(
             settings.queue_url,
             max_attempts=settings.job_max_attempts,
             retry_base_delay_s=settings.job_retry_base_delay_s,
+            lease_s=settings.job_lease_s,
         )
     return await SQLiteQueue.open(
         settings.queue_path,
@@ -121,12 +146,8 @@ async def open_queue(settings: Settings) -> JobQueue:
     )
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def configure_logging(level: str, fmt: str = "text") -> None:
+    logs.configure(level, fmt, sys.stderr)
 
 
 def main(environ: Mapping[str, str] | None = None, *, app_yml: Path = Path("app.yml")) -> None:
@@ -139,7 +160,7 @@ def main(environ: Mapping[str, str] | None = None, *, app_yml: Path = Path("app.
     try:
         if appmanifest.needs_setup(env):
             basics = ServerBasics.from_env(env)
-            configure_logging(basics.log_level)
+            configure_logging(basics.log_level, basics.log_format)
             try:
                 manifest = app_yml.read_text(encoding="utf-8")
             except OSError as exc:
@@ -155,7 +176,7 @@ def main(environ: Mapping[str, str] | None = None, *, app_yml: Path = Path("app.
     except SettingsError as exc:
         print(f"hybridize-bot: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     log.info(
         "%s %s: GitHub App %s, API %s, data in %s, queue %s, %d workers, features: %s",
         settings.bot_name, __version__, settings.app_id, settings.github_api_url,

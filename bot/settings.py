@@ -34,6 +34,7 @@ class ServerBasics:
     data_dir: Path = Path(".hybridize-data")
     github_api_url: str = "https://api.github.com"
     log_level: str = "INFO"
+    log_format: str = "text"  # LOG_FORMAT: "text" or "json" (one object per line, bot/logs.py)
     # BOT_PUBLIC_URL: the address GitHub reaches this server at (webhook and setup redirect); unset,
     # the setup page uses the address the browser used.
     public_url: str | None = None
@@ -48,6 +49,7 @@ class ServerBasics:
             data_dir=Path(env.text("BOT_DATA_DIR", ".hybridize-data")),
             github_api_url=env.url("GITHUB_API_URL", "https://api.github.com"),
             log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS),
+            log_format=env.choice("LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
             public_url=env.url("BOT_PUBLIC_URL", public) if public else None,
         )
 
@@ -64,6 +66,7 @@ class Settings:
     port: int = 8000
     data_dir: Path = Path(".hybridize-data")
     log_level: str = "INFO"
+    log_format: str = "text"  # LOG_FORMAT: "text" or "json" (one object per line, bot/logs.py)
     bot_name: str = "hybridize-bot"
     workers: int = 2
     analysis_timeout_s: float = 120.0
@@ -81,6 +84,9 @@ class Settings:
     # Queue (BOT_JOB_*): how often a failing job is tried, and the first retry delay (doubles).
     job_max_attempts: int = 4
     job_retry_base_delay_s: float = 30.0
+    # BOT_JOB_LEASE (Redis queue): a running job's lease, renewed while its process lives; a killed
+    # process's job and per-PR locks are taken over once their leases expire.
+    job_lease_s: float = 30.0
     # QUEUE_URL: "sqlite:" (default: BOT_DATA_DIR/queue.sqlite3, one process) or
     # "redis://[:password@]host:port/db" (bot/queue_redis.py, several processes and machines).
     # Not in repr: a Redis URL may hold a password (log `redact_url(settings.queue_url)`).
@@ -117,6 +123,7 @@ class Settings:
             port=basics.port,
             data_dir=basics.data_dir,
             log_level=basics.log_level,
+            log_format=basics.log_format,
             bot_name=env.text("BOT_NAME", "hybridize-bot"),
             workers=env.integer("WORKERS", 2, low=0, high=64),
             analysis_timeout_s=env.number("ANALYSIS_TIMEOUT", 120.0, low=0.001),
@@ -127,6 +134,7 @@ class Settings:
             github_secondary_wait_s=env.number("GITHUB_SECONDARY_RATE_WAIT", 60.0, low=0.0),
             job_max_attempts=env.integer("BOT_JOB_MAX_ATTEMPTS", 4, low=1, high=100),
             job_retry_base_delay_s=env.number("BOT_JOB_RETRY_BASE_DELAY", 30.0, low=0.0),
+            job_lease_s=env.number("BOT_JOB_LEASE", 30.0, low=0.5),
             queue_url=_queue_url(env.text("QUEUE_URL", "sqlite:")),
             cache_max_age_s=86400.0 * env.number("CACHE_MAX_AGE_DAYS", 7.0, low=0.001),
         )

@@ -17,8 +17,9 @@ from typing import Any
 from aiohttp import web
 from gidgethub import routing, sansio
 
-from hybridize_bot.analysis.rules.base import PROJECT_URL
+from hybridize_bot.bot.analysis_api import PROJECT_URL
 from hybridize_bot.bot import __version__
+from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.events import invalid_reason
 from hybridize_bot.bot.queue import JobQueue
 from hybridize_bot.bot.routing import handles
@@ -38,6 +39,7 @@ SETTINGS_KEY = web.AppKey("settings", Settings)
 QUEUE_KEY = web.AppKey("queue", JobQueue)
 WORKERS_KEY = web.AppKey("workers", WorkerPool)
 ROUTER_KEY = web.AppKey("router", routing.Router)
+METRICS_KEY = web.AppKey("metrics", BotMetrics)
 
 
 def signature_for(secret: str, body: bytes) -> str:
@@ -52,7 +54,29 @@ def _json(http_status: int, /, **fields: Any) -> web.Response:
     return web.json_response(fields, status=http_status)
 
 
+def _outcome(response: web.Response) -> str:
+    if response.status < 300:
+        return str(json.loads(response.body or b"{}").get("status", "ok"))  # type: ignore[arg-type]
+    return "unavailable" if response.status >= 500 else "rejected"
+
+
 async def webhook(request: web.Request) -> web.Response:
+    response = await _webhook(request)
+    event = request.headers.get("X-GitHub-Event", "") or "-"
+    request.app[METRICS_KEY].deliveries.labels(event[:64], _outcome(response)).inc()
+    return response
+
+
+async def metrics(request: web.Request) -> web.Response:
+    try:
+        body, content_type = await request.app[METRICS_KEY].render(request.app[QUEUE_KEY])
+    except Exception as exc:
+        return _json(503, status="error", error=f"queue unavailable: {type(exc).__name__}")
+    # CONTENT_TYPE_LATEST carries a charset parameter, which aiohttp wants apart.
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+async def _webhook(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     delivery_id = request.headers.get("X-GitHub-Delivery", "")
     event_name = request.headers.get("X-GitHub-Event", "")

@@ -19,10 +19,14 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from hybridize_bot.bot.context import BotContext, KeyedLocks, ProcessRunner
+from hybridize_bot.bot.context import BotContext, KeyedLocks, ProcessRunner, PullLocks
+from hybridize_bot.bot.errors import is_permanent
 from hybridize_bot.bot.github import GitHubApp
+from hybridize_bot.bot.logs import bind_job, job_fields
+from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.queue import Job, JobQueue
 from hybridize_bot.bot.settings import Settings
+from hybridize_bot.bot.state import Stores, sqlite_stores
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +73,9 @@ class WorkerPool:
         *,
         settings: Settings,
         github: GitHubApp,
-        locks: KeyedLocks | None = None,
+        locks: PullLocks | None = None,
+        stores: Stores | None = None,
+        metrics: BotMetrics | None = None,
         runner: ProcessRunner | None = None,
         poll_interval_s: float = 1.0,
         shutdown_grace_s: float = 10.0,
@@ -79,6 +85,8 @@ class WorkerPool:
         self._settings = settings
         self._github = github
         self.locks = locks or KeyedLocks()
+        self.stores = stores or sqlite_stores(settings.data_dir)
+        self.metrics = metrics
         self.runner = runner or ProcessRunner(settings.workers)
         self._poll_interval_s = poll_interval_s
         self._shutdown_grace_s = shutdown_grace_s
@@ -146,6 +154,14 @@ class WorkerPool:
                 self.stats.busy -= 1
 
     async def process(self, job: Job) -> None:
+        try:
+            data = json.loads(job.payload)
+        except ValueError:
+            data = None  # _dispatch fails on it, and the failure is logged with the delivery id
+        with bind_job(job_fields(job.event, data, job.delivery_id)):
+            await self._process(job)
+
+    async def _process(self, job: Job) -> None:
         started = time.monotonic()
         try:
             await self._dispatch(job)
@@ -153,12 +169,14 @@ class WorkerPool:
             self.stats.failed += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"
             state = await self._queue.fail(
-                job, traceback.format_exc(), not_before=retry_not_before(exc, time.time())
+                job, traceback.format_exc(), not_before=retry_not_before(exc, time.time()),
+                permanent=is_permanent(exc),
             )
             log.exception(
                 "delivery %s (%s) failed on attempt %d; now %s",
                 job.delivery_id, job.event, job.attempts, state,
             )
+            self._observe(job, started, "retry" if state == "queued" else "dead_letter")
             return
         await self._queue.complete(job)
         self.stats.processed += 1
@@ -166,6 +184,11 @@ class WorkerPool:
             "delivery %s (%s) done in %.0f ms",
             job.delivery_id, job.event, (time.monotonic() - started) * 1000,
         )
+        self._observe(job, started, "done")
+
+    def _observe(self, job: Job, started: float, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.job_duration.labels(job.event, outcome).observe(time.monotonic() - started)
 
     async def _dispatch(self, job: Job) -> None:
         data = json.loads(job.payload)
@@ -186,6 +209,7 @@ class WorkerPool:
             locks=self.locks,
             analysis_timeout_s=self._settings.analysis_timeout_s,
             runner=self.runner,
+            stores=self.stores,
         )
         await self._router.dispatch(event, gh, ctx)
 

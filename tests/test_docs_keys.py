@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hybridize_bot.analysis import cache, config, parallel
-from hybridize_bot.bot.pulls import options
+from hybridize_bot.analysis import bot_options, cache, config, parallel
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()
@@ -36,7 +35,7 @@ def test_configuration_documents_every_tool_hybridize_key() -> None:
 
 
 def test_configuration_documents_every_tool_hybridize_bot_key() -> None:
-    bot_keys = set(options._KNOWN)
+    bot_keys = set(bot_options.KNOWN_KEYS)
     assert {"autofix", "max-inline-comments"} <= bot_keys
     assert _table_keys(CONFIGURATION, "## `[tool.hybridize.bot]`") == bot_keys
 

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .store import CommandStore
-
 
 async def ignored_codes(ctx: Any, repo: str, pr_number: int) -> set[str]:
     """Rule codes ignored on pull request `pr_number` of `repo` ("owner/name"), remembered across pushes."""
-    return await CommandStore(ctx.data_dir).ignored(repo, pr_number)
+    return await ctx.state.commands.ignored(repo, pr_number)
 
 
 async def ignored_rules(ctx: Any, owner: str, repo: str, pr_number: int) -> dict[str, str]:
     """Rule code -> login of who ignored it on this pull request (for "ignored by @user")."""
-    return await CommandStore(ctx.data_dir).ignored_by(f"{owner}/{repo}", pr_number)
+    return await ctx.state.commands.ignored_by(f"{owner}/{repo}", pr_number)

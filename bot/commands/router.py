@@ -10,11 +10,10 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from ..pulls import reads
+from ..github_api import GitHubAPI
 from .parse import parse_commands
 from .permissions import allowed, permission_of, refusal
 from .run import Invocation, review_again, run_command
-from .store import CommandStore
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ REPLY_MARKER = "<!-- hybridize-bot:reply to={comment_id} -->"
 
 
 @router.register("issue_comment", action="created")
-async def on_comment(event: sansio.Event, gh: Any, ctx: Any) -> None:
+async def on_comment(event: sansio.Event, gh: GitHubAPI, ctx: Any) -> None:
     data = event.data
     issue, comment = data.get("issue") or {}, data.get("comment") or {}
     if "pull_request" not in issue:
@@ -35,7 +34,7 @@ async def on_comment(event: sansio.Event, gh: Any, ctx: Any) -> None:
     if not commands:
         return
     owner, repo = data["repository"]["owner"]["login"], data["repository"]["name"]
-    store = CommandStore(ctx.data_dir)
+    store = ctx.state.commands
     full_name, comment_id = f"{owner}/{repo}", int(comment["id"])
     if await store.is_handled(full_name, comment_id):
         log.info("%s comment %d was already handled", full_name, comment_id)
@@ -46,7 +45,8 @@ async def on_comment(event: sansio.Event, gh: Any, ctx: Any) -> None:
     runnable = [c for c in commands if allowed(c.name, permission)]
     await _react(gh, owner, repo, comment_id, "+1" if runnable else "eyes")
 
-    pull = await reads.get_pull(gh, owner, repo, number)
+    # The job's snapshot: `fix` and the re-review after `ignore`/`recheck` read the pull request once.
+    pull = await ctx.pull_snapshot(gh, owner, repo, number).pull()
     inv = Invocation(gh, ctx, owner, repo, number, login, permission, pull)
     parts: list[str] = []
     for command in commands:
@@ -65,7 +65,7 @@ async def on_comment(event: sansio.Event, gh: Any, ctx: Any) -> None:
     await store.mark_handled(full_name, comment_id)
 
 
-async def _react(gh: Any, owner: str, repo: str, comment_id: int, content: str) -> None:
+async def _react(gh: GitHubAPI, owner: str, repo: str, comment_id: int, content: str) -> None:
     """Acknowledge the comment (Dependabot answers commands with a 👍)."""
     await gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
                   url_vars={"owner": owner, "repo": repo, "comment_id": str(comment_id)},

@@ -5,11 +5,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analysis_api import get_rule
+from ..github_api import GitHubAPI
 from ..publish.render import COMMENT_BODY_LIMIT, truncate
 from .explain import explain_rule
 from .help import help_text
 from .parse import Command
-from .store import CommandStore
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 class Invocation:
     """Who asked what where; `pull` is the pull request as the API returns it now."""
 
-    gh: Any
+    gh: GitHubAPI
     ctx: Any
     owner: str
     repo: str
@@ -39,10 +40,6 @@ class Invocation:
 
 
 def _rule(code: str) -> Any:
-    try:
-        from hybridize_bot.analysis.rules import get_rule
-    except ImportError:  # pragma: no cover - the registry ships with the analysis package
-        return None
     return get_rule(code)
 
 
@@ -91,7 +88,7 @@ async def _ignore(inv: Invocation, command: Command) -> str:
     problem = _needs_code(inv, command)
     if problem:
         return problem
-    await CommandStore(inv.ctx.data_dir).ignore(inv.full_name, inv.number, set(command.codes), inv.login)
+    await inv.ctx.state.commands.ignore(inv.full_name, inv.number, set(command.codes), inv.login)
     inv.review_needed = True
     codes = ", ".join(command.codes)
     return (f"From now on I don't report {codes} on this pull request, across pushes "
@@ -102,7 +99,7 @@ async def _unignore(inv: Invocation, command: Command) -> str:
     problem = _needs_code(inv, command)
     if problem:
         return problem
-    await CommandStore(inv.ctx.data_dir).unignore(inv.full_name, inv.number, set(command.codes))
+    await inv.ctx.state.commands.unignore(inv.full_name, inv.number, set(command.codes))
     inv.review_needed = True
     return f"I report {', '.join(command.codes)} on this pull request again."
 

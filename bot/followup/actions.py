@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..github_api import GitHubAPI
 from ..publish.render import CHECK_NAME
 
 FIX_ACTION_ID = "hybridize-fix"
@@ -22,18 +23,21 @@ def fix_actions(has_fixes: bool) -> list[dict[str, str]]:
              "identifier": FIX_ACTION_ID}]
 
 
-async def offer_fix_button(gh: Any, ctx: Any, owner: str, repo: str, head_sha: str) -> bool:
-    """Add the button to this App's latest `hybridize` run on `head_sha` (the review publishes the run
-    and completes it first; a PATCH with only `actions` leaves its output alone). False if no run."""
-    # Newest first; runs of other Apps are filtered out by app_id.
-    data = await gh.getitem("/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,app_id,per_page}",
-                            url_vars={"owner": owner, "repo": repo, "ref": head_sha, "check_name": CHECK_NAME,
-                                      "app_id": str(ctx.settings.app_id), "per_page": "100"})
-    runs = sorted(data.get("check_runs", []), key=lambda r: -int(r["id"]))
-    if not runs:
-        return False
+async def offer_fix_button(gh: GitHubAPI, ctx: Any, owner: str, repo: str, head_sha: str,
+                           run_id: int | None = None) -> bool:
+    """Add the button to this App's `hybridize` run on `head_sha`: `run_id` when this job started the
+    run, else the latest one (a PATCH with only `actions` leaves its output alone). False if no run."""
+    if run_id is None:
+        # Newest first; runs of other Apps are filtered out by app_id.
+        data = await gh.getitem("/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,app_id,per_page}",
+                                url_vars={"owner": owner, "repo": repo, "ref": head_sha, "check_name": CHECK_NAME,
+                                          "app_id": str(ctx.settings.app_id), "per_page": "100"})
+        runs = sorted(data.get("check_runs", []), key=lambda r: -int(r["id"]))
+        if not runs:
+            return False
+        run_id = int(runs[0]["id"])
     # The check-run JSON does not echo `actions`, so there is no cheaper way to know it is already set.
     await gh.patch("/repos/{owner}/{repo}/check-runs/{check_run_id}",
-                   url_vars={"owner": owner, "repo": repo, "check_run_id": str(runs[0]["id"])},
+                   url_vars={"owner": owner, "repo": repo, "check_run_id": str(run_id)},
                    data={"actions": fix_actions(True)})
     return True

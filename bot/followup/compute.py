@@ -12,8 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Collection, Mapping
 
-from hybridize_bot.analysis.model import Finding, FixSafety
-
+from ..analysis_api import AnalysisCache, Finding, FixSafety, analyze_sources, apply_fixes, suggestion_for
 from .naming import is_protected
 
 
@@ -96,10 +95,6 @@ def compute_fix_plan(sources: dict[str, bytes], config: Any, safeties: Collectio
     """
     if not safeties:
         return FixPlan()
-    from hybridize_bot.analysis import analyze_sources
-    from hybridize_bot.analysis.cache import AnalysisCache
-    from hybridize_bot.analysis.fixes import apply_fixes
-
     wanted = set(paths)
     cache = AnalysisCache(cache_dir) if cache_dir else None
     # `only`: the other files are analyzed for context but never changed.
@@ -136,8 +131,6 @@ def _before_after(finding: Finding, old: bytes, new: bytes) -> tuple[str, str]:
     hunk of the file's diff nearest to the finding."""
     old_lines = old.decode("utf-8", "replace").splitlines()
     try:
-        from hybridize_bot.analysis.fixes import suggestion_for
-
         rep = suggestion_for(finding, old)
     except Exception:  # an optional refinement: the diff hunk below is always available
         rep = None

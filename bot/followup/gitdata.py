@@ -6,16 +6,18 @@ records the App's bot user (`<slug>[bot]`) as both: the App is the author.
 from __future__ import annotations
 
 import base64
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 import gidgethub
+
+from ..github_api import GitHubAPI
 
 R = "/repos/{owner}/{repo}"
 # Regular file modes git knows for blobs; symlinks (120000) are never written by a fix.
 _FILE_MODES = {"100644", "100755"}
 
 
-async def ref_sha(gh: Any, owner: str, repo: str, branch: str) -> str | None:
+async def ref_sha(gh: GitHubAPI, owner: str, repo: str, branch: str) -> str | None:
     """The commit a branch points to, or None when it does not exist."""
     try:
         ref = await gh.getitem(R + "/git/ref/{+ref}", url_vars={"owner": owner, "repo": repo,
@@ -28,25 +30,27 @@ async def ref_sha(gh: Any, owner: str, repo: str, branch: str) -> str | None:
     return str(obj["sha"]) if obj.get("type", "commit") == "commit" else None
 
 
-async def get_commit(gh: Any, owner: str, repo: str, sha: str) -> dict[str, Any]:
-    return await gh.getitem(R + "/git/commits/{commit_sha}",
-                            url_vars={"owner": owner, "repo": repo, "commit_sha": sha})
+class GitReads(Protocol):
+    """Commit and tree reads; `PullSnapshot` answers them from what the job already fetched."""
+
+    async def commit(self, sha: str) -> dict[str, Any]: ...
+
+    async def tree(self, tree_sha: str) -> dict[str, Any]: ...
 
 
-async def file_modes(gh: Any, owner: str, repo: str, tree_sha: str, paths: set[str]) -> dict[str, str]:
-    """The git mode of each path in the tree (100644 or 100755), so a fix keeps an executable bit."""
-    tree = await gh.getitem(R + "/git/trees/{tree_sha}{?recursive}",
-                            url_vars={"owner": owner, "repo": repo, "tree_sha": tree_sha, "recursive": "1"})
+def file_modes(tree: Mapping[str, Any], paths: set[str]) -> dict[str, str]:
+    """The git mode of each path in a recursive tree listing (100644 or 100755), so a fix keeps an
+    executable bit."""
     modes = {e["path"]: e["mode"] for e in tree.get("tree", []) if e.get("path") in paths}
     return {p: (modes.get(p) if modes.get(p) in _FILE_MODES else "100644") for p in paths}
 
 
-async def create_fix_commit(gh: Any, owner: str, repo: str, parent_sha: str, changed: Mapping[str, bytes],
-                            message: str) -> str:
+async def create_fix_commit(gh: GitHubAPI, owner: str, repo: str, parent_sha: str, changed: Mapping[str, bytes],
+                            message: str, *, reads: GitReads) -> str:
     """One commit whose parent is `parent_sha` and whose tree is the parent's with `changed` replaced."""
-    parent = await get_commit(gh, owner, repo, parent_sha)
+    parent = await reads.commit(parent_sha)
     base_tree = parent["tree"]["sha"]
-    modes = await file_modes(gh, owner, repo, base_tree, set(changed))
+    modes = file_modes(await reads.tree(base_tree), set(changed))
     entries = []
     for path, data in sorted(changed.items()):
         blob = await gh.post(R + "/git/blobs", url_vars={"owner": owner, "repo": repo},
@@ -59,23 +63,33 @@ async def create_fix_commit(gh: Any, owner: str, repo: str, parent_sha: str, cha
     return str(commit["sha"])
 
 
-async def point_branch(gh: Any, owner: str, repo: str, branch: str, sha: str, *, exists: bool) -> None:
-    """Create the branch at `sha`, or force-move it there (the new commit sits on a newer head, so it
-    is not a fast-forward of the old one). The caller checked that the old head was the bot's own."""
-    if not exists:
+async def point_branch(gh: GitHubAPI, owner: str, repo: str, branch: str, sha: str, *, expected: str | None) -> bool:
+    """Move `branch` to `sha` only if it still points at `expected` (None: does not exist yet); False
+    when it moved meanwhile (compare-and-swap: another worker's newer sync must never be overwritten by
+    an older one).
+
+    The REST API has no conditional ref update, so the check is a fresh read right before the write;
+    the per-PR lock (bot/locks.py) keeps other workers of this App out of that short window. The move
+    is forced: the new commit sits on a newer head, so it is not a fast-forward of the old one.
+    """
+    if expected is None:
         try:
             await gh.post(R + "/git/refs", url_vars={"owner": owner, "repo": repo},
                           data={"ref": f"refs/heads/{branch}", "sha": sha})
-            return
+            return True
         except gidgethub.HTTPException as exc:
-            # 422 "Reference already exists": created since we looked (e.g. a lost record); fall through.
-            if int(exc.status_code) != 422:
-                raise
+            # 422 "Reference already exists": somebody created it since the sync looked.
+            if int(exc.status_code) == 422:
+                return False
+            raise
+    if await ref_sha(gh, owner, repo, branch) != expected:
+        return False
     await gh.patch(R + "/git/refs/{+ref}", url_vars={"owner": owner, "repo": repo, "ref": f"heads/{branch}"},
                    data={"sha": sha, "force": True})
+    return True
 
 
-async def delete_branch(gh: Any, owner: str, repo: str, branch: str) -> bool:
+async def delete_branch(gh: GitHubAPI, owner: str, repo: str, branch: str) -> bool:
     """Delete the branch; False when it was already gone (422/404), like miss-islington's clean-up."""
     try:
         await gh.delete(R + "/git/refs/{+ref}", url_vars={"owner": owner, "repo": repo, "ref": f"heads/{branch}"})
@@ -86,7 +100,7 @@ async def delete_branch(gh: Any, owner: str, repo: str, branch: str) -> bool:
     return True
 
 
-async def open_followups(gh: Any, owner: str, repo: str, branch: str) -> list[dict[str, Any]]:
+async def open_followups(gh: GitHubAPI, owner: str, repo: str, branch: str) -> list[dict[str, Any]]:
     """Open pull requests whose head is `owner:branch` (there should be at most one)."""
     return [p async for p in gh.getiter(R + "/pulls{?head,state,per_page}", url_vars={
         "owner": owner, "repo": repo, "head": f"{owner}:{branch}", "state": "open", "per_page": "100"})]

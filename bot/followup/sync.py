@@ -11,22 +11,33 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..analysis_api import get_rule
 from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
+from ..github_api import GitHubAPI
 from ..publish.crossref import cross_reference_followup
-from ..private_data import blob_dir
 from ..publish.identity import BotIdentity, bot_identity
 from ..publish.render import FollowupRef
-from ..pulls import reads
-from ..pulls.snapshot import BlobCache, fetch_snapshot
 from . import gitdata, render
 from .compute import FixPlan, compute_fix_plan, safeties_for
 from .decide import Action, BranchFacts, branch_kind, decide, fixes_changed
 from .naming import BRANCH_PREFIX, branch_for, has_trailer
-from .options import autofix_level, stronger
-from .store import FollowupRecord, FollowupStore
+from .options import stronger
+from .store import FollowupRecord
 
 log = logging.getLogger(__name__)
+
+
+class BranchMoved(Exception):
+    """The follow-up branch no longer points where this sync started: a newer sync owns it."""
+
+
+class InvalidBotOptions(Exception):
+    """`[tool.hybridize.bot]` on the base branch has a rejected value: the App writes no code."""
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -73,13 +84,23 @@ def is_followup_pull(pull: dict[str, Any], me: BotIdentity) -> bool:
     return head_ref.startswith(BRANCH_PREFIX) and (user.get("login") == me.login or user.get("type") == "Bot")
 
 
+async def caused_by_bot(event: Any, ctx: Any) -> bool:
+    """The App's own bot user sent it, or it is about one of the bot's follow-up branches (no loops)."""
+    sender = event.data.get("sender") or {}
+    me = await bot_identity(ctx.app_client, str(ctx.settings.app_id), ctx.settings.bot_name)
+    if sender.get("login") == me.login:
+        return True
+    head_ref = ((event.data.get("pull_request") or {}).get("head") or {}).get("ref", "")
+    return head_ref.startswith(BRANCH_PREFIX)
+
+
 def is_bot_commit(commit: dict[str, Any], me: BotIdentity, full_name: str, number: int) -> bool:
     """A commit the bot made for this follow-up: authored by the App's bot user, with our trailer."""
     author = (commit.get("author") or {}).get("name", "")
     return author == me.login and has_trailer(commit.get("message", ""), full_name, number)
 
 
-async def sync_followup(gh: Any, ctx: Any, req: SyncRequest) -> SyncOutcome:
+async def sync_followup(gh: GitHubAPI, ctx: Any, req: SyncRequest) -> SyncOutcome:
     async with ctx.locks(req.lock_key):
         outcome = await _Sync(gh, ctx, req).run()
     log.info("follow-up of %s#%d: %s (%s) [delivery %s]", req.full_name, req.number, outcome.action,
@@ -90,9 +111,10 @@ async def sync_followup(gh: Any, ctx: Any, req: SyncRequest) -> SyncOutcome:
 class _Sync:
     """One synchronisation; attributes hold what was read so the steps stay small."""
 
-    def __init__(self, gh: Any, ctx: Any, req: SyncRequest) -> None:
+    def __init__(self, gh: GitHubAPI, ctx: Any, req: SyncRequest) -> None:
         self.gh, self.ctx, self.req = gh, ctx, req
-        self.store = FollowupStore(ctx.data_dir)
+        self.store = ctx.state.followups
+        self.snapshot = ctx.pull_snapshot(gh, req.owner, req.repo, req.number)
         self.branch = branch_for(req.number)
         self.available = False  # automatic fixes exist, whether or not the level lets us apply them
         self.pr_lines: dict[str, frozenset[int]] | None = None  # set by _plan
@@ -100,7 +122,7 @@ class _Sync:
     async def run(self) -> SyncOutcome:
         req = self.req
         self.me = await bot_identity(self.ctx.app_client, str(self.ctx.settings.app_id), self.ctx.settings.bot_name)
-        pull = self.pull = await reads.get_pull(self.gh, req.owner, req.repo, req.number)
+        pull = self.pull = await self.snapshot.pull()
         if is_followup_pull(pull, self.me):
             return SyncOutcome("nothing", "a follow-up pull request itself",
                                reply=self._say("This is one of my follow-up pull requests; comment on its source "
@@ -137,7 +159,7 @@ class _Sync:
         last = self.record.last_commit if self.record else None
         ours_by_commit = False
         if ref_sha is not None and ref_sha != last:
-            commit = await gitdata.get_commit(gh, req.owner, req.repo, ref_sha)
+            commit = await self.snapshot.commit(ref_sha)
             ours_by_commit = is_bot_commit(commit, self.me, req.full_name, req.number)
         kind = branch_kind(ref_sha, last, ours_by_commit)
 
@@ -149,6 +171,11 @@ class _Sync:
                 return SyncOutcome("nothing", "analysis timed out; nothing changed",
                                    reply=self._say("The analysis did not finish in time; nothing was changed. "
                                                    "Try again later."))
+            except InvalidBotOptions as exc:
+                problems = "\n".join(f"- {p}" for p in exc.problems)
+                return SyncOutcome("nothing", f"invalid bot options: {exc}", reply=self._say(
+                    "`[tool.hybridize.bot]` in `pyproject.toml` on the base branch has invalid values, so I "
+                    f"change no code until they are fixed:\n\n{problems}"))
         record = self.record
         same_place = record is not None and record.mode == self.mode and record.last_commit == ref_sha
         changed = fixes_changed(record.fixes_key if same_place else None, record.parent if same_place else None,
@@ -165,7 +192,12 @@ class _Sync:
         handler = {Action.CREATE: self._create, Action.UPDATE: self._update, Action.KEEP: self._keep,
                    Action.CLOSE: self._close, Action.LEAVE_TOUCHED: self._leave,
                    Action.NOTHING: self._nothing}[action]
-        outcome = await handler(plan, parent)
+        try:
+            outcome = await handler(plan, parent)
+        except BranchMoved as exc:
+            log.warning("%s#%d: %s; left to the sync that moved it", req.full_name, req.number, exc)
+            return SyncOutcome("nothing", str(exc), reply=self._say(
+                "The follow-up branch changed while I worked on it; nothing was overwritten. Try again."))
         if self.available and outcome.action == "nothing":
             outcome = replace(outcome, offer_button=True)
         return outcome
@@ -180,10 +212,11 @@ class _Sync:
             config_sha = parent
         else:
             parent, config_sha = pull["head"]["sha"], pull["base"]["sha"]
-        base = await reads.read_base_config(gh, req.owner, req.repo, config_sha)
-        level, problem = autofix_level(base.config.extra.get("bot") if base.config.extra else None)
-        if problem:
-            log.warning("%s: %s", req.full_name, problem)
+        base = await self.snapshot.config(config_sha)
+        if not base.writes_allowed:
+            # Reads only so far: a typo such as `autofix = "of"` must not fall to the side that writes.
+            raise InvalidBotOptions(base.problems)
+        level = base.options.autofix
         if not req.explicit and (self.pull.get("user") or {}).get("type") == "Bot" and base.options.skip_bots:
             return FixPlan(), parent
         requested = self.record.requested if self.record else None
@@ -193,12 +226,12 @@ class _Sync:
         safeties = safeties_for(stronger(level, requested), include_gated=False)
         # With autofix = "off" the safe fixes are still computed, to offer them behind the Fix button.
         offer_only = not safeties
-        changed_files = await reads.list_changed_files(gh, req.owner, req.repo, req.number)
+        changed_files = await self.snapshot.changed()
         # Lines the pull request changed, to say which fixes touch code it did not (head-based only:
         # after a merge the line numbers are the base branch's).
         self.pr_lines = ({p: d.added_lines for p, d in changed_files.diffs.items()} if self.mode == "source"
                          else None)
-        snap = await fetch_snapshot(gh, req.owner, req.repo, parent, BlobCache(blob_dir(self.ctx.data_dir, req.owner, req.repo)))
+        snap = await self.snapshot.files(parent)
         config = base.config
         ignored = await ignored_codes(self.ctx, req.full_name, req.number)
         if ignored:
@@ -229,10 +262,6 @@ class _Sync:
 
     def _doc_urls(self, plan: FixPlan) -> dict[str, str]:
         urls: dict[str, str] = {}
-        try:
-            from hybridize_bot.analysis.rules import get_rule
-        except ImportError:
-            return urls
         for code in plan.codes:
             rule = get_rule(code)
             url = getattr(rule, "doc_url", "") if rule else ""
@@ -247,8 +276,10 @@ class _Sync:
     async def _commit(self, plan: FixPlan, parent: str) -> str:
         req = self.req
         message = render.commit_message(plan, self._source(parent))
-        sha = await gitdata.create_fix_commit(self.gh, req.owner, req.repo, parent, plan.changed, message)
-        await gitdata.point_branch(self.gh, req.owner, req.repo, self.branch, sha, exists=self.ref_sha is not None)
+        sha = await gitdata.create_fix_commit(self.gh, req.owner, req.repo, parent, plan.changed, message,
+                                              reads=self.snapshot)
+        if not await gitdata.point_branch(self.gh, req.owner, req.repo, self.branch, sha, expected=self.ref_sha):
+            raise BranchMoved(f"{self.branch} moved from {self.ref_sha} while this sync worked")
         # Remember the commit at once: if opening the pull request fails, the retry still knows the
         # branch is ours.
         self.record = self._new_record(last_commit=sha, parent=parent, fixes_key=plan.key,

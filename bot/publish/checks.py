@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping, Sequence
 
+from ..github_api import GitHubAPI
 from .render import CHECK_NAME
 
 # "The Checks API limits the number of annotations to a maximum of 50 per API request. To create
@@ -21,7 +22,7 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def start_check_run(gh: Any, owner: str, repo: str, head_sha: str, *, external_id: str = "",
+async def start_check_run(gh: GitHubAPI, owner: str, repo: str, head_sha: str, *, external_id: str = "",
                           title: str = "Analyzing", summary: str = "Analysis in progress.") -> dict[str, Any]:
     return await gh.post(
         "/repos/{owner}/{repo}/check-runs",
@@ -37,7 +38,7 @@ async def start_check_run(gh: Any, owner: str, repo: str, head_sha: str, *, exte
     )
 
 
-async def complete_check_run(gh: Any, owner: str, repo: str, run_id: int, conclusion: str,
+async def complete_check_run(gh: GitHubAPI, owner: str, repo: str, run_id: int, conclusion: str,
                              output: Mapping[str, str], annotations: Sequence[Mapping[str, Any]] = ()) -> None:
     """Send annotations 50 at a time while in progress, then complete with the last batch.
 

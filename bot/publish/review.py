@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+import gidgethub
+
+from ..errors import http_status
+from ..github_api import GitHubAPI
 from ..pulls.selection import InlinePlacement, OwnComment
 from .render import (FollowupRef, RuleInfo, followup_noted_body, ignored_comment_body, inline_comment_body,
                      resolved_comment_body, review_body)
 
 
-async def list_review_comments(gh: Any, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
+async def list_review_comments(gh: GitHubAPI, owner: str, repo: str, number: int) -> list[dict[str, Any]]:
     """Every review comment of the PR (all pages; replies included, with `in_reply_to_id`)."""
     return [c async for c in gh.getiter(
         "/repos/{owner}/{repo}/pulls/{pull_number}/comments{?per_page}",
@@ -37,16 +41,44 @@ def review_comment(placement: InlinePlacement, rule_of: Callable[[Any], RuleInfo
     return comment
 
 
-async def post_review(gh: Any, owner: str, repo: str, number: int, head_sha: str,
+async def post_review(gh: GitHubAPI, owner: str, repo: str, number: int, head_sha: str,
                       placements: Sequence[InlinePlacement], not_inline: int,
-                      rule_of: Callable[[Any], RuleInfo], followup: FollowupRef | None = None) -> dict[str, Any] | None:
-    """POST one review with event COMMENT (without `event` the review stays PENDING and invisible).
+                      rule_of: Callable[[Any], RuleInfo],
+                      followup: FollowupRef | None = None) -> list[InlinePlacement]:
+    """POST one review with event COMMENT (without `event` the review stays PENDING and invisible);
+    returns the placements GitHub refused.
 
+    GitHub answers 422 ("Line could not be resolved") for the whole review when one comment's line is
+    not in the diff it has (e.g. the diff changed while we worked), without saying which; then each
+    comment is posted on its own and the refused ones are returned, for the summary to list (issue 17,
+    point 3: one refused comment must not cost the review).
     https://docs.github.com/en/rest/pulls/reviews#create-a-review-for-a-pull-request
     """
     if not placements:
-        return None
-    return await gh.post(
+        return []
+    try:
+        await _post_one_review(gh, owner, repo, number, head_sha, placements, not_inline, rule_of, followup)
+        return []
+    except gidgethub.HTTPException as exc:
+        if http_status(exc) != 422:
+            raise
+        if len(placements) == 1:
+            return list(placements)
+    refused: list[InlinePlacement] = []
+    for placement in placements:
+        try:
+            await _post_one_review(gh, owner, repo, number, head_sha, [placement], not_inline, rule_of, followup)
+        except gidgethub.HTTPException as exc:
+            if http_status(exc) != 422:
+                raise
+            refused.append(placement)
+    return refused
+
+
+async def _post_one_review(gh: GitHubAPI, owner: str, repo: str, number: int, head_sha: str,
+                           placements: Sequence[InlinePlacement], not_inline: int,
+                           rule_of: Callable[[Any], RuleInfo], followup: FollowupRef | None) -> None:
+    await gh.post(
         "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
         url_vars={"owner": owner, "repo": repo, "pull_number": str(number)},
         data={
@@ -59,7 +91,7 @@ async def post_review(gh: Any, owner: str, repo: str, number: int, head_sha: str
     )
 
 
-async def mark_resolved(gh: Any, owner: str, repo: str, comments: Sequence[OwnComment], head_sha: str) -> int:
+async def mark_resolved(gh: GitHubAPI, owner: str, repo: str, comments: Sequence[OwnComment], head_sha: str) -> int:
     """Edit each own outdated comment to say it is resolved.
 
     REST cannot resolve a review thread; that is the GraphQL mutation `resolveReviewThread`

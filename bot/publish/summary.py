@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..github_api import GitHubAPI
 from .identity import BotIdentity
 from .markers import has_summary_marker
 
 
-async def find_summary_comment(gh: Any, owner: str, repo: str, number: int, me: BotIdentity) -> dict[str, Any] | None:
+async def find_summary_comment(gh: GitHubAPI, owner: str, repo: str, number: int, me: BotIdentity) -> dict[str, Any] | None:
     async for comment in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/comments{?per_page}",
                                     url_vars={"owner": owner, "repo": repo, "issue_number": str(number),
                                               "per_page": "100"}):
@@ -17,7 +18,7 @@ async def find_summary_comment(gh: Any, owner: str, repo: str, number: int, me: 
     return None
 
 
-async def write_summary_comment(gh: Any, owner: str, repo: str, number: int, body: str,
+async def write_summary_comment(gh: GitHubAPI, owner: str, repo: str, number: int, body: str,
                                 existing: dict[str, Any] | None) -> tuple[int, str]:
     """Edit `existing` (our summary comment as found before) or create the comment when None."""
     if existing is None:

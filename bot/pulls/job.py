@@ -7,29 +7,26 @@ published (automatic triggers skip such heads; a job that failed half-way is ret
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from hybridize_bot.analysis.model import Finding
-
+from ..analysis_api import AnalysisCache, Finding, analyze_sources, suggestion_for
 from ..commands.ignores import ignored_rules  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
-from ..followup.store import FollowupStore
-from ..private_data import blob_dir
+from ..errors import is_permanent
+from ..github_api import GitHubAPI
 from ..publish import checks, render, review, summary
 from ..publish.identity import bot_identity
 from ..publish.markers import parse_review_state
 from . import reads
+from .pull_snapshot import PullSnapshot
 from .selection import (annotation_level, classify, delta_since, followup_comments, outdated_comments, plan_inline,
                         read_review_comments, split_retired, worst_severity)
-from .snapshot import BlobCache, fetch_snapshot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-try:  # issue 4 (fixes) may land after the bot; without it comments describe fixes in words only.
-    from hybridize_bot.analysis.fixes import suggestion_for as _suggestion_for
-except ImportError:  # pragma: no cover - depends on what the analysis package ships
-    _suggestion_for = None
 
 
 @dataclass(frozen=True)
@@ -52,13 +49,10 @@ class PullTarget:
 
 def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str) -> Any:
     """Top-level (picklable) entry run in a worker process."""
-    from hybridize_bot.analysis import analyze_sources
-    from hybridize_bot.analysis.cache import AnalysisCache
-
     return analyze_sources(sources, config, cache=AnalysisCache(cache_dir))
 
 
-async def review_pull_request(gh: Any, ctx: Any, target: PullTarget) -> str:
+async def review_pull_request(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:
     """Serialized per PR; returns what happened (for logs and tests)."""
     async with ctx.locks(target.lock_key):
         outcome = await _review_locked(gh, ctx, target)
@@ -66,55 +60,92 @@ async def review_pull_request(gh: Any, ctx: Any, target: PullTarget) -> str:
     return outcome
 
 
-async def _review_locked(gh: Any, ctx: Any, target: PullTarget) -> str:
-    pull = await reads.get_pull(gh, target.owner, target.repo, target.number)
+async def _review_locked(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:
+    snapshot = ctx.pull_snapshot(gh, target.owner, target.repo, target.number)
+    pull = await snapshot.prefetch()
     if pull.get("state") != "open":
         return "skipped: pull request is not open"
     if pull["head"]["sha"] != target.head_sha:
-        # A newer push has its own job; publishing for the old head would only be overwritten.
+        # A newer push has its own job; publishing for the old head would only be overwritten. A run
+        # an earlier attempt left on this head (its process was killed) is closed, not left spinning.
+        await _close_left_running(gh, ctx, target, f"superseded by {pull['head']['sha'][:7]}")
         return f"dropped: head moved to {pull['head']['sha'][:7]}"
-    base = await reads.read_base_config(gh, target.owner, target.repo, pull["base"]["sha"])
+    base = await snapshot.config(pull["base"]["sha"])
     if target.automatic:
         if pull.get("draft") and base.options.skip_drafts:
             return "skipped: draft (runs on ready_for_review)"
         if (pull.get("user") or {}).get("type") == "Bot" and base.options.skip_bots:
             return "skipped: opened by a bot account"
-        if await _already_reviewed(gh, target, ctx):
-            return "skipped: head already reviewed"
-    run = await checks.start_check_run(gh, target.owner, target.repo, target.head_sha,
-                                       external_id=f"{target.number}:{ctx.delivery_id}")
+    runs = await _own_runs(gh, target, ctx)
+    if target.automatic and _already_reviewed(runs):
+        return "skipped: head already reviewed"
+    run = _left_running(runs, target.number)
+    if run is not None:
+        log.info("%s: reusing check run %s left %s by an earlier attempt", target, run["id"], run.get("status"))
+    else:
+        run = await checks.start_check_run(gh, target.owner, target.repo, target.head_sha,
+                                           external_id=f"{target.number}:{ctx.delivery_id}")
+    snapshot.check_run = run
+    refusals: list[BaseException] = []
     try:
-        return await _review_with_run(gh, ctx, target, pull, base, run)
+        outcome = await _review_with_run(gh, ctx, target, snapshot, base, run, refusals)
     except Exception as exc:
         # Leave no run spinning forever; "cancelled" runs do not count as reviewed, so the queue's
         # retry of this job starts a fresh one.
         try:
             await checks.complete_check_run(gh, target.owner, target.repo, run["id"], "cancelled", {
                 "title": "Internal error",
-                "summary": f"The review stopped with an internal error ({type(exc).__name__}); it will be retried.",
+                "summary": f"The review stopped with an internal error ({type(exc).__name__}: {exc}); "
+                           + ("GitHub refused a request, so it is not retried." if is_permanent(exc)
+                              else "it will be retried."),
             })
         except Exception:  # the original error is the one worth raising
             log.exception("%s: could not cancel check run %s", target, run.get("id"))
         raise
+    if refusals:
+        raise refusals[0]  # the run is complete; the job becomes a dead letter, not a retry
+    return outcome
 
 
-async def _already_reviewed(gh: Any, target: PullTarget, ctx: Any) -> bool:
-    """A completed, non-cancelled `hybridize` run of this App on this head (pull_request and
-    check_suite both fire on a push; one review is enough)."""
+async def _own_runs(gh: GitHubAPI, target: PullTarget, ctx: Any) -> list[dict[str, Any]]:
+    """This App's latest `hybridize` runs on the head (one GET serves both checks below)."""
     data = await gh.getitem("/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,app_id,per_page}",
                             url_vars={"owner": target.owner, "repo": target.repo, "ref": target.head_sha,
                                       "check_name": render.CHECK_NAME, "app_id": str(ctx.settings.app_id),
                                       "per_page": "100"})
-    return any(r.get("status") == "completed" and r.get("conclusion") != "cancelled"
-               and str((r.get("app") or {}).get("id", ctx.settings.app_id)) == str(ctx.settings.app_id)
-               for r in data.get("check_runs", []))
+    return [r for r in data.get("check_runs", [])
+            if str((r.get("app") or {}).get("id", ctx.settings.app_id)) == str(ctx.settings.app_id)]
 
 
-async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str, Any],
-                           base: reads.BaseConfig, run: dict[str, Any]) -> str:
+def _already_reviewed(runs: list[dict[str, Any]]) -> bool:
+    """A completed, non-cancelled run on this head (pull_request and check_suite both fire on a push;
+    one review is enough)."""
+    return any(r.get("status") == "completed" and r.get("conclusion") != "cancelled" for r in runs)
+
+
+def _left_running(runs: list[dict[str, Any]], number: int) -> dict[str, Any] | None:
+    """A run of this pull request that an attempt left unfinished (the process was killed, or the
+    machine lost): it is reused and completed rather than left `in_progress` forever beside a new one.
+    Jobs of one pull request never run at once (the per-PR lock), so nobody else is writing to it."""
+    for run in sorted(runs, key=lambda r: -int(r["id"])):
+        if run.get("status") != "completed" and str(run.get("external_id") or "").startswith(f"{number}:"):
+            return run
+    return None
+
+
+async def _close_left_running(gh: GitHubAPI, ctx: Any, target: PullTarget, why: str) -> None:
+    run = _left_running(await _own_runs(gh, target, ctx), target.number)
+    if run is not None:
+        await checks.complete_check_run(gh, target.owner, target.repo, run["id"], "skipped", {
+            "title": "Superseded", "summary": f"Not reviewed: this commit was {why} before the review finished."})
+
+
+async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot: PullSnapshot,
+                           base: reads.BaseConfig, run: dict[str, Any], refusals: list[BaseException]) -> str:
     owner, repo = target.owner, target.repo
-    changed = await reads.list_changed_files(gh, owner, repo, target.number)
-    snap = await fetch_snapshot(gh, owner, repo, target.head_sha, BlobCache(blob_dir(ctx.data_dir, owner, repo)))
+    changed = await snapshot.changed()
+    snap = await snapshot.files(target.head_sha)
+    pull = await snapshot.pull()
     partial = changed.partial + snap.partial
     notes = changed.notes + snap.notes
     try:
@@ -143,15 +174,28 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
                                      base.options.max_inline_comments, snap.sources, notes)
     plan = plan_inline(classified.new, changed.diffs, existing.active_fingerprints,
                        base.options.max_inline_comments, lambda f: suggestions.get(f.fingerprint))
-    await review.post_review(gh, owner, repo, target.number, target.head_sha, plan.to_post,
-                             len(plan.not_inline) + len(plan.summary_only), render.rule_info, followup)
+    # A permanent refusal (4xx) of one publishing step must not cost the others: the check run is
+    # still completed with its annotations, and the job then fails for good (a dead letter).
+    refused = await _unless_refused(review.post_review(gh, owner, repo, target.number, target.head_sha, plan.to_post,
+                                                       len(plan.not_inline) + len(plan.summary_only), render.rule_info,
+                                                       followup),
+                                    "the review comments", notes, refusals) or []
+    posted = [p for p in plan.to_post if all(p is not r for r in refused)]
+    not_inline = plan.not_inline + [p.finding for p in refused]
+    if refused:
+        notes.append(f"GitHub refused {len(refused)} inline comment(s) (line could not be resolved in the "
+                     "diff); those findings are listed here instead.")
     # A finding of an ignored rule is still in the code: its comment says "ignored by", not "resolved".
     ignored, gone = split_retired(outdated_comments(existing, {f.fingerprint for f in result.findings}), hidden,
                                   ignored_by)
-    await review.mark_ignored(gh, owner, repo, ignored, ctx.settings.bot_name)
+    await _unless_refused(review.mark_ignored(gh, owner, repo, ignored, ctx.settings.bot_name),
+                          "marking comments of ignored rules", notes, refusals)
     if followup is not None:  # comments posted before the follow-up existed say so now
-        await review.note_followup(gh, owner, repo, followup_comments(existing, followup.fingerprints), followup.number)
-    resolved = await review.mark_resolved(gh, owner, repo, gone, target.head_sha)
+        await _unless_refused(review.note_followup(gh, owner, repo, followup_comments(existing, followup.fingerprints),
+                                                   followup.number),
+                              "noting the follow-up on earlier comments", notes, refusals)
+    resolved = await _unless_refused(review.mark_resolved(gh, owner, repo, gone, target.head_sha),
+                                     "marking outdated comments resolved", notes, refusals) or 0
 
     gate = classified.new + (classified.preexisting if base.options.strict else [])
     conclusion = base.options.conclusion_for(worst_severity(gate))
@@ -163,8 +207,8 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
     one_click |= {fp for fp, c in existing.own.items() if render.has_suggestion(c.body)}
     report = render.Report(
         head_sha=target.head_sha, conclusion=conclusion, new=classified.new, preexisting=classified.preexisting,
-        elsewhere_count=len(classified.elsewhere), inline_posted=len(plan.to_post),
-        already_commented=len(plan.already_commented), not_inline=plan.not_inline, partial=partial,
+        elsewhere_count=len(classified.elsewhere), inline_posted=len(posted),
+        already_commented=len(plan.already_commented), not_inline=not_inline, partial=partial,
         config_problems=base.problems, notes=notes,
         files_analyzed=result.files_analyzed or sum(p.endswith(".py") for p in snap.sources),
         check_run_url=run.get("html_url"), repo_url=((pull.get("base") or {}).get("repo") or {}).get("html_url", ""),
@@ -174,14 +218,30 @@ async def _review_with_run(gh: Any, ctx: Any, target: PullTarget, pull: dict[str
         ignored=[render.IgnoredRule(code, by, sum(f.code == code for f in hidden)) for code, by in ignored_by.items()],
         strict=base.options.strict, bot_name=ctx.settings.bot_name,
     )
-    await summary.write_summary_comment(gh, owner, repo, target.number, render.summary_comment_body(report), previous)
+    await _unless_refused(summary.write_summary_comment(gh, owner, repo, target.number,
+                                                        render.summary_comment_body(report), previous),
+                          "the summary comment", [], refusals)
     new_fps = {f.fingerprint for f in classified.new}
     await checks.complete_check_run(gh, owner, repo, run["id"], conclusion, render.check_output(report),
                                     [render.annotation(f, level=annotation_level(f, new=f.fingerprint in new_fps))
                                      for f in annotated[:checks.MAX_ANNOTATIONS]])
     return (f"{conclusion}: {len(classified.new)} new, {len(classified.preexisting)} pre-existing, "
-            f"{len(plan.to_post)} inline, {resolved} resolved; {snap.downloaded} blobs downloaded, "
+            f"{len(posted)} inline, {resolved} resolved; {snap.downloaded} blobs downloaded, "
             f"{snap.from_cache} cached")
+
+
+async def _unless_refused(step: Awaitable[T], what: str, notes: list[str], refusals: list[BaseException]) -> T | None:
+    """Await one publishing step; a permanent refusal is noted and kept instead of raised (a transient
+    failure still raises: the job is retried whole)."""
+    try:
+        return await step
+    except Exception as exc:
+        if not is_permanent(exc):
+            raise
+        log.warning("GitHub refused %s (%s); the review goes on without it", what, exc)
+        notes.append(f"GitHub refused {what} ({exc}).")
+        refusals.append(exc)
+        return None
 
 
 async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[str], max_comments: int,
@@ -193,8 +253,6 @@ async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[
     placement with a suggestion falls back to the same lines without one), so plan once without,
     then fetch suggestions only for those comments.
     """
-    if _suggestion_for is None:
-        return {}
     candidates = [p.finding for p in plan_inline(new, diffs, existing, max_comments).to_post
                   if p.finding.fix is not None and p.finding.path in sources]
     if not candidates:
@@ -211,7 +269,7 @@ async def _followup_ref(ctx: Any, owner: str, repo: str, number: int,
                         in_touched_files: list[Finding]) -> render.FollowupRef | None:
     """The open follow-up pull request and the findings whose fixes it carries: the follow-up applies
     every safe fix (and gated ones once a person asked for them) in the files this pull request changed."""
-    record = await FollowupStore(ctx.data_dir).get(f"{owner}/{repo}", number)
+    record = await ctx.state.followups.get(f"{owner}/{repo}", number)
     if record is None or record.followup_number is None:
         return None
     kinds = {"safe", "gated"} if record.requested == "gated" else {"safe"}
@@ -225,7 +283,7 @@ def _suggest_many(findings: list[Finding], sources: dict[str, bytes]) -> dict[st
     out: dict[str, Any] = {}
     for finding in findings:
         try:
-            replacement = _suggestion_for(finding, sources[finding.path])
+            replacement = suggestion_for(finding, sources[finding.path])
         except Exception:  # a fix that cannot be rendered must not cost the whole review
             log.exception("suggestion_for failed for %s %s:%d", finding.code, finding.path, finding.line)
             continue

@@ -5,10 +5,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from hybridize_bot.analysis.config import Config, ConfigError, load_pyproject_bytes
+from ..analysis_api import BotOptions, Config, ConfigError, config_from_table, hybridize_table, parse_bot_options
+from ..github_api import GitHubAPI
 
 from .diff import FileDiff, PatchError
-from .options import BotOptions, parse_bot_options
 from .snapshot import fetch_file_at
 
 log = logging.getLogger(__name__)
@@ -27,12 +27,12 @@ class ChangedFiles:
     count: int = 0
 
 
-async def get_pull(gh: Any, owner: str, repo: str, number: int) -> dict[str, Any]:
+async def get_pull(gh: GitHubAPI, owner: str, repo: str, number: int) -> dict[str, Any]:
     return await gh.getitem("/repos/{owner}/{repo}/pulls/{pull_number}",
                             url_vars={"owner": owner, "repo": repo, "pull_number": str(number)})
 
 
-async def list_changed_files(gh: Any, owner: str, repo: str, number: int) -> ChangedFiles:
+async def list_changed_files(gh: GitHubAPI, owner: str, repo: str, number: int) -> ChangedFiles:
     """Every changed file with its parsed hunks; files without `patch` are kept (no inline lines)."""
     out = ChangedFiles()
     async for item in gh.getiter("/repos/{owner}/{repo}/pulls/{pull_number}/files{?per_page}",
@@ -66,34 +66,33 @@ async def list_changed_files(gh: Any, owner: str, repo: str, number: int) -> Cha
 class BaseConfig:
     config: Config
     options: BotOptions
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # every rejected value, with what was used instead
+
+    @property
+    def writes_allowed(self) -> bool:
+        """The App writes code (follow-up pull requests) only under valid bot options."""
+        return self.options.valid
 
 
-async def read_base_config(gh: Any, owner: str, repo: str, base_sha: str) -> BaseConfig:
-    """`[tool.hybridize]` of pyproject.toml on the BASE commit: a PR cannot reconfigure its own review.
+async def read_base_config(gh: GitHubAPI, owner: str, repo: str, base_sha: str) -> BaseConfig:
+    """`[tool.hybridize]` of pyproject.toml on the BASE commit: a PR cannot reconfigure its own review."""
+    return parse_base_config(await fetch_file_at(gh, owner, repo, "pyproject.toml", base_sha))
 
-    A broken configuration never stops the review: defaults are used and the problem is reported.
-    """
-    data = await fetch_file_at(gh, owner, repo, "pyproject.toml", base_sha)
+
+def parse_base_config(data: bytes | None) -> BaseConfig:
+    """A broken configuration never stops the review: the analysis part and the bot part are read
+    apart, a broken one is replaced by its defaults, and each problem says so (the check run shows
+    them). Bad bot options also make `writes_allowed` False."""
+    try:
+        table = hybridize_table(data) or {}
+    except ConfigError as exc:
+        return BaseConfig(Config(), BotOptions(autofix="off", valid=False),
+                          (f"{exc}; the default analysis configuration was used and autofix is off",))
     problems: list[str] = []
     try:
-        config = load_pyproject_bytes(data)
+        config = config_from_table({k: v for k, v in table.items() if k != "bot"})
     except ConfigError as exc:
-        problems.append(str(exc))
+        problems.append(f"{exc}; the analysis used the default configuration")
         config = Config()
-        # The bot table may still be readable when only an analysis key is wrong; try it alone.
-        bot_table = _bot_table(data)
-    else:
-        bot_table = config.extra.get("bot") if config.extra else None
-    options, option_problems = parse_bot_options(bot_table)
+    options, option_problems = parse_bot_options(table.get("bot"))
     return BaseConfig(config, options, tuple(problems + option_problems))
-
-
-def _bot_table(data: bytes | None) -> dict[str, Any] | None:
-    import tomllib
-
-    try:
-        table = tomllib.loads((data or b"").decode("utf-8")).get("tool", {}).get("hybridize", {}).get("bot")
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
-        return None
-    return table if isinstance(table, dict) else None

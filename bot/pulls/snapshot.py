@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..github_api import GitHubAPI
+
 log = logging.getLogger(__name__)
 
 # The analysis reads only these (see analysis.analyze_sources); everything else is not downloaded.
@@ -89,14 +91,29 @@ class BlobCache:
             raise
 
 
-async def fetch_snapshot(gh: Any, owner: str, repo: str, commit_sha: str, cache: BlobCache,
+async def get_commit(gh: GitHubAPI, owner: str, repo: str, sha: str) -> dict[str, Any]:
+    """`GET /git/commits/{sha}`: the commit's tree, parents, author and message."""
+    return await gh.getitem("/repos/{owner}/{repo}/git/commits/{commit_sha}",
+                            url_vars={"owner": owner, "repo": repo, "commit_sha": sha})
+
+
+async def get_tree(gh: GitHubAPI, owner: str, repo: str, tree_sha: str) -> dict[str, Any]:
+    """`GET /git/trees/{sha}?recursive=1`: every path of the tree with its mode and blob SHA."""
+    return await gh.getitem("/repos/{owner}/{repo}/git/trees/{tree_sha}{?recursive}",
+                            url_vars={"owner": owner, "repo": repo, "tree_sha": tree_sha, "recursive": "1"})
+
+
+async def fetch_snapshot(gh: GitHubAPI, owner: str, repo: str, commit_sha: str, cache: BlobCache,
                          limits: SnapshotLimits = SnapshotLimits()) -> Snapshot:
     """Analysable files of `owner/repo` at `commit_sha` (paths are repository-relative posix)."""
-    commit = await gh.getitem("/repos/{owner}/{repo}/git/commits/{commit_sha}",
-                              url_vars={"owner": owner, "repo": repo, "commit_sha": commit_sha})
-    tree = await gh.getitem("/repos/{owner}/{repo}/git/trees/{tree_sha}{?recursive}",
-                            url_vars={"owner": owner, "repo": repo, "tree_sha": commit["tree"]["sha"],
-                                      "recursive": "1"})
+    commit = await get_commit(gh, owner, repo, commit_sha)
+    tree = await get_tree(gh, owner, repo, commit["tree"]["sha"])
+    return await snapshot_from_tree(gh, owner, repo, tree, cache, limits)
+
+
+async def snapshot_from_tree(gh: GitHubAPI, owner: str, repo: str, tree: dict[str, Any], cache: BlobCache,
+                             limits: SnapshotLimits = SnapshotLimits()) -> Snapshot:
+    """The analysable files of a recursive tree listing; blobs come from `cache` when it has them."""
     snap = Snapshot()
     if tree.get("truncated"):
         # https://docs.github.com/en/rest/git/trees#get-a-tree : "limit of 100,000 entries with a
@@ -149,7 +166,7 @@ def _select_entries(tree: list[dict[str, Any]], limits: SnapshotLimits, snap: Sn
     return chosen
 
 
-async def _download_blob(gh: Any, owner: str, repo: str, sha: str) -> bytes:
+async def _download_blob(gh: GitHubAPI, owner: str, repo: str, sha: str) -> bytes:
     """`GET /git/blobs/{sha}`: base64 JSON (works for every size up to 100 MB)."""
     blob = await gh.getitem("/repos/{owner}/{repo}/git/blobs/{file_sha}",
                             url_vars={"owner": owner, "repo": repo, "file_sha": sha})
@@ -158,7 +175,7 @@ async def _download_blob(gh: Any, owner: str, repo: str, sha: str) -> bytes:
     return str(blob.get("content", "")).encode("utf-8")
 
 
-async def fetch_file_at(gh: Any, owner: str, repo: str, path: str, ref: str) -> bytes | None:
+async def fetch_file_at(gh: GitHubAPI, owner: str, repo: str, path: str, ref: str) -> bytes | None:
     """One file's bytes at `ref` (raw media type), or None when it does not exist there."""
     import gidgethub
 

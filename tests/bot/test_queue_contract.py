@@ -142,6 +142,18 @@ async def test_failed_job_backs_off_then_fails_for_good(queue: Any, backend: Bac
     assert not await queue.enqueue("x", "e", b"{}")  # a failed delivery is still known
 
 
+async def test_a_permanent_failure_is_a_dead_letter_at_once(queue: Any, backend: Backend) -> None:
+    await queue.enqueue("gone", "e", b'{"x": 1}')
+    job = await queue.claim()
+    assert job is not None and job.attempts == 1
+    assert await queue.fail(job, "404 Not Found", permanent=True) == "failed"
+    backend.clock.now += 10_000
+    assert await queue.claim() is None  # never retried
+    row = await queue.get("gone")
+    assert row is not None and row["state"] == "failed" and row["attempts"] == 1 and row["last_error"] == "404 Not Found"
+    assert (await queue.counts())["failed"] == 1
+
+
 async def test_fail_waits_at_least_until_not_before(queue: Any, backend: Backend) -> None:
     await queue.enqueue("limited", "e", b"{}")
     job = await queue.claim()

@@ -101,7 +101,11 @@ async def test_worker_dispatches_with_client_and_context(serve: Serve, make_sett
     assert isinstance(gh, GitHubClient) and gh.delivery_id == "d-2"
     assert ctx.installation_id == 99 and ctx.delivery_id == "d-2"
     assert ctx.data_dir == client.server.app[QUEUE_KEY].path.parent
-    await asyncio.sleep(0.05)
+    # The handler returned; the worker records the job as done right after: wait for that state.
+    queue = client.server.app[QUEUE_KEY]
+    async with asyncio.timeout(5):
+        while (await queue.get("d-2") or {}).get("state") != "done":
+            await asyncio.sleep(0.01)
     assert (await counts(client))["done"] == 1
 
 

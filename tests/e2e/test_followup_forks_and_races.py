@@ -109,3 +109,28 @@ async def test_two_pushes_while_the_follow_up_is_being_created(tmp_path):
     finally:
         await stop_bot(fake, bot)
     assert fake.violations == [] and fake.response_violations == []
+
+
+async def test_a_branch_moved_while_the_sync_works_is_never_overwritten(env):
+    """Compare-and-swap on the follow-up branch: another writer (a person, or another worker's newer
+    sync) moves it while this sync builds its commit; this sync leaves it where the other put it."""
+    fake, bot = env
+    pr = open_pr(fake)
+    await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
+    branch = BRANCH.format(pr.number)
+    assert pr.repo.branch(branch) is not None
+    newer = TRAIN_PR.replace("def loss_fn(", "@tf.function(experimental_compile=True)\ndef loss_fn(")
+    fake.push(pr.repo, "feature", {"train.py": newer})
+    before = len(fake.requests_to("POST", r"/git/commits$"))
+    fake.inject("POST", r"/git/commits$", status=None, delay=1.0)
+    sent = await bot.send("pull_request", pr_event(bot, pr, "synchronize"))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while len(fake.requests_to("POST", r"/git/commits$")) == before:
+        assert loop.time() < deadline, "the sync never built its commit"
+        await asyncio.sleep(0.02)
+    theirs = fake.commit(pr.repo, {"NOTES.md": b"mine\n"}, branch=branch, message="someone else's commit")
+    row = await bot.wait_done(sent.delivery)
+    assert row["state"] == "done"
+    assert pr.repo.branch(branch) == theirs  # not force-moved over
+    assert fake.requests_to("PATCH", r"/git/refs/heads/hybridize") == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 from tests.fakegithub.state import IssueComment, ReviewComment
 
-from .expect import expectation
+from .expect import PR, PRINTS_FIXED
 from .followup_harness import followups
 from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of
 
@@ -26,7 +26,7 @@ async def test_three_pushes_edit_one_summary_resolve_fixed_comments_and_spare_hu
     fake.issue_comments[quoting.id] = quoting
     quoting_body = quoting.body
     await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
-    conclusions = [expectation(fake, pr).conclusion]
+    conclusions = [PR.conclusion]
     comments = {(c.path, c.line): c for c in bot.review_comments(pr)}
     first_count = len(comments)
     train_comment = comments[("train.py", line_of(TRAIN_PR, 'print("step"'))]
@@ -49,7 +49,7 @@ async def test_three_pushes_edit_one_summary_resolve_fixed_comments_and_spare_hu
     fake.push(pr.repo, "feature", fixed)
     assert pr.head_sha != first_head
     await bot.deliver("pull_request", bot.pull_request_event(pr, "synchronize", before=first_head))
-    conclusions.append(expectation(fake, pr).conclusion)
+    conclusions.append(PRINTS_FIXED.conclusion)
     marker = parse_fingerprint_marker(metrics_comment.body)
     assert marker.resolved
     assert metrics_comment.body.startswith("~~⚠️ **HYB001**")
@@ -68,7 +68,7 @@ async def test_three_pushes_edit_one_summary_resolve_fixed_comments_and_spare_hu
     second_head = pr.head_sha
     fake.push(pr.repo, "feature", {"README.md": b"# tiny-tf\n\nNow with metrics.\n"})
     await bot.deliver("pull_request", bot.pull_request_event(pr, "synchronize", before=second_head))
-    conclusions.append(expectation(fake, pr).conclusion)
+    conclusions.append(PRINTS_FIXED.conclusion)
 
     assert bot.issue_comments(pr) == [quoting, summary]  # ours edited in place, never re-posted
     assert quoting.body == quoting_body
@@ -89,7 +89,7 @@ async def test_redelivery_and_rerun_never_duplicate(env):
     sent = await bot.send("pull_request", payload)
     assert sent.status == 202 and sent.body["status"] == "queued"
     await bot.wait_done(sent.delivery)
-    exp = expectation(fake, pr)
+    exp = PR
     first_comments = {c.id for c in bot.review_comments(pr)}
     assert len(first_comments) == len(exp.new) >= 2
 

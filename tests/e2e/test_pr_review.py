@@ -1,15 +1,11 @@
 """A pull request gets a check run, inline comments on its changed lines, and one summary comment."""
 from __future__ import annotations
 
-import pytest
-
-from hybridize_bot.analysis import analyze_sources
-from hybridize_bot.analysis.config import Config
 from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 
 from tests.github_markdown import assert_renders_clean, comment_html
 
-from .expect import expectation
+from .expect import PR, with_noisy
 from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of, many_prints
 
 
@@ -20,17 +16,11 @@ def open_pr(fake, pr_files=PR_FILES, base_extra=None, **kw):
     return fake.open_pull_request(repo, "feature", **kw)
 
 
-def head_findings(fake, pr):
-    """What the analysis says about the head commit (the expectation the bot must publish)."""
-    sources = {p: fake.store.blobs[sha] for p, (_mode, sha) in fake.store.files_at(pr.head_sha).items()}
-    return analyze_sources(sources).findings
-
-
 async def test_pull_request_gets_check_run_inline_comments_and_summary(env):
     fake, bot = env
     pr = open_pr(fake)
     await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
-    exp = expectation(fake, pr)
+    exp = PR
     # The project's misuse: prints in two new traced functions, a pre-existing one in train.py.
     print_lines = {("train.py", line_of(TRAIN_PR, 'print("step"')), ("metrics.py", line_of(METRICS, "print("))}
     pre_line = ("train.py", line_of(TRAIN_PR, 'print("evaluating")'))
@@ -103,7 +93,7 @@ async def test_bad_config_is_reported_and_defaults_are_used(env):
     assert "Configuration problem" in run.output["summary"]
     assert "NOPE1" in run.output["summary"] and "max-inline-comments" in run.output["summary"]
     # Defaults: every rule selected, up to 25 inline comments.
-    exp = expectation(fake, pr, config=Config())
+    exp = PR  # the defaults: every rule selected
     assert run.conclusion == exp.conclusion
     assert len(bot.review_comments(pr)) == len(exp.new) >= 2
 
@@ -112,9 +102,9 @@ async def test_more_than_50_annotations_are_sent_in_batches_and_inline_comments_
     fake, bot = env
     pr = open_pr(fake, {**PR_FILES, "noisy.py": many_prints(60)})
     await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
-    exp = expectation(fake, pr)
+    exp = with_noisy(60)
     total = len(exp.new) + len(exp.pre)
-    assert total > 60
+    assert total == 65
     (run,) = bot.check_runs(pr.head_sha)
     noisy = [a for a in run.annotations if a["path"] == "noisy.py"]
     assert len(noisy) == 60 and len(run.annotations) == total
@@ -128,22 +118,16 @@ async def test_more_than_50_annotations_are_sent_in_batches_and_inline_comments_
 
 
 async def test_suggestion_block_when_fix_range_is_inside_one_hunk(env):
-    fixes = pytest.importorskip("hybridize_bot.analysis.fixes", reason="issue 4 (fixes) has not landed in analysis/ yet")
-    if not hasattr(fixes, "suggestion_for"):
-        pytest.skip("hybridize_bot.analysis.fixes.suggestion_for has not landed yet")
     fake, bot = env
     pr = open_pr(fake)
     await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
-    findings = {(f.path, f.line): f for f in head_findings(fake, pr)}
-    sources = {p: fake.store.blobs[sha] for p, (_m, sha) in fake.store.files_at(pr.head_sha).items()}
-    with_suggestion = 0
-    for c in bot.review_comments(pr):
-        f = findings[(c.path, c.line)]
-        rep = fixes.suggestion_for(f, sources[f.path])
-        if rep is not None:
-            with_suggestion += 1
-            assert "```suggestion\n" + rep.text + "\n```" in c.body
-            assert (c.start_line or c.line, c.line) == (rep.first_line, rep.last_line)
-        else:
-            assert "```suggestion" not in c.body
-    assert with_suggestion >= 1
+    by_place = {(c.path, c.line): c for c in bot.review_comments(pr)}
+    # Each one-line fix is offered as a suggestion replacing exactly that line; HYB004 has no automatic fix.
+    expected = {("metrics.py", 6): '    tf.print("computing accuracy")',
+                ("train.py", 14): "@tf.function(reduce_retracing=True)",
+                ("train.py", 16): '    tf.print("step", x)'}
+    for place, text in expected.items():
+        comment = by_place[place]
+        assert "```suggestion\n" + text + "\n```" in comment.body
+        assert comment.start_line is None  # a single line
+    assert "```suggestion" not in by_place[("train.py", 17)].body

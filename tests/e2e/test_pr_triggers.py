@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from .expect import expectation
+from .expect import PR
 from .project import BASE_FILES, PR_FILES
 
 
@@ -24,7 +24,7 @@ async def test_draft_is_skipped_until_ready_for_review(env):
     pr.draft = False
     await bot.deliver("pull_request", bot.pull_request_event(pr, "ready_for_review"))
     (run,) = bot.check_runs(pr.head_sha)
-    assert run.status == "completed" and len(bot.review_comments(pr)) == len(expectation(fake, pr).new)
+    assert run.status == "completed" and len(bot.review_comments(pr)) == len(PR.new)
 
 
 async def test_drafts_are_reviewed_when_the_base_config_says_so(env):
@@ -69,7 +69,7 @@ async def test_502_from_github_is_retried(env):
     assert len(fake.requests_to("POST", r"/check-runs$")) == 2
     assert len(fake.requests_to("GET", r"/pulls/\d+/files$")) == 3
     (run,) = bot.check_runs()  # the failed POST created nothing
-    assert run.status == "completed" and len(bot.review_comments(pr)) == len(expectation(fake, pr).new)
+    assert run.status == "completed" and len(bot.review_comments(pr)) == len(PR.new)
     assert fake.faults.pending() == []
 
 
@@ -88,7 +88,7 @@ async def test_check_suite_requested_reviews_its_pull_requests_once(env):
     pr = open_pr(fake)
     await bot.deliver("check_suite", bot.check_suite_event(pr, "requested"))
     (run,) = bot.check_runs(pr.head_sha)
-    exp = expectation(fake, pr)
+    exp = PR
     assert run.conclusion == exp.conclusion and len(bot.review_comments(pr)) == len(exp.new)
     # The pull_request event of the same push arrives too: the head is already reviewed.
     await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
@@ -125,7 +125,7 @@ async def test_a_job_that_fails_half_way_cancels_its_run_and_the_retry_publishes
     first, second = sorted(bot.check_runs(pr.head_sha), key=lambda r: r.id)
     assert (first.status, first.conclusion) == ("completed", "cancelled")
     assert "internal error" in first.output["summary"]
-    exp = expectation(fake, pr)
+    exp = PR
     assert (second.status, second.conclusion) == ("completed", exp.conclusion)
     assert len(bot.review_comments(pr)) == len(exp.new) and len(fake.reviews) == 1
     assert len(bot.issue_comments(pr)) == 1
@@ -143,7 +143,7 @@ async def test_concurrent_deliveries_for_one_pull_request_are_serialized(env):
         assert s.status == 202 and (await bot.wait_done(s.delivery))["state"] == "done"
     (run,) = bot.check_runs(pr.head_sha)
     assert run.status == "completed"
-    assert len(bot.review_comments(pr)) == len(expectation(fake, pr).new) and len(fake.reviews) == 1
+    assert len(bot.review_comments(pr)) == len(PR.new) and len(fake.reviews) == 1
     assert len(bot.issue_comments(pr)) == 1
 
 
@@ -156,6 +156,6 @@ async def test_pull_request_from_a_fork_is_reviewed(env):
     pr = fake.open_pull_request(upstream, "patch-1", head_repo=fork, user_login="mallory")
     await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
     (run,) = bot.check_runs(pr.head_sha)
-    exp = expectation(fake, pr)
+    exp = PR
     assert run.conclusion == exp.conclusion and len(bot.review_comments(pr)) == len(exp.new)
     assert not fake.requests_to("GET", r"^/repos/mallory/")  # everything is read through the base repository

@@ -6,7 +6,8 @@ from hybridize_bot.analysis import load_pyproject_bytes
 from hybridize_bot.bot.followup import render
 from hybridize_bot.bot.followup.compute import FixEntry, FixPlan, Withheld, compute_fix_plan, diff_hunk_near, fixes_key, safeties_for
 from hybridize_bot.bot.followup.naming import branch_for, has_trailer, is_protected, source_number_of, trailer_line
-from hybridize_bot.bot.followup.options import autofix_level, stronger
+from hybridize_bot.analysis.bot_options import parse_bot_options
+from hybridize_bot.bot.followup.options import stronger
 from hybridize_bot.bot.publish.render import COMMENT_BODY_LIMIT
 from tests.github_markdown import assert_renders_clean, comment_html
 
@@ -31,11 +32,14 @@ def test_naming_and_protected_paths():
 
 
 def test_autofix_option_levels():
-    assert autofix_level(None) == ("safe", None)
-    assert autofix_level({"autofix": "GATED"}) == ("gated", None)
-    assert autofix_level({"autofix": False}) == ("off", None)
-    level, problem = autofix_level({"autofix": "always"})
-    assert level == "safe" and "autofix must be one of off, safe, gated" in problem
+    assert parse_bot_options(None)[0].autofix == "safe"
+    assert parse_bot_options({"autofix": "GATED"})[0].autofix == "gated"
+    assert parse_bot_options({"autofix": False})[0].autofix == "off"
+    options, (problem,) = parse_bot_options({"autofix": "always"})
+    # A bad level falls to the side that writes nothing, and says so.
+    assert options.autofix == "off" and not options.valid
+    assert problem == ("[tool.hybridize.bot] autofix must be one of off, safe, gated, not 'always'; using 'off': "
+                       "no follow-up pull request is opened until it is fixed")
     assert stronger("off", "gated") == "gated" and stronger(None, None) == "off"
     assert safeties_for("off", include_gated=False) == frozenset()
     assert safeties_for("safe", include_gated=False) == {"safe"}

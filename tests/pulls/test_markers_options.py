@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from hybridize_bot.analysis.bot_options import BotOptions, parse_bot_options
 from hybridize_bot.bot.publish.markers import (MAX_STATE_ENTRIES, SUMMARY_MARKER, ReviewState, fingerprint_marker,
                                                has_summary_marker, mark_resolved, parse_fingerprint_marker,
                                                parse_review_state, review_state_marker)
-from hybridize_bot.bot.pulls.options import BotOptions, parse_bot_options
 
 
 def test_fingerprint_marker_round_trip_and_resolved_flag():
@@ -83,4 +83,4 @@ def test_review_state_marker_round_trip():
 def test_strict_option():
     assert parse_bot_options({"strict": True}) == (BotOptions(strict=True), [])
     options, problems = parse_bot_options({"strict": "yes"})
-    assert options.strict is False and problems == ["strict must be true or false, not 'yes'"]
+    assert options.strict is False and problems == ["[tool.hybridize.bot] strict must be true or false, not 'yes'; using false"]

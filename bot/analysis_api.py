@@ -1,0 +1,21 @@
+"""The one door from the bot to the analysis package: everything `bot/` uses of `analysis/`.
+
+Imported at module level (a missing or broken analysis stops start-up instead of silently turning a
+feature off), and one list shows which analysis API the bot depends on.
+"""
+from __future__ import annotations
+
+from hybridize_bot.analysis import analyze_sources
+from hybridize_bot.analysis.bot_options import AUTOFIX_LEVELS, BotOptions, parse_bot_options
+from hybridize_bot.analysis.cache import AnalysisCache
+from hybridize_bot.analysis.config import Config, ConfigError, config_from_table, hybridize_table
+from hybridize_bot.analysis.fixes import apply_fixes, suggestion_for
+from hybridize_bot.analysis.model import Finding, FixSafety, Severity
+from hybridize_bot.analysis.rules import get_rule
+from hybridize_bot.analysis.rules.base import PROJECT_URL
+
+__all__ = [
+    "AUTOFIX_LEVELS", "AnalysisCache", "BotOptions", "Config", "ConfigError", "Finding", "FixSafety", "PROJECT_URL",
+    "Severity", "analyze_sources", "apply_fixes", "config_from_table", "get_rule", "hybridize_table",
+    "parse_bot_options", "suggestion_for",
+]

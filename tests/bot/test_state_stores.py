@@ -1,0 +1,52 @@
+"""The follow-up and command stores behave the same on SQLite (embedded) and on the queue's Redis."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from hybridize_bot.bot.followup.store import FollowupRecord
+from hybridize_bot.bot.state import Stores, sqlite_stores
+from hybridize_bot.bot.state_redis import redis_stores
+from tests.redis_server import redis_server, redis_url  # noqa: F401
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def two_views(request, tmp_path) -> AsyncIterator[tuple[Stores, Stores]]:
+    """Two independent handles on one backend, as two worker processes would hold."""
+    if request.param == "sqlite":
+        yield sqlite_stores(tmp_path), sqlite_stores(tmp_path)
+        return
+    url = request.getfixturevalue("redis_url")
+    clients = [aioredis.Redis.from_url(url) for _ in range(2)]
+    await clients[0].flushdb()
+    yield redis_stores(clients[0], "t:"), redis_stores(clients[1], "t:")
+    for client in clients:
+        await client.aclose()
+
+
+async def test_a_follow_up_record_written_by_one_is_read_by_the_other(two_views):
+    one, other = two_views
+    assert await other.followups.get("octo/x", 1) is None
+    record = FollowupRecord("Octo/X", 1, "hybridize/pr-1", last_commit="a" * 40, followup_number=7)
+    await one.followups.put(record)
+    got = await other.followups.get("octo/x", 1)
+    assert got == FollowupRecord("octo/x", 1, "hybridize/pr-1", last_commit="a" * 40, followup_number=7)
+    await other.followups.put(got.but(followup_number=None, dismissed_key="k"))
+    assert (await one.followups.get("OCTO/x", 1)).dismissed_key == "k"
+    assert await one.followups.get("octo/x", 2) is None
+
+
+async def test_ignores_and_handled_comments_are_shared(two_views):
+    one, other = two_views
+    await one.commands.ignore("Octo/X", 3, {"HYB001", "HYB004"}, "alice")
+    await other.commands.ignore("octo/x", 3, {"HYB004"}, "bob")  # already ignored: alice stays the ignorer
+    assert await other.commands.ignored("octo/x", 3) == {"HYB001", "HYB004"}
+    assert await other.commands.ignored_by("octo/x", 3) == {"HYB001": "alice", "HYB004": "alice"}
+    await other.commands.unignore("octo/x", 3, {"HYB001"})
+    assert await one.commands.ignored("octo/x", 3) == {"HYB004"}
+    assert await one.commands.ignored("octo/x", 4) == set()
+    assert not await other.commands.is_handled("octo/x", 99)
+    await one.commands.mark_handled("Octo/X", 99)
+    assert await other.commands.is_handled("octo/x", 99)
