@@ -42,6 +42,7 @@ async def on_installation(event: sansio.Event, gh: Any, ctx: Any) -> None:
     )
     if data.get("action") == "deleted":
         await asyncio.to_thread(purge_account, ctx.data_dir, _account(data))
+        await ctx.state.forget((), _account(data))  # the records beside a Redis queue
         log.info("purged cached data of account %s [delivery %s]", _account(data), event.delivery_id)
 
 
@@ -60,4 +61,5 @@ async def on_installation_repositories(event: sansio.Event, gh: Any, ctx: Any) -
     )
     if data.get("action") == "removed" and removed:
         await asyncio.to_thread(purge_repositories, ctx.data_dir, removed)
+        await ctx.state.forget(removed, None)
         log.info("purged cached data of %s [delivery %s]", ", ".join(removed), event.delivery_id)

@@ -160,7 +160,7 @@ def main(environ: Mapping[str, str] | None = None, *, app_yml: Path = Path("app.
     try:
         if appmanifest.needs_setup(env):
             basics = ServerBasics.from_env(env)
-            configure_logging(basics.log_level)
+            configure_logging(basics.log_level, basics.log_format)
             try:
                 manifest = app_yml.read_text(encoding="utf-8")
             except OSError as exc:

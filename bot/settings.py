@@ -34,6 +34,7 @@ class ServerBasics:
     data_dir: Path = Path(".hybridize-data")
     github_api_url: str = "https://api.github.com"
     log_level: str = "INFO"
+    log_format: str = "text"  # LOG_FORMAT: "text" or "json" (one object per line, bot/logs.py)
     # BOT_PUBLIC_URL: the address GitHub reaches this server at (webhook and setup redirect); unset,
     # the setup page uses the address the browser used.
     public_url: str | None = None
@@ -48,6 +49,7 @@ class ServerBasics:
             data_dir=Path(env.text("BOT_DATA_DIR", ".hybridize-data")),
             github_api_url=env.url("GITHUB_API_URL", "https://api.github.com"),
             log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS),
+            log_format=env.choice("LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
             public_url=env.url("BOT_PUBLIC_URL", public) if public else None,
         )
 
@@ -121,7 +123,7 @@ class Settings:
             port=basics.port,
             data_dir=basics.data_dir,
             log_level=basics.log_level,
-            log_format=env.choice("LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
+            log_format=basics.log_format,
             bot_name=env.text("BOT_NAME", "hybridize-bot"),
             workers=env.integer("WORKERS", 2, low=0, high=64),
             analysis_timeout_s=env.number("ANALYSIS_TIMEOUT", 120.0, low=0.001),

@@ -10,6 +10,7 @@ that did not open a follow-up still knows it, and a command handled by one is no
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -38,10 +39,22 @@ class CommandState(Protocol):
     async def mark_handled(self, repo: str, comment_id: int) -> None: ...
 
 
+# Deletes the records of repositories ("owner/name") and/or of every repository of an account, when the
+# App loses access to them (bot/installations.py); returns how many records went.
+Forget = Callable[[Iterable[str], "str | None"], Awaitable[int]]
+
+
+async def _forget_nothing(full_names: Iterable[str], account: str | None) -> int:
+    # The SQLite files lie in BOT_DATA_DIR, where bot/private_data.py purges them with the blobs.
+    return 0
+
+
 @dataclass(frozen=True)
 class Stores:
     followups: FollowupState
     commands: CommandState
+    # For stores outside BOT_DATA_DIR (the queue's Redis), which bot/private_data.py's purge cannot reach.
+    forget: Forget = _forget_nothing
 
 
 def sqlite_stores(data_dir: Path) -> Stores:

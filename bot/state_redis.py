@@ -7,13 +7,15 @@ as the queue keeps delivery ids). Repository names are lower-cased like the SQLi
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import asdict
 
 import redis.asyncio as aioredis
 
 from .followup.store import FollowupRecord
 from .queue import DEDUPE_RETENTION_S
-from .state import Stores
+from .state import Forget, Stores
 
 
 class RedisFollowupStore:
@@ -66,5 +68,29 @@ class RedisCommandStore:
         await self._client.set(self._handled(repo, comment_id), b"1", ex=int(DEDUPE_RETENTION_S))
 
 
+_KINDS = ("followup", "ignored", "handled")
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+def forgetter(client: aioredis.Redis, prefix: str) -> Forget:
+    """`Stores.forget` on Redis: deletes every key of those repositories, or of the account's."""
+    async def forget(full_names: Iterable[str], account: str | None) -> int:
+        tails = [f"{_glob_escape(name.lower())}:*" for name in full_names]
+        if account is not None:
+            tails.append(f"{_glob_escape(account.lower())}/*")
+        removed = 0
+        for kind in _KINDS:
+            for tail in tails:
+                keys = [k async for k in client.scan_iter(match=f"{_glob_escape(prefix)}{kind}:{tail}", count=500)]
+                if keys:
+                    removed += await client.delete(*keys)
+        return removed
+
+    return forget
+
+
 def redis_stores(client: aioredis.Redis, prefix: str) -> Stores:
-    return Stores(RedisFollowupStore(client, prefix), RedisCommandStore(client, prefix))
+    return Stores(RedisFollowupStore(client, prefix), RedisCommandStore(client, prefix), forgetter(client, prefix))

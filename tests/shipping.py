@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import sys
 import subprocess
 import time
@@ -18,9 +19,18 @@ REPO = Path(__file__).resolve().parents[1]
 CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
 
 
-def make_venv(path: Path, *, system_site_packages: bool = False) -> Path:
-    """A fresh venv at `path` (with pip); returns its bin directory."""
+def make_venv(path: Path, *, system_site_packages: bool = False, see_test_packages: bool = False) -> Path:
+    """A fresh venv at `path` (with pip); returns its bin directory.
+
+    `see_test_packages`: the venv also imports what the test run's environment has installed (the
+    project's dependencies, without downloading them), *after* its own site-packages. Only plain path
+    entries are added, so the run's editable install of this project (a .pth-driven finder) is not
+    visible there: what the venv imports of `hybridize_bot` is what was installed into it.
+    """
     venv.EnvBuilder(with_pip=True, system_site_packages=system_site_packages).create(path)
+    if see_test_packages:
+        (own,) = path.glob("lib/python*/site-packages")
+        (own / "_test_run_packages.pth").write_text("".join(f"{p}\n" for p in site.getsitepackages()))
     return path / "bin"
 
 

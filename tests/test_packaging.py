@@ -18,8 +18,9 @@ def test_wheel_ships_only_the_project_namespace_and_a_users_bot_module_still_imp
     top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert top_level == {"hybridize_bot", "hybridize_bot-0.1.0.dist-info"}
 
-    # The dependencies come from the system site-packages (no download); the wheel goes into the venv.
-    bin_dir = make_venv(tmp_path / "venv", system_site_packages=True)
+    # The dependencies come from the system site-packages and the test run's own (no download); the
+    # wheel goes into the venv.
+    bin_dir = make_venv(tmp_path / "venv", system_site_packages=True, see_test_packages=True)
     installed = run([str(bin_dir / "pip"), "install", "--no-deps", "-q", str(wheel)], env=env_with(bin_dir))
     assert installed.returncode == 0, installed.stderr
 

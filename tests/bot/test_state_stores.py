@@ -50,3 +50,21 @@ async def test_ignores_and_handled_comments_are_shared(two_views):
     assert not await other.commands.is_handled("octo/x", 99)
     await one.commands.mark_handled("Octo/X", 99)
     assert await other.commands.is_handled("octo/x", 99)
+
+
+async def test_forget_deletes_the_redis_records_of_repositories_and_of_an_account(redis_url):  # noqa: F811
+    client = aioredis.Redis.from_url(redis_url)
+    await client.flushdb()
+    stores = redis_stores(client, "t:")
+    for repo in ("octo/a", "octo/b", "octopus/c"):
+        await stores.followups.put(FollowupRecord(repo, 1, "hybridize/pr-1"))
+        await stores.commands.ignore(repo, 1, {"HYB001"}, "alice")
+        await stores.commands.mark_handled(repo, 5)
+    assert await stores.forget(["Octo/A"], None) == 3
+    assert await stores.followups.get("octo/a", 1) is None and await stores.commands.ignored("octo/a", 1) == set()
+    assert not await stores.commands.is_handled("octo/a", 5)
+    assert await stores.forget([], "Octo") == 3  # octo/b; "octopus" is another account
+    assert await stores.followups.get("octo/b", 1) is None
+    assert await stores.followups.get("octopus/c", 1) is not None
+    assert await stores.commands.ignored_by("octopus/c", 1) == {"HYB001": "alice"}
+    await client.aclose()
