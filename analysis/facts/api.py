@@ -171,10 +171,28 @@ class RepoFacts:
         if loop is not None:
             caller, line = loop
             ev = Evidence("loop-call-site", self.pf.path_of(caller), line)
-            return Fact(True, f"called from a loop in {self.pf.describe(caller)} at line {line}", (ev,))
+            return Fact(True, f"called from a loop in {self.pf.describe(caller)} at line {line}, which runs "
+                              f"eagerly ({self._eager_entry(caller)})", (ev,))
         if not self.fx.sites(fid):
             return Fact(None, "no known call site")
+        loop_site = next((e for e in self.pf.callers[fid] if e.in_loop), None)
+        if loop_site is not None:
+            where = f"called from a loop in {self.pf.describe(loop_site.caller)} at line {loop_site.line}"
+            if self.fx.eager_from[loop_site.caller] is not None:
+                return Fact(False, f"{where}, which runs eagerly only under tests "
+                                   f"({self._eager_entry(loop_site.caller)}): not a hot path")
+            return Fact(None, f"{where}, but nothing shows that code runs eagerly (no module level, `main` or "
+                              "test reaches it outside graph code): it may be graph code already")
         return Fact(False, "no known call site is (transitively) inside a loop")
+
+    def _eager_entry(self, fid: int) -> str:
+        """How a function known to run eagerly is reached: its entry point."""
+        pf = self.pf
+        entry = self.fx.eager_from[fid]
+        if entry is None:
+            return "reached from eager code"
+        what = "module level" if pf.is_module_level(entry) else pf.fns[entry]["q"]
+        return f"reached from {what} of {pf.path_of(entry)}" if entry != fid else f"{what} of {pf.path_of(entry)}"
 
     def _build(self, fid: int) -> FunctionFacts:
         pf, fx = self.pf, self.fx

@@ -15,6 +15,8 @@ from .extract import (
 )
 from .project_facts import CTOR, DISPATCH, Edge, ProjectFacts, _EFFECT_CAP
 
+# Callbacks that trace the function they are handed (graph roots): not eager even from eager code.
+_TRACING_CALLBACKS = frozenset({"callback:tfdata", "callback:tfdata?", "callback:strategy", "callback:tf_function"})
 _ROUNDS = 8  # parameter lattices: rounds until nothing changes (call chains deeper than this stay unknown)
 # Value: (value True/False/None, reason, evidence (path, line) or None)
 ParamFact = tuple
@@ -31,6 +33,7 @@ class Fixpoints:
         self.tensor_maybe: list[tuple[int, int, str] | None] = [None] * n
         self.recursive: list[tuple[int, ...] | None] = [None] * n
         self.in_loop: list[tuple[int, int] | None] = [None] * n  # (caller fid, line) of the loop call site
+        self.eager_from: list[int | None] = [None] * n  # the eager entry point a function is reached from
         self.tensor: list[dict[str, ParamFact]] = [{} for _ in range(n)]
         self.primitive: list[dict[str, ParamFact]] = [{} for _ in range(n)]
         self.returns_tensor: list[bool] = [False] * n
@@ -42,6 +45,7 @@ class Fixpoints:
         self._reach_unknown()
         self._reach_eager()
         self._recursion()
+        self._eager_reach()
         self._loops()
         self._parameters()
         self._tensor_computation()
@@ -263,14 +267,65 @@ class Fixpoints:
                     parent = work[-1][0]
                     low[parent] = min(low[parent], low[v])
 
+    def _eager_reach(self) -> None:
+        """F-EAGER: functions known to run eagerly, each with the entry point it is reached from.
+
+        Entry points are code nothing traces: module top levels (`if __name__ == "__main__":` included),
+        a module's top-level `main` (a CLI entry point) and test bodies (`test*` functions in test files).
+        From there the walk follows calls and functions handed to other calls, and stops where tracing
+        starts: a tf.function or tf.data/strategy/tf.function callback (a graph root), and code Keras
+        traces (`call`/`train_step`... of a Layer/Model/Module subclass and what it calls). A function
+        not reached this way may well run eagerly, but nothing says so: its mode is unknown (issue 10
+        P22: loops in a loss `__call__`, a tf.data parser or an optimizer's `apply` run as graph code
+        through callbacks the call graph cannot follow)."""
+        from .paths import is_test_path
+
+        pf = self.pf
+        keras = self.keras_traced()
+        entries: tuple[list[int], list[int]] = ([], [])  # outside tests, then in tests
+        for fid, rec in enumerate(pf.fns):
+            if rec["hy"] is not None or pf.root_kind[fid] is not None or keras[fid]:
+                continue
+            in_test = is_test_path(pf.path_of(fid))
+            top = rec["par"] is None and rec["cls"] is None
+            if rec["q"] == "<module>" or (top and rec["n"] == "main") or (in_test and rec["n"].startswith("test")):
+                entries[in_test].append(fid)
+        # Entries outside tests go first, so a function both reach gets a production entry point.
+        for wave in entries:
+            work: deque[int] = deque()
+            for fid in wave:
+                if self.eager_from[fid] is None:
+                    self.eager_from[fid] = fid
+                    work.append(fid)
+            while work:
+                g = work.popleft()
+                for edge in pf.edges[g]:
+                    callee = edge.callee
+                    if self.eager_from[callee] is not None or edge.via in _TRACING_CALLBACKS:
+                        continue
+                    if pf.fns[callee]["hy"] is not None or pf.root_kind[callee] is not None or keras[callee]:
+                        continue
+                    self.eager_from[callee] = self.eager_from[g]
+                    work.append(callee)
+
+    def eager_in_production(self, fid: int) -> bool:
+        """Known to run eagerly from an entry point outside test code (a loop there is a hot path)."""
+        from .paths import is_test_path
+
+        entry = self.eager_from[fid]
+        return entry is not None and not is_test_path(self.pf.path_of(entry))
+
     def _loops(self) -> None:
-        """F-LOOP: called (transitively) from a loop. Loops in test code are not hot paths."""
+        """F-LOOP: called (transitively) from a loop of code known to run eagerly (`_eager_reach`). Loops
+        in test code, or in library code only tests are known to run, are not hot paths; a loop whose
+        function's mode is unknown may be graph code, where a nested tf.function is inlined and gains
+        nothing (issue 10 P22)."""
         from .paths import is_test_path
 
         pf = self.pf
         work: deque[int] = deque()
         for fid in range(len(pf.fns)):
-            if is_test_path(pf.path_of(fid)):
+            if not self.eager_in_production(fid) or is_test_path(pf.path_of(fid)):
                 continue
             for edge in pf.edges[fid]:
                 if edge.in_loop and self.in_loop[edge.callee] is None:

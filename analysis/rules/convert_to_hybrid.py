@@ -27,7 +27,8 @@ class ConvertToHybrid(Rule):
         in the project functions it calls; unresolved calls count as unknown), it is not recursive, it
         calls no eager-only API (`.numpy()`, `model.fit`...), applies no NumPy to its parameters, and no
         call site passes a KerasTensor. It must also do a minimum amount of tensor work and be called from
-        a loop (directly or through its callers).
+        a loop (directly or through its callers) in code known to run eagerly: code reached, outside graph
+        code, from a module's top level (`if __name__ == "__main__":` included) or a module's `main`.
     """
     why = """
         Graph execution removes Python overhead per operation; the Hybridize study measured a 2.16x
@@ -64,7 +65,14 @@ class ConvertToHybrid(Rule):
         unresolved call) still block with no report, because unresolved calls are everywhere in real code
         and reporting them made HYB021 wrong 3 times in 4 (issue 10); and we add two benefit conditions
         (called from a loop, enough tensor work), shown by `hybridize facts` as NOT_CALLED_IN_LOOP and
-        TOO_LITTLE_TENSOR_WORK. Static analysis of Python is unsound: run the tests after applying it.
+        TOO_LITTLE_TENSOR_WORK. The loop must be in code known to run eagerly (issue 10 P22, a precision
+        trade-off): a loop in a function nothing in the repository is seen calling eagerly (a loss's
+        `__call__`, a tf.data parser handed on through configuration, an optimizer's `apply` users call in
+        their own tf.function) is often graph code already, reached through callbacks the call graph cannot
+        follow, where a nested tf.function is inlined and gains nothing; such a function is not reported
+        (`hybridize facts` shows its loop fact as undetermined). Nor is a loop in library code that only
+        tests run eagerly. So a public function called in a loop only by users outside the repository is
+        missed. Static analysis of Python is unsound: run the tests after applying it.
     """
     references = (
         "https://www.tensorflow.org/guide/function",
@@ -194,6 +202,43 @@ class ConvertToHybrid(Rule):
                 transform(tf.ones((4, 4)), tf.ones((4, 4)))
         """, note="a nested helper: as a tf.function it would be re-created and retraced on every call of "
                   "its enclosing function"),
+        Valid("""
+            import tensorflow as tf
+
+            def level_loss(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+                h = tf.matmul(logits, labels)
+                return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))
+
+            class DetectionLoss:
+                def __call__(self, outputs, labels):
+                    total = tf.zeros(())
+                    for level in range(3):
+                        total += level_loss(outputs[level], labels[level])
+                    return total
+        """, note="issue 10 P22: the looping caller (a loss's __call__) is reached from no eager entry point; "
+                  "the train step that calls it is graph code the call graph cannot follow"),
+        Valid({
+            "pkg/__init__.py": "",
+            "pkg/random_data.py": """
+                import tensorflow as tf
+
+                def random_features(sizes: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
+                    h = tf.matmul(tf.random.uniform(sizes), weights)
+                    return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h), axis=-1)
+
+                def random_graph(spec):
+                    out = {}
+                    for name in spec:
+                        out[name] = random_features(tf.constant([2, 4]), tf.ones((4, 4)))
+                    return out
+            """,
+            "pkg/random_data_test.py": """
+                from pkg.random_data import random_graph
+
+                def test_random_graph():
+                    assert random_graph(["a", "b"])
+            """,
+        }, path="pkg/random_data.py", note="issue 10 P22: library code only a test runs eagerly is not a hot path"),
     )
     invalid = (
         Invalid("""
@@ -216,6 +261,9 @@ class ConvertToHybrid(Rule):
                     w = tf.Variable(tf.ones((8, 8)))
                     for b in batches:
                         block(tf.convert_to_tensor(b), w)
+
+                if __name__ == "__main__":
+                    run([[[1.0] * 8] * 8] * 10)
             """,
             "ops.py": """
                 import tensorflow as tf
@@ -239,7 +287,10 @@ class ConvertToHybrid(Rule):
             def loop(data, gamma):
                 while True:
                     layer_norm(data, gamma)
-        """, lines=(3,), note="tensor type hints seed the parameters"),
+
+            def main():
+                loop(tf.ones((2, 4)), tf.ones((4, 4)))
+        """, lines=(3,), note="tensor type hints seed the parameters; a module's main() runs eagerly"),
         Invalid("""
             import tensorflow as tf
             from settings import load_scale
@@ -265,6 +316,9 @@ class ConvertToHybrid(Rule):
             def run():
                 for batch in DATASET:
                     transform(batch)
+
+            if __name__ == "__main__":
+                run()
         """, lines=(6,), note="a module-level tf.data dataset: its elements are tensors"),
     )
 

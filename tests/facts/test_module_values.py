@@ -40,7 +40,7 @@ def test_an_unknown_parameter_next_to_a_tensor_is_a_suggestion_with_its_reason()
     from hybridize_bot.analysis.facts.explain import verdict
 
     facts = repo({"m.py": "import tensorflow as tf\nfrom cfg import load\n" + STEP
-                  + "\ndef run():\n    s = load()\n    for _ in range(3):\n        step(tf.ones((4, 4)), s)\n"})
+                  + "\ndef main():\n    s = load()\n    for _ in range(3):\n        step(tf.ones((4, 4)), s)\n"})
     ff = fn(facts, "m.py", "step")
     assert not ff.blocked_by and ff.undetermined == ("UNDETERMINABLE_PRIMITIVE_PARAMETER",)
     assert verdict(ff) == ("suggestion only", {

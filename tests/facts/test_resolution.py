@@ -265,6 +265,9 @@ def test_api_for_rules_call_sites_callers_and_site_at() -> None:
         def train():
             for i in range(3):
                 step(tf.ones(2), i)
+
+        if __name__ == "__main__":
+            train()
     """}), Config())
     project = loaded.project
     step = project.modules["m.py"].top_functions["step"]

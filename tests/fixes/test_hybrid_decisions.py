@@ -18,6 +18,9 @@ STEP = """
         scale = {scale}
         for _ in range(100):
             step(tf.ones((4, 4)), scale)
+
+    if __name__ == "__main__":
+        run()
 """
 
 
