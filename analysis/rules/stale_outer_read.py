@@ -53,6 +53,7 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
     # `global x` inside a function rebinds x too; the text test keeps modules without any `global`
     # statement (nearly all) from paying for a walk of every function body.
     if _GLOBAL_STATEMENT.search(ctx.summary.source.text):
+        switched: dict[str, set[object]] = {}  # name -> the constants functions store (None: not one)
         for fn in ctx.summary.functions:
             node = fn.node
             if isinstance(node, ast.Lambda):
@@ -63,6 +64,10 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
                     if name in module_bindings and _stores(body, name) and not _only_lazily_set(body, name) \
                             and not _set_and_restored(body, name):
                         rebound.setdefault(name, st.lineno)
+                        switched.setdefault(name, set()).update(_stored_constants(body, name))
+        for name, values in switched.items():
+            if len(values) == 1 and None not in values and len(module_bindings[name]) == 1:
+                del rebound[name]  # a one-way switch: set once from its default to one constant
     for name in tf_state:
         rebound.pop(name, None)
     ctx.summary._rebound_globals = rebound  # type: ignore[attr-defined]
@@ -72,6 +77,22 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
 def _stores(body: FunctionBody, name: str) -> list[ast.Name]:
     """The stores of `name` in the function (a `global` statement alone, only read, rebinds nothing)."""
     return [n for n in body.of_type(ast.Name) if n.id == name and isinstance(n.ctx, ast.Store)]
+
+
+def _stored_constants(body: FunctionBody, name: str) -> set[object]:
+    """The constants the function stores in `name` (None for any store of something else).
+
+    `FLAG = True` in a set-up function (`set_random_seeds()`) and nowhere else but the module's
+    `FLAG = False` is a one-way switch: configuration that changes once, at start-up, not state a graph
+    would go stale on (issue 10, P23-precfix)."""
+    out: set[object] = set()
+    for node in _stores(body, name):
+        parent = body.parent(node)
+        if isinstance(parent, ast.Assign) and isinstance(parent.value, ast.Constant) and node in parent.targets:
+            out.add((type(parent.value.value).__name__, parent.value.value))
+        else:
+            out.add(None)
+    return out
 
 
 def _only_lazily_set(body: FunctionBody, name: str) -> bool:
@@ -328,6 +349,26 @@ class StaleOuterRead(Rule):
             def lookup(i):
                 return tf.gather(table(), i)
         """, note="a global set lazily once, under an `is None` guard"),
+        Valid("""
+            import random
+            import tensorflow as tf
+
+            GLOBAL_SEED_SET = False
+
+            def set_random_seeds(seed=0):
+                global GLOBAL_SEED_SET
+                if seed is not None:
+                    random.seed(seed)
+                    GLOBAL_SEED_SET = True
+                tf.random.set_seed(seed)
+
+            @tf.function
+            def random_uniform_strong(minval, maxval, seed=None):
+                if GLOBAL_SEED_SET:
+                    seed = None
+                return tf.random.uniform([], minval=minval, maxval=maxval, seed=seed)
+        """, note="issue 10 P23-precfix: a one-way configuration switch, set to one constant by a set-up "
+                  "function (tf-models' YOLO preprocessing_ops)"),
     )
     invalid = (
         Invalid("""
@@ -343,6 +384,23 @@ class StaleOuterRead(Rule):
                 global learning_rate
                 learning_rate = learning_rate * 0.5
         """, lines=(7,)),
+        Invalid("""
+            import tensorflow as tf
+
+            training = False
+
+            @tf.function
+            def dropout(x):
+                return tf.nn.dropout(x, 0.5) if training else x
+
+            def train():
+                global training
+                training = True
+
+            def evaluate():
+                global training
+                training = False
+        """, lines=(7,), note="a switch flipped both ways is state, not one-way configuration"),
         Invalid("""
             import tensorflow as tf
 
