@@ -264,6 +264,33 @@ class RepoFacts:
                             (Evidence("eager-caller", pf.path_of(edge.caller), edge.line),))
         return Fact(True, f"all {len(callers)} known caller(s) run only in graph context")
 
+    def instance_made_by_callers(self, fn: "FunctionInfo | int") -> bool:
+        """A method whose object every known caller made itself (`stream = SeedStream(seed); stream()`),
+        directly or through methods of the same object: its `self` is scratch of the calling frame, made
+        anew by each trace of graph code, not state that outlives a call (issue 10 #3, P24-precfix).
+        Like the side-effect fixpoint, which drops the callee's `self` effects for such callers."""
+        fid = self.fid(fn)
+        return fid is not None and self._made_by_callers(fid, {})
+
+    def _made_by_callers(self, fid: int, memo: dict[int, bool]) -> bool:
+        pf = self.pf
+        if fid in memo:
+            return memo[fid]  # False while in progress: a cycle proves nothing
+        memo[fid] = False
+        if pf.root_kind[fid] is not None or pf.fns[fid]["self"] is None:
+            return False
+        callers = [e for e in pf.callers[fid] if not e.via.startswith("callback:")]
+        if not callers or len(callers) != len(pf.callers[fid]):
+            return False  # no caller seen, or the method handed on as a callback: whose object is unknown
+        for edge in callers:
+            target = self.fx.effect_for_caller(edge, "self", None)
+            if target is None:
+                continue  # a local object of the caller (or the one its constructor call makes)
+            if target != "self" or not self._made_by_callers(edge.caller, memo):
+                return False
+        memo[fid] = True
+        return True
+
     def _graph_only(self, fid: int, seen: set[int]) -> bool:
         """A function whose body only ever runs under tracing: a hybrid root, or a non-public function
         all of whose callers are graph-only (in graph context is not enough: it may also be called eagerly)."""

@@ -81,7 +81,7 @@ class Fixpoints:
                 for (kind, target), evidence in list(eff[g].items()):
                     if target.startswith("p:") and binding is None:
                         binding = pf.bind(edge)
-                    new_target = self._transform(edge, target, binding)
+                    new_target = self.effect_for_caller(edge, target, binding)
                     if new_target is None:
                         continue
                     key = (kind, new_target)
@@ -93,7 +93,7 @@ class Fixpoints:
                     queued.add(f)
                     work.append(f)
 
-    def _transform(self, edge: Edge, target: str, binding: dict[str, Any] | None) -> str | None:
+    def effect_for_caller(self, edge: Edge, target: str, binding: dict[str, Any] | None) -> str | None:
         """What a callee's effect on `target` is for the caller (None: on an object the caller made)."""
         pf = self.pf
         if target in ("world", "global"):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from ..body import FunctionBody
+from ..facts.paths import is_test_path
 from ..facts.api_kinds import TENSOR, call_kind
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
@@ -239,6 +240,68 @@ class OuterMutation(Rule):
                 return joint.sample(x)
         """, note="a helper called only by `__init__` sets up the object being created in the trace"),
         Valid("""
+            import hashlib
+            import tensorflow as tf
+
+            class SeedStream:
+                def __init__(self, seed, salt):
+                    self._seed, self._salt = seed, salt
+                    self._counter = 0
+
+                def __call__(self):
+                    self._counter += 1
+                    composite = str((self._seed, self._counter, self._salt)).encode("utf-8")
+                    return int(hashlib.sha512(composite).hexdigest(), 16) % (2 ** 31)
+
+            @tf.function
+            def sample(shape, seed):
+                stream = SeedStream(seed, salt="sample")
+                a = tf.random.normal(shape, seed=stream())
+                return a + tf.random.normal(shape, seed=stream())
+        """, note="issue 10 P24-precfix: the object is made by its caller in the same trace (a TFP seed "
+                  "stream): a counter of the trace's own object"),
+        Valid("""
+            import hashlib
+            import tensorflow as tf
+
+            class SeedStream:
+                def __init__(self, seed, salt):
+                    self._seed, self._salt = seed, salt
+                    self._counter = 0
+
+                def __call__(self):
+                    self._counter += 1
+                    composite = str((self._seed, self._counter, self._salt)).encode("utf-8")
+                    return int(hashlib.sha512(composite).hexdigest(), 16) % (2 ** 31)
+
+            class Sampler(tf.Module):
+                def __init__(self, seed):
+                    self._seed_stream = SeedStream(seed, salt="sampler")
+
+                @tf.function
+                def one_step(self, x):
+                    return x + tf.random.normal(tf.shape(x), seed=self._seed_stream())
+        """, note="issue 10 #3, P25-precfix: a counter read only to make seeds or names unique (TFP's SeedStream): "
+                  "trace-time bookkeeping by design"),
+        Valid("""
+            import tensorflow as tf
+
+            class OptimizerTest(tf.test.TestCase):
+                def test_variable_order_is_constant(self):
+                    logged_variables = []
+                    w = tf.Variable(1.0)
+
+                    @tf.function(autograph=False)
+                    def f():
+                        with tf.GradientTape() as tape:
+                            w.assign_add(1.0)
+                        logged_variables.append([v.name for v in tape.watched_variables()])
+
+                    f()
+                    self.assertLen(logged_variables, 1)
+        """, path="tests/optimizer_test.py", note="issue 10 P26-precfix: a test recording what each trace saw; "
+                                                  "the trace is the test's subject"),
+        Valid("""
             import tensorflow as tf
 
             class Joint:
@@ -454,6 +517,24 @@ class OuterMutation(Rule):
         Invalid("""
             import tensorflow as tf
 
+            class SeedStream:
+                def __init__(self, seed):
+                    self._seed = seed
+                    self._counter = 0
+
+                def __call__(self):
+                    self._counter += 1
+                    return self._seed * 1000 + self._counter
+
+            STREAM = SeedStream(42)
+
+            @tf.function
+            def sample(shape):
+                return tf.random.normal(shape, seed=STREAM())
+        """, lines=(9,), note="the same counter on a module-level object: it advances only while tracing"),
+        Invalid("""
+            import tensorflow as tf
+
             history = []
 
             @tf.function
@@ -577,6 +658,7 @@ class _FunctionCheck:
         self.rebound = {n.id for n in self.body.of_type(ast.Name) if isinstance(n.ctx, ast.Store)}
         self._parent_locals: dict[int, set[str]] = {}
         self._self_containers: set[str] | None = None
+        self._self_fresh: bool | None = None
 
     # ---- what is outer ----------------------------------------------------------------------
     def outer(self, expr: ast.expr) -> _Outer | None:
@@ -595,12 +677,19 @@ class _FunctionCheck:
         if name == self.self_name or (name not in self.locals and self._enclosing_self(name)):
             if first_attr is None:
                 return None  # `self[...]`, or `self` itself: the object's own protocol, not its state
+            if name == self.self_name and self.self_made_by_callers():
+                return None  # `stream = SeedStream(seed); stream()` in graph code: an object of the trace
             return _Outer("self", f"{name}.{first_attr}")
         if chain == 0 and name in self.params and name not in self.rebound and self.gf.is_root \
                 and self.info.hybrid is not None and self.info.hybrid.kind != "keras":
             return _Outer("argument", name)
         kind = self.free_name_kind(name)
         return _Outer(kind, name) if kind else None
+
+    def self_made_by_callers(self) -> bool:
+        if self._self_fresh is None:
+            self._self_fresh = self.ctx.project.facts.instance_made_by_callers(self.info)
+        return self._self_fresh
 
     def _enclosing_self(self, name: str) -> bool:
         """`self` of an enclosing method, used by a nested helper (`def body(i): self.log.append(i)`)."""
@@ -680,6 +769,8 @@ class _FunctionCheck:
                 )
                 continue
             leak = any(self.tensorish(a) for a in call.args)
+            if outer.kind == "closure" and not leak and self._traced_for_output():
+                continue  # a Python value handed out of a trace its enclosing function inspects
             yield call, (
                 f"`{text}` changes {_describe(outer)} from graph code: it runs only while TensorFlow "
                 f"traces the function, not on every call{_LEAK if leak else ''}"
@@ -732,6 +823,8 @@ class _FunctionCheck:
         if outer.kind == "closure" and not aug and not (value is not None and self.tensorish(value)) \
                 and self._traced_for_output():
             return None  # a Python value handed out of a forced trace (`f.get_concrete_function(...)`)
+        if aug and isinstance(target, ast.Attribute) and self._uniqueness_counter(target):
+            return None
         if aug and isinstance(target, ast.Attribute):
             return (
                 f"`{text} {_op_text(st)}= ...` in graph code runs only while TensorFlow traces the function: "
@@ -766,17 +859,45 @@ class _FunctionCheck:
         return not reads and value is not None and not self.tensorish(value)
 
     def _traced_for_output(self) -> bool:
-        """The enclosing function traces this tf.function itself (`wrapper.get_concrete_function(...)`):
-        closure stores of Python values are the standard way to get a structure out of that trace."""
+        """The enclosing function inspects this tf.function's traces: it traces it itself
+        (`wrapper.get_concrete_function(...)`), or it is a test, whose subject is then what each trace
+        saw (sonnet's conformance tests: "leak out the variables that were used", P26-precfix). Closure
+        stores of Python values are the standard way to get a structure out of a trace."""
         parent = self.info.parent
         if not self.gf.is_root or parent is None:
             return False
+        if parent.name.startswith("test") and is_test_path(self.ctx.path):
+            return True
         for call in self.ctx.body(parent).calls:
             func = call.func
             if (isinstance(func, ast.Attribute) and func.attr == "get_concrete_function"
                     and isinstance(func.value, ast.Name) and func.value.id == self.info.name):
                 return True
         return False
+
+    def _uniqueness_counter(self, target: ast.Attribute) -> bool:
+        """`self._counter += 1` whose every read in the class goes into a string or a hash (`str((seed,
+        self._counter))`, `f"name_{self._count}"`): a counter that makes seeds or names unique, which is
+        trace-time bookkeeping by design (issue 10 #3: TFP's SeedStream, name-scope counters). A counter
+        that anything compares, returns or computes with is state (reported)."""
+        cls = self.info.cls
+        if cls is None or not (isinstance(target.value, ast.Name) and target.value.id == self.self_name):
+            return False
+        reads = 0
+        for method in cls.methods.values():
+            body = self.ctx.body(method)
+            me = _self_name(method)
+            for node in body.of_type(ast.Attribute):
+                if node.attr != target.attr or not (isinstance(node.value, ast.Name) and node.value.id == me) \
+                        or not isinstance(node.ctx, ast.Load):
+                    continue
+                parent = body.parent(node)
+                if isinstance(parent, ast.AugAssign) and parent.target is node:
+                    continue
+                if not any(_into_text(anc) for anc in body.ancestors(node)):
+                    return False
+                reads += 1
+        return reads > 0
 
     def _memo_flag(self, st: ast.stmt, value: ast.expr | None) -> bool:
         if not (isinstance(value, ast.Constant) and isinstance(value.value, bool) and isinstance(st, ast.Assign)):
@@ -913,6 +1034,23 @@ class _FunctionCheck:
 _LEAK = (
     "; the value is a symbolic graph tensor, which cannot be used outside the function (return it instead)"
 )
+
+
+def _into_text(node: ast.AST) -> bool:
+    """An expression that turns its parts into text or a hash: `str(...)`, `repr(...)`, `hash(...)`, an
+    f-string, `"...".format(...)`, `"..." % ...`."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
+            and isinstance(node.left.value, str):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in ("str", "repr", "hash"):
+            return True
+        if isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Constant):
+            return True
+    return False
 
 
 def _describe(outer: _Outer) -> str:
