@@ -147,7 +147,9 @@ def _loop_bound(loop: ast.AST) -> set[str]:
 
 
 def _returns_function(ctx: ModuleContext, site: HybridSite, enclosing: FunctionInfo) -> bool:
-    """The enclosing function returns the tf.function it makes (a factory)."""
+    """The enclosing function hands the tf.function it makes out (a factory): returns it, or stores it on
+    an object or in a container (`setattr(model, "serving", fn)`, `obj.fn = fn`, `fns[k] = fn`), where
+    its caller keeps it (issue 10 P27-precfix, tensorflow_gnn's per-stage serving functions)."""
     body = ctx.body(enclosing)
     names = set()
     if site.kind == "decorator" and site.target is not None:
@@ -163,6 +165,16 @@ def _returns_function(ctx: ModuleContext, site: HybridSite, enclosing: FunctionI
         items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else (
             value.values if isinstance(value, ast.Dict) else [value])
         if any(isinstance(item, ast.Name) and item.id in names for item in items):
+            return True
+    for st in body.of_type(ast.Assign):
+        if isinstance(st.value, ast.Name) and st.value.id in names \
+                and any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in st.targets):
+            return True
+    for call in body.calls:
+        func = call.func
+        stored = call.args[2:3] if isinstance(func, ast.Name) and func.id == "setattr" else (
+            call.args if isinstance(func, ast.Attribute) and func.attr in ("append", "add") else [])
+        if any(isinstance(a, ast.Name) and a.id in names for a in stored):
             return True
     return False
 
@@ -319,6 +331,23 @@ class FunctionRecreated(Rule):
                     for task in tasks:
                         get_function(task)
         """, note="called once per task with the task it closes over: one function per case"),
+        Valid("""
+            import tensorflow as tf
+
+            def create_stage_model(inputs, outputs):
+                model = tf.keras.Model(inputs=inputs, outputs=outputs)
+
+                @tf.function
+                def serving(args):
+                    return model(args)
+
+                setattr(model, "_serving", serving)
+                return model
+
+            def create_models(stages):
+                return [create_stage_model(s.inputs, s.outputs) for s in stages]
+        """, note="issue 10 P27-precfix: a factory storing its tf.function on the object it returns: one "
+                  "function per model, kept by the caller"),
     )
     invalid = (
         Invalid("""
