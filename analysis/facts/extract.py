@@ -308,6 +308,8 @@ class _FunctionWalker:
                 if node.value is not None:  # type: ignore[attr-defined]
                     vk = self.kind(node.value) if t is ast.AnnAssign else _merge(  # type: ignore[attr-defined]
                         self.kind(node.target), self.kind(node.value))  # type: ignore[attr-defined]
+                    if t is ast.AugAssign and in_loop and vk in PRIMITIVE_KINDS:
+                        vk = LOOP_VARYING  # `tries += 1` in a loop: a new Python value every iteration
                     self.assign(node.target, vk, node.value, node.lineno)  # type: ignore[attr-defined]
             elif t is ast.For or t is ast.AsyncFor:
                 self.loops += 1

@@ -70,6 +70,26 @@ class ConvertToEager(Rule):
         Valid("""
             import tensorflow as tf
 
+            def stochastic_rounding(x, beta):
+                floored_x = tf.floor(x)
+                decimal_x = x - floored_x
+
+                @tf.function
+                def try_rounding(tries):
+                    uniform = tf.random.stateless_uniform(tf.shape(x), seed=[7, tries], dtype=x.dtype)
+                    return floored_x + tf.cast(uniform < decimal_x, x.dtype)
+
+                tries = 1
+                rounded_x = try_rounding(tries)
+                while beta > 0 and tf.norm(rounded_x) > 1.0:
+                    tries += 1
+                    rounded_x = try_rounding(tries)
+                return rounded_x
+        """, note="issue 10 P28-precfix: `tries += 1` in a loop varies per call, so HYB006 reports the retracing "
+                  "(its fix keeps the graph for the work on captured tensors); not also 'gains nothing'"),
+        Valid("""
+            import tensorflow as tf
+
             @tf.function
             def warmup(step, base):
                 return base * tf.minimum(1.0, tf.cast(step, tf.float32) / 100.0)
