@@ -319,6 +319,9 @@ class RepoFacts:
             return Fact(False, "a nested function")
         parts = [p for p in rec["q"].split(".")]
         if any(p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in parts):
+            base = self._public_base_method(fid)
+            if base is not None:
+                return Fact(True, f"overrides {base}: callers reach it through the base class's interface")
             return Fact(False, "a private name")
         module_parts = mod["module"].split(".") if mod["module"] else []
         if any(p.startswith("_") for p in module_parts):
@@ -328,6 +331,26 @@ class RepoFacts:
         if "." in mod["module"] or mod["pkg"]:
             return Fact(True, f"importable as {mod['module']}.{rec['q']} from a package")
         return Fact(False, "a top-level script or module outside any package")
+
+    def _public_base_method(self, fid: int) -> str | None:
+        """`Base.name` when the function is a public-named method of a private class that overrides a method
+        of a public project base class (`class _KerasModel(VariableModel): def predict_on_batch`): users get
+        the object as the base type and call the method through it, which the call graph cannot see
+        (issue 10 P29-precfix, TFF's model contract)."""
+        pf = self.pf
+        rec = pf.fns[fid]
+        name = rec["n"]
+        if rec["cls"] is None or rec["cls"] != rec["q"].rpartition(".")[0] or name.startswith("_"):
+            return None
+        key = pf.class_of(fid)
+        if key is None:
+            return None
+        for base in pf.class_bases(key):
+            if isinstance(base, tuple) and not base[1].rpartition(".")[2].startswith("_"):
+                found = pf.find_method(base, name)
+                if found is not None and found != fid:
+                    return pf.fns[found]["q"]
+        return None
 
     # ---- whole project ----------------------------------------------------------------------------
     def all_functions(self) -> Iterable[FunctionFacts]:

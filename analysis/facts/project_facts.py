@@ -195,6 +195,10 @@ class ProjectFacts:
             rec = self.fns[self.base[mi] + par] if par is not None else None
         return None
 
+    def class_bases(self, key: tuple[int, str]) -> list[tuple[int, str] | str]:
+        """The direct base classes: project ones as keys, external ones as qualified names."""
+        return self._class_bases(key)
+
     def _class_bases(self, key: tuple[int, str]) -> list[tuple[int, str] | str]:
         """Project base classes as keys, external ones as qualified names (memoized)."""
         found = self._bases_cache.get(key)

@@ -64,6 +64,37 @@ class RedundantNestedFunction(Rule):
         "https://github.com/ponder-lab/Hybridize-Functions-Refactoring/issues/767",
     )
     valid = (
+        Valid({
+            "pkg/__init__.py": "",
+            "pkg/model.py": """
+                import abc
+
+                class Model(abc.ABC):
+                    @abc.abstractmethod
+                    def predict_on_batch(self, x):
+                        ...
+            """,
+            "pkg/keras_utils.py": """
+                import tensorflow as tf
+                from pkg.model import Model
+
+                class _KerasModel(Model):
+                    def __init__(self, keras_model):
+                        self._keras_model = keras_model
+
+                    @tf.function
+                    def predict_on_batch(self, x):
+                        return self._keras_model(x)
+
+                    @tf.function
+                    def forward_pass(self, x):
+                        return self.predict_on_batch(x) * 2.0
+
+                def from_keras_model(keras_model) -> Model:
+                    return _KerasModel(keras_model)
+            """,
+        }, path="pkg/keras_utils.py", note="issue 10 P29-precfix: a private class's method that implements a public "
+                                          "base class's interface: users call it through the base type"),
         Valid("""
             import tensorflow as tf
 
