@@ -48,9 +48,12 @@ class RunFunctionsEagerly(Rule):
         Finds `tf.config.run_functions_eagerly(True)` and `tf.config.experimental_run_functions_eagerly(True)`
         in non-test code (paths under `tests/` or `test/`, `test_*.py`, `*_test.py` and `conftest.py` are
         skipped) that is not switched back off with a `(False)` call later in the same block or in a
-        `finally`. A call under an `if` that tests a debug flag (a name containing "debug" or "eager") is
-        reported as info. Separately, any call of the deprecated `experimental_run_functions_eagerly`
-        is reported so it can be renamed.
+        `finally`. A call under an `if` that tests a debug flag written into the code (`if DEBUG:`, a name
+        containing "debug" or "eager") is reported as info; one under an `if` on a run-time option (`if
+        args.debug:`, `if params.runtime.run_eagerly:`, an environment variable, a parameter) is not: the
+        user asks for eager execution for the whole run, as with `run_functions_eagerly(args.eager)`
+        (issue 10 P19). Separately, any call of the deprecated `experimental_run_functions_eagerly` is
+        reported so it can be renamed.
     """
     why = """
         The switch is global: every `tf.function` in the process runs its Python body eagerly on every
@@ -123,6 +126,15 @@ class RunFunctionsEagerly(Rule):
                 tf.config.run_functions_eagerly(False)
                 return out
         """, note="turned off again later in the same block"),
+        Valid("""
+            import tensorflow as tf
+
+            def initialize(params):
+                if params.runtime.run_eagerly:
+                    # Enable eager execution to allow step-by-step debugging
+                    tf.config.run_functions_eagerly(True)
+        """, note="issue 10 P19: a run-time option asks for eager execution for the whole run (like "
+                  "`run_functions_eagerly(args.eager)`); nothing to switch back"),
     )
     invalid = (
         Invalid("""
@@ -167,12 +179,14 @@ class RunFunctionsEagerly(Rule):
         for call in _switch_calls(ctx, ctx.summary.source.tree):
             deprecated = ctx.qualify(call.func) in _DEPRECATED
             left_on = _literal(_flag_value(call)) is True and not _turned_off_after(ctx, call, parents)
+            guarded = _debug_guarded(call, parents) if left_on else None
+            if guarded == "option":
+                left_on = False  # the user's run-time choice of eager execution, meant for the whole run
             if not (deprecated or left_on):
                 continue
             severity = None
             parts = []
             if left_on:
-                guarded = _debug_guarded(call, parents)
                 severity = Severity.INFO if guarded else None
                 parts.append(
                     "turns graph execution off for every tf.function in the process and is not switched back "
@@ -261,13 +275,24 @@ def _turned_off_after(ctx: ModuleContext, call: ast.Call, parents: dict[int, ast
         node = parent
 
 
-def _debug_guarded(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+def _debug_guarded(call: ast.Call, parents: dict[int, ast.AST]) -> str | None:
+    """How the call is guarded by a debug flag: "constant" (`if DEBUG:`, a switch written into the code,
+    which a commit can leave on), "option" (`if params.runtime.run_eagerly:`, `if args.debug:`,
+    `if os.environ.get("DEBUG"):`, a parameter: the user asks for eager execution at run time, like
+    `run_functions_eagerly(args.eager)`, issue 10 P19), or None."""
     node: ast.AST = call
+    found = None
     while (parent := parents.get(id(node))) is not None and not isinstance(parent, _SCOPES[:-1]):
-        if isinstance(parent, ast.If) and node is not parent.test and _mentions_debug(parent.test):
-            return True
+        if found is None and isinstance(parent, ast.If) and node is not parent.test and _mentions_debug(parent.test):
+            found = parent.test
         node = parent
-    return False
+    if found is None:
+        return None
+    params = {a.arg for a in ast.walk(parent.args) if isinstance(a, ast.arg)} \
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) else set()
+    runtime = any(isinstance(n, (ast.Attribute, ast.Call)) or (isinstance(n, ast.Name) and n.id in params)
+                  for n in ast.walk(found))
+    return "option" if runtime else "constant"
 
 
 def _mentions_debug(test: ast.expr) -> bool:
