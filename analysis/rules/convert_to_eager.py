@@ -68,6 +68,22 @@ class ConvertToEager(Rule):
     )
     valid = (
         Valid("""
+            import collections
+            import tensorflow as tf
+
+            @tf.function
+            def empty_metrics_state():
+                return collections.OrderedDict()
+
+            class FunctionalModel:
+                def __init__(self, metrics_fns=(empty_metrics_state,)):
+                    for fn in metrics_fns:
+                        if not hasattr(fn, "get_concrete_function"):
+                            raise TypeError("metrics functions must be tf.functions")
+                    self._metrics_fns = metrics_fns
+        """, note="issue 10 P30-precfix: handed on as a value, not called: the receiver may need the tf.function "
+                  "object (TFF's FunctionalModel checks for get_concrete_function)"),
+        Valid("""
             import tensorflow as tf
 
             def stochastic_rounding(x, beta):
@@ -263,6 +279,8 @@ class ConvertToEager(Rule):
                     continue
             if site.kind == "call" and _passed_on(ctx, site):
                 continue  # `type(tf.function(f))`, `wrap(tf.function(f))`: the receiver wants the tf.function object
+            if site.kind == "decorator" and _used_as_value(ctx, fn, facts, fid):
+                continue  # handed on uncalled (`metrics_fns=(empty_state, ...)`): the receiver may need a tf.function
             reasons = "; ".join(_WHY[k] for k in kinds if k in _WHY)
             message = f"`{fn.qualname}` gains nothing from tf.function: {reasons}"
             if "P3" in kinds:
@@ -280,6 +298,23 @@ def _wrapped_further(fn: FunctionInfo, site: HybridSite) -> bool:
     """Another decorator sits above `@tf.function` and receives the tf.function object."""
     decorators = getattr(fn.node, "decorator_list", [])
     return any(d is site.node for d in decorators[1:])
+
+
+def _used_as_value(ctx: ModuleContext, fn: FunctionInfo, facts, fid: int) -> bool:  # noqa: ANN001
+    """The decorated function's object is handed on without being called: named as a value in its module
+    (`metrics_fns=(empty_metrics_state, noop_update, ...)`, `register(f)`), or passed to a call anywhere in
+    the project. The receiver may rely on it being a tf.function (TFF checks `get_concrete_function`;
+    issue 10 P30-precfix), so removing the decorator is not safe to suggest."""
+    if any(edge.via.startswith("callback:") for edge in facts.pf.callers[fid]):
+        return True
+    if fn.cls is not None:
+        return False
+    body = ctx.body(fn.parent) if fn.parent is not None else None
+    nodes = body.of_type(ast.Name) if body is not None else (
+        n for n in ast.walk(ctx.source.tree) if isinstance(n, ast.Name))
+    called = {id(n.func) for n in ast.walk(fn.parent.node if fn.parent is not None else ctx.source.tree)
+              if isinstance(n, ast.Call)}
+    return any(n.id == fn.name and isinstance(n.ctx, ast.Load) and id(n) not in called for n in nodes)
 
 
 def _passed_on(ctx: ModuleContext, site: HybridSite) -> bool:
