@@ -205,6 +205,25 @@ class ConvertToHybrid(Rule):
         Valid("""
             import tensorflow as tf
 
+            def mix(h: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
+                h = tf.matmul(h, w)
+                return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h), axis=0, keepdims=True) * h
+
+            def body(i, h):
+                for _ in range(3):
+                    h = mix(h, tf.ones((4, 4)))
+                return i + 1, h
+
+            @tf.function
+            def run(h):
+                return tf.while_loop(lambda i, h: i < 10, body, (0, h))
+
+            if __name__ == "__main__":
+                run(tf.ones((4, 4)))
+        """, note="issue 10 P20: the loop is in a tf.while_loop body of a tf.function: already graph code"),
+        Valid("""
+            import tensorflow as tf
+
             def level_loss(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
                 h = tf.matmul(logits, labels)
                 return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))

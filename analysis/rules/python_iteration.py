@@ -124,6 +124,15 @@ class PythonIteration(Rule):
         """, note="tf.nest.flatten gives a Python list, a tuple and x.shape are Python sequences"),
         Valid("""
             import tensorflow as tf
+            from tensorflow.python.util import nest
+
+            @tf.function
+            def log_prob_parts(structure, values):
+                parts = nest.flatten_up_to(structure, values)
+                return [tf.reduce_sum(v) for v in parts]
+        """, note="issue 10 P16: TF's own nest module (and TFP's nest_util, dm-tree) returns Python lists too"),
+        Valid("""
+            import tensorflow as tf
 
             @tf.function
             def blur(image, sigma):

@@ -53,7 +53,7 @@ class RunFunctionsEagerly(Rule):
         args.debug:`, `if params.runtime.run_eagerly:`, an environment variable, a parameter) is not: the
         user asks for eager execution for the whole run, as with `run_functions_eagerly(args.eager)`
         (issue 10 P19). Separately, any call of the deprecated `experimental_run_functions_eagerly` is
-        reported so it can be renamed.
+        reported so it can be renamed (as info when that is all there is to say).
     """
     why = """
         The switch is global: every `tf.function` in the process runs its Python body eagerly on every
@@ -184,7 +184,8 @@ class RunFunctionsEagerly(Rule):
                 left_on = False  # the user's run-time choice of eager execution, meant for the whole run
             if not (deprecated or left_on):
                 continue
-            severity = None
+            # A deprecated name alone is housekeeping (a rename), not a hazard: info (issue 10 severity policy).
+            severity = None if left_on else Severity.INFO
             parts = []
             if left_on:
                 severity = Severity.INFO if guarded else None
