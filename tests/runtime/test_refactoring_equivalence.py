@@ -105,3 +105,57 @@ def test_hyb006_stays_a_suggestion_because_tf_constant_changes_the_dtype() -> No
     assert _same(_main(DECAY), _main(result.changed["example.py"].decode()))
     with pytest.raises(Exception, match="float64|double"):
         _main(DECAY.replace("decay_step(X, step)", "decay_step(X, tf.constant(step))"))
+
+
+VARIABLES = """
+import tensorflow as tf
+
+BASE = [0.5, -1.0, 2.0]
+
+
+class Scale(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.k = 3.0
+
+    @tf.function
+    def __call__(self, x):
+        w = tf.Variable(BASE, trainable=False)  # per-call weights
+        return tf.reduce_sum(x * w, axis=-1) + self.k
+
+
+@tf.function
+def shift(x):
+    b = tf.Variable(tf.fill([3], 0.25))
+    return x + tf.square(b) * 2.0
+
+
+def main():
+    scale = Scale()
+    xs = [tf.reshape(tf.range(6, dtype=tf.float32), [2, 3]), tf.ones([4, 3]), tf.constant([[1.0, -2.0, 0.0]])]
+    return [scale(x) for x in xs] + [shift(x) for x in xs]
+"""
+
+
+def test_hyb004_variable_hoisted_gives_the_eager_results_in_graph_mode() -> None:
+    """Before the fix the functions fail in graph mode; run eagerly they give the intended results. After
+    it, in graph mode, they give exactly those results (and keep giving them on later calls)."""
+    import tensorflow as tf
+
+    after = _fixed(VARIABLES, {FixSafety.SAFE, FixSafety.GATED}, code="HYB004")
+    assert "self._w = tf.Variable(BASE, trainable=False)" in after and "w = self._w  # per-call weights" in after
+    assert "_shift_b = tf.Variable(tf.fill([3], 0.25))" in after
+    with pytest.raises(ValueError, match="singleton tf.Variables created on the first call"):
+        _main(VARIABLES)
+    tf.config.run_functions_eagerly(True)
+    try:
+        eager = _main(VARIABLES)
+    finally:
+        tf.config.run_functions_eagerly(False)
+    graph = _main(after)
+    assert _same(eager, graph)
+    assert eager[0].numpy().tolist() == [6.0, 10.5] and eager[3].numpy().tolist() == [[0.125, 1.125, 2.125],
+                                                                                       [3.125, 4.125, 5.125]]
+    # The comparison can fail: a hoist that let the variable change between calls would drift.
+    drifting = after.replace("b = _shift_b", "b = _shift_b\n    b.assign_add(tf.ones([3]))")
+    assert not _same(eager[3:], _main(drifting)[3:])
