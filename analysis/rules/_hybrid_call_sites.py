@@ -306,3 +306,11 @@ def loop_varying_names(ctx: ModuleContext, body: FunctionBody, loops: list[ast.A
 
 def is_false_literal(expr: ast.expr | None) -> bool:
     return isinstance(expr, ast.Constant) and not expr.value
+
+
+def tf_alias_of(ctx: ModuleContext) -> str | None:
+    """The name this module imports `tensorflow` as (for edits that write `tf.constant`, `tf.TensorSpec`)."""
+    for local, qualified in ctx.summary.imports.names.items():
+        if qualified == "tensorflow":
+            return local
+    return None

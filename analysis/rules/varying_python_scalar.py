@@ -12,7 +12,7 @@ from ..body import FunctionBody
 from ..model import Edit, Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo
 from ._hybrid_call_sites import (
-    LoopCall, is_scalar_expr, iter_loop_calls, loop_varying_names, non_scalar_names, varying_reason,
+    LoopCall, is_scalar_expr, iter_loop_calls, loop_varying_names, non_scalar_names, tf_alias_of, varying_reason,
 )
 from .base import Invalid, ModuleContext, Rule, Valid
 
@@ -73,11 +73,6 @@ def _is_construction_use(body: FunctionBody, node: ast.AST, qualify: Callable[[a
     return False
 
 
-def _tf_alias(ctx: ModuleContext) -> str | None:
-    for local, qualified in ctx.summary.imports.names.items():
-        if qualified == "tensorflow":
-            return local
-    return None
 
 
 class VaryingPythonScalar(Rule):
@@ -336,7 +331,7 @@ class VaryingPythonScalar(Rule):
         if severity is Severity.INFO:
             # Converting a control-flow/shape parameter to a tensor changes what the function does.
             return ctx.report(self, arg, message, fn=lc.scope, severity=severity)
-        alias = _tf_alias(ctx)
+        alias = tf_alias_of(ctx)
         edits = (Edit(arg.lineno, arg.col_offset, arg.end_lineno or arg.lineno, arg.end_col_offset or arg.col_offset,
                       f"{alias}.constant({text})"),) if alias else ()
         fix = Fix(f"pass `tf.constant({text})` so that every call reuses one trace", FixSafety.SUGGESTION, edits,

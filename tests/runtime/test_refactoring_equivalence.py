@@ -6,6 +6,8 @@ import pytest
 from hybridize_bot.analysis.fixes import apply_fixes
 from hybridize_bot.analysis.model import FixSafety
 
+from hybridize_bot.analysis.config import Config
+
 from .test_fix_equivalence import CONFIG, _fixed, _main, _same
 
 pytestmark = pytest.mark.runtime
@@ -159,3 +161,36 @@ def test_hyb004_variable_hoisted_gives_the_eager_results_in_graph_mode() -> None
     # The comparison can fail: a hoist that let the variable change between calls would drift.
     drifting = after.replace("b = _shift_b", "b = _shift_b\n    b.assign_add(tf.ones([3]))")
     assert not _same(eager[3:], _main(drifting)[3:])
+
+
+SIGNATURE = """
+import tensorflow as tf
+
+@tf.function  # pools a batch
+def pool(batch, scale):
+    return tf.reduce_sum(tf.nn.relu(batch) * scale[:, None], axis=0) / tf.cast(tf.shape(batch)[0], tf.float32)
+
+def main():
+    out = []
+    for n in range(1, 9):
+        batch = tf.ones([n, 3])
+        scale = tf.cast(tf.range(n), tf.float32)
+        out.append(pool(batch, scale))
+    return [v.numpy().tolist() for v in out], pool.experimental_get_tracing_count()
+"""
+
+
+def test_hyb008_input_signature_keeps_outputs_and_traces_once() -> None:
+    """Without a declared minimum TensorFlow (so no `reduce_retracing`), the signature the call site
+    proves: one trace instead of one per batch size, the same results."""
+    result = apply_fixes({"example.py": SIGNATURE.encode()}, {FixSafety.SAFE, FixSafety.GATED}, Config())
+    assert [f.code for f in result.applied] == ["HYB008"] and not result.withheld
+    after = result.changed["example.py"].decode()
+    assert ("@tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32), "
+            "tf.TensorSpec([None], tf.float32)])  # pools a batch") in after
+    (out_a, traces_a), (out_b, traces_b) = _main(SIGNATURE), _main(after)
+    assert _same(out_a, out_b) and out_a[0] == [0.0, 0.0, 0.0] and out_a[7] == [3.5, 3.5, 3.5]
+    assert (traces_a, traces_b) == (8, 1)
+    # The comparison can fail: a signature with the wrong dtype is rejected at the first call.
+    with pytest.raises((TypeError, ValueError)):
+        _main(after.replace("tf.TensorSpec([None], tf.float32)])", "tf.TensorSpec([None], tf.int32)])"))
