@@ -28,6 +28,8 @@ FIX_EFFECTS: dict[str, tuple[str, str]] = {
     "HYB004": ("the function no longer fails with \"tf.function only supports singleton tf.Variables\"; "
                "every call reads the same values as before",
                "the tests, in graph mode (they may have run the function eagerly to avoid the error)"),
+    "HYB006": ("one trace for every value instead of one per value",
+               "`experimental_get_tracing_count()` on the tf.function after the loop"),
     "HYB007": ("the function traces once instead of on every call or loop iteration",
                "`tf.function.experimental_get_tracing_count()` on the hoisted function after a few calls"),
     "HYB008": ("one generalized trace instead of one per input shape",

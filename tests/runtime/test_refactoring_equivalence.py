@@ -194,3 +194,31 @@ def test_hyb008_input_signature_keeps_outputs_and_traces_once() -> None:
     # The comparison can fail: a signature with the wrong dtype is rejected at the first call.
     with pytest.raises((TypeError, ValueError)):
         _main(after.replace("tf.TensorSpec([None], tf.float32)])", "tf.TensorSpec([None], tf.int32)])"))
+
+
+WARMUP = """
+import tensorflow as tf
+
+BASE = tf.constant([0.1, 0.2])
+
+@tf.function
+def warmup(base, step):
+    return base * tf.minimum(1.0, tf.cast(step, tf.float32) / 4.0)
+
+def main():
+    out = [warmup(BASE, step) for step in range(6)]
+    for step in range(6, 9):
+        out.append(warmup(BASE, step))  # the tail
+    return [v.numpy().tolist() for v in out], warmup.experimental_get_tracing_count()
+"""
+
+
+def test_hyb006_tf_constant_for_a_cast_only_parameter_keeps_outputs_and_traces_once() -> None:
+    after = _fixed(WARMUP, {FixSafety.SAFE, FixSafety.GATED})
+    assert "out = [warmup(BASE, tf.constant(step)) for step in range(6)]" in after
+    assert "out.append(warmup(BASE, tf.constant(step)))  # the tail" in after and "@tf.function" in after
+    (out_a, traces_a), (out_b, traces_b) = _main(WARMUP), _main(after)
+    assert _same(out_a, out_b) and (traces_a, traces_b) == (9, 1)
+    assert out_a[2] == pytest.approx([0.05, 0.1]) and out_a[8] == pytest.approx([0.1, 0.2])
+    # The comparison can fail: a rewrite that passed another value (`step * 2`) gives other results.
+    assert not _same(out_a, _main(after.replace("tf.constant(step)", "tf.constant(step * 2)"))[0])
