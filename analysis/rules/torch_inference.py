@@ -47,7 +47,9 @@ class ModelWithoutEval(Rule):
     code = "HYB208"
     name = "inference-without-eval"
     framework = "torch"
-    severity = Severity.WARNING
+    # Issue 10 severity policy: warning only at >= 90% precision on real code; the PyTorch code bases of
+    # docs/precision-jax-torch.md gave no finding to measure it on (libraries, not inference scripts).
+    severity = Severity.INFO
     requires_text = ("load",)
     summary = "A model loaded for inference and called without .eval() keeps dropout on and batch norm in training mode."
     what = """
