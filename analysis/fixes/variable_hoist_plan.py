@@ -85,6 +85,9 @@ def plan_variable_hoist(module: ast.Module, fn: ast.FunctionDef | ast.AsyncFunct
         self_name = fn.args.args[0].arg if fn.args.args else None
         if init is None or not init.args.args or self_name is None:
             return f"class `{cls.name}` has no `__init__(self, ...)` to create it in"
+        shadowed = sorted(reads & (bound_names(init.body) | {a.arg for a in init.args.args + init.args.kwonlyargs}))
+        if shadowed:
+            return f"`{cls.name}.__init__` binds {', '.join(f'`{n}`' for n in shadowed)} too"
         attr = f"_{local}"
         if any(isinstance(n, ast.Attribute) and n.attr == attr for n in ast.walk(cls)):
             return f"class `{cls.name}` already uses the attribute `{attr}`"

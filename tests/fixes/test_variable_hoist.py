@@ -116,3 +116,9 @@ def test_a_class_without_init_or_a_name_in_use_is_not_refactored() -> None:
     taken = FUNCTION.replace(b"import tensorflow as tf\n", b"import tensorflow as tf\n_shift_b = 1\n")
     (finding,) = [f for f in analyze_sources({"m.py": taken}).findings if f.code == "HYB004"]
     assert finding.fix.reason == "not moved automatically: the module already uses the name `_shift_b`"
+
+
+def test_a_name_that_init_shadows_is_not_moved_into_init() -> None:
+    shadowing = METHOD.replace(b"    def __init__(self):\n", b"    def __init__(self, BASE=None):\n")
+    (finding,) = [f for f in analyze_sources({"m.py": shadowing}).findings if f.code == "HYB004"]
+    assert finding.fix.reason == "not moved automatically: `Scale.__init__` binds `BASE` too"
