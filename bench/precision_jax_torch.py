@@ -7,6 +7,7 @@ HYB1xx/HYB2xx rules, and compares every finding with the hand verdicts in
 false, or fixed: a false alarm the rules no longer report).
 
     python -m bench.precision_jax_torch          # prints per-rule precision; exit 1 on a regression
+    python -m bench.precision_jax_torch --select HYB208,HYB209   # only these rules
 
 Exit status 1 when a finding judged `fixed` comes back, or when a finding has no verdict (judge it
 and add a line). The table and its findings are discussed in docs/precision-jax-torch.md.
@@ -48,10 +49,10 @@ def load_verdicts() -> dict[tuple[str, str, int, str], tuple[str, str]]:
         return {(r["package"], r["path"], int(r["line"]), r["code"]): (r["verdict"], r["why"]) for r in rows}
 
 
-def run() -> int:
+def run(select: tuple[str, ...] = ("HYB1", "HYB2")) -> int:
     src = ensure_corpus(cache_dir(), JAX_WHEELS + TORCH_WHEELS)
     verdicts = load_verdicts()
-    config = Config(select=("HYB1", "HYB2"))
+    config = Config(select=select)
     seen: set[tuple[str, str, int, str]] = set()
     per_rule: dict[str, Counter[str]] = defaultdict(Counter)
     problems = []
@@ -83,4 +84,6 @@ def run() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    # `--select HYB208,HYB209`: only those rules (codes or prefixes), e.g. to measure new rules alone.
+    chosen = sys.argv[sys.argv.index("--select") + 1].split(",") if "--select" in sys.argv else ["HYB1", "HYB2"]
+    sys.exit(run(tuple(c.strip() for c in chosen if c.strip())))

@@ -6,6 +6,7 @@ import textwrap
 from hybridize_bot.analysis import analyze_sources
 from hybridize_bot.analysis.config import config_from_table
 from hybridize_bot.analysis.engine import check_module
+from hybridize_bot.analysis.model import FixSafety
 from hybridize_bot.analysis.project import Project
 from hybridize_bot.analysis.rules import get_rule
 from hybridize_bot.analysis.rules._hybrid_call_sites import iter_loop_calls
@@ -225,7 +226,7 @@ def test_relax_shapes_true_silences_and_false_does_not() -> None:
 
 
 def test_fix_adds_reduce_retracing_to_a_bare_decorator_in_the_same_file() -> None:
-    (finding,) = _findings("HYB008", """
+    source = """
         import tensorflow as tf
 
         @tf.function
@@ -234,13 +235,22 @@ def test_fix_adds_reduce_retracing_to_a_bare_decorator_in_the_same_file() -> Non
 
         for n in range(1, 5):
             f(tf.range(n))
-    """)
+    """
+    (finding,) = _findings("HYB008", source, config={"min-tensorflow-version": "2.16"})
     (edit,) = finding.fix.edits
     assert (edit.line, edit.text) == (3, "tf.function(reduce_retracing=True)")
+    # No declared minimum TensorFlow (reduce_retracing needs 2.9): the signature the call site proves.
+    (finding,) = _findings("HYB008", source)
+    (edit,) = finding.fix.edits
+    assert (edit.line, edit.text) == (3, "tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])")
+    assert finding.fix.safety is FixSafety.GATED
+    assert finding.fix.reason == (
+        "every call of `f` is in this file and passes `x` as tensors whose rank and dtype its construction "
+        "shows ([tf.TensorSpec([None], tf.int32)]); it reads no static shape and calls only TensorFlow")
 
 
-def test_old_minimum_tensorflow_suggests_input_signature() -> None:
-    (finding,) = _findings("HYB008", """
+def test_old_minimum_tensorflow_gets_input_signature_where_the_call_sites_prove_it() -> None:
+    source = """
         import tensorflow as tf
 
         @tf.function
@@ -248,9 +258,16 @@ def test_old_minimum_tensorflow_suggests_input_signature() -> None:
             return tf.reduce_sum(x)
 
         for n in range(1, 5):
-            f(tf.ones([n, 2]))
-    """, config={"min-tensorflow-version": "2.8"})
+            f({arg})
+    """
+    (finding,) = _findings("HYB008", source.format(arg="tf.ones([n, 2])"), config={"min-tensorflow-version": "2.8"})
+    assert finding.fix.safety is FixSafety.GATED
+    assert finding.fix.edits[0].text == "tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32)])"
+    # The rank of `tf.ones(shape)` is unknown when the shape is not a list literal: advice only.
+    (finding,) = _findings("HYB008", source.format(arg="tf.ones(tf.stack([n, 2]))"),
+                           config={"min-tensorflow-version": "2.8"})
     assert "input_signature" in finding.fix.description and not finding.fix.edits
+    assert finding.fix.safety is FixSafety.SUGGESTION
 
 
 def test_dataset_batch_without_drop_remainder_is_not_reported() -> None:
@@ -265,3 +282,20 @@ def test_dataset_batch_without_drop_remainder_is_not_reported() -> None:
             for x in ds.batch(64):
                 f(x)
     """)
+
+
+def test_tf_shape_is_a_dynamic_op_not_a_static_shape_read() -> None:
+    source = """
+        import tensorflow as tf
+
+        @tf.function
+        def f(x):
+            return tf.reduce_sum(x) / tf.cast(tf.shape(x)[0], tf.float32){extra}
+
+        for n in range(1, 5):
+            f(tf.ones([n, 2]))
+    """
+    (finding,) = _findings("HYB008", source.format(extra=""), config={"min-tensorflow-version": "2.16"})
+    assert finding.fix.safety is FixSafety.GATED
+    (finding,) = _findings("HYB008", source.format(extra=" + x.shape[0]"), config={"min-tensorflow-version": "2.16"})
+    assert finding.fix.safety is FixSafety.SUGGESTION and "reads `.shape` on line 5" in finding.fix.reason

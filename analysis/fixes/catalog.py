@@ -10,6 +10,7 @@ from ..model import Fix, FixSafety
 # One line each; shown by `hybridize check --show-fixes` and in review comments.
 FIX_DESCRIPTIONS: dict[str, str] = {
     "HYB001": "use tf.print (prints on every call; writes to stderr by default, formats tensors differently)",
+    "HYB004": "create the variable once (in `__init__`, or at module level) and read that one",
     "HYB007": "hoist the @tf.function definition out of what re-creates it (to module level, or before the loop)",
     "HYB008": "add `reduce_retracing=True` to the tf.function (or an `input_signature` with None dimensions)",
     "HYB010": "rename `experimental_relax_shapes` to `reduce_retracing`",
@@ -24,6 +25,11 @@ FIX_DESCRIPTIONS: dict[str, str] = {
 
 # What a refactoring is expected to do, and what to run to see it (the follow-up PR body, issue 15).
 FIX_EFFECTS: dict[str, tuple[str, str]] = {
+    "HYB004": ("the function no longer fails with \"tf.function only supports singleton tf.Variables\"; "
+               "every call reads the same values as before",
+               "the tests, in graph mode (they may have run the function eagerly to avoid the error)"),
+    "HYB006": ("one trace for every value instead of one per value",
+               "`experimental_get_tracing_count()` on the tf.function after the loop"),
     "HYB007": ("the function traces once instead of on every call or loop iteration",
                "`tf.function.experimental_get_tracing_count()` on the hoisted function after a few calls"),
     "HYB008": ("one generalized trace instead of one per input shape",

@@ -19,6 +19,8 @@ from .hoist import fix_hoist
 from .jax_at import fix_jax_at
 from .print_fix import fix_print
 from .retracing import fix_reduce_retracing
+from .tensor_argument import fix_tensor_argument
+from .variable_hoist import fix_hoist_variable
 from .renames import (
     fix_experimental_compile, fix_gather_validate_indices, fix_relax_shapes, fix_run_functions_eagerly,
 )
@@ -27,6 +29,8 @@ Fixer = Callable[[Finding, Document], tuple[Edit, ...]]
 
 FIXERS: dict[str, Fixer] = {
     "HYB001": fix_print,
+    "HYB004": fix_hoist_variable,
+    "HYB006": fix_tensor_argument,
     "HYB007": fix_hoist,
     "HYB008": fix_reduce_retracing,
     "HYB010": fix_relax_shapes,

@@ -306,3 +306,31 @@ def loop_varying_names(ctx: ModuleContext, body: FunctionBody, loops: list[ast.A
 
 def is_false_literal(expr: ast.expr | None) -> bool:
     return isinstance(expr, ast.Constant) and not expr.value
+
+
+def tf_alias_of(ctx: ModuleContext) -> str | None:
+    """The name this module imports `tensorflow` as (for edits that write `tf.constant`, `tf.TensorSpec`)."""
+    for local, qualified in ctx.summary.imports.names.items():
+        if qualified == "tensorflow":
+            return local
+    return None
+
+
+def only_cast_reads(ctx: ModuleContext, callee: FunctionInfo, param: str) -> bool:
+    """Every read of `param` in the callee is `tf.cast(param, dtype)` and nothing rebinds it: a Python
+    number and `tf.constant` of it give the cast the same tensor (both convert with int -> int32,
+    float -> float32), so passing a tensor there changes no value (HYB006's gated fix, HYB022's P3)."""
+    reads = 0
+    body = ctx.project.body(callee)
+    qualify = callee.module.imports.qualify
+    for name in body.of_type(ast.Name):
+        if name.id != param:
+            continue
+        if not isinstance(name.ctx, ast.Load):
+            return False
+        parent = body.parent(name)
+        if not (isinstance(parent, ast.Call) and parent.args[:1] == [name] and len(parent.args) == 2
+                and not parent.keywords and qualify(parent.func) == "tensorflow.cast"):
+            return False
+        reads += 1
+    return reads > 0

@@ -20,7 +20,8 @@ _PURE_BUILTINS = frozenset({"builtins.float", "builtins.int", "builtins.abs", "b
 def static_shape_use(ctx: ModuleContext, fn: FunctionInfo) -> str | None:
     """Why the function might depend on static shapes (the first reason found), or None when it cannot."""
     for node in ast.walk(fn.node):
-        if isinstance(node, ast.Attribute) and node.attr in _STATIC_SHAPE_ATTRS:
+        if isinstance(node, ast.Attribute) and node.attr in _STATIC_SHAPE_ATTRS \
+                and not (ctx.qualify(node) or "").startswith("tensorflow."):  # tf.shape, tf.rank: dynamic ops
             return f"reads `.{node.attr}` on line {node.lineno}"
         if isinstance(node, ast.Call):
             q = ctx.qualify(node.func)

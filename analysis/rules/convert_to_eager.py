@@ -9,6 +9,7 @@ from ..facts.rulesupport import MIN_TENSOR_WORK, decorator_node
 from ..fixes.catalog import fix_for
 from ..model import Finding, FixSafety, Severity
 from ..summary import FunctionInfo, HybridSite
+from ._hybrid_call_sites import only_cast_reads
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _WHY = {
@@ -20,7 +21,11 @@ _WHY = {
 
 def _varying_primitive(facts, fid: int) -> bool:  # noqa: ANN001
     """Some parameter receives Python values that change between calls (a loop index, a computed int)."""
-    return any(raw[1] == "sites-varying" for raw in facts.fx.primitive[fid].values())
+    return bool(_varying_params(facts, fid))
+
+
+def _varying_params(facts, fid: int) -> list[str]:  # noqa: ANN001
+    return [name for name, raw in facts.fx.primitive[fid].items() if raw[1] == "sites-varying"]
 
 
 class ConvertToEager(Rule):
@@ -61,6 +66,12 @@ class ConvertToEager(Rule):
         Gated: removes the `@tf.function` decorator (or unwraps `tf.function(f)`) only when every fact is
         determinate and the function is not public API. For P3, passing tensors (HYB006's fix) usually
         beats de-hybridizing; the message says so.
+
+        Where we deliberately differ from Hybridize's P3: when every parameter that receives varying
+        Python values is only read as `tf.cast(param, dtype)`, passing `tf.constant(value)` provably
+        changes no value (HYB006 applies it, gated), so the graph and its speedup stay and HYB022 does
+        not de-hybridize. Hybridize cannot rewrite call sites, so removing the decorator is its only
+        remedy.
     """
     references = (
         "https://www.tensorflow.org/guide/function#controlling_retracing",
@@ -275,6 +286,12 @@ class ConvertToEager(Rule):
                 continue
             if "P3" in kinds and not _varying_primitive(facts, fid):
                 kinds.remove("P3")  # the same literal every time traces once: no retracing to avoid
+                if not kinds:
+                    continue
+            if "P3" in kinds and all(only_cast_reads(ctx, fn, p) for p in _varying_params(facts, fid)):
+                # Deliberately unlike Hybridize P3: each varying Python value is only read through
+                # tf.cast, so HYB006's gated fix (pass tf.constant) keeps the graph and its speedup.
+                kinds.remove("P3")
                 if not kinds:
                     continue
             if site.kind == "call" and _passed_on(ctx, site):

@@ -25,8 +25,11 @@ from typing import Iterable
 from ..model import Edit, Finding, Fix, FixSafety, Severity
 from ..summary import HybridSite, ModuleSummary
 from ..tfversion import REDUCE_RETRACING_SINCE
+from ._input_signature import known_signature, signature_text
 from ._static_shapes import static_shape_use
-from ._hybrid_call_sites import LoopCall, is_false_literal, iter_loop_calls, loop_varying_names, non_scalar_names
+from ._hybrid_call_sites import (
+    LoopCall, is_false_literal, iter_loop_calls, loop_varying_names, non_scalar_names, tf_alias_of,
+)
 from .base import Invalid, ModuleContext, Rule, Valid
 
 # Constructors whose first argument (or `shape=`) is the shape of the result.
@@ -265,8 +268,22 @@ class ShapeVaryingInputs(Rule):
         tensor and forbids `**kwargs`. Gated (applied under `autofix = "gated"` / `--unsafe-fixes`) when
         the tf.function is a bare `@tf.function` decorator in the same file, the project declares a
         minimum TensorFlow version of 2.9 or later, and the function reads no static shape (no `.shape`,
-        `.get_shape()`, `.ndim`, `len()`) and calls nothing but TensorFlow and pure builtins; the codemod
-        rewrites only the decorator. Otherwise a suggestion (with the reason that blocked it).
+        `.get_shape()`, `.ndim`, `len()`; `tf.shape(x)` is dynamic and fine) and calls nothing but
+        TensorFlow and pure builtins; the codemod rewrites only the decorator.
+
+        Where `reduce_retracing` cannot be used (no minimum TensorFlow declared, or one before 2.9), an
+        `input_signature` is gated instead, but only where the signature is known from facts: the same
+        static-shape condition, a module-level function without defaults, `*args`, `**kwargs` or
+        keyword-only parameters, every call site in the same file passing every parameter positionally,
+        and each argument's rank and dtype shown by its construction (`tf.ones([n, 3])`: rank 2,
+        float32; `tf.range(n)` of ints: rank 1, int32; `tf.cast(x, tf.float32)`; slices `x[:n]`; a local
+        name bound once to one of these), the same at every site. Every dimension is `None`, so the
+        function traces once. Otherwise a suggestion (with the reason that blocked it).
+
+        Hybridize's RECONFIGURE refactoring (ASE 2025, arXiv 2504.05424) also infers an
+        `input_signature`; it may rely on speculative parameter kinds (Keras `call`/`train_step`
+        names). We deliberately do not: a signature whose dtype or rank is a guess makes every call
+        that does not fit raise, so it is written only from call sites that show it.
     """
     references = (
         "https://www.tensorflow.org/guide/function#controlling_retracing",
@@ -463,12 +480,20 @@ def _fix(ctx: ModuleContext, lc: LoopCall) -> Fix:
     """A one-line edit when the tf.function is a bare `@tf.function` in this same file, else advice."""
     description = "add `reduce_retracing=True` to the tf.function (or an `input_signature` with None dimensions)"
     reason = "with dynamic shapes `x.shape[i]` is None inside the function; check uses of static shapes"
+    site = lc.site
+    node = site.node
+    bare = site.kind == "decorator" and lc.callee.module is ctx.summary and isinstance(node, (ast.Name, ast.Attribute))
+    relaxable = ctx.min_tf_version is not None and tuple(ctx.min_tf_version) >= REDUCE_RETRACING_SINCE
+    if bare and not relaxable:
+        # Without `reduce_retracing` (older or undeclared TensorFlow), an input_signature of None
+        # dimensions, where the call sites prove every parameter's rank and dtype.
+        signature = _signature_fix(ctx, lc, node)
+        if signature is not None:
+            return signature
     if ctx.min_tf_version is not None and tuple(ctx.min_tf_version) < REDUCE_RETRACING_SINCE:
         return Fix("add an `input_signature` with None dimensions (`reduce_retracing` needs TensorFlow 2.9)",
                    FixSafety.SUGGESTION, reason=reason)
-    site = lc.site
-    node = site.node
-    if site.kind == "decorator" and lc.callee.module is ctx.summary and isinstance(node, (ast.Name, ast.Attribute)):
+    if bare:
         text = ctx.source.segment(node)
         # The edit also anchors the codemod (analysis/fixes/retracing.py) on the decorator to rewrite.
         edit = Edit(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0,
@@ -482,3 +507,25 @@ def _fix(ctx: ModuleContext, lc: LoopCall) -> Fix:
                else f"{reason} (no minimum TensorFlow version declared: reduce_retracing needs 2.9)")
         return Fix(description, FixSafety.SUGGESTION, (edit,), reason=why)
     return Fix(description, FixSafety.SUGGESTION, reason=reason)
+
+
+SIGNATURE_DESCRIPTION = "add an `input_signature` with None dimensions to the tf.function"
+
+
+def _signature_fix(ctx: ModuleContext, lc: LoopCall, node: ast.expr) -> Fix | None:
+    """The gated `input_signature` edit when every fact it needs is known, else None (the caller falls
+    back to the other advice). The facts: no static shape read, every call site's ranks and dtypes."""
+    if static_shape_use(ctx, lc.callee) is not None:
+        return None
+    specs = known_signature(ctx, lc.callee)
+    tf = tf_alias_of(ctx)
+    if isinstance(specs, str) or tf is None:
+        return None
+    text = ctx.source.segment(node)
+    signature = signature_text(specs, tf)
+    edit = Edit(node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0,
+                f"{text}(input_signature={signature})")
+    params = ", ".join(f"`{p}`" for p in lc.callee.params)
+    return Fix(SIGNATURE_DESCRIPTION, FixSafety.GATED, (edit,), reason=(
+        f"every call of `{lc.callee.qualname}` is in this file and passes {params} as tensors whose rank and "
+        f"dtype its construction shows ({signature}); it reads no static shape and calls only TensorFlow"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
+from ..fixes.catalog import fix_for
+from ..fixes.variable_hoist_plan import VARIABLE_CONSTRUCTORS, HoistPlan, plan_variable_hoist
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from ..summary import ClassInfo, FunctionInfo
@@ -11,10 +13,6 @@ from ._eager_guards import in_init_scope
 from ._once_guard import is_once_guarded
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
-_VARIABLE_CONSTRUCTORS = frozenset({
-    "tensorflow.Variable", "tensorflow.compat.v1.Variable", "keras.Variable", "keras.backend.variable",
-    "keras.variables.Variable",
-})
 # tf.random.Generator keeps its state in a tf.Variable (https://www.tensorflow.org/guide/random_numbers).
 _GENERATOR_CONSTRUCTORS = frozenset({
     "tensorflow.random.Generator", "tensorflow.random.Generator.from_seed",
@@ -57,7 +55,7 @@ class VariableInGraph(Rule):
     # Issue 10 severity policy: warning/error only for rules right >= 90% of the time on the precision
     # sample (docs/precision.md, 2026-12-06: 0 of 2 right); was error.
     severity = Severity.INFO
-    fix_safety = FixSafety.SUGGESTION
+    fix_safety = FixSafety.GATED
     summary = "A tf.function may create variables only on its first trace; creating them on every trace fails."
     what = """
         Finds `tf.Variable(...)`, `keras.Variable(...)`, `tf.keras.backend.variable(...)` and
@@ -97,10 +95,25 @@ class VariableInGraph(Rule):
                 return self.v.assign_add(x)
     """
     fix_doc = """
-        Suggestion only: the variable's initial value may depend on the input's shape, so where it can
-        be created depends on the code. Create it in `__init__`/`build` or at module level, or use the
-        guard idiom so that it is created on the first trace only. Functions that really run once (an
-        export script) can suppress the finding.
+        Gated, for `v = tf.Variable(init)` written directly in the function's body: the creation moves
+        to the end of the class's `__init__` (`self._v = tf.Variable(init)`, and the function reads
+        `v = self._v`) or, for a module-level function `f`, to a module-level `_f_v` just above it.
+        It is applied only when every fact it needs is known: `init` reads only module-level names
+        (no parameter, local or `self`) and draws no random numbers, `v` is bound once, and the
+        function only reads `v` (arithmetic, comparisons, TensorFlow ops that do not assign,
+        `.read_value()`, `.shape`): never assigns it, returns it or passes it on. Then one shared
+        variable holds, at every read, the value a fresh one would, so the results are those of the
+        function run eagerly (`tests/runtime/test_refactoring_equivalence.py` checks it under TF).
+        Otherwise the fix stays a suggestion whose reason names the failed fact: create it in
+        `__init__`/`build` or at module level, or use the guard idiom (`if self.v is None:`) so that it
+        is created on the first trace only. Layers, optimizers, metrics and random generators are
+        never moved automatically (their state changes as they are used). Functions that really run
+        once (an export script) can suppress the finding.
+
+        Speculative analysis (ASE 2025, arXiv 2504.05424) guesses parameter kinds from function names;
+        this refactoring never depends on a parameter, and it does not speculate either: a creation
+        whose initial value reads the call's values (a variable shaped like the first batch) would
+        silently differ from the next call's, so it stays a suggestion.
     """
     references = (
         "https://www.tensorflow.org/guide/function#creating_tfvariables",
@@ -297,6 +310,14 @@ class VariableInGraph(Rule):
                 gen = tf.random.Generator.from_seed(1)
                 return x + gen.normal(tf.shape(x))
         """, lines=(5,), note="a tf.random.Generator holds its state in a variable"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def shift(x):
+                b = tf.Variable(tf.fill([2], 0.5))
+                return x + b * 2.0
+        """, lines=(5,), note="gated fix: created once at module level (`_shift_b`), since it is only read"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -320,7 +341,23 @@ class VariableInGraph(Rule):
                     f"`{text}(...)` in graph code {what} on every trace; tf.function allows creating "
                     f"variables only on its first trace, {consequence}{via_text(gf)}"
                 )
-                yield ctx.report(self, call, message, fn=gf, fix=_FIX)
+                fix = _hoist_fix(ctx, info, body.parent(call), call) if what == "creates a variable" else _FIX
+                yield ctx.report(self, call, message, fn=gf, fix=fix)
+
+
+def _hoist_fix(ctx: ModuleContext, info: FunctionInfo, parent: ast.AST | None, call: ast.Call) -> Fix:
+    """Gated when the creation can move to `__init__` or module level (fixes/variable_hoist_plan.py),
+    else the suggestion with the failed precondition as its reason."""
+    fn = info.node
+    cls = info.cls.node if info.is_method and info.cls is not None else None
+    tree = ctx.source.tree
+    top = next((st for st in tree.body if st is fn or st is cls), None)
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or top is None:
+        return _FIX
+    plan = plan_variable_hoist(tree, fn, cls, top, call, parent, ctx.qualify)
+    if isinstance(plan, HoistPlan):
+        return fix_for("HYB004", FixSafety.GATED, reason=plan.facts)
+    return Fix(_FIX.description, FixSafety.SUGGESTION, reason=f"not moved automatically: {plan}")
 
 
 # Direct variable creation always fails; Keras objects may lift their variables out of the graph (a Keras 3
@@ -332,7 +369,7 @@ def _creates_variables(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> 
     """How `call` creates variables ('creates a variable', ...), or None when it does not."""
     q = ctx.qualify(call.func)
     if q is not None:
-        if q in _VARIABLE_CONSTRUCTORS:
+        if q in VARIABLE_CONSTRUCTORS:
             return "creates a variable"
         if q in _GENERATOR_CONSTRUCTORS:
             return "creates a random generator (its state is a variable)"
@@ -360,7 +397,7 @@ def _creates_variables(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> 
     init = owner.find_method(cls, "__init__") if owner is not None else None
     if init is not None:
         for inner in ctx.project.body(init).calls:
-            if owner.imports.qualify(inner.func) in _VARIABLE_CONSTRUCTORS:
+            if owner.imports.qualify(inner.func) in VARIABLE_CONSTRUCTORS:
                 return f"creates a `{cls.name}` (its constructor creates a variable)"
     return None
 
@@ -398,7 +435,7 @@ def _weightless_class(ctx: ModuleContext, cls: ClassInfo) -> bool:
             if isinstance(func, ast.Attribute) and func.attr in _WEIGHT_MAKERS:
                 return False
             made = owner.imports.qualify(func)
-            if made is not None and (made in _VARIABLE_CONSTRUCTORS or made.startswith(_KERAS_OWNER_PREFIXES)):
+            if made is not None and (made in VARIABLE_CONSTRUCTORS or made.startswith(_KERAS_OWNER_PREFIXES)):
                 return False
     return True
 

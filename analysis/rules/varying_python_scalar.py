@@ -12,7 +12,8 @@ from ..body import FunctionBody
 from ..model import Edit, Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo
 from ._hybrid_call_sites import (
-    LoopCall, is_scalar_expr, iter_loop_calls, loop_varying_names, non_scalar_names, varying_reason,
+    LoopCall, is_scalar_expr, iter_loop_calls, loop_varying_names, non_scalar_names, only_cast_reads, tf_alias_of,
+    varying_reason,
 )
 from .base import Invalid, ModuleContext, Rule, Valid
 
@@ -73,11 +74,6 @@ def _is_construction_use(body: FunctionBody, node: ast.AST, qualify: Callable[[a
     return False
 
 
-def _tf_alias(ctx: ModuleContext) -> str | None:
-    for local, qualified in ctx.summary.imports.names.items():
-        if qualified == "tensorflow":
-            return local
-    return None
 
 
 class VaryingPythonScalar(Rule):
@@ -86,7 +82,7 @@ class VaryingPythonScalar(Rule):
     # Issue 10 severity policy: warning/error only for rules right >= 90% of the time on the precision
     # sample (docs/precision.md, 2026-12-06: 0 of 1 right (1 debatable)); was warning.
     severity = Severity.INFO
-    fix_safety = FixSafety.SUGGESTION
+    fix_safety = FixSafety.GATED
     summary = "A Python number that changes every iteration makes the tf.function trace again for each value."
     what = """
         Finds calls of a `tf.function` (decorated, wrapped as `f = tf.function(g)`, or a method called
@@ -128,14 +124,19 @@ class VaryingPythonScalar(Rule):
             decay(tf.constant(0.1), tf.constant(step))
     """
     fix_doc = """
-        Suggestion only: pass `tf.constant(step)` (or `tf.convert_to_tensor`) at the call site. Inside the
-        function the parameter then is a tensor, so Python `if`/`range`/shape uses of it change meaning
-        (AutoGraph turns them into graph control flow, or they fail), and arithmetic with Python floats
-        may need a `tf.cast`. Where the parameter drives Python control flow on purpose, keep it and
-        accept one trace per value, or give it few values. Deliberately never gated (issue 15): a Python
-        int becomes an int32 tensor and `step / 10` a float64 one, which fails when mixed with float32
-        tensors where the Python number was converted silently (tests/runtime/test_refactoring_equivalence.py);
-        when every fact is known, HYB022 (de-hybridize, Hybridize P3) is the gated refactoring instead.
+        Pass `tf.constant(step)` (or `tf.convert_to_tensor`) at the call site. Gated (applied under
+        `autofix = "gated"` / `--unsafe-fixes`) only where it provably changes no value: inside the
+        function the parameter is only ever read as `tf.cast(step, dtype)` and never rebound. `tf.cast`
+        converts a Python number with `convert_to_tensor`'s defaults (int to int32, float to float32),
+        exactly what `tf.constant` does, so the cast sees the same tensor and the function traces once
+        instead of once per value (tests/runtime/test_refactoring_equivalence.py). Everywhere else it
+        stays a suggestion: the parameter becomes a tensor, so Python `if`/`range`/shape uses change
+        meaning (AutoGraph turns them into graph control flow, or they fail), and a Python int becomes
+        an int32 tensor and `step / 10` a float64 one, which fails when mixed with float32 tensors where
+        the Python number was converted silently. Where the parameter drives Python control flow on
+        purpose, keep it and accept one trace per value, or give it few values. When the parameter is
+        not cast-only and every fact is known, HYB022 (de-hybridize, Hybridize P3) is the gated
+        refactoring instead; where it is cast-only, HYB022 leaves the graph to this fix.
     """
     references = (
         "https://www.tensorflow.org/guide/function#rules_of_tracing",
@@ -243,6 +244,16 @@ class VaryingPythonScalar(Rule):
             for step in range(10_000):
                 decay(tf.constant(0.1), step)
         """, lines=(8,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def warmup(base, step):
+                return base * tf.minimum(1.0, tf.cast(step, tf.float32) / 100.0)
+
+            for step in range(1000):
+                warmup(tf.constant(0.1), step)
+        """, lines=(8,), note="gated fix: `step` is only read through tf.cast, so `tf.constant(step)` keeps every value"),
         Invalid({
             "proj/__init__.py": "",
             "proj/model.py": """
@@ -336,10 +347,18 @@ class VaryingPythonScalar(Rule):
         if severity is Severity.INFO:
             # Converting a control-flow/shape parameter to a tensor changes what the function does.
             return ctx.report(self, arg, message, fn=lc.scope, severity=severity)
-        alias = _tf_alias(ctx)
+        alias = tf_alias_of(ctx)
         edits = (Edit(arg.lineno, arg.col_offset, arg.end_lineno or arg.lineno, arg.end_col_offset or arg.col_offset,
                       f"{alias}.constant({text})"),) if alias else ()
-        fix = Fix(f"pass `tf.constant({text})` so that every call reuses one trace", FixSafety.SUGGESTION, edits,
-                  reason=f"inside `{callee.qualname}` the parameter `{param}` becomes a tensor: Python "
-                         "control flow, shapes and float arithmetic on it change meaning")
+        description = f"pass `tf.constant({text})` so that every call reuses one trace"
+        if edits and only_cast_reads(ctx, callee, param):
+            # tf.cast converts a Python number with convert_to_tensor's defaults (int -> int32, float ->
+            # float32), exactly what tf.constant does: the cast sees the same tensor either way.
+            fix = Fix(description, FixSafety.GATED, edits, reason=(
+                f"inside `{callee.qualname}` the parameter `{param}` is only ever read as `tf.cast({param}, ...)`, "
+                f"which converts a Python number exactly as `tf.constant` does: same values, one trace"))
+        else:
+            fix = Fix(description, FixSafety.SUGGESTION, edits,
+                      reason=f"inside `{callee.qualname}` the parameter `{param}` becomes a tensor: Python "
+                             "control flow, shapes and float arithmetic on it change meaning")
         return ctx.report(self, arg, message, fn=lc.scope, fix=fix)

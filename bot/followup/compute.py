@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Collection, Mapping
 
 from ..analysis_api import AnalysisCache, Finding, FixSafety, analyze_sources, apply_fixes, suggestion_for
@@ -42,6 +42,17 @@ class Withheld:
 
 
 @dataclass(frozen=True)
+class FixStep:
+    """One commit of a follow-up: the fixes of one rule code (one refactoring kind), applied on top of the
+    steps before it. `changed` holds the full new contents of the files this step changes."""
+
+    code: str
+    safety: str  # "safe" or "gated"
+    changed: Mapping[str, bytes]
+    entries: tuple[FixEntry, ...]
+
+
+@dataclass(frozen=True)
 class FixPlan:
     """The follow-up commit's content: `changed` maps path -> new bytes; `before` the old bytes."""
 
@@ -50,6 +61,9 @@ class FixPlan:
     entries: tuple[FixEntry, ...] = ()
     withheld: tuple[Withheld, ...] = ()
     protected_skipped: tuple[str, ...] = ()  # fixed files we refused to write (workflows)
+    # One commit per refactoring kind, safe kinds first (issue 15: a maintainer can drop one); empty
+    # when the plan was not staged (one commit with everything in `changed`).
+    steps: tuple[FixStep, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -98,12 +112,71 @@ def compute_fix_plan(sources: dict[str, bytes], config: Any, safeties: Collectio
         return FixPlan()
     wanted = set(paths)
     cache = AnalysisCache(cache_dir) if cache_dir else None
+    analyze = functools.partial(analyze_sources, cache=cache)
+    wanted_safeties = {FixSafety(s) for s in safeties}
     # `only`: the other files are analyzed for context but never changed.
-    result = apply_fixes(sources, safeties={FixSafety(s) for s in safeties}, config=config, only=wanted,
-                         analyze=functools.partial(analyze_sources, cache=cache))
+    result = apply_fixes(sources, safeties=wanted_safeties, config=config, only=wanted, analyze=analyze)
+    kinds = _kinds(result.applied, wanted)
+    if len(kinds) <= 1:
+        return _plan(sources, result.changed, result.applied, result.withheld, wanted)
+    # Several kinds: apply them again one kind at a time, each on the previous kind's output, so that
+    # every kind is one commit that can be dropped (`git revert`) without touching the others.
+    state = dict(sources)
+    applied: list[Finding] = []
+    stepped = {code for code, _safety in kinds}
+    withheld = [(f, why) for f, why in result.withheld if f.code not in stepped]
+    steps: list[tuple[str, str, dict[str, bytes], list[Finding]]] = []
+    for code, safety in kinds:
+        staged = apply_fixes(state, safeties=wanted_safeties, config=config, select=[code], only=wanted,
+                             analyze=analyze)
+        withheld += [(f, why) for f, why in staged.withheld if f.code == code]
+        mine = [f for f in staged.applied if f.code == code]
+        if not mine:
+            continue
+        step_changed = {p: d for p, d in staged.changed.items() if p in wanted and not is_protected(p)}
+        if not step_changed:
+            continue
+        steps.append((code, safety, step_changed, mine))
+        applied += mine
+        state.update(staged.changed)
+    final = {p: d for p, d in state.items() if d != sources.get(p)}
+    plan = _plan(sources, final, applied, withheld, wanted)
+    if len(steps) <= 1:
+        return plan
+    return replace(plan, steps=tuple(
+        FixStep(code, safety, changed, tuple(_entry(f, _before_step(sources, steps, i, f.path), changed[f.path])
+                                             for f in sorted(mine, key=Finding.sort_key) if f.path in changed))
+        for i, (code, safety, changed, mine) in enumerate(steps)))
+
+
+def _before_step(sources: Mapping[str, bytes], steps: list[tuple[str, str, dict[str, bytes], list[Finding]]],
+                index: int, path: str) -> bytes:
+    """A file's contents before step `index` (after the steps before it)."""
+    data = sources.get(path, b"")
+    for _code, _safety, changed, _mine in steps[:index]:
+        data = changed.get(path, data)
+    return data
+
+
+# Safe kinds first, then gated ones, each in code order: the commits a reviewer is most likely to keep
+# come first, and the refactorings that need trust sit on top where reverting them is simplest.
+_ORDER = {FixSafety.SAFE.value: 0, FixSafety.GATED.value: 1}
+
+
+def _kinds(applied: Collection[Finding], wanted: Collection[str]) -> list[tuple[str, str]]:
+    """(code, safety) of each rule code with an applied fix; a code with gated and safe fixes counts as gated."""
+    kinds: dict[str, str] = {}
+    for f in applied:
+        if f.path in wanted and _ORDER.get(f.fix_safety.value, 2) >= _ORDER.get(kinds.get(f.code, ""), -1):
+            kinds[f.code] = f.fix_safety.value
+    return sorted(kinds.items(), key=lambda k: (_ORDER.get(k[1], 2), k[0]))
+
+
+def _plan(sources: Mapping[str, bytes], fixed: Mapping[str, bytes], applied: Collection[Finding],
+          withheld_: Collection[tuple[Finding, str]], wanted: Collection[str]) -> FixPlan:
     changed: dict[str, bytes] = {}
     protected: list[str] = []
-    for path, data in sorted(result.changed.items()):
+    for path, data in sorted(fixed.items()):
         if path not in wanted or data == sources.get(path):
             continue
         if is_protected(path):
@@ -111,10 +184,10 @@ def compute_fix_plan(sources: dict[str, bytes], config: Any, safeties: Collectio
             continue
         changed[path] = data
     before = {p: sources.get(p, b"") for p in changed}
-    entries = tuple(_entry(f, before[f.path], changed[f.path]) for f in sorted(result.applied, key=Finding.sort_key)
+    entries = tuple(_entry(f, before[f.path], changed[f.path]) for f in sorted(applied, key=Finding.sort_key)
                     if f.path in changed)
     withheld = tuple(Withheld(f.code, f.path, f.line, str(why))
-                     for f, why in sorted(result.withheld, key=lambda item: item[0].sort_key())
+                     for f, why in sorted(withheld_, key=lambda item: item[0].sort_key())
                      if f.path in wanted)
     return FixPlan(changed, before, entries, withheld, tuple(protected))
 

@@ -1,4 +1,4 @@
-"""Git Data API calls of a follow-up: blobs, a tree on the parent's tree, one commit, the branch ref.
+"""Git Data API calls of a follow-up: blobs, trees on the parent's tree, its commits, the branch ref.
 
 https://docs.github.com/en/rest/git — the commit is created without `author`/`committer`, so GitHub
 records the App's bot user (`<slug>[bot]`) as both: the App is the author.
@@ -6,7 +6,7 @@ records the App's bot user (`<slug>[bot]`) as both: the App is the author.
 from __future__ import annotations
 
 import base64
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, Protocol, Sequence
 
 import gidgethub
 
@@ -45,22 +45,26 @@ def file_modes(tree: Mapping[str, Any], paths: set[str]) -> dict[str, str]:
     return {p: (modes.get(p) if modes.get(p) in _FILE_MODES else "100644") for p in paths}
 
 
-async def create_fix_commit(gh: GitHubAPI, owner: str, repo: str, parent_sha: str, changed: Mapping[str, bytes],
-                            message: str, *, reads: GitReads) -> str:
-    """One commit whose parent is `parent_sha` and whose tree is the parent's with `changed` replaced."""
+async def create_fix_commits(gh: GitHubAPI, owner: str, repo: str, parent_sha: str,
+                             steps: Sequence[tuple[Mapping[str, bytes], str]], *, reads: GitReads) -> str:
+    """A chain of commits on `parent_sha`, one per (changed files, message) step, each tree the previous
+    one with that step's files replaced; returns the last commit's sha. File modes come from the parent."""
     parent = await reads.commit(parent_sha)
     base_tree = parent["tree"]["sha"]
-    modes = file_modes(await reads.tree(base_tree), set(changed))
-    entries = []
-    for path, data in sorted(changed.items()):
-        blob = await gh.post(R + "/git/blobs", url_vars={"owner": owner, "repo": repo},
-                             data={"content": base64.b64encode(data).decode("ascii"), "encoding": "base64"})
-        entries.append({"path": path, "mode": modes[path], "type": "blob", "sha": blob["sha"]})
-    tree = await gh.post(R + "/git/trees", url_vars={"owner": owner, "repo": repo},
-                         data={"base_tree": base_tree, "tree": entries})
-    commit = await gh.post(R + "/git/commits", url_vars={"owner": owner, "repo": repo},
-                           data={"message": message, "tree": tree["sha"], "parents": [parent_sha]})
-    return str(commit["sha"])
+    modes = file_modes(await reads.tree(base_tree), {p for changed, _ in steps for p in changed})
+    sha = parent_sha
+    for changed, message in steps:
+        entries = []
+        for path, data in sorted(changed.items()):
+            blob = await gh.post(R + "/git/blobs", url_vars={"owner": owner, "repo": repo},
+                                 data={"content": base64.b64encode(data).decode("ascii"), "encoding": "base64"})
+            entries.append({"path": path, "mode": modes[path], "type": "blob", "sha": blob["sha"]})
+        tree = await gh.post(R + "/git/trees", url_vars={"owner": owner, "repo": repo},
+                             data={"base_tree": base_tree, "tree": entries})
+        commit = await gh.post(R + "/git/commits", url_vars={"owner": owner, "repo": repo},
+                               data={"message": message, "tree": tree["sha"], "parents": [sha]})
+        base_tree, sha = str(tree["sha"]), str(commit["sha"])
+    return sha
 
 
 async def point_branch(gh: GitHubAPI, owner: str, repo: str, branch: str, sha: str, *, expected: str | None) -> bool:

@@ -14,7 +14,7 @@ from hybridize_bot.analysis.fixes.catalog import FIX_EFFECTS
 from ..commands.help import command_list
 from ..publish.markdown import cell, markdown_text
 from ..publish.render import COMMENT_BODY_LIMIT, inline_code, truncate
-from .compute import FixEntry, FixPlan
+from .compute import FixEntry, FixPlan, FixStep
 from .naming import followup_marker, trailer_line
 
 # "title ... maximum 256 characters" is GitHub's limit on issue/PR titles (422 beyond it).
@@ -60,6 +60,31 @@ def commit_message(plan: FixPlan, src: Source) -> str:
     lines += [f"- {e.code} {e.name}: {e.path}:{e.line}" for e in plan.entries]
     lines += ["", trailer_line(src.full_name, src.number)]
     return "\n".join(lines) + "\n"
+
+
+def step_message(step: FixStep, plan: FixPlan, src: Source) -> str:
+    """The message of one commit of a staged follow-up: one rule code (one refactoring kind) per commit."""
+    n = len(step.entries)
+    name = step.entries[0].name if step.entries else ""
+    lines = [f"hybridize: {step.code} {name} ({_count(n, step.safety + ' fix')}) in files changed in #{src.number}", ""]
+    lines += [f"- {e.path}:{e.line}" + (f" in {e.symbol}" if e.symbol else "") + f": {e.description}"
+              for e in step.entries]
+    if step.safety == "gated":
+        reasons = sorted({e.reason.rstrip(".") for e in step.entries if e.reason})
+        lines += ["", "Facts that justified it:"] + [f"- {r}" for r in reasons]
+        effect, check = FIX_EFFECTS.get(step.code, ("", ""))
+        if effect:
+            lines += ["", f"Expected: {effect}.", f"Check: {check}."]
+    lines += ["", f"One of {len(plan.steps)} commits, one per kind of fix: revert this one to drop {step.code}'s fixes.",
+              "", trailer_line(src.full_name, src.number)]
+    return "\n".join(lines) + "\n"
+
+
+def commit_steps(plan: FixPlan, src: Source) -> list[tuple[Mapping[str, bytes], str]]:
+    """(changed files, message) of each commit of the follow-up: one per kind when staged, else one."""
+    if plan.steps:
+        return [(step.changed, step_message(step, plan, src)) for step in plan.steps]
+    return [(plan.changed, commit_message(plan, src))]
 
 
 def _outside(plan: FixPlan, pr_lines: Mapping[str, Collection[int]] | None) -> set[int]:
@@ -121,6 +146,9 @@ def body(plan: FixPlan, src: Source, bot_name: str, doc_urls: dict[str, str] | N
     table += [_row(e, doc_urls.get(e.code, ""), i in outside) for i, e in enumerate(plan.entries)]
     verify = ("**To verify:** read the diff (each change is one rewrite per row), run your tests, or run "
               "`hybridize check` on this branch: the fixed findings are gone.")
+    if plan.steps:
+        verify += (f" One commit per kind of fix ({', '.join(s.code for s in plan.steps)}, safe kinds first): "
+                   "revert a commit to drop that kind and keep the others.")
     sections = [followup_marker(src.full_name, src.number), intro, "\n".join(table), verify]
     sections += _details(plan)
     if plan.withheld:

@@ -275,9 +275,8 @@ class _Sync:
     # ------------------------------------------------------------------ actions
     async def _commit(self, plan: FixPlan, parent: str) -> str:
         req = self.req
-        message = render.commit_message(plan, self._source(parent))
-        sha = await gitdata.create_fix_commit(self.gh, req.owner, req.repo, parent, plan.changed, message,
-                                              reads=self.snapshot)
+        sha = await gitdata.create_fix_commits(self.gh, req.owner, req.repo, parent,
+                                               render.commit_steps(plan, self._source(parent)), reads=self.snapshot)
         if not await gitdata.point_branch(self.gh, req.owner, req.repo, self.branch, sha, expected=self.ref_sha):
             raise BranchMoved(f"{self.branch} moved from {self.ref_sha} while this sync worked")
         # Remember the commit at once: if opening the pull request fails, the retry still knows the

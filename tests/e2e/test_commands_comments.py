@@ -122,12 +122,24 @@ def run_all(xs):
     assert "@tf.function\ndef double(v):" in head and "        def double" not in head  # hoisted
     assert "when the analysis preconditions hold" in follow.issue.body
     assert f"Opened #{follow.number}" in replies(bot, pr)[-1].body
+    # One commit per kind: the safe rename first, the gated hoist on top with the facts behind it.
+    tip = pr.repo.branch(BRANCH.format(pr.number))
+    first = fake.store.commits[tip].parents[0]
+    assert fake.store.commits[first].parents == [pr.head_sha]
+    safe_msg, gated_msg = fake.store.commits[first].message, fake.store.commits[tip].message
+    assert safe_msg.startswith(f"hybridize: HYB010 deprecated-relax-shapes (1 safe fix) in files changed in #{pr.number}\n")
+    assert gated_msg.startswith(f"hybridize: HYB007 tf-function-recreated (1 gated fix) in files changed in #{pr.number}\n")
+    assert "Facts that justified it:" in gated_msg and "Facts that justified it:" not in safe_msg
+    assert "Expected: the function traces once instead of on every call or loop iteration." in gated_msg
+    assert "        def double" in files_at(fake, first)["train.py"].decode()  # the hoist is only in the second
+    assert "- no free variables bound in `run_all`\n" in gated_msg
 
     # The next push keeps what the maintainer asked for (remembered in BOT_DATA_DIR).
     fake.push(pr.repo, "feature", {"train.py": gated.replace("    loss = None", "    loss = 0")})
     await bot.deliver("pull_request", pr_event(bot, pr, "synchronize"))
     assert followups(fake, pr) == [follow] and "HYB007" in follow.issue.title
-    assert fake.store.commits[pr.repo.branch(BRANCH.format(pr.number))].parents == [pr.head_sha]
+    tip = pr.repo.branch(BRANCH.format(pr.number))
+    assert fake.store.commits[fake.store.commits[tip].parents[0]].parents == [pr.head_sha]
 
 
 async def test_fix_without_permission_and_on_a_closed_unmerged_pull_request(env):

@@ -51,8 +51,20 @@ async def test_created_on_the_head_then_updated_kept_and_closed_across_pushes(en
     await bot.deliver("pull_request", pr_event(bot, pr, "synchronize", before=first_head))
     assert followups(fake, pr) == [follow]
     tip2 = pr.repo.branch(branch)
-    assert tip2 != tip and fake.store.commits[tip2].parents == [pr.head_sha]
+    # Two kinds of fix: two commits, one per kind (issue 15), safe kinds in code order, each droppable.
+    first = fake.store.commits[tip2].parents[0]
+    assert tip2 != tip and fake.store.commits[first].parents == [pr.head_sha]
+    messages = [fake.store.commits[sha].message for sha in (first, tip2)]
+    assert [m.splitlines()[0] for m in messages] == [
+        f"hybridize: HYB010 deprecated-relax-shapes (1 safe fix) in files changed in #{pr.number}",
+        f"hybridize: HYB011 deprecated-experimental-compile (1 safe fix) in files changed in #{pr.number}",
+    ]
+    assert all(has_trailer(m, pr.repo.full_name, pr.number) for m in messages)
+    assert "revert this one to drop HYB011's fixes" in messages[1]
+    step1 = files_at(fake, first)["train.py"].decode()
+    assert "reduce_retracing=True" in step1 and "experimental_compile=True" in step1  # HYB010 only
     assert "jit_compile=True" in files_at(fake, tip2)["train.py"].decode()
+    assert "One commit per kind of fix (HYB010, HYB011, safe kinds first)" in follow.issue.body
     assert follow.issue.title == f"hybridize: apply 2 safe fixes to files changed in #{pr.number} (HYB010, HYB011)"
     assert len(fake.requests_to("POST", r"/pulls$")) == 1
 

@@ -67,7 +67,9 @@ async def test_a_push_and_a_fix_command_read_each_resource_once(env):
     ref = f"/repos/octo/tiny-tf/git/ref/heads/hybridize/pr-{pr.number}"
     assert {path: n for path, n in _gets(fake, start).items() if n > 1} == {ref: 2, **CROSSREF_REREADS}
     (follow,) = followups(fake, pr)
-    assert fake.store.commits[pr.repo.branch(f"hybridize/pr-{pr.number}")].parents == [pr.head_sha]
+    # Two kinds of fix (HYB010, HYB011): two commits on the new head, one tree read for both.
+    (first_fix,) = fake.store.commits[pr.repo.branch(f"hybridize/pr-{pr.number}")].parents
+    assert fake.store.commits[first_fix].parents == [pr.head_sha]
 
     fake.set_permission(pr.repo, "maintainer", "write")
     ask = add_comment(fake, pr, "@hybridize-bot fix", "maintainer")

@@ -49,3 +49,38 @@ def test_a_static_shape_read_or_an_unknown_version_makes_it_a_suggestion() -> No
     assert "calls `normalize` on line 6" in _fix_of(helper, CONFIG).reason
     assert _fix_of(BEFORE, Config()).safety is FixSafety.SUGGESTION
     assert _fix_of(BEFORE, CONFIG).safety is FixSafety.GATED
+
+
+SIGNATURE_BEFORE = b"""import tensorflow as tf
+
+
+@tf.function  # sums rows
+def total(x):
+    return tf.reduce_sum(x, axis=-1)
+
+
+for n in range(1, 6):
+    total(tf.ones([n, 4], dtype=tf.float64))
+"""
+SIGNATURE_AFTER = b"""import tensorflow as tf
+
+
+@tf.function(input_signature=[tf.TensorSpec([None, None], tf.float64)])  # sums rows
+def total(x):
+    return tf.reduce_sum(x, axis=-1)
+
+
+for n in range(1, 6):
+    total(tf.ones([n, 4], dtype=tf.float64))
+"""
+
+
+def test_input_signature_from_the_call_site_is_written_once_and_verified() -> None:
+    from hybridize_bot.analysis.fixes import apply_fixes
+    from hybridize_bot.analysis.model import FixSafety
+
+    wanted = {FixSafety.SAFE, FixSafety.GATED}
+    result = apply_fixes({"m.py": SIGNATURE_BEFORE}, wanted)  # no minimum TensorFlow declared
+    assert [f.code for f in result.applied] == ["HYB008"] and not result.withheld
+    assert result.changed["m.py"] == SIGNATURE_AFTER
+    assert not apply_fixes({"m.py": SIGNATURE_AFTER}, wanted).changed  # idempotent: nothing left to do

@@ -16,6 +16,7 @@ import pytest
 
 from hybridize_bot.analysis.rules.torch_compiled import CompileInLoop, CompileVaryingScalar, GraphBreak, TraceFreezesBranch
 from hybridize_bot.analysis.rules.torch_hygiene import DeprecatedVariable, ModuleInitWithoutSuper, UnsafeTorchLoad
+from hybridize_bot.analysis.rules.torch_inference import DataLoaderWithoutWorkers, ModelWithoutEval
 
 from ..example_programs import run_example
 
@@ -165,3 +166,42 @@ def test_hyb207_module_without_base_init_fails_when_built_or_called() -> None:
     plain = run_example(ModuleInitWithoutSuper.invalid, "class Block(torch.nn.Sequential)")
     with pytest.raises(AttributeError):
         plain["Block"]([])(torch.ones(1))
+
+
+def test_hyb208_no_grad_keeps_training_mode_dropout_and_batch_norm_statistics(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ns = run_example(ModelWithoutEval.invalid, "def predict(path, x):\n    model = Net()\n")
+    torch.manual_seed(0)
+    path = str(tmp_path / "net.pt")
+    torch.save(ns["Net"]().state_dict(), path)
+    x = torch.randn(16, 8)
+    first, second = ns["predict"](path, x), ns["predict"](path, x)
+    assert not torch.allclose(first, second)  # dropout is random: two calls, two answers
+    model = ns["Net"]()
+    model.load_state_dict(torch.load(path, weights_only=True))
+    with torch.no_grad():
+        assert model.training  # no_grad does not switch the mode
+        model(x)
+    assert not torch.equal(model.body[1].running_mean, torch.zeros(8))  # batch norm updated its statistics
+    # The example's remedy: eval() first gives one deterministic answer, independent of the batch.
+    fixed = run_example(ModelWithoutEval.valid, "model.eval()\n    with torch.no_grad():")["predict"]
+    a, b = fixed(path, x), fixed(path, x)
+    assert torch.equal(a, b) and torch.allclose(fixed(path, x[:1]), a[:1], atol=1e-6)
+
+
+class _WhereLoaded(torch.utils.data.Dataset):  # type: ignore[misc]
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, i: int) -> int:
+        info = torch.utils.data.get_worker_info()
+        return -1 if info is None else info.id
+
+
+def test_hyb209_without_num_workers_batches_are_made_in_the_main_process() -> None:
+    ex = DataLoaderWithoutWorkers.invalid[0].display()
+    assert "DataLoader(dataset, batch_size=64, shuffle=True)" in ex and "num_workers" not in ex
+    main = [int(v) for batch in torch.utils.data.DataLoader(_WhereLoaded(), batch_size=2) for v in batch]
+    assert main == [-1, -1, -1, -1]  # get_worker_info() is None: the training process itself loads them
+    workers = [int(v) for batch in torch.utils.data.DataLoader(_WhereLoaded(), batch_size=2, num_workers=2)
+               for v in batch]
+    assert sorted(set(workers)) == [0, 1]  # two worker processes prepared the batches

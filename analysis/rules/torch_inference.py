@@ -1,0 +1,464 @@
+"""HYB208-HYB209: PyTorch inference and data-loading hygiene: a loaded model used without `.eval()`, and a
+training script's DataLoader that loads every batch in the main process."""
+from __future__ import annotations
+
+import ast
+from typing import Iterable, Iterator
+
+from ..model import Finding, Severity
+from ..summary import ClassInfo
+from .base import Invalid, ModuleContext, Rule, Valid
+from .torch_hygiene import _is_module_class
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# Calls that return the model itself, so `Net().to(device)` is still the model.
+_SAME_MODEL = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "requires_grad_"})
+_WHOLE_MODEL_LOADERS = frozenset({"torch.load", "torch.hub.load", "torch.jit.load"})
+_NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+                      "torch.autograd.grad_mode.no_grad"})
+# Text that shows a layer whose output depends on train/eval mode (or a model zoo that builds them).
+_MODE_DEPENDENT = ("Dropout", "dropout", "BatchNorm", "batch_norm", "InstanceNorm", "self.training",
+                   "torchvision", "timm")
+_DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+_IN_MEMORY = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset"})
+_NUM_WORKERS_POSITION = 5  # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, ...)
+
+
+def _scopes(ctx: ModuleContext) -> Iterator[tuple[ast.AST | None, list[ast.stmt]]]:
+    """(function or None for module level, its statements) for every scope of the module."""
+    yield None, ctx.source.tree.body
+    for info in ctx.summary.functions:
+        if isinstance(info.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield info.node, info.node.body
+
+
+def _walk(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of the statements, not entering nested functions or classes (their own scopes)."""
+    stack: list[ast.AST] = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPES):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+class ModelWithoutEval(Rule):
+    code = "HYB208"
+    name = "inference-without-eval"
+    framework = "torch"
+    # Issue 10 severity policy: warning only at >= 90% precision on real code; the PyTorch code bases of
+    # docs/precision-jax-torch.md gave no finding to measure it on (libraries, not inference scripts).
+    severity = Severity.INFO
+    requires_text = ("load",)
+    summary = "A model loaded for inference and called without .eval() keeps dropout on and batch norm in training mode."
+    what = """
+        In one function (or a script's top level), finds a model that is built (a project `nn.Module`
+        subclass whose code has dropout or batch norm, a `torchvision`/`timm` model) and given weights
+        (`model.load_state_dict(...)`), or loaded whole (`torch.load`, `torch.hub.load`), then called
+        under `torch.no_grad()`/`torch.inference_mode()` (a `with` block or a decorator), with no
+        `model.eval()` (or `model.train(False)`) in that function. Quiet when the model is handed to
+        another function (which may switch the mode), is assigned more than once, is put in training
+        mode on purpose (`model.train()`), or is a project class with no mode-dependent layer.
+    """
+    why = """
+        A freshly built `nn.Module` is in training mode, and `load_state_dict` does not change the
+        mode. In training mode `Dropout` zeroes random activations on every call and `BatchNorm` uses
+        the batch's own statistics (and updates its running ones), so the predictions are random,
+        depend on what else is in the batch, and drift the saved statistics. `torch.no_grad()` turns
+        off gradients only, not these layers: checked on PyTorch CPU in
+        `tests/runtime_torch/test_inference_claims.py`.
+    """
+    example = """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 2)
+                self.drop = nn.Dropout(0.5)
+
+            def forward(self, x):
+                return self.fc(self.drop(x))
+
+        def predict(path, x):
+            model = Net()
+            model.load_state_dict(torch.load(path, weights_only=True))
+            with torch.no_grad():
+                return model(x)
+    """
+    use_instead = """
+        def predict(path, x):
+            model = Net()
+            model.load_state_dict(torch.load(path, weights_only=True))
+            model.eval()
+            with torch.no_grad():
+                return model(x)
+    """
+    fix_doc = """
+        No automatic fix: call `model.eval()` after loading the weights (it returns the model, so
+        `model = Net().eval()` works too), and `model.train()` before training again.
+    """
+    references = ("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval",
+                  "https://docs.pytorch.org/tutorials/beginner/saving_loading_models.html")
+    _NET = """
+        import torch
+        import torchvision
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8), nn.Dropout(0.2))
+
+            def forward(self, x):
+                return self.body(x)
+    """
+    valid = (
+        Valid(_NET + """
+        def predict(path, x):
+            model = Net()
+            model.load_state_dict(torch.load(path, weights_only=True))
+            model.eval()
+            with torch.no_grad():
+                return model(x)
+        """, note="eval() before the call"),
+        Valid(_NET + """
+        def predict(path, x):
+            model = Net().to("cpu").eval()
+            model.load_state_dict(torch.load(path, weights_only=True))
+            with torch.inference_mode():
+                return model(x)
+        """, note="eval() in the construction chain"),
+        Valid(_NET + """
+        def evaluate(model, x):
+            model.eval()
+            return model(x)
+
+        def predict(path, x):
+            model = Net()
+            model.load_state_dict(torch.load(path, weights_only=True))
+            with torch.no_grad():
+                return evaluate(model, x)
+        """, note="handed to a function that may set the mode"),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class Linear(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 2)
+
+                def forward(self, x):
+                    return self.fc(x)
+
+            def predict(path, x):
+                model = Linear()
+                model.load_state_dict(torch.load(path, weights_only=True))
+                with torch.no_grad():
+                    return model(x)
+        """, note="no dropout or batch norm: both modes compute the same"),
+        Valid(_NET + """
+        def fit(path, x, y, optimizer):
+            model = Net()
+            model.load_state_dict(torch.load(path, weights_only=True))
+            model.train()
+            with torch.no_grad():
+                baseline = model(x)
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            return baseline
+        """, note="training mode set on purpose"),
+    )
+    invalid = (
+        Invalid(_NET + """
+        def predict(path, x):
+            model = Net()
+            model.load_state_dict(torch.load(path, weights_only=True))
+            with torch.no_grad():
+                return model(x)
+        """, lines=(17,)),
+        Invalid(_NET + """
+        @torch.no_grad()
+        def predict(path, x):
+            model = Net().to("cpu")
+            model.load_state_dict(torch.load(path, weights_only=True))
+            return model(x)
+        """, lines=(17,), note="a decorated inference function; `.to()` returns the same model"),
+        Invalid("""
+            import torch
+
+            model = torch.load("model.pt", weights_only=False)
+            with torch.inference_mode():
+                print(model(torch.ones(1, 8)))
+        """, lines=(5,), note="a whole model loaded in a script"),
+        Invalid("""
+            import torch
+            import torchvision
+
+            net = torchvision.models.resnet18()
+            net.load_state_dict(torch.load("resnet18.pt", weights_only=True))
+            with torch.no_grad():
+                logits = net(torch.zeros(1, 3, 224, 224))
+        """, lines=(7,), note="a torchvision model (batch norm)"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        for fn, stmts in _scopes(ctx):
+            nodes = list(_walk(stmts))
+            inference_fn = fn is not None and any(
+                ctx.qualify(d.func if isinstance(d, ast.Call) else d) in _NO_GRAD
+                for d in fn.decorator_list)  # type: ignore[attr-defined]
+            for name, made, loaded in self._loaded_models(ctx, nodes):
+                call = self._inference_call(ctx, nodes, name, inference_fn)
+                if call is None or self._mode_handled(nodes, name, call):
+                    continue
+                how = "loaded whole" if loaded is made else f"given weights on line {loaded.lineno}"
+                yield ctx.report(self, call, (
+                    f"`{name}` is {how} and called under no_grad/inference_mode without `{name}.eval()`: "
+                    "it is still in training mode, so dropout stays active and batch norm uses (and updates) "
+                    "the batch's statistics; call `.eval()` first"))
+
+    def _loaded_models(self, ctx: ModuleContext, nodes: list[ast.AST]) -> Iterator[tuple[str, ast.Call, ast.AST]]:
+        """(name, constructing call, the call that gives it weights) of each model bound once here."""
+        bound: dict[str, list[ast.expr]] = {}
+        for node in nodes:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                bound.setdefault(node.targets[0].id, []).append(node.value)
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, ast.Name):
+                bound.setdefault(node.target.id, []).append(node.value or node.target)
+        for name, values in bound.items():
+            if len(values) != 1:
+                continue
+            made = _unchain(values[0])
+            if made is None:
+                continue
+            q = ctx.qualify(made.func) or ""
+            if q in _WHOLE_MODEL_LOADERS:
+                yield name, made, made
+                continue
+            if not self._mode_dependent_model(ctx, q):
+                continue
+            loaded = next((n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                           and n.func.attr == "load_state_dict" and _is_name(n.func.value, name)), None)
+            if loaded is not None:
+                yield name, made, loaded
+
+    @staticmethod
+    def _mode_dependent_model(ctx: ModuleContext, q: str) -> bool:
+        if q.startswith(("torchvision.models.", "timm.create_model")):
+            return True
+        cls = ctx.project.lookup_qualified(q) if q else None
+        if not isinstance(cls, ClassInfo):
+            return False
+        owner = ctx.project.modules_by_class(cls)
+        if owner is None or (owner is ctx.summary and not _is_module_class(ctx, cls)):
+            return False
+        text = owner.source.segment(cls.node)
+        return any(word in text for word in _MODE_DEPENDENT)
+
+    @staticmethod
+    def _inference_call(ctx: ModuleContext, nodes: list[ast.AST], name: str, inference_fn: bool) -> ast.Call | None:
+        for node in nodes:
+            if inference_fn and isinstance(node, ast.Call) and _is_name(node.func, name):
+                return node
+            if isinstance(node, (ast.With, ast.AsyncWith)) and any(
+                    isinstance(item.context_expr, ast.Call) and ctx.qualify(item.context_expr.func) in _NO_GRAD
+                    for item in node.items):
+                for inner in _walk(node.body):
+                    if isinstance(inner, ast.Call) and _is_name(inner.func, name):
+                        return inner
+        return None
+
+    @staticmethod
+    def _mode_handled(nodes: list[ast.AST], name: str, call: ast.Call) -> bool:
+        """`.eval()`/`.train(...)` on the model, or the model handed on (the receiver may set the mode)."""
+        for node in nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in ("eval", "train") and _mentions(func.value, name):
+                return True
+            if node is not call and any(_is_name(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
+                return True
+        return False
+
+
+def _unchain(expr: ast.expr) -> ast.Call | None:
+    """The constructing call under `.to(...)`/`.cuda()`... chains; None if the chain has other calls."""
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _SAME_MODEL \
+            and isinstance(expr.func.value, ast.Call):
+        expr = expr.func.value
+    return expr if isinstance(expr, ast.Call) else None
+
+
+def _is_name(expr: ast.AST, name: str) -> bool:
+    return isinstance(expr, ast.Name) and expr.id == name
+
+
+def _mentions(expr: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+
+
+class DataLoaderWithoutWorkers(Rule):
+    code = "HYB209"
+    name = "dataloader-without-workers"
+    framework = "torch"
+    severity = Severity.INFO
+    requires_text = ("DataLoader",)
+    summary = "A training script's DataLoader without num_workers loads every batch in the main process."
+    what = """
+        Finds `torch.utils.data.DataLoader(...)` calls without `num_workers` (by keyword, sixth
+        position or `**kwargs`) in a training script: a module, not a test, that also calls
+        `.backward()` and `.step()` (an optimizer step). Quiet for datasets already in memory
+        (`TensorDataset(...)`, directly or through a name bound to it), where worker processes only
+        add start-up and copying cost, and everywhere outside training code (libraries, tests,
+        evaluation helpers), where the caller's hardware decides.
+    """
+    why = """
+        `num_workers` defaults to 0: the training loop itself reads, decodes and augments every batch,
+        and the model waits for it. With workers, batches are prepared in parallel processes while the
+        model trains on the previous one. PyTorch's performance tuning guide lists "enable
+        asynchronous data loading" (`num_workers > 0`) first. Info by default: on a tiny in-memory
+        dataset 0 is right, and the best count depends on the machine.
+    """
+    example = """
+        import torch
+        from torch.utils.data import DataLoader
+
+        def train(model, dataset, optimizer):
+            for x, y in DataLoader(dataset, batch_size=64, shuffle=True):
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+    """
+    use_instead = """
+        for x, y in DataLoader(dataset, batch_size=64, shuffle=True, num_workers=4, persistent_workers=True):
+            ...
+    """
+    fix_doc = """
+        No automatic fix: pick a worker count for the machine (a few per GPU, at most the CPU count),
+        and consider `persistent_workers=True` and `pin_memory=True` for GPU training. A dataset that
+        opens files or connections must open them per worker (in `__getitem__` or a `worker_init_fn`).
+    """
+    references = ("https://docs.pytorch.org/docs/stable/data.html#single-and-multi-process-data-loading",
+                  "https://docs.pytorch.org/tutorials/recipes/recipes/tuning_guide.html")
+    _LOOP = """
+                    loss = torch.nn.functional.mse_loss(model(x), y)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+    """
+    valid = (
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader
+
+            def train(model, dataset, optimizer):
+                for x, y in DataLoader(dataset, batch_size=64, num_workers=4):""" + _LOOP,
+              note="num_workers given"),
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader, TensorDataset
+
+            def train(model, xs, ys, optimizer):
+                data = TensorDataset(xs, ys)
+                for x, y in DataLoader(data, batch_size=64, shuffle=True):""" + _LOOP,
+              note="tensors already in memory: workers only add overhead"),
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader
+
+            def evaluate(model, dataset):
+                with torch.no_grad():
+                    return [model(x) for x, _ in DataLoader(dataset, batch_size=256)]
+        """, note="not a training script (no backward/step)"),
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader
+
+            def train(model, dataset, optimizer, **loader_options):
+                for x, y in DataLoader(dataset, batch_size=64, **loader_options):""" + _LOOP,
+              note="options passed through"),
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader
+
+            def test_training_step(model, dataset, optimizer):
+                for x, y in DataLoader(dataset, batch_size=2):""" + _LOOP,
+              path="tests/test_train.py", note="a test"),
+    )
+    invalid = (
+        Invalid("""
+            import torch
+            from torch.utils.data import DataLoader
+
+            def train(model, dataset, optimizer):
+                for x, y in DataLoader(dataset, batch_size=64, shuffle=True):""" + _LOOP,
+                lines=(5,)),
+        Invalid("""
+            import torch
+            import torchvision
+
+            dataset = torchvision.datasets.ImageFolder("data/train")
+            loader = torch.utils.data.DataLoader(dataset, batch_size=32, shuffle=True)
+
+            def train(model, optimizer):
+                for x, y in loader:""" + _LOOP,
+                lines=(5,), note="a script-level loader"),
+        Invalid("""
+            import torch
+            from torch.utils import data
+
+            def fit(model, dataset, optimizer, epochs):
+                loader = data.DataLoader(dataset, 16, True)
+                for _ in range(epochs):
+                    for x, y in loader:
+                        loss = model(x).sub(y).pow(2).mean()
+                        loss.backward()
+                        optimizer.step()
+        """, lines=(5,), note="positional arguments stop before num_workers"),
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        if _is_test_path(ctx.path) or not _trains(ctx):
+            return
+        for fn, stmts in _scopes(ctx):
+            nodes = list(_walk(stmts))
+            for node in nodes:
+                if not (isinstance(node, ast.Call) and ctx.qualify(node.func) in _DATALOADERS):
+                    continue
+                if len(node.args) > _NUM_WORKERS_POSITION or any(k.arg in ("num_workers", None) for k in node.keywords):
+                    continue
+                dataset = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dataset"), None)
+                if dataset is not None and _in_memory(ctx, nodes, dataset):
+                    continue
+                yield ctx.report(self, node, (
+                    "this DataLoader has no `num_workers` (default 0): the training loop loads and transforms "
+                    "every batch itself while the model waits; pass num_workers (e.g. 4, at most the CPU count)"))
+
+
+def _is_test_path(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return name.startswith("test_") or name.endswith("_test.py") or "tests" in parts[:-1] or "test" in parts[:-1]
+
+
+def _trains(ctx: ModuleContext) -> bool:
+    """The module calls `.backward()` and `.step()` (an optimizer step): training code."""
+    attrs = {n.func.attr for n in ast.walk(ctx.source.tree)
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    return {"backward", "step"} <= attrs
+
+
+def _in_memory(ctx: ModuleContext, nodes: list[ast.AST], dataset: ast.expr) -> bool:
+    if isinstance(dataset, ast.Call):
+        return ctx.qualify(dataset.func) in _IN_MEMORY
+    if isinstance(dataset, ast.Name):
+        values = [n.value for n in nodes if isinstance(n, ast.Assign)
+                  and any(_is_name(t, dataset.id) for t in n.targets)]
+        return len(values) == 1 and isinstance(values[0], ast.Call) and ctx.qualify(values[0].func) in _IN_MEMORY
+    return False
