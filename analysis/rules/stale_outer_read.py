@@ -387,23 +387,6 @@ class StaleOuterRead(Rule):
         Invalid("""
             import tensorflow as tf
 
-            training = False
-
-            @tf.function
-            def dropout(x):
-                return tf.nn.dropout(x, 0.5) if training else x
-
-            def train():
-                global training
-                training = True
-
-            def evaluate():
-                global training
-                training = False
-        """, lines=(7,), note="a switch flipped both ways is state, not one-way configuration"),
-        Invalid("""
-            import tensorflow as tf
-
             threshold = 0.5
 
             @tf.function
@@ -426,6 +409,23 @@ class StaleOuterRead(Rule):
                 def __call__(self, logits):
                     return logits / self.temperature
         """, lines=(12,)),
+        Invalid("""
+            import tensorflow as tf
+
+            training = False
+
+            @tf.function
+            def dropout(x):
+                return tf.nn.dropout(x, 0.5) if training else x
+
+            def train():
+                global training
+                training = True
+
+            def evaluate():
+                global training
+                training = False
+        """, lines=(7,), note="a switch flipped both ways is state, not one-way configuration"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
