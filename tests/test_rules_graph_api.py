@@ -75,13 +75,19 @@ def test_run_functions_eagerly_left_on_is_a_suggestion_and_guard_lowers_severity
     import os
     import tensorflow as tf
 
+    DEBUG = False
+
     tf.config.run_functions_eagerly(True)
+    if DEBUG:
+        tf.config.run_functions_eagerly(True)
     if os.environ.get("DEBUG"):
         tf.config.run_functions_eagerly(True)
     """
+    # A module constant can be committed on (info); the environment is the runner's choice (issue 10
+    # P30-corpusb): not reported.
     plain, guarded = _findings("HYB012", src, "2.12")
     assert plain.severity is Severity.WARNING and plain.fix.safety is FixSafety.SUGGESTION
-    assert guarded.severity is Severity.INFO
+    assert guarded.severity is Severity.INFO and guarded.line == 8
 
 
 @pytest.mark.parametrize("min_tf,safety", [(None, FixSafety.SUGGESTION), ("2.2", FixSafety.SUGGESTION),

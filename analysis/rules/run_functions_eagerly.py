@@ -49,7 +49,10 @@ class RunFunctionsEagerly(Rule):
         in non-test code (paths under `tests/` or `test/`, `test_*.py`, `*_test.py` and `conftest.py` are
         skipped) that is not switched back off with a `(False)` call later in the same block or in a
         `finally`. A call under an `if` that tests a debug flag (a name containing "debug" or "eager") is
-        reported as info. Separately, any call of the deprecated `experimental_run_functions_eagerly`
+        reported as info when the flag is a module constant (`DEBUG = False`, which can be committed
+        on), and not at all when it is an option of the run (a parameter, `args.eager`, `FLAGS.debug`):
+        then the user asks for eager mode. A deprecated name in a branch chosen by the TensorFlow version
+        (`if tf.__version__ < "2.3":`) is a compatibility shim and is not reported either. Separately, any call of the deprecated `experimental_run_functions_eagerly`
         is reported so it can be renamed.
     """
     why = """
@@ -115,6 +118,37 @@ class RunFunctionsEagerly(Rule):
                 tf.config.run_functions_eagerly(False)
         """, note="a computed flag, not a literal True"),
         Valid("""
+            import argparse
+
+            import tensorflow as tf
+            from absl import flags
+
+            FLAGS = flags.FLAGS
+
+            def main():
+                args = argparse.ArgumentParser().parse_args()
+                if args.eager_execution:
+                    tf.config.run_functions_eagerly(True)
+                if FLAGS.debug:
+                    tf.config.run_functions_eagerly(True)
+
+            class Spec:
+                def __init__(self, debug=False):
+                    if debug:
+                        tf.config.run_functions_eagerly(True)
+        """, note="a debug option of the run: the user asks for eager mode "
+                  "(issue 10 P30-corpusb, OpenNMT-tf, tflite-model-maker)"),
+        Valid("""
+            import tensorflow as tf
+
+            def run_eager(flag=True):
+                if tf.__version__ < "2.3.0":
+                    tf.config.experimental_run_functions_eagerly(flag)
+                else:
+                    tf.config.run_functions_eagerly(flag)
+        """, note="the old name only on the TensorFlow versions without the new one "
+                  "(issue 10 P30-corpusb, vegasflow)"),
+        Valid("""
             import tensorflow as tf
 
             def profile(step, x):
@@ -164,15 +198,18 @@ class RunFunctionsEagerly(Rule):
         if is_test_path(ctx.path):
             return
         parents = _parents(ctx.summary.source.tree)
+        constants = _module_constants(ctx.summary.source.tree)
         for call in _switch_calls(ctx, ctx.summary.source.tree):
-            deprecated = ctx.qualify(call.func) in _DEPRECATED
+            deprecated = ctx.qualify(call.func) in _DEPRECATED and not _version_shim(call, parents)
             left_on = _literal(_flag_value(call)) is True and not _turned_off_after(ctx, call, parents)
+            guarded = _debug_guarded(call, parents, constants) if left_on else None
+            if guarded == "option":
+                left_on = False  # `if args.debug:`: the user asks for eager mode for this run
             if not (deprecated or left_on):
                 continue
             severity = None
             parts = []
             if left_on:
-                guarded = _debug_guarded(call, parents)
                 severity = Severity.INFO if guarded else None
                 parts.append(
                     "turns graph execution off for every tf.function in the process and is not switched back "
@@ -261,11 +298,35 @@ def _turned_off_after(ctx: ModuleContext, call: ast.Call, parents: dict[int, ast
         node = parent
 
 
-def _debug_guarded(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+def _debug_guarded(call: ast.Call, parents: dict[int, ast.AST], constants: set[str]) -> str | None:
+    """How the call is guarded by a debug flag: "constant" (`DEBUG = False` ... `if DEBUG:`, a switch
+    that can be committed on), "option" (a parameter, `args.debug`, `FLAGS.debug`, the environment:
+    chosen by whoever runs the program), or None."""
     node: ast.AST = call
     while (parent := parents.get(id(node))) is not None and not isinstance(parent, _SCOPES[:-1]):
         if isinstance(parent, ast.If) and node is not parent.test and _mentions_debug(parent.test):
-            return True
+            names = {n.id for n in ast.walk(parent.test) if isinstance(n, ast.Name)}
+            return "constant" if names & constants else "option"
+        node = parent
+    return None
+
+
+def _module_constants(tree: ast.Module) -> set[str]:
+    """Module-level names bound to a literal (`DEBUG = False`)."""
+    return {t.id for st in tree.body if isinstance(st, ast.Assign) and isinstance(st.value, ast.Constant)
+            for t in st.targets if isinstance(t, ast.Name)}
+
+
+def _version_shim(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """The call sits in a branch chosen by the TensorFlow version (`if tf.__version__ < "2.3":`): the
+    old name is kept on purpose for the versions that lack the new one."""
+    node: ast.AST = call
+    while (parent := parents.get(id(node))) is not None and not isinstance(parent, _SCOPES[:-1]):
+        if isinstance(parent, ast.If) and node is not parent.test:
+            for n in ast.walk(parent.test):
+                word = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else ""
+                if word in ("__version__", "VERSION"):
+                    return True
         node = parent
     return False
 
