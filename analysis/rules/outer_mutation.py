@@ -29,7 +29,10 @@ _CONTAINER_FACTORIES = frozenset({
 # Methods whose job is to (re)initialize an object's attributes; they run on a fresh or once-only object.
 _INITIALIZERS = frozenset({"__init__", "build", "__post_init__", "__new__", "__setstate__"})
 # Calls whose result is an object created once on purpose (variables, layers): HYB004's business.
-_STATEFUL_FACTORY_PREFIXES = ("tensorflow.Variable", "keras.", "tensorflow.random.Generator", "tensorflow.Module")
+# Objects that own TensorFlow state (a variable, a lookup table's resource): like `tf.Variable`, created
+# on the first trace and kept on purpose (`root.table = tf.lookup.StaticHashTable(...)`).
+_STATEFUL_FACTORY_PREFIXES = ("tensorflow.Variable", "keras.", "tensorflow.random.Generator", "tensorflow.Module",
+                              "tensorflow.lookup.")
 
 _FIX = Fix(
     "keep the state in a tf.Variable updated with .assign/.assign_add, accumulate with tf.TensorArray, "
@@ -478,6 +481,23 @@ class OuterMutation(Rule):
                     return tape.gradient(loss, self.variables)
         """, note="the list the same trace just bound to the attribute is extended: per-trace scratch "
                   "(issue 10 P24-corpusb, tensordiffeq)"),
+        Valid("""
+            import tensorflow as tf
+
+            def export(path):
+                root = tf.Module()
+
+                @tf.function(input_signature=[tf.TensorSpec(shape=[], dtype=tf.string)])
+                def lookup_fn(x):
+                    keys = ["cat", "dog"]
+                    root.initializer = tf.lookup.KeyValueTensorInitializer(keys, tf.range(2, dtype=tf.int64))
+                    root.table = tf.lookup.StaticHashTable(root.initializer, default_value=-1)
+                    return root.table.lookup(x)
+
+                root.lookup_fn = lookup_fn
+                tf.saved_model.save(root, path)
+        """, note="a lookup table (a resource object, like a tf.Variable) created on the trace and kept on "
+                  "the module that is saved (issue 10 P31-corpusb, tensorflow-transform)"),
         Valid("""
             import tensorflow as tf
 
