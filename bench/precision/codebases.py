@@ -1,8 +1,9 @@
 """The real TensorFlow 2 code bases of the precision study: pinned PyPI releases, each one project root.
 
-Library code is not the only user, so five of them are (or ship) training scripts: the TF Model Garden
-(`official/`), TF-Agents' `examples/v2/train_eval.py` scripts, TF-GNN's runner and its OGBN-MAG
-training example, Sonnet's MNIST examples and TF Recommenders' MovieLens example.
+Library code is not the only user, so five of the first ones are (or ship) training scripts: the TF Model
+Garden (`official/`), TF-Agents' `examples/v2/train_eval.py` scripts, TF-GNN's runner and its OGBN-MAG
+training example, Sonnet's MNIST examples and TF Recommenders' MovieLens example; batch B adds research
+and application code with hand-written training loops (style "training" below, with the reason beside each).
 """
 from __future__ import annotations
 
