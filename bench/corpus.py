@@ -7,6 +7,7 @@ repository (never committed) and their Python files unpacked beside them. About 
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import subprocess
@@ -15,6 +16,9 @@ import tarfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
 
 WHEELS = (
     "tf-models-official==2.20.0",
@@ -45,6 +49,30 @@ def _archives(root: Path) -> list[Path]:
     return sorted([*root.glob("*.whl"), *root.glob("*.tar.gz")])
 
 
+def _pinned(archive: Path) -> tuple[str, str]:
+    """(canonical project name, version) of a downloaded wheel or sdist."""
+    if archive.name.endswith(".whl"):
+        name, version, _, _ = parse_wheel_filename(archive.name)
+    else:
+        name, version = parse_sdist_filename(archive.name)
+    return canonicalize_name(name), str(version)
+
+
+def _missing(requirements: Sequence[str], root: Path) -> list[str]:
+    """The pinned requirements (`name==version`) of which `root` holds no archive yet.
+
+    Counted per requirement, not by number of archives: the cache is shared by studies with different
+    lists, so another list's archives must not hide a missing one.
+    """
+    present = {_pinned(a) for a in _archives(root)}
+    out = []
+    for requirement in requirements:
+        name, _, version = requirement.partition("==")
+        if (canonicalize_name(name), str(Version(version)) if version else "") not in present:
+            out.append(requirement)
+    return out
+
+
 def _python_members(archive: Path) -> Iterator[tuple[str, bytes]]:
     """(path inside the package, bytes) of every .py file of a wheel or an sdist.
 
@@ -65,18 +93,29 @@ def _python_members(archive: Path) -> Iterator[tuple[str, bytes]]:
                     yield member.name.split("/", 1)[-1], data.read()
 
 
+def _wanted(name: str, skipped: Sequence[str], kept: Sequence[str]) -> bool:
+    """Whether a member path is unpacked: not under a skipped prefix, and matching a kept glob if any."""
+    if name.startswith(tuple(skipped)) or ".." in Path(name).parts:
+        return False
+    return not kept or any(fnmatch.fnmatchcase(name, pattern) for pattern in kept)
+
+
 def fetch_packages(requirements: Sequence[str], root: Path,
-                   exclude: Mapping[str, Sequence[str]] | None = None) -> Path:
+                   exclude: Mapping[str, Sequence[str]] | None = None,
+                   include: Mapping[str, Sequence[str]] | None = None) -> Path:
     """Download pinned PyPI distributions (`pip download --no-deps`) into `root` and unpack their .py files.
 
     Returns `root/src`, holding one folder per distribution (its name with `-` and `.` as `_`).
-    `exclude` maps such a folder name to path prefixes that are not unpacked (generated copies, say).
+    `exclude` maps such a folder name to path prefixes that are not unpacked (generated copies, say);
+    `include`, to `fnmatch` globs of which only matching paths are unpacked (`*` also crosses `/`), for
+    a distribution of which only a part is wanted.
     """
     src = root / "src"
     root.mkdir(parents=True, exist_ok=True)
-    if len(_archives(root)) < len(requirements):
+    missing = _missing(requirements, root)
+    if missing:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(root), *requirements],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(root), *missing],
             check=True,
         )
     for archive in _archives(root):
@@ -85,8 +124,9 @@ def fetch_packages(requirements: Sequence[str], root: Path,
         if marker.exists():
             continue
         skipped = tuple((exclude or {}).get(target.name, ()))
+        kept = tuple((include or {}).get(target.name, ()))
         for name, data in _python_members(archive):
-            if name.startswith(skipped) or ".." in Path(name).parts:
+            if not _wanted(name, skipped, kept):
                 continue
             out = target / name
             out.parent.mkdir(parents=True, exist_ok=True)

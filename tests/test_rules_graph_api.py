@@ -83,7 +83,8 @@ def test_run_functions_eagerly_left_on_is_a_suggestion_and_guard_lowers_severity
     if os.environ.get("DEBUG"):
         tf.config.run_functions_eagerly(True)
     """
-    # The last one is a run-time option (an environment variable), not a switch left in the code (issue 10 P19).
+    # A module constant can be committed on (info); the environment is the runner's choice (issue 10
+    # P30-corpusb): not reported.
     plain, guarded = _findings("HYB012", src, "2.12")
     assert plain.severity is Severity.WARNING and plain.fix.safety is FixSafety.SUGGESTION
     assert guarded.severity is Severity.INFO and guarded.line == 8

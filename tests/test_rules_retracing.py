@@ -144,6 +144,29 @@ def test_control_flow_parameter_is_info_without_fix() -> None:
     assert finding.severity.value == "info" and finding.fix is None
 
 
+def test_parameter_fed_to_numpy_and_scipy_is_trace_time_arithmetic() -> None:
+    # kgcnn's spherical harmonics (issue 10, corpusb): `l` sets Python-computed coefficients, so
+    # `tf.constant(n)` would break the function; the finding is the by-design info note, with no fix.
+    (finding,) = _findings("HYB006", """
+        import numpy as np
+        import scipy as sp
+        import tensorflow as tf
+
+        @tf.function
+        def harmonics(theta, l=0):
+            x = tf.cos(theta)
+            prefactors = [float(sp.special.factorial(2 * l - 2 * k)) for k in range(0, int(np.floor(l / 2)) + 1)]
+            out = tf.zeros_like(x)
+            for p in prefactors:
+                out = out + p * x
+            return out * float(np.sqrt((2 * l + 1) / 4 / np.pi))
+
+        cbf = [harmonics(tf.ones([3]), n) for n in range(7)]
+    """)
+    assert finding.severity.value == "info" and finding.fix is None
+    assert "used only for Python control flow or shapes" in finding.message
+
+
 def test_keras_train_step_is_not_a_call_target() -> None:
     assert not _findings("HYB006", """
         import tensorflow as tf

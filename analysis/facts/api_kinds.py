@@ -103,6 +103,9 @@ CALL_KIND_PREFIXES: tuple[tuple[str, str], ...] = (
     ("tensorflow.io.gfile.", PYTHON),
     ("tensorflow.distribute.", UNKNOWN),
     ("tensorflow.autograph.", UNKNOWN),
+    # Lookup tables and their initializers are resource-holding Python objects, not tensors (their
+    # methods return tensors): https://www.tensorflow.org/api_docs/python/tf/lookup
+    ("tensorflow.lookup.", UNKNOWN),
     ("os.", PYTHON),
     ("math.", PYTHON),
     ("operator.", UNKNOWN),

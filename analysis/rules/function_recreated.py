@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import Iterable
 
 from ..facts.paths import is_test_path
@@ -13,25 +12,58 @@ from .base import Invalid, ModuleContext, Rule, Valid
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def _loop_line_spans(summary: ModuleSummary) -> list[tuple[int, int]]:
-    """(first, last) lines of every loop and comprehension of the module, from one walk of its tree.
+def _repeated_parts(loop: ast.AST) -> list[ast.AST]:
+    """The parts of a loop that run on every iteration: not a `for`'s iterable (evaluated once) nor
+    its `else`, not a comprehension's first iterable."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        return list(loop.body)
+    if isinstance(loop, ast.While):
+        return [loop.test, *loop.body]
+    if isinstance(loop, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        parts: list[ast.AST] = [loop.elt]
+    else:
+        parts = [loop.key, loop.value]  # type: ignore[attr-defined]
+    for number, gen in enumerate(loop.generators):  # type: ignore[attr-defined]
+        parts += gen.ifs
+        if number:
+            parts.append(gen.iter)
+    return parts
+
+
+def _loop_calls(summary: ModuleSummary) -> list[ast.Call]:
+    """Every call of the module written where it runs once per iteration of a loop or comprehension.
 
     Computed only for modules that create tf.functions inside functions, so the walk is rare.
     """
-    cached = getattr(summary, "_loop_line_spans", None)
+    cached = getattr(summary, "_loop_calls", None)
     if cached is None:
-        cached = [(n.lineno, n.end_lineno or n.lineno) for n in ast.walk(summary.source.tree) if isinstance(n, _LOOPS)]
-        summary._loop_line_spans = cached  # type: ignore[attr-defined]
+        seen: dict[int, ast.Call] = {}
+        for loop in ast.walk(summary.source.tree):
+            if isinstance(loop, _LOOPS):
+                for part in _repeated_parts(loop):
+                    seen.update((id(n), n) for n in ast.walk(part) if isinstance(n, ast.Call))
+        cached = list(seen.values())
+        summary._loop_calls = cached  # type: ignore[attr-defined]
     return cached
 
 
-def _called_in_loop(summary: ModuleSummary, name: str) -> bool:
-    """Whether `name(...)` or `obj.name(...)` is written on a line inside a loop of the module."""
-    call = re.compile(rf"\b{re.escape(name)}\s*\(")
-    lines = summary.source.lines
-    for first, last in _loop_line_spans(summary):
-        if any(call.search(lines[i - 1]) for i in range(first, min(last, len(lines)) + 1)):
+def _called_in_loop(summary: ModuleSummary, fn: FunctionInfo) -> bool:
+    """Whether `fn(...)` or `obj.fn(...)` is called once per iteration of a loop of the module.
+
+    `for loss in self._steps(data):` calls `_steps` once (the iterable), and a method's own loop over
+    other objects' namesakes (`def build(self): for layer in self.layers: layer.build()`) delegates to
+    them: neither calls `fn` repeatedly.
+    """
+    own = (fn.node.lineno, fn.node.end_lineno or fn.node.lineno)
+    receiver = fn.params[0] if fn.cls is not None and fn.params else None
+    for call in _loop_calls(summary):
+        func = call.func
+        if isinstance(func, ast.Name) and func.id == fn.name:
             return True
+        if isinstance(func, ast.Attribute) and func.attr == fn.name:
+            inside = own[0] <= call.lineno <= own[1]
+            if not inside or (isinstance(func.value, ast.Name) and func.value.id == receiver):
+                return True
     return False
 
 
@@ -348,6 +380,27 @@ class FunctionRecreated(Rule):
                 return [create_stage_model(s.inputs, s.outputs) for s in stages]
         """, note="issue 10 P27-precfix: a factory storing its tf.function on the object it returns: one "
                   "function per model, kept by the caller"),
+        Valid("""
+            class Trainer:
+                def _steps(self, dataset):
+                    step = tf.function(self._train_step)
+                    for batch in dataset:
+                        yield step(batch)
+
+                def __call__(self, dataset):
+                    for loss in self._steps(dataset):
+                        print(loss)
+        """, note="the generator is the loop's iterable, called once per run (issue 10 P25-corpusb, OpenNMT-tf)"),
+        Valid("""
+            import tensorflow as tf
+
+            class GNN(tf.keras.layers.Layer):
+                def build(self, shape):
+                    for layer in self.layers_:
+                        layer.build(shape)
+                    self._inner = tf.function(self._inner, input_signature=[tf.TensorSpec([None, 4])])
+                    super().build(shape)
+        """, note="build's own loop calls the child layers' build, not itself (issue 10 P25-corpusb, tf2-gnn)"),
     )
     invalid = (
         Invalid("""
@@ -391,6 +444,18 @@ class FunctionRecreated(Rule):
                 fn(tf.ones([3]))
                 break
         """, lines=(7,)),
+        Invalid("""
+            import tensorflow as tf
+
+            class Trainer:
+                def train(self, batch):
+                    step = tf.function(self.step)
+                    return step(batch)
+
+                def fit(self, batches):
+                    for batch in batches:
+                        self.train(batch)
+        """, lines=(5,), note="a method called once per iteration of another method's loop"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -422,7 +487,7 @@ class FunctionRecreated(Rule):
             return None  # a test helper called per test case builds one function per case on purpose
         if _per_case_arguments(ctx, site, enclosing):
             return None
-        if _called_in_loop(ctx.summary, enclosing.name):
+        if _called_in_loop(ctx.summary, enclosing):
             return f"on every call of `{enclosing.qualname}`, which is called from a loop"
         return None
 

@@ -30,7 +30,10 @@ _CONTAINER_FACTORIES = frozenset({
 # Methods whose job is to (re)initialize an object's attributes; they run on a fresh or once-only object.
 _INITIALIZERS = frozenset({"__init__", "build", "__post_init__", "__new__", "__setstate__"})
 # Calls whose result is an object created once on purpose (variables, layers): HYB004's business.
-_STATEFUL_FACTORY_PREFIXES = ("tensorflow.Variable", "keras.", "tensorflow.random.Generator", "tensorflow.Module")
+# Objects that own TensorFlow state (a variable, a lookup table's resource): like `tf.Variable`, created
+# on the first trace and kept on purpose (`root.table = tf.lookup.StaticHashTable(...)`).
+_STATEFUL_FACTORY_PREFIXES = ("tensorflow.Variable", "keras.", "tensorflow.random.Generator", "tensorflow.Module",
+                              "tensorflow.lookup.")
 
 _FIX = Fix(
     "keep the state in a tf.Variable updated with .assign/.assign_add, accumulate with tf.TensorArray, "
@@ -512,6 +515,61 @@ class OuterMutation(Rule):
                 return finalizers, indices
         """, note="a global set and restored around the trace, and trace-time side outputs read after "
                   "get_concrete_function"),
+        Valid("""
+            import tensorflow as tf
+
+            class GradientAccumulator:
+                def __init__(self):
+                    self._gradients = []
+
+                @tf.function
+                def __call__(self, gradients):
+                    if not self._gradients:
+                        self._gradients.extend([tf.Variable(tf.zeros_like(g), trainable=False) for g in gradients])
+                    for accum, g in zip(self._gradients, gradients):
+                        accum.assign_add(g)
+        """, note="variables created on the first trace into a container under its own `if not` guard "
+                  "(issue 10 P23-corpusb, OpenNMT-tf)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Solver:
+                @tf.function
+                def train_op(self):
+                    self.variables = self.model.trainable_variables
+                    if self.extra is not None:
+                        self.variables.extend([self.extra])
+                    with tf.GradientTape() as tape:
+                        loss = self.loss()
+                    return tape.gradient(loss, self.variables)
+        """, note="the list the same trace just bound to the attribute is extended: per-trace scratch "
+                  "(issue 10 P24-corpusb, tensordiffeq)"),
+        Valid("""
+            import tensorflow as tf
+
+            def export(path):
+                root = tf.Module()
+
+                @tf.function(input_signature=[tf.TensorSpec(shape=[], dtype=tf.string)])
+                def lookup_fn(x):
+                    keys = ["cat", "dog"]
+                    root.initializer = tf.lookup.KeyValueTensorInitializer(keys, tf.range(2, dtype=tf.int64))
+                    root.table = tf.lookup.StaticHashTable(root.initializer, default_value=-1)
+                    return root.table.lookup(x)
+
+                root.lookup_fn = lookup_fn
+                tf.saved_model.save(root, path)
+        """, note="a lookup table (a resource object, like a tf.Variable) created on the trace and kept on "
+                  "the module that is saved (issue 10 P31-corpusb, tensorflow-transform)"),
+        Valid("""
+            import tensorflow as tf
+
+            class NodeModule(tf.Module):
+                @tf.function
+                def __call__(self, **inputs):
+                    inputs.update(self.extra)
+                    return run(self.node, inputs)
+        """, note="`**inputs` is a fresh dict per call, not the caller's object (issue 10 P26-corpusb, onnx-tf)"),
     )
     invalid = (
         Invalid("""
@@ -610,6 +668,23 @@ class OuterMutation(Rule):
                 out.append(x)
                 return x
         """, lines=(5,), note="TensorFlow rejects mutating a tf.function's list argument"),
+        Invalid("""
+            import tensorflow as tf
+
+            class Model(tf.Module):
+                def __init__(self):
+                    self.seen = []
+
+                @tf.function
+                def __call__(self, x):
+                    if not self.seen:
+                        self.seen.append(x * 2)
+                    self.log = []
+                    self.log.append(1)
+                    self.seen.append(1)
+                    return x
+        """, lines=(10, 13), note="a graph tensor kept under a guard, and a container bound by "
+                                  "another method: still outer state (the just-bound self.log is not)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -653,6 +728,9 @@ class _FunctionCheck:
         self.globals = self.body.declared(ast.Global)
         self.nonlocals = self.body.declared(ast.Nonlocal)
         self.params = set(gf.info.params)
+        # `*args` / `**kwargs`: a tuple and dict Python builds afresh for each call, owned by no caller.
+        arguments = gf.info.node.args
+        self.star_params = {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
         self.locals = self.body.local_names() - self.globals - self.nonlocals
         self.self_name = _self_name(gf.info)
         self.rebound = {n.id for n in self.body.of_type(ast.Name) if isinstance(n.ctx, ast.Store)}
@@ -680,7 +758,8 @@ class _FunctionCheck:
             if name == self.self_name and self.self_made_by_callers():
                 return None  # `stream = SeedStream(seed); stream()` in graph code: an object of the trace
             return _Outer("self", f"{name}.{first_attr}")
-        if chain == 0 and name in self.params and name not in self.rebound and self.gf.is_root \
+        if chain == 0 and name in self.params and name not in self.rebound and name not in self.star_params \
+                and self.gf.is_root \
                 and self.info.hybrid is not None and self.info.hybrid.kind != "keras":
             return _Outer("argument", name)
         kind = self.free_name_kind(name)
@@ -761,6 +840,8 @@ class _FunctionCheck:
                 continue
             if method in _AMBIGUOUS_MUTATORS and not self.holds_container(func.value, outer):
                 continue
+            if outer.kind != "argument" and (self._guarded_fill(call) or self._rebound_before(func.value, call)):
+                continue
             text = self.ctx.source.segment(func)
             if outer.kind == "argument":
                 yield call, (
@@ -835,6 +916,35 @@ class _FunctionCheck:
             f"assigning `{text}` in graph code changes {_describe(outer)} only while TensorFlow traces the "
             f"function, not on every call{_LEAK if leak else ''}"
         )
+
+    def _guarded_fill(self, call: ast.Call) -> bool:
+        """`if not self._slots: self._slots.extend([tf.Variable(...) ...])`: a container filled under a
+        create-once guard, like the guarded store `if self.v is None: self.v = ...`, holding no graph
+        tensor."""
+        return is_once_guarded(self.body, call) and not any(self.tensorish(a) for a in call.args)
+
+    def _rebound_before(self, receiver: ast.expr, node: ast.AST) -> bool:
+        """The mutated attribute was bound by an earlier statement of this function that always runs
+        first (`self.vars = model.trainable_variables` ... `self.vars.extend(extra)`): each trace
+        mutates the object it just bound, per-trace scratch like a local list."""
+        if not isinstance(receiver, ast.Attribute):
+            return False
+        text = ast.unparse(receiver)
+        child: ast.AST = node
+        for anc in self.body.ancestors(node):
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(anc, name, None)
+                if not isinstance(block, list) or not any(st is child for st in block):
+                    continue
+                for st in block:
+                    if st is child:
+                        break
+                    if isinstance(st, ast.Assign) and any(ast.unparse(t) == text for t in st.targets):
+                        return True
+            if anc is self.body.node:
+                break
+            child = anc
+        return False
 
     def created_once(self, st: ast.stmt, value: ast.expr | None) -> bool:
         """The lazy-creation idiom (`if self.v is None: self.v = ...`), a memo flag cleared under its own

@@ -48,12 +48,12 @@ class RunFunctionsEagerly(Rule):
         Finds `tf.config.run_functions_eagerly(True)` and `tf.config.experimental_run_functions_eagerly(True)`
         in non-test code (paths under `tests/` or `test/`, `test_*.py`, `*_test.py` and `conftest.py` are
         skipped) that is not switched back off with a `(False)` call later in the same block or in a
-        `finally`. A call under an `if` that tests a debug flag written into the code (`if DEBUG:`, a name
-        containing "debug" or "eager") is reported as info; one under an `if` on a run-time option (`if
-        args.debug:`, `if params.runtime.run_eagerly:`, an environment variable, a parameter) is not: the
-        user asks for eager execution for the whole run, as with `run_functions_eagerly(args.eager)`
-        (issue 10 P19). Separately, any call of the deprecated `experimental_run_functions_eagerly` is
-        reported so it can be renamed (as info when that is all there is to say).
+        `finally`. A call under an `if` that tests a debug flag (a name containing "debug" or "eager") is
+        reported as info when the flag is a module constant (`DEBUG = False`, which can be committed
+        on), and not at all when it is an option of the run (a parameter, `args.eager`, `FLAGS.debug`):
+        then the user asks for eager mode. A deprecated name in a branch chosen by the TensorFlow version
+        (`if tf.__version__ < "2.3":`) is a compatibility shim and is not reported either. Separately, any call of the deprecated `experimental_run_functions_eagerly`
+        is reported so it can be renamed.
     """
     why = """
         The switch is global: every `tf.function` in the process runs its Python body eagerly on every
@@ -118,6 +118,37 @@ class RunFunctionsEagerly(Rule):
                 tf.config.run_functions_eagerly(False)
         """, note="a computed flag, not a literal True"),
         Valid("""
+            import argparse
+
+            import tensorflow as tf
+            from absl import flags
+
+            FLAGS = flags.FLAGS
+
+            def main():
+                args = argparse.ArgumentParser().parse_args()
+                if args.eager_execution:
+                    tf.config.run_functions_eagerly(True)
+                if FLAGS.debug:
+                    tf.config.run_functions_eagerly(True)
+
+            class Spec:
+                def __init__(self, debug=False):
+                    if debug:
+                        tf.config.run_functions_eagerly(True)
+        """, note="a debug option of the run: the user asks for eager mode "
+                  "(issue 10 P30-corpusb, OpenNMT-tf, tflite-model-maker)"),
+        Valid("""
+            import tensorflow as tf
+
+            def run_eager(flag=True):
+                if tf.__version__ < "2.3.0":
+                    tf.config.experimental_run_functions_eagerly(flag)
+                else:
+                    tf.config.run_functions_eagerly(flag)
+        """, note="the old name only on the TensorFlow versions without the new one "
+                  "(issue 10 P30-corpusb, vegasflow)"),
+        Valid("""
             import tensorflow as tf
 
             def profile(step, x):
@@ -176,12 +207,13 @@ class RunFunctionsEagerly(Rule):
         if is_test_path(ctx.path):
             return
         parents = _parents(ctx.summary.source.tree)
+        constants = _module_constants(ctx.summary.source.tree)
         for call in _switch_calls(ctx, ctx.summary.source.tree):
-            deprecated = ctx.qualify(call.func) in _DEPRECATED
+            deprecated = ctx.qualify(call.func) in _DEPRECATED and not _version_shim(call, parents)
             left_on = _literal(_flag_value(call)) is True and not _turned_off_after(ctx, call, parents)
-            guarded = _debug_guarded(call, parents) if left_on else None
+            guarded = _debug_guarded(call, parents, constants) if left_on else None
             if guarded == "option":
-                left_on = False  # the user's run-time choice of eager execution, meant for the whole run
+                left_on = False  # `if args.debug:`: the user asks for eager mode for this run
             if not (deprecated or left_on):
                 continue
             # A deprecated name alone is housekeeping (a rename), not a hazard: info (issue 10 severity policy).
@@ -276,24 +308,37 @@ def _turned_off_after(ctx: ModuleContext, call: ast.Call, parents: dict[int, ast
         node = parent
 
 
-def _debug_guarded(call: ast.Call, parents: dict[int, ast.AST]) -> str | None:
-    """How the call is guarded by a debug flag: "constant" (`if DEBUG:`, a switch written into the code,
-    which a commit can leave on), "option" (`if params.runtime.run_eagerly:`, `if args.debug:`,
-    `if os.environ.get("DEBUG"):`, a parameter: the user asks for eager execution at run time, like
-    `run_functions_eagerly(args.eager)`, issue 10 P19), or None."""
+def _debug_guarded(call: ast.Call, parents: dict[int, ast.AST], constants: set[str]) -> str | None:
+    """How the call is guarded by a debug flag: "constant" (`DEBUG = False` ... `if DEBUG:`, a switch
+    that can be committed on), "option" (a parameter, `args.debug`, `FLAGS.debug`, the environment:
+    chosen by whoever runs the program), or None."""
     node: ast.AST = call
-    found = None
     while (parent := parents.get(id(node))) is not None and not isinstance(parent, _SCOPES[:-1]):
-        if found is None and isinstance(parent, ast.If) and node is not parent.test and _mentions_debug(parent.test):
-            found = parent.test
+        if isinstance(parent, ast.If) and node is not parent.test and _mentions_debug(parent.test):
+            names = {n.id for n in ast.walk(parent.test) if isinstance(n, ast.Name)}
+            return "constant" if names & constants else "option"
         node = parent
-    if found is None:
-        return None
-    params = {a.arg for a in ast.walk(parent.args) if isinstance(a, ast.arg)} \
-        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) else set()
-    runtime = any(isinstance(n, (ast.Attribute, ast.Call)) or (isinstance(n, ast.Name) and n.id in params)
-                  for n in ast.walk(found))
-    return "option" if runtime else "constant"
+    return None
+
+
+def _module_constants(tree: ast.Module) -> set[str]:
+    """Module-level names bound to a literal (`DEBUG = False`)."""
+    return {t.id for st in tree.body if isinstance(st, ast.Assign) and isinstance(st.value, ast.Constant)
+            for t in st.targets if isinstance(t, ast.Name)}
+
+
+def _version_shim(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """The call sits in a branch chosen by the TensorFlow version (`if tf.__version__ < "2.3":`): the
+    old name is kept on purpose for the versions that lack the new one."""
+    node: ast.AST = call
+    while (parent := parents.get(id(node))) is not None and not isinstance(parent, _SCOPES[:-1]):
+        if isinstance(parent, ast.If) and node is not parent.test:
+            for n in ast.walk(parent.test):
+                word = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else ""
+                if word in ("__version__", "VERSION"):
+                    return True
+        node = parent
+    return False
 
 
 def _mentions_debug(test: ast.expr) -> bool:

@@ -201,10 +201,29 @@ def _sized_by(ctx: ModuleContext, expr: ast.AST, varying: dict[str, str]) -> str
                 if isinstance(node, ast.Name) and node.id in varying:
                     return f"its size depends on `{node.id}`, {varying[node.id]}"
     if isinstance(expr, ast.Subscript):
-        for node in ast.walk(expr.slice):
-            if isinstance(node, ast.Name) and node.id in varying:
-                return f"its slice bound depends on `{node.id}`, {varying[node.id]}"
+        parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+        for part in parts:
+            # An index (`x[i]`) drops a dimension whatever `i` is, and a window that moves with the
+            # loop (`x[:, i : i + 1]`) keeps its width: neither changes the shape.
+            if not isinstance(part, ast.Slice) or _fixed_width(part):
+                continue
+            for node in ast.walk(part):
+                if isinstance(node, ast.Name) and node.id in varying:
+                    return f"its slice bound depends on `{node.id}`, {varying[node.id]}"
     return None
+
+
+def _fixed_width(part: ast.Slice) -> bool:
+    """`i : i + 1`, `i - 2 : i`: both bounds move together, so the slice's width is a constant."""
+    lower, upper = part.lower, part.upper
+    if lower is None or upper is None or part.step is not None:
+        return False
+    for start, end in ((lower, upper), (upper, lower)):
+        if isinstance(end, ast.BinOp) and isinstance(end.op, (ast.Add, ast.Sub)) \
+                and isinstance(end.right, ast.Constant) and isinstance(end.right.value, int) \
+                and ast.dump(end.left) == ast.dump(start):
+            return True
+    return False
 
 
 def _retracing_relaxed(site: HybridSite) -> bool:
@@ -348,6 +367,18 @@ class ShapeVaryingInputs(Rule):
             for step in range(100):
                 total(tf.ones([16, 3]) * step)
         """, note="the values change, the shape does not"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def decode(query, token):
+                return tf.reduce_sum(query) + tf.reduce_sum(token)
+
+            def run(queries, tokens, max_length):
+                for i in range(max_length):
+                    decode(queries[:, i : i + 1], tokens[i])
+        """, note="a window that moves with the loop keeps its width, and an index drops a dimension: "
+                  "fixed shapes (issue 10 P28-corpusb, python-doctr)"),
     )
     invalid = (
         Invalid("""
@@ -422,6 +453,18 @@ class ShapeVaryingInputs(Rule):
                     prefix = tokens[:n]
                     score(prefix)
         """, lines=(10,), note="a slice with a loop-varying bound; relaxation explicitly off"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def decode(target, mask):
+                return tf.reduce_sum(target) + tf.reduce_sum(mask)
+
+            def run(ys, mask, max_length):
+                for i in range(max_length):
+                    decode(ys[:, : i + 1],
+                           mask[i : i + 1, : i + 1])
+        """, lines=(9, 10), note="growing prefixes: the second only in its last dimension"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:

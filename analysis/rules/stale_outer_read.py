@@ -127,18 +127,27 @@ def _written(body: FunctionBody) -> tuple[set[str], set[str]]:
     return names, attrs
 
 
-def _reassigned_attributes(ctx: ModuleContext, cls: ClassInfo) -> dict[str, int]:
+# Keras builds new train/test/predict functions after every `compile()` (it resets `train_function` and
+# its siblings), so what `compile` sets is read by a fresh trace: never a stale value in those steps.
+_KERAS_STEPS = frozenset({"train_step", "test_step", "predict_step"})
+_RETRACED_AFTER = frozenset({"compile"})
+
+
+def _reassigned_attributes(ctx: ModuleContext, cls: ClassInfo, reader: str = "") -> dict[str, int]:
     """`self.attr = <Python number/str/bool>` in methods other than __init__/build: attr -> line.
 
-    Cached per class: every graph method of a class asks the same question.
+    For a Keras step (`reader` is `train_step`...), stores in `compile` do not count. Cached per class
+    and kind of reader: every graph method of a class asks the same question.
     """
+    skipped = {"__init__", "build", "__post_init__"} | (_RETRACED_AFTER if reader in _KERAS_STEPS else set())
     cache = ctx.summary.__dict__.setdefault("_reassigned_attributes", {})
-    if id(cls) in cache:
-        return cache[id(cls)]
+    key = (id(cls), reader in _KERAS_STEPS)
+    if key in cache:
+        return cache[key]
     out: dict[str, int] = {}
-    cache[id(cls)] = out
+    cache[key] = out
     for name, method in cls.methods.items():
-        if name in ("__init__", "build", "__post_init__"):
+        if name in skipped:
             continue
         for node in ctx.body(method).of_type(ast.Assign, ast.AugAssign):
             targets: list[ast.expr] = []
@@ -369,6 +378,20 @@ class StaleOuterRead(Rule):
                 return tf.random.uniform([], minval=minval, maxval=maxval, seed=seed)
         """, note="issue 10 P23-precfix: a one-way configuration switch, set to one constant by a set-up "
                   "function (tf-models' YOLO preprocessing_ops)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Model(tf.keras.Model):
+                def compile(self, optimizer="adam", loss=None, **kwargs):
+                    self._using_dummy_loss = loss is None
+                    super().compile(optimizer=optimizer, loss=loss, **kwargs)
+
+                def train_step(self, data):
+                    x, y = data
+                    if self._using_dummy_loss:
+                        x = {"inputs": x, "labels": y}
+                    return self.compute_metrics(x, y, self(x), None)
+        """, note="set by compile(), after which Keras traces new step functions (issue 10 P29-corpusb, transformers)"),
     )
     invalid = (
         Invalid("""
@@ -448,7 +471,7 @@ class StaleOuterRead(Rule):
             cls = gf.info.cls
             if cls is None:
                 continue
-            attrs = _reassigned_attributes(ctx, cls)
+            attrs = _reassigned_attributes(ctx, cls, gf.info.name)
             for node in body.of_type(ast.Attribute):
                 if (isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == "self"
                         and node.attr in attrs and f"self.{node.attr}" not in reported

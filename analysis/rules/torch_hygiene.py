@@ -22,6 +22,11 @@ _MODULE_BASES = frozenset({
 })
 
 
+# `weights_only` chosen explicitly (or passed on in **kwargs); `pickle_module`: a custom unpickler (dill
+# for whole models) is a deliberate full unpickle, and torch refuses it together with weights_only=True.
+_DELIBERATE_KEYWORDS = frozenset({"weights_only", "pickle_module", None})
+
+
 class UnsafeTorchLoad(Rule):
     code = "HYB205"
     name = "torch-load-without-weights-only"
@@ -31,7 +36,8 @@ class UnsafeTorchLoad(Rule):
     summary = "torch.load without weights_only=True unpickles arbitrary code on PyTorch before 2.6."
     what = """
         Finds `torch.load(...)` calls that do not pass `weights_only`. An explicit
-        `weights_only=False` is a deliberate choice and is not reported, nor is a call in a function
+        `weights_only=False` is a deliberate choice and is not reported, nor is a call with a custom
+        `pickle_module` (a whole-object unpickle that `weights_only=True` cannot do), nor is a call in a function
         that handles `weights_only` itself (a fallback for old PyTorch) or that loads an `io.BytesIO`
         buffer it made.
     """
@@ -93,6 +99,14 @@ class UnsafeTorchLoad(Rule):
                 with open(path, "rb") as f:
                     return pickle.load(f)
         """, note="not torch.load"),
+        Valid("""
+            import dill
+            import torch
+
+            def load_model(path):
+                return torch.load(path, pickle_module=dill)
+        """, note="a whole pickled model with a custom unpickler, which torch refuses with weights_only=True "
+                  "(issue 10 P27-corpusb, alibi-detect)"),
     )
     invalid = (
         Invalid("""
@@ -119,7 +133,7 @@ class UnsafeTorchLoad(Rule):
             return
         for node in module_calls(ctx):
             if ctx.qualify(node.func) in _TORCH_LOAD and \
-                    not any(k.arg in ("weights_only", None) for k in node.keywords) and \
+                    not any(k.arg in _DELIBERATE_KEYWORDS for k in node.keywords) and \
                     not self._deliberate(ctx, node):
                 yield ctx.report(self, node, "`torch.load` without `weights_only=True` runs arbitrary pickled code "
                                  "from the file on PyTorch < 2.6; pass weights_only=True for files you did not write")

@@ -64,6 +64,8 @@ def _is_construction_use(body: FunctionBody, node: ast.AST, qualify: Callable[[a
         if isinstance(parent, ast.keyword) and parent.arg in _SHAPE_KEYWORDS:
             return True
         if isinstance(parent, ast.Call):
+            if _python_numeric(qualify(parent.func)):
+                return True  # `math.factorial(l)`, `float(n)`: trace-time arithmetic, a tensor would fail
             positions = _SHAPE_POSITIONS.get(qualify(parent.func) or "")
             if positions is not None and any(child is parent.args[i] for i in positions if i < len(parent.args)):
                 return True
@@ -74,6 +76,21 @@ def _is_construction_use(body: FunctionBody, node: ast.AST, qualify: Callable[[a
     return False
 
 
+# Python numeric code that a symbolic tensor cannot enter (NumPy, SciPy and `math` functions, Python's
+# own conversions): a parameter used there is a trace-time constant by construction.
+_PYTHON_NUMERIC_PREFIXES = ("numpy.", "scipy.", "math.")
+_PYTHON_CONVERSIONS = frozenset({"builtins.int", "builtins.float", "builtins.range", "builtins.round"})
+
+
+def _python_numeric(qualified: str | None) -> bool:
+    return qualified is not None and (qualified.startswith(_PYTHON_NUMERIC_PREFIXES) or qualified in _PYTHON_CONVERSIONS)
+
+
+def _tf_alias(ctx: ModuleContext) -> str | None:
+    for local, qualified in ctx.summary.imports.names.items():
+        if qualified == "tensorflow":
+            return local
+    return None
 
 
 class VaryingPythonScalar(Rule):

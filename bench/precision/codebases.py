@@ -1,8 +1,9 @@
 """The real TensorFlow 2 code bases of the precision study: pinned PyPI releases, each one project root.
 
-Library code is not the only user, so five of them are (or ship) training scripts: the TF Model Garden
-(`official/`), TF-Agents' `examples/v2/train_eval.py` scripts, TF-GNN's runner and its OGBN-MAG
-training example, Sonnet's MNIST examples and TF Recommenders' MovieLens example.
+Library code is not the only user, so five of the first ones are (or ship) training scripts: the TF Model
+Garden (`official/`), TF-Agents' `examples/v2/train_eval.py` scripts, TF-GNN's runner and its OGBN-MAG
+training example, Sonnet's MNIST examples and TF Recommenders' MovieLens example; batch B adds research
+and application code with hand-written training loops (style "training" below, with the reason beside each).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class CodeBase:
     requirement: str  # pinned, as `pip download` takes it
     style: str  # "training" (model garden, examples, scripts) or "library"
     exclude: tuple[str, ...] = ()  # path prefixes not unpacked, and why in a comment beside them
+    include: tuple[str, ...] = ()  # if set, only paths matching one of these globs are unpacked
 
     @property
     def name(self) -> str:
@@ -44,6 +46,48 @@ CODE_BASES = (
     CodeBase("tensorflow-federated==0.87.0", "library"),
     CodeBase("larq==0.14.0", "library"),
     CodeBase("keras-cv==0.9.0", "library"),
+    # Batch B (issue 10): training-style code bases, i.e. model code with its own training loops and
+    # custom `train_step`s written by researchers, not framework authors.
+    # OpenNMT-tf: a sequence-to-sequence toolkit whose `Runner`/`Trainer` run hand-written tf.function
+    # training and evaluation loops.
+    CodeBase("OpenNMT-tf==2.32.0", "training"),
+    # tensordiffeq: physics-informed neural network solvers; the fit loops are tf.function training steps.
+    CodeBase("tensordiffeq==0.2.0", "training"),
+    # python-doctr: OCR models and their training references with both a TensorFlow and a PyTorch backend
+    # (the TensorFlow rules must stay quiet on the *_pytorch.py files).
+    CodeBase("python-doctr==0.7.0", "training"),
+    # m3gnet: a graph-network interatomic potential with its own trainer (tf.function train steps).
+    CodeBase("m3gnet==0.2.4", "training"),
+    # tflite-model-maker: transfer-learning recipes (train, evaluate, export) for end users.
+    CodeBase("tflite-model-maker==0.4.3", "training"),
+    # bayesflow: amortized Bayesian inference; trainers with custom tf.function steps.
+    CodeBase("bayesflow==1.1.6", "training"),
+    CodeBase("onnx-tf==1.10.0", "library"),
+    CodeBase("tensorflow-transform==1.21.0", "library"),
+    CodeBase("tensorflow-gan==2.1.0", "library"),
+    # zfit: model fitting on TensorFlow 2 (tf.function-compiled likelihoods and minimizers).
+    CodeBase("zfit==0.28.0", "library"),
+    # vegasflow: Monte Carlo integration whose integrands are user tf.functions (the examples run them).
+    CodeBase("vegasflow==1.3.0", "training"),
+    # transformers: only its TensorFlow model code (Keras models with hand-written generation loops and
+    # the TF trainer), not the PyTorch/Flax majority of the package.
+    CodeBase("transformers==4.46.3", "library", include=(
+        "transformers/models/*/modeling_tf_*.py", "transformers/modeling_tf_*.py", "transformers/tf_utils.py",
+        "transformers/generation/tf_*.py", "transformers/keras_callbacks.py", "transformers/training_args_tf.py",
+        "transformers/trainer_tf*.py")),
+    # Chosen among other TF2 packages that ship training code (measured with this branch's analyzer;
+    # tensorlayer 2.2.5, larq-zoo, spektral, gpflux, DeepXDE, mediapipe-model-maker and keras-retinanet
+    # had no finding, DeepCell and tf-pwa have no installable release for Python 3.11):
+    # ddsp: Magenta's differentiable DSP, with its own distributed `Trainer` and train loops.
+    CodeBase("ddsp==3.7.0", "training"),
+    # tf2-gnn: Microsoft's graph networks, with a training command line (`tf2_gnn.cli.train`).
+    CodeBase("tf2-gnn==2.14.0", "training"),
+    # yolov4: a YOLOv4 implementation with its training and inference scripts.
+    CodeBase("yolov4==3.2.0", "training"),
+    # kgcnn 3 (the last TensorFlow-only major; 4 is Keras 3): graph models and their training helpers.
+    CodeBase("kgcnn==3.1.0", "library"),
+    # alibi-detect: drift/outlier detectors, trained with its own tf.function training loop.
+    CodeBase("alibi-detect==0.12.0", "library"),
 )
 
 
@@ -54,7 +98,8 @@ def precision_dir() -> Path:
 def ensure_code_bases(root: Path | None = None) -> dict[str, Path]:
     """Download and unpack every code base if needed; code base name -> its project root."""
     src = fetch_packages([c.requirement for c in CODE_BASES], root or precision_dir(),
-                         exclude={c.name: c.exclude for c in CODE_BASES})
+                         exclude={c.name: c.exclude for c in CODE_BASES},
+                         include={c.name: c.include for c in CODE_BASES if c.include})
     return {c.name: src / c.name for c in CODE_BASES}
 
 

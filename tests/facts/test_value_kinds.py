@@ -30,6 +30,8 @@ def _kinds(source: str, seeds: set[str]) -> tuple[LocalKinds, ast.Module]:
     ("tensorflow.reduce_sum", "tensor"),
     ("tensorflow.shape", "tensor"),
     ("tensorflow.Variable", "variable"),
+    ("tensorflow.lookup.StaticHashTable", "unknown"),  # a resource object, not a tensor (P31-corpusb)
+    ("tensorflow.lookup.KeyValueTensorInitializer", "unknown"),
     ("tensorflow.data.Dataset.range", "dataset"),
     ("builtins.isinstance", "python"),
     ("builtins.len", "python"),
