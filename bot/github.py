@@ -125,6 +125,14 @@ def _parse_retry_after(value: str | None, now: float) -> float | None:
         return None
 
 
+@dataclass(frozen=True)
+class RawAccess:
+    session: aiohttp.ClientSession
+    api_url: str
+    authorization: str | None
+    observe: Callable[[str, int, Mapping[str, str]], None]
+
+
 class GitHubClient(gidgethub.aiohttp.GitHubAPI):
     """A gidgethub client with retries, rate-limit waits, API version header and auth provider."""
 
@@ -172,6 +180,17 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         except (ValueError, UnicodeDecodeError):  # an error body that is not JSON
             pass
         raise gidgethub.HTTPException(http.HTTPStatus(status), headers=response_headers)
+
+    async def raw_access(self) -> RawAccess:
+        """What a download outside gidgethub needs (the tarball, bot/pulls/archive.py): the session,
+        the API address, this client's Authorization value, and the answer observer (metrics)."""
+        authorization = await self._authorization() if self._authorization is not None else None
+
+        def observe(method: str, status: int, headers: Mapping[str, str]) -> None:
+            if self._on_answer is not None:
+                self._on_answer(method, status, headers)
+
+        return RawAccess(self._session, self.base_url, authorization, observe)
 
     async def graphql(self, query: str, *, endpoint: str | None = None, **variables: Any) -> Any:
         """gidgethub's graphql, but aimed at this client's API host rather than api.github.com."""

@@ -30,17 +30,21 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import posixpath
 import tarfile
 import tempfile
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
 
 from ..github import ACCEPT_JSON, API_VERSION
-from .snapshot import is_wanted
+from ..github_api import GitHubAPI
+from .snapshot import TreeArchive, is_wanted
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,14 +69,18 @@ class ArchiveFiles:
 
 async def fetch_archive(session: aiohttp.ClientSession, api_url: str, owner: str, repo: str, ref: str, *,
                         authorization: str, limits: ArchiveLimits = ArchiveLimits(),
-                        timeout_s: float = 120.0) -> ArchiveFiles:
+                        timeout_s: float = 120.0,
+                        on_answer: Callable[[str, int, Mapping[str, str]], None] | None = None) -> ArchiveFiles:
     """Download `owner/repo` at `ref` as a tarball and return its analysable files.
 
-    `authorization` is the installation's header value ("token ..."): sent to the API only."""
+    `authorization` is the installation's header value ("token ..."): sent to the API only.
+    `on_answer` sees the API's answer (its rate-limit headers feed the metrics and the budget)."""
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     url = f"{api_url.rstrip('/')}/repos/{owner}/{repo}/tarball/{ref}"
     headers = {"Authorization": authorization, "Accept": ACCEPT_JSON, "X-GitHub-Api-Version": API_VERSION}
     async with session.get(url, headers=headers, allow_redirects=False, timeout=timeout) as response:
+        if on_answer is not None:
+            on_answer("GET", response.status, response.headers)
         if response.status in (301, 302, 303, 307, 308):
             location = response.headers.get("Location", "")
             if not location.startswith(("https://", "http://")):
@@ -101,6 +109,33 @@ async def _read_capped(chunks: AsyncIterator[bytes], limits: ArchiveLimits) -> t
         spool.write(chunk)
     spool.seek(0)
     return spool
+
+
+def tree_archive(gh: GitHubAPI, owner: str, repo: str, limits: ArchiveLimits = ArchiveLimits()) -> TreeArchive | None:
+    """The snapshot's archive reader for `gh`'s installation, or None for a client without raw access
+    (test doubles): any failure to get a trustworthy archive answers None, and the snapshot falls back
+    to per-blob reads."""
+    access = getattr(gh, "raw_access", None)
+    if access is None:
+        return None
+
+    async def read(commit_sha: str) -> dict[str, bytes] | None:
+        raw = await access()
+        if raw.authorization is None:
+            return None
+        try:
+            files = await fetch_archive(raw.session, raw.api_url, owner, repo, commit_sha,
+                                        authorization=raw.authorization, limits=limits, on_answer=raw.observe)
+        except (ArchiveError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("%s/%s@%s: no archive (%s); fetching blobs one by one", owner, repo, commit_sha[:12], exc)
+            return None
+        if files.commit is not None and files.commit != commit_sha:
+            log.warning("%s/%s: archive of %s asked, %s received; fetching blobs one by one",
+                        owner, repo, commit_sha[:12], files.commit[:12])
+            return None
+        return files.sources
+
+    return read
 
 
 def read_tarball(data: "bytes | io.IOBase | tempfile.SpooledTemporaryFile",
