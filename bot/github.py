@@ -37,6 +37,7 @@ import gidgethub.aiohttp
 from gidgethub import sansio
 
 from hybridize_bot.bot.auth import AppJWT, InstallationToken, TokenCache
+from hybridize_bot.bot.etags import EtagCache, EtagStores
 from hybridize_bot.bot.metrics import BotMetrics
 from hybridize_bot.bot.settings import Settings
 
@@ -148,8 +149,9 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         timeout_s: float = 30.0,
         delivery_id: str | None = None,
         on_answer: Callable[[str, int, Mapping[str, str]], None] | None = None,
+        cache: EtagCache | None = None,
     ) -> None:
-        super().__init__(session, requester, base_url=base_url)
+        super().__init__(session, requester, base_url=base_url, cache=cache)
         self._on_answer = on_answer  # (method, status, headers) of every answer, for metrics
         self._authorization = authorization
         self._on_unauthorized = on_unauthorized
@@ -281,6 +283,7 @@ class GitHubApp:
         self._metrics = metrics
         self._jwt = AppJWT(settings.app_id, settings.private_key)
         self.tokens = TokenCache(self._fetch_installation_token)
+        self.etags = EtagStores()  # conditional requests, per installation (bot/etags.py)
 
     def app_client(self, delivery_id: str | None = None) -> GitHubClient:
         """A client for the /app endpoints, authenticated with the App's JWT."""
@@ -296,7 +299,8 @@ class GitHubApp:
         async def token() -> str:
             return f"token {await self.tokens.get(installation_id)}"
 
-        return self._client(token, lambda: self.tokens.invalidate(installation_id), delivery_id, str(installation_id))
+        return self._client(token, lambda: self.tokens.invalidate(installation_id), delivery_id, str(installation_id),
+                            self.etags.for_installation(installation_id))
 
     def _client(
         self,
@@ -304,6 +308,7 @@ class GitHubApp:
         on_unauthorized: Callable[[], None] | None,
         delivery_id: str | None,
         installation: str,
+        cache: EtagCache | None = None,
     ) -> GitHubClient:
         metrics = self._metrics
 
@@ -321,6 +326,7 @@ class GitHubApp:
             timeout_s=self._settings.github_timeout_s,
             delivery_id=delivery_id,
             on_answer=on_answer,
+            cache=cache,
         )
 
     async def _fetch_installation_token(self, installation_id: int) -> InstallationToken:
