@@ -39,6 +39,7 @@ from gidgethub import sansio
 from hybridize_bot.bot.auth import AppJWT, InstallationToken, TokenCache
 from hybridize_bot.bot.etags import EtagCache, EtagStores
 from hybridize_bot.bot.metrics import BotMetrics
+from hybridize_bot.bot.rate_budget import RateBudget
 from hybridize_bot.bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -284,6 +285,7 @@ class GitHubApp:
         self._jwt = AppJWT(settings.app_id, settings.private_key)
         self.tokens = TokenCache(self._fetch_installation_token)
         self.etags = EtagStores()  # conditional requests, per installation (bot/etags.py)
+        self.budget = RateBudget(settings.github_rate_reserve)  # what each installation has left
 
     def app_client(self, delivery_id: str | None = None) -> GitHubClient:
         """A client for the /app endpoints, authenticated with the App's JWT."""
@@ -310,9 +312,10 @@ class GitHubApp:
         installation: str,
         cache: EtagCache | None = None,
     ) -> GitHubClient:
-        metrics = self._metrics
+        metrics, budget = self._metrics, self.budget
 
         def on_answer(method: str, status: int, headers: Mapping[str, str]) -> None:
+            budget.observe(installation, headers)
             if metrics is not None:
                 metrics.github_answered(method, status, headers, installation)
 
