@@ -81,7 +81,7 @@ class FakeGitHub:
         self.check_runs: dict[int, CheckRun] = {}
         self.statuses: list[CommitStatus] = []
         self.requests: list[RecordedRequest] = []
-        self.not_modified = 0                      # 304 answers (free of rate limit, as on GitHub)
+        self.not_modified: list[str] = []          # paths answered 304 (free of rate limit, as on GitHub)
         self.violations: list[str] = []           # requests that break the OpenAPI description
         self.response_violations: list[str] = []  # fake answers that break it (a bug in the fake)
         self.tokens_issued = 0
@@ -397,7 +397,7 @@ class FakeGitHub:
             extra = {"ETag": etag, "Vary": conditional.VARY}
             authorized = bool(request.headers.get("Authorization"))
             if authorized and conditional.matches(request.headers.get("If-None-Match"), etag):
-                self.not_modified += 1  # a 304 costs no rate limit
+                self.not_modified.append(request.path)  # a 304 costs no rate limit
                 return web.Response(status=304, headers={**self._rate_headers(), **extra})
         self.rate_used = min(self.rate_used + 1, RATE_LIMIT)
         headers = {**self._rate_headers(), **reply.headers, **extra}
