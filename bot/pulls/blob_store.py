@@ -108,7 +108,7 @@ class RedisBlobStore:
         added = {f"{key}|{len(data)}": now for (key, data), new in zip(entries.items(), created) if new}
         if not added:
             return
-        size = sum(int(member.rsplit("|", 1)[1]) for member in added)
+        size = sum(map(_size, added))
         async with self._client.pipeline(transaction=False) as pipe:
             pipe.zadd(self._index, added).incrby(self._bytes, size)
             _, total = await pipe.execute()
@@ -123,16 +123,26 @@ class RedisBlobStore:
             oldest = await self._client.zrange(self._index, 0, 63)
             if not oldest:
                 break
-            total = await self._drop(oldest)
+            excess, chosen = total - self._max_bytes, []
+            for member in oldest:  # the oldest few that bring the total under the cap
+                chosen.append(member)
+                excess -= _size(member.decode())
+                if excess <= 0:
+                    break
+            total = await self._drop(chosen)
 
     async def _drop(self, members: list[bytes]) -> int:
         names = [m.decode() for m in members]
-        size = sum(int(name.rsplit("|", 1)[1]) for name in names)
+        size = sum(map(_size, names))
         async with self._client.pipeline(transaction=False) as pipe:
             pipe.zrem(self._index, *names).delete(*(name.rsplit("|", 1)[0] for name in names))
             pipe.decrby(self._bytes, size)
             *_, total = await pipe.execute()
         return int(total)
+
+
+def _size(member: str) -> int:
+    return int(member.rsplit("|", 1)[1])
 
 
 def redis_blob_stores(client: aioredis.Redis, prefix: str, *, ttl_s: float,
