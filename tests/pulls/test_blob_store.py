@@ -10,11 +10,12 @@ from hybridize_bot.bot.github import GitHubApp
 from hybridize_bot.bot.pulls.archive import tree_archive
 from hybridize_bot.bot.pulls.blob_store import RedisBlobStore, git_blob_sha
 from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
-from hybridize_bot.bot.settings import Settings
 from hybridize_bot.bot.state_redis import forgetter, redis_stores
-from tests.e2e.harness import APP_ID, PRIVATE_PEM, PUBLIC_PEM, SECRET
+from tests.e2e.harness import APP_ID, PUBLIC_PEM
 from tests.fakegithub import FakeGitHub
 from tests.redis_server import redis_server, redis_url  # noqa: F401  (fixtures)
+
+from .helpers import app_settings
 
 PREFIX = "hyb:"
 FILES = {**{f"pkg/m{i}.py": f"x = {i}\n".encode() for i in range(10)}, "pkg/__init__.py": b"",
@@ -36,9 +37,7 @@ async def test_a_second_process_fetches_nothing_the_first_one_fetched(redis_url,
     snapshots = []
     try:
         for process in ("one", "two"):  # own data dir, own HTTP session, own Redis connection
-            settings = Settings.from_env({"GITHUB_APP_ID": str(APP_ID), "GITHUB_PRIVATE_KEY": PRIVATE_PEM,
-                                          "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_API_URL": url,
-                                          "BOT_DATA_DIR": str(tmp_path / process)})
+            settings = app_settings(url, tmp_path / process)
             client = aioredis.Redis.from_url(redis_url)
             async with aiohttp.ClientSession() as session:
                 gh = await GitHubApp(settings, session).client_for(repo.installation_id)

@@ -14,10 +14,11 @@ from hybridize_bot.bot.github import GitHubApp
 from hybridize_bot.bot.pulls.archive import tree_archive
 from hybridize_bot.bot.pulls.blob_store import git_blob_sha
 from hybridize_bot.bot.pulls.snapshot import BlobCache, SnapshotLimits, fetch_snapshot
-from hybridize_bot.bot.settings import Settings
-from tests.e2e.harness import APP_ID, PRIVATE_PEM, PUBLIC_PEM, SECRET
+from tests.e2e.harness import APP_ID, PUBLIC_PEM
 from tests.fakegithub import FakeGitHub
 from tests.fakegithub.handlers_archive import plant
+
+from .helpers import app_settings
 
 FILES = {f"m{i}.py": f"x = {i}\n".encode() for i in range(10)}
 
@@ -26,9 +27,7 @@ FILES = {f"m{i}.py": f"x = {i}\n".encode() for i in range(10)}
 async def world(tmp_path):
     fake = FakeGitHub(app_id=APP_ID, public_key_pem=PUBLIC_PEM)
     url = await fake.start()
-    settings = Settings.from_env({"GITHUB_APP_ID": str(APP_ID), "GITHUB_PRIVATE_KEY": PRIVATE_PEM,
-                                  "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_API_URL": url,
-                                  "BOT_DATA_DIR": str(tmp_path)})
+    settings = app_settings(url, tmp_path)
     repo = fake.add_repo("octo/proj")
     async with aiohttp.ClientSession() as session:
         gh = await GitHubApp(settings, session).client_for(repo.installation_id)
@@ -48,11 +47,17 @@ async def test_a_cold_tree_is_one_archive_and_a_few_missing_blobs_are_read_one_b
     assert snap.sources == FILES and snap.from_archive == 10 and snap.downloaded == 0
     assert (_reads(fake, "tarball"), _reads(fake, "git/blobs")) == (1, 0)
 
-    changes = {f"m{i}.py": f"x = -{i}\n".encode() for i in range(7)}  # 7 < archive_min_missing (8)
+    changes = {f"m{i}.py": f"x = -{i}\n".encode() for i in range(3)}  # 3 < archive_min_missing (4)
     second = fake.commit(repo, changes)
     snap = await fetch_snapshot(gh, "octo", "proj", second, cache, archive=tree_archive(gh, "octo", "proj"))
-    assert snap.sources == {**FILES, **changes} and snap.downloaded == 7 and snap.from_cache == 3
-    assert (_reads(fake, "tarball"), _reads(fake, "git/blobs")) == (1, 7)
+    assert snap.sources == {**FILES, **changes} and snap.downloaded == 3 and snap.from_cache == 7
+    assert (_reads(fake, "tarball"), _reads(fake, "git/blobs")) == (1, 3)
+
+    changes = {f"m{i}.py": f"x = {i} * 2\n".encode() for i in range(4)}  # 4: the archive again
+    third = fake.commit(repo, changes)
+    snap = await fetch_snapshot(gh, "octo", "proj", third, cache, archive=tree_archive(gh, "octo", "proj"))
+    assert snap.from_archive == 4 and snap.downloaded == 0 and snap.from_cache == 6
+    assert (_reads(fake, "tarball"), _reads(fake, "git/blobs")) == (2, 3)
 
 
 async def test_an_untrusted_archive_falls_back_to_blobs(world):
