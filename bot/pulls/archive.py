@@ -28,6 +28,7 @@ members are listed in `notes`.
 """
 from __future__ import annotations
 
+import asyncio
 import gzip
 import io
 import logging
@@ -95,7 +96,12 @@ async def fetch_archive(session: aiohttp.ClientSession, api_url: str, owner: str
             if download.status != 200:
                 raise ArchiveError(f"archive download answered {download.status}")
             data = await _read_capped(download.content.iter_chunked(64 * 1024), limits)
-    return read_tarball(data, limits)
+    # Inflating and reading the members is CPU work (about 0.1 s for 50k lines, bench/RESULTS.md):
+    # off the event loop, which must keep answering webhooks within milliseconds.
+    try:
+        return await asyncio.to_thread(read_tarball, data, limits)
+    finally:
+        data.close()
 
 
 async def _read_capped(chunks: AsyncIterator[bytes], limits: ArchiveLimits) -> tempfile.SpooledTemporaryFile:
