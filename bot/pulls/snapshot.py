@@ -47,7 +47,7 @@ class SnapshotLimits:
     # (1 API request, the whole repository) rather than one `GET git/blobs` each. The rate limit
     # decides: a push costs about 12 requests besides its blobs, so with at most 3 blob requests every
     # warm push stays within the 15-request goal of issue 17. Time would favour blobs for longer
-    # (reading the 54k-line bench repository's archive alone costs as much as about 28 blob
+    # (reading the 54k-line bench repository's archive alone costs as much as about 30 blob
     # requests on loopback, bench/RESULTS.md; over the internet each request adds a round trip).
     archive_min_missing: int = 4
 
