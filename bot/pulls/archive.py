@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from ..github import ACCEPT_JSON, API_VERSION
+from ..github import ACCEPT_JSON, API_VERSION, RETRYABLE_STATUS, RetryPolicy
 from ..github_api import GitHubAPI
 from .snapshot import TreeArchive, is_wanted
 
@@ -58,7 +58,12 @@ class ArchiveLimits:
 
 
 class ArchiveError(Exception):
-    """The archive could not be fetched or is not one to trust; the message says why."""
+    """The archive could not be fetched or is not one to trust; the message says why. `status`: the
+    HTTP status that refused it, when one did (a 5xx is worth another try)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -90,11 +95,11 @@ async def fetch_archive(session: aiohttp.ClientSession, api_url: str, owner: str
             location = ""
             data = await _read_capped(response.content.iter_chunked(64 * 1024), limits)
         else:
-            raise ArchiveError(f"GET tarball answered {response.status}")
+            raise ArchiveError(f"GET tarball answered {response.status}", response.status)
     if location:
         async with session.get(location, allow_redirects=False, timeout=timeout) as download:
             if download.status != 200:
-                raise ArchiveError(f"archive download answered {download.status}")
+                raise ArchiveError(f"archive download answered {download.status}", download.status)
             data = await _read_capped(download.content.iter_chunked(64 * 1024), limits)
     # Inflating and reading the members is CPU work (about 0.1 s for 50k lines, bench/RESULTS.md):
     # off the event loop, which must keep answering webhooks within milliseconds.
@@ -124,17 +129,29 @@ def tree_archive(gh: GitHubAPI, owner: str, repo: str, limits: ArchiveLimits = A
     access = getattr(gh, "raw_access", None)
     if access is None:
         return None
+    # The client's retry policy for 5xx answers (gidgethub's retries do not see this request).
+    retry: RetryPolicy = getattr(gh, "retry", RetryPolicy())
+    sleep = getattr(gh, "sleep", asyncio.sleep)
 
     async def read(commit_sha: str) -> dict[str, bytes] | None:
-        raw = await access()
-        if raw.authorization is None:
-            return None
-        try:
-            files = await fetch_archive(raw.session, raw.api_url, owner, repo, commit_sha,
-                                        authorization=raw.authorization, limits=limits, on_answer=raw.observe)
-        except (ArchiveError, aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("%s/%s@%s: no archive (%s); fetching blobs one by one", owner, repo, commit_sha[:12], exc)
-            return None
+        attempt = 0
+        while True:
+            attempt += 1
+            raw = await access()
+            if raw.authorization is None:
+                return None
+            try:
+                files = await fetch_archive(raw.session, raw.api_url, owner, repo, commit_sha,
+                                            authorization=raw.authorization, limits=limits, on_answer=raw.observe)
+                break
+            except (ArchiveError, aiohttp.ClientError, TimeoutError) as exc:
+                if isinstance(exc, ArchiveError) and exc.status in RETRYABLE_STATUS and attempt <= retry.max_retries:
+                    delay = retry.backoff(attempt)
+                    log.warning("%s/%s: %s; retry %d in %.2f s", owner, repo, exc, attempt, delay)
+                    await sleep(delay)
+                    continue
+                log.warning("%s/%s@%s: no archive (%s); fetching blobs one by one", owner, repo, commit_sha[:12], exc)
+                return None
         if files.commit is not None and files.commit != commit_sha:
             log.warning("%s/%s: archive of %s asked, %s received; fetching blobs one by one",
                         owner, repo, commit_sha[:12], files.commit[:12])
