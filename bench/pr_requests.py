@@ -83,6 +83,7 @@ def job_counts(fake: Any, start: int) -> dict[str, Any]:
     requests = fake.requests[start:]
     gets = Counter(_url(r) for r in requests if r.method == "GET")
     return {"requests": len(requests),
+            "followups": sum(r.method == "POST" and r.path.endswith("/pulls") for r in requests),
             "blobs": sum(n for url, n in gets.items() if "/git/blobs/" in url),
             "tarballs": sum(n for url, n in gets.items() if "/tarball/" in url),
             "twice": {re.sub(r"[0-9a-f]{40}", "{sha}", url): n for url, n in gets.items() if n > 1}}
@@ -137,6 +138,20 @@ async def one_run(base: dict[str, bytes], no_archive: bool) -> dict[str, Any]:
             await stop_bot(fake, bot)
 
 
+async def pool_start() -> float:
+    """Seconds until a fresh analysis process pool has analysed one tiny file (what a cold bot pays first)."""
+    from hybridize_bot.analysis import analyze_sources
+    from hybridize_bot.bot.context import ProcessRunner
+
+    runner = ProcessRunner(1)
+    started = time.perf_counter()
+    try:
+        await runner.run(analyze_sources, {"a.py": b"x = 1\n"}, timeout=600)
+        return time.perf_counter() - started
+    finally:
+        runner.shutdown()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -149,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.runs):  # interleaved, so both modes see the same machine load
         for mode, off in (("archive", False), ("per-blob baseline", True)):
             runs[mode].append(asyncio.run(one_run(base, off)))
+            runs[mode][-1]["pool"] = asyncio.run(pool_start())
     load_after = os.getloadavg()
 
     def med(mode: str, key: str, field: str | None = None) -> float:
@@ -167,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Repository: TF-Agents 0.19.0's {', '.join(PACKAGES)} packages, {len(base):,} files, {lines:,} lines; "
         f"pull request: {CHANGED} changed files, opened (cold: empty cache, process pool not started), then "
         f"pushed again changing the same {CHANGED} files (warm). Whole job as deployed (review, summary, "
-        f"follow-up PR). Check run of the last run: \"{last['title']}\".",
+        f"follow-up step; follow-up pull requests opened in the last run: {last['cold']['followups']} cold, "
+        f"{last['warm']['followups']} warm). Check run of the last run: \"{last['title']}\".",
         "",
         "| push | measure | this branch | per-blob baseline (same run) | ratio | goal |",
         "|---|---|---:|---:|---:|---|",
@@ -185,10 +202,18 @@ def main(argv: list[str] | None = None) -> int:
                           f"{med(new, f'{push}_{key}') / med(old, f'{push}_{key}'):.2f} | {goal_s} |")
     report.append(f"| – | `analyze_sources` of the head files in process (best of 2 after each run, s) | "
                   f"{med(new, 'bare'):.2f} | {med(old, 'bare'):.2f} | | |")
+    report.append(f"| – | a fresh analysis process pool's first (one-line) analysis, after each run (s) | "
+                  f"{med(new, 'pool'):.2f} | {med(old, 'pool'):.2f} | | |")
     twice = sorted(set(last["cold"]["twice"]) | set(last["warm"]["twice"]))
     report += [
         "",
         "URLs read twice in one job (this branch, last run): " + (", ".join(f"`{u}`" for u in twice) or "none") + ".",
+        "",
+        "The request goals are met. The wall-time goals are not, on this machine: the cold time is mostly "
+        "the analysis process pool starting (last row: forkserver, imports) plus the whole-repository "
+        "analysis, on 2 cores shared at the load average above; the warm time is mostly the analysis of "
+        "the 20 changed files and its fix suggestions. The fetch side is a small part of either: reading "
+        "every blob of this repository from an archive takes about 0.1 s (\"What a snapshot read costs\" below).",
         "",
     ]
     text = "\n".join(report)
