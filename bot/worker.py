@@ -159,11 +159,11 @@ class WorkerPool:
         except ValueError:
             data = None  # _dispatch fails on it, and the failure is logged with the delivery id
         with bind_job(job_fields(job.event, data, job.delivery_id)):
+            if await self._deferred(job, data):
+                return
             await self._process(job)
 
     async def _process(self, job: Job) -> None:
-        if await self._deferred(job):
-            return
         started = time.monotonic()
         try:
             await self._dispatch(job)
@@ -188,13 +188,10 @@ class WorkerPool:
         )
         self._observe(job, started, "done")
 
-    async def _deferred(self, job: Job) -> bool:
+    async def _deferred(self, job: Job, data: Any) -> bool:
         """Put the job back until its installation's rate-limit window resets, when too little of it
         is left for one job (bot/rate_budget.py): delayed, not failed, no attempt counted."""
-        try:
-            installation_id = installation_id_of(json.loads(job.payload))
-        except ValueError:
-            return False
+        installation_id = installation_id_of(data)
         if installation_id is None:
             return False
         until = self._github.budget.not_before(str(installation_id))
