@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hybridize_bot.analysis.budget import BudgetExceeded, run_with_budget
 from hybridize_bot.bot.private_data import PRIVATE_UMASK, blob_dir
+from hybridize_bot.bot.pulls.archive import tree_archive
 from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
 from hybridize_bot.bot.pulls.snapshot import BlobCache
 from hybridize_bot.bot.settings import Settings
@@ -160,8 +161,10 @@ class BotContext:
         key = (owner.lower(), repo.lower(), number)
         snap = self._snapshots.get(key)
         if snap is None:
-            snap = self._snapshots[key] = PullSnapshot(gh, owner, repo, number,
-                                                        BlobCache(blob_dir(self.data_dir, owner, repo)))
+            make_store = self.state.blobs
+            blobs = make_store(owner, repo) if make_store is not None else BlobCache(blob_dir(self.data_dir, owner, repo))
+            snap = self._snapshots[key] = PullSnapshot(gh, owner, repo, number, blobs,
+                                                        archive=tree_archive(gh, owner, repo))
         return snap
 
     async def client_for(self, installation_id: int) -> GitHubClient:

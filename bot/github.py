@@ -37,7 +37,9 @@ import gidgethub.aiohttp
 from gidgethub import sansio
 
 from hybridize_bot.bot.auth import AppJWT, InstallationToken, TokenCache
+from hybridize_bot.bot.etags import EtagCache, EtagStores
 from hybridize_bot.bot.metrics import BotMetrics
+from hybridize_bot.bot.rate_budget import RateBudget
 from hybridize_bot.bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,6 +127,14 @@ def _parse_retry_after(value: str | None, now: float) -> float | None:
         return None
 
 
+@dataclass(frozen=True)
+class RawAccess:
+    session: aiohttp.ClientSession
+    api_url: str
+    authorization: str | None
+    observe: Callable[[str, int, Mapping[str, str]], None]
+
+
 class GitHubClient(gidgethub.aiohttp.GitHubAPI):
     """A gidgethub client with retries, rate-limit waits, API version header and auth provider."""
 
@@ -140,8 +150,9 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         timeout_s: float = 30.0,
         delivery_id: str | None = None,
         on_answer: Callable[[str, int, Mapping[str, str]], None] | None = None,
+        cache: EtagCache | None = None,
     ) -> None:
-        super().__init__(session, requester, base_url=base_url)
+        super().__init__(session, requester, base_url=base_url, cache=cache)
         self._on_answer = on_answer  # (method, status, headers) of every answer, for metrics
         self._authorization = authorization
         self._on_unauthorized = on_unauthorized
@@ -172,6 +183,17 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         except (ValueError, UnicodeDecodeError):  # an error body that is not JSON
             pass
         raise gidgethub.HTTPException(http.HTTPStatus(status), headers=response_headers)
+
+    async def raw_access(self) -> RawAccess:
+        """What a download outside gidgethub needs (the tarball, bot/pulls/archive.py): the session,
+        the API address, this client's Authorization value, and the answer observer (metrics)."""
+        authorization = await self._authorization() if self._authorization is not None else None
+
+        def observe(method: str, status: int, headers: Mapping[str, str]) -> None:
+            if self._on_answer is not None:
+                self._on_answer(method, status, headers)
+
+        return RawAccess(self._session, self.base_url, authorization, observe)
 
     async def graphql(self, query: str, *, endpoint: str | None = None, **variables: Any) -> Any:
         """gidgethub's graphql, but aimed at this client's API host rather than api.github.com."""
@@ -262,6 +284,8 @@ class GitHubApp:
         self._metrics = metrics
         self._jwt = AppJWT(settings.app_id, settings.private_key)
         self.tokens = TokenCache(self._fetch_installation_token)
+        self.etags = EtagStores()  # conditional requests, per installation (bot/etags.py)
+        self.budget = RateBudget(settings.github_rate_reserve)  # what each installation has left
 
     def app_client(self, delivery_id: str | None = None) -> GitHubClient:
         """A client for the /app endpoints, authenticated with the App's JWT."""
@@ -277,7 +301,8 @@ class GitHubApp:
         async def token() -> str:
             return f"token {await self.tokens.get(installation_id)}"
 
-        return self._client(token, lambda: self.tokens.invalidate(installation_id), delivery_id, str(installation_id))
+        return self._client(token, lambda: self.tokens.invalidate(installation_id), delivery_id, str(installation_id),
+                            self.etags.for_installation(installation_id))
 
     def _client(
         self,
@@ -285,10 +310,12 @@ class GitHubApp:
         on_unauthorized: Callable[[], None] | None,
         delivery_id: str | None,
         installation: str,
+        cache: EtagCache | None = None,
     ) -> GitHubClient:
-        metrics = self._metrics
+        metrics, budget = self._metrics, self.budget
 
         def on_answer(method: str, status: int, headers: Mapping[str, str]) -> None:
+            budget.observe(installation, headers)
             if metrics is not None:
                 metrics.github_answered(method, status, headers, installation)
 
@@ -302,6 +329,7 @@ class GitHubApp:
             timeout_s=self._settings.github_timeout_s,
             delivery_id=delivery_id,
             on_answer=on_answer,
+            cache=cache,
         )
 
     async def _fetch_installation_token(self, installation_id: int) -> InstallationToken:

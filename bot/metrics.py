@@ -7,7 +7,9 @@
 - `hybridize_job_duration_seconds{event,outcome}`: worker time per job (done, retry, dead_letter);
 - `hybridize_github_requests_total{method,status}`: every answer GitHub gave (retries included);
 - `hybridize_github_rate_limit_remaining{installation}`: `x-ratelimit-remaining` of the latest answer
-  ("app" for requests made with the App's JWT).
+  ("app" for requests made with the App's JWT);
+- `hybridize_jobs_deferred_total{reason}`: jobs put back in the queue without running, e.g. until an
+  installation's rate-limit window resets (bot/rate_budget.py).
 
 A registry per app (not the library's global one) lets several apps live in one process (tests).
 """
@@ -35,6 +37,8 @@ class BotMetrics:
         self.rate_limit_remaining = Gauge("hybridize_github_rate_limit_remaining",
                                           "x-ratelimit-remaining of the latest GitHub answer",
                                           ["installation"], registry=self.registry)
+        self.jobs_deferred = Counter("hybridize_jobs_deferred", "Jobs put back in the queue without running",
+                                     ["reason"], registry=self.registry)
 
     def github_answered(self, method: str, status: int, headers: Mapping[str, str], installation: str) -> None:
         self.github_requests.labels(method, str(status)).inc()

@@ -126,6 +126,10 @@ class JobQueue(Protocol):
         `permanent`: retrying cannot help (bot/errors.py); the job is kept as `failed` at once.
         """
 
+    async def defer(self, job: Job, until: float, reason: str) -> None:
+        """Put a claimed job back, due at `until` (epoch seconds), without counting the attempt: it
+        did not run (e.g. its installation's rate limit is nearly spent, bot/rate_budget.py)."""
+
     async def depth(self) -> int:
         """Jobs waiting (queued, including those backing off)."""
 
@@ -259,6 +263,15 @@ class SQLiteQueue(Wakeups):
             )
         )
         return state
+
+    async def defer(self, job: Job, until: float, reason: str) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE jobs SET state = 'queued', attempts = attempts - 1, available_at = ?,"
+                " last_error = ?, updated_at = ? WHERE id = ? AND state = 'running'",
+                (until, reason[-_MAX_ERROR_CHARS:], self._clock(), job.id),
+            )
+        )
 
     async def depth(self) -> int:
         return (await self.counts())["queued"]

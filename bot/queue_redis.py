@@ -203,6 +203,16 @@ return ARGV[5]
 """
 
 
+# KEYS: ready, running, failed. ARGV: prefix, id, attempts, now, available_at, reason
+_DEFER = _OWNED + """
+redis.call('HINCRBY', key, 'attempts', -1)
+redis.call('ZADD', KEYS[1], ARGV[5], ARGV[2])
+redis.call('HSET', key, 'state', 'queued', 'available_at', ARGV[5], 'last_error', ARGV[6],
+  'updated_at', ARGV[4])
+return 'queued'
+"""
+
+
 def _member(job_id: int) -> str:
     return "%015d" % job_id
 
@@ -240,6 +250,7 @@ class RedisQueue(Wakeups):
             for name, source in (
                 ("enqueue", _ENQUEUE), ("claim", _CLAIM), ("recover", _RECOVER),
                 ("renew", _RENEW), ("release", _RELEASE), ("complete", _COMPLETE), ("fail", _FAIL),
+                ("defer", _DEFER),
             )
         }
         self._held: dict[int, int] = {}  # job id -> attempts of our claim (the lease to renew)
@@ -365,6 +376,17 @@ class RedisQueue(Wakeups):
         if result.decode() != state:
             log.warning("failure of delivery %s ignored: claimed again meanwhile", job.delivery_id)
         return result.decode()
+
+    async def defer(self, job: Job, until: float, reason: str) -> None:
+        self._check_open()
+        try:
+            await self._scripts["defer"](
+                keys=[self._ready, self._running, self._failed],
+                args=[self.prefix, _member(job.id), job.attempts, _num(self._clock()), _num(until),
+                      reason[-_MAX_ERROR_CHARS:]],
+            )
+        finally:
+            self._held.pop(job.id, None)
 
     async def depth(self) -> int:
         self._check_open()

@@ -116,7 +116,7 @@ def pull_locks(queue: JobQueue, settings: Settings) -> PullLocks:
 def stores_beside(queue: JobQueue, settings: Settings) -> Stores:
     """The follow-up and command stores on the queue's backend (bot/state.py)."""
     if isinstance(queue, RedisQueue):
-        return redis_stores(queue.client, queue.prefix)
+        return redis_stores(queue.client, queue.prefix, cache_max_age_s=settings.cache_max_age_s)
     return sqlite_stores(settings.data_dir)
 async def _expire_periodically(settings: Settings, every_s: float = 3600.0) -> None:
     """Delete cached blobs and analysis-cache files older than CACHE_MAX_AGE_DAYS, now and hourly."""

@@ -81,6 +81,9 @@ class Settings:
     # retrying a secondary-rate-limited request.
     # https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
     github_secondary_wait_s: float = 60.0
+    # GITHUB_RATE_RESERVE: a job of an installation with fewer requests left in its rate-limit window
+    # waits in the queue until the window resets (bot/rate_budget.py).
+    github_rate_reserve: int = 50
     # Queue (BOT_JOB_*): how often a failing job is tried, and the first retry delay (doubles).
     job_max_attempts: int = 4
     job_retry_base_delay_s: float = 30.0
@@ -132,6 +135,7 @@ class Settings:
             github_retry_base_delay_s=env.number("GITHUB_RETRY_BASE_DELAY", 1.0, low=0.0),
             github_max_retry_wait_s=env.number("GITHUB_MAX_RETRY_WAIT", 120.0, low=0.0),
             github_secondary_wait_s=env.number("GITHUB_SECONDARY_RATE_WAIT", 60.0, low=0.0),
+            github_rate_reserve=env.integer("GITHUB_RATE_RESERVE", 50, low=0, high=15000),
             job_max_attempts=env.integer("BOT_JOB_MAX_ATTEMPTS", 4, low=1, high=100),
             job_retry_base_delay_s=env.number("BOT_JOB_RETRY_BASE_DELAY", 30.0, low=0.0),
             job_lease_s=env.number("BOT_JOB_LEASE", 30.0, low=0.5),

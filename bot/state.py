@@ -17,6 +17,7 @@ from typing import Protocol
 
 from .commands.store import CommandStore
 from .followup.store import FollowupRecord, FollowupStore
+from .pulls.blob_store import BlobStoreFactory
 
 
 class FollowupState(Protocol):
@@ -55,6 +56,9 @@ class Stores:
     commands: CommandState
     # For stores outside BOT_DATA_DIR (the queue's Redis), which bot/private_data.py's purge cannot reach.
     forget: Forget = _forget_nothing
+    # The content-addressed cache of repository content (bot/pulls/blob_store.py); None: files in
+    # BOT_DATA_DIR (`BlobCache`), shared by the workers of one process.
+    blobs: BlobStoreFactory | None = None
 
 
 def sqlite_stores(data_dir: Path) -> Stores:

@@ -1,6 +1,7 @@
 """The follow-up and command stores on the queue's Redis (see bot/state.py), for several processes.
 
-Keys (under the queue's prefix): `followup:<repo>:<number>` a JSON record; `ignored:<repo>:<number>` a
+Keys (under the queue's prefix): `blob:<repo>:...` cached repository content (bot/pulls/blob_store.py);
+`followup:<repo>:<number>` a JSON record; `ignored:<repo>:<number>` a
 hash of rule code -> the login who ignored it; `handled:<repo>:<comment id>` present once the comment was acted on (kept as long
 as the queue keeps delivery ids). Repository names are lower-cased like the SQLite stores do.
 """
@@ -14,6 +15,7 @@ from dataclasses import asdict
 import redis.asyncio as aioredis
 
 from .followup.store import FollowupRecord
+from .pulls.blob_store import REDIS_BLOB_MAX_BYTES, redis_blob_stores
 from .queue import DEDUPE_RETENTION_S
 from .state import Forget, Stores
 
@@ -68,7 +70,7 @@ class RedisCommandStore:
         await self._client.set(self._handled(repo, comment_id), b"1", ex=int(DEDUPE_RETENTION_S))
 
 
-_KINDS = ("followup", "ignored", "handled")
+_KINDS = ("followup", "ignored", "handled", "blob")
 
 
 def _glob_escape(text: str) -> str:
@@ -92,5 +94,7 @@ def forgetter(client: aioredis.Redis, prefix: str) -> Forget:
     return forget
 
 
-def redis_stores(client: aioredis.Redis, prefix: str) -> Stores:
-    return Stores(RedisFollowupStore(client, prefix), RedisCommandStore(client, prefix), forgetter(client, prefix))
+def redis_stores(client: aioredis.Redis, prefix: str, *, cache_max_age_s: float = 7 * 86400.0,
+                 blob_max_bytes: int = REDIS_BLOB_MAX_BYTES) -> Stores:
+    return Stores(RedisFollowupStore(client, prefix), RedisCommandStore(client, prefix), forgetter(client, prefix),
+                  redis_blob_stores(client, prefix, ttl_s=cache_max_age_s, max_bytes=blob_max_bytes))

@@ -159,6 +159,8 @@ class WorkerPool:
         except ValueError:
             data = None  # _dispatch fails on it, and the failure is logged with the delivery id
         with bind_job(job_fields(job.event, data, job.delivery_id)):
+            if await self._deferred(job, data):
+                return
             await self._process(job)
 
     async def _process(self, job: Job) -> None:
@@ -185,6 +187,24 @@ class WorkerPool:
             job.delivery_id, job.event, (time.monotonic() - started) * 1000,
         )
         self._observe(job, started, "done")
+
+    async def _deferred(self, job: Job, data: Any) -> bool:
+        """Put the job back until its installation's rate-limit window resets, when too little of it
+        is left for one job (bot/rate_budget.py): delayed, not failed, no attempt counted."""
+        installation_id = installation_id_of(data)
+        if installation_id is None:
+            return False
+        until = self._github.budget.not_before(str(installation_id))
+        if until is None:
+            return False
+        window = self._github.budget.window(str(installation_id))
+        reason = (f"installation {installation_id} has {window.remaining if window else '?'} GitHub requests left; "
+                  f"deferred until the rate-limit window resets at {until:.0f}")
+        await self._queue.defer(job, until, reason)
+        log.warning("delivery %s (%s): %s", job.delivery_id, job.event, reason)
+        if self.metrics is not None:
+            self.metrics.jobs_deferred.labels("rate_limit").inc()
+        return True
 
     def _observe(self, job: Job, started: float, outcome: str) -> None:
         if self.metrics is not None:

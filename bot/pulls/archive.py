@@ -28,19 +28,24 @@ members are listed in `notes`.
 """
 from __future__ import annotations
 
+import asyncio
 import gzip
 import io
+import logging
 import posixpath
 import tarfile
 import tempfile
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
 
-from ..github import ACCEPT_JSON, API_VERSION
-from .snapshot import is_wanted
+from ..github import ACCEPT_JSON, API_VERSION, RETRYABLE_STATUS, RetryPolicy
+from ..github_api import GitHubAPI
+from .snapshot import TreeArchive, is_wanted
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,12 @@ class ArchiveLimits:
 
 
 class ArchiveError(Exception):
-    """The archive could not be fetched or is not one to trust; the message says why."""
+    """The archive could not be fetched or is not one to trust; the message says why. `status`: the
+    HTTP status that refused it, when one did (a 5xx is worth another try)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -65,14 +75,18 @@ class ArchiveFiles:
 
 async def fetch_archive(session: aiohttp.ClientSession, api_url: str, owner: str, repo: str, ref: str, *,
                         authorization: str, limits: ArchiveLimits = ArchiveLimits(),
-                        timeout_s: float = 120.0) -> ArchiveFiles:
+                        timeout_s: float = 120.0,
+                        on_answer: Callable[[str, int, Mapping[str, str]], None] | None = None) -> ArchiveFiles:
     """Download `owner/repo` at `ref` as a tarball and return its analysable files.
 
-    `authorization` is the installation's header value ("token ..."): sent to the API only."""
+    `authorization` is the installation's header value ("token ..."): sent to the API only.
+    `on_answer` sees the API's answer (its rate-limit headers feed the metrics and the budget)."""
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     url = f"{api_url.rstrip('/')}/repos/{owner}/{repo}/tarball/{ref}"
     headers = {"Authorization": authorization, "Accept": ACCEPT_JSON, "X-GitHub-Api-Version": API_VERSION}
     async with session.get(url, headers=headers, allow_redirects=False, timeout=timeout) as response:
+        if on_answer is not None:
+            on_answer("GET", response.status, response.headers)
         if response.status in (301, 302, 303, 307, 308):
             location = response.headers.get("Location", "")
             if not location.startswith(("https://", "http://")):
@@ -81,13 +95,18 @@ async def fetch_archive(session: aiohttp.ClientSession, api_url: str, owner: str
             location = ""
             data = await _read_capped(response.content.iter_chunked(64 * 1024), limits)
         else:
-            raise ArchiveError(f"GET tarball answered {response.status}")
+            raise ArchiveError(f"GET tarball answered {response.status}", response.status)
     if location:
         async with session.get(location, allow_redirects=False, timeout=timeout) as download:
             if download.status != 200:
-                raise ArchiveError(f"archive download answered {download.status}")
+                raise ArchiveError(f"archive download answered {download.status}", download.status)
             data = await _read_capped(download.content.iter_chunked(64 * 1024), limits)
-    return read_tarball(data, limits)
+    # Inflating and reading the members is CPU work (about 0.1 s for 50k lines, bench/RESULTS.md):
+    # off the event loop, which must keep answering webhooks within milliseconds.
+    try:
+        return await asyncio.to_thread(read_tarball, data, limits)
+    finally:
+        data.close()
 
 
 async def _read_capped(chunks: AsyncIterator[bytes], limits: ArchiveLimits) -> tempfile.SpooledTemporaryFile:
@@ -101,6 +120,45 @@ async def _read_capped(chunks: AsyncIterator[bytes], limits: ArchiveLimits) -> t
         spool.write(chunk)
     spool.seek(0)
     return spool
+
+
+def tree_archive(gh: GitHubAPI, owner: str, repo: str, limits: ArchiveLimits = ArchiveLimits()) -> TreeArchive | None:
+    """The snapshot's archive reader for `gh`'s installation, or None for a client without raw access
+    (test doubles): any failure to get a trustworthy archive answers None, and the snapshot falls back
+    to per-blob reads."""
+    access = getattr(gh, "raw_access", None)
+    if access is None:
+        return None
+    # The client's retry policy for 5xx answers (gidgethub's retries do not see this request).
+    retry: RetryPolicy = getattr(gh, "retry", RetryPolicy())
+    sleep = getattr(gh, "sleep", asyncio.sleep)
+
+    async def read(commit_sha: str) -> dict[str, bytes] | None:
+        attempt = 0
+        while True:
+            attempt += 1
+            raw = await access()
+            if raw.authorization is None:
+                return None
+            try:
+                files = await fetch_archive(raw.session, raw.api_url, owner, repo, commit_sha,
+                                            authorization=raw.authorization, limits=limits, on_answer=raw.observe)
+                break
+            except (ArchiveError, aiohttp.ClientError, TimeoutError) as exc:
+                if isinstance(exc, ArchiveError) and exc.status in RETRYABLE_STATUS and attempt <= retry.max_retries:
+                    delay = retry.backoff(attempt)
+                    log.warning("%s/%s: %s; retry %d in %.2f s", owner, repo, exc, attempt, delay)
+                    await sleep(delay)
+                    continue
+                log.warning("%s/%s@%s: no archive (%s); fetching blobs one by one", owner, repo, commit_sha[:12], exc)
+                return None
+        if files.commit is not None and files.commit != commit_sha:
+            log.warning("%s/%s: archive of %s asked, %s received; fetching blobs one by one",
+                        owner, repo, commit_sha[:12], files.commit[:12])
+            return None
+        return files.sources
+
+    return read
 
 
 def read_tarball(data: "bytes | io.IOBase | tempfile.SpooledTemporaryFile",

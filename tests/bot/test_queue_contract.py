@@ -165,6 +165,27 @@ async def test_fail_waits_at_least_until_not_before(queue: Any, backend: Backend
     assert await queue.claim() is not None
 
 
+async def test_a_deferred_job_waits_and_keeps_its_attempts(queue: Any, backend: Backend) -> None:
+    """`defer`: the job did not run (its installation's rate limit is nearly spent), so it is due
+    again at `until` and the attempt is not counted: deferring it many times never dead-letters it."""
+    await queue.enqueue("later", "e", b"{}")
+    for _ in range(5):  # more than max_attempts (3)
+        job = await queue.claim()
+        assert job is not None and job.attempts == 1
+        await queue.defer(job, backend.clock.now + 600, "rate budget")
+        row = await queue.get("later")
+        assert row is not None and row["state"] == "queued" and row["attempts"] == 0
+        assert row["last_error"] == "rate budget"
+        backend.clock.now += 599
+        assert await queue.claim() is None
+        backend.clock.now += 1
+    job = await queue.claim()
+    assert job is not None and job.attempts == 1
+    await queue.complete(job)
+    row = await queue.get("later")
+    assert row is not None and row["state"] == "done" and (await queue.counts())["failed"] == 0
+
+
 _CHILD = """
 import asyncio, sys
 from pathlib import Path

@@ -64,10 +64,12 @@ async def test_502_from_github_is_retried(env):
     pr = open_pr(fake)
     fake.inject("POST", r"/check-runs$", 502, times=1)
     fake.inject("GET", r"/pulls/\d+/files$", 502, times=2)
-    fake.inject("GET", r"/git/blobs/", 503, times=1)
+    fake.inject("GET", r"/tarball/", 503, times=1)
     await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
     assert len(fake.requests_to("POST", r"/check-runs$")) == 2
     assert len(fake.requests_to("GET", r"/pulls/\d+/files$")) == 3
+    assert len(fake.requests_to("GET", r"/tarball/")) == 2  # the cold tree's archive, asked again
+    assert fake.requests_to("GET", r"/git/blobs/") == []
     (run,) = bot.check_runs()  # the failed POST created nothing
     assert run.status == "completed" and len(bot.review_comments(pr)) == len(PR.new)
     assert fake.faults.pending() == []

@@ -33,6 +33,9 @@ class _Downloads:
     ready: dict[str, bytes] = field(default_factory=dict)   # key -> archive, served once
     planted: list[bytes] = field(default_factory=list)      # served instead of the real archive
     served: list[dict[str, str]] = field(default_factory=list)  # request headers of each download
+    # (repository, commit) -> archive: codeload keeps a built archive, so a second request of the same
+    # commit is served without compressing the tree again (and the fake's timings stay like GitHub's).
+    built: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
 
 _STATE: "weakref.WeakKeyDictionary[FakeGitHub, _Downloads]" = weakref.WeakKeyDictionary()
@@ -50,10 +53,16 @@ def plant(fake: "FakeGitHub", data: bytes) -> None:
 @route("GET", R + "/tarball/{ref}")
 async def tarball_redirect(ctx: Ctx) -> Reply:
     downloads = state(ctx.fake)
+    commit = ctx.fake.resolve_commit(ctx.repo, ctx.params["ref"]) if ctx.repo is not None else None
+    key = (ctx.repo.full_name if ctx.repo is not None else "", commit or "")
     if downloads.planted:
         data = downloads.planted.pop(0)
+    elif commit is not None and key in downloads.built:
+        data = downloads.built[key]
     else:
         data = (await build_tarball(ctx)).raw or b""
+        if commit is not None:
+            downloads.built[key] = data
     key = secrets.token_urlsafe(16)
     downloads.ready[key] = data
     return Reply(302, headers={"Location": f"{ctx.fake.base_url}{DOWNLOAD_PREFIX}{key}"})

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import jsonschema
 from aiohttp import web
 
-from . import auth, manifests, openapi, permissions
+from . import auth, conditional, manifests, openapi, permissions
 from .diffs import FileChange, diff_commits
 from .faults import Fault, FaultPlan
 from .gitobjects import MODE_FILE, ObjectStore, Person
@@ -40,7 +40,8 @@ DEFAULT_PER_PAGE, MAX_PER_PAGE = 30, 100
 DEFAULT_APP_PERMISSIONS = manifests.app_yml_permissions()
 # Answered for any caller: the rate limit costs nothing; a manifest code is its own credential.
 _UNAUTHENTICATED = ("/rate_limit", "/app-manifests/{code}/conversions")
-_LOGGED_HEADERS = ("authorization", "accept", "user-agent", "content-type", "x-github-api-version")
+_LOGGED_HEADERS = ("authorization", "accept", "user-agent", "content-type", "x-github-api-version",
+                   "if-none-match")
 _JWT_TEMPLATES = ("/app", "/app/installations/{installation_id}",
                   "/app/installations/{installation_id}/access_tokens", "/repos/{owner}/{repo}/installation")
 
@@ -80,6 +81,7 @@ class FakeGitHub:
         self.check_runs: dict[int, CheckRun] = {}
         self.statuses: list[CommitStatus] = []
         self.requests: list[RecordedRequest] = []
+        self.not_modified: list[str] = []          # paths answered 304 (free of rate limit, as on GitHub)
         self.violations: list[str] = []           # requests that break the OpenAPI description
         self.response_violations: list[str] = []  # fake answers that break it (a bug in the fake)
         self.tokens_issued = 0
@@ -295,7 +297,7 @@ class FakeGitHub:
         except Exception:  # a bug in the fake: answer 500 and make the test fail at teardown
             self.response_violations.append(f"{method} {path}: the fake crashed\n{traceback.format_exc()}")
             reply, op = self._error_reply(ApiError(500, "Server Error (fake GitHub crashed)")), None
-        return self._finish(reply, op, method)
+        return self._finish(reply, op, method, request)
 
     async def _handle(self, request: web.Request, method: str, path: str, query: dict[str, str],
                       body: Any, has_body: bool, parse_error: bool) -> tuple[Reply, openapi.Operation | None]:
@@ -377,19 +379,31 @@ class FakeGitHub:
                 "x-ratelimit-resource": "core", "x-github-request-id": uuid.uuid4().hex[:20].upper(),
                 "x-github-api-version-selected": "2022-11-28"}
 
-    def _finish(self, reply: Reply, op: openapi.Operation | None, method: str) -> web.Response:
-        self.rate_used = min(self.rate_used + 1, RATE_LIMIT)
-        headers = {**self._rate_headers(), **reply.headers}
+    def _finish(self, reply: Reply, op: openapi.Operation | None, method: str,
+                request: web.Request | None = None) -> web.Response:
         if reply.raw is not None:
-            return web.Response(status=reply.status, body=reply.raw, headers=headers,
-                                content_type=reply.content_type.split(";")[0])
-        if reply.json is None:
+            body, content_type = reply.raw, reply.content_type.split(";")[0]
+        elif reply.json is not None:
+            payload = reply.json
+            if op is not None and reply.status < 400:
+                payload = self._conform_and_check(op, reply.status, payload)
+            body, content_type = json.dumps(payload).encode(), "application/json"
+        else:
+            body, content_type = None, None
+        extra: dict[str, str] = {}
+        if request is not None and method == "GET" and reply.status == 200 and body is not None:
+            etag = conditional.etag_for(request.headers.get("Authorization", ""),
+                                        request.headers.get("Accept", ""), body)
+            extra = {"ETag": etag, "Vary": conditional.VARY}
+            authorized = bool(request.headers.get("Authorization"))
+            if authorized and conditional.matches(request.headers.get("If-None-Match"), etag):
+                self.not_modified.append(request.path)  # a 304 costs no rate limit
+                return web.Response(status=304, headers={**self._rate_headers(), **extra})
+        self.rate_used = min(self.rate_used + 1, RATE_LIMIT)
+        headers = {**self._rate_headers(), **reply.headers, **extra}
+        if body is None:
             return web.Response(status=reply.status, headers=headers)
-        payload = reply.json
-        if op is not None and reply.status < 400:
-            payload = self._conform_and_check(op, reply.status, payload)
-        return web.Response(status=reply.status, text=json.dumps(payload), headers=headers,
-                            content_type="application/json")
+        return web.Response(status=reply.status, body=body, headers=headers, content_type=content_type)
 
     def _response_schema(self, op: openapi.Operation, status: int, media: str = "application/json") -> Any:
         key = (op.method, op.template, status, media)
