@@ -27,12 +27,12 @@ from typing import Callable
 
 os.environ.setdefault("HYBRIDIZE_JOBS", "1")
 
-from hybridize_bot.analysis.engine import analyze_sources  # noqa: E402
+from hybridize_bot.analysis import analyze_sources  # noqa: E402
 
 # CPython refuses 100 levels of indentation ("too many levels of indentation") and builds no AST for an
 # expression nested about 3,000 deep, so deeper nesting is not a program anyone can hand us; an expression
 # nested deeper than Python's recursion limit (~1,000) parses but fails its file with one HYB000 finding
-# (analysis/loading.py guarded_facts). The shape grows in statements inside the deepest ordinary nesting.
+# (analysis/pipeline/modules.py guarded_facts). The shape grows in statements inside the deepest ordinary nesting.
 NESTING_BLOCKS = 90
 EXPRESSION_CAP = 200
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"

@@ -65,7 +65,7 @@ def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit:
                 pass
     else:
         from hybridize_bot.analysis.cache import AnalysisCache
-        from hybridize_bot.analysis.engine import analyze_sources
+        from hybridize_bot.analysis import analyze_sources
 
         cache = AnalysisCache(cache_dir) if cache_dir else None
         analyze_sources(files, cache=cache)

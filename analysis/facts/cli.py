@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from ..cli import EXIT_OK, cache_from_args, workspace_from_args
-    from ..engine import load_project
+    from ..pipeline.load import load_project
 
     workspace = workspace_from_args(args)
     cache = cache_from_args(args)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model import Edit, Finding, Fix
 from ..rules import get_rule
-from . import TOOL_NAME, Report, by_code, tool_version
+from .report import TOOL_NAME, Report, by_code, tool_version
 
 SCHEMA_VERSION = 1
 
