@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridize_bot.analysis.gitdiff import ChangedLines, parse_unified_diff
+from hybridize_bot.cli.gitdiff import ChangedLines, parse_unified_diff
 
 from .conftest import PRINT_IN_GRAPH, run_cli
 from .test_check import codes_at

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..model import Finding, Note
+from hybridize_bot.analysis.model import Finding, Note
 
 TOOL_NAME = "hybridize"
 PACKAGE_NAME = "hybridize-bot"

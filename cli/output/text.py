@@ -6,7 +6,7 @@ command line can send them to standard error.
 """
 from __future__ import annotations
 
-from ..model import Finding, FixSafety, Note
+from hybridize_bot.analysis.model import Finding, FixSafety, Note
 from .report import Report, by_code
 
 
