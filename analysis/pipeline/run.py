@@ -77,6 +77,7 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
                 continue
         findings = check_module(project, project.modules[path], config, rules, known_codes, min_tf)
         if cache is not None and key is not None:
+            cache.stats.checked_paths.append(path)
             cache.put_findings(key, findings)
         result.findings.extend(findings)
     return finish(result, cache)
@@ -146,8 +147,9 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
         checked, extra = run.check(wanted.__contains__)
     finally:
         run.close()
-    for path, findings in checked.items():
+    for path, findings in sorted(checked.items()):
         if cache is not None:
+            cache.stats.checked_paths.append(path)
             cache.put_findings(keys[path], findings)
         result.findings.extend(findings)
     if cache is not None:
