@@ -62,10 +62,11 @@ def _add_check(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run_check(args: argparse.Namespace) -> int:
     workspace = workspace_from_args(args)
-    # Resolve --diff before analyzing, so a bad revision fails fast. The analysis itself still covers
-    # every requested file: interprocedural findings on a changed line may depend on unchanged code.
+    # Resolve --diff before analyzing, so a bad revision fails fast. Only the changed files are checked,
+    # over the modules their findings depend on (importers and what they import: pipeline/scope.py).
     changed = changed_lines(args.diff, workspace.root, [Path(p) for p in args.paths or ["."]]) if args.diff is not None else None
-    result = analyze(workspace.sources(), workspace.config, cache=cache_from_args(args))
+    touched = None if changed is None else sorted(changed.new_files | {p for p, lines in changed.lines.items() if lines})
+    result = analyze(workspace.sources(), workspace.config, cache=cache_from_args(args), changed=touched)
     findings, notes = _requested_only(result, workspace)
     if changed is not None:
         findings = changed.filter(findings)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 import marshal
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Collection, Mapping
 
 from ..cache import content_hash
 from ..config import Config
@@ -20,6 +20,7 @@ from .findings import findings_keys, finish
 from .load import LoadedProject, load_project
 from .modules import PARSE_FAILURE_CODE, facts_key, interface_digest, parse_failure
 from .parallel import ParallelRun, WorkerError, jobs_for
+from .scope import needed_paths
 from .snapshot import save_snapshot
 from .sources import Prepared, module_names, prepare, python_sources
 
@@ -28,12 +29,15 @@ if TYPE_CHECKING:
 
 
 def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
-            cache: "AnalysisCache | None" = None) -> AnalysisResult:
+            cache: "AnalysisCache | None" = None, changed: Collection[str] | None = None) -> AnalysisResult:
     """Analyze a repository given as repository-relative posix path -> bytes.
 
     Pure (no file system) unless a `cache` is given, in which case per-module facts and findings are
     read from and written to it (analysis/cache.py). Non-Python files are used only for project
     metadata (the minimum TensorFlow version).
+
+    With `changed` (paths), only those modules are checked, and only the modules their facts need are
+    loaded (scope.py): their importers, transitively, and everything those import.
     """
     # The whole repository's trees stay alive until the end of the run, and CPython's cyclic
     # collector would rescan all of them on every generation-2 pass: measured on the 1.3M-line
@@ -42,7 +46,12 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(sources, config or Config(), cache)
+        config = config or Config()
+        if changed is None:
+            return _analyze(sources, config, cache)
+        result = _analyze(_scoped(sources, config, changed), config, cache, set(changed))
+        result.findings = [f for f in result.findings if f.path in changed]  # e.g. a needed module's HYB000
+        return result
     finally:
         if was_enabled:
             gc.enable()
@@ -51,7 +60,15 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
 analyze_sources = analyze  # the name the bot, the tests and the benchmarks have always used
 
 
-def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None") -> AnalysisResult:
+def _scoped(sources: Mapping[str, bytes], config: Config, changed: Collection[str]) -> dict[str, bytes]:
+    """The sources without the Python modules the changed ones do not need (metadata files stay)."""
+    python = python_sources(sources, config)
+    needed = needed_paths(python, module_names(python, config, AnalysisResult()), changed)
+    return {p: d for p, d in sources.items() if p not in python or p in needed}
+
+
+def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
+             changed: set[str] | None = None) -> AnalysisResult:
     python_bytes = sum(len(d) for p, d in sources.items() if p.endswith(".py"))
     jobs = jobs_for(python_bytes)
     prepared = None
@@ -59,7 +76,7 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
         prepared = prepare(sources, config, cache)
     if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
         try:
-            return _analyze_parallel(sources, config, cache, jobs)
+            return _analyze_parallel(sources, config, cache, jobs, changed)
         except (WorkerError, OSError):
             pass  # no processes to be had (or one died): do the same work in this process
     loaded = load_project(sources, config, cache, prepared=prepared)
@@ -69,6 +86,8 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
     keys = findings_keys(loaded, config, min_tf, cache)
     project.facts  # noqa: B018 (whole-repository facts: built here, not inside the first file's budget)
     for path in loaded.paths:
+        if changed is not None and path not in changed:
+            continue
         key = keys.get(path)
         if cache is not None and key is not None:
             cached = cache.get_findings(key)
@@ -95,7 +114,7 @@ def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:
 
 
 def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
-                      jobs: int) -> AnalysisResult:
+                      jobs: int, changed: set[str] | None = None) -> AnalysisResult:
     """The same analysis with parsing and checking spread over worker processes (parallel.py)."""
     result = AnalysisResult()
     python = python_sources(sources, config)
@@ -133,13 +152,13 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
             result.files_analyzed += 1
             result.lines_analyzed += lines
         keys: dict[str, str] = {}
-        wanted = set(analyzed)
+        wanted = set(analyzed) if changed is None else set(analyzed) & changed
         if cache is not None:
             project = Project([], module_facts=module_facts)
             loaded = LoadedProject(project, result, sorted(module_facts), hashes, digests)
             loaded.signatures = save_snapshot(cache, names, entries, project.facts, digests)
             keys = findings_keys(loaded, config, min_tf, cache)
-            for path in sorted(module_facts):
+            for path in sorted(wanted):
                 cached = cache.get_findings(keys[path])
                 if cached is not None:
                     result.findings.extend(cached)
