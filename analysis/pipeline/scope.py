@@ -55,19 +55,22 @@ def needed_paths(python: Mapping[str, bytes], names: Mapping[str, tuple[str, boo
     """The modules a run checking `changed` must load: the changed modules, every module that imports
     one of them (transitively: possible callers), and everything those import (transitively)."""
     by_name = {module: path for path, (module, _pkg) in names.items()}
-    imports: dict[str, set[str]] = {}
+    imports: dict[str, set[str]] = {}  # what a module's import statements name
+    loads: dict[str, set[str]] = {}  # that and the packages whose __init__ runs first
     for path, (module, is_package) in names.items():
         found = {by_name[n] for n in imported_names(python[path], module, is_package) if n in by_name}
-        parts = module.split(".")  # a module's packages run their __init__ first
-        found.update(by_name[p] for p in (".".join(parts[:i]) for i in range(1, len(parts))) if p in by_name)
         found.discard(path)
         imports[path] = found
+        parts = module.split(".")
+        parents = {by_name[p] for p in (".".join(parts[:i]) for i in range(1, len(parts))) if p in by_name}
+        loads[path] = (found | parents) - {path}
+    # Being inside a package calls nothing of its __init__: only import statements make possible callers.
     importers: dict[str, set[str]] = {path: set() for path in names}
     for path, targets in imports.items():
         for target in targets:
             importers[target].add(path)
     up = _closure({p for p in changed if p in names}, importers)
-    return _closure(up, imports)
+    return _closure(up, loads)
 
 
 def _closure(start: set[str], edges: Mapping[str, set[str]]) -> set[str]:
