@@ -82,7 +82,7 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
     loaded = load_project(sources, config, cache, prepared=prepared)
     project, result = loaded.project, loaded.result
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
-    rules, known_codes = make_rules(), known_rule_codes()
+    rules: list | None = None  # built at the first module to check: a warm run may check none
     keys = findings_keys(loaded, config, min_tf, cache)
     project.facts  # noqa: B018 (whole-repository facts: built here, not inside the first file's budget)
     for path in loaded.paths:
@@ -94,6 +94,8 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
             if cached is not None:
                 result.findings.extend(cached)
                 continue
+        if rules is None:
+            rules, known_codes = make_rules(), known_rule_codes()
         findings = check_module(project, project.modules[path], config, rules, known_codes, min_tf)
         if cache is not None and key is not None:
             cache.stats.checked_paths.append(path)
