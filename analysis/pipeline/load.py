@@ -34,10 +34,13 @@ class LoadedProject:
 
 
 def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None" = None, *,
-                 prepared: Prepared | None = None) -> LoadedProject:
-    """Parse (or fetch from the cache) every Python module and build the Project over them."""
+                 prepared: Prepared | None = None, snapshots: bool = True) -> LoadedProject:
+    """Parse (or fetch from the cache) every Python module and build the Project over them.
+
+    `snapshots=False` neither reads nor writes a project snapshot (a run scoped to changed files: its
+    module set is particular to one change, so its snapshot would only fill the cache)."""
     if prepared is None:
-        prepared = prepare(sources, config, cache)
+        prepared = prepare(sources, config, cache, snapshots=snapshots)
     result, python, names, snapshot = prepared.result, prepared.python, prepared.names, prepared.snapshot
     modules = ModuleLoader(python, names, cache, prepared.hashes)
 
@@ -99,6 +102,6 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
         else:
             loaded.signatures = snapshot.signatures  # type: ignore[union-attr]
             cache.stats.snapshot_hits += 1  # type: ignore[union-attr]
-    elif cache is not None:
+    elif cache is not None and snapshots:
         loaded.signatures = save_snapshot(cache, names, entries, project.facts, digests)
     return loaded

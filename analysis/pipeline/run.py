@@ -72,14 +72,15 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
     python_bytes = sum(len(d) for p, d in sources.items() if p.endswith(".py"))
     jobs = jobs_for(python_bytes)
     prepared = None
+    snapshots = changed is None  # a scoped run's module set is particular to one change: no snapshot
     if jobs > 1 and cache is not None:
-        prepared = prepare(sources, config, cache)
+        prepared = prepare(sources, config, cache, snapshots=snapshots)
     if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
         try:
             return _analyze_parallel(sources, config, cache, jobs, changed)
         except (WorkerError, OSError):
             pass  # no processes to be had (or one died): do the same work in this process
-    loaded = load_project(sources, config, cache, prepared=prepared)
+    loaded = load_project(sources, config, cache, prepared=prepared, snapshots=snapshots)
     project, result = loaded.project, loaded.result
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
     rules: list | None = None  # built at the first module to check: a warm run may check none
@@ -158,7 +159,8 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
         if cache is not None:
             project = Project([], module_facts=module_facts)
             loaded = LoadedProject(project, result, sorted(module_facts), hashes, digests)
-            loaded.signatures = save_snapshot(cache, names, entries, project.facts, digests)
+            if changed is None:
+                loaded.signatures = save_snapshot(cache, names, entries, project.facts, digests)
             keys = findings_keys(loaded, config, min_tf, cache)
             for path in sorted(wanted):
                 cached = cache.get_findings(keys[path])

@@ -53,10 +53,11 @@ class Prepared:
         return known / len(self.names)
 
 
-def prepare(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None") -> Prepared:
+def prepare(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None", *,
+            snapshots: bool = True) -> Prepared:
     result = AnalysisResult()
     python = python_sources(sources, config)
     names = module_names(python, config, result)
     hashes = {path: content_hash(python[path]) for path in names} if cache is not None else {}
-    snapshot = find_snapshot(cache, names) if cache is not None else None
+    snapshot = find_snapshot(cache, names) if cache is not None and snapshots else None
     return Prepared(result, python, names, hashes, snapshot)

@@ -84,3 +84,14 @@ def test_imported_names_reads_every_form_of_import() -> None:
             b"    from d.e import f  # indented\n")
     assert imported_names(text, "p.q.mod", False) == {
         "a", "a.b", "c", "p", "p.q", "p.q.sib", "p.q.sib.x", "p.q.sib.y", "p.up", "d", "d.e", "d.e.f"}
+
+
+def test_a_scoped_run_keeps_no_project_snapshot_and_reuses_the_module_facts(tmp_path: Path) -> None:
+    sources = files(PROJECT)
+    cache = AnalysisCache(tmp_path)
+    analyze(sources, cache=cache, changed=["pkg/layers.py"])
+    assert not (cache.root / "projects").exists()
+    cache.reset_stats()
+    again = analyze(sources, cache=cache, changed=["pkg/layers.py"])
+    assert cache.stats.parsed == 0 and cache.stats.checked_paths == []  # facts and findings from the cache
+    assert [(f.code, f.path, f.line) for f in again.findings] == [("HYB001", "pkg/layers.py", 4)]
