@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 from ..config import Config
 from ..model import AnalysisResult
 from ..project import Project
-from ..source import ParseFailure
-from .modules import PARSE_FAILURE_CODE, ModuleLoader, parse_failure
+from .modules import ModuleLoader, report_failure
 from .snapshot import patch_snapshot, same_interfaces, save_snapshot
 from .sources import Prepared, prepare
 
@@ -74,9 +73,7 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
     digests: dict[str, str] = {}
     for path, (_hash, iface, lines, failure) in sorted(entries.items()):
         if failure is not None:
-            reason, line, col = failure
-            if config.is_enabled(PARSE_FAILURE_CODE, path):
-                result.findings.append(parse_failure(path, ParseFailure(reason, line, col)))
+            report_failure(result, config, path, failure)
             continue
         paths.append(path)
         if cache is not None:

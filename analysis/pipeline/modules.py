@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Mapping
 from ..budget import BudgetExceeded, file_seconds, time_budget
 from ..cache import digest
 from ..facts.extract import FACTS_VERSION, extract_module
-from ..model import Finding
+from ..config import Config
+from ..model import AnalysisResult, Finding
 from ..source import ParseFailure, parse
 from ..summary import ModuleSummary, build_summary
 
@@ -54,6 +55,13 @@ def parse_failure(path: str, failure: ParseFailure) -> Finding:
         end_line=failure.line, end_col=failure.col + 1, message=f"could not analyze: {failure.reason}",
         severity=CouldNotAnalyze.severity, snippet=failure.reason,
     )
+
+
+def report_failure(result: AnalysisResult, config: Config, path: str, failure: tuple) -> None:
+    """Add the HYB000 finding of a module that could not be analyzed (failure: reason, line, col)."""
+    if config.is_enabled(PARSE_FAILURE_CODE, path):
+        reason, line, col = failure
+        result.findings.append(parse_failure(path, ParseFailure(reason, line, col)))
 
 
 class ModuleLoader:

@@ -13,12 +13,11 @@ from ..cache import content_hash
 from ..config import Config
 from ..model import AnalysisResult
 from ..project import Project
-from ..source import ParseFailure
 from ..tfversion import declared_min_tf_version
 from .checking import check_module, known_rule_codes, make_rules
 from .findings import findings_keys, finish
 from .load import LoadedProject, load_project
-from .modules import PARSE_FAILURE_CODE, facts_key, interface_digest, parse_failure
+from .modules import facts_key, interface_digest, report_failure
 from .parallel import ParallelRun, WorkerError, jobs_for
 from .scope import needed_paths
 from .snapshot import save_snapshot
@@ -144,9 +143,7 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
                 cache.put_facts(facts_key(hashes[path], *names[path]), facts)
             if failure is not None:
                 entries[path] = (hashes.get(path), None, 0, failure)
-                reason, line, col = failure
-                if config.is_enabled(PARSE_FAILURE_CODE, path):
-                    result.findings.append(parse_failure(path, ParseFailure(reason, line, col)))
+                report_failure(result, config, path, failure)
                 continue
             analyzed.append(path)
             if cache is not None:
