@@ -31,6 +31,7 @@ WORKDIR /src
 COPY pyproject.toml README.md constraints.txt ./
 COPY analysis ./analysis
 COPY bot ./bot
+COPY cli ./cli
 # The runtime needs no TensorFlow (the analysis is static); versions come from constraints.txt.
 RUN pip install --no-cache-dir -c constraints.txt .
 

@@ -48,6 +48,7 @@ class CacheStats:
     snapshot_hits: int = 0  # whole-repository facts reused (no module's interface changed)
     snapshot_patches: int = 0  # reused after rewriting the lines of modules whose lines only moved
     parsed_paths: list[str] = field(default_factory=list)
+    checked_paths: list[str] = field(default_factory=list)  # modules whose rules ran (findings not cached)
 
 
 def default_cache_dir() -> Path:

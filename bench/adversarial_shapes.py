@@ -14,10 +14,13 @@ no cache, best of `--rounds`), so the numbers are the analysis alone:
 * files:        N small modules, each a tf.function calling a helper of the previous module.
 
 A shape whose time grows linearly keeps "per 1k" (seconds per 1,000 units of N) flat across sizes.
+"x parse" divides the analysis time by a bare `ast.parse` of the same sources measured right before it
+(best of the same rounds), so the ratio holds on a loaded machine where absolute times do not.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import gc
 import os
 import sys
@@ -27,12 +30,12 @@ from typing import Callable
 
 os.environ.setdefault("HYBRIDIZE_JOBS", "1")
 
-from hybridize_bot.analysis.engine import analyze_sources  # noqa: E402
+from hybridize_bot.analysis import analyze_sources  # noqa: E402
 
 # CPython refuses 100 levels of indentation ("too many levels of indentation") and builds no AST for an
 # expression nested about 3,000 deep, so deeper nesting is not a program anyone can hand us; an expression
 # nested deeper than Python's recursion limit (~1,000) parses but fails its file with one HYB000 finding
-# (analysis/loading.py guarded_facts). The shape grows in statements inside the deepest ordinary nesting.
+# (analysis/pipeline/modules.py guarded_facts). The shape grows in statements inside the deepest ordinary nesting.
 NESTING_BLOCKS = 90
 EXPRESSION_CAP = 200
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -93,6 +96,17 @@ SHAPES: dict[str, Callable[[int], dict[str, bytes]]] = {
 }
 
 
+def parse_seconds(sources: dict[str, bytes], rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        gc.collect()
+        start = time.perf_counter()
+        for data in sources.values():
+            ast.parse(data)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def measure(sources: dict[str, bytes], rounds: int) -> tuple[float, int]:
     best, findings = float("inf"), 0
     for _ in range(rounds):
@@ -112,20 +126,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    rows = ["| shape | N | kB | findings | time (s) | s per 1k N |", "|---|---:|---:|---:|---:|---:|"]
+    rows = ["| shape | N | kB | findings | time (s) | s per 1k N | x parse |", "|---|---:|---:|---:|---:|---:|---:|"]
     for shape in args.shapes.split(","):
         for n in sizes:
             sources = SHAPES[shape](n)
+            parsed = parse_seconds(sources, args.rounds)
             seconds, found = measure(sources, args.rounds)
             size_kb = sum(len(v) for v in sources.values()) / 1024
-            rows.append(f"| {shape} | {n} | {size_kb:.0f} | {found} | {seconds:.2f} | {seconds / n * 1000:.3f} |")
+            rows.append(f"| {shape} | {n} | {size_kb:.0f} | {found} | {seconds:.2f} | {seconds / n * 1000:.3f} "
+                        f"| {seconds / parsed:.1f} |")
             print(rows[-1], flush=True)
     if args.write:
         command = "python bench/adversarial_shapes.py " + " ".join(argv if argv is not None else sys.argv[1:])
         text = "\n".join([
             "", "## Analysis time against hostile program shapes (issue 17, point 5)", "",
             f"Command: `{command.strip()}` ({time.strftime('%Y-%m-%d')}; Python {sys.version.split()[0]}, "
-            f"{os.cpu_count()} CPUs shared with other jobs; one process, no cache, best of {args.rounds})", "",
+            f"{os.cpu_count()} CPUs shared with other jobs, 1-minute load average {os.getloadavg()[0]:.1f} at the "
+            f"end; one process, no cache, best of {args.rounds})", "",
             *rows, "",
         ])
         with RESULTS.open("a", encoding="utf-8") as out:

@@ -11,7 +11,11 @@ the repository). Every phase runs in its own process so that its peak memory (ru
 * fill:   the same with an empty on-disk cache (what a first cached run costs);
 * warm:   the same again with the cache filled and nothing changed;
 * touch:  the warm project with one file changed (a comment appended: no facts change), cache filled;
-* edit:   the warm project with a line inserted at the top of the same file (its facts change).
+* edit:   the warm project with a line inserted at the top of the same file (its facts change);
+* add:    the warm project with a function appended to the same file (new facts: the whole-repository
+          facts are recomputed from the cached module facts; only dependent modules are re-checked).
+
+`--warm-only` skips the whole-corpus phases (parse, cold, cold-1-process).
 
 Ratios are computed between phases of the same run, on the same machine.
 """
@@ -42,11 +46,14 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return out
 
 
-def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit: bool = False) -> dict:
+def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit: bool = False,
+          add: bool = False) -> dict:
     sys.path.insert(0, str(REPO))
     files = read_tree(root)
     lines = sum(d.count(b"\n") for d in files.values())
-    if touch and edit:
+    if touch and add:
+        files[touch] = files[touch] + b"\n\ndef _added_by_bench(x):\n    return x + 1\n"
+    elif touch and edit:
         # A line at the top shifts every line of the module: its facts change (only their lines), so the
         # project snapshot's lines are patched (analysis/facts/incremental.py) and dependent modules are
         # re-checked.
@@ -65,7 +72,7 @@ def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit:
                 pass
     else:
         from hybridize_bot.analysis.cache import AnalysisCache
-        from hybridize_bot.analysis.engine import analyze_sources
+        from hybridize_bot.analysis import analyze_sources
 
         cache = AnalysisCache(cache_dir) if cache_dir else None
         analyze_sources(files, cache=cache)
@@ -73,7 +80,7 @@ def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit:
             s = cache.stats
             stats = {"parsed": s.parsed, "facts_hits": s.facts_hits, "findings_hits": s.findings_hits,
                      "findings_misses": s.findings_misses, "snapshot_hits": s.snapshot_hits,
-                     "snapshot_patches": s.snapshot_patches}
+                     "snapshot_patches": s.snapshot_patches, "checked": len(s.checked_paths)}
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Worker processes (parallel analysis) are children: their peak is reported separately.
@@ -85,7 +92,7 @@ def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit:
 
 
 def run_phase(name: str, root: Path, cache_dir: str | None = None, touch: str | None = None,
-              jobs: str | None = None, edit: bool = False) -> dict:
+              jobs: str | None = None, edit: bool = False, add: bool = False) -> dict:
     cmd = [sys.executable, __file__, str(root), "--phase", "parse" if name == "parse" else "analyze"]
     env = dict(os.environ)
     if jobs is not None:
@@ -96,6 +103,8 @@ def run_phase(name: str, root: Path, cache_dir: str | None = None, touch: str | 
         cmd += ["--touch", touch]
     if edit:
         cmd += ["--edit"]
+    if add:
+        cmd += ["--add"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     row = json.loads(out.strip().splitlines()[-1])
     row["phase"] = name
@@ -110,17 +119,20 @@ def main() -> int:
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--cache-dir", help=argparse.SUPPRESS)
     parser.add_argument("--edit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--add", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--warm-only", action="store_true", help="only the warm project's phases")
     args = parser.parse_args()
     root = Path(args.corpus)
     if args.phase:
         gc.enable()
         name = "parse" if args.phase == "parse" else ("touch" if args.touch else "analyze")
-        print(json.dumps(phase(name, root, args.cache_dir, args.touch, args.edit)))
+        print(json.dumps(phase(name, root, args.cache_dir, args.touch, args.edit, args.add)))
         return 0
     if not root.is_dir():
         print(f"corpus {root} not found", file=sys.stderr)
         return 2
-    rows = [run_phase("parse", root), run_phase("cold", root), run_phase("cold-1-process", root, jobs="1")]
+    rows = [] if args.warm_only else [run_phase("parse", root), run_phase("cold", root),
+                                      run_phase("cold-1-process", root, jobs="1")]
     warm_root = root / args.warm_project
     touch = args.touch or "official/vision/modeling/backbones/resnet.py"
     with tempfile.TemporaryDirectory(prefix="hybridize-bench-") as cache_dir:
@@ -129,8 +141,13 @@ def main() -> int:
         rows.append(run_phase("warm", warm_root, cache_dir))
         rows.append(run_phase("touch", warm_root, cache_dir, touch))
         rows.append(run_phase("edit", warm_root, cache_dir, touch, edit=True))
+        rows.append(run_phase("add", warm_root, cache_dir, touch, add=True))
     for row in rows:
         print(json.dumps(row))
+    if args.warm_only:
+        rows[:0] = [None, None, None]  # type: ignore[list-item] (the skipped corpus phases)
+        _report_warm(rows, args.warm_project, touch)
+        return 0
     parse_all, cold = rows[0]["seconds"], rows[1]["seconds"]
     print(f"\ncorpus: {rows[0]['files']} files, {rows[0]['lines']} lines")
     print(f"bare parse (GC on) {parse_all:.2f} s; cold analysis {cold:.2f} s ({rows[1]['jobs']} jobs); ratio "
@@ -138,8 +155,13 @@ def main() -> int:
     serial = rows[2]["seconds"]
     print(f"same in one process (HYBRIDIZE_JOBS=1): {serial:.2f} s; ratio {serial / parse_all:.2f}x; "
           f"peak RSS {rows[2]['peak_rss_mib']} MiB")
+    _report_warm(rows, args.warm_project, touch)
+    return 0
+
+
+def _report_warm(rows: list[dict], project: str, touch: str) -> None:
     warm_parse, fill, warm, touched = (rows[i]["seconds"] for i in (3, 4, 5, 6))
-    print(f"{args.warm_project}: bare parse {warm_parse:.2f} s; first cached run {fill:.2f} s; warm unchanged "
+    print(f"{project}: bare parse {warm_parse:.2f} s; first cached run {fill:.2f} s; warm unchanged "
           f"{warm * 1000:.0f} ms; warm after touching {touch} {touched * 1000:.0f} ms "
           f"(parsed {rows[6]['cache']['parsed']} file(s), findings re-checked {rows[6]['cache']['findings_misses']}, "
           f"snapshot reused {rows[6]['cache']['snapshot_hits']})")
@@ -148,7 +170,10 @@ def main() -> int:
           f"{edit['seconds'] * 1000:.0f} ms (parsed {edit['cache']['parsed']} file(s), findings re-checked "
           f"{edit['cache']['findings_misses']}, snapshot reused {edit['cache']['snapshot_hits']}, "
           f"patched {edit['cache']['snapshot_patches']})")
-    return 0
+    add = rows[8]
+    print(f"warm after adding a function to it: {add['seconds'] * 1000:.0f} ms (parsed {add['cache']['parsed']} "
+          f"file(s), modules re-checked {add['cache']['checked']}, snapshot reused {add['cache']['snapshot_hits']})")
+    print(f"first cached run / bare parse: {fill / warm_parse:.2f}x")
 
 
 if __name__ == "__main__":

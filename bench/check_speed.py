@@ -55,7 +55,7 @@ def main() -> None:
     files = sorted(src.rglob("*.py"))
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     base_cmd = [sys.executable, "-c", BASELINE, str(src)]
-    ours_cmd = [sys.executable, "-m", "hybridize_bot.analysis.cli", "check", str(src), "--no-config", "--no-cache",
+    ours_cmd = [sys.executable, "-m", "hybridize_bot.cli.main", "check", str(src), "--no-config", "--no-cache",
                 "--format", "json", "-o", "/dev/null"]
     base_times, ours_times = [], []
     peak_kib = 0

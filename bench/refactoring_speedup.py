@@ -70,7 +70,7 @@ def _run_program(folder: Path, name: str, repeats: int) -> dict:
 
 def _fix(folder: Path) -> dict[str, list[str]]:
     """Apply the fixes in place; {program name: ['HYB021 line 13', ...]} from the command's report."""
-    cmd = [sys.executable, "-m", "hybridize_bot.analysis.cli", "fix", ".", "--no-config", "--unsafe-fixes"]
+    cmd = [sys.executable, "-m", "hybridize_bot.cli.main", "fix", ".", "--no-config", "--unsafe-fixes"]
     proc = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=600)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"hybridize fix failed ({proc.returncode}):\n{proc.stderr[-3000:]}")

@@ -5,7 +5,7 @@ feature off), and one list shows which analysis API the bot depends on.
 """
 from __future__ import annotations
 
-from hybridize_bot.analysis import analyze_sources
+from hybridize_bot.analysis import analyze, analyze_sources
 from hybridize_bot.analysis.bot_options import AUTOFIX_LEVELS, BotOptions, parse_bot_options
 from hybridize_bot.analysis.cache import AnalysisCache
 from hybridize_bot.analysis.config import Config, ConfigError, config_from_table, hybridize_table
@@ -16,6 +16,6 @@ from hybridize_bot.analysis.rules.base import PROJECT_URL
 
 __all__ = [
     "AUTOFIX_LEVELS", "AnalysisCache", "BotOptions", "Config", "ConfigError", "Finding", "FixSafety", "PROJECT_URL",
-    "Severity", "analyze_sources", "apply_fixes", "config_from_table", "get_rule", "hybridize_table",
+    "Severity", "analyze", "analyze_sources", "apply_fixes", "config_from_table", "get_rule", "hybridize_table",
     "parse_bot_options", "suggestion_for",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hybridize_bot.analysis import bot_options, cache, config, parallel
+from hybridize_bot.analysis import bot_options, cache, config
+from hybridize_bot.analysis.pipeline import parallel
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGURATION = (REPO / "docs" / "configuration.md").read_text()

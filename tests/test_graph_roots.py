@@ -8,8 +8,8 @@ import pytest
 from hybridize_bot.analysis import analyze_sources
 from hybridize_bot.analysis.config import ConfigError, config_from_table
 from hybridize_bot.analysis.model import Finding, Severity
-from hybridize_bot.analysis.output.json_output import finding_dict
-from hybridize_bot.analysis.output.text import finding_line
+from hybridize_bot.cli.output.json_output import finding_dict
+from hybridize_bot.cli.output.text import finding_line
 
 
 def _files(sources: dict[str, str]) -> dict[str, bytes]:

@@ -31,7 +31,7 @@ def test_wheel_ships_only_the_project_namespace_and_a_users_bot_module_still_imp
     (user / "model.py").write_text("import tensorflow as tf\n\n@tf.function\ndef step(x):\n    print(x)\n    return x\n")
     env = env_with(bin_dir)
     mine = run([str(bin_dir / "python"), "-c",
-                "import bot, analysis, hybridize_bot.bot.server, hybridize_bot.analysis.cli as cli;"
+                "import bot, analysis, hybridize_bot.bot.server, hybridize_bot.cli.main as cli;"
                 "print(bot.WHO); print(analysis.WHO); print(cli.__file__)"], cwd=user, env=env)
     assert mine.returncode == 0, mine.stderr
     who_bot, who_analysis, cli_file = mine.stdout.splitlines()

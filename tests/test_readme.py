@@ -32,7 +32,7 @@ def test_sample_output_is_what_hybridize_check_prints_on_the_examples() -> None:
     block = re.search(r"<!-- example-output:start -->\n```\n\$ hybridize check examples/\n(.*?)```\n<!-- example-output:end -->",
                       README, re.S)
     assert block, "README has no sample output block"
-    run = subprocess.run([sys.executable, "-m", "hybridize_bot.analysis.cli", "check", "examples/", "--no-cache"],
+    run = subprocess.run([sys.executable, "-m", "hybridize_bot.cli.main", "check", "examples/", "--no-cache"],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stderr
     assert run.stdout == block.group(1), "update the README's sample output (hybridize check examples/)"

@@ -120,6 +120,13 @@ class RepoFacts:
                 return binding
         return {}
 
+    def call_cycle(self, fn: "FunctionInfo | int") -> frozenset[int]:
+        """The fids of the call-graph cycle (strongly connected component) `fn` is in; empty when it is
+        in none. Computed once per run by the fixpoints (compute.py), shared by the facts and HYB020."""
+        fid = self.fid(fn)
+        members = None if fid is None else self.fx.recursive[fid]
+        return frozenset(members) if members else frozenset()
+
     def callees(self, fn: "FunctionInfo | int") -> list[int]:
         fid = self.fid(fn)
         return [] if fid is None else [e.callee for e in self.pf.edges[fid]]

@@ -1,4 +1,4 @@
-"""Re-using a project snapshot after edits that only moved lines (analysis/loading.py, warm runs).
+"""Re-using a project snapshot after edits that only moved lines (analysis/pipeline/snapshot.py, warm runs).
 
 A line inserted or removed above some code changes every later line number of the module, so its facts
 (and its interface digest) change, but nothing the whole-repository facts are made of does: call

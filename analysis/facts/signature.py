@@ -5,10 +5,16 @@ separately; this digests the interprocedural facts of its functions (graph conte
 side effects, parameter kinds, callers, loops, recursion...) and the fact digests of every module it
 is linked to (modules it calls or imports, modules that call it). Rules look at other modules only
 through those links, so an unchanged signature means unchanged findings.
+
+Functions appear in a signature by a stable identity, (module path, qualified name, index in its
+module), never by their run-wide number: that number is the function's position in the whole
+repository, so adding a function to the first module in path order shifted every later one and
+re-checked nearly every module (738 of 838, issue 11). What a linked module contains is in the
+signature through its facts digest, so the identity needs no hash of its own.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .api import RepoFacts
 from .project_facts import SHOWN_PATH, ProjectFacts
@@ -19,6 +25,7 @@ def module_signatures(repo: RepoFacts, facts_digests: dict[str, str],
                       only: Iterable[int] | None = None) -> dict[str, str]:
     """path -> signature for every module (or the module indexes in `only`)."""
     pf, fx = repo.pf, repo.fx
+    sid = _stable_ids(pf)
     out: dict[str, str] = {}
     for mi in (range(len(pf.mods)) if only is None else sorted(only)):
         mod = pf.mods[mi]
@@ -31,15 +38,18 @@ def module_signatures(repo: RepoFacts, facts_digests: dict[str, str],
             callers = []
             for edge in pf.callers[fid]:
                 linked.add(pf.fn_mod[edge.caller])
-                callers.append((edge.caller, edge.line, edge.via, pf.in_graph(edge.caller)))
+                callers.append((sid(edge.caller), edge.line, edge.via, pf.in_graph(edge.caller)))
             # Findings spell out only the shown steps of the path (and the count of the others).
             path = (tuple(pf.describe(g) for g in pf.graph_path(fid, SHOWN_PATH)), pf.graph_depth[fid]) \
                 if fid in pf.graph_parent else ()
+            recursive = fx.recursive[fid]
             parts.append((
-                path, pf.root_kind[fid], pf.test_rooted(fid), tuple(fx.effects[fid].items()), fx.unknown[fid], fx.eager[fid],
-                fx.tensor_comp[fid], fx.recursive[fid], fx.in_loop[fid], _params(fx.tensor[fid]),
-                _params(fx.primitive[fid]), fx.returns_tensor[fid], tuple(pf.graph_required[fid]),
-                tuple(callers),
+                path, pf.root_kind[fid], pf.test_rooted(fid),
+                tuple((key, _origin(sid, value)) for key, value in fx.effects[fid].items()),
+                _origin(sid, fx.unknown[fid]), _origin(sid, fx.eager[fid]), _origin(sid, fx.tensor_comp[fid]),
+                None if recursive is None else tuple(sorted(sid(m) for m in recursive)),
+                _origin(sid, fx.in_loop[fid]), _params(sid, fx.tensor[fid]), _params(sid, fx.primitive[fid]),
+                fx.returns_tensor[fid], tuple(pf.graph_required[fid]), tuple(callers),
             ))
         linked.update(_imported(pf, mod))
         linked.discard(mi)
@@ -74,7 +84,24 @@ def importers_of(pf: ProjectFacts, modules: set[int]) -> set[int]:
     return out
 
 
-def _params(facts: dict) -> tuple:
+def _stable_ids(pf: ProjectFacts) -> Callable[[int], tuple[str, str, int]]:
+    """fid -> (module path, qualified name, index in its module): the same for the same function
+    whatever is added to or removed from other modules."""
+    fns, fn_mod, base, mods = pf.fns, pf.fn_mod, pf.base, pf.mods
+
+    def sid(fid: int) -> tuple[str, str, int]:
+        mi = fn_mod[fid]
+        return (mods[mi]["path"], fns[fid]["q"], fid - base[mi])
+
+    return sid
+
+
+def _origin(sid: Callable[[int], tuple], value: tuple | None) -> tuple | None:
+    """A fixpoint entry (origin fid, ...) with the origin's stable identity."""
+    return None if value is None else (sid(value[0]),) + tuple(value[1:])
+
+
+def _params(sid: Callable[[int], tuple], facts: dict) -> tuple:
     """Parameter facts without their Edge objects (which marshal cannot write)."""
-    return tuple((name, v[0], v[1], (v[2].caller, v[2].line, v[2].col) if v[2] is not None else None)
+    return tuple((name, v[0], v[1], (sid(v[2].caller), v[2].line, v[2].col) if v[2] is not None else None)
                  for name, v in facts.items())

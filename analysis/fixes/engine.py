@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Collection, Iterable, Mapping
 
 from ..config import Config
-from ..engine import analyze_sources
+from ..pipeline import analyze_sources
 from ..model import AnalysisResult, Edit, Finding, FixSafety
 from ..source import ParseFailure, parse
 from .document import CannotFix, Document, shift_position, spans_overlap

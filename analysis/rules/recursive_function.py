@@ -15,71 +15,21 @@ _MAX_SHOWN = 6
 
 
 class CallGraph:
-    """Project call edges, resolved once per function per analysis run (rules live for one run)."""
+    """Project call edges, resolved once per function per analysis run (rules live for one run).
+
+    Which functions form a cycle is a fact (`RepoFacts.call_cycle`, computed once per run); this class
+    only rebuilds, inside one cycle, the shortest path the message shows.
+    """
 
     def __init__(self, project: Project) -> None:
         self.project = project
         self._edges: dict[int, list[tuple[FunctionInfo, ast.AST]]] = {}
-        # Tarjan's state (see component): visit order, lowest reachable order, the open path's members.
-        self._index: dict[int, int] = {}
-        self._low: dict[int, int] = {}
-        self._on_stack: set[int] = set()
-        self._component: dict[int, int] = {}  # id(function) -> component number
-        self._members: list[list[FunctionInfo]] = []  # component number -> its functions
 
     def callees(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, ast.AST]]:
         edges = self._edges.get(id(fn))
         if edges is None:
             edges = self._edges[id(fn)] = self.project.callees(fn)
         return edges
-
-    def component(self, fn: FunctionInfo) -> int:
-        """The strongly connected component of `fn` in the call graph (a number shared by its members).
-
-        Tarjan's algorithm, iterative and resumed from each new start, so that every function is visited
-        once per run however many hybrid functions reach it (a search per hybrid function was quadratic:
-        N small modules, each a tf.function calling into a chain through all the previous ones).
-        """
-        found = self._component.get(id(fn))
-        if found is not None:
-            return found
-        index, low, on_stack = self._index, self._low, self._on_stack
-        stack: list[FunctionInfo] = []
-        work: list[tuple[FunctionInfo, int]] = [(fn, 0)]
-        while work:
-            node, child = work.pop()
-            key = id(node)
-            if child == 0:
-                index[key] = low[key] = len(index)
-                stack.append(node)
-                on_stack.add(key)
-            edges = self.callees(node)
-            while child < len(edges):
-                callee = edges[child][0]
-                child += 1
-                ckey = id(callee)
-                if ckey not in index:
-                    work.append((node, child))
-                    work.append((callee, 0))
-                    break
-                if ckey in on_stack:
-                    low[key] = min(low[key], index[ckey])
-            else:
-                if low[key] == index[key]:
-                    number = len(self._members)
-                    members = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(id(member))
-                        self._component[id(member)] = number
-                        members.append(member)
-                        if member is node:
-                            break
-                    self._members.append(members)
-                if work:
-                    parent = id(work[-1][0])
-                    low[parent] = min(low[parent], low[key])
-        return self._component[id(fn)]
 
     def cycle_starts(self, root: FunctionInfo) -> dict[int, list[FunctionInfo]]:
         """For each function that root calls and that leads back to root: id -> path callee .. root.
@@ -89,17 +39,17 @@ class CallGraph:
         edges; one backward search finds each member's next step towards root; shortest paths are then
         rebuilt only for the callees that close a cycle.
         """
-        number = self.component(root)
-        if len(self._members[number]) == 1 and all(callee is not root for callee, _node in self.callees(root)):
+        facts = self.project.facts
+        cycle = facts.call_cycle(root)
+        if not cycle:
             return {}
-        inside = self._component
         reached: dict[int, FunctionInfo] = {id(root): root}
         callers: dict[int, list[FunctionInfo]] = {}
         queue: deque[FunctionInfo] = deque([root])
         while queue:
             fn = queue.popleft()
             for callee, _node in self.callees(fn):
-                if inside.get(id(callee)) != number:
+                if facts.fid(callee) not in cycle:
                     continue
                 callers.setdefault(id(callee), []).append(fn)
                 if id(callee) not in reached:

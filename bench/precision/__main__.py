@@ -125,7 +125,7 @@ python -m bench.precision --analyzer "path/to/.venv/bin/hybridize"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.precision", description=__doc__.splitlines()[0])
     parser.add_argument("--analyzer", default=os.environ.get("HYBRIDIZE_PRECISION_ANALYZER"),
-                        help="analyzer command (default: this Python's hybridize_bot.analysis.cli)")
+                        help="analyzer command (default: this Python's hybridize_bot.cli.main)")
     parser.add_argument("--analyzer-label", help="how docs/precision.md names the analyzer")
     parser.add_argument("--per-rule", type=int, default=PER_RULE)
     parser.add_argument("--seed", type=int, default=SEED)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-DEFAULT_ANALYZER = (sys.executable, "-m", "hybridize_bot.analysis.cli")
+DEFAULT_ANALYZER = (sys.executable, "-m", "hybridize_bot.cli.main")
 
 
 @dataclass(frozen=True)

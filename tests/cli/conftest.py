@@ -44,11 +44,11 @@ class Run:
 
 
 def run_cli(*args: str, cwd: Path) -> Run:
-    """`python -m analysis.cli ARGS` in `cwd`, with this checkout first on the import path."""
+    """`python -m hybridize_bot.cli.main ARGS` in `cwd`, with this checkout first on the import path."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("GIT_DIR", None)
-    proc = subprocess.run([sys.executable, "-m", "hybridize_bot.analysis.cli", *args], cwd=cwd, env=env,
+    proc = subprocess.run([sys.executable, "-m", "hybridize_bot.cli.main", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=60)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 

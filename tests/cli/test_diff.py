@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridize_bot.analysis.gitdiff import ChangedLines, parse_unified_diff
+from hybridize_bot.cli.gitdiff import ChangedLines, parse_unified_diff
 
 from .conftest import PRINT_IN_GRAPH, run_cli
 from .test_check import codes_at
@@ -145,3 +145,15 @@ def test_parse_failure_in_an_unchanged_file_is_not_reported(repo: Path) -> None:
     git(repo, "add", "broken.py")
     git(repo, "commit", "-q", "-m", "broken")
     assert not codes_at(run_cli("check", "--diff", "HEAD", cwd=repo).stdout, "HYB000")
+
+
+def test_diff_analyzes_only_the_changed_files_and_what_they_need(repo: Path) -> None:
+    import json
+
+    (repo / "pkg" / "old.py").write_text(PRINT_IN_GRAPH + NEW_FUNCTION)
+    run = run_cli("check", "--diff", "HEAD", "--format", "json", "--no-cache", cwd=repo)
+    report = json.loads(run.stdout)
+    # pkg/old.py and its package's __init__.py; untouched.py neither imports nor is imported by it.
+    assert report["summary"]["files"] == 2, report["summary"]
+    everything = json.loads(run_cli("check", "--format", "json", "--no-cache", cwd=repo).stdout)
+    assert everything["summary"]["files"] == 3

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hybridize_bot.analysis import docs
+from hybridize_bot.cli import docs
 from hybridize_bot.analysis.rules import all_rules, get_rule
 
 from .conftest import REPO
@@ -13,7 +13,7 @@ from .conftest import REPO
 
 def test_committed_rule_docs_are_up_to_date() -> None:
     out = REPO / "docs" / "rules"
-    assert docs.stale(out) == [], "run `python -m hybridize_bot.analysis.docs` and commit docs/rules/"
+    assert docs.stale(out) == [], "run `python -m hybridize_bot.cli.docs` and commit docs/rules/"
 
 
 def test_page_has_the_doc_and_every_example() -> None:
@@ -34,7 +34,7 @@ def test_index_lists_every_rule() -> None:
 
 def test_module_entry_point_writes_and_checks(tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "hybridize_bot.analysis.docs", "--out", str(tmp_path), *args],
+        return subprocess.run([sys.executable, "-m", "hybridize_bot.cli.docs", "--out", str(tmp_path), *args],
                               cwd=REPO, capture_output=True, text=True, timeout=60)
 
     assert run("--check").returncode == 1  # empty directory

@@ -1,4 +1,4 @@
-"""File discovery (analysis/files.py): what is read, what is skipped, and in which order."""
+"""File discovery (cli/files.py): what is read, what is skipped, and in which order."""
 from __future__ import annotations
 
 import os
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from hybridize_bot.analysis import files
+from hybridize_bot.cli import files
 from hybridize_bot.analysis.config import Config, config_from_table
-from hybridize_bot.analysis.files import discover, find_config, load_workspace
+from hybridize_bot.cli.files import discover, find_config, load_workspace
 
 from .conftest import PRINT_IN_GRAPH, write_tree
 

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hybridize_bot.analysis.model import Edit, Finding, Fix, FixSafety, Note, Severity
-from hybridize_bot.analysis.output import Report
-from hybridize_bot.analysis.output import github, json_output, sarif, text
+from hybridize_bot.cli.output import Report
+from hybridize_bot.cli.output import github, json_output, sarif, text
 
 from .conftest import PRINT_IN_GRAPH, run_cli
 

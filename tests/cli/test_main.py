@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from hybridize_bot.analysis import cli, engine
+from hybridize_bot.cli import main as cli
 
 from .conftest import PRINT_IN_GRAPH
 
@@ -19,7 +19,7 @@ def test_internal_error_is_one_line_asking_for_a_report(project, monkeypatch, ca
     def explode(*args, **kwargs):
         raise RuntimeError("invariant broken")
 
-    monkeypatch.setattr(engine, "analyze_sources", explode)
+    monkeypatch.setattr(cli, "analyze", explode)
     assert cli.main(["check"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err

@@ -1,8 +1,6 @@
 """Hostile program shapes cost time linear in their size, and one bad file fails alone (issue 17, point 5)."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bench.adversarial_shapes import chain, files
@@ -14,13 +12,10 @@ def one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HYBRIDIZE_JOBS", "1")
 
 
-def test_a_10000_link_chain_is_analyzed_in_linear_time_with_a_bounded_call_path() -> None:
-    sources = chain(10_000)
-    started = time.perf_counter()
-    result = analyze_sources(sources)
-    elapsed = time.perf_counter() - started
-    # Quadratic before: 40 s on the 2-CPU CI machine (issue 17); linear now: about 2 s there.
-    assert elapsed < 15
+def test_a_10000_link_chain_is_analyzed_with_a_bounded_call_path() -> None:
+    # Its time against N is a benchmark, not a test (bench/adversarial_shapes.py, bench/RESULTS.md):
+    # a timed assertion fails on a loaded machine and passes on a quadratic analyzer on a fast one.
+    result = analyze_sources(chain(10_000))
     (finding,) = result.findings
     assert finding.code == "HYB001"
     # 10,001 steps: the root, a count of the 9,989 left out, the last 11 (f_i is defined on line 3i + 5).
@@ -41,10 +36,9 @@ def test_a_short_chain_shows_its_whole_path() -> None:
 
 def test_many_hybrid_functions_reaching_one_long_chain_are_not_searched_once_each() -> None:
     # 2,000 modules: step_i -> helper_i -> helper_{i-1} -> ... -> helper_0. A search per tf.function
-    # (the recursion rule's) visited 2 million functions; one component search visits 4,000.
-    started = time.perf_counter()
+    # (the recursion rule's) visited 2 million functions; the call-cycle fact is computed once per run
+    # (facts/compute.py). Time against N: bench/adversarial_shapes.py ("files"), not a timed assertion.
     result = analyze_sources(files(2_000))
-    assert time.perf_counter() - started < 20
     assert sorted({f.code for f in result.findings}) == ["HYB001"]
     assert len(result.findings) == 2_000
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridize_bot.analysis.cli import main
+from hybridize_bot.cli.main import main
 
 
 @pytest.fixture()

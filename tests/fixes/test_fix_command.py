@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hybridize_bot.analysis.cli import main
-from hybridize_bot.analysis.fixes.cli import FileChangedError, write_atomically
+from hybridize_bot.cli.main import main
+from hybridize_bot.cli.fix import FileChangedError, write_atomically
 
 PYPROJECT = '[project]\nname = "p"\ndependencies = ["tensorflow>=2.12"]\n'
 MODEL = (b"import tensorflow as tf\r\n\r\n@tf.function(experimental_compile=True)\r\ndef f(x):\r\n"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .model import Finding
+from hybridize_bot.analysis.model import Finding
 
 PARSE_FAILURE_CODE = "HYB000"  # engine.PARSE_FAILURE_CODE; not imported to keep this module light
 

@@ -1,4 +1,4 @@
-"""`hybridize fix PATH... [--diff] [--unsafe-fixes] [--select CODES]` (a plug-in of analysis/cli.py).
+"""`hybridize fix PATH... [--diff] [--unsafe-fixes] [--select CODES]` (a plug-in of cli/main.py).
 
 Applies the safe fixes (and the gated ones with `--unsafe-fixes`, ruff's name for the same idea), each
 verified by the engine; writes every changed file atomically (a temporary file in the same directory,
@@ -19,17 +19,18 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from ..config import Config
-from ..files import load_workspace
-from ..model import Finding, FixSafety
-from .document import CannotFix, Document
-from .engine import FixResult, apply_fixes
+from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.fixes.document import CannotFix, Document
+from hybridize_bot.analysis.fixes.engine import FixResult, apply_fixes
+from hybridize_bot.analysis.model import Finding, FixSafety
+
+from .files import load_workspace
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from ..cli import add_workspace_options
+    from .options import add_workspace_options
 
     parser = subparsers.add_parser(
         "fix", help="apply safe fixes (gated ones with --unsafe-fixes)",

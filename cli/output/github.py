@@ -6,8 +6,8 @@ https://docs.github.com/en/actions/reference/workflow-commands-for-github-action
 """
 from __future__ import annotations
 
-from ..model import Finding, Note, Severity
-from . import Report
+from hybridize_bot.analysis.model import Finding, Note, Severity
+from .report import Report
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

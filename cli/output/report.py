@@ -1,13 +1,11 @@
-"""Renderers of an analysis run: text (ruff-like), JSON (our documented schema), SARIF 2.1.0 and
-GitHub Actions workflow commands. Each takes a `Report` and returns the whole output as a string."""
+"""What every output format renders: the `Report` of a run, and what they all print about the tool."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
-from ..model import Finding, Note
+from hybridize_bot.analysis.model import Finding, Note
 
 TOOL_NAME = "hybridize"
 PACKAGE_NAME = "hybridize-bot"
@@ -39,21 +37,3 @@ def by_code(findings: list[Finding]) -> dict[str, int]:
     for f in findings:
         counts[f.code] = counts.get(f.code, 0) + 1
     return dict(sorted(counts.items()))
-
-
-def renderer(fmt: str) -> Callable[..., str]:
-    """The render function of an output format name (text, json, sarif, github)."""
-    if fmt == "json":
-        from .json_output import render
-    elif fmt == "sarif":
-        from .sarif import render
-    elif fmt == "github":
-        from .github import render
-    elif fmt == "text":
-        from .text import render
-    else:
-        raise ValueError(f"unknown output format {fmt!r}")
-    return render
-
-
-FORMATS = ("text", "json", "sarif", "github")

@@ -6,8 +6,8 @@ command line can send them to standard error.
 """
 from __future__ import annotations
 
-from ..model import Finding, FixSafety, Note
-from . import Report, by_code
+from hybridize_bot.analysis.model import Finding, FixSafety, Note
+from .report import Report, by_code
 
 
 def render(report: Report, *, show_fixes: bool = False, statistics: bool = False, quiet: bool = False) -> str:

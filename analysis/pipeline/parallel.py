@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from .config import Config
+    from ..config import Config
 
 # Below this much source, process start-up and the facts transfer cost more than they save.
 MIN_PARALLEL_BYTES = 4_000_000
@@ -64,12 +64,12 @@ def _shards(sizes: Mapping[str, int], jobs: int) -> list[list[str]]:
 
 def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[str, bytes],
             names: dict[str, tuple[str, bool]], config: "Config", min_tf: tuple[int, ...] | None) -> None:
-    from .engine import check_module, known_rule_codes, make_rules
-    from .facts.project_facts import ProjectFacts
-    from .loading import guarded_facts
-    from .project import Project
-    from .source import ParseFailure, parse
-    from .summary import build_summary
+    from ..facts.project_facts import ProjectFacts
+    from ..project import Project
+    from ..source import ParseFailure, parse
+    from ..summary import build_summary
+    from .checking import check_module, known_rule_codes, make_rules
+    from .modules import guarded_facts
 
     try:
         summaries = []

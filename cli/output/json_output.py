@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model import Edit, Finding, Fix
-from ..rules import get_rule
-from . import TOOL_NAME, Report, by_code, tool_version
+from hybridize_bot.analysis.model import Edit, Finding, Fix
+from hybridize_bot.analysis.rules import get_rule
+from .report import TOOL_NAME, Report, by_code, tool_version
 
 SCHEMA_VERSION = 1
 

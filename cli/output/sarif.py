@@ -12,10 +12,10 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from ..model import Finding, Fix, Severity
-from ..rules import all_rules
-from ..rules.base import PROJECT_URL
-from . import TOOL_NAME, Report, tool_version
+from hybridize_bot.analysis.model import Finding, Fix, Severity
+from hybridize_bot.analysis.rules import all_rules
+from hybridize_bot.analysis.rules.base import PROJECT_URL
+from .report import TOOL_NAME, Report, tool_version
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

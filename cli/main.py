@@ -24,73 +24,23 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import engine
-from .cache import AnalysisCache, open_cache
-from .config import ConfigError
-from .files import Workspace, WorkspaceError, load_workspace
+from hybridize_bot.analysis import analyze
+from hybridize_bot.analysis.config import ConfigError
+from hybridize_bot.analysis.model import AnalysisResult, Finding, Note
+from hybridize_bot.analysis.rules import all_rules, get_rule
+from hybridize_bot.analysis.source import SourceFile, parse
+
+from .files import Workspace, WorkspaceError
 from .gitdiff import GitDiffError, changed_lines
-from .model import AnalysisResult, Finding, Note
+from .options import (  # noqa: F401 (re-exported: plug-ins and tests use them through this module)
+    EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, PROG, UsageError, add_cache_options, add_workspace_options,
+    cache_from_args, workspace_from_args,
+)
 from .output import FORMATS, Report, renderer, tool_version
 from .output.text import render_notes
-from .rules import all_rules, get_rule
-from .source import SourceFile, parse
 
-PROG = "hybridize"
-PLUGIN_MODULES = ("hybridize_bot.analysis.fixes.cli", "hybridize_bot.analysis.facts.cli")
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-class UsageError(Exception):
-    """The command line asks for something that cannot be done; the message says what."""
-
-
+PLUGIN_MODULES = ("hybridize_bot.cli.fix", "hybridize_bot.cli.facts")
 Handler = Callable[[argparse.Namespace], int]
-
-
-# --- shared options ----------------------------------------------------------------------------------
-
-def add_workspace_options(parser: argparse.ArgumentParser) -> None:
-    """PATH... and the options that decide which project, configuration and rules apply."""
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
-    parser.add_argument("--config", metavar="PYPROJECT",
-                        help="use this pyproject.toml (its directory is the project root)")
-    parser.add_argument("--no-config", action="store_true", help="ignore [tool.hybridize] configuration")
-    parser.add_argument("--select", action="append", metavar="CODES",
-                        help="only these rule codes or prefixes (comma-separated; replaces the configured select)")
-    parser.add_argument("--ignore", action="append", metavar="CODES",
-                        help="skip these rule codes or prefixes (comma-separated; adds to the configured ignore)")
-
-
-def add_cache_options(parser: argparse.ArgumentParser) -> None:
-    """--cache-dir / --no-cache: the on-disk cache of per-file facts and findings (analysis/cache.py)."""
-    parser.add_argument("--cache-dir", metavar="DIR",
-                        help="cache per-file facts and findings here (default: $HYBRIDIZE_CACHE_DIR, "
-                             "$XDG_CACHE_HOME/hybridize or ~/.cache/hybridize)")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the analysis cache")
-
-
-def cache_from_args(args: argparse.Namespace) -> AnalysisCache | None:
-    if getattr(args, "no_cache", False) and getattr(args, "cache_dir", None):
-        raise UsageError("--cache-dir and --no-cache cannot be used together")
-    return open_cache(getattr(args, "cache_dir", None), getattr(args, "no_cache", False))
-
-
-def workspace_from_args(args: argparse.Namespace) -> Workspace:
-    if args.config and args.no_config:
-        raise UsageError("--config and --no-config cannot be used together")
-    workspace = load_workspace(args.paths or ["."], config_file=args.config, no_config=args.no_config,
-                               select=args.select, ignore=args.ignore)
-    _warn_unmatched_codes(args.select, "--select")
-    _warn_unmatched_codes(args.ignore, "--ignore")
-    return workspace
-
-
-def _warn_unmatched_codes(values: Sequence[str] | None, option: str) -> None:
-    codes = [c.strip().upper() for v in values or () for c in v.split(",") if c.strip()]
-    known = [rule.code for rule in all_rules()]
-    for code in codes:
-        if not any(k.startswith(code) for k in known):
-            print(f"{PROG}: warning: {option} {code} matches no rule", file=sys.stderr)
 
 
 # --- check -------------------------------------------------------------------------------------------
@@ -112,10 +62,11 @@ def _add_check(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run_check(args: argparse.Namespace) -> int:
     workspace = workspace_from_args(args)
-    # Resolve --diff before analyzing, so a bad revision fails fast. The analysis itself still covers
-    # every requested file: interprocedural findings on a changed line may depend on unchanged code.
+    # Resolve --diff before analyzing, so a bad revision fails fast. Only the changed files are checked,
+    # over the modules their findings depend on (importers and what they import: pipeline/scope.py).
     changed = changed_lines(args.diff, workspace.root, [Path(p) for p in args.paths or ["."]]) if args.diff is not None else None
-    result = engine.analyze_sources(workspace.sources(), workspace.config, cache=cache_from_args(args))
+    touched = None if changed is None else sorted(changed.new_files | {p for p, lines in changed.lines.items() if lines})
+    result = analyze(workspace.sources(), workspace.config, cache=cache_from_args(args), changed=touched)
     findings, notes = _requested_only(result, workspace)
     if changed is not None:
         findings = changed.filter(findings)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .config import Config, ConfigError, load_pyproject_bytes
-from .model import Note
+from hybridize_bot.analysis.config import Config, ConfigError, load_pyproject_bytes
+from hybridize_bot.analysis.model import Note
 
 # Project metadata read from the root for the minimum-TensorFlow-version detection (never analyzed as
 # code unless they were also asked for).

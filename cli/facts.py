@@ -6,14 +6,14 @@ import json
 import sys
 from typing import Any, TextIO
 
-from .explain import verdict
-from .model import Fact, FunctionFacts
+from hybridize_bot.analysis.facts.explain import verdict
+from hybridize_bot.analysis.facts.model import Fact, FunctionFacts
 
 SCHEMA_VERSION = 1
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from ..cli import add_cache_options, add_workspace_options
+    from .options import add_cache_options, add_workspace_options
 
     parser = subparsers.add_parser(
         "facts", help="show the Hybridize facts and refactoring preconditions of every function",
@@ -29,8 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from ..cli import EXIT_OK, cache_from_args, workspace_from_args
-    from ..engine import load_project
+    from hybridize_bot.analysis.pipeline.load import load_project
+
+    from .options import EXIT_OK, cache_from_args, workspace_from_args
 
     workspace = workspace_from_args(args)
     cache = cache_from_args(args)

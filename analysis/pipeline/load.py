@@ -1,0 +1,104 @@
+"""Stage 3: module facts -> the Project and its whole-repository facts.
+
+With a cache (analysis/cache.py) a module whose bytes are unchanged is never parsed to get its facts,
+and when no module's facts changed at all, the whole-repository facts are taken from the project
+snapshot (snapshot.py) instead of being recomputed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+from ..config import Config
+from ..model import AnalysisResult
+from ..project import Project
+from .modules import ModuleLoader, report_failure
+from .snapshot import patch_snapshot, same_interfaces, save_snapshot
+from .sources import Prepared, prepare
+
+if TYPE_CHECKING:
+    from ..cache import AnalysisCache
+
+
+@dataclass
+class LoadedProject:
+    """A project ready for rules or facts: the Project, and per module what the run knows about it."""
+
+    project: Project
+    result: AnalysisResult
+    paths: list[str]  # analyzable Python modules (parsed or cached), sorted
+    hashes: dict[str, str]  # path -> content hash (only with a cache)
+    facts_digests: dict[str, str]
+    signatures: dict[str, str] | None = None  # from a reused snapshot (only with a cache)
+
+
+def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None" = None, *,
+                 prepared: Prepared | None = None, snapshots: bool = True) -> LoadedProject:
+    """Parse (or fetch from the cache) every Python module and build the Project over them.
+
+    `snapshots=False` neither reads nor writes a project snapshot (a run scoped to changed files: its
+    module set is particular to one change, so its snapshot would only fill the cache)."""
+    if prepared is None:
+        prepared = prepare(sources, config, cache, snapshots=snapshots)
+    result, python, names, snapshot = prepared.result, prepared.python, prepared.names, prepared.snapshot
+    modules = ModuleLoader(python, names, cache, prepared.hashes)
+
+    module_facts: dict[str, dict] = {}
+    entries: dict[str, tuple] = {}
+    for path in names:
+        old = snapshot.entries.get(path) if snapshot is not None else None
+        if old is not None and old[0] == modules.hashes[path]:
+            entries[path] = old  # unchanged bytes: the snapshot knows this module
+            continue
+        facts = module_facts[path] = modules.facts(path)
+        entries[path] = modules.entry(path, facts)
+    reuse = snapshot is not None and same_interfaces(snapshot, entries)
+    patched: set[int] | None = None
+    if not reuse and snapshot is not None:
+        # Modules whose lines moved and nothing else: patch the snapshot instead of recomputing it.
+        patched = patch_snapshot(snapshot, entries, module_facts, names, cache)  # type: ignore[arg-type]
+        reuse = patched is not None
+    if reuse:
+        # Every module's interface is what the snapshot saw: its facts are this project's facts.
+        for mod in snapshot.repo.pf.mods:  # type: ignore[union-attr, attr-defined]
+            module_facts.setdefault(mod["path"], mod)
+    else:
+        for path, entry in entries.items():  # modules skipped above because the snapshot knew them
+            if path not in module_facts and entry[3] is None:
+                facts = module_facts[path] = modules.facts(path)
+                entries[path] = modules.entry(path, facts)
+    module_facts = {p: f for p, f in module_facts.items() if "failure" not in f}
+
+    paths: list[str] = []
+    digests: dict[str, str] = {}
+    for path, (_hash, iface, lines, failure) in sorted(entries.items()):
+        if failure is not None:
+            report_failure(result, config, path, failure)
+            continue
+        paths.append(path)
+        if cache is not None:
+            digests[path] = iface or ""
+        result.files_analyzed += 1
+        result.lines_analyzed += lines
+
+    project = Project(modules.summaries, module_facts=module_facts, loader=modules.summary)
+    loaded = LoadedProject(project, result, paths, modules.hashes, digests)
+    if reuse:
+        repo = snapshot.repo  # type: ignore[union-attr]
+        repo._fid_of = project.fid_of  # type: ignore[attr-defined]
+        project._facts = repo  # type: ignore[assignment]
+        if patched is not None:
+            # Line numbers moved inside the signatures' parts. The snapshot on disk stays as it was: the
+            # next run patches it again from the same base (cheaper than rewriting the whole snapshot).
+            from ..facts.signature import module_signatures
+
+            signatures = dict(snapshot.signatures)  # type: ignore[union-attr]
+            signatures.update(module_signatures(repo, digests, patched))
+            loaded.signatures = signatures
+            cache.stats.snapshot_patches += 1  # type: ignore[union-attr]
+        else:
+            loaded.signatures = snapshot.signatures  # type: ignore[union-attr]
+            cache.stats.snapshot_hits += 1  # type: ignore[union-attr]
+    elif cache is not None and snapshots:
+        loaded.signatures = save_snapshot(cache, names, entries, project.facts, digests)
+    return loaded

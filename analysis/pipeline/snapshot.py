@@ -1,0 +1,86 @@
+"""The whole-repository facts of a previous run (analysis/cache.py, projects/): reused when no module's
+interface changed, patched when the changed modules only had lines moved (analysis/facts/incremental.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..cache import analyzer_version, digest
+from ..facts.extract import FACTS_VERSION
+from .modules import facts_key
+
+if TYPE_CHECKING:
+    from ..cache import AnalysisCache
+    from ..facts.api import RepoFacts
+
+
+@dataclass
+class Snapshot:
+    """What the cache keeps of one project's whole-repository facts."""
+
+    entries: dict[str, tuple]  # path -> (content hash, interface digest or None, lines, failure or None)
+    repo: object  # RepoFacts, without its link to the Project
+    signatures: dict[str, str]
+
+
+def snapshot_key(names: dict[str, tuple[str, bool]]) -> str:
+    return digest("project", FACTS_VERSION, analyzer_version(), tuple(sorted(names.items())))
+
+
+def find_snapshot(cache: "AnalysisCache", names: dict[str, tuple[str, bool]]) -> Snapshot | None:
+    found = cache.get_snapshot(snapshot_key(names))
+    return found if isinstance(found, Snapshot) else None
+
+
+def same_interfaces(snapshot: Snapshot, entries: dict[str, tuple]) -> bool:
+    """Every module's interface digest and parse outcome is what the snapshot saw."""
+    for path, (_h, iface, _lines, failure) in entries.items():
+        old = snapshot.entries.get(path)
+        if old is None or old[1] != iface or old[3] != failure:
+            return False
+    return True
+
+
+def patch_snapshot(snapshot: Snapshot, entries: dict[str, tuple], module_facts: dict[str, dict],
+                   names: dict[str, tuple[str, bool]], cache: "AnalysisCache") -> set[int] | None:
+    """Make the snapshot's whole-repository facts this run's when every module whose interface changed
+    only had lines moved (analysis/facts/incremental.py); returns the indexes of the modules whose
+    signatures must be recomputed. None (snapshot untouched or to be dropped) when that is not so."""
+    from ..facts.incremental import LineMismatch, line_map, patch_lines
+    from ..facts.signature import importers_of
+
+    moved: dict[str, tuple[dict, dict[int, int]]] = {}
+    for path, (_h, iface, _lines, failure) in entries.items():
+        old = snapshot.entries.get(path)
+        if old is not None and old[1] == iface and old[3] == failure:
+            continue
+        if old is None or old[3] is not None or failure is not None or path not in module_facts:
+            return None
+        before = cache.get_facts(facts_key(old[0], *names[path]))
+        if before is None or "failure" in before:
+            return None
+        lines = line_map(before, module_facts[path])
+        if lines is None:
+            return None
+        moved[path] = (module_facts[path], lines)
+    try:
+        touched = patch_lines(snapshot.repo, moved)  # type: ignore[arg-type]
+    except LineMismatch:
+        return None
+    pf = snapshot.repo.pf  # type: ignore[attr-defined]
+    return touched | importers_of(pf, {pf.by_path[path] for path in moved})
+
+
+def save_snapshot(cache: "AnalysisCache", names: dict[str, tuple[str, bool]], entries: dict[str, tuple],
+                  repo: "RepoFacts", facts_digests: dict[str, str]) -> dict[str, str]:
+    """Store the whole-repository facts and the modules' signatures; returns the signatures."""
+    from ..facts.signature import module_signatures
+
+    signatures = module_signatures(repo, facts_digests)
+    link = repo._fid_of
+    repo._fid_of = None  # the Project (trees) stays out of the snapshot
+    try:
+        cache.put_snapshot(snapshot_key(names), Snapshot(entries, repo, signatures))
+    finally:
+        repo._fid_of = link
+    return signatures
