@@ -300,6 +300,20 @@ class OuterMutation(Rule):
         Valid("""
             import tensorflow as tf
 
+            class GradientAccumulator:
+                def __init__(self):
+                    self._gradients = []
+
+                @tf.function
+                def __call__(self, gradients):
+                    if not self._gradients:
+                        self._gradients.extend([tf.Variable(tf.zeros_like(g), trainable=False) for g in gradients])
+                    for accum, g in zip(self._gradients, gradients):
+                        accum.assign_add(g)
+        """, note="a container filled once under a once-guard (issue 10 P29-corpusa, TensorFlowTTS)"),
+        Valid("""
+            import tensorflow as tf
+
             def implementation_selecting(default_fn):
                 def wrap_fn(fn):
                     def stub_fn(**kwargs):
@@ -671,6 +685,10 @@ class _FunctionCheck:
             if outer is None:
                 continue
             if method in _AMBIGUOUS_MUTATORS and not self.holds_container(func.value, outer):
+                continue
+            if outer.kind != "argument" and is_once_guarded(self.body, call):
+                # `if not self._slots: self._slots.extend([tf.Variable(...) ...])`: filled once, on the
+                # first trace, like the guarded stores of created_once (TensorFlowTTS's GradientAccumulator)
                 continue
             text = self.ctx.source.segment(func)
             if outer.kind == "argument":
