@@ -42,7 +42,10 @@ IS_NESTED_FUNCTION = "IS_NESTED_FUNCTION"
 RETURNS_PYTHON_FUNCTION = "RETURNS_PYTHON_FUNCTION"  # a tf.function cannot return a Python function
 # Returns an instance of a project class that is not an ExtensionType/CompositeTensor: a tf.function raises
 # "must return zero or more Tensors or ExtensionTypes" (TF 2.21; TF Quant Finance's `DateTensor`, issue 10).
-RETURNS_PYTHON_OBJECT = "RETURNS_PYTHON_OBJECT"  # Keras train_step / tf.data callbacks: traced by TF itself
+RETURNS_PYTHON_OBJECT = "RETURNS_PYTHON_OBJECT"
+# An abstract method (its body only raises NotImplementedError): a tf.function there tells subclasses how the
+# method is meant to run; removing it gains nothing (TensorFlowASR's AugmentationMethod.augment, issue 10).
+IS_ABSTRACT_STUB = "IS_ABSTRACT_STUB"  # Keras train_step / tf.data callbacks: traced by TF itself
 
 
 def _any(facts: dict, value: bool) -> bool:
@@ -124,6 +127,8 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
             blocked.append(UNDETERMINABLE_SIDE_EFFECTS)
         if facts.graph_required or exported:
             blocked.append(REQUIRES_GRAPH_EXECUTION)
+        if rec.get("stub"):
+            blocked.append(IS_ABSTRACT_STUB)
         if "jit_compile" in hy[2] or "experimental_compile" in hy[2]:
             blocked.append(HAS_JIT_COMPILE)
         return CONVERT_TO_EAGER, blocked, notes, []
