@@ -260,19 +260,6 @@ class AutographUndefined(Rule):
             import tensorflow as tf
 
             @tf.function
-            def sync(step, online, target, period):
-                if tf.math.mod(step, period) == 0:
-                    for src, dest in zip(online, target):
-                        dest.assign(src)
-                if tf.math.mod(step, 2 * period) == 0:
-                    for src, dest in zip(online, target):
-                        dest.assign(src * 2.0)
-                return step
-        """, note="a later loop binds its own target before reading it (issue 10 P24-corpusa, Acme's MPO learners)"),
-        Valid("""
-            import tensorflow as tf
-
-            @tf.function
             def f(n):
                 s = 0.0
                 for i in tf.range(n):
@@ -350,6 +337,19 @@ class AutographUndefined(Rule):
                 resize(image, 0.3)
                 return image
         """, note="a branch that only raises is a check, not a return path"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def sync(step, online, target, period):
+                if tf.math.mod(step, period) == 0:
+                    for src, dest in zip(online, target):
+                        dest.assign(src)
+                if tf.math.mod(step, 2 * period) == 0:
+                    for src, dest in zip(online, target):
+                        dest.assign(src * 2.0)
+                return step
+        """, note="a later loop binds its own target before reading it (issue 10 P24-corpusa, Acme's MPO learners)"),
     )
     invalid = (
         Invalid("""

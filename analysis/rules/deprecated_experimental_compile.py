@@ -78,16 +78,6 @@ class DeprecatedExperimentalCompile(Rule):
     )
     invalid = (
         Invalid("""
-            import functools
-            import tensorflow as tf
-
-            graph_fn = functools.partial(tf.function, experimental_compile=True)
-
-            @graph_fn
-            def step(x):
-                return x + 1
-        """, lines=(4,), note="a decorator made with functools.partial forwards the keyword to tf.function"),
-        Invalid("""
             import tensorflow as tf
 
             @tf.function(experimental_compile=True)
@@ -110,6 +100,16 @@ class DeprecatedExperimentalCompile(Rule):
                                    jit_compile=xla,
                                    experimental_compile=xla)
         """, lines=(6,), note="both keywords: suggestion only"),
+        Invalid("""
+            import functools
+            import tensorflow as tf
+
+            graph_fn = functools.partial(tf.function, experimental_compile=True)
+
+            @graph_fn
+            def step(x):
+                return x + 1
+        """, lines=(4,), note="a decorator made with functools.partial forwards the keyword to tf.function"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:

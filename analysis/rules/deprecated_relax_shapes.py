@@ -121,16 +121,6 @@ class DeprecatedRelaxShapes(Rule):
     )
     invalid = (
         Invalid("""
-            import functools
-            import tensorflow as tf
-
-            graph_fn = functools.partial(tf.function, experimental_relax_shapes=True)
-
-            @graph_fn
-            def step(x):
-                return x * 2
-        """, lines=(4,), note="a decorator made with functools.partial forwards the keyword to tf.function"),
-        Invalid("""
             import tensorflow as tf
 
             @tf.function(experimental_relax_shapes=True)
@@ -157,6 +147,16 @@ class DeprecatedRelaxShapes(Rule):
                 def call(self, x):
                     return x
         """, lines=(5,), note="both keywords: suggestion only"),
+        Invalid("""
+            import functools
+            import tensorflow as tf
+
+            graph_fn = functools.partial(tf.function, experimental_relax_shapes=True)
+
+            @graph_fn
+            def step(x):
+                return x * 2
+        """, lines=(4,), note="a decorator made with functools.partial forwards the keyword to tf.function"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:

@@ -234,27 +234,6 @@ class FunctionRecreated(Rule):
         Valid("""
             import tensorflow as tf
 
-            class Trainer:
-                def __init__(self, model):
-                    self.model = model
-                    self._compiled = False
-
-                def _train_step(self, batch):
-                    if self._compiled is False:
-                        self.one_step = tf.function(self._one_step)
-                        self._compiled = True
-                    return self.one_step(batch)
-
-                def _one_step(self, batch):
-                    return self.model(batch)
-
-                def fit(self, batches):
-                    for batch in batches:
-                        self._train_step(batch)
-        """, note="created under a once-guard the block sets (issue 10 P27-corpusa, TensorFlowTTS's trainers)"),
-        Valid("""
-            import tensorflow as tf
-
             def build(model):
                 @tf.function
                 def serve(x):
@@ -341,6 +320,27 @@ class FunctionRecreated(Rule):
                     for task in tasks:
                         get_function(task)
         """, note="called once per task with the task it closes over: one function per case"),
+        Valid("""
+            import tensorflow as tf
+
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                    self._compiled = False
+
+                def _train_step(self, batch):
+                    if self._compiled is False:
+                        self.one_step = tf.function(self._one_step)
+                        self._compiled = True
+                    return self.one_step(batch)
+
+                def _one_step(self, batch):
+                    return self.model(batch)
+
+                def fit(self, batches):
+                    for batch in batches:
+                        self._train_step(batch)
+        """, note="created under a once-guard the block sets (issue 10 P27-corpusa, TensorFlowTTS's trainers)"),
     )
     invalid = (
         Invalid("""

@@ -141,24 +141,6 @@ class HybridizationHazards(Rule):
         Valid("""
             import tensorflow as tf
 
-            class DDPG:
-                def __init__(self, critic, optimizer):
-                    self.critic, self.critic_optimizer = critic, optimizer
-
-                def _td_error(self, states, targets):
-                    return targets - self.critic(states)
-
-                @tf.function
-                def train(self, states, targets):
-                    with tf.GradientTape() as tape:
-                        loss = tf.reduce_mean(self._td_error(states, targets) ** 2)
-                    grads = tape.gradient(loss, self.critic.trainable_variables)
-                    self.critic_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
-                    return self.critic(states)
-        """, note="a helper called first runs the model (issue 10 P26-corpusa, tf2rl's DDPG/TD3)"),
-        Valid("""
-            import tensorflow as tf
-
             @tf.function
             def f(x):
                 return tf.sqrt(x, name="root")
@@ -178,6 +160,24 @@ class HybridizationHazards(Rule):
             def f(x):
                 return tf.sqrt(x, tf.float32)
         """, note="eager code ignores the name (HYB021 will not hybridize it; nothing fails now)"),
+        Valid("""
+            import tensorflow as tf
+
+            class DDPG:
+                def __init__(self, critic, optimizer):
+                    self.critic, self.critic_optimizer = critic, optimizer
+
+                def _td_error(self, states, targets):
+                    return targets - self.critic(states)
+
+                @tf.function
+                def train(self, states, targets):
+                    with tf.GradientTape() as tape:
+                        loss = tf.reduce_mean(self._td_error(states, targets) ** 2)
+                    grads = tape.gradient(loss, self.critic.trainable_variables)
+                    self.critic_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+                    return self.critic(states)
+        """, note="a helper called first runs the model (issue 10 P26-corpusa, tf2rl's DDPG/TD3)"),
     )
     invalid = (
         Invalid("""

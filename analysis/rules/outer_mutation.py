@@ -300,20 +300,6 @@ class OuterMutation(Rule):
         Valid("""
             import tensorflow as tf
 
-            class GradientAccumulator:
-                def __init__(self):
-                    self._gradients = []
-
-                @tf.function
-                def __call__(self, gradients):
-                    if not self._gradients:
-                        self._gradients.extend([tf.Variable(tf.zeros_like(g), trainable=False) for g in gradients])
-                    for accum, g in zip(self._gradients, gradients):
-                        accum.assign_add(g)
-        """, note="a container filled once under a once-guard (issue 10 P29-corpusa, TensorFlowTTS)"),
-        Valid("""
-            import tensorflow as tf
-
             def implementation_selecting(default_fn):
                 def wrap_fn(fn):
                     def stub_fn(**kwargs):
@@ -463,6 +449,20 @@ class OuterMutation(Rule):
                 return finalizers, indices
         """, note="a global set and restored around the trace, and trace-time side outputs read after "
                   "get_concrete_function"),
+        Valid("""
+            import tensorflow as tf
+
+            class GradientAccumulator:
+                def __init__(self):
+                    self._gradients = []
+
+                @tf.function
+                def __call__(self, gradients):
+                    if not self._gradients:
+                        self._gradients.extend([tf.Variable(tf.zeros_like(g), trainable=False) for g in gradients])
+                    for accum, g in zip(self._gradients, gradients):
+                        accum.assign_add(g)
+        """, note="a container filled once under a once-guard (issue 10 P29-corpusa, TensorFlowTTS)"),
     )
     invalid = (
         Invalid("""

@@ -223,27 +223,6 @@ class StaleOuterRead(Rule):
         Valid("""
             import tensorflow as tf
 
-            class AsrModel(tf.keras.Model):
-                def compile(self, optimizer, loss, **kwargs):
-                    self.use_loss_scale = False
-                    if kwargs.pop("mixed_precision", False):
-                        self.use_loss_scale = True
-                    super().compile(optimizer=optimizer, loss=loss, **kwargs)
-
-                def train_step(self, batch):
-                    inputs, y_true = batch
-                    with tf.GradientTape() as tape:
-                        loss = self.loss(y_true, self(inputs, training=True))
-                        if self.use_loss_scale:
-                            loss = self.optimizer.scale_loss(loss)
-                    grads = tape.gradient(loss, self.trainable_weights)
-                    self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
-                    return {"loss": loss}
-        """, note="set in compile(), read by a Keras step: Keras traces its steps again after compile (issue 10 "
-                  "P32-corpusa, TensorFlowASR)"),
-        Valid("""
-            import tensorflow as tf
-
             EPS = 1e-6
 
             @tf.function
@@ -365,6 +344,27 @@ class StaleOuterRead(Rule):
             def lookup(i):
                 return tf.gather(table(), i)
         """, note="a global set lazily once, under an `is None` guard"),
+        Valid("""
+            import tensorflow as tf
+
+            class AsrModel(tf.keras.Model):
+                def compile(self, optimizer, loss, **kwargs):
+                    self.use_loss_scale = False
+                    if kwargs.pop("mixed_precision", False):
+                        self.use_loss_scale = True
+                    super().compile(optimizer=optimizer, loss=loss, **kwargs)
+
+                def train_step(self, batch):
+                    inputs, y_true = batch
+                    with tf.GradientTape() as tape:
+                        loss = self.loss(y_true, self(inputs, training=True))
+                        if self.use_loss_scale:
+                            loss = self.optimizer.scale_loss(loss)
+                    grads = tape.gradient(loss, self.trainable_weights)
+                    self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+                    return {"loss": loss}
+        """, note="set in compile(), read by a Keras step: Keras traces its steps again after compile (issue 10 "
+                  "P32-corpusa, TensorFlowASR)"),
     )
     invalid = (
         Invalid("""
