@@ -18,11 +18,17 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .body import FunctionBody, walk_body
 from .facts.api import RepoFacts
+from .facts.api_kinds import CALL_KINDS, PYTHON
 from .facts.extract import extract_module, ref_of
 from .facts.project_facts import SHOWN_PATH, ProjectFacts
 from .summary import ClassInfo, FunctionInfo, ModuleSummary
 
 _MAX_REEXPORT_HOPS = 5
+# Builtins that inspect their arguments and never call them (`type(self).__name__`, `isinstance(f, C)`):
+# an instance or a function handed to them is data, not a callback (issue 10: trieste's
+# `f"{type(self).__name__}"` inside a tf.function `__call__` was taken for a recursive call).
+_NON_CALLING_BUILTINS = frozenset(q.removeprefix("builtins.") for q, kind in CALL_KINDS.items()
+                                  if q.startswith("builtins.") and kind == PYTHON)
 
 Loader = Callable[[str], "ModuleSummary | None"]
 
@@ -359,6 +365,8 @@ class Project:
             target = self.resolve_callee(fn, call.func)
             if target is not None:
                 out.append((target, call))
+            elif isinstance(call.func, ast.Name) and call.func.id in _NON_CALLING_BUILTINS:
+                continue
             # Higher-order use: tf.map_fn(helper, x), strategy.run(step), dataset.map(parse).
             for arg in list(call.args) + [k.value for k in call.keywords]:
                 if isinstance(arg, (ast.Name, ast.Attribute)):

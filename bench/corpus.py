@@ -2,23 +2,23 @@
 
 The wheels are downloaded from PyPI with `pip download --no-deps` into a cache directory outside the
 repository (never committed) and their Python files unpacked beside them. About 1.3 million lines.
+`fetch_packages` is the one download helper of the benchmarks and the precision study.
 
     python -m bench.corpus            # download if missing, print the location and size
 """
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import re
 import subprocess
 import sys
 import tarfile
+import urllib.request
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-
-from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
-from packaging.version import Version
 
 WHEELS = (
     "tf-models-official==2.20.0",
@@ -41,36 +41,85 @@ def corpus_dir() -> Path:
     return cache_dir("HYBRIDIZE_CORPUS_DIR", "hybridize-corpus")
 
 
+# An archive's file name is `<name>-<version>...`; a wheel's name never holds `-`, an sdist's may
+# (`dm-acme-0.4.0.tar.gz`), so the name ends at the first `-` followed by a digit.
+_ARCHIVE_NAME = re.compile(r"^(?P<name>.+?)-(?P<version>\d[^-]*?)(?:-.*)?(?:\.whl|\.tar\.gz)$")
+# A pinned download that `pip download` cannot make (an sdist whose metadata build fails):
+# `https://files.pythonhosted.org/...#sha256=<hex>`, pip's own spelling of a URL with its hash.
+_PINNED_URL = re.compile(r"^(?P<url>https://files\.pythonhosted\.org/\S+?/(?P<file>[^/#]+))#sha256=(?P<sha256>[0-9a-f]{64})$")
+
+
+def _canonical(name: str) -> str:
+    """PEP 503's normalized project name: `TensorFlow_TTS` and `tensorflow-tts` are one project."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _name_version(archive_name: str) -> tuple[str, str]:
+    match = _ARCHIVE_NAME.match(archive_name)
+    if match is None:
+        raise ValueError(f"not a wheel or sdist file name: {archive_name}")
+    return match["name"], match["version"]
+
+
+def pinned_release(requirement: str) -> tuple[str, str]:
+    """(name, version) a requirement pins: `name==version` or a pinned URL's archive name."""
+    url = _PINNED_URL.match(requirement)
+    if url:
+        return _name_version(url["file"])
+    name, sep, version = requirement.partition("==")
+    if not sep:
+        raise ValueError(f"not pinned: {requirement} (use name==version or a files.pythonhosted.org URL#sha256=...)")
+    return name, version
+
+
+def package_dir_name(requirement: str) -> str:
+    """The folder `fetch_packages` unpacks a requirement to: its name with `-` and `.` as `_`."""
+    return re.sub(r"[-.]", "_", pinned_release(requirement)[0])
+
+
 def _package_dir(archive: Path) -> str:
-    return archive.name.split("-")[0].replace(".", "_")
+    return re.sub(r"[-.]", "_", _name_version(archive.name)[0])
 
 
-def _archives(root: Path) -> list[Path]:
-    return sorted([*root.glob("*.whl"), *root.glob("*.tar.gz")])
-
-
-def _pinned(archive: Path) -> tuple[str, str]:
-    """(canonical project name, version) of a downloaded wheel or sdist."""
-    if archive.name.endswith(".whl"):
-        name, version, _, _ = parse_wheel_filename(archive.name)
-    else:
-        name, version = parse_sdist_filename(archive.name)
-    return canonicalize_name(name), str(version)
+def _pinned(requirement: str) -> tuple[str, str]:
+    """(canonical name, version) a requirement pins, comparable with an archive's."""
+    name, version = pinned_release(requirement)
+    return _canonical(name), version
 
 
 def _missing(requirements: Sequence[str], root: Path) -> list[str]:
-    """The pinned requirements (`name==version`) of which `root` holds no archive yet.
+    """The pinned requirements of which `root` holds no archive yet.
 
     Counted per requirement, not by number of archives: the cache is shared by studies with different
     lists, so another list's archives must not hide a missing one.
     """
-    present = {_pinned(a) for a in _archives(root)}
-    out = []
-    for requirement in requirements:
-        name, _, version = requirement.partition("==")
-        if (canonicalize_name(name), str(Version(version)) if version else "") not in present:
-            out.append(requirement)
-    return out
+    present = {(_canonical(name), version) for name, version in map(_name_version, (a.name for a in _archives(root)))}
+    return [r for r in requirements if _pinned(r) not in present]
+
+
+def _wanted(name: str, skipped: Sequence[str], kept: Sequence[str]) -> bool:
+    """Whether a member path is unpacked: not under a skipped prefix, and matching a kept glob if any."""
+    if name.startswith(tuple(skipped)) or ".." in Path(name).parts:
+        return False
+    return not kept or any(fnmatch.fnmatchcase(name, pattern) for pattern in kept)
+
+
+def _download_pinned_url(requirement: str, root: Path) -> None:
+    """Download a `URL#sha256=...` requirement into `root`, refusing bytes whose SHA-256 differs."""
+    url = _PINNED_URL.match(requirement)
+    assert url is not None
+    with urllib.request.urlopen(url["url"], timeout=180) as response:
+        data = response.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != url["sha256"]:
+        raise RuntimeError(f"{url['file']}: sha256 {digest}, expected {url['sha256']}")
+    partial = root / (url["file"] + ".part")  # renamed once complete: a reader never sees half a file
+    partial.write_bytes(data)
+    partial.replace(root / url["file"])
+
+
+def _archives(root: Path) -> list[Path]:
+    return sorted([*root.glob("*.whl"), *root.glob("*.tar.gz")])
 
 
 def _python_members(archive: Path) -> Iterator[tuple[str, bytes]]:
@@ -93,18 +142,15 @@ def _python_members(archive: Path) -> Iterator[tuple[str, bytes]]:
                     yield member.name.split("/", 1)[-1], data.read()
 
 
-def _wanted(name: str, skipped: Sequence[str], kept: Sequence[str]) -> bool:
-    """Whether a member path is unpacked: not under a skipped prefix, and matching a kept glob if any."""
-    if name.startswith(tuple(skipped)) or ".." in Path(name).parts:
-        return False
-    return not kept or any(fnmatch.fnmatchcase(name, pattern) for pattern in kept)
-
-
 def fetch_packages(requirements: Sequence[str], root: Path,
                    exclude: Mapping[str, Sequence[str]] | None = None,
                    include: Mapping[str, Sequence[str]] | None = None) -> Path:
-    """Download pinned PyPI distributions (`pip download --no-deps`) into `root` and unpack their .py files.
+    """Download pinned PyPI distributions into `root` and unpack their .py files.
 
+    A requirement is `name==version` (`pip download --no-deps`) or a pinned
+    `https://files.pythonhosted.org/...#sha256=<hex>` URL, downloaded directly and verified (for an
+    sdist whose metadata `pip download` cannot build). Only the requirements without an archive in
+    `root` are downloaded: the cache may be shared with other requirement lists.
     Returns `root/src`, holding one folder per distribution (its name with `-` and `.` as `_`).
     `exclude` maps such a folder name to path prefixes that are not unpacked (generated copies, say);
     `include`, to `fnmatch` globs of which only matching paths are unpacked (`*` also crosses `/`), for
@@ -113,12 +159,19 @@ def fetch_packages(requirements: Sequence[str], root: Path,
     src = root / "src"
     root.mkdir(parents=True, exist_ok=True)
     missing = _missing(requirements, root)
-    if missing:
+    urls = [r for r in missing if _PINNED_URL.match(r)]
+    for requirement in urls:
+        _download_pinned_url(requirement, root)
+    if len(missing) > len(urls):
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(root), *missing],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(root),
+             *(r for r in missing if r not in urls)],
             check=True,
         )
+    wanted = {package_dir_name(r) for r in requirements}
     for archive in _archives(root):
+        if _package_dir(archive) not in wanted:
+            continue  # another requirement list's archive in a shared cache
         target = src / _package_dir(archive)
         marker = target / ".unpacked"
         if marker.exists():

@@ -21,7 +21,7 @@ from .compute import REASONS, Fixpoints
 from .extract import KINDS
 from .model import CallSite, Evidence, Fact, FunctionFacts
 from .preconditions import decide
-from .project_facts import ProjectFacts
+from .project_facts import CTOR, ProjectFacts
 
 if TYPE_CHECKING:
     from ..summary import FunctionInfo
@@ -253,9 +253,28 @@ class RepoFacts:
         key = pf.class_of(fid)
         exported = rec["hy"] is not None and (
             "input_signature" in rec["hy"][2] or (key is not None and rec["par"] is None and pf.is_keras(key)))
-        refactoring, blocked, notes, undetermined = decide(facts, rec, pf.root_kind[fid], exported)
+        refactoring, blocked, notes, undetermined = decide(facts, rec, pf.root_kind[fid], exported,
+                                                           self._returns_object(fid, 3))
         return _replace(facts, refactoring=refactoring, blocked_by=tuple(blocked), undetermined=tuple(undetermined),
                         notes=facts.notes + tuple(notes))
+
+    def _returns_object(self, fid: int, depth: int) -> bool:
+        """Some `return` gives `Cls(...)` of a project class that is no ExtensionType/CompositeTensor, or the
+        result of a project function that does (up to `depth` calls deep)."""
+        pf = self.pf
+        for kind in pf.fns[fid]["ret"]:
+            if not (isinstance(kind, (tuple, list)) and kind[0] == "r"):
+                continue
+            found = pf.resolve(fid, tuple(kind[1]))
+            if found is None or found[0] != "fn":
+                continue
+            if found[3] == CTOR:
+                key = pf.class_of(found[1])
+                if key is not None and not pf.is_composite(key):
+                    return True
+            elif depth > 0 and found[1] != fid and self._returns_object(found[1], depth - 1):
+                return True
+        return False
 
     def _covered(self, fid: int) -> Fact:
         """F-CALLERS: every known caller only ever runs in graph context (Hybridize HAS_COVERED_CALLERS)."""

@@ -16,6 +16,10 @@ TOO_LITTLE_TENSOR_WORK = "TOO_LITTLE_TENSOR_WORK"
 _FIXED = {
     pc.IS_TEST_CODE: "test code: a tf.function there is the test's subject, a helper not worth compiling",
     pc.RETURNS_PYTHON_FUNCTION: "returns a Python function, which a tf.function cannot return",
+    pc.IS_ABSTRACT_STUB: "an abstract method (it only raises NotImplementedError): the decorator is a contract "
+                         "for the subclasses that override it",
+    pc.RETURNS_PYTHON_OBJECT: "returns an instance of a project class that is not a Tensor or ExtensionType, "
+                              "which a tf.function cannot return",
     pc.HAS_JIT_COMPILE: "compiled with XLA (jit_compile): graph mode is what the author asked for",
     pc.IS_FRAMEWORK_TRACED: "TensorFlow or Keras traces it itself",
     pc.IS_NESTED_FUNCTION: "a nested function: as a tf.function it would be re-created and traced on every call "

@@ -45,6 +45,7 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _DATASET_NAME = re.compile(r"(^|_)(ds|dataset|datasets|data)(_|$)|dataset", re.I)
 _STRATEGY_NAME = re.compile(r"strategy|strat$", re.I)
+_STRATEGY_OPS = frozenset({"run", "reduce", "gather", "all_reduce"})
 _LOGGER_NAME = re.compile(r"log", re.I)
 # Fields that never hold code worth visiting (contexts, operators, comments).
 _NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "names", "type_ignores"})
@@ -523,6 +524,11 @@ class _FunctionWalker:
                 self.heavy += 1
         elif attr is not None and qual is None and (recv == "tensor" or attr in tables.TENSOR_METHODS):
             self.ops += 1
+        elif attr in _STRATEGY_OPS and ref is not None and len(ref) >= 2 and _STRATEGY_NAME.search(ref[-2]):
+            # `strategy.run(step, args)` runs a replica step (its callback is often a model method the call
+            # graph cannot resolve) and `strategy.reduce(...)` is a collective: TensorFlow computation
+            # (TF Graphics' distributed_step, issue 10).
+            self.ops += 1
         if attr is not None and attr in tables.EAGER_ONLY_METHODS:
             self.eager_only.append((call.lineno, attr, ref))
         if info[3]:
@@ -631,7 +637,7 @@ class _FunctionWalker:
         parameters; eo: eager-only calls (line, method, ref); npp: NumPy on parameters (line, param);
         ret: kinds returned; inst/alias/sattr: local instances, local function aliases, self attributes
         set from constructor calls; loops: number of loops; sload: attributes read from `self` (property
-        getters run there).
+        getters run there); stub: the body only raises NotImplementedError (an abstract method).
         """
         self.finish_effects()
         info = self.info
@@ -652,7 +658,7 @@ class _FunctionWalker:
             par=index_of.get(id(info.parent)) if info.parent is not None else None,
             nest={name: index_of[id(fn)] for name, fn in info.nested.items() if id(fn) in index_of},
             hy=_hybrid_record(self.summary, info), deco=_decorators(self.summary, node),
-            ann=_annotations(self.summary, node), dflt=self.defaults(node),
+            ann=_annotations(self.summary, node), dflt=self.defaults(node), stub=_abstract_stub(node),
         )
         return rec
 
@@ -721,6 +727,22 @@ def _decorators(summary: ModuleSummary, node: ast.AST) -> tuple[str, ...]:
         func = deco.func if isinstance(deco, ast.Call) else deco
         out.append(summary.imports.qualify(func) or ".".join(ref_of(func) or ("?",)))
     return tuple(out)
+
+
+def _abstract_stub(node: ast.AST) -> bool:
+    """The body (after a docstring) is only `raise NotImplementedError(...)`: a method for subclasses to
+    override, whose decorators state a contract rather than compile code."""
+    body = getattr(node, "body", None)
+    if not isinstance(body, list):
+        return False  # a lambda
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    exc = body[0].exc
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    return isinstance(target, ast.Name) and target.id == "NotImplementedError"
 
 
 def _annotations(summary: ModuleSummary, node: ast.AST) -> dict[str, str]:

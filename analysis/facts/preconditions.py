@@ -39,7 +39,13 @@ IS_TEST_CODE = "IS_TEST_CODE"
 # A nested function: decorating it makes a new tf.function on every call of the enclosing function,
 # which traces again each time (HYB007's hazard), so converting it cannot pay off.
 IS_NESTED_FUNCTION = "IS_NESTED_FUNCTION"
-RETURNS_PYTHON_FUNCTION = "RETURNS_PYTHON_FUNCTION"  # a tf.function cannot return a Python function  # Keras train_step / tf.data callbacks: traced by TF itself
+RETURNS_PYTHON_FUNCTION = "RETURNS_PYTHON_FUNCTION"  # a tf.function cannot return a Python function
+# Returns an instance of a project class that is not an ExtensionType/CompositeTensor: a tf.function raises
+# "must return zero or more Tensors or ExtensionTypes" (TF 2.21; TF Quant Finance's `DateTensor`, issue 10).
+RETURNS_PYTHON_OBJECT = "RETURNS_PYTHON_OBJECT"
+# An abstract method (its body only raises NotImplementedError): a tf.function there tells subclasses how the
+# method is meant to run; removing it gains nothing (TensorFlowASR's AugmentationMethod.augment, issue 10).
+IS_ABSTRACT_STUB = "IS_ABSTRACT_STUB"  # Keras train_step / tf.data callbacks: traced by TF itself
 
 
 def _any(facts: dict, value: bool) -> bool:
@@ -74,7 +80,7 @@ def primitive_parameter_value(facts: "FunctionFacts") -> bool | None:
 
 
 def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
-           exported: bool = False) -> tuple[str | None, list[str], list[str], list[str]]:
+           exported: bool = False, returns_object: bool = False) -> tuple[str | None, list[str], list[str], list[str]]:
     """(refactoring, blocked_by, notes, undetermined) for one function.
 
     `undetermined`: preconditions that could not be decided but do not block (issue 15): a function with a
@@ -82,6 +88,7 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
 
     `exported`: the hybrid function is a method of a tf.Module/Keras class or has an input_signature,
     which is how concrete functions and SavedModel signatures are made (graph mode required).
+    `returns_object`: some return statement gives an instance of a project class a tf.function cannot return.
     """
     notes: list[str] = []
     tensor = tensor_parameter_value(facts)
@@ -120,6 +127,8 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
             blocked.append(UNDETERMINABLE_SIDE_EFFECTS)
         if facts.graph_required or exported:
             blocked.append(REQUIRES_GRAPH_EXECUTION)
+        if rec.get("stub"):
+            blocked.append(IS_ABSTRACT_STUB)
         if "jit_compile" in hy[2] or "experimental_compile" in hy[2]:
             blocked.append(HAS_JIT_COMPILE)
         return CONVERT_TO_EAGER, blocked, notes, []
@@ -159,4 +168,6 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
         blocked.append(IS_NESTED_FUNCTION)
     if "fn" in rec["ret"]:
         blocked.append(RETURNS_PYTHON_FUNCTION)
+    if returns_object:
+        blocked.append(RETURNS_PYTHON_OBJECT)
     return CONVERT_TO_HYBRID, blocked, notes, undetermined

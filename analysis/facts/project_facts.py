@@ -24,6 +24,9 @@ _MAX_HOPS = 6
 _MISSING = object()
 _SNAPSHOT_DROP = frozenset({"calls", "cbs", "fx"})
 # External bases whose methods reached through super() do nothing observable (object.__init__ etc.).
+# Base classes whose instances a tf.function can return (nest structures and composite tensors).
+_RETURNABLE_BASES = frozenset({"ExtensionType", "BatchableExtensionType", "CompositeTensor", "NamedTuple",
+                               "Tensor", "Variable", "StructuredTensor", "RaggedTensor", "SparseTensor"})
 _PLAIN_BASES = frozenset({"builtins.object", "abc.ABC", "typing.NamedTuple", "typing.Generic", "typing.Protocol",
                           "builtins.Exception", "builtins.ValueError", "builtins.RuntimeError"})
 # Edge kinds.
@@ -260,6 +263,19 @@ class ProjectFacts:
                     break
         self._keras[key] = result
         return result
+
+    def is_composite(self, key: tuple[int, str], _depth: int = 0) -> bool:
+        """A tf.ExtensionType / CompositeTensor subclass (or a NamedTuple): a tf.function may return it."""
+        cls = self._class(*key)
+        if _depth >= 20 or cls is None or None in cls["bases"]:
+            return True  # an unresolvable base (`namedtuple(...)`) or a deep hierarchy: claim nothing
+        for base in self._class_bases(key):
+            if isinstance(base, str):
+                if base.rsplit(".", 1)[-1] in _RETURNABLE_BASES:
+                    return True
+            elif self.is_composite(base, _depth + 1):
+                return True
+        return False
 
     def _self_attrs(self, key: tuple[int, str], _seen: set | None = None) -> dict[str, tuple[int, tuple]]:
         """`self.attr = Ctor(...)` anywhere in the class or its project bases: attr -> (fid, ctor ref)."""

@@ -35,7 +35,7 @@ def runs_once(fn_node: ast.AST) -> bool:
 def is_once_guarded(body: FunctionBody, node: ast.AST) -> bool:
     """True when `node` sits in the branch of an enclosing `if` that only runs while state is missing.
 
-    Recognized tests (in the `if` branch): `x is None`, `not hasattr(obj, "a")`, `key not in cache`,
+    Recognized tests (in the `if` branch): `x is None`, `x is False`, `not hasattr(obj, "a")`, `key not in cache`,
     `not self.attr` (`if not self.built:`), `any(<missing> for ...)`, `missing and other`, and `or` of such
     tests only; in the `else` branch, their positive forms (`x is not None`, `hasattr(...)`, `key in cache`,
     `self.attr`, `all(<present> for ...)`); and code
@@ -81,8 +81,8 @@ def _missing_test(test: ast.expr) -> bool:
         return check(_missing_test(v) for v in test.values)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
-        if isinstance(op, ast.Is) and _is_none(right):
-            return True
+        if isinstance(op, ast.Is) and (_is_none(right) or _is_constant(right, False)):
+            return True  # `x is None`; `self._built is False` (TensorFlowTTS's trainers): `not x` spelled out
         if isinstance(op, ast.NotIn):
             return True
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -111,7 +111,7 @@ def _present_test(test: ast.expr) -> bool:
         return check(_present_test(v) for v in test.values)
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
-        if isinstance(op, ast.IsNot) and _is_none(right):
+        if isinstance(op, ast.IsNot) and _is_none(right) or isinstance(op, ast.Is) and _is_constant(right, True):
             return True
         if isinstance(op, ast.In):
             return True
@@ -130,3 +130,7 @@ def _present_test(test: ast.expr) -> bool:
 
 def _is_none(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is None
+
+
+def _is_constant(expr: ast.expr, value: bool) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is value

@@ -132,6 +132,15 @@ def _stmt_use(st: ast.stmt, name: str) -> str | None:
         if "read" in (body, orelse):
             return "read"
         return "write" if body == orelse == "write" else None
+    if isinstance(st, (ast.For, ast.AsyncFor)):
+        # The loop target is bound before the body runs, so the body's reads of it are not reads of the
+        # value from before the loop (Acme's `for src, dest in zip(...)` repeated in a second `if`). The
+        # loop may run zero times, so it never counts as a write.
+        if name in _loads_expr(st.iter):
+            return "read"
+        if not _names_target(st.target, name) and _first_use(st.body, name) == "read":
+            return "read"
+        return "read" if _first_use(st.orelse, name) == "read" else None
     return "read" if name in _loads([st]) else None
 
 
@@ -328,6 +337,19 @@ class AutographUndefined(Rule):
                 resize(image, 0.3)
                 return image
         """, note="a branch that only raises is a check, not a return path"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def sync(step, online, target, period):
+                if tf.math.mod(step, period) == 0:
+                    for src, dest in zip(online, target):
+                        dest.assign(src)
+                if tf.math.mod(step, 2 * period) == 0:
+                    for src, dest in zip(online, target):
+                        dest.assign(src * 2.0)
+                return step
+        """, note="a later loop binds its own target before reading it (issue 10 P24-corpusa, Acme's MPO learners)"),
     )
     invalid = (
         Invalid("""

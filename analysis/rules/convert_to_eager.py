@@ -219,6 +219,27 @@ class ConvertToEager(Rule):
             def is_compiled(fn):
                 return isinstance(fn, TFFunctionType)
         """, note="the tf.function object goes straight to another call (here `type`): nothing is traced"),
+        Valid("""
+            import tensorflow as tf
+
+            class AugmentationMethod:
+                @tf.function
+                def augment(self, *args, **kwargs):
+                    raise NotImplementedError()
+        """, note="an abstract method: the decorator is a contract for the subclasses (issue 10 P30-corpusa, "
+                  "TensorFlowASR)"),
+        Valid("""
+            import tensorflow as tf
+
+            def evaluate_epoch(model, strategy, dataset):
+                def distributed_step(sample):
+                    per_replica = strategy.run(model.eval_sample, args=(sample,))
+                    return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+                step = tf.function(distributed_step)
+                return [step(sample) for sample in dataset]
+        """, note="strategy.run/reduce run a replica step and a collective: TensorFlow work (issue 10 P31-corpusa, "
+                  "TF Graphics)"),
     )
     invalid = (
         Invalid("""

@@ -258,6 +258,22 @@ class ConvertToHybrid(Rule):
                     assert random_graph(["a", "b"])
             """,
         }, path="pkg/random_data.py", note="issue 10 P22: library code only a test runs eagerly is not a hot path"),
+        Valid("""
+            import tensorflow as tf
+
+            class DateTensor:
+                def __init__(self, ordinals, days):
+                    self.ordinals, self.days = ordinals, days
+
+            def from_ordinals(ordinals, w):
+                h = tf.matmul(tf.cast(ordinals, tf.float32), w)
+                return DateTensor(ordinals, tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h)))
+
+            w = tf.ones((4, 4))
+            for _ in range(100):
+                from_ordinals(tf.ones((4, 4), tf.int32), w)
+        """, note="returns a plain Python object, which a tf.function cannot return (issue 10 P28-corpusa, "
+                  "TF Quant Finance's DateTensor)"),
     )
     invalid = (
         Invalid("""

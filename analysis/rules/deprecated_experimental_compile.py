@@ -7,7 +7,7 @@ from ..model import Finding, FixSafety, Severity
 from ..tfversion import JIT_COMPILE_SINCE  # evidence for the version: analysis/tfversion.py
 from ._version_gate import version_gated_fix
 from .base import Invalid, ModuleContext, Rule, Valid
-from .deprecated_relax_shapes import site_keywords
+from .deprecated_relax_shapes import tf_function_keywords
 
 
 
@@ -19,7 +19,7 @@ class DeprecatedExperimentalCompile(Rule):
     summary = "`experimental_compile` is deprecated; `jit_compile` does the same."
     what = """
         Finds `experimental_compile=...` passed to `tf.function`, as a decorator argument or in a
-        `tf.function(f, ...)` call.
+        `tf.function(f, ...)` call, or through `functools.partial(tf.function, ...)` (which forwards it unchanged).
     """
     why = """
         TensorFlow marks the keyword deprecated ("experimental_compile is deprecated, use jit_compile
@@ -100,16 +100,25 @@ class DeprecatedExperimentalCompile(Rule):
                                    jit_compile=xla,
                                    experimental_compile=xla)
         """, lines=(6,), note="both keywords: suggestion only"),
+        Invalid("""
+            import functools
+            import tensorflow as tf
+
+            graph_fn = functools.partial(tf.function, experimental_compile=True)
+
+            @graph_fn
+            def step(x):
+                return x + 1
+        """, lines=(4,), note="a decorator made with functools.partial forwards the keyword to tf.function"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
-        for site in ctx.summary.hybrid_sites:
-            for kw in site_keywords(site, "experimental_compile"):
-                both = "jit_compile" in site.keywords
-                fix = version_gated_fix(
-                    "rename `experimental_compile=` to `jit_compile=` (same value)", ctx.min_tf_version,
-                    JIT_COMPILE_SINCE, "`jit_compile`",
-                    blocked="`jit_compile` is passed too; TensorFlow rejects both, keep one by hand" if both else None,
-                )
-                message = "`experimental_compile` is deprecated since TensorFlow 2.5; use `jit_compile`"
-                yield ctx.report(self, kw, message, fn=site.enclosing, fix=fix)
+        for kw, keywords, enclosing in tf_function_keywords(ctx, "experimental_compile"):
+            both = "jit_compile" in keywords
+            fix = version_gated_fix(
+                "rename `experimental_compile=` to `jit_compile=` (same value)", ctx.min_tf_version,
+                JIT_COMPILE_SINCE, "`jit_compile`",
+                blocked="`jit_compile` is passed too; TensorFlow rejects both, keep one by hand" if both else None,
+            )
+            message = "`experimental_compile` is deprecated since TensorFlow 2.5; use `jit_compile`"
+            yield ctx.report(self, kw, message, fn=enclosing, fix=fix)

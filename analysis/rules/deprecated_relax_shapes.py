@@ -5,7 +5,7 @@ import ast
 from typing import Iterable, Iterator
 
 from ..model import Finding, FixSafety, Severity
-from ..summary import HybridSite
+from ..summary import FunctionInfo, HybridSite
 from ..tfversion import REDUCE_RETRACING_SINCE  # evidence for the version: analysis/tfversion.py
 from ._version_gate import version_gated_fix
 from .base import Invalid, ModuleContext, Rule, Valid
@@ -18,6 +18,22 @@ def site_keywords(site: HybridSite, name: str) -> Iterator[ast.keyword]:
         for kw in site.node.keywords:
             if kw.arg == name:
                 yield kw
+
+
+def tf_function_keywords(ctx: ModuleContext, name: str) -> Iterator[tuple[ast.keyword, set[str], FunctionInfo | None]]:
+    """(keyword node, every keyword name of that call, enclosing function) for each `name=` handed to
+    tf.function: on a decorator or `tf.function(...)` call, and through `functools.partial(tf.function,
+    name=...)`, which forwards its keywords to tf.function unchanged."""
+    for site in ctx.summary.hybrid_sites:
+        for kw in site_keywords(site, name):
+            yield kw, set(site.keywords), site.enclosing
+    for node in ast.walk(ctx.summary.source.tree):
+        if (isinstance(node, ast.Call) and node.args and ctx.qualify(node.func) == "functools.partial"
+                and ctx.qualify(node.args[0]) == "tensorflow.function"):
+            names = {k.arg for k in node.keywords if k.arg is not None}
+            for kw in node.keywords:
+                if kw.arg == name:
+                    yield kw, names, None
 
 
 def _rename_description(value: ast.expr) -> str:
@@ -38,7 +54,7 @@ class DeprecatedRelaxShapes(Rule):
     summary = "`experimental_relax_shapes` is deprecated; `reduce_retracing` does the same."
     what = """
         Finds `experimental_relax_shapes=...` passed to `tf.function`, as a decorator argument or in a
-        `tf.function(f, ...)` call.
+        `tf.function(f, ...)` call, or through `functools.partial(tf.function, ...)` (which forwards it unchanged).
     """
     why = """
         TensorFlow deprecated the keyword in favour of `reduce_retracing` ("experimental_relax_shapes is
@@ -131,17 +147,26 @@ class DeprecatedRelaxShapes(Rule):
                 def call(self, x):
                     return x
         """, lines=(5,), note="both keywords: suggestion only"),
+        Invalid("""
+            import functools
+            import tensorflow as tf
+
+            graph_fn = functools.partial(tf.function, experimental_relax_shapes=True)
+
+            @graph_fn
+            def step(x):
+                return x * 2
+        """, lines=(4,), note="a decorator made with functools.partial forwards the keyword to tf.function"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
-        for site in ctx.summary.hybrid_sites:
-            for kw in site_keywords(site, "experimental_relax_shapes"):
-                both = "reduce_retracing" in site.keywords
-                fix = version_gated_fix(
-                    _rename_description(kw.value), ctx.min_tf_version, REDUCE_RETRACING_SINCE,
-                    "`reduce_retracing`",
-                    blocked="`reduce_retracing` is passed too; merge the two by hand" if both else None,
-                )
-                message = ("`experimental_relax_shapes` is deprecated since TensorFlow 2.9; use "
-                           "`reduce_retracing`, which TensorFlow sets from it anyway")
-                yield ctx.report(self, kw, message, fn=site.enclosing, fix=fix)
+        for kw, keywords, enclosing in tf_function_keywords(ctx, "experimental_relax_shapes"):
+            both = "reduce_retracing" in keywords
+            fix = version_gated_fix(
+                _rename_description(kw.value), ctx.min_tf_version, REDUCE_RETRACING_SINCE,
+                "`reduce_retracing`",
+                blocked="`reduce_retracing` is passed too; merge the two by hand" if both else None,
+            )
+            message = ("`experimental_relax_shapes` is deprecated since TensorFlow 2.9; use "
+                       "`reduce_retracing`, which TensorFlow sets from it anyway")
+            yield ctx.report(self, kw, message, fn=enclosing, fix=fix)

@@ -7,6 +7,8 @@ from typing import Iterable
 from ..body import FunctionBody
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
+from ..summary import FunctionInfo
+from ._declared_types import declared_not_keras
 from ._eager_guards import runs_only_eagerly
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 from .tensor_as_bool import likely_tensor_params
@@ -184,6 +186,29 @@ class EagerOnlyApi(Rule):
                 first = model.predict_on_batch(model_weights=weights, x=batch, training=True)
                 return first + model.predict_on_batch(weights, batch, True)
         """, note="arguments Keras' predict_on_batch does not take: another library's model (TFF FunctionalModel)"),
+        Valid("""
+            import tensorflow as tf
+
+            class ProbabilisticModel:
+                def predict(self, x):
+                    return tf.reduce_mean(x, -1), tf.math.reduce_variance(x, -1)
+
+            class ExpectedImprovement:
+                def __init__(self, model: ProbabilisticModel):
+                    self._model = model
+
+                @tf.function
+                def __call__(self, x):
+                    mean, variance = self._model.predict(x)
+                    return mean - tf.sqrt(variance)
+
+            def lower_confidence_bound(model: ProbabilisticModel, beta: float):
+                @tf.function
+                def acquisition(x):
+                    mean, variance = model.predict(x)
+                    return mean - beta * tf.sqrt(variance)
+                return acquisition
+        """, note="a model declared as a class that is not Keras: its predict is that class's (issue 10 P25-corpusa, trieste)"),
     )
     invalid = (
         Invalid("""
@@ -221,6 +246,13 @@ class EagerOnlyApi(Rule):
                     y = x.numpy()
                 return x
         """, lines=(6,), note="the graph branch of an executing_eagerly() test"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def step(model: tf.keras.Model, x):
+                return model.predict(x)
+        """, lines=(5,), note="a model declared as a Keras model"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -230,7 +262,7 @@ class EagerOnlyApi(Rule):
             body = ctx.body(gf.info)
             tensor_params = frozenset(likely_tensor_params(gf.info)) if gf.is_root else frozenset()
             for call in body.calls:
-                problem = _eager_only_problem(ctx, call, tensor_params)
+                problem = _eager_only_problem(ctx, gf.info, call, tensor_params)
                 if problem is None or _runs_eagerly(ctx, body, call):
                     continue
                 fix = Fix("use TensorFlow ops, tf.numpy_function/tf.py_function, or move this out of the "
@@ -238,12 +270,14 @@ class EagerOnlyApi(Rule):
                 yield ctx.report(self, call, problem + via_text(gf), fn=gf, fix=fix)
 
 
-def _eager_only_problem(ctx: ModuleContext, call: ast.Call, tensor_params: frozenset[str]) -> str | None:
+def _eager_only_problem(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call,
+                        tensor_params: frozenset[str]) -> str | None:
     func = call.func
     if isinstance(func, ast.Attribute):
         if func.attr == "numpy" and not call.args and not call.keywords and _may_be_tf_tensor(ctx, func.value):
             return "`.numpy()` needs an eager tensor, but in graph code tensors are symbolic and have no value yet"
-        if func.attr in KERAS_EAGER_METHODS and _looks_like_model(ctx, func.value) and _keras_keywords(call, func.attr):
+        if (func.attr in KERAS_EAGER_METHODS and _looks_like_model(ctx, func.value) and _keras_keywords(call, func.attr)
+                and not declared_not_keras(ctx, fn, func.value)):
             return (f"Keras `{func.attr}` runs its own eager/graph loop on concrete data and cannot be called "
                     "from graph code")
     qualname = ctx.qualify(func)

@@ -7,6 +7,7 @@ from typing import Iterable
 from ..facts.paths import is_test_path
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo, HybridSite, ModuleSummary
+from ._once_guard import is_once_guarded
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -401,6 +402,27 @@ class FunctionRecreated(Rule):
                     self._inner = tf.function(self._inner, input_signature=[tf.TensorSpec([None, 4])])
                     super().build(shape)
         """, note="build's own loop calls the child layers' build, not itself (issue 10 P25-corpusb, tf2-gnn)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                    self._compiled = False
+
+                def _train_step(self, batch):
+                    if self._compiled is False:
+                        self.one_step = tf.function(self._one_step)
+                        self._compiled = True
+                    return self.one_step(batch)
+
+                def _one_step(self, batch):
+                    return self.model(batch)
+
+                def fit(self, batches):
+                    for batch in batches:
+                        self._train_step(batch)
+        """, note="created under a once-guard the block sets (issue 10 P27-corpusa, TensorFlowTTS's trainers)"),
     )
     invalid = (
         Invalid("""
@@ -487,6 +509,8 @@ class FunctionRecreated(Rule):
             return None  # a test helper called per test case builds one function per case on purpose
         if _per_case_arguments(ctx, site, enclosing):
             return None
+        if is_once_guarded(ctx.body(enclosing), site.node):
+            return None  # `if self._compiled is False: self.step = tf.function(...); self._compiled = True`
         if _called_in_loop(ctx.summary, enclosing):
             return f"on every call of `{enclosing.qualname}`, which is called from a loop"
         return None

@@ -7,6 +7,7 @@ from typing import Iterable, Iterator
 from ..facts.extract import KERAS
 from ..facts.rulesupport import find_call
 from ..model import Finding, Fix, FixSafety, Severity
+from ..summary import FunctionInfo
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
 # Position of the `name` parameter of common TF ops (from their signatures in the API docs, e.g.
@@ -44,6 +45,37 @@ def _non_string(ctx: ModuleContext, arg: ast.expr) -> str | None:
             "string", "complex64", "complex128"):
         return ctx.source.segment(arg)
     return None
+
+
+def _calls_owner(ctx: ModuleContext, fn: FunctionInfo, owner: str, depth: int) -> bool:
+    """`fn` (a method of the same object) calls `owner(...)`, itself or through its own `self.` helpers."""
+    body = ctx.project.body(fn)
+    source = fn.module.source
+    for call in body.calls:
+        if source.segment(call.func) == owner:
+            return True
+        if depth > 0 and _is_self_method(call):
+            callee = ctx.project.resolve_callee(fn, call.func)
+            if callee is not None and callee is not fn and _calls_owner(ctx, callee, owner, depth - 1):
+                return True
+    return False
+
+
+def _is_self_method(call: ast.Call) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+
+
+def _called_by_earlier_helper(ctx: ModuleContext, fn: FunctionInfo, body, owner: str,  # noqa: ANN001
+                              before: tuple[int, int]) -> bool:
+    """A `self.` helper called before `before` calls `owner(...)` (tf2rl's `_compute_td_error_body` runs the
+    critic inside the tape, then the step reads `self.critic.trainable_variables`): `self.critic` is built."""
+    if not owner.startswith("self."):
+        return False
+    return any(_is_self_method(call) and (call.lineno, call.col_offset) < before
+               and (callee := ctx.project.resolve_callee(fn, call.func)) is not None and callee is not fn
+               and _calls_owner(ctx, callee, owner, 1)
+               for call in body.calls)
 
 
 class HybridizationHazards(Rule):
@@ -128,6 +160,24 @@ class HybridizationHazards(Rule):
             def f(x):
                 return tf.sqrt(x, tf.float32)
         """, note="eager code ignores the name (HYB021 will not hybridize it; nothing fails now)"),
+        Valid("""
+            import tensorflow as tf
+
+            class DDPG:
+                def __init__(self, critic, optimizer):
+                    self.critic, self.critic_optimizer = critic, optimizer
+
+                def _td_error(self, states, targets):
+                    return targets - self.critic(states)
+
+                @tf.function
+                def train(self, states, targets):
+                    with tf.GradientTape() as tape:
+                        loss = tf.reduce_mean(self._td_error(states, targets) ** 2)
+                    grads = tape.gradient(loss, self.critic.trainable_variables)
+                    self.critic_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+                    return self.critic(states)
+        """, note="a helper called first runs the model (issue 10 P26-corpusa, tf2rl's DDPG/TD3)"),
     )
     invalid = (
         Invalid("""
@@ -231,6 +281,8 @@ class HybridizationHazards(Rule):
             owner = ctx.source.segment(read.value)
             called = first_call.get(owner)
             if called is None or (read.lineno, read.col_offset) >= called:
+                continue
+            if _called_by_earlier_helper(ctx, gf.info, body, owner, (read.lineno, read.col_offset)):
                 continue
             if not self._feeds(body, read, consumers, ctx):
                 continue

@@ -176,6 +176,15 @@ class RecursiveFunction(Rule):
             def total(tree, x):
                 return x * tree.size()
         """, note="recursion outside the tf.function's cycle"),
+        Valid("""
+            import tensorflow as tf
+
+            class Acquisition:
+                @tf.function
+                def __call__(self, x):
+                    tf.debugging.assert_positive(tf.size(x), f"{type(self).__name__} needs points")
+                    return x * 2 if isinstance(self, Acquisition) else x
+        """, note="the instance handed to type()/isinstance() is data, not a call of __call__ (issue 10 P23-corpusa)"),
     )
     invalid = (
         Invalid("""

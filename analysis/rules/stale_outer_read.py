@@ -7,6 +7,7 @@ from typing import Iterable
 
 from ..body import FunctionBody
 from ..model import Finding, Fix, FixSafety, Severity
+from ..project import GraphFunction
 from ..summary import ClassInfo
 from ._once_guard import is_once_guarded
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
@@ -127,25 +128,21 @@ def _written(body: FunctionBody) -> tuple[set[str], set[str]]:
     return names, attrs
 
 
-# Keras builds new train/test/predict functions after every `compile()` (it resets `train_function` and
-# its siblings), so what `compile` sets is read by a fresh trace: never a stale value in those steps.
-_KERAS_STEPS = frozenset({"train_step", "test_step", "predict_step"})
-_RETRACED_AFTER = frozenset({"compile"})
-
-
-def _reassigned_attributes(ctx: ModuleContext, cls: ClassInfo, reader: str = "") -> dict[str, int]:
+def _reassigned_attributes(ctx: ModuleContext, cls: ClassInfo, keras_step: bool = False) -> dict[str, int]:
     """`self.attr = <Python number/str/bool>` in methods other than __init__/build: attr -> line.
 
-    For a Keras step (`reader` is `train_step`...), stores in `compile` do not count. Cached per class
-    and kind of reader: every graph method of a class asks the same question.
+    `keras_step`: the reader is a Keras train/test/predict step, which Keras traces again after `compile()`
+    (Keras 3's `Trainer.compile` sets `self.train_function = None`, Keras 2 resets its compile cache), so
+    what `compile` sets is not stale there (TensorFlowASR's `use_loss_scale`, issue 10).
+    Cached per class: every graph method of a class asks the same question.
     """
-    skipped = {"__init__", "build", "__post_init__"} | (_RETRACED_AFTER if reader in _KERAS_STEPS else set())
     cache = ctx.summary.__dict__.setdefault("_reassigned_attributes", {})
-    key = (id(cls), reader in _KERAS_STEPS)
+    key = (id(cls), keras_step)
     if key in cache:
         return cache[key]
     out: dict[str, int] = {}
     cache[key] = out
+    skipped = ("__init__", "build", "__post_init__", "compile") if keras_step else ("__init__", "build", "__post_init__")
     for name, method in cls.methods.items():
         if name in skipped:
             continue
@@ -161,6 +158,16 @@ def _reassigned_attributes(ctx: ModuleContext, cls: ClassInfo, reader: str = "")
                         and _python_scalar(value)):
                     out.setdefault(t.attr, node.lineno)
     return out
+
+
+def _keras_step(ctx: ModuleContext, gf: GraphFunction) -> bool:
+    """The graph function is (reached from) a Keras train/test/predict step that Keras traces itself."""
+    fid = ctx.project.fid_of(gf.root)
+    if fid is None:
+        return False
+    pf = ctx.project.facts.pf
+    hy = pf.fns[fid]["hy"]
+    return (hy is not None and hy[0] == "keras") or pf.root_kind[fid] == "keras"
 
 
 def _guard_test(body: FunctionBody, node: ast.AST) -> bool:
@@ -392,6 +399,27 @@ class StaleOuterRead(Rule):
                         x = {"inputs": x, "labels": y}
                     return self.compute_metrics(x, y, self(x), None)
         """, note="set by compile(), after which Keras traces new step functions (issue 10 P29-corpusb, transformers)"),
+        Valid("""
+            import tensorflow as tf
+
+            class AsrModel(tf.keras.Model):
+                def compile(self, optimizer, loss, **kwargs):
+                    self.use_loss_scale = False
+                    if kwargs.pop("mixed_precision", False):
+                        self.use_loss_scale = True
+                    super().compile(optimizer=optimizer, loss=loss, **kwargs)
+
+                def train_step(self, batch):
+                    inputs, y_true = batch
+                    with tf.GradientTape() as tape:
+                        loss = self.loss(y_true, self(inputs, training=True))
+                        if self.use_loss_scale:
+                            loss = self.optimizer.scale_loss(loss)
+                    grads = tape.gradient(loss, self.trainable_weights)
+                    self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+                    return {"loss": loss}
+        """, note="set in compile(), read by a Keras step: Keras traces its steps again after compile (issue 10 "
+                  "P32-corpusa, TensorFlowASR)"),
     )
     invalid = (
         Invalid("""
@@ -471,7 +499,7 @@ class StaleOuterRead(Rule):
             cls = gf.info.cls
             if cls is None:
                 continue
-            attrs = _reassigned_attributes(ctx, cls, gf.info.name)
+            attrs = _reassigned_attributes(ctx, cls, _keras_step(ctx, gf))
             for node in body.of_type(ast.Attribute):
                 if (isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == "self"
                         and node.attr in attrs and f"self.{node.attr}" not in reported

@@ -47,7 +47,7 @@ def _context(f: StudyFinding, radius: int) -> str:
 
 
 def render_docs(study: Study, sizes: dict[str, tuple[int, int]], label: str, per_rule: int, seed: int) -> str:
-    style = {c.name: (c.requirement, c.style) for c in CODE_BASES}
+    style = {c.name: (c.release, c.style) for c in CODE_BASES}
     rows = [f"| {name} | `{style[name][0]}` | {style[name][1]} | {files} | {lines:,} |"
             for name, (files, lines) in sizes.items()]
     total_files = sum(f for f, _ in sizes.values())

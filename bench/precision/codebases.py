@@ -1,21 +1,22 @@
 """The real TensorFlow 2 code bases of the precision study: pinned PyPI releases, each one project root.
 
-Library code is not the only user, so five of the first ones are (or ship) training scripts: the TF Model
-Garden (`official/`), TF-Agents' `examples/v2/train_eval.py` scripts, TF-GNN's runner and its OGBN-MAG
-training example, Sonnet's MNIST examples and TF Recommenders' MovieLens example; batch B adds research
-and application code with hand-written training loops (style "training" below, with the reason beside each).
+Library code is not the only user: the code bases of style "training" below are (or ship) training code,
+the reason beside each: the TF Model Garden (`official/`), TF-Agents' `examples/v2/train_eval.py`
+scripts, TF-GNN's runner and its OGBN-MAG training example, Sonnet's MNIST examples, TF Recommenders'
+MovieLens example, then batch A (TensorFlowTTS's and TensorFlowASR's trainers, tf2rl's and Acme's agents)
+and batch B (research and application code with hand-written training loops).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.corpus import cache_dir, fetch_packages
+from bench.corpus import cache_dir, fetch_packages, package_dir_name, pinned_release
 
 
 @dataclass(frozen=True)
 class CodeBase:
-    requirement: str  # pinned, as `pip download` takes it
+    requirement: str  # pinned: `name==version` as `pip download` takes it, or a files.pythonhosted.org URL#sha256=...
     style: str  # "training" (model garden, examples, scripts) or "library"
     exclude: tuple[str, ...] = ()  # path prefixes not unpacked, and why in a comment beside them
     include: tuple[str, ...] = ()  # if set, only paths matching one of these globs are unpacked
@@ -23,7 +24,12 @@ class CodeBase:
     @property
     def name(self) -> str:
         """The folder the distribution unpacks to (bench.corpus names it after the archive)."""
-        return self.requirement.split("==")[0].replace("-", "_")
+        return package_dir_name(self.requirement)
+
+    @property
+    def release(self) -> str:
+        """`name==version`, also for a pinned URL (docs show this, not the URL)."""
+        return "==".join(pinned_release(self.requirement))
 
 
 CODE_BASES = (
@@ -88,6 +94,21 @@ CODE_BASES = (
     CodeBase("kgcnn==3.1.0", "library"),
     # alibi-detect: drift/outlier detectors, trained with its own tf.function training loop.
     CodeBase("alibi-detect==0.12.0", "library"),
+    # Batch A (issue 10: more training-style code). Training code: TensorFlowTTS's and TensorFlowASR's
+    # models come with their trainers (custom train/eval steps under tf.function, the bin/ scripts);
+    # tf2rl's and Acme's agents are training loops (learner steps, replay, the trainers that run them).
+    CodeBase("TensorFlowTTS==1.8", "training"),
+    CodeBase("TensorFlowASR==1.0.3", "training"),
+    # tf2rl 1.1.5 is an sdist whose metadata build fails under `pip download` (its setup.py needs
+    # packages it does not declare): the archive itself, pinned by its hash.
+    CodeBase("https://files.pythonhosted.org/packages/57/29/79e19932f384bfacbe61d394a112c426d1ebabe7a8d747c53d05ef74ac82/"
+             "tf2rl-1.1.5.tar.gz#sha256=5b761796b1a75f9271e3687a178ac3e3820d3e7c852ea0e660ff071f71f0501a", "training"),
+    CodeBase("dm-acme==0.4.0", "training"),
+    CodeBase("trieste==4.6.1", "library"),
+    CodeBase("tf-quant-finance==0.0.1.dev34", "library"),
+    CodeBase("tensorflow-graphics==2021.12.3", "library"),
+    CodeBase("sionna==0.19.2", "library"),  # the last TensorFlow release (1.0 moved to PyTorch)
+    CodeBase("cleverhans==4.0.0", "library"),  # its tf2/ attacks; torch/ and jax/ add no TensorFlow findings
 )
 
 

@@ -299,3 +299,33 @@ def test_property_getters_are_called_by_attribute_reads() -> None:
     """})
     assert fn(facts, "m.py", "Model.scale").in_graph
     assert fn(facts, "m.py", "Model.step").side_effects.value is True
+
+
+def test_a_function_returning_a_plain_project_object_cannot_be_hybridized() -> None:
+    # TF 2.21 raises "must return zero or more Tensors or ExtensionTypes" for any other object
+    # (TF Quant Finance's DateTensor, issue 10 P28-corpusa).
+    facts = repo({"dates.py": """
+        import tensorflow as tf
+
+        class DateTensor:
+            def __init__(self, ordinals):
+                self.ordinals = ordinals
+
+        class Span(tf.experimental.ExtensionType):
+            start: tf.Tensor
+
+            def __init__(self, start):
+                self.start = start
+
+        def from_ordinals(ordinals):
+            return DateTensor(tf.cast(ordinals, tf.int32) + 1)
+
+        def convert(values):
+            return from_ordinals(tf.convert_to_tensor(values))
+
+        def span(start):
+            return Span(tf.cast(start, tf.int32) * 2)
+    """})
+    assert "RETURNS_PYTHON_OBJECT" in fn(facts, "dates.py", "from_ordinals").blocked_by
+    assert "RETURNS_PYTHON_OBJECT" in fn(facts, "dates.py", "convert").blocked_by
+    assert "RETURNS_PYTHON_OBJECT" not in fn(facts, "dates.py", "span").blocked_by

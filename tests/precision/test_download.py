@@ -1,13 +1,84 @@
-"""bench/corpus.py's download cache: which pinned archives it already holds, and what it unpacks.
+"""bench.corpus's one download helper: pinned names, pinned URLs with their hash, a shared cache.
 
-A hand-made wheel in a temporary cache (no network: every requirement is already there, so pip is not run).
+No network: the URL download is served by a stand-in for urllib's urlopen.
 """
 from __future__ import annotations
 
+import hashlib
+import io
+import tarfile
 import zipfile
 from pathlib import Path
 
-from bench.corpus import _missing, fetch_packages
+import pytest
+
+import bench.corpus as corpus
+from bench.corpus import _missing, fetch_packages, package_dir_name, pinned_release
+
+URL = "https://files.pythonhosted.org/packages/57/29/ab/tf2rl-1.1.5.tar.gz"
+
+
+def _sdist(files: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _serve(monkeypatch: pytest.MonkeyPatch, data: bytes) -> list[str]:
+    asked: list[str] = []
+
+    def urlopen(url: str, timeout: float) -> io.BytesIO:
+        asked.append(url)
+        return io.BytesIO(data)
+
+    monkeypatch.setattr(corpus.urllib.request, "urlopen", urlopen)
+    return asked
+
+
+def test_names_of_pinned_requirements() -> None:
+    assert pinned_release("TensorFlowTTS==1.8") == ("TensorFlowTTS", "1.8")
+    assert pinned_release(f"{URL}#sha256={'0' * 64}") == ("tf2rl", "1.1.5")
+    assert package_dir_name("dm-acme==0.4.0") == "dm_acme"
+    assert package_dir_name("tf-quant-finance==0.0.1.dev34") == "tf_quant_finance"
+    with pytest.raises(ValueError):
+        pinned_release("trieste>=4")
+
+
+def test_a_pinned_url_is_downloaded_verified_and_unpacked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _sdist({"tf2rl-1.1.5/tf2rl/algos/ddpg.py": "x = 1\n", "tf2rl-1.1.5/README.md": "r"})
+    asked = _serve(monkeypatch, data)
+    src = fetch_packages([f"{URL}#sha256={hashlib.sha256(data).hexdigest()}"], tmp_path)
+    assert asked == [URL]
+    assert (src / "tf2rl" / "tf2rl" / "algos" / "ddpg.py").read_text() == "x = 1\n"
+    assert not (src / "tf2rl" / "README.md").exists()
+    fetch_packages([f"{URL}#sha256={hashlib.sha256(data).hexdigest()}"], tmp_path)
+    assert asked == [URL]  # cached: not downloaded again
+
+
+def test_a_pinned_url_whose_bytes_differ_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _serve(monkeypatch, b"not the release")
+    with pytest.raises(RuntimeError, match="sha256"):
+        fetch_packages([f"{URL}#sha256={'0' * 64}"], tmp_path)
+    assert list(tmp_path.glob("tf2rl*")) == []
+
+
+def test_archives_of_other_requirement_lists_in_a_shared_cache_neither_count_nor_unpack(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another list put its wheel there; ours is an sdist whose name holds a dash.
+    with zipfile.ZipFile(tmp_path / "other_pkg-2.0-py3-none-any.whl", "w") as zf:
+        zf.writestr("other_pkg/m.py", "y = 2\n")
+    data = _sdist({"dm-acme-0.4.0/acme/core.py": "z = 3\n"})
+    asked = _serve(monkeypatch, data)
+    url = "https://files.pythonhosted.org/packages/d2/90/dm-acme-0.4.0.tar.gz"
+    src = fetch_packages([f"{url}#sha256={hashlib.sha256(data).hexdigest()}"], tmp_path)
+    assert asked == [url]
+    assert (src / "dm_acme" / "acme" / "core.py").read_text() == "z = 3\n"
+    assert not (src / "other_pkg").exists()
 
 
 def _wheel(root: Path, name: str, members: list[str]) -> None:
