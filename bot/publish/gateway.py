@@ -54,7 +54,8 @@ class Applied:
     """What `Gateway.apply` did: refused inline comments and steps (permanent 4xx answers)."""
 
     posted: int = 0
-    refused: list[InlinePlacement] = field(default_factory=list)
+    refused: list[InlinePlacement] = field(default_factory=list)  # 422: their lines are not in the diff
+    unposted: list[InlinePlacement] = field(default_factory=list)  # the whole review was refused
     edited: int = 0
     resolved_threads: int = 0
     refusals: list[BaseException] = field(default_factory=list)
@@ -77,8 +78,11 @@ class Gateway:
         if plan.review is not None:
             refused = await self._unless_refused(self.post_review(plan.number, plan.review),
                                                  "the review comments", done)
-            done.refused = list(refused or [])
-            done.posted = len(plan.review.placements) - len(done.refused)
+            if refused is None:
+                done.unposted = list(plan.review.placements)
+            else:
+                done.refused = refused
+            done.posted = len(plan.review.placements) - len(done.refused) - len(done.unposted)
         for edit in plan.edits:
             what = {"ignored": "marking comments of ignored rules",
                     "follow-up": "noting the follow-up on earlier comments",
@@ -88,7 +92,7 @@ class Gateway:
         if plan.resolve_threads:
             done.resolved_threads = await self._unless_refused(
                 self.resolve_threads(plan.number, plan.resolve_threads, me), "resolving outdated threads", done) or 0
-        final = plan.after_refusals(done.refused, done.notes)
+        final = plan.after_refusals(done.refused, done.notes, done.unposted)
         summary = Applied()  # a refused summary is kept as a refusal; its note would have nowhere to go
         await self._unless_refused(self.write_summary(plan.number, final.summary_body, plan.previous_summary),
                                    "the summary comment", summary)

@@ -83,17 +83,20 @@ class ReviewPlan:
     def check_output(self) -> dict[str, str]:
         return render.check_output(self.report)
 
-    def after_refusals(self, refused: Sequence[InlinePlacement], notes: Sequence[str]) -> ReviewPlan:
-        """The plan once GitHub refused some inline comments and some steps (permanent 4xx): the refused
-        findings move to the summary's list, and the notes say what was refused."""
-        if not refused and not notes:
+    def after_refusals(self, refused: Sequence[InlinePlacement], notes: Sequence[str],
+                       unposted: Sequence[InlinePlacement] = ()) -> ReviewPlan:
+        """The plan once GitHub refused some inline comments (`refused`: 422 for their lines), the whole
+        review (`unposted`: its step is in `notes`) or other steps (permanent 4xx): those findings move
+        to the summary's list, and the notes say what was refused."""
+        if not refused and not notes and not unposted:
             return self
         extra = list(notes)
         if refused:
             extra.append(f"GitHub refused {len(refused)} inline comment(s) (line could not be resolved in the "
                          "diff); those findings are listed here instead.")
-        report = replace(self.report, inline_posted=self.report.inline_posted - len(refused),
-                         not_inline=list(self.report.not_inline) + [p.finding for p in refused],
+        missing = list(refused) + list(unposted)
+        report = replace(self.report, inline_posted=self.report.inline_posted - len(missing),
+                         not_inline=list(self.report.not_inline) + [p.finding for p in missing],
                          notes=list(self.report.notes) + extra)
         return replace(self, report=report)
 

@@ -106,3 +106,12 @@ def test_refused_comment_moves_to_the_summary():
 
 def test_check_run_key_names_pull_request_and_head():
     assert check_run_external_id(7, HEAD) == "7:" + HEAD
+
+
+def test_a_refused_review_lists_its_findings_in_the_summary():
+    f = finding(line=2)
+    plan = build_review_plan(inputs([f]))
+    final = plan.after_refusals([], ["GitHub refused the review comments (403)."], list(plan.review.placements))
+    assert final.report.inline_posted == 0 and list(final.report.not_inline) == [f]
+    assert "GitHub refused the review comments (403)." in final.check_output["summary"]
+    assert "inline comment(s)" not in final.check_output["summary"]
