@@ -309,7 +309,6 @@ class _Sync:
                            self._say(f"Opened #{number} with {len(plan.entries)} automatic fixes."), True)
 
     async def _update(self, plan: FixPlan, parent: str) -> SyncOutcome:
-        req = self.req
         sha = await self._commit(plan, parent)
         number = int(self.followup["number"])
         src = self._source(parent)

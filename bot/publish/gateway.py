@@ -208,20 +208,17 @@ class Gateway:
 
     async def resolve_threads(self, number: int, root_ids: Sequence[int], me: BotIdentity) -> int:
         """Resolve the unresolved threads opened by `root_ids` in which nobody but the bot wrote."""
-        graphql: Callable[..., Awaitable[Any]] | None = getattr(self.gh, "graphql", None)
-        if graphql is None:  # a client without GraphQL (test doubles): the body edits still say "resolved"
-            return 0
         threads: list[Mapping[str, Any]] = []
         cursor: str | None = None
         while True:
-            data = await graphql(REVIEW_THREADS_QUERY, owner=self.owner, name=self.repo, number=number, after=cursor)
+            data = await self.gh.graphql(REVIEW_THREADS_QUERY, owner=self.owner, name=self.repo, number=number, after=cursor)
             page, cursor = threads_page(data)
             threads += page
             if cursor is None:
                 break
         ids = threads_to_resolve(threads, root_ids, lambda login: login in (me.slug, me.login))
         for thread_id in ids:
-            await graphql(RESOLVE_THREAD_MUTATION, threadId=thread_id)
+            await self.gh.graphql(RESOLVE_THREAD_MUTATION, threadId=thread_id)
         return len(ids)
 
     # ------------------------------------------------------------------ git data and follow-up pull requests

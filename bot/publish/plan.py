@@ -14,7 +14,7 @@ idempotent on GitHub, and the check run's `external_id` names the pull request a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from ..pulls.selection import InlinePlacement, OwnComment
