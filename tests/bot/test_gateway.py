@@ -124,8 +124,9 @@ async def test_the_fake_rejects_a_query_outside_the_schema(world):
     fake.violations.clear()  # recorded as it should be; the fixture would fail the test on it
 
 
-# A write is a call of post/patch/put/delete/graphql on a GitHub client: `gh.post(`, `self.gh.patch(`...
-_WRITE = re.compile(r"\bgh\.(post|patch|put|delete|graphql)\(|\bgraphql\(")
+# A write is a call of post/patch/put/delete/graphql on a GitHub client: `gh.post(`, `self.gh.patch(`, or
+# any call of `graphql(` (the definitions in the Protocol and the client are not calls).
+_WRITE = re.compile(r"\bgh\.(post|patch|put|delete|graphql)\(|(?<!def )\bgraphql\(")
 
 
 def test_only_the_gateway_writes_to_github():
