@@ -153,6 +153,24 @@ MODELS: dict[str, type[_Model]] = {
 }
 
 
+def valid_action(event: str, body: bytes) -> str | None:
+    """The `action` of a delivery whose event has a model and whose raw body validates against it, or
+    None (no model, not JSON, or invalid: the caller parses the body and `invalid_reason` says why).
+
+    pydantic parses and checks the JSON in one pass and builds only the modelled fields, which is about
+    half the CPU of parsing the whole payload into Python objects first (the acknowledgement path,
+    issue 13). Same rules as `invalid_reason`: strict mode applies to JSON input too.
+    """
+    model = MODELS.get(event)
+    if model is None:
+        return None
+    try:
+        validated = model.model_validate_json(body)
+    except ValidationError:
+        return None
+    return str(getattr(validated, "action"))
+
+
 def invalid_reason(event: str, data: dict[str, Any]) -> str | None:
     """Why the delivery cannot be acted on (the first few problems, by field), or None when it can.
 

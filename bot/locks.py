@@ -48,23 +48,39 @@ class RedisLocks:
         async with self._local(key):
             lock = Lock(self._client, lock_name(self._prefix, key), timeout=self.lease_s, sleep=self._poll_s)
             await lock.acquire()
-            keeper = asyncio.create_task(self._keep(lock), name=f"lease {lock.name}")
+            done = asyncio.Event()
+            keeper = asyncio.create_task(self._keep(lock, done), name=f"lease {lock.name}")
             try:
                 yield
             finally:
-                keeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await keeper
+                # The keeper is told to stop and finishes its current command, never cancelled inside
+                # one: a redis-py command cancelled mid-flight could leave its connection waiting, and
+                # the job stalled in this `finally` until the process stopped (seen in
+                # tests/e2e/test_multiprocess.py, seed 23).
+                done.set()
+                await keeper
                 try:
-                    await lock.release()
+                    # A release that does not answer in time is given up: the lease frees the lock.
+                    async with asyncio.timeout(self.lease_s):
+                        await lock.release()
                 except LockError:  # the lease ran out (e.g. a long pause); someone else may hold it now
                     log.warning("lock %s expired before it was released", lock.name)
+                except TimeoutError:
+                    log.warning("releasing lock %s timed out; its lease frees it", lock.name)
 
-    async def _keep(self, lock: Lock) -> None:
+    async def _keep(self, lock: Lock, done: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(self.lease_s / 3)
             try:
-                await lock.reacquire()  # back to a full lease_s
+                async with asyncio.timeout(self.lease_s / 3):
+                    await done.wait()
+                return
+            except TimeoutError:
+                pass
+            try:
+                async with asyncio.timeout(self.lease_s / 3):
+                    await lock.reacquire()  # back to a full lease_s
             except LockError:
                 log.warning("lost lock %s: its lease ran out", lock.name)
                 return
+            except TimeoutError:
+                log.warning("extending lock %s timed out; trying again", lock.name)

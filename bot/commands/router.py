@@ -11,6 +11,7 @@ from typing import Any
 from gidgethub import routing, sansio
 
 from ..github_api import GitHubAPI
+from ..publish.gateway import Gateway
 from .parse import parse_commands
 from .permissions import allowed, permission_of, refusal
 from .run import Invocation, review_again, run_command
@@ -60,13 +61,11 @@ async def on_comment(event: sansio.Event, gh: GitHubAPI, ctx: Any) -> None:
         await review_again(inv)
     if parts:
         body = f"@{login} " + "\n\n".join(parts) + "\n\n" + REPLY_MARKER.format(comment_id=comment_id)
-        await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/comments",
-                      url_vars={"owner": owner, "repo": repo, "issue_number": str(number)}, data={"body": body})
+        # REPLY_MARKER names the command comment: the reply's idempotency key (the store marks it handled).
+        await Gateway(gh, owner, repo).create_issue_comment(number, body)
     await store.mark_handled(full_name, comment_id)
 
 
 async def _react(gh: GitHubAPI, owner: str, repo: str, comment_id: int, content: str) -> None:
     """Acknowledge the comment (Dependabot answers commands with a 👍)."""
-    await gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-                  url_vars={"owner": owner, "repo": repo, "comment_id": str(comment_id)},
-                  data={"content": content})
+    await Gateway(gh, owner, repo).react(comment_id, content)

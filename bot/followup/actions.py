@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..github_api import GitHubAPI
+from ..publish.gateway import Gateway
 from ..publish.render import CHECK_NAME
 
 FIX_ACTION_ID = "hybridize-fix"
@@ -37,7 +38,5 @@ async def offer_fix_button(gh: GitHubAPI, ctx: Any, owner: str, repo: str, head_
             return False
         run_id = int(runs[0]["id"])
     # The check-run JSON does not echo `actions`, so there is no cheaper way to know it is already set.
-    await gh.patch("/repos/{owner}/{repo}/check-runs/{check_run_id}",
-                   url_vars={"owner": owner, "repo": repo, "check_run_id": str(run_id)},
-                   data={"actions": fix_actions(True)})
+    await Gateway(gh, owner, repo).set_check_run_actions(run_id, fix_actions(True))
     return True

@@ -14,6 +14,7 @@ from gidgethub import routing, sansio
 
 from ..commands.permissions import has_write, permission_of
 from ..github_api import GitHubAPI
+from ..publish.gateway import Gateway
 from .actions import FIX_ACTION_ID
 from .sync import SyncRequest, caused_by_bot, sync_followup
 
@@ -55,6 +56,4 @@ async def on_fix_button(event: sansio.Event, gh: GitHubAPI, ctx: Any) -> None:
                                                            include_gated=True, requester=sender))
         # A button press has no comment to answer; tell the pull request only when nothing was opened.
         if outcome.reply and outcome.action not in ("created", "updated", "kept"):
-            await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/comments",
-                          url_vars={"owner": owner, "repo": repo, "issue_number": str(number)},
-                          data={"body": f"@{sender} {outcome.reply}"})
+            await Gateway(gh, owner, repo).create_issue_comment(number, f"@{sender} {outcome.reply}")

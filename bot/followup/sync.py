@@ -16,6 +16,7 @@ from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
 from ..github_api import GitHubAPI
 from ..publish.crossref import cross_reference_followup
+from ..publish.gateway import Gateway
 from ..publish.identity import BotIdentity, bot_identity
 from ..publish.render import FollowupRef
 from . import gitdata, render
@@ -116,6 +117,7 @@ class _Sync:
         self.store = ctx.state.followups
         self.snapshot = ctx.pull_snapshot(gh, req.owner, req.repo, req.number)
         self.branch = branch_for(req.number)
+        self.gateway = Gateway(gh, req.owner, req.repo)
         self.available = False  # automatic fixes exist, whether or not the level lets us apply them
         self.pr_lines: dict[str, frozenset[int]] | None = None  # set by _plan
 
@@ -275,9 +277,14 @@ class _Sync:
     # ------------------------------------------------------------------ actions
     async def _commit(self, plan: FixPlan, parent: str) -> str:
         req = self.req
-        sha = await gitdata.create_fix_commits(self.gh, req.owner, req.repo, parent,
-                                               render.commit_steps(plan, self._source(parent)), reads=self.snapshot)
-        if not await gitdata.point_branch(self.gh, req.owner, req.repo, self.branch, sha, expected=self.ref_sha):
+        steps = render.commit_steps(plan, self._source(parent))
+        parent_commit = await self.snapshot.commit(parent)
+        base_tree = parent_commit["tree"]["sha"]
+        modes = gitdata.file_modes(await self.snapshot.tree(base_tree), {p for changed, _ in steps for p in changed})
+        sha = await self.gateway.create_fix_commits(parent, base_tree, modes, steps)
+        moved = await self.gateway.move_ref(self.branch, sha, expected=self.ref_sha, current=lambda: gitdata.ref_sha(
+            self.gh, req.owner, req.repo, self.branch))
+        if not moved:
             raise BranchMoved(f"{self.branch} moved from {self.ref_sha} while this sync worked")
         # Remember the commit at once: if opening the pull request fails, the retry still knows the
         # branch is ours.
@@ -291,9 +298,9 @@ class _Sync:
         req = self.req
         sha = await self._commit(plan, parent)
         src = self._source(parent)
-        created = await self.gh.post("/repos/{owner}/{repo}/pulls", url_vars={"owner": req.owner, "repo": req.repo},
-                                     data={"title": render.title(plan, src), "head": self.branch, "base": src.base_ref,
-                                           "body": self._body(plan, src)})
+        created = await self.gateway.create_pull(
+            head=self.branch, base=src.base_ref, title=render.title(plan, src), body=self._body(plan, src),
+            find_open=lambda: gitdata.open_followups(self.gh, req.owner, req.repo, self.branch))
         number = int(created["number"])
         self.record = self.record.but(followup_number=number)
         await self.store.put(self.record)
@@ -302,14 +309,10 @@ class _Sync:
                            self._say(f"Opened #{number} with {len(plan.entries)} automatic fixes."), True)
 
     async def _update(self, plan: FixPlan, parent: str) -> SyncOutcome:
-        req = self.req
         sha = await self._commit(plan, parent)
         number = int(self.followup["number"])
         src = self._source(parent)
-        await self.gh.patch("/repos/{owner}/{repo}/pulls/{pull_number}",
-                            url_vars={"owner": req.owner, "repo": req.repo, "pull_number": str(number)},
-                            data={"title": render.title(plan, src),
-                                  "body": self._body(plan, src)})
+        await self.gateway.update_pull(number, title=render.title(plan, src), body=self._body(plan, src))
         await self._cross_reference(plan, parent, number)
         return SyncOutcome("updated", f"#{number} moved to {sha[:7]}", number,
                            self._say(f"Updated #{number} ({len(plan.entries)} automatic fixes)."), True)
@@ -323,18 +326,15 @@ class _Sync:
         return SyncOutcome("kept", f"#{number} is up to date", number, self._say(f"#{number} is up to date."), True)
 
     async def _close(self, plan: FixPlan, parent: str) -> SyncOutcome:
-        req, gh = self.req, self.gh
+        req = self.req
         no_fixes = self.alive  # the target still takes changes, so we close because no fix applies
         reason = render.reasons_closed(req.number, merged=bool(self.pull.get("merged")), no_fixes=no_fixes,
                                        bot_name=self.ctx.settings.bot_name)
         number = int(self.followup["number"]) if self.followup else None
         if number is not None:
-            url_vars = {"owner": req.owner, "repo": req.repo}
-            await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/comments",
-                          url_vars={**url_vars, "issue_number": str(number)}, data={"body": render.closed_comment(reason)})
-            await gh.patch("/repos/{owner}/{repo}/pulls/{pull_number}",
-                           url_vars={**url_vars, "pull_number": str(number)}, data={"state": "closed"})
-        deleted = await gitdata.delete_branch(gh, req.owner, req.repo, self.branch) if self.ref_sha else False
+            await self.gateway.create_issue_comment(number, render.closed_comment(reason))
+            await self.gateway.update_pull(number, state="closed")
+        deleted = await self.gateway.delete_ref(self.branch) if self.ref_sha else False
         self.record = self._new_record(last_commit=None, parent=None, fixes_key=None, followup_number=None,
                                        dismissed_key=None, warned_sha=None)
         await self.store.put(self.record)
@@ -350,9 +350,7 @@ class _Sync:
         number = int(self.followup["number"]) if self.followup else None
         warned = self.record.warned_sha if self.record else None
         if number is not None and warned != self.ref_sha:
-            await self.gh.post("/repos/{owner}/{repo}/issues/{issue_number}/comments",
-                               url_vars={"owner": req.owner, "repo": req.repo, "issue_number": str(number)},
-                               data={"body": text})
+            await self.gateway.create_issue_comment(number, text)
             self.record = self._new_record(warned_sha=self.ref_sha)
             await self.store.put(self.record)
         return SyncOutcome("left", f"{self.branch} has commits by somebody else", number, self._say(text))

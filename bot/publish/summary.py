@@ -1,4 +1,4 @@
-"""The one summary comment on the pull request, found by its hidden marker and edited in place."""
+"""The one summary comment on the pull request, found by its hidden marker (the gateway edits it in place)."""
 from __future__ import annotations
 
 from typing import Any
@@ -16,19 +16,3 @@ async def find_summary_comment(gh: GitHubAPI, owner: str, repo: str, number: int
         if has_summary_marker(comment.get("body")) and me.authored(comment):
             return comment
     return None
-
-
-async def write_summary_comment(gh: GitHubAPI, owner: str, repo: str, number: int, body: str,
-                                existing: dict[str, Any] | None) -> tuple[int, str]:
-    """Edit `existing` (our summary comment as found before) or create the comment when None."""
-    if existing is None:
-        created = await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/comments",
-                                url_vars={"owner": owner, "repo": repo, "issue_number": str(number)},
-                                data={"body": body})
-        return int(created["id"]), "created"
-    if existing.get("body") == body:
-        return int(existing["id"]), "unchanged"
-    await gh.patch("/repos/{owner}/{repo}/issues/comments/{comment_id}",
-                   url_vars={"owner": owner, "repo": repo, "comment_id": str(existing["id"])},
-                   data={"body": body})
-    return int(existing["id"]), "edited"

@@ -7,25 +7,24 @@ published (automatic triggers skip such heads; a job that failed half-way is ret
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from ..analysis_api import AnalysisCache, Finding, analyze_sources, suggestion_for
 from ..commands.ignores import ignored_rules  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
 from ..errors import is_permanent
 from ..github_api import GitHubAPI
-from ..publish import checks, render, review, summary
+from ..publish import render, review, summary
+from ..publish.gateway import Gateway, left_running
 from ..publish.identity import bot_identity
 from ..publish.markers import parse_review_state
 from . import reads
 from .pull_snapshot import PullSnapshot
-from .selection import (annotation_level, classify, delta_since, followup_comments, outdated_comments, plan_inline,
-                        read_review_comments, split_retired, worst_severity)
+from .review_plan import ReviewInputs, ReviewOptions, build_review_plan
+from .selection import classify, plan_inline, read_review_comments
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 
@@ -79,21 +78,16 @@ async def _review_locked(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:
     runs = await _own_runs(gh, target, ctx)
     if target.automatic and _already_reviewed(runs):
         return "skipped: head already reviewed"
-    run = _left_running(runs, target.number)
-    if run is not None:
-        log.info("%s: reusing check run %s left %s by an earlier attempt", target, run["id"], run.get("status"))
-    else:
-        run = await checks.start_check_run(gh, target.owner, target.repo, target.head_sha,
-                                           external_id=f"{target.number}:{ctx.delivery_id}")
+    gateway = Gateway(gh, target.owner, target.repo)
+    run = await gateway.open_check_run(target.number, target.head_sha, runs)
     snapshot.check_run = run
-    refusals: list[BaseException] = []
     try:
-        outcome = await _review_with_run(gh, ctx, target, snapshot, base, run, refusals)
+        outcome, refusals = await _review_with_run(gh, ctx, target, snapshot, base, run, gateway)
     except Exception as exc:
         # Leave no run spinning forever; "cancelled" runs do not count as reviewed, so the queue's
         # retry of this job starts a fresh one.
         try:
-            await checks.complete_check_run(gh, target.owner, target.repo, run["id"], "cancelled", {
+            await gateway.complete_check_run(run["id"], "cancelled", {
                 "title": "Internal error",
                 "summary": f"The review stopped with an internal error ({type(exc).__name__}: {exc}); "
                            + ("GitHub refused a request, so it is not retried." if is_permanent(exc)
@@ -123,25 +117,16 @@ def _already_reviewed(runs: list[dict[str, Any]]) -> bool:
     return any(r.get("status") == "completed" and r.get("conclusion") != "cancelled" for r in runs)
 
 
-def _left_running(runs: list[dict[str, Any]], number: int) -> dict[str, Any] | None:
-    """A run of this pull request that an attempt left unfinished (the process was killed, or the
-    machine lost): it is reused and completed rather than left `in_progress` forever beside a new one.
-    Jobs of one pull request never run at once (the per-PR lock), so nobody else is writing to it."""
-    for run in sorted(runs, key=lambda r: -int(r["id"])):
-        if run.get("status") != "completed" and str(run.get("external_id") or "").startswith(f"{number}:"):
-            return run
-    return None
-
-
 async def _close_left_running(gh: GitHubAPI, ctx: Any, target: PullTarget, why: str) -> None:
-    run = _left_running(await _own_runs(gh, target, ctx), target.number)
+    run = left_running(await _own_runs(gh, target, ctx), target.number)
     if run is not None:
-        await checks.complete_check_run(gh, target.owner, target.repo, run["id"], "skipped", {
+        await Gateway(gh, target.owner, target.repo).complete_check_run(run["id"], "skipped", {
             "title": "Superseded", "summary": f"Not reviewed: this commit was {why} before the review finished."})
 
 
 async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot: PullSnapshot,
-                           base: reads.BaseConfig, run: dict[str, Any], refusals: list[BaseException]) -> str:
+                           base: reads.BaseConfig, run: dict[str, Any],
+                           gateway: Gateway) -> tuple[str, list[BaseException]]:
     owner, repo = target.owner, target.repo
     changed = await snapshot.changed()
     snap = await snapshot.files(target.head_sha)
@@ -158,90 +143,35 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
         output["summary"] = (
             f"The analysis of {len(snap.sources):,} files did not finish within {ctx.analysis_timeout_s:g} s "
             "and was stopped; nothing was reported for this commit.\n\n" + output["summary"])[:render.CHECK_OUTPUT_LIMIT]
-        await checks.complete_check_run(gh, owner, repo, run["id"], "timed_out", output)
-        return "timed out"
+        await gateway.complete_check_run(run["id"], "timed_out", output)
+        return "timed out", []
     notes += [f"{n.path}: {n.message}" for n in result.notes]
     ignored_by = await ignored_rules(ctx, owner, repo, target.number)  # issue 6: `@hybridize-bot ignore CODE`
     hidden = [f for f in result.findings if f.code in ignored_by]
-    result.findings = [f for f in result.findings if f.code not in ignored_by]
+    findings = [f for f in result.findings if f.code not in ignored_by]
 
-    classified = classify(result.findings, changed.diffs)
+    classified = classify(findings, changed.diffs)
     me = await bot_identity(ctx.app_client, str(ctx.settings.app_id), ctx.settings.bot_name)
     existing = read_review_comments(await review.list_review_comments(gh, owner, repo, target.number),
                                     me.authored)
     followup = await _followup_ref(ctx, owner, repo, target.number, classified.new + classified.preexisting)
     suggestions = await _suggestions(ctx, classified.new, changed.diffs, existing.active_fingerprints,
                                      base.options.max_inline_comments, snap.sources, notes)
-    plan = plan_inline(classified.new, changed.diffs, existing.active_fingerprints,
-                       base.options.max_inline_comments, lambda f: suggestions.get(f.fingerprint))
-    # A permanent refusal (4xx) of one publishing step must not cost the others: the check run is
-    # still completed with its annotations, and the job then fails for good (a dead letter).
-    refused = await _unless_refused(review.post_review(gh, owner, repo, target.number, target.head_sha, plan.to_post,
-                                                       len(plan.not_inline) + len(plan.summary_only), render.rule_info,
-                                                       followup),
-                                    "the review comments", notes, refusals) or []
-    posted = [p for p in plan.to_post if all(p is not r for r in refused)]
-    not_inline = plan.not_inline + [p.finding for p in refused]
-    if refused:
-        notes.append(f"GitHub refused {len(refused)} inline comment(s) (line could not be resolved in the "
-                     "diff); those findings are listed here instead.")
-    # A finding of an ignored rule is still in the code: its comment says "ignored by", not "resolved".
-    ignored, gone = split_retired(outdated_comments(existing, {f.fingerprint for f in result.findings}), hidden,
-                                  ignored_by)
-    await _unless_refused(review.mark_ignored(gh, owner, repo, ignored, ctx.settings.bot_name),
-                          "marking comments of ignored rules", notes, refusals)
-    if followup is not None:  # comments posted before the follow-up existed say so now
-        await _unless_refused(review.note_followup(gh, owner, repo, followup_comments(existing, followup.fingerprints),
-                                                   followup.number),
-                              "noting the follow-up on earlier comments", notes, refusals)
-    resolved = await _unless_refused(review.mark_resolved(gh, owner, repo, gone, target.head_sha),
-                                     "marking outdated comments resolved", notes, refusals) or 0
-
-    gate = classified.new + (classified.preexisting if base.options.strict else [])
-    conclusion = base.options.conclusion_for(worst_severity(gate))
-    annotated = classified.new + classified.preexisting
-    if len(annotated) > checks.MAX_ANNOTATIONS:
-        notes.append(f"Only the first {checks.MAX_ANNOTATIONS:,} of {len(annotated):,} findings are annotated.")
     previous = await summary.find_summary_comment(gh, owner, repo, target.number, me)
-    one_click = {p.finding.fingerprint for p in plan.to_post if p.suggestion is not None}
-    one_click |= {fp for fp, c in existing.own.items() if render.has_suggestion(c.body)}
-    report = render.Report(
-        head_sha=target.head_sha, conclusion=conclusion, new=classified.new, preexisting=classified.preexisting,
-        elsewhere_count=len(classified.elsewhere), inline_posted=len(posted),
-        already_commented=len(plan.already_commented), not_inline=not_inline, partial=partial,
-        config_problems=base.problems, notes=notes,
+    plan = build_review_plan(ReviewInputs(
+        owner=owner, repo=repo, number=target.number, head_sha=target.head_sha, check_run=run, findings=findings,
+        hidden=hidden, ignored_by=ignored_by, diffs=changed.diffs, existing=existing, previous_summary=previous,
+        previous_state=parse_review_state((previous or {}).get("body")), followup=followup, suggestions=suggestions,
+        options=ReviewOptions(base.options.max_inline_comments, base.options.strict, base.options.conclusion_for,
+                              ctx.settings.bot_name),
+        partial=partial, config_problems=base.problems, notes=notes,
         files_analyzed=result.files_analyzed or sum(p.endswith(".py") for p in snap.sources),
-        check_run_url=run.get("html_url"), repo_url=((pull.get("base") or {}).get("repo") or {}).get("html_url", ""),
-        delta=delta_since(parse_review_state((previous or {}).get("body")), target.head_sha, classified.new,
-                          result.findings + hidden, ignored_by),
-        followup=followup, one_click=frozenset(one_click),
-        ignored=[render.IgnoredRule(code, by, sum(f.code == code for f in hidden)) for code, by in ignored_by.items()],
-        strict=base.options.strict, bot_name=ctx.settings.bot_name,
-    )
-    await _unless_refused(summary.write_summary_comment(gh, owner, repo, target.number,
-                                                        render.summary_comment_body(report), previous),
-                          "the summary comment", [], refusals)
-    new_fps = {f.fingerprint for f in classified.new}
-    await checks.complete_check_run(gh, owner, repo, run["id"], conclusion, render.check_output(report),
-                                    [render.annotation(f, level=annotation_level(f, new=f.fingerprint in new_fps))
-                                     for f in annotated[:checks.MAX_ANNOTATIONS]])
-    return (f"{conclusion}: {len(classified.new)} new, {len(classified.preexisting)} pre-existing, "
-            f"{len(posted)} inline, {resolved} resolved; {snap.downloaded} blobs downloaded, "
-            f"{snap.from_cache} cached")
-
-
-async def _unless_refused(step: Awaitable[T], what: str, notes: list[str], refusals: list[BaseException]) -> T | None:
-    """Await one publishing step; a permanent refusal is noted and kept instead of raised (a transient
-    failure still raises: the job is retried whole)."""
-    try:
-        return await step
-    except Exception as exc:
-        if not is_permanent(exc):
-            raise
-        log.warning("GitHub refused %s (%s); the review goes on without it", what, exc)
-        notes.append(f"GitHub refused {what} ({exc}).")
-        refusals.append(exc)
-        return None
+        repo_url=((pull.get("base") or {}).get("repo") or {}).get("html_url", "")))
+    done, final = await gateway.apply(plan, me)
+    report = final.report
+    return (f"{report.conclusion}: {len(report.new)} new, {len(report.preexisting)} pre-existing, "
+            f"{done.posted} inline, {len(plan.resolve_threads)} resolved ({done.resolved_threads} threads); "
+            f"{snap.downloaded} blobs downloaded, {snap.from_cache} cached"), done.refusals
 
 
 async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[str], max_comments: int,

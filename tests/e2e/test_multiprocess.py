@@ -110,12 +110,18 @@ async def test_three_processes_on_one_redis_keep_every_invariant(tmp_path, seed)
             for event, delivery, payload in sent:
                 if await queue.get(delivery) is None:
                     await _send(session, apps[0], event, payload, delivery)
-            async with asyncio.timeout(240):
-                while True:
-                    states = [((await queue.get(d)) or {}).get("state") for _e, d, _p in sent]
-                    if all(s in ("done", "failed") for s in states):
-                        break
-                    await asyncio.sleep(0.2)
+            states: list[Any] = []
+            try:
+                async with asyncio.timeout(240):
+                    while True:
+                        states = [((await queue.get(d)) or {}).get("state") for _e, d, _p in sent]
+                        if all(s in ("done", "failed") for s in states):
+                            break
+                        await asyncio.sleep(0.2)
+            except TimeoutError:
+                left = [(e, d, s) for (e, d, _p), s in zip(sent, states) if s not in ("done", "failed")]
+                pytest.fail(f"not finished after 240 s: {Counter(states)}; {left[:10]}; "
+                            f"{len(fake.requests)} GitHub requests made", pytrace=False)
             faults.on = False
             counts = await queue.counts()
         finally:

@@ -57,6 +57,9 @@ async def test_three_pushes_edit_one_summary_resolve_fixed_comments_and_spare_hu
     assert "```suggestion" not in metrics_comment.body  # its "Commit suggestion" button is gone
     assert train_comment.body == train_body_before  # a human replied: never touched
     assert not parse_fingerprint_marker(train_comment.body).resolved
+    # The fixed finding's thread is resolved with GraphQL resolveReviewThread; alice's thread stays open.
+    assert fake.resolved_threads == {metrics_comment.id: fake.bot_user}
+    assert len(fake.requests_to("POST", r"^/graphql$")) == 2  # the threads query, one mutation
     # Findings that survived the push keep their comments unchanged (same fingerprints); the one whose
     # fix the follow-up pull request carries said so since the follow-up was opened after push 1.
     (follow,) = followups(fake, pr)
@@ -80,6 +83,7 @@ async def test_three_pushes_edit_one_summary_resolve_fixed_comments_and_spare_hu
     assert [r.conclusion for r in sorted(bot.check_runs(), key=lambda r: r.id)] == conclusions
     # The resolved comment was edited once, not again on push 3.
     assert len(fake.requests_to("PATCH", rf"/pulls/comments/{metrics_comment.id}$")) == 1
+    assert len(fake.requests_to("POST", r"^/graphql$")) == 2  # nothing left to resolve on push 3
 
 
 async def test_redelivery_and_rerun_never_duplicate(env):

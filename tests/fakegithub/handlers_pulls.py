@@ -75,6 +75,14 @@ async def create_pull(ctx: Ctx) -> Reply:
         raise ApiError(422, "Validation Failed",
                        [{"resource": "PullRequest", "field": "head" if head_repo.branch(head) is None else "base",
                          "code": "invalid"}])
+    for issue in fake.issues.values():
+        other = issue.pull
+        if (other is not None and issue.state == "open" and issue.repo is repo and other.head_repo is head_repo
+                and other.head_ref == head and other.base_ref == base):
+            # GitHub allows one open pull request per head and base.
+            raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom",
+                                                       "message": f"A pull request already exists for "
+                                                                  f"{head_repo.owner.login}:{head}."}])
     pr = fake.open_pull_request(repo, head, base, title=body.get("title", head), body=body.get("body"),
                                 user_login=ctx.actor.login, user_type=ctx.actor.type, draft=body.get("draft", False),
                                 head_repo=head_repo, maintainer_can_modify=body.get("maintainer_can_modify", False))

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import jsonschema
 from aiohttp import web
 
-from . import auth, conditional, manifests, openapi, permissions
+from . import auth, conditional, graphql_api, manifests, openapi, permissions
 from .diffs import FileChange, diff_commits
 from .faults import Fault, FaultPlan
 from .gitobjects import MODE_FILE, ObjectStore, Person
@@ -77,6 +77,7 @@ class FakeGitHub:
         self.issues: dict[tuple[int, int], Issue] = {}    # (repo id, number) -> Issue
         self.issue_comments: dict[int, IssueComment] = {}
         self.review_comments: dict[int, ReviewComment] = {}
+        self.resolved_threads: dict[int, User] = {}  # root review comment id -> who resolved its thread
         self.reviews: dict[int, Review] = {}
         self.check_runs: dict[int, CheckRun] = {}
         self.statuses: list[CommitStatus] = []
@@ -290,6 +291,9 @@ class FakeGitHub:
             # Primary limit exhausted: GitHub answers 403 with remaining 0 until x-ratelimit-reset.
             return self._finish(self._error_reply(ApiError(403, "API rate limit exceeded for installation.")), None, method)
 
+        if path == "/graphql" and method == "POST":  # not in the REST description; its own schema
+            status, answer = graphql_api.answer(self, request.headers.get("Authorization", ""), body)
+            return self._finish(Reply(status, answer), None, method)
         try:
             reply, op = await self._handle(request, method, path, query, body, has_body, parse_error)
         except ApiError as err:
