@@ -261,16 +261,6 @@ class VaryingPythonScalar(Rule):
             for step in range(10_000):
                 decay(tf.constant(0.1), step)
         """, lines=(8,)),
-        Invalid("""
-            import tensorflow as tf
-
-            @tf.function
-            def warmup(base, step):
-                return base * tf.minimum(1.0, tf.cast(step, tf.float32) / 100.0)
-
-            for step in range(1000):
-                warmup(tf.constant(0.1), step)
-        """, lines=(8,), note="gated fix: `step` is only read through tf.cast, so `tf.constant(step)` keeps every value"),
         Invalid({
             "proj/__init__.py": "",
             "proj/model.py": """
@@ -329,6 +319,16 @@ class VaryingPythonScalar(Rule):
             for n in range(8):
                 pad(tf.ones([1, 3]), n)
         """, lines=(10,), note="used only for control flow and shapes: reported as info"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def warmup(base, step):
+                return base * tf.minimum(1.0, tf.cast(step, tf.float32) / 100.0)
+
+            for step in range(1000):
+                warmup(tf.constant(0.1), step)
+        """, lines=(8,), note="gated fix: `step` is only read through tf.cast, so `tf.constant(step)` keeps every value"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:

@@ -118,20 +118,28 @@ def run_all(xs):
     await _say(bot, fake, pr, "@hybridize-bot fix", "maint")
     (follow,) = followups(fake, pr)
     head = files_at(fake, pr.repo.branch(BRANCH.format(pr.number)))["train.py"].decode()
-    assert follow.issue.title == f"hybridize: apply 2 gated fixes to files changed in #{pr.number} (HYB007, HYB010)"
+    assert follow.issue.title == (f"hybridize: apply 3 gated fixes to files changed in #{pr.number} "
+                                  "(HYB004, HYB007, HYB010)")
     assert "@tf.function\ndef double(v):" in head and "        def double" not in head  # hoisted
+    assert "_train_step_counter = tf.Variable(0)\n" in head and "    counter = _train_step_counter\n" in head
     assert "when the analysis preconditions hold" in follow.issue.body
     assert f"Opened #{follow.number}" in replies(bot, pr)[-1].body
-    # One commit per kind: the safe rename first, the gated hoist on top with the facts behind it.
+    # One commit per kind: the safe rename first, then each gated refactoring with the facts behind it.
     tip = pr.repo.branch(BRANCH.format(pr.number))
-    first = fake.store.commits[tip].parents[0]
-    assert fake.store.commits[first].parents == [pr.head_sha]
-    safe_msg, gated_msg = fake.store.commits[first].message, fake.store.commits[tip].message
+    chain = [tip]
+    while fake.store.commits[chain[-1]].parents != [pr.head_sha]:
+        chain.append(fake.store.commits[chain[-1]].parents[0])
+        assert len(chain) <= 3
+    safe, variable, hoist = (fake.store.commits[sha] for sha in reversed(chain))
+    safe_msg, variable_msg, gated_msg = safe.message, variable.message, hoist.message
     assert safe_msg.startswith(f"hybridize: HYB010 deprecated-relax-shapes (1 safe fix) in files changed in #{pr.number}\n")
+    assert variable_msg.startswith(
+        f"hybridize: HYB004 variable-created-in-graph (1 gated fix) in files changed in #{pr.number}\n")
     assert gated_msg.startswith(f"hybridize: HYB007 tf-function-recreated (1 gated fix) in files changed in #{pr.number}\n")
     assert "Facts that justified it:" in gated_msg and "Facts that justified it:" not in safe_msg
+    assert "- `counter` is created from module-level values only, bound once, and only read in `train_step`" in variable_msg
     assert "Expected: the function traces once instead of on every call or loop iteration." in gated_msg
-    assert "        def double" in files_at(fake, first)["train.py"].decode()  # the hoist is only in the second
+    assert "        def double" in files_at(fake, chain[1])["train.py"].decode()  # the hoist is only in the last
     assert "- no free variables bound in `run_all`\n" in gated_msg
 
     # The next push keeps what the maintainer asked for (remembered in BOT_DATA_DIR).
@@ -139,7 +147,8 @@ def run_all(xs):
     await bot.deliver("pull_request", pr_event(bot, pr, "synchronize"))
     assert followups(fake, pr) == [follow] and "HYB007" in follow.issue.title
     tip = pr.repo.branch(BRANCH.format(pr.number))
-    assert fake.store.commits[fake.store.commits[tip].parents[0]].parents == [pr.head_sha]
+    first = fake.store.commits[fake.store.commits[tip].parents[0]].parents[0]  # three kinds, three commits
+    assert fake.store.commits[first].parents == [pr.head_sha]
 
 
 async def test_fix_without_permission_and_on_a_closed_unmerged_pull_request(env):

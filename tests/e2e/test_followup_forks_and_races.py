@@ -48,7 +48,10 @@ async def test_fork_gets_suggestions_then_a_follow_up_against_main_after_merge(e
     (follow,) = followups(fake, pr)
     assert (follow.base_ref, follow.head_repo) == ("main", upstream)
     tip = upstream.branch(BRANCH.format(pr.number))
-    assert fake.store.commits[tip].parents == [merged_main]
+    # A writer's `fix` includes gated fixes: HYB010 (safe) then HYB004 (gated), one commit each, on main.
+    (first_fix,) = fake.store.commits[tip].parents
+    assert fake.store.commits[first_fix].parents == [merged_main]
+    assert [fake.store.commits[c].message.split(" ", 2)[1] for c in (first_fix, tip)] == ["HYB010", "HYB004"]
     assert changed_paths(fake, merged_main, tip) == {"train.py"}
     assert "after #1 was merged" in follow.issue.body
     assert fork.refs == fork_refs

@@ -123,7 +123,7 @@ async def test_suggestion_block_when_fix_range_is_inside_one_hunk(env):
     pr = open_pr(fake)
     await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
     by_place = {(c.path, c.line): c for c in bot.review_comments(pr)}
-    # Each one-line fix is offered as a suggestion replacing exactly that line; HYB004 has no automatic fix.
+    # Each one-line fix is offered as a suggestion replacing exactly that line.
     expected = {("metrics.py", 6): '    tf.print("computing accuracy")',
                 ("train.py", 14): "@tf.function(reduce_retracing=True)",
                 ("train.py", 16): '    tf.print("step", x)'}
@@ -131,4 +131,8 @@ async def test_suggestion_block_when_fix_range_is_inside_one_hunk(env):
         comment = by_place[place]
         assert "```suggestion\n" + text + "\n```" in comment.body
         assert comment.start_line is None  # a single line
-    assert "```suggestion" not in by_place[("train.py", 17)].body
+    # HYB004's gated hoist moves the variable just above the function: one suggestion for lines 14-17.
+    hoist = by_place[("train.py", 17)]
+    assert hoist.start_line == 14
+    assert ("```suggestion\n_train_step_counter = tf.Variable(0)\n\n\n@tf.function(experimental_relax_shapes=True)\n"
+            "def train_step(model, x, y):\n    print(\"step\", x)\n    counter = _train_step_counter\n```") in hoist.body

@@ -271,6 +271,7 @@ _HYB004_INVALID_CALLS: list[tuple[str, str | None, Callable[[dict[str, Any]], An
     ("return Block()(x)", None, lambda ns: ns["forward"](tf.ones([2, 3]))),
     ("Generator.from_seed(1)", None, lambda ns: ns["noise"](tf.ones([2]))),
     ("layers.Dropout(0.5)", None, lambda ns: ns["regularize"](tf.ones([2, 3]))),
+    ("tf.fill([2], 0.5)", None, lambda ns: ns["shift"](tf.ones([2]))),
 ]
 
 
