@@ -88,6 +88,24 @@ CODE_BASES = (
     CodeBase("kgcnn==3.1.0", "library"),
     # alibi-detect: drift/outlier detectors, trained with its own tf.function training loop.
     CodeBase("alibi-detect==0.12.0", "library"),
+    # Batch C (issue 10), measured with this branch's analyzer. markovflow 0.1.0, phasespace 1.10.4,
+    # QKeras 0.9.0 and tf2onnx 1.17.0 had no finding; rasa 3.6.20 (2 findings, both judged false and
+    # written up as P33/P34-corpusc) has no release installable on Python 3.11, and stellargraph none at
+    # all, so they are not listed.
+    # adversarial-robustness-toolbox: attacks, defences and trainers for TensorFlow 2 and PyTorch models.
+    CodeBase("adversarial-robustness-toolbox==1.20.1", "library"),
+    # alibi: model explanations (TensorFlow and PyTorch backends).
+    CodeBase("alibi==0.9.6", "library"),
+    # deel-lip: Lipschitz-constrained Keras layers (spectral and Bjorck normalisation in tf.while_loop).
+    CodeBase("deel-lip==1.5.0", "library"),
+    # Influenciae: influence functions for TensorFlow models (tf.function influence estimators).
+    CodeBase("Influenciae==0.3.0", "library"),
+    # ludwig 0.4.1: the last TensorFlow 2 release of the declarative deep-learning framework (its Trainer).
+    CodeBase("ludwig==0.4.1", "library"),
+    # pdfflow: parton distribution functions interpolated in tf.function-compiled code.
+    CodeBase("pdfflow==1.2.2", "library"),
+    # xplique: attribution methods for TensorFlow models (tf.function-compiled perturbations).
+    CodeBase("xplique==2.0.2", "library"),
 )
 
 
