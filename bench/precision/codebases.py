@@ -106,6 +106,16 @@ CODE_BASES = (
     CodeBase("pdfflow==1.2.2", "library"),
     # xplique: attribution methods for TensorFlow models (tf.function-compiled perturbations).
     CodeBase("xplique==2.0.2", "library"),
+    # deepchem: chemistry models; KerasModel and the A2C/PPO agents run tf.function training steps
+    # (it also ships PyTorch models).
+    CodeBase("deepchem==2.8.0", "library"),
+    # tf-encrypted: secure multi-party computation protocols built on tf.function graphs.
+    CodeBase("tf-encrypted==0.9.1", "library"),
+    # tfx: only its examples and project templates, the training modules (`run_fn`, serving signatures)
+    # users copy; the pipeline framework itself has no graph code. Measured alongside: Tensorforce 0.6.5,
+    # DeepCTR 0.9.4, graph-nets 1.1.0, keras-rl2, tf-explain, tensorflow-hub, tensorflow-compression,
+    # tensorflow-model-remediation, edward2 and DGL 2.1's TensorFlow backend had no finding.
+    CodeBase("tfx==1.21.0", "training", include=("tfx/examples/*", "tfx/experimental/templates/*")),
 )
 
 
