@@ -116,6 +116,15 @@ CODE_BASES = (
     # DeepCTR 0.9.4, graph-nets 1.1.0, keras-rl2, tf-explain, tensorflow-hub, tensorflow-compression,
     # tensorflow-model-remediation, edward2 and DGL 2.1's TensorFlow backend had no finding.
     CodeBase("tfx==1.21.0", "training", include=("tfx/examples/*", "tfx/experimental/templates/*")),
+    # keras-ocr: CRAFT/CRNN text detection and recognition on TensorFlow 2, with training helpers.
+    CodeBase("keras-ocr==0.9.3", "library"),
+    # shap: its TensorFlow DeepExplainer traces gradients with tf.function.
+    CodeBase("shap==0.51.0", "library"),
+    # tensorcircuit: quantum circuit simulation whose TensorFlow backend compiles with tf.function.
+    # Measured alongside, no finding: keras-nlp 0.5.2 (its TensorFlow-only release), tf-keras-vis 0.8.7,
+    # tensorflow-lattice 2.1.1, tensorflow-constrained-optimization 0.2, tensorflow-mri, ncps, cvnn 2.0,
+    # innvestigate 2.1.2, kapre 0.4.1 and SciANN 0.7.0.1.
+    CodeBase("tensorcircuit==0.12.0", "library"),
 )
 
 
