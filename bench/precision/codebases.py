@@ -109,6 +109,43 @@ CODE_BASES = (
     CodeBase("tensorflow-graphics==2021.12.3", "library"),
     CodeBase("sionna==0.19.2", "library"),  # the last TensorFlow release (1.0 moved to PyTorch)
     CodeBase("cleverhans==4.0.0", "library"),  # its tf2/ attacks; torch/ and jax/ add no TensorFlow findings
+    # Batch C (issue 10), measured with this branch's analyzer. markovflow 0.1.0, phasespace 1.10.4,
+    # QKeras 0.9.0 and tf2onnx 1.17.0 had no finding; rasa 3.6.20 (2 findings, both judged false and
+    # written up as P33/P34-corpusc) has no release installable on Python 3.11, and stellargraph none at
+    # all, so they are not listed.
+    # adversarial-robustness-toolbox: attacks, defences and trainers for TensorFlow 2 and PyTorch models.
+    CodeBase("adversarial-robustness-toolbox==1.20.1", "library"),
+    # alibi: model explanations (TensorFlow and PyTorch backends).
+    CodeBase("alibi==0.9.6", "library"),
+    # deel-lip: Lipschitz-constrained Keras layers (spectral and Bjorck normalisation in tf.while_loop).
+    CodeBase("deel-lip==1.5.0", "library"),
+    # Influenciae: influence functions for TensorFlow models (tf.function influence estimators).
+    CodeBase("Influenciae==0.3.0", "library"),
+    # ludwig 0.4.1: the last TensorFlow 2 release of the declarative deep-learning framework (its Trainer).
+    CodeBase("ludwig==0.4.1", "library"),
+    # pdfflow: parton distribution functions interpolated in tf.function-compiled code.
+    CodeBase("pdfflow==1.2.2", "library"),
+    # xplique: attribution methods for TensorFlow models (tf.function-compiled perturbations).
+    CodeBase("xplique==2.0.2", "library"),
+    # deepchem: chemistry models; KerasModel and the A2C/PPO agents run tf.function training steps
+    # (it also ships PyTorch models).
+    CodeBase("deepchem==2.8.0", "library"),
+    # tf-encrypted: secure multi-party computation protocols built on tf.function graphs.
+    CodeBase("tf-encrypted==0.9.1", "library"),
+    # tfx: only its examples and project templates, the training modules (`run_fn`, serving signatures)
+    # users copy; the pipeline framework itself has no graph code. Measured alongside: Tensorforce 0.6.5,
+    # DeepCTR 0.9.4, graph-nets 1.1.0, keras-rl2, tf-explain, tensorflow-hub, tensorflow-compression,
+    # tensorflow-model-remediation, edward2 and DGL 2.1's TensorFlow backend had no finding.
+    CodeBase("tfx==1.21.0", "training", include=("tfx/examples/*", "tfx/experimental/templates/*")),
+    # keras-ocr: CRAFT/CRNN text detection and recognition on TensorFlow 2, with training helpers.
+    CodeBase("keras-ocr==0.9.3", "library"),
+    # shap: its TensorFlow DeepExplainer traces gradients with tf.function.
+    CodeBase("shap==0.51.0", "library"),
+    # tensorcircuit: quantum circuit simulation whose TensorFlow backend compiles with tf.function.
+    # Measured alongside, no finding: keras-nlp 0.5.2 (its TensorFlow-only release), tf-keras-vis 0.8.7,
+    # tensorflow-lattice 2.1.1, tensorflow-constrained-optimization 0.2, tensorflow-mri, ncps, cvnn 2.0,
+    # innvestigate 2.1.2, kapre 0.4.1 and SciANN 0.7.0.1.
+    CodeBase("tensorcircuit==0.12.0", "library"),
 )
 
 
