@@ -81,7 +81,7 @@ def _called_by_earlier_helper(ctx: ModuleContext, fn: FunctionInfo, body, owner:
 class HybridizationHazards(Rule):
     code = "HYB024"
     name = "hybridization-hazard"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     fix_safety = FixSafety.SUGGESTION
     summary = "This works eagerly but fails once the function is traced."
     what = """

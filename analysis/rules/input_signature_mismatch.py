@@ -101,6 +101,15 @@ class InputSignatureMismatch(Rule):
         Valid("""
             import tensorflow as tf
 
+            @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.int64),
+                                          tf.TensorSpec(shape=[4, None], dtype=tf.float64)])
+            def interpolate(index, corners):
+                return tf.gather(corners, index, axis=1)
+        """, note="the fixed leading axis (four interpolation knots) is structure: the `None` axis after it is "
+                  "the one that varies (issue 10 P32-corpusc, pdfflow)"),
+        Valid("""
+            import tensorflow as tf
+
             def test_exec():
                 class Model(tf.Module):
                     @tf.function(input_signature=[tf.TensorSpec([], tf.float64)])
@@ -178,7 +187,11 @@ class InputSignatureMismatch(Rule):
             shape = spec.args[0] if spec.args else next((k.value for k in spec.keywords if k.arg == "shape"), None)
             if isinstance(shape, (ast.List, ast.Tuple)) and len(shape.elts) >= 2:
                 first = shape.elts[0]
-                if isinstance(first, ast.Constant) and isinstance(first.value, int) and first.value > 1:
+                # A later `None` axis is the one that varies (`[4, None]`: four interpolation knots by any
+                # number of points, pdfflow): the fixed leading axis is structure, not a batch (issue 10 P32-corpusc).
+                varying_later = any(isinstance(d, ast.Constant) and d.value is None for d in shape.elts[1:])
+                if (isinstance(first, ast.Constant) and isinstance(first.value, int) and first.value > 1
+                        and not varying_later):
                     yield ctx.report(
                         self, spec,
                         f"input_signature of `{name}` fixes the batch dimension to {first.value}: any other batch "

@@ -243,6 +243,20 @@ class PrintInGraph(Rule):
             def encode(x):
                 return Chunker(8).encode(x)
         """, note="a constructor's message about the object it builds"),
+        Valid("""
+            import logging
+            import tensorflow as tf
+
+            def get_serve_fn(model, tf_transform_output):
+                @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.string, name="examples")])
+                def serve_tf_examples_fn(serialized):
+                    features = tf.io.parse_example(serialized, tf_transform_output.raw_feature_spec())
+                    transformed = model.tft_layer(features)
+                    logging.info("serve_transformed_features = %s", transformed)
+                    return model(transformed)
+                return serve_tf_examples_fn
+        """, note="a serving signature (fixed input_signature) is traced once, at export: its log line is meant "
+                  "for that moment, and tf.print would log every request (issue 10, TFX templates)"),
     )
     invalid = (
         Invalid("""
@@ -332,6 +346,14 @@ class PrintInGraph(Rule):
                 return x
         """, lines=(6, 8, 10), note="a per-step log, a print of a tensor under a static condition, a log under a "
                                    "tensor condition: each runs once per trace"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+            def serve(x):
+                print("request", x)
+                return x * 2
+        """, lines=(5,), note="a print is still reported in a serving signature: it is meant per request"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -349,6 +371,8 @@ class PrintInGraph(Rule):
                 if kinds is None:
                     kinds = LocalKinds.of(ctx.qualify, body.nodes, ())
                 if _meant_for_trace_time(body, call, kind, kinds):
+                    continue
+                if kind == "logging" and _traced_once(ctx, gf.info.node):
                     continue
                 message = (
                     f"`{ctx.source.segment(call.func)}` in graph code runs once per trace, not on every call"
@@ -379,6 +403,18 @@ def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: 
         if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             break
         child = anc
+    return False
+
+
+def _traced_once(ctx: ModuleContext, node: ast.AST) -> bool:
+    """Decorated `@tf.function(input_signature=[...])`: one concrete function, traced once (a serving or
+    export signature). A log line in it is written once, at export, by construction; `tf.print` would
+    instead log on every serving request (issue 10 P-tfx: TFX's `serve_tf_examples_fn` templates)."""
+    for dec in getattr(node, "decorator_list", ()):
+        if (isinstance(dec, ast.Call) and ctx.qualify(dec.func) == "tensorflow.function"
+                and any(k.arg == "input_signature" and not (isinstance(k.value, ast.Constant) and k.value.value is None)
+                        for k in dec.keywords)):
+            return True
     return False
 
 

@@ -41,7 +41,7 @@ def _literal(value: ast.expr | None) -> bool | None:
 class RunFunctionsEagerly(Rule):
     code = "HYB012"
     name = "run-functions-eagerly"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     fix_safety = FixSafety.SAFE
     summary = "`run_functions_eagerly(True)` silently turns every tf.function in the process into slow eager code."
     what = """

@@ -239,7 +239,7 @@ def _retracing_relaxed(site: HybridSite) -> bool:
 class ShapeVaryingInputs(Rule):
     code = "HYB008"
     name = "shape-varying-inputs"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     fix_safety = FixSafety.GATED
     summary = "Tensors whose shape changes from call to call make this tf.function trace once per shape."
     what = """

@@ -58,7 +58,7 @@ def _is_python_int_name(ctx: ModuleContext, body_nodes: list[ast.AST], name: str
 class UnrolledLoop(Rule):
     code = "HYB017"
     name = "unrolled-python-loop"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     fix_safety = FixSafety.SUGGESTION
     summary = "A Python loop in graph code is unrolled: its body is copied into the graph once per iteration."
     what = """
