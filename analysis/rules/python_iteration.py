@@ -155,6 +155,20 @@ class PythonIteration(Rule):
                 trainable, non_trainable = (list(w) for w in model_weights)
                 return x @ trainable[0]
         """, note="a parameter annotated as a Python tuple (through a module type alias)"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def l2_penalty(model):
+                return tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables])
+        """, note="model.trainable_variables is a Python list of variables (API summary, issue 11)"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def half_norms(x):
+                return tf.stack([tf.norm(part) for part in tf.split(x, 2)])
+        """, note="tf.split returns a Python list of tensors"),
     )
     invalid = (
         Invalid("""
@@ -195,6 +209,25 @@ class PythonIteration(Rule):
                 y = tf.reshape(x, [-1, 2])
                 return {int(i): v for i, v in enumerate(y)}
         """, lines=(6,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def half_norms(x):
+                first, second = tf.split(x, 2)
+                return tf.stack([tf.norm(row) for row in first])
+        """, lines=(6,), note="an item of tf.split's list is a tensor (API summary, issue 11)"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def epoch(x, y):
+                total = tf.constant(0.0)
+                batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+                for features, labels in batches:
+                    total += tf.add_n([tf.reduce_sum(f) for f in features])
+                return total
+        """, lines=(8,), note="the destructured element of a tf.data dataset is a tensor (issue 11)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
