@@ -24,7 +24,7 @@ from ..summary import FunctionInfo, ModuleSummary
 from . import tables
 
 # Bump when the shape or meaning of the records changes: it is part of every cache key.
-FACTS_VERSION = 9
+FACTS_VERSION = 10
 
 # Value kinds.
 TENSOR, DATASET, KERAS, ALLOC, NUMPY, OTHER = "t", "ds", "k", "a", "np", "o"
