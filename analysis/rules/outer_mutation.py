@@ -449,6 +449,15 @@ class OuterMutation(Rule):
                 return finalizers, indices
         """, note="a global set and restored around the trace, and trace-time side outputs read after "
                   "get_concrete_function"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x, items):
+                items = list(items)
+                items[0] = x
+                return items
+        """, note="a copy of the argument (\"Modifying a copy is allowed\")"),
     )
     invalid = (
         Invalid("""
@@ -529,6 +538,15 @@ class OuterMutation(Rule):
                 out.append(x)
                 return x
         """, lines=(5,), note="TensorFlow rejects mutating a tf.function's list argument"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x, items, table):
+                items[4] = x
+                del table["stale"]
+                return x
+        """, lines=(5, 6), note="item assignment and del on list/dict arguments (issue 11)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -717,6 +735,14 @@ class _FunctionCheck:
             )
         if isinstance(target, ast.Starred):
             return self.store_problem(st, target.value, value)
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            argument = self.outer(target.value)
+            if argument is not None and argument.kind == "argument":
+                # `items[4] = x`, `del table[k]` on a list/dict argument: TF 2.21 raises ValueError
+                # ("should not modify its Python input arguments"), as for `items.append(x)` (issue 11)
+                shown = ("del " if isinstance(st, ast.Delete) else "") + self.ctx.source.segment(target)
+                return (f"`{shown}` modifies the Python argument `{argument.name}` of a tf.function; TensorFlow "
+                        "rejects this (\"should not modify its Python input arguments\")")
         outer = self.outer(target)
         if outer is None or outer.kind == "argument":
             return None

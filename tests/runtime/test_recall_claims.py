@@ -22,3 +22,33 @@ def test_variable_created_under_a_conditional_expression_guard_is_created_once()
     assert float(counter(tf.constant(1.0))) == 1.0
     assert float(counter(tf.constant(2.0))) == 3.0  # the same variable: no "tf.function only supports
     assert len(counter.variables) == 1  # singleton tf.Variables created on the first call" error
+
+
+def _sqrt_ops(concrete) -> int:
+    return sum(op.type == "Sqrt" for op in concrete.graph.get_operations())
+
+
+def test_range_over_a_python_int_parameter_unrolls_per_iteration() -> None:
+    from hybridize_bot.analysis.rules.unrolled_loop import UnrolledLoop
+
+    example = _by_note(UnrolledLoop.invalid, "every call site passes a Python int")
+    repeat = run_program(example.files()[example.path].decode()).namespace["repeat"]
+    spec = tf.TensorSpec([], tf.float32)
+    assert _sqrt_ops(repeat.get_concrete_function(spec, 3)) == 3  # one copy of the body per iteration
+    assert _sqrt_ops(repeat.get_concrete_function(spec, 5)) == 5
+    # a tensor bound: one tf.while_loop, whose body (one Sqrt) lives in a function of its own
+    assert _sqrt_ops(repeat.get_concrete_function(spec, tf.TensorSpec([], tf.int32))) == 0
+
+
+def test_item_assignment_and_del_on_arguments_are_rejected() -> None:
+    from hybridize_bot.analysis.rules.outer_mutation import OuterMutation
+
+    example = _by_note(OuterMutation.invalid, "item assignment and del")
+    f = run_program(example.files()[example.path].decode()).namespace["f"]
+    with pytest.raises(ValueError, match="should not modify its Python input arguments"):
+        f(tf.constant(1), [0, 1, 2, 3, 4], {"stale": 1})
+    copy = _by_note(OuterMutation.valid, "a copy of the argument")
+    g = run_program(copy.files()[copy.path].decode()).namespace["f"]
+    items = [0, 1]
+    g(tf.constant(1), items)
+    assert items == [0, 1]
