@@ -6,10 +6,13 @@ from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
+from ..summary import ClassInfo
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 from ._local_tensors import container_aliases, local_tensor_names, root_tensor_params, uses_tensor
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_ITERTOOLS_ITERATORS = frozenset({"itertools.cycle", "itertools.count", "itertools.repeat", "itertools.islice",
+                                  "itertools.chain"})
 _PY_COLLECTIONS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.GeneratorExp)
 
 
@@ -189,6 +192,18 @@ class PythonIteration(Rule):
                 return x * lr
         """, lines=(7,)),
         Invalid("""
+            import itertools
+            import tensorflow as tf
+
+            class Schedule(tf.Module):
+                def __init__(self):
+                    self.rates = itertools.cycle([0.1, 0.01])
+
+                @tf.function
+                def step(self, x):
+                    return x * next(self.rates)
+        """, lines=(10,), note="an itertools iterator kept on self (issue 11)"),
+        Invalid("""
             import tensorflow as tf
 
             def batches():
@@ -256,9 +271,22 @@ class PythonIteration(Rule):
                             fix=Fix("use tf.map_fn or a for statement over tf.range", FixSafety.SUGGESTION))
                         break
             local_iters = self._local_python_iterators(ctx, body.nodes)
+            self_iters = self._attribute_python_iterators(ctx, gf.info.cls) if gf.info.cls is not None else set()
             for call in body.calls:
-                if ctx.qualify(call.func) == "builtins.next" and call.args and isinstance(call.args[0], ast.Name):
-                    name = call.args[0].id
+                if ctx.qualify(call.func) != "builtins.next" or not call.args:
+                    continue
+                arg = call.args[0]
+                if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and arg.value.id == "self" \
+                        and arg.attr in self_iters:
+                    name = f"self.{arg.attr}"
+                    yield ctx.report(
+                        self, call,
+                        f"`next({name})` on a Python iterator runs only while tracing: every call of the "
+                        f"graph replays the value seen at trace time{via_text(gf)}", fn=gf,
+                        fix=Fix("feed the values as tensors or iterate a tf.data.Dataset", FixSafety.SUGGESTION))
+                    continue
+                if isinstance(arg, ast.Name):
+                    name = arg.id
                     if name in local_iters or (name in python_iterators and name not in body.local_names()):
                         yield ctx.report(
                             self, call,
@@ -283,12 +311,24 @@ class PythonIteration(Rule):
     def _is_python_iterator_source(ctx: ModuleContext, value: ast.expr) -> bool:
         if isinstance(value, ast.GeneratorExp):
             return True
+        if isinstance(value, ast.Call) and ctx.qualify(value.func) in _ITERTOOLS_ITERATORS:
+            return True  # itertools.cycle([...]), itertools.count(): Python iterators (issue 11)
         if isinstance(value, ast.Call) and ctx.qualify(value.func) == "builtins.iter" and value.args:
             arg = value.args[0]
             return isinstance(arg, _PY_COLLECTIONS) or (
                 isinstance(arg, ast.Call) and ctx.qualify(arg.func) in ("builtins.range", "builtins.zip", "builtins.enumerate")
             )
         return False
+
+    def _attribute_python_iterators(self, ctx: ModuleContext, cls: ClassInfo) -> set[str]:
+        """`self.attr = iter([...])` (or a generator, an itertools iterator) in any method of the class."""
+        names: set[str] = set()
+        for method in cls.methods.values():
+            for node in ctx.body(method).of_type(ast.Assign):
+                if self._is_python_iterator_source(ctx, node.value):
+                    names.update(t.attr for t in node.targets if isinstance(t, ast.Attribute)
+                                 and isinstance(t.value, ast.Name) and t.value.id == "self")
+        return names
 
     def _module_python_iterators(self, ctx: ModuleContext) -> set[str]:
         names = set()

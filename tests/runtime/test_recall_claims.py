@@ -52,3 +52,22 @@ def test_item_assignment_and_del_on_arguments_are_rejected() -> None:
     items = [0, 1]
     g(tf.constant(1), items)
     assert items == [0, 1]
+
+
+def test_multi_scale_inputs_trace_once_per_size() -> None:
+    from hybridize_bot.analysis.rules.shape_varying_inputs import ShapeVaryingInputs
+
+    example = _by_note(ShapeVaryingInputs.invalid, "multi-scale training")
+    namespace = run_program(example.files()[example.path].decode()).namespace
+    namespace["fit"]([tf.ones([2, 8, 8, 3])] * 4)
+    assert namespace["train_step"].experimental_get_tracing_count() == 4  # sizes 320, 352, 384, 416
+
+
+def test_next_on_an_iterator_kept_on_self_is_frozen_at_trace_time() -> None:
+    from hybridize_bot.analysis.rules.python_iteration import PythonIteration
+
+    example = _by_note(PythonIteration.invalid, "itertools iterator kept on self")
+    schedule = run_program(example.files()[example.path].decode()).namespace["Schedule"]()
+    first = float(schedule.step(tf.constant(1.0)))
+    second = float(schedule.step(tf.constant(1.0)))
+    assert first == second == pytest.approx(0.1)  # eagerly the second call would give 0.01
