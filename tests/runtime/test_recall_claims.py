@@ -71,3 +71,13 @@ def test_next_on_an_iterator_kept_on_self_is_frozen_at_trace_time() -> None:
     first = float(schedule.step(tf.constant(1.0)))
     second = float(schedule.step(tf.constant(1.0)))
     assert first == second == pytest.approx(0.1)  # eagerly the second call would give 0.01
+
+
+def test_name_assigned_only_when_the_optional_argument_is_none() -> None:
+    from hybridize_bot.analysis.rules.autograph_undefined import AutographUndefined
+
+    example = _by_note(AutographUndefined.invalid, "optional argument is None")
+    f = run_program(example.files()[example.path].decode()).namespace["f"]
+    assert float(tf.reduce_sum(f(tf.ones([2])))) == 2.0  # the default path traces fine
+    with pytest.raises(UnboundLocalError, match="'weights' is used before assignment"):  # the other path
+        f(tf.ones([2]), mask=tf.ones([2]))
