@@ -275,24 +275,19 @@ class PythonIteration(Rule):
             for call in body.calls:
                 if ctx.qualify(call.func) != "builtins.next" or not call.args:
                     continue
-                arg = call.args[0]
+                arg, name = call.args[0], None
                 if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and arg.value.id == "self" \
                         and arg.attr in self_iters:
                     name = f"self.{arg.attr}"
+                elif isinstance(arg, ast.Name) and (arg.id in local_iters or (
+                        arg.id in python_iterators and arg.id not in body.local_names())):
+                    name = arg.id
+                if name is not None:
                     yield ctx.report(
                         self, call,
                         f"`next({name})` on a Python iterator runs only while tracing: every call of the "
                         f"graph replays the value seen at trace time{via_text(gf)}", fn=gf,
                         fix=Fix("feed the values as tensors or iterate a tf.data.Dataset", FixSafety.SUGGESTION))
-                    continue
-                if isinstance(arg, ast.Name):
-                    name = arg.id
-                    if name in local_iters or (name in python_iterators and name not in body.local_names()):
-                        yield ctx.report(
-                            self, call,
-                            f"`next({name})` on a Python iterator runs only while tracing: every call of the "
-                            f"graph replays the value seen at trace time{via_text(gf)}", fn=gf,
-                            fix=Fix("feed the values as tensors or iterate a tf.data.Dataset", FixSafety.SUGGESTION))
             yield from self._generator_loops(ctx, gf, body)
 
     def _generator_loops(self, ctx: ModuleContext, gf: GraphFunction, body) -> Iterable[Finding]:
