@@ -203,16 +203,6 @@ class EagerOnlyApi(Rule):
                 return (x - np.mean(x)) / np.std(x)
         """, lines=(6,), note="numpy on parameters"),
         Invalid("""
-            import numpy as np
-            import tensorflow as tf
-
-            @tf.function
-            def standardize(x):
-                centered = x - tf.reduce_mean(x)
-                scale = np.sqrt(np.mean(tf.square(centered)))
-                return centered / np.maximum(scale, 1e-6)
-        """, lines=(7,), note="numpy on tensors computed from the parameters (issue 11)"),
-        Invalid("""
             import tensorflow as tf
 
             def evaluate(model, batch):
@@ -232,6 +222,16 @@ class EagerOnlyApi(Rule):
                     y = x.numpy()
                 return x
         """, lines=(6,), note="the graph branch of an executing_eagerly() test"),
+        Invalid("""
+            import numpy as np
+            import tensorflow as tf
+
+            @tf.function
+            def standardize(x):
+                centered = x - tf.reduce_mean(x)
+                scale = np.sqrt(np.mean(tf.square(centered)))
+                return centered / np.maximum(scale, 1e-6)
+        """, lines=(7,), note="numpy on tensors computed from the parameters (issue 11)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
