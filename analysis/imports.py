@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from dataclasses import dataclass, field
 
 _BUILTINS = frozenset(dir(builtins))
@@ -28,6 +29,21 @@ _EXACT_ALIASES = {"tensorflow.compat.v2": "tensorflow", "tensorflow.keras": "ker
 
 # Every spelling of tf.function after normalization.
 TF_FUNCTION = frozenset({"tensorflow.function", "tensorflow.compat.v1.function"})
+
+
+# `from .tensorflow_wrapper import tf`: projects that pin or patch TensorFlow in one module and import
+# it from there everywhere else (the mining study's misses, issue 11). The name `tf` (or `tensorflow`)
+# taken from a module of the project itself, or from a module named for TensorFlow, is TensorFlow.
+_TF_NAMES = frozenset({"tf", "tensorflow"})
+_TF_MODULE_WORD = re.compile(r"(^|_)(tf|tensorflow|tf2)(_|$)", re.I)
+
+
+def _is_project_wrapper(module: str, source: str, level: int) -> bool:
+    if not source or source.split(".", 1)[0] in ("tensorflow", "keras", "tf_keras"):
+        return False  # TensorFlow's own modules are qualified as they are
+    if level > 0 or (module and source.split(".", 1)[0] == module.split(".", 1)[0]):
+        return True
+    return bool(_TF_MODULE_WORD.search(source.rsplit(".", 1)[-1]))
 
 
 def normalize(qualname: str) -> str:
@@ -67,6 +83,8 @@ class ImportTable:
                 self.star_modules.append(normalize(base))
                 continue
             target = f"{base}.{alias.name}" if base else alias.name
+            if alias.name in _TF_NAMES and _is_project_wrapper(self.module, base, node.level):
+                target = "tensorflow"
             self.names[alias.asname or alias.name] = normalize(target)
 
     def resolve_from(self, module: str | None, level: int) -> str:

@@ -14,8 +14,16 @@ Kinds:
     PYTHON     a Python scalar or static value: bool, int, float, str, None, TensorShape, DType
     STRUCTURE  a Python container (list, tuple, dict, nest structure): iterating it is Python
                iteration, its truth value is Python's; its items may be tensors (unknown)
-    DATASET    a tf.data.Dataset
+    DATASET    a tf.data.Dataset (or a distributed dataset)
+    TENSORS    a Python list of tensors (`tf.unstack`, `tf.split`): iterating it is Python iteration, each
+               item is a tensor
+    VARIABLES  a Python list of variables (`model.trainable_variables`): each item is a variable
+    LAYER      a Keras layer or model object: calling it returns a tensor (symbolic under `keras.Input`)
     UNKNOWN    nothing known
+
+The API summaries below (calls, attributes, methods, elements) play the part of the seed tool's
+WALA/Ariadne summaries of the TensorFlow and Keras API (issue 11): what the library gives back is data
+here, never a special case in a rule.
 """
 from __future__ import annotations
 
@@ -28,10 +36,18 @@ VARIABLE: Final = "variable"
 PYTHON: Final = "python"
 STRUCTURE: Final = "structure"
 DATASET: Final = "dataset"
+TENSORS: Final = "tensors"
+VARIABLES: Final = "variables"
+LAYER: Final = "layer"
 UNKNOWN: Final = "unknown"
 
 TENSOR_LIKE = frozenset({TENSOR, VARIABLE})
-PYTHON_LIKE = frozenset({PYTHON, STRUCTURE})
+# Python containers, whatever their items: iterating one is Python iteration, its truth value Python's.
+STRUCTURES = frozenset({STRUCTURE, TENSORS, VARIABLES})
+PYTHON_LIKE = frozenset({PYTHON}) | STRUCTURES
+# Library objects (not tensors, not Python values a condition could test): tracked so that what they
+# give back (a dataset's elements, a layer's output) has a kind.
+OBJECTS = frozenset({DATASET, LAYER})
 
 # ---- calls: exact qualified names (imports.py's normalized spelling) ----------------------------------
 CALL_KINDS: dict[str, str] = {
@@ -63,13 +79,24 @@ CALL_KINDS: dict[str, str] = {
     "tensorflow.type_spec_from_value": PYTHON,
     "tensorflow.print": PYTHON,  # None eagerly; an op only for control dependencies
     # ops that return a Python list of tensors
-    "tensorflow.unstack": STRUCTURE,
-    "tensorflow.split": STRUCTURE,
-    "tensorflow.meshgrid": STRUCTURE,
-    "tensorflow.dynamic_partition": STRUCTURE,
+    "tensorflow.unstack": TENSORS,
+    "tensorflow.split": TENSORS,
+    "tensorflow.meshgrid": TENSORS,
+    "tensorflow.dynamic_partition": TENSORS,
     "tensorflow.unique_with_counts": STRUCTURE,
     "tensorflow.Variable": VARIABLE,
     "tensorflow.compat.v1.get_variable": VARIABLE,
+    # Keras: `Input` is a symbolic (Keras) tensor; model constructors and loaders give layer objects
+    "keras.Input": TENSOR,
+    "keras.input": TENSOR,
+    "keras.layers.Input": TENSOR,
+    "keras.Model": LAYER,
+    "keras.Sequential": LAYER,
+    "keras.models.Model": LAYER,
+    "keras.models.Sequential": LAYER,
+    "keras.models.load_model": LAYER,
+    "keras.models.clone_model": LAYER,
+    "keras.saving.load_model": LAYER,
     # Keras backend helpers that answer from static shapes and settings
     "keras.backend.int_shape": STRUCTURE,
     "keras.backend.ndim": PYTHON,
@@ -99,6 +126,8 @@ _NEST_MODULES = frozenset({"nest", "nest_util", "tree", "tree_util"})
 # Families answered by prefix when no exact name matches (longest first wins).
 CALL_KIND_PREFIXES: tuple[tuple[str, str], ...] = (
     ("tensorflow.nest.", STRUCTURE),
+    ("keras.layers.", LAYER),  # every public class of keras.layers is a layer (Input is listed above)
+    ("keras.applications.", LAYER),  # keras.applications.ResNet50(...) etc. build models
     ("tensorflow.config.", PYTHON),
     ("tensorflow.io.gfile.", PYTHON),
     ("tensorflow.distribute.", UNKNOWN),
@@ -123,6 +152,59 @@ STATIC_METHODS = frozenset({"get_shape", "as_list", "is_fully_defined", "is_comp
                             "assert_is_compatible_with", "assert_has_rank"})
 
 
+# keras.layers' functional forms of the merge layers: each returns the merged tensor.
+KERAS_MERGE_FUNCTIONS = frozenset({"add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
+                                   "dot"})
+# Attributes whose value is a Python list of variables. The first group names only the variable lists
+# of `tf.Module` / Keras layers, models and optimizers, whatever the receiver; `weights` and `variables`
+# are common words elsewhere (a config's `weights = [0.5, 0.5]`), so they count only on a known layer.
+VARIABLE_LIST_ATTRIBUTES = frozenset({"trainable_variables", "trainable_weights", "non_trainable_variables",
+                                      "non_trainable_weights"})
+LAYER_VARIABLE_LIST_ATTRIBUTES = frozenset({"weights", "variables"})
+# Methods whose result has a known kind whatever their receiver (distinctive names only).
+METHOD_KINDS: dict[str, str] = {
+    "experimental_distribute_dataset": DATASET,  # tf.distribute.Strategy: a DistributedDataset
+    "distribute_datasets_from_function": DATASET,
+    "experimental_distribute_datasets_from_function": DATASET,
+    "watched_variables": VARIABLES,  # tf.GradientTape
+}
+# What iterating (or indexing) a value of a kind gives. A dataset's element is a nest of tensors (one
+# tensor, or a tuple/dict of them): only a destructuring target (`for x, y in ds`) is surely a tensor.
+# A tensor's rows are tensors too, but a parameter taken for a tensor is often a Python list of them:
+# loops over tensors are left unknown rather than risk a false alarm on such a list.
+ELEMENT_KINDS: dict[str, str] = {TENSORS: TENSOR, VARIABLES: VARIABLE}
+DESTRUCTURED_ELEMENT_KINDS: dict[str, str] = {DATASET: TENSOR}
+
+
+def attribute_kind(attr: str, receiver: str) -> str:
+    """The kind of `receiver_value.attr` from the attribute table (UNKNOWN when not listed)."""
+    if attr in VARIABLE_LIST_ATTRIBUTES:
+        return VARIABLES
+    if attr in LAYER_VARIABLE_LIST_ATTRIBUTES and receiver == LAYER:
+        return VARIABLES
+    return UNKNOWN
+
+
+def method_kind(method: str, receiver: str) -> str:
+    """The kind a method call returns, from its name and its receiver's kind (UNKNOWN when not known)."""
+    kind = METHOD_KINDS.get(method)
+    if kind is not None:
+        return kind
+    if receiver == DATASET and method in tables.DATASET_METHODS:
+        return DATASET
+    if receiver == LAYER and method in ("call", "__call__"):
+        return TENSOR
+    return UNKNOWN
+
+
+def element_kind(container: str, *, destructured: bool = False) -> str:
+    """What one item of a container of this kind is; `destructured` when the item is unpacked further."""
+    kind = ELEMENT_KINDS.get(container)
+    if kind is None and destructured:
+        kind = DESTRUCTURED_ELEMENT_KINDS.get(container)
+    return kind or UNKNOWN
+
+
 def is_nest_call(qual: str | None) -> bool:
     """A function of a nest library (tf.nest, TF's util.nest, TFP's nest_util, dm-tree)."""
     return qual is not None and qual.rpartition(".")[0].rsplit(".", 1)[-1] in _NEST_MODULES
@@ -144,6 +226,10 @@ def call_kind(qual: str | None) -> str:
     for prefix, pkind in CALL_KIND_PREFIXES:
         if qual.startswith(prefix) and len(prefix) > len(best):
             best, kind = prefix, pkind
+    if kind == LAYER and not name[:1].isupper():
+        # keras.layers' functional helpers (`concatenate`, `add`) return tensors; other lowercase names
+        # (`serialize`, `deserialize`) are not layers either
+        return TENSOR if name in KERAS_MERGE_FUNCTIONS else UNKNOWN
     if kind is not None:
         return kind
     if tables.is_dataset_api(qual):

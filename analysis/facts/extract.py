@@ -21,10 +21,10 @@ from typing import Any
 
 from ..imports import TF_FUNCTION
 from ..summary import FunctionInfo, ModuleSummary
-from . import tables
+from . import api_kinds, tables
 
 # Bump when the shape or meaning of the records changes: it is part of every cache key.
-FACTS_VERSION = 9
+FACTS_VERSION = 11
 
 # Value kinds.
 TENSOR, DATASET, KERAS, ALLOC, NUMPY, OTHER = "t", "ds", "k", "a", "np", "o"
@@ -179,6 +179,8 @@ class _FunctionWalker:
             base = self.kind(e.value)  # type: ignore[attr-defined]
             if e.attr in _SHAPE_ATTRS:  # type: ignore[attr-defined]
                 return OTHER
+            if e.attr in api_kinds.VARIABLE_LIST_ATTRIBUTES:  # type: ignore[attr-defined]
+                return TENSOR  # `model.trainable_variables`: a list of variables is tensor-like (issue 11)
             if base == TENSOR:
                 return TENSOR
             if base == NUMPY:
@@ -253,6 +255,9 @@ class _FunctionWalker:
             base = self.kind(func.value)
             if base == DATASET and func.attr in tables.DATASET_METHODS:
                 return DATASET
+            listed = api_kinds.METHOD_KINDS.get(func.attr)
+            if listed is not None:  # strategy.experimental_distribute_dataset(ds), tape.watched_variables()
+                return DATASET if listed == api_kinds.DATASET else TENSOR
             if base == TENSOR:
                 return NUMPY if func.attr in ("numpy", "tolist", "item") else TENSOR
             if base == NUMPY:

@@ -10,8 +10,8 @@ import ast
 from typing import Callable, Iterable
 
 from .api_kinds import (
-    PYTHON, PYTHON_LIKE, STATIC_ATTRIBUTES, STATIC_METHODS, STRUCTURE, TENSOR, TENSOR_LIKE, UNKNOWN, call_kind,
-    is_nest_call,
+    VARIABLE, LAYER, OBJECTS, PYTHON, PYTHON_LIKE, STATIC_ATTRIBUTES, STATIC_METHODS, STRUCTURE, STRUCTURES, TENSOR,
+    TENSOR_LIKE, UNKNOWN, attribute_kind, call_kind, element_kind, is_nest_call, method_kind,
 )
 
 Qualify = Callable[[ast.AST], "str | None"]
@@ -26,7 +26,9 @@ class LocalKinds:
     def __init__(self, qualify: Qualify, tensors: Iterable[str] = (), python: dict[str, str] | None = None) -> None:
         self.qualify = qualify
         self.tensors: set[str] = set(tensors)
-        self.python: dict[str, str] = dict(python or {})  # name -> PYTHON or STRUCTURE
+        self.python: dict[str, str] = dict(python or {})  # name -> PYTHON or one of STRUCTURES
+        self.objects: dict[str, str] = {}  # name -> DATASET or LAYER (every binding agrees)
+        self.variables: set[str] = set()  # names bound to a tf.Variable (tensors too)
         # Names bound to a Python structure somewhere in the body (even if a tensor elsewhere: `values =
         # []; ...; values = tf.stack(values)`): iterating one may be Python iteration.
         self.ever_structure: set[str] = set()
@@ -37,34 +39,51 @@ class LocalKinds:
         nodes = list(body_nodes)
         seed_set = set(seeds)
         kinds = cls(qualify, seed_set - _used_as_structure(qualify, nodes))
-        assigns = [n for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))]
+        assigns = [n for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For,
+                                                      ast.AsyncFor, ast.comprehension))]
         python_candidates: dict[str, str] = {}
+        object_candidates: dict[str, str] = {}
         for _ in range(_PASSES):
-            before = len(kinds.tensors)
+            before = len(kinds.tensors) + len(kinds.objects) + len(kinds.python)
             for node in assigns:
-                value = node.value
-                if value is None:
-                    continue
-                kind = kinds.kind(value)
-                if isinstance(node, ast.AugAssign) and kinds.kind(node.target) in TENSOR_LIKE:
-                    kind = TENSOR
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for t, k in [pair for t in targets for pair in _unpacked(t, value, kind, kinds)]:
+                if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                    pairs = _loop_targets(node.target, node.iter, kinds)
+                else:
+                    value = node.value
+                    if value is None:
+                        continue
+                    kind = kinds.kind(value)
+                    if isinstance(node, ast.AugAssign) and kinds.kind(node.target) in TENSOR_LIKE:
+                        kind = TENSOR
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    pairs = [pair for t in targets for pair in _unpacked(t, value, kind, kinds)]
+                for t, k in pairs:
                     if not isinstance(t, ast.Name):
                         continue
+                    if k in OBJECTS:
+                        object_candidates.setdefault(t.id, k)
+                        if object_candidates[t.id] == k:
+                            kinds.objects[t.id] = k
+                        continue
+                    if t.id in object_candidates:
+                        object_candidates[t.id] = UNKNOWN  # also bound to something else: no claim
+                        kinds.objects.pop(t.id, None)
                     if k in TENSOR_LIKE:
                         kinds.tensors.add(t.id)
+                        if k != TENSOR:
+                            kinds.variables.add(t.id)
                     elif k in PYTHON_LIKE:
                         python_candidates.setdefault(t.id, k)
-                        if k == STRUCTURE:
+                        if k in STRUCTURES:
                             kinds.ever_structure.add(t.id)
                             if t.id in seed_set:
                                 kinds.tensors.discard(t.id)  # a parameter re-bound to a tuple: not a tensor
                     else:
                         python_candidates[t.id] = UNKNOWN  # also assigned something unknown: no claim
-            if len(kinds.tensors) == before:
+            # Visible to the next pass: `rows = tf.unstack(x)` makes `rows[0]` a tensor.
+            kinds.python = {n: k for n, k in python_candidates.items() if k != UNKNOWN and n not in kinds.tensors}
+            if len(kinds.tensors) + len(kinds.objects) + len(kinds.python) == before:
                 break
-        kinds.python = {n: k for n, k in python_candidates.items() if k != UNKNOWN and n not in kinds.tensors}
         return kinds
 
     def is_tensor(self, expr: ast.AST) -> bool:
@@ -82,7 +101,9 @@ class LocalKinds:
             return PYTHON
         if isinstance(e, ast.Name):
             if e.id in self.tensors:
-                return TENSOR
+                return VARIABLE if e.id in self.variables else TENSOR
+            if e.id in self.objects:
+                return self.objects[e.id]
             return self.python.get(e.id, UNKNOWN)
         if isinstance(e, _CONTAINERS):
             return STRUCTURE
@@ -93,11 +114,18 @@ class LocalKinds:
         if isinstance(e, ast.Attribute):
             if e.attr in STATIC_ATTRIBUTES:
                 return PYTHON
-            return PYTHON if self.kind(e.value) == PYTHON else UNKNOWN
+            receiver = self.kind(e.value)
+            listed = attribute_kind(e.attr, receiver)
+            if listed != UNKNOWN:
+                return listed
+            return PYTHON if receiver == PYTHON else UNKNOWN
         if isinstance(e, ast.Subscript):
             inner = self.kind(e.value)
             if inner in TENSOR_LIKE:
                 return TENSOR  # x[0] of a tensor is a tensor
+            if inner in STRUCTURES and inner != STRUCTURE:
+                # vars[0] of a list of variables is a variable; vars[1:] is still the list
+                return inner if isinstance(e.slice, ast.Slice) else element_kind(inner)
             return PYTHON if inner == PYTHON else UNKNOWN  # x.shape[0] is an int (or None)
         if isinstance(e, ast.BinOp):
             return _combine(self.kind(e.left), self.kind(e.right))
@@ -129,8 +157,12 @@ class LocalKinds:
         if isinstance(func, ast.Attribute):
             if func.attr in STATIC_METHODS:
                 return PYTHON
-            if self.kind(func.value) == PYTHON:
+            receiver = self.kind(func.value)
+            if receiver == PYTHON:
                 return PYTHON  # a method of a static value: x.shape.as_list(), dtype.is_compatible_with()
+            return method_kind(func.attr, receiver)
+        if self.kind(func) == LAYER:
+            return TENSOR  # calling a Keras layer or model gives its output tensor
         return UNKNOWN
 
 
@@ -139,7 +171,27 @@ def _unpacked(target: ast.expr, value: ast.expr, kind: str, kinds: "LocalKinds")
     if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
             and len(target.elts) == len(value.elts):
         return [pair for t, v in zip(target.elts, value.elts) for pair in _unpacked(t, v, kinds.kind(v), kinds)]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        # `a, b = tf.split(x, 2)`, `kernel, bias = layer.weights`: each name takes the element kind
+        element = element_kind(kind, destructured=True)
+        return [(t.value if isinstance(t, ast.Starred) else t, element) for t in target.elts]
     return [(target, kind)]
+
+
+def _loop_targets(target: ast.expr, iterable: ast.expr, kinds: "LocalKinds") -> list[tuple[ast.expr, str]]:
+    """(name target, kind) pairs of a `for` loop or comprehension: the iterable's element kind, unpacked
+    through `zip(...)` and `enumerate(...)` when the target is a tuple."""
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(iterable, ast.Call) and not iterable.keywords:
+        q = kinds.qualify(iterable.func)
+        if q == "builtins.zip" and len(iterable.args) == len(target.elts):
+            return [pair for t, a in zip(target.elts, iterable.args) for pair in _loop_targets(t, a, kinds)]
+        if q == "builtins.enumerate" and len(target.elts) == 2 and len(iterable.args) == 1:
+            return [(target.elts[0], PYTHON), *_loop_targets(target.elts[1], iterable.args[0], kinds)]
+    container = kinds.kind(iterable)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        element = element_kind(container, destructured=True)
+        return [(t.value if isinstance(t, ast.Starred) else t, element) for t in target.elts]
+    return [(target, element_kind(container))]
 
 
 # `len()` is left out: AutoGraph converts it for tensors too.

@@ -38,8 +38,8 @@ def is_once_guarded(body: FunctionBody, node: ast.AST) -> bool:
     Recognized tests (in the `if` branch): `x is None`, `x is False`, `not hasattr(obj, "a")`, `key not in cache`,
     `not self.attr` (`if not self.built:`), `any(<missing> for ...)`, `missing and other`, and `or` of such
     tests only; in the `else` branch, their positive forms (`x is not None`, `hasattr(...)`, `key in cache`,
-    `self.attr`, `all(<present> for ...)`); and code
-    after an early `if <positive form>: return ...` in the same block.
+    `self.attr`, `all(<present> for ...)`); the same tests of a conditional expression
+    (`tf.Variable(0) if self.v is None else self.v`); and code after an early `if <positive form>: return ...` in the same block.
     """
     child: ast.AST = node
     for anc in body.ancestors(node):
@@ -47,6 +47,10 @@ def is_once_guarded(body: FunctionBody, node: ast.AST) -> bool:
             if any(c is child for c in anc.body) and _missing_test(anc.test):
                 return True
             if any(c is child for c in anc.orelse) and _present_test(anc.test):
+                return True
+        elif isinstance(anc, ast.IfExp):
+            # `self.v = tf.Variable(0) if self.v is None else self.v`: the guard as an expression (issue 11)
+            if (anc.body is child and _missing_test(anc.test)) or (anc.orelse is child and _present_test(anc.test)):
                 return True
         if _after_early_return(anc, child):
             return True

@@ -74,6 +74,31 @@ def _own_names(st: ast.stmt, kind: type) -> tuple[set[str], list[ast.stmt]]:
     return names, children
 
 
+def _none_default_params(fn: ast.AST) -> frozenset[str]:
+    """Parameters whose default is None (`mask=None`): optional arguments a caller may or may not pass."""
+    args = getattr(fn, "args", None)
+    if args is None:
+        return frozenset()
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return frozenset(a.arg for a, d in pairs if isinstance(d, ast.Constant) and d.value is None)
+
+
+def _comprehension_targets(node: ast.AST) -> set[str]:
+    """Names bound by comprehensions under `node`: local to the comprehension (Python 3), never read
+    after it (TFP's `[ssm.initial_state_prior for ssm in component_ssms]`, issue 11 precision study)."""
+    return {n.id for comp in ast.walk(node) if isinstance(comp, ast.comprehension)
+            for n in ast.walk(comp.target) if isinstance(n, ast.Name)}
+
+
+def _none_test(test: ast.expr, optional: frozenset[str]) -> bool:
+    """`p is None` / `p is not None` on an optional parameter."""
+    return (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+            and isinstance(test.left, ast.Name) and test.left.id in optional
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None)
+
+
 def _walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
     stack = [node]
     while stack:
@@ -184,6 +209,11 @@ class AutographUndefined(Rule):
         `tf.get_static_value`, `tf.nest.is_nested`, static shapes, `isinstance`, `len` and
         `tf.executing_eagerly()` are Python values decided at trace time. When one branch returns, the
         path that goes on is the one that assigned the name, so it is not reported (issue 10).
+
+        Also (issue 11, info): an `if p is None:` / `if p is not None:` test of an optional parameter
+        (`p=None`) that assigns a name in one branch only, read after the `if`. The condition is a Python
+        value, so only the branch taken is traced: the default call traces fine and the first caller that
+        passes the argument gets `UnboundLocalError` while tracing (TF 2.21).
     """
     why = """
         AutoGraph turns a tensor `if` into `tf.cond`, which must produce the same values from both
@@ -350,6 +380,34 @@ class AutographUndefined(Rule):
                         dest.assign(src * 2.0)
                 return step
         """, note="a later loop binds its own target before reading it (issue 10 P24-corpusa, Acme's MPO learners)"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x, mask=None):
+                if mask is None:
+                    mask = tf.ones_like(x)
+                return x * mask
+        """, note="the optional argument itself given a default value"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x, mask=None):
+                scale = 1.0
+                if mask is not None:
+                    scale = tf.reduce_mean(mask)
+                return x * scale
+        """, note="initialised before the `is None` test"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(parts, prior=None):
+                if prior is None:
+                    prior = tf.add_n([part.prior for part in parts])
+                return [prior * part.scale for part in parts]
+        """, note="a comprehension's variable is local to it (TFP sts/components/sum.py)"),
     )
     invalid = (
         Invalid("""
@@ -391,6 +449,26 @@ class AutographUndefined(Rule):
                     total = total + 0.5
                 return total
         """, lines=(5,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x, mask=None):
+                if mask is None:
+                    weights = tf.ones_like(x)
+                return x * weights
+        """, lines=(5,), note="assigned only when the optional argument is None (issue 11)"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def attend(query, bias=None):
+                if bias is not None:
+                    logits = query + bias
+                else:
+                    scale = 2.0
+                return logits * scale
+        """, lines=(5,), note="each branch leaves one name unbound"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -399,9 +477,12 @@ class AutographUndefined(Rule):
             seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if gf.is_root else set()
             tensors = local_tensor_names(ctx, gf.info.node, body.nodes, seeds)
             names = _Names()
+            optional = _none_default_params(gf.info.node)
             for node in body.of_type(ast.If):
                 if uses_tensor(ctx, node.test, tensors):
                     yield from self._check_if(ctx, gf, body, node, names)
+                elif _none_test(node.test, optional):
+                    yield from self._check_none_test(ctx, gf, body, node, names)
             for loop in body.of_type(ast.For):
                 yield from self._check_loop(ctx, gf, body, loop, tensors)
 
@@ -440,6 +521,28 @@ class AutographUndefined(Rule):
             yield ctx.report(self, node, "`return` in only one branch of a tensor `if`, and the function then ends "
                              f"without returning: AutoGraph requires a return on both paths{via_text(gf)}", fn=gf,
                              fix=Fix("return a value on every path", FixSafety.SUGGESTION))
+
+    def _check_none_test(self, ctx: ModuleContext, gf: GraphFunction, body, node: ast.If,
+                         names: _Names) -> Iterable[Finding]:
+        """`if mask is None: y = ...` and `y` read after: the trace of a call that passes `mask` fails
+        (issue 11). A Python `if`, so only the branch taken is traced; the other path is never checked
+        until a caller passes the argument."""
+        container = self._container(body, node)
+        if container is None or node not in container or _returns(node.body) or _returns(node.orelse):
+            return
+        index = container.index(node)
+        after = container[index + 1:]
+        one_sided = (names.assigned(node.body) ^ names.assigned(node.orelse)) - _comprehension_targets(node)
+        if not one_sided:
+            return
+        one_sided &= names.loaded(after)
+        one_sided -= names.assigned(container[:index]) | set(gf.info.params)
+        test = ctx.source.segment(node.test)
+        for name in sorted(n for n in one_sided if _first_use(after, n) == "read"):
+            yield ctx.report(self, node.test, f"`{name}` is assigned in only one branch of `if {test}` and read after "
+                             f"it: tracing a call that takes the other branch fails (the name is unbound)"
+                             f"{via_text(gf)}", fn=gf, severity=Severity.INFO,
+                             fix=Fix(f"give `{name}` a value on both paths", FixSafety.SUGGESTION))
 
     def _check_loop(self, ctx: ModuleContext, gf: GraphFunction, body, loop: ast.For, tensors: LocalKinds) -> Iterable[Finding]:
         it = loop.iter

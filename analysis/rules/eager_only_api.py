@@ -5,6 +5,7 @@ import ast
 from typing import Iterable
 
 from ..body import FunctionBody
+from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from ..summary import FunctionInfo
@@ -253,6 +254,16 @@ class EagerOnlyApi(Rule):
             def step(model: tf.keras.Model, x):
                 return model.predict(x)
         """, lines=(5,), note="a model declared as a Keras model"),
+        Invalid("""
+            import numpy as np
+            import tensorflow as tf
+
+            @tf.function
+            def standardize(x):
+                centered = x - tf.reduce_mean(x)
+                scale = np.sqrt(np.mean(tf.square(centered)))
+                return centered / np.maximum(scale, 1e-6)
+        """, lines=(7,), note="numpy on tensors computed from the parameters (issue 11)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -261,8 +272,9 @@ class EagerOnlyApi(Rule):
                 continue
             body = ctx.body(gf.info)
             tensor_params = frozenset(likely_tensor_params(gf.info)) if gf.is_root else frozenset()
+            kinds = LocalKinds.of(ctx.qualify, body.nodes, tensor_params) if tensor_params else None
             for call in body.calls:
-                problem = _eager_only_problem(ctx, gf.info, call, tensor_params)
+                problem = _eager_only_problem(ctx, gf.info, call, tensor_params, kinds)
                 if problem is None or _runs_eagerly(ctx, body, call):
                     continue
                 fix = Fix("use TensorFlow ops, tf.numpy_function/tf.py_function, or move this out of the "
@@ -270,8 +282,8 @@ class EagerOnlyApi(Rule):
                 yield ctx.report(self, call, problem + via_text(gf), fn=gf, fix=fix)
 
 
-def _eager_only_problem(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call,
-                        tensor_params: frozenset[str]) -> str | None:
+def _eager_only_problem(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call, tensor_params: frozenset[str],
+                        kinds: LocalKinds | None = None) -> str | None:
     func = call.func
     if isinstance(func, ast.Attribute):
         if func.attr == "numpy" and not call.args and not call.keywords and _may_be_tf_tensor(ctx, func.value):
@@ -287,6 +299,13 @@ def _eager_only_problem(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call,
         if used:
             return (f"NumPy `{ctx.source.segment(func)}` applied to parameter `{used[0]}` of a tf.function: "
                     "during tracing it is a symbolic tensor, which NumPy cannot compute with")
+        # Values computed from the parameters (`x * 2`, `tf.square(x)`, `y = x[0]`) are symbolic too
+        # (issue 11: NumPy beyond the parameters themselves).
+        derived = [a for a in args if kinds is not None and kinds.is_tensor(a)]
+        if derived:
+            return (f"NumPy `{ctx.source.segment(func)}` applied to `{ctx.source.segment(derived[0])}`, a tensor "
+                    "computed from the tf.function's parameters: during tracing it is symbolic, which NumPy "
+                    "cannot compute with")
     return None
 
 

@@ -142,6 +142,15 @@ def _per_case_arguments(ctx: ModuleContext, site: HybridSite, enclosing: Functio
     return False
 
 
+def _looped_call_site(ctx: ModuleContext, fn: FunctionInfo) -> str | None:
+    """`path:line` of a call of `fn`, written inside a loop, in non-test code of the project (direct calls
+    only: "called from a loop somewhere up the call graph" covers most of a training program)."""
+    for site in ctx.project.facts.call_sites(fn):
+        if site.in_loop and not site.via.startswith("callback:") and not is_test_path(site.path):
+            return f"{site.path}:{site.line}"
+    return None
+
+
 def _traced(ctx: ModuleContext, fn: FunctionInfo) -> bool:
     fid = ctx.project.facts.fid(fn)
     return fid is not None and ctx.project.facts.pf.in_graph(fid)
@@ -455,6 +464,30 @@ class FunctionRecreated(Rule):
             def serve(model, xs):
                 return [predict(model, x) for x in xs]
         """, lines=(4,), note="the enclosing function is called from a loop"),
+        Invalid({
+            "app/__init__.py": "",
+            "app/trainer.py": """
+                import tensorflow as tf
+
+                class Trainer:
+                    def __init__(self, model):
+                        self.model = model
+
+                    def step(self, x):
+                        @tf.function
+                        def forward(v):
+                            return self.model(v)
+                        return forward(x)
+            """,
+            "app/main.py": """
+                from app.trainer import Trainer
+
+                def fit(model, batches):
+                    trainer = Trainer(model)
+                    for batch in batches:
+                        trainer.step(batch)
+            """,
+        }, path="app/trainer.py", lines=(8,), note="a method called from a loop in another module (issue 11)"),
         Invalid("""
             import tensorflow as tf
 
@@ -513,6 +546,10 @@ class FunctionRecreated(Rule):
             return None  # `if self._compiled is False: self.step = tf.function(...); self._compiled = True`
         if _called_in_loop(ctx.summary, enclosing):
             return f"on every call of `{enclosing.qualname}`, which is called from a loop"
+        looped = _looped_call_site(ctx, enclosing)
+        if looped is not None:
+            # a call site in a loop of another module (`trainer.step(x)` in an epoch loop; issue 11)
+            return f"on every call of `{enclosing.qualname}`, which is called from a loop ({looped})"
         return None
 
     @staticmethod

@@ -5,23 +5,35 @@ import ast
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
-from ..summary import HybridSite
+from ..summary import FunctionInfo, HybridSite
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _SPEC_TYPES = frozenset({"tensorflow.TensorSpec", "tensorflow.RaggedTensorSpec", "tensorflow.SparseTensorSpec"})
 
 
-def _positional_params(site: HybridSite) -> tuple[list[ast.arg], int, bool, bool]:
+def _positional_params(target: FunctionInfo) -> tuple[list[ast.arg], int, bool, bool]:
     """(positional params without self, count of those with defaults, has *args, has **kwargs)."""
-    fn = site.target.node  # type: ignore[union-attr]
-    args = fn.args
+    args = target.node.args
     params = list(args.posonlyargs + args.args)
-    in_class = site.target is not None and site.target.cls is not None
+    in_class = target.cls is not None
     # A class defined inside a function (common in tests) is not in the module's class table, but its
     # methods still take `self`, which the bound method supplies.
     if params and (params[0].arg == "self" or (in_class and params[0].arg == "cls")):
         params = params[1:]
     return params, len(args.defaults), args.vararg is not None, args.kwarg is not None
+
+
+def _imported_target(ctx: ModuleContext, site: HybridSite) -> FunctionInfo | None:
+    """The project function `tf.function(f, ...)` wraps when `f` is imported from another module
+    (`from pkg.model import predict`, `import pkg.model as m; m.predict`; issue 11, mining study)."""
+    if site.kind != "call" or site.target_expr is None:
+        return None
+    if site.enclosing is not None and isinstance(site.target_expr, ast.Name) \
+            and site.target_expr.id in ctx.body(site.enclosing).local_names():
+        return None  # a local or parameter shadows the import
+    qual = ctx.qualify(site.target_expr)
+    found = ctx.project.lookup_qualified(qual) if qual is not None else None
+    return found if isinstance(found, FunctionInfo) and found.cls is None else None
 
 
 class InputSignatureMismatch(Rule):
@@ -118,6 +130,20 @@ class InputSignatureMismatch(Rule):
 
                 Model().exec(tf.constant(2.0, tf.float64))
         """, note="`self` of a method of a class defined in a function is bound, not in the signature"),
+        Valid({
+            "serving/__init__.py": "",
+            "serving/model.py": """
+                def predict(images, temperature=1.0):
+                    return images / temperature
+            """,
+            "serving/export.py": """
+                import tensorflow as tf
+                from serving.model import predict
+
+                serve = tf.function(predict, input_signature=[tf.TensorSpec([None, 28, 28], tf.float32),
+                                                              tf.TensorSpec([], tf.float32)])
+            """,
+        }, path="serving/export.py", note="an imported function whose signature fits"),
     )
     invalid = (
         Invalid("""
@@ -148,19 +174,46 @@ class InputSignatureMismatch(Rule):
             def logits(x, **kwargs):
                 return x
         """, lines=(3,)),
+        Invalid({
+            "serving/__init__.py": "",
+            "serving/model.py": """
+                def predict(images, temperature):
+                    return images / temperature
+            """,
+            "serving/export.py": """
+                import tensorflow as tf
+                from serving.model import predict
+
+                serve = tf.function(predict, input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
+            """,
+        }, path="serving/export.py", lines=(4,), note="the function imported from another module (issue 11)"),
+        Invalid({
+            "serving/__init__.py": "from .model import predict\n",
+            "serving/model.py": """
+                def predict(images, temperature):
+                    return images / temperature
+            """,
+            "export.py": """
+                import tensorflow as tf
+                import serving
+
+                serve = tf.function(serving.predict, input_signature=[tf.TensorSpec([None], tf.float32)])
+            """,
+        }, path="export.py", lines=(4,), note="re-exported by the package __init__"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         for site in ctx.summary.hybrid_sites:
             signature = site.keywords.get("input_signature")
-            if signature is None or site.target is None or isinstance(site.target.node, ast.Lambda):
+            if signature is None or not isinstance(signature, (ast.List, ast.Tuple)):
                 continue
-            if not isinstance(signature, (ast.List, ast.Tuple)):
+            target = site.target or _imported_target(ctx, site)
+            if target is None or isinstance(target.node, ast.Lambda):
                 continue
             specs = signature.elts
-            params, n_defaults, has_varargs, has_kwargs = _positional_params(site)
+            params, n_defaults, has_varargs, has_kwargs = _positional_params(target)
             required = len(params) - n_defaults
-            name = site.target.qualname
+            name = target.qualname
             fix = Fix("make the signature list one spec per parameter", FixSafety.SUGGESTION)
             if len(specs) < required:
                 missing = ", ".join(p.arg for p in params[len(specs):required])

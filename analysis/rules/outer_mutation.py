@@ -570,6 +570,15 @@ class OuterMutation(Rule):
                     inputs.update(self.extra)
                     return run(self.node, inputs)
         """, note="`**inputs` is a fresh dict per call, not the caller's object (issue 10 P26-corpusb, onnx-tf)"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x, items):
+                items = list(items)
+                items[0] = x
+                return items
+        """, note="a copy of the argument (\"Modifying a copy is allowed\")"),
     )
     invalid = (
         Invalid("""
@@ -685,6 +694,15 @@ class OuterMutation(Rule):
                     return x
         """, lines=(10, 13), note="a graph tensor kept under a guard, and a container bound by "
                                   "another method: still outer state (the just-bound self.log is not)"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x, items, table):
+                items[4] = x
+                del table["stale"]
+                return x
+        """, lines=(5, 6), note="item assignment and del on list/dict arguments (issue 11)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -889,6 +907,14 @@ class _FunctionCheck:
             )
         if isinstance(target, ast.Starred):
             return self.store_problem(st, target.value, value)
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            argument = self.outer(target.value)
+            if argument is not None and argument.kind == "argument":
+                # `items[4] = x`, `del table[k]` on a list/dict argument: TF 2.21 raises ValueError
+                # ("should not modify its Python input arguments"), as for `items.append(x)` (issue 11)
+                shown = ("del " if isinstance(st, ast.Delete) else "") + self.ctx.source.segment(target)
+                return (f"`{shown}` modifies the Python argument `{argument.name}` of a tf.function; TensorFlow "
+                        "rejects this (\"should not modify its Python input arguments\")")
         outer = self.outer(target)
         if outer is None or outer.kind == "argument":
             return None

@@ -257,6 +257,20 @@ class PrintInGraph(Rule):
                 return serve_tf_examples_fn
         """, note="a serving signature (fixed input_signature) is traced once, at export: its log line is meant "
                   "for that moment, and tf.print would log every request (issue 10, TFX templates)"),
+        Valid({
+            "sim/__init__.py": "",
+            "sim/backend.py": """
+                import numpy as np
+            """,
+            "sim/run.py": """
+                from .backend import np as tf
+
+                @tf.function
+                def step(x):
+                    print("step", x)
+                    return x
+            """,
+        }, path="sim/run.py", note="another module's object imported under the name tf is not TensorFlow"),
     )
     invalid = (
         Invalid("""
@@ -298,6 +312,23 @@ class PrintInGraph(Rule):
                     return x
             """,
         }, path="pkg/util.py", lines=(2,), note="interprocedural, across modules"),
+        Invalid({
+            "app/__init__.py": "",
+            "app/tensorflow_wrapper.py": """
+                import os
+
+                os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+                import tensorflow as tf
+            """,
+            "app/model.py": """
+                from .tensorflow_wrapper import tf
+
+                @tf.function
+                def step(x):
+                    print("step", x)
+                    return x * 2
+            """,
+        }, path="app/model.py", lines=(5,), note="tf imported through a project module (issue 11, mining study)"),
         Invalid("""
             import tensorflow as tf
 

@@ -6,10 +6,13 @@ from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
+from ..summary import ClassInfo
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 from ._local_tensors import container_aliases, local_tensor_names, root_tensor_params, uses_tensor
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_ITERTOOLS_ITERATORS = frozenset({"itertools.cycle", "itertools.count", "itertools.repeat", "itertools.islice",
+                                  "itertools.chain"})
 _PY_COLLECTIONS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.GeneratorExp)
 
 
@@ -164,6 +167,20 @@ class PythonIteration(Rule):
                 trainable, non_trainable = (list(w) for w in model_weights)
                 return x @ trainable[0]
         """, note="a parameter annotated as a Python tuple (through a module type alias)"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def l2_penalty(model):
+                return tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables])
+        """, note="model.trainable_variables is a Python list of variables (API summary, issue 11)"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def half_norms(x):
+                return tf.stack([tf.norm(part) for part in tf.split(x, 2)])
+        """, note="tf.split returns a Python list of tensors"),
     )
     invalid = (
         Invalid("""
@@ -183,6 +200,18 @@ class PythonIteration(Rule):
                 lr = next(schedule)
                 return x * lr
         """, lines=(7,)),
+        Invalid("""
+            import itertools
+            import tensorflow as tf
+
+            class Schedule(tf.Module):
+                def __init__(self):
+                    self.rates = itertools.cycle([0.1, 0.01])
+
+                @tf.function
+                def step(self, x):
+                    return x * next(self.rates)
+        """, lines=(10,), note="an itertools iterator kept on self (issue 11)"),
         Invalid("""
             import tensorflow as tf
 
@@ -204,6 +233,25 @@ class PythonIteration(Rule):
                 y = tf.reshape(x, [-1, 2])
                 return {int(i): v for i, v in enumerate(y)}
         """, lines=(6,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def half_norms(x):
+                first, second = tf.split(x, 2)
+                return tf.stack([tf.norm(row) for row in first])
+        """, lines=(6,), note="an item of tf.split's list is a tensor (API summary, issue 11)"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def epoch(x, y):
+                total = tf.constant(0.0)
+                batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+                for features, labels in batches:
+                    total += tf.add_n([tf.reduce_sum(f) for f in features])
+                return total
+        """, lines=(8,), note="the destructured element of a tf.data dataset is a tensor (issue 11)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -232,15 +280,23 @@ class PythonIteration(Rule):
                             fix=Fix("use tf.map_fn or a for statement over tf.range", FixSafety.SUGGESTION))
                         break
             local_iters = self._local_python_iterators(ctx, body.nodes)
+            self_iters = self._attribute_python_iterators(ctx, gf.info.cls) if gf.info.cls is not None else set()
             for call in body.calls:
-                if ctx.qualify(call.func) == "builtins.next" and call.args and isinstance(call.args[0], ast.Name):
-                    name = call.args[0].id
-                    if name in local_iters or (name in python_iterators and name not in body.local_names()):
-                        yield ctx.report(
-                            self, call,
-                            f"`next({name})` on a Python iterator runs only while tracing: every call of the "
-                            f"graph replays the value seen at trace time{via_text(gf)}", fn=gf,
-                            fix=Fix("feed the values as tensors or iterate a tf.data.Dataset", FixSafety.SUGGESTION))
+                if ctx.qualify(call.func) != "builtins.next" or not call.args:
+                    continue
+                arg, name = call.args[0], None
+                if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and arg.value.id == "self" \
+                        and arg.attr in self_iters:
+                    name = f"self.{arg.attr}"
+                elif isinstance(arg, ast.Name) and (arg.id in local_iters or (
+                        arg.id in python_iterators and arg.id not in body.local_names())):
+                    name = arg.id
+                if name is not None:
+                    yield ctx.report(
+                        self, call,
+                        f"`next({name})` on a Python iterator runs only while tracing: every call of the "
+                        f"graph replays the value seen at trace time{via_text(gf)}", fn=gf,
+                        fix=Fix("feed the values as tensors or iterate a tf.data.Dataset", FixSafety.SUGGESTION))
             yield from self._generator_loops(ctx, gf, body)
 
     def _generator_loops(self, ctx: ModuleContext, gf: GraphFunction, body) -> Iterable[Finding]:
@@ -259,12 +315,24 @@ class PythonIteration(Rule):
     def _is_python_iterator_source(ctx: ModuleContext, value: ast.expr) -> bool:
         if isinstance(value, ast.GeneratorExp):
             return True
+        if isinstance(value, ast.Call) and ctx.qualify(value.func) in _ITERTOOLS_ITERATORS:
+            return True  # itertools.cycle([...]), itertools.count(): Python iterators (issue 11)
         if isinstance(value, ast.Call) and ctx.qualify(value.func) == "builtins.iter" and value.args:
             arg = value.args[0]
             return isinstance(arg, _PY_COLLECTIONS) or (
                 isinstance(arg, ast.Call) and ctx.qualify(arg.func) in ("builtins.range", "builtins.zip", "builtins.enumerate")
             )
         return False
+
+    def _attribute_python_iterators(self, ctx: ModuleContext, cls: ClassInfo) -> set[str]:
+        """`self.attr = iter([...])` (or a generator, an itertools iterator) in any method of the class."""
+        names: set[str] = set()
+        for method in cls.methods.values():
+            for node in ctx.body(method).of_type(ast.Assign):
+                if self._is_python_iterator_source(ctx, node.value):
+                    names.update(t.attr for t in node.targets if isinstance(t, ast.Attribute)
+                                 and isinstance(t.value, ast.Name) and t.value.id == "self")
+        return names
 
     def _module_python_iterators(self, ctx: ModuleContext) -> set[str]:
         names = set()

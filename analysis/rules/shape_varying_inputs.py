@@ -39,6 +39,21 @@ _SHAPED_CONSTRUCTORS = frozenset({
     "tensorflow.eye", "tensorflow.random.stateless_normal", "tensorflow.random.stateless_uniform",
 })
 _SHAPED_METHODS = frozenset({"normal", "uniform", "truncated_normal"})  # tf.random.Generator methods
+# Ops that give their input a new size taken from other arguments (position, keyword): multi-scale and
+# padded inputs, `tf.image.resize(image, [s, s])` for s in scales (issue 11).
+_RESIZING_OPS: dict[str, tuple[tuple[int, str], ...]] = {
+    "tensorflow.image.resize": ((1, "size"),),
+    "tensorflow.image.resize_with_pad": ((1, "target_height"), (2, "target_width")),
+    "tensorflow.image.resize_with_crop_or_pad": ((1, "target_height"), (2, "target_width")),
+    "tensorflow.image.random_crop": ((1, "size"),),
+    "tensorflow.image.crop_to_bounding_box": ((3, "target_height"), (4, "target_width")),
+    "tensorflow.image.pad_to_bounding_box": ((3, "target_height"), (4, "target_width")),
+    "tensorflow.pad": ((1, "paddings"),),
+    "tensorflow.reshape": ((1, "shape"),),
+    "tensorflow.tile": ((1, "multiples"),),
+    "tensorflow.slice": ((2, "size"),),
+    "keras.ops.image.resize": ((1, "size"),),
+}
 _MAX_NAME_HOPS = 4
 
 
@@ -192,6 +207,12 @@ def _sized_by(ctx: ModuleContext, expr: ast.AST, varying: dict[str, str]) -> str
     if isinstance(expr, ast.Call):
         qual = ctx.qualify(expr.func)
         shape: ast.AST | None = None
+        if qual in _RESIZING_OPS:
+            for position, keyword in _RESIZING_OPS[qual]:
+                size = _arg(expr, position, keyword)
+                for node in ast.walk(size) if size is not None else ():
+                    if isinstance(node, ast.Name) and node.id in varying:
+                        return f"its size depends on `{node.id}`, {varying[node.id]}"
         if qual in _SHAPED_CONSTRUCTORS:
             shape = _arg(expr, 0, "shape") if qual != "tensorflow.range" else expr
         elif isinstance(expr.func, ast.Attribute) and expr.func.attr in _SHAPED_METHODS and qual is None:
@@ -379,6 +400,16 @@ class ShapeVaryingInputs(Rule):
                     decode(queries[:, i : i + 1], tokens[i])
         """, note="a window that moves with the loop keeps its width, and an index drops a dimension: "
                   "fixed shapes (issue 10 P28-corpusb, python-doctr)"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def predict(images):
+                return tf.reduce_mean(images, axis=[1, 2])
+
+            def multi_scale(image):
+                return [predict(tf.image.resize(image, [s, s])) for s in (256, 320, 384)]
+        """, note="a literal list of scales: one trace per scale, a few in all"),
     )
     invalid = (
         Invalid("""
@@ -465,6 +496,30 @@ class ShapeVaryingInputs(Rule):
                     decode(ys[:, : i + 1],
                            mask[i : i + 1, : i + 1])
         """, lines=(9, 10), note="growing prefixes: the second only in its last dimension"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def train_step(images):
+                return tf.reduce_mean(images, axis=[1, 2])
+
+            def fit(batches):
+                for step, images in enumerate(batches):
+                    size = 320 + 32 * (step % 10)
+                    train_step(tf.image.resize(images, [size, size]))
+        """, lines=(10,), note="multi-scale training: the input size changes with the step (issue 11)"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def encode(tokens):
+                return tf.reduce_sum(tokens, axis=-1)
+
+            def run(batches, max_len):
+                for i, batch in enumerate(batches):
+                    padded = tf.pad(batch, [[0, 0], [0, max_len - i]])
+                    encode(padded)
+        """, lines=(10,), note="padding that depends on the loop (issue 11)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:

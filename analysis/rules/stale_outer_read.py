@@ -55,6 +55,9 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
     # statement (nearly all) from paying for a walk of every function body.
     if _GLOBAL_STATEMENT.search(ctx.summary.source.text):
         switched: dict[str, set[object]] = {}  # name -> the constants functions store (None: not one)
+        # Names bound only through `global` in functions (no module-level binding): rebound when two
+        # functions bind them, or one updates them in place (`global step; step += 1`) (issue 11).
+        function_bound: dict[str, list[int]] = {}
         for fn in ctx.summary.functions:
             node = fn.node
             if isinstance(node, ast.Lambda):
@@ -62,13 +65,24 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
             body = ctx.body(fn)
             for st in body.of_type(ast.Global):
                 for name in st.names:
-                    if name in module_bindings and _stores(body, name) and not _only_lazily_set(body, name) \
-                            and not _set_and_restored(body, name):
+                    if not _stores(body, name) or _only_lazily_set(body, name) or _set_and_restored(body, name):
+                        continue
+                    if name in module_bindings:
                         rebound.setdefault(name, st.lineno)
                         switched.setdefault(name, set()).update(_stored_constants(body, name))
+                    elif _binds_tf_state(ctx, body, name):
+                        tf_state.add(name)
+                    else:
+                        lines = function_bound.setdefault(name, [])
+                        lines.append(st.lineno)
+                        if _updated_in_place(body, name):
+                            lines.append(st.lineno)
         for name, values in switched.items():
             if len(values) == 1 and None not in values and len(module_bindings[name]) == 1:
                 del rebound[name]  # a one-way switch: set once from its default to one constant
+        for name, lines in function_bound.items():
+            if len(lines) > 1:
+                rebound.setdefault(name, lines[1])
     for name in tf_state:
         rebound.pop(name, None)
     ctx.summary._rebound_globals = rebound  # type: ignore[attr-defined]
@@ -94,6 +108,21 @@ def _stored_constants(body: FunctionBody, name: str) -> set[object]:
         else:
             out.add(None)
     return out
+def _binds_tf_state(ctx: ModuleContext, body: FunctionBody, name: str) -> bool:
+    """The function binds the global to a variable or TF resource (`global v; v = tf.Variable(0.)`)."""
+    return any(_is_tf_state(ctx, st.value) for st in body.of_type(ast.Assign)
+               if any(isinstance(t, ast.Name) and t.id == name for t in st.targets))
+
+
+def _updated_in_place(body: FunctionBody, name: str) -> bool:
+    """`name += ...` or `name = name ...`: the function moves the global from one value to the next."""
+    for st in body.of_type(ast.AugAssign, ast.Assign):
+        targets = [st.target] if isinstance(st, ast.AugAssign) else st.targets
+        if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            continue
+        if isinstance(st, ast.AugAssign) or any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(st.value)):
+            return True
+    return False
 
 
 def _only_lazily_set(body: FunctionBody, name: str) -> bool:
@@ -157,6 +186,28 @@ def _reassigned_attributes(ctx: ModuleContext, cls: ClassInfo, keras_step: bool 
                 if (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
                         and _python_scalar(value)):
                     out.setdefault(t.attr, node.lineno)
+    for attr, line in _instance_attribute_stores(ctx, cls).items():
+        out.setdefault(attr, line)
+    return out
+
+
+def _instance_attribute_stores(ctx: ModuleContext, cls: ClassInfo) -> dict[str, int]:
+    """`model = Denoiser(); ...; model.noise_scale = 0.5` in this module: attributes that code holding an
+    instance of the class sets to a Python value (issue 11: `self.noise_scale` rebound elsewhere)."""
+    if ctx.summary.classes.get(cls.name) is not cls:
+        return {}
+    tree = ctx.summary.source.tree
+    instances = {t.id for st in ast.walk(tree) if isinstance(st, ast.Assign) and isinstance(st.value, ast.Call)
+                 and isinstance(st.value.func, ast.Name) and st.value.func.id == cls.name
+                 for t in st.targets if isinstance(t, ast.Name)}
+    out: dict[str, int] = {}
+    if not instances:
+        return out
+    for st in ast.walk(tree):
+        if isinstance(st, ast.Assign) and _python_scalar(st.value):
+            for t in st.targets:
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in instances:
+                    out.setdefault(t.attr, st.lineno)
     return out
 
 
@@ -201,8 +252,10 @@ class StaleOuterRead(Rule):
     summary = "Graph code keeps the value a global or attribute had when it was traced; later rebinding is ignored."
     what = """
         Finds graph code that reads a module-level name which the program rebinds (assigned more than
-        once at module level, or written with `global` in a function), or reads `self.attr` where another
-        method assigns a Python number, string or bool to that attribute.
+        once at module level, or written with `global` in a function; a name bound only through `global`
+        statements counts when two functions bind it or one updates it in place), or reads `self.attr`
+        where another method, or code holding an instance of the class (`model = Model(); model.attr =
+        0.5`), assigns a Python number, string or bool to that attribute.
     """
     why = """
         A `tf.function` captures the values of Python globals, free variables and object attributes when
@@ -420,6 +473,32 @@ class StaleOuterRead(Rule):
                     return {"loss": loss}
         """, note="set in compile(), read by a Keras step: Keras traces its steps again after compile (issue 10 "
                   "P32-corpusa, TensorFlowASR)"),
+        Valid("""
+            import tensorflow as tf
+
+            def configure(scale):
+                global noise_scale
+                noise_scale = scale
+
+            @tf.function
+            def add_noise(x):
+                return x + tf.random.normal(tf.shape(x)) * noise_scale
+        """, note="bound through `global` by one function only: configured once, before tracing"),
+        Valid("""
+            import tensorflow as tf
+
+            class Denoiser(tf.Module):
+                def __init__(self):
+                    self.noise_scale = 0.1
+
+                @tf.function
+                def __call__(self, x):
+                    return x * self.noise_scale
+
+            model = Denoiser()
+            settings = dict()
+            settings.noise_scale = 0.5
+        """, note="an attribute of an object that is not an instance of the class"),
     )
     invalid = (
         Invalid("""
@@ -477,6 +556,49 @@ class StaleOuterRead(Rule):
                 global training
                 training = False
         """, lines=(7,), note="a switch flipped both ways is state, not one-way configuration"),
+        Invalid("""
+            import tensorflow as tf
+
+            def configure(scale):
+                global noise_scale
+                noise_scale = scale
+
+            @tf.function
+            def add_noise(x):
+                return x + tf.random.normal(tf.shape(x)) * noise_scale
+
+            def anneal():
+                global noise_scale
+                noise_scale = noise_scale * 0.5
+        """, lines=(9,), note="bound only through `global` statements in functions (issue 11, mining study)"),
+        Invalid("""
+            import tensorflow as tf
+
+            def step_counter():
+                global step
+                step += 1
+
+            @tf.function
+            def schedule(x):
+                return x * 0.99 ** step
+        """, lines=(9,), note="a global only a function updates in place"),
+        Invalid("""
+            import tensorflow as tf
+
+            class Denoiser(tf.Module):
+                def __init__(self):
+                    self.noise_scale = 0.1
+
+                @tf.function
+                def __call__(self, x):
+                    return x + tf.random.normal(tf.shape(x)) * self.noise_scale
+
+            def train(data):
+                model = Denoiser()
+                for epoch, x in enumerate(data):
+                    model.noise_scale = 0.1 / (epoch + 1)
+                    model(x)
+        """, lines=(9,), note="`self.noise_scale` rebound by code holding an instance (issue 11)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:

@@ -5,6 +5,7 @@ import ast
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
+from ..project import GraphFunction
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 from ._local_tensors import is_tf_call
 
@@ -35,6 +36,25 @@ def _range_size(ctx: ModuleContext, it: ast.expr) -> tuple[str, int | None] | No
     return None
 
 
+def _numpy_array_name(ctx: ModuleContext, body_nodes: list[ast.AST], it: ast.expr) -> bool:
+    """A name every binding of which (in the function, else at module level) is a NumPy sequence:
+    `WEIGHTS = np.array([...])`, then `for w in WEIGHTS:` (issue 11)."""
+    if not isinstance(it, ast.Name):
+        return False
+    local = [n.value for n in body_nodes if isinstance(n, ast.Assign)
+             and any(isinstance(t, ast.Name) and t.id == it.id for t in n.targets)]
+    values = local or [st.value for st in ctx.summary.source.tree.body if isinstance(st, ast.Assign)
+                       and any(isinstance(t, ast.Name) and t.id == it.id for t in st.targets)]
+    return bool(values) and all(isinstance(v, ast.Call) and ctx.qualify(v.func) in _NUMPY_SEQUENCES for v in values)
+
+
+def _collects_into_list(loop: ast.For) -> bool:
+    """The body appends to a Python list (`views.append(tf.map_fn(...))`): unrolling is the point, a
+    few results gathered into a list (TF Similarity's augmenters, issue 11 precision study)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("append", "extend")
+               for st in loop.body for n in ast.walk(st))
+
+
 def _body_has_tf_ops(ctx: ModuleContext, loop: ast.For) -> bool:
     for stmt in loop.body:
         for node in ast.walk(stmt):
@@ -55,6 +75,17 @@ def _is_python_int_name(ctx: ModuleContext, body_nodes: list[ast.AST], name: str
     return False
 
 
+def _primitive_param(ctx: ModuleContext, gf: GraphFunction, arg: ast.expr | None) -> bool:
+    """`range(n)` where `n` is a parameter every call site passes a Python number (the facts' primitive
+    parameter, decided from all call sites across modules; issue 11)."""
+    if not isinstance(arg, ast.Name) or arg.id not in gf.info.params:
+        return False
+    body = ctx.body(gf.info)
+    if any(isinstance(n, ast.Name) and n.id == arg.id and isinstance(n.ctx, ast.Store) for n in body.nodes):
+        return False  # rebound in the body: the bound is no longer the argument
+    return ctx.project.facts.primitive_param(gf.info, arg.id).value is True
+
+
 class UnrolledLoop(Rule):
     code = "HYB017"
     name = "unrolled-python-loop"
@@ -63,7 +94,10 @@ class UnrolledLoop(Rule):
     summary = "A Python loop in graph code is unrolled: its body is copied into the graph once per iteration."
     what = """
         Finds `for` loops in graph code over `range(N)` with a large literal `N`, over `range(len(...))`
-        or a Python int, or over NumPy sequences, whose body calls TensorFlow ops.
+        or a Python int (a local, or a parameter every call site passes a Python number to), or over
+        NumPy sequences (also through a name bound to one, `WEIGHTS = np.array(...)`), whose body calls
+        TensorFlow ops. A loop bounded by a parameter is reported at info, and not when its body gathers
+        results into a Python list (a few views or heads: unrolling is the point there).
     """
     why = """
         AutoGraph converts a loop into `tf.while_loop` only when it iterates over a tensor (or
@@ -137,6 +171,31 @@ class UnrolledLoop(Rule):
                     total += i
                 return x + total
         """, note="no TF ops in the body: only Python arithmetic at trace time"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def repeat(x, n):
+                for _ in range(n):
+                    x = tf.sqrt(x + 1.0)
+                return x
+
+            def main():
+                repeat(tf.constant(4.0), tf.constant(3))
+        """, note="the bound is a tensor: AutoGraph makes range(n) a tf.while_loop"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def views(x, num_views):
+                out = []
+                for _ in range(num_views):
+                    out.append(tf.image.random_flip_left_right(x))
+                return out
+
+            def main(images):
+                return views(images, 2)
+        """, note="results gathered into a Python list: the unrolling is the point"),
     )
     invalid = (
         Invalid("""
@@ -170,6 +229,32 @@ class UnrolledLoop(Rule):
             def forward(x, weights):
                 return apply_all(x, weights)
         """, lines=(4,), note="interprocedural: the helper's loop unrolls under forward's trace"),
+        Invalid("""
+            import numpy as np
+            import tensorflow as tf
+
+            WEIGHTS = np.array([0.1, 0.2, 0.3])
+
+            @tf.function
+            def weighted(x):
+                total = tf.zeros_like(x)
+                for w in WEIGHTS:
+                    total += tf.sin(x) * w
+                return total
+        """, lines=(9,), note="a module-level NumPy array (issue 11)"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def repeat(x, n):
+                for _ in range(n):
+                    x = tf.sqrt(x + 1.0)
+                return x
+
+            def main():
+                repeat(tf.constant(4.0), 3)
+                repeat(tf.constant(9.0), 5)
+        """, lines=(5,), note="range bounded by a parameter every call site passes a Python int (issue 11)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -177,22 +262,30 @@ class UnrolledLoop(Rule):
             body = ctx.body(gf.info)
             for loop in body.of_type(ast.For):
                 kind = _range_size(ctx, loop.iter)
+                if kind is None and _numpy_array_name(ctx, body.nodes, loop.iter):
+                    kind = ("numpy", None)
                 if kind is None or not _body_has_tf_ops(ctx, loop):
                     continue
                 what, size = kind
+                severity = None
                 if what == "range" and size is not None:
                     if size < LARGE_LITERAL_RANGE:
                         continue
                     detail = f"{size} copies of the loop body"
                 elif what == "range":
                     arg = loop.iter.args[-1] if isinstance(loop.iter, ast.Call) and loop.iter.args else None  # type: ignore[union-attr]
-                    if not self._python_int_arg(ctx, body.nodes, arg):
+                    if self._python_int_arg(ctx, body.nodes, arg):
+                        detail = "one copy of the loop body per iteration (the bound is a Python int)"
+                    elif _primitive_param(ctx, gf, arg) and not _collects_into_list(loop):
+                        detail = (f"one copy of the loop body per iteration (the bound `{arg.id}` is a Python "  # type: ignore[union-attr]
+                                  f"number at every call site)")
+                        severity = Severity.INFO  # new in issue 11: not yet measured by the precision study
+                    else:
                         continue
-                    detail = "one copy of the loop body per iteration (the bound is a Python int)"
                 else:
                     detail = "one copy of the loop body per element of a NumPy sequence"
                 message = f"Python loop in graph code is unrolled into {detail}; use tf.range or tf.data{via_text(gf)}"
-                yield ctx.report(self, loop.iter, message, fn=gf,
+                yield ctx.report(self, loop.iter, message, fn=gf, severity=severity,
                                  fix=Fix("iterate over tf.range(...) so AutoGraph builds a tf.while_loop",
                                          FixSafety.SUGGESTION))
 

@@ -147,6 +147,18 @@ class VariableInGraph(Rule):
         Valid("""
             import tensorflow as tf
 
+            class Counter(tf.Module):
+                def __init__(self):
+                    self.v = None
+
+                @tf.function
+                def __call__(self, x):
+                    self.v = tf.Variable(0.0) if self.v is None else self.v
+                    return self.v.assign_add(x)
+        """, note="the guard as a conditional expression (issue 11)"),
+        Valid("""
+            import tensorflow as tf
+
             class Dense(tf.keras.layers.Layer):
                 def build(self, input_shape):
                     self.w = tf.Variable(tf.random.normal([input_shape[-1], 4]))

@@ -88,8 +88,8 @@ def test_expression_kinds(expr: str, kind: str) -> None:
     ("tensorflow_probability.python.internal.nest_util.flatten_up_to", "structure"),
     ("tree.flatten", "structure"),
     ("tensorflow.python.util.nest.is_nested", "python"),
-    ("tensorflow.unstack", "structure"),
-    ("tensorflow.split", "structure"),
+    ("tensorflow.unstack", "tensors"),
+    ("tensorflow.split", "tensors"),
 ])
 def test_nest_libraries_and_list_returning_ops(qual: str, kind: str) -> None:
     assert call_kind(qual) == kind
@@ -115,3 +115,97 @@ def test_parameters_used_as_structures_are_not_tensor_seeds() -> None:
     assert not kinds.maybe_structure(ast.parse("x", mode="eval").body)
     assert kinds.maybe_structure(ast.parse("vals", mode="eval").body)  # bound by tuple unpacking
     assert kinds.kind(ast.parse("idx", mode="eval").body) == "structure"
+
+
+# ---- issue 11: API summaries of the values Keras, tf.data and tf.distribute give back -----------------
+@pytest.mark.parametrize("qual, kind", [
+    ("keras.Input", "tensor"),
+    ("keras.layers.Input", "tensor"),
+    ("keras.layers.Dense", "layer"),
+    ("keras.layers.concatenate", "tensor"),
+    ("keras.layers.deserialize", "unknown"),
+    ("keras.Sequential", "layer"),
+    ("keras.models.load_model", "layer"),
+    ("keras.applications.ResNet50", "layer"),
+    ("keras.applications.resnet50.preprocess_input", "unknown"),
+])
+def test_keras_call_kinds(qual: str, kind: str) -> None:
+    assert call_kind(qual) == kind
+
+
+_KERAS_AND_DATA = (
+    "import tensorflow as tf\n"
+    "from tensorflow import keras\n"
+    "inp = keras.Input(shape=(4,))\n"
+    "dense = keras.layers.Dense(3)\n"
+    "model = keras.Sequential([dense])\n"
+    "out = model(x)\n"
+    "hidden = dense(inp)\n"
+    "first = model.trainable_variables[0]\n"
+    "rest = model.trainable_variables[1:]\n"
+    "kernel, bias = dense.weights\n"
+    "for v in model.trainable_weights:\n"
+    "    pass\n"
+    "for g, w in zip(grads, model.trainable_variables):\n"
+    "    pass\n"
+    "for i, u in enumerate(tape.watched_variables()):\n"
+    "    pass\n"
+    "ds = tf.data.Dataset.range(10).batch(2)\n"
+    "dist = strategy.experimental_distribute_dataset(ds)\n"
+    "for features, labels in dist:\n"
+    "    pass\n"
+    "for batch in ds:\n"
+    "    pass\n"
+    "left, right = tf.split(x, 2)\n"
+    "rows = tf.unstack(x)\n"
+    "row = rows[0]\n"
+    "config_weights = cfg.weights\n"
+    "norms = [tf.norm(r) for r in tf.unstack(x)]\n"
+)
+
+
+@pytest.mark.parametrize("expr, kind", [
+    ("inp", "tensor"),
+    ("dense", "layer"),
+    ("model", "layer"),
+    ("out", "tensor"),
+    ("hidden", "tensor"),
+    ("model.trainable_variables", "variables"),
+    ("model.weights", "variables"),
+    ("first", "variable"),
+    ("rest", "variables"),
+    ("kernel", "variable"),
+    ("bias", "variable"),
+    ("v", "variable"),
+    ("w", "variable"),
+    ("g", "unknown"),
+    ("i", "python"),
+    ("u", "variable"),
+    ("ds", "dataset"),
+    ("dist", "dataset"),
+    ("features", "tensor"),
+    ("labels", "tensor"),
+    ("batch", "unknown"),  # one element may be a tuple or dict of tensors
+    ("left", "tensor"),
+    ("right", "tensor"),
+    ("rows", "tensors"),
+    ("row", "tensor"),
+    ("r", "tensor"),
+    ("config_weights", "unknown"),  # `weights` of an unknown object: a common word, no claim
+    ("cfg.variables", "unknown"),
+])
+def test_api_summaries(expr: str, kind: str) -> None:
+    kinds, _ = _kinds(_KERAS_AND_DATA, set())
+    assert kinds.kind(ast.parse(expr, mode="eval").body) == kind
+
+
+def test_names_bound_to_different_objects_are_unknown() -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "layer = tf.keras.layers.Dense(2)\n"
+        "layer = make_layer()\n"
+        "y = layer(x)\n"
+    )
+    kinds, _ = _kinds(source, set())
+    assert kinds.kind(ast.parse("layer", mode="eval").body) == "unknown"
+    assert kinds.kind(ast.parse("y", mode="eval").body) == "unknown"
