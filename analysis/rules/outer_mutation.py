@@ -579,7 +579,78 @@ class OuterMutation(Rule):
                 items[0] = x
                 return items
         """, note="a copy of the argument (\"Modifying a copy is allowed\")"),
+        Valid("""
+            import tensorflow as tf
+
+            class Explainer:
+                def _init_between(self, ops, inputs):
+                    self.between = {}
+                    for op in ops:
+                        for t in op.outputs:
+                            self.between[t.name] = True
+                    for t in inputs:
+                        self.between[t.name] = True
+
+                @tf.function
+                def grad(self, ops, inputs):
+                    self._init_between(ops, inputs)
+                    return inputs
+        """, note="shap deep_tf.py: a dict rebound to {} earlier in the function, filled by subscript "
+                  "stores in a loop: per-trace scratch (P43-corpusc)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Decoder:
+                def __init__(self, cell):
+                    self.cell = cell
+
+                def setup_init_state(self, state):
+                    self.initial_state = state
+
+                def initialize(self):
+                    return self.initial_state
+
+            def dynamic_decode(decoder):
+                return decoder.initialize()
+
+            class Model(tf.keras.Model):
+                def __init__(self):
+                    super().__init__()
+                    self.decoder = Decoder(None)
+
+                @tf.function
+                def call(self, x):
+                    self.decoder.setup_init_state(tf.zeros_like(x))
+                    return dynamic_decode(self.decoder)
+        """, note="TensorFlowTTS tacotron2.py: a setter whose caller hands the object on to the call that "
+                  "reads it, in the same trace (P46-fixa)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Trajectory:
+                def __init__(self, seed):
+                    self._seed = seed
+                    self._initialized = tf.Variable(False)
+                    self._indices = tf.Variable([0])
+
+                @tf.function
+                def __call__(self, x):
+                    if not self._initialized:
+                        self.resample()
+                        self._initialized.assign(True)
+                    return tf.gather(x, self._indices)
+
+                def resample(self):
+                    if self._seed:
+                        self._seed += 1
+                    self._indices.assign(tf.random.uniform([1], maxval=3, dtype=tf.int32, seed=self._seed))
+
+            def update(trajectory):
+                trajectory.resample()
+        """, note="trieste sampler.py: a method called from graph code only under a create-once guard "
+                  "(eager callers run it normally) (P45-fixa)"),
     )
+
     invalid = (
         Invalid("""
             import tensorflow as tf
@@ -714,6 +785,8 @@ class OuterMutation(Rule):
                 continue  # `def __init__(self, m): self._build(m)`: sets up an object being created
             if runs_once(info.node):
                 continue  # `@once.once def _initialize(self, x)`: build code meant for the first trace
+            if _graph_calls_once_guarded(ctx, info):
+                continue  # `if not self._initialized: self.resample()`: first-trace set-up, eager calls normal
             checker = _FunctionCheck(ctx, gf)
             for node, message in checker.problems():
                 yield ctx.report(self, node, message + via_text(gf), fn=gf, fix=_FIX)
@@ -733,6 +806,30 @@ def _initializer_helper(ctx: ModuleContext, info: FunctionInfo) -> bool:
         if caller.qualname.rpartition(".")[0] != info.qualname.rpartition(".")[0]:
             return False
     return True
+
+
+def _graph_calls_once_guarded(ctx: ModuleContext, info: FunctionInfo) -> bool:
+    """Every call of `info` from graph code sits under a create-once guard in its caller (`if not
+    self._initialized: self.resample(); self._initialized.assign(True)`): in graph code it runs only as
+    the one-time set-up, like a guarded store; calls from eager code run it normally (trieste's
+    `deep_ensemble_trajectory.resample`, P45-fixa)."""
+    callers = ctx.project.callers_of(info)
+    graph_sites = 0
+    for caller, site in callers:
+        if caller is None:
+            continue  # module top level: eager
+        try:
+            if ctx.project.in_graph(caller) is None:
+                continue  # an eager caller: each call runs the Python code
+            body = ctx.project.body(caller)
+        except KeyError:
+            return False
+        calls = [c for c in body.calls if c.lineno == site.line and isinstance(c.func, (ast.Attribute, ast.Name))
+                 and (c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id) == info.name]
+        if not calls or not all(is_once_guarded(body, c) for c in calls):
+            return False
+        graph_sites += 1
+    return graph_sites > 0
 
 
 class _FunctionCheck:
@@ -918,6 +1015,8 @@ class _FunctionCheck:
         outer = self.outer(target)
         if outer is None or outer.kind == "argument":
             return None
+        if isinstance(target, ast.Subscript) and self._rebound_before(target.value, st):
+            return None  # `self.seen = {}` ... `for t in ts: self.seen[t.name] = True`: per-trace scratch
         text = self.ctx.source.segment(target)
         if isinstance(st, ast.Delete):
             return f"`del {text}` changes {_describe(outer)} only while tracing, not on every call"
@@ -1063,7 +1162,43 @@ class _FunctionCheck:
                 return True
             if owner is not None and seen == owner and isinstance(node.ctx, ast.Load) and node.lineno > st.lineno:
                 return True
-        return owner is not None and self._callers_consume(text, owner)
+        if owner is not None and self._callers_consume(text, owner):
+            return True
+        return isinstance(target, ast.Attribute) and owner is None and self._callers_hand_on_receiver()
+
+    def _callers_hand_on_receiver(self) -> bool:
+        """A setter called for its caller's next step (`self.decoder.setup_decoder_init_state(s)` then
+        `dynamic_decode(self.decoder, ...)`): every caller calls it on an object that the same caller then
+        hands, whole, to another call (or calls) in the same function, so the stored value is set and
+        consumed by the same trace (TensorFlowTTS's `TFTacotronDecoder`, P46-fixa)."""
+        if self.info.cls is None or self.self_name is None:
+            return False
+        callers = self.ctx.project.callers_of(self.info)
+        if not callers:
+            return False
+        for caller, site in callers:
+            if caller is None:
+                return False
+            try:
+                body = self.ctx.project.body(caller)
+            except KeyError:
+                return False
+            receivers = {ast.unparse(c.func.value) for c in body.calls
+                         if c.lineno == site.line and isinstance(c.func, ast.Attribute) and c.func.attr == self.info.name}
+            if len(receivers) != 1:
+                return False
+            receiver = receivers.pop()
+            handed = False
+            for call in body.calls:
+                if call.lineno <= site.line:
+                    continue
+                values = [*call.args, *(k.value for k in call.keywords)]
+                if ast.unparse(call.func) == receiver or any(ast.unparse(v) == receiver for v in values):
+                    handed = True
+                    break
+            if not handed:
+                return False
+        return True
 
     def _callers_consume(self, text: str, owner: str) -> bool:
         """A method that sets `self.layer.kernel` for its callers (`self._compute_weights(); self.layer(x)`):
