@@ -49,12 +49,15 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
                     tf_state.add(t.id)
     rebound: dict[str, int] = {}
     for name, stmts in module_bindings.items():
-        if len(stmts) > 1:
+        if len(stmts) > 1 and not _same_literal(stmts):
             rebound[name] = stmts[1].lineno
     # `global x` inside a function rebinds x too; the text test keeps modules without any `global`
     # statement (nearly all) from paying for a walk of every function body.
     if _GLOBAL_STATEMENT.search(ctx.summary.source.text):
         switched: dict[str, set[object]] = {}  # name -> the constants functions store (None: not one)
+        # name -> the functions storing it, and whether one of them stores it more than once or in place
+        setters: dict[str, list[str]] = {}
+        moved: set[str] = set()
         # Names bound only through `global` in functions (no module-level binding): rebound when two
         # functions bind them, or one updates them in place (`global step; step += 1`) (issue 11).
         function_bound: dict[str, list[int]] = {}
@@ -70,6 +73,9 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
                     if name in module_bindings:
                         rebound.setdefault(name, st.lineno)
                         switched.setdefault(name, set()).update(_stored_constants(body, name))
+                        setters.setdefault(name, []).append(fn.name)
+                        if len(_stores(body, name)) > 1 or _updated_in_place(body, name):
+                            moved.add(name)
                     elif _binds_tf_state(ctx, body, name):
                         tf_state.add(name)
                     else:
@@ -80,6 +86,14 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
         for name, values in switched.items():
             if len(values) == 1 and None not in values and len(module_bindings[name]) == 1:
                 del rebound[name]  # a one-way switch: set once from its default to one constant
+        for name, fns in setters.items():
+            # A default plus one configuration function that stores the name once, from outside any loop
+            # of this module (`SWAP_MEMORY = True`; `def set_swap_memory(v): global SWAP_MEMORY;
+            # SWAP_MEMORY = v`): the same as a name bound by one function only (configured before
+            # tracing), with a default (issue 10, P45-fixb).
+            if (len(fns) == 1 and name not in moved and len(module_bindings[name]) == 1
+                    and not _called_in_loop(ctx, fns[0])):
+                rebound.pop(name, None)
         for name, lines in function_bound.items():
             if len(lines) > 1:
                 rebound.setdefault(name, lines[1])
@@ -87,6 +101,30 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
         rebound.pop(name, None)
     ctx.summary._rebound_globals = rebound  # type: ignore[attr-defined]
     return rebound
+
+
+def _same_literal(stmts: list[ast.stmt]) -> bool:
+    """Every module-level binding assigns the same literal (`_LABEL_KEY = 'tips'` twice, a copy-paste
+    duplicate): the name never holds another value, so no trace can see a stale one (P42-corpusc)."""
+    values = set()
+    for st in stmts:
+        if not isinstance(st, (ast.Assign, ast.AnnAssign)) or not isinstance(st.value, ast.Constant):
+            return False
+        values.add((type(st.value.value).__name__, st.value.value))
+    return len(values) == 1
+
+
+def _called_in_loop(ctx: ModuleContext, fn_name: str) -> bool:
+    """A call of `fn_name` in this module sits inside a `for`/`while` loop (a setter driven per step)."""
+    for loop in ast.walk(ctx.summary.source.tree):
+        if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+            for node in ast.walk(loop):
+                if isinstance(node, ast.Call):
+                    f = node.func
+                    called = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+                    if called == fn_name:
+                        return True
+    return False
 
 
 def _stores(body: FunctionBody, name: str) -> list[ast.Name]:
@@ -255,7 +293,10 @@ class StaleOuterRead(Rule):
         once at module level, or written with `global` in a function; a name bound only through `global`
         statements counts when two functions bind it or one updates it in place), or reads `self.attr`
         where another method, or code holding an instance of the class (`model = Model(); model.attr =
-        0.5`), assigns a Python number, string or bool to that attribute.
+        0.5`), assigns a Python number, string or bool to that attribute. A module default with one
+        configuration function that stores a value once (`def set_x(v): global X; X = v`), called from
+        no loop of the module, is configuration set before tracing, and module-level bindings that all
+        assign the same literal are one constant: neither counts as rebinding.
     """
     why = """
         A `tf.function` captures the values of Python globals, free variables and object attributes when
@@ -499,6 +540,34 @@ class StaleOuterRead(Rule):
             settings = dict()
             settings.noise_scale = 0.5
         """, note="an attribute of an object that is not an instance of the class"),
+        Valid("""
+            import tensorflow as tf
+
+            SWAP_MEMORY = True
+
+            def set_swap_memory(value):
+                \"\"\"Must be called before constructing the model in order to be accounted.\"\"\"
+                global SWAP_MEMORY
+                SWAP_MEMORY = value
+
+            @tf.function
+            def power_iteration(w, u):
+                return tf.while_loop(lambda i, u: i < 10, lambda i, u: (i + 1, tf.linalg.matvec(w, u)),
+                                     (0, u), swap_memory=SWAP_MEMORY)
+        """, note="a default plus one setter of a parameter, called before building (issue 10 P45-fixb: "
+                  "deel-lip's set_swap_memory, tf-encrypted's set_protocol/get_protocol)"),
+        Valid("""
+            import tensorflow as tf
+
+            _LABEL_KEY = "tips"
+            _FEATURE_KEYS = ["fare", "trip_miles"]
+            _LABEL_KEY = "tips"
+
+            @tf.function
+            def serve(features):
+                return features[_LABEL_KEY]
+        """, note="a constant assigned twice with the same literal, never another value (issue 10 P42-corpusc, "
+                  "TFX's airflow workshop taxi_utils)"),
     )
     invalid = (
         Invalid("""
@@ -582,6 +651,24 @@ class StaleOuterRead(Rule):
             def schedule(x):
                 return x * 0.99 ** step
         """, lines=(9,), note="a global only a function updates in place"),
+        Invalid("""
+            import tensorflow as tf
+
+            learning_rate = 0.1
+
+            def set_learning_rate(value):
+                global learning_rate
+                learning_rate = value
+
+            @tf.function
+            def update(w, g):
+                return w - learning_rate * g
+
+            def train(w, grads):
+                for epoch, g in enumerate(grads):
+                    set_learning_rate(0.1 / (epoch + 1))
+                    w = update(w, g)
+        """, lines=(11,), note="a setter driven from a loop: the value changes between calls"),
         Invalid("""
             import tensorflow as tf
 
