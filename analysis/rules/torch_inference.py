@@ -313,8 +313,9 @@ class DataLoaderWithoutWorkers(Rule):
         Finds `torch.utils.data.DataLoader(...)` calls without `num_workers` (by keyword, sixth
         position or `**kwargs`) in a training script: a module, not a test, that also calls
         `.backward()` and `.step()` (an optimizer step). Quiet for datasets already in memory
-        (`TensorDataset(...)`, directly or through a name bound to it), where worker processes only
-        add start-up and copying cost, and everywhere outside training code (libraries, tests,
+        (`TensorDataset(...)`, or a Dataset class whose `__getitem__` only indexes what it holds and
+        converts the item to a tensor; directly, by the `dataset=` keyword, or through a name every
+        binding of which is one), where worker processes only add start-up and copying cost, and everywhere outside training code (libraries, tests,
         evaluation helpers), where the caller's hardware decides.
     """
     why = """
@@ -390,6 +391,36 @@ class DataLoaderWithoutWorkers(Rule):
             def test_training_step(model, dataset, optimizer):
                 for x, y in DataLoader(dataset, batch_size=2):""" + _LOOP,
               path="tests/test_train.py", note="a test"),
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader, TensorDataset
+
+            def train(model, xs, ys, mask, optimizer):
+                if mask is None:
+                    dataset = TensorDataset(xs, ys)
+                else:
+                    dataset = TensorDataset(xs, ys, mask)
+                for x, y, *_ in DataLoader(dataset=dataset, batch_size=64, shuffle=True):""" + _LOOP,
+              note="in memory in every branch, passed by keyword (adversarial-robustness-toolbox, P45-fixc)"),
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader, Dataset
+
+            def fit(model, xs, ys, optimizer):
+                class Pairs(Dataset):
+                    def __init__(self, x, y):
+                        self.x = x
+                        self.y = y
+
+                    def __len__(self):
+                        return len(self.x)
+
+                    def __getitem__(self, idx):
+                        return torch.from_numpy(self.x[idx]), self.y[idx]
+
+                for x, y in DataLoader(dataset=Pairs(xs, ys), batch_size=8, shuffle=True):""" + _LOOP,
+              note="a Dataset that only indexes arrays it holds (adversarial-robustness-toolbox, alibi-detect, "
+                   "P45-fixc)"),
     )
     invalid = (
         Invalid("""
@@ -421,6 +452,22 @@ class DataLoaderWithoutWorkers(Rule):
                         loss.backward()
                         optimizer.step()
         """, lines=(5,), note="positional arguments stop before num_workers"),
+        Invalid("""
+            import torch
+            from PIL import Image
+            from torch.utils.data import DataLoader, Dataset
+
+            class Images(Dataset):
+                def __init__(self, paths, labels):
+                    self.paths = paths
+                    self.labels = labels
+
+                def __getitem__(self, idx):
+                    return torch.as_tensor(Image.open(self.paths[idx])), self.labels[idx]
+
+            def train(model, paths, labels, optimizer):
+                for x, y in DataLoader(dataset=Images(paths, labels), batch_size=64):""" + _LOOP,
+                lines=(14,), note="a Dataset that opens a file per item: workers would overlap it"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -455,10 +502,59 @@ def _trains(ctx: ModuleContext) -> bool:
 
 
 def _in_memory(ctx: ModuleContext, nodes: list[ast.AST], dataset: ast.expr) -> bool:
+    """The dataset holds its samples in memory: a `TensorDataset`, or a Dataset class whose `__getitem__`
+    only indexes what it was given; directly, or through a name every binding of which is one (one per
+    branch: `if mask is None: dataset = TensorDataset(x, y) else: dataset = TensorDataset(x, y, mask)`)."""
     if isinstance(dataset, ast.Call):
-        return ctx.qualify(dataset.func) in _IN_MEMORY
+        return ctx.qualify(dataset.func) in _IN_MEMORY or _indexing_dataset(ctx, dataset.func)
     if isinstance(dataset, ast.Name):
-        values = [n.value for n in nodes if isinstance(n, ast.Assign)
-                  and any(_is_name(t, dataset.id) for t in n.targets)]
-        return len(values) == 1 and isinstance(values[0], ast.Call) and ctx.qualify(values[0].func) in _IN_MEMORY
+        values = [n.value for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
+                  and any(_is_name(t, dataset.id) for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+        return bool(values) and all(isinstance(v, ast.Call) and _in_memory(ctx, nodes, v) for v in values)
     return False
+
+
+# Calls a `__getitem__` may make and still only index in-memory data: conversions of the indexed item to a
+# tensor (no file, network or augmentation work a worker process could overlap with training).
+_INDEXING_CALLS = frozenset({
+    "torch.from_numpy", "torch.as_tensor", "torch.tensor", "numpy.asarray", "numpy.array",
+    "builtins.tuple", "builtins.list", "builtins.dict", "builtins.len", "builtins.int", "builtins.float",
+})
+
+
+def _dataset_class(ctx: ModuleContext, func: ast.expr) -> ast.ClassDef | None:
+    """The class a dataset constructor names: one defined in this module (also inside a function), else a
+    project class found by qualified name."""
+    if isinstance(func, ast.Name):
+        local = [n for n in ast.walk(ctx.source.tree) if isinstance(n, ast.ClassDef) and n.name == func.id]
+        if local:
+            return local[0] if len(local) == 1 else None
+    q = ctx.qualify(func)
+    cls = ctx.project.lookup_qualified(q) if q else None
+    node = getattr(cls, "node", None) if isinstance(cls, ClassInfo) else None
+    return node if isinstance(node, ast.ClassDef) else None
+
+
+def _indexing_dataset(ctx: ModuleContext, func: ast.expr) -> bool:
+    """A Dataset class whose `__getitem__` only subscripts what it holds (and converts the item to a tensor):
+    `return self.x[idx], self.y[idx]`. Its samples are already in memory; workers would only add process
+    start-up and inter-process copies (ART's and alibi-detect's wrappers, P45-fixc)."""
+    cls = _dataset_class(ctx, func)
+    if cls is None:
+        return False
+    getitem = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__getitem__"), None)
+    if getitem is None:
+        return False
+    subscripts = False
+    for node in ast.walk(getitem):
+        if isinstance(node, ast.Subscript):
+            subscripts = True
+        if isinstance(node, ast.Call):
+            q = ctx.qualify(node.func)
+            if q is None and isinstance(node.func, ast.Name) and node.func.id in ("tuple", "list", "dict", "len"):
+                q = f"builtins.{node.func.id}"
+            if q not in _INDEXING_CALLS:
+                return False
+        if isinstance(node, (ast.With, ast.AsyncWith, ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+    return subscripts

@@ -7,6 +7,7 @@ from typing import Iterable
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
+from ..facts.value_kinds import LocalKinds
 from ._local_tensors import is_tf_call
 
 # A Python loop adds one copy of its body to the graph per iteration. AutoGraph itself only warns past
@@ -55,6 +56,34 @@ def _collects_into_list(loop: ast.For) -> bool:
                for st in loop.body for n in ast.walk(st))
 
 
+def _indexes_python_sequence(ctx: ModuleContext, body_nodes: list[ast.AST], loop: ast.For) -> bool:
+    """The loop index subscripts a Python sequence in the body (`prefactors[i]`, `aux[i]["class"]`): the
+    loop walks Python data, one iteration per element, so unrolling is what the code needs, and with
+    `tf.range` the index would be a tensor that cannot index a Python list. A Python sequence is a name
+    the function binds only to Python structures (a list literal or comprehension, by the value kinds of
+    `api_kinds`), or one whose elements are read with a string key (`aux[i]["class"]`: a list of dicts,
+    which no tensor is). kgcnn's polynomial coefficients, tf-encrypted's loop-variable metadata (P46-fixc)."""
+    if not isinstance(loop.target, ast.Name):
+        return False
+    index = loop.target.id
+    kinds: LocalKinds | None = None
+    parents = {child: node for st in loop.body for node in ast.walk(st) for child in ast.iter_child_nodes(node)}
+    for st in loop.body:
+        for node in ast.walk(st):
+            if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id == index
+                    and isinstance(node.value, ast.Name)):
+                continue
+            outer = parents.get(node)
+            if (isinstance(outer, ast.Subscript) and outer.value is node and isinstance(outer.slice, ast.Constant)
+                    and isinstance(outer.slice.value, str)):
+                return True
+            if kinds is None:
+                kinds = LocalKinds.of(ctx.qualify, body_nodes, ())
+            if node.value.id not in kinds.tensors and kinds.is_python(node.value):
+                return True
+    return False
+
+
 def _body_has_tf_ops(ctx: ModuleContext, loop: ast.For) -> bool:
     for stmt in loop.body:
         for node in ast.walk(stmt):
@@ -97,7 +126,10 @@ class UnrolledLoop(Rule):
         or a Python int (a local, or a parameter every call site passes a Python number to), or over
         NumPy sequences (also through a name bound to one, `WEIGHTS = np.array(...)`), whose body calls
         TensorFlow ops. A loop bounded by a parameter is reported at info, and not when its body gathers
-        results into a Python list (a few views or heads: unrolling is the point there).
+        results into a Python list (a few views or heads: unrolling is the point there). A non-literal
+        range whose index subscripts a Python sequence (a list the function builds, or a list of dicts
+        read by string key) is not reported: the loop walks Python data, and a `tf.range` index could
+        not subscript it.
     """
     why = """
         AutoGraph converts a loop into `tf.while_loop` only when it iterates over a tensor (or
@@ -196,6 +228,36 @@ class UnrolledLoop(Rule):
             def main(images):
                 return views(images, 2)
         """, note="results gathered into a Python list: the unrolling is the point"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def legendre(x, n=4):
+                out = tf.zeros_like(x)
+                prefactors = [float((-1) ** k) / (k + 1) for k in range(n // 2 + 1)]
+                powers = [float(n - 2 * k) for k in range(n // 2 + 1)]
+                for i in range(len(powers)):
+                    out = out + prefactors[i] * tf.pow(x, powers[i])
+                return out
+        """, note="the index reads Python lists of precomputed terms: unrolling is intended, and a tf.range "
+                  "index cannot subscript a list (kgcnn, P46-fixc)"),
+        Valid("""
+            import tensorflow as tf
+
+            def wrap(aux, native):
+                out = []
+                for i in range(len(aux)):
+                    if aux[i]["scaled"]:
+                        out.append(tf.identity(native[i]) * 2.0)
+                    else:
+                        out.append(tf.identity(native[i]))
+                return out
+
+            @tf.function
+            def body(*native):
+                return wrap(AUX, native)
+        """, note="the index reads per-variable metadata dicts (`aux[i][\"scaled\"]`): one iteration per "
+                  "loop variable is intended (tf-encrypted, P46-fixc)"),
     )
     invalid = (
         Invalid("""
@@ -273,6 +335,8 @@ class UnrolledLoop(Rule):
                         continue
                     detail = f"{size} copies of the loop body"
                 elif what == "range":
+                    if _indexes_python_sequence(ctx, body.nodes, loop):
+                        continue
                     arg = loop.iter.args[-1] if isinstance(loop.iter, ast.Call) and loop.iter.args else None  # type: ignore[union-attr]
                     if self._python_int_arg(ctx, body.nodes, arg):
                         detail = "one copy of the loop body per iteration (the bound is a Python int)"
