@@ -5,7 +5,7 @@ import textwrap
 
 from hybridize_bot.analysis import analyze_sources
 from hybridize_bot.analysis.config import config_from_table
-from hybridize_bot.analysis.engine import check_module
+from hybridize_bot.analysis.pipeline.checking import check_module
 from hybridize_bot.analysis.model import FixSafety
 from hybridize_bot.analysis.project import Project
 from hybridize_bot.analysis.rules import get_rule

@@ -76,7 +76,7 @@ class ProjectFacts:
         """Index the records and, unless `defer_edges`, resolve every call and compute the graph context.
 
         With `defer_edges` the caller resolves shares of the functions itself (`resolve_share`, e.g. one
-        share per worker process, analysis/parallel.py), hands every share to `install_shares` and then
+        share per worker process, analysis/pipeline/parallel.py), hands every share to `install_shares` and then
         calls `finish`; the result is the same as building everything here.
         """
         self.mods: list[dict[str, Any]] = sorted(modules, key=lambda m: m["path"])

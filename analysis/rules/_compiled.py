@@ -7,7 +7,7 @@ rules use this smaller, module-local counterpart: the roots are the functions of
 compiled functions are the roots plus the functions of the same module they call, transitively.
 
 Why module-local: a module's cached findings are keyed on its own content and the facts of what it
-calls (analysis/engine.py), not on who calls it; a root in another module would make those findings
+calls (analysis/pipeline/checking.py), not on who calls it; a root in another module would make those findings
 stale. It also keeps the rules precise: a library function is not taken for jitted code because some
 test somewhere jits it (issue 10's pattern 2). The price is recall: a `print` in a helper of another
 module, reached from a jitted function, is not reported (docs/precision-jax-torch.md).

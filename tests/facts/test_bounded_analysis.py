@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bench.adversarial_shapes import chain, files
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 
 
 @pytest.fixture(autouse=True)

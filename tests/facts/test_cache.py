@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hybridize_bot.analysis.cache import AnalysisCache, default_cache_dir, open_cache
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 
 from .helpers import files
 
@@ -168,7 +168,7 @@ def test_parallel_workers_give_the_same_findings_as_one_process(tmp_path: Path,
 
 def test_a_reused_snapshot_still_resolves_aliases_and_answers_facts(tmp_path: Path) -> None:
     from hybridize_bot.analysis.config import Config
-    from hybridize_bot.analysis.engine import load_project
+    from hybridize_bot.analysis.pipeline.load import load_project
 
     spec = {"m.py": """
         import tensorflow as tf

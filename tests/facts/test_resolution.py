@@ -251,7 +251,7 @@ def test_a_factory_returning_a_nested_function_cannot_be_hybridized() -> None:
 
 def test_api_for_rules_call_sites_callers_and_site_at() -> None:
     from hybridize_bot.analysis.config import Config
-    from hybridize_bot.analysis.engine import load_project
+    from hybridize_bot.analysis.pipeline.load import load_project
 
     from .helpers import files
 

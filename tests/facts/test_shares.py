@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshal
 
 from hybridize_bot.analysis.config import Config
-from hybridize_bot.analysis.engine import load_project
+from hybridize_bot.analysis.pipeline.load import load_project
 from hybridize_bot.analysis.facts.project_facts import ProjectFacts
 
 from .helpers import files

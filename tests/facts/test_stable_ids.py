@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hybridize_bot.analysis.cache import AnalysisCache
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 
 MODULES = 9
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from hybridize_bot.analysis.config import Config
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.fixes import apply_fixes, with_edits
 from hybridize_bot.analysis.fixes.document import CannotFix, Document
 from hybridize_bot.analysis.fixes.registry import FIXERS
@@ -198,7 +198,7 @@ def test_analysis_alone_does_not_load_libcst() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom analysis.engine import analyze_sources\n"
+    code = ("import sys\nfrom hybridize_bot.analysis.pipeline.run import analyze_sources\n"
             "analyze_sources({'m.py': b'import tensorflow as tf\\nf = tf.function(g, experimental_compile=True)\\n'})\n"
             "assert 'libcst' not in sys.modules, 'libcst was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.model import FixSafety
 
 STEP = """

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from hybridize_bot.analysis.config import config_from_table
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.fixes import apply_fixes
 from hybridize_bot.analysis.model import FixSafety
 from hybridize_bot.analysis.rules import all_rules

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hybridize_bot.analysis.config import Config
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.fixes import apply_fixes
 from hybridize_bot.analysis.model import FixSafety
 

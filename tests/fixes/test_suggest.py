@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.fixes import LineReplacement, suggestion_for
 from hybridize_bot.analysis.model import Fix, FixSafety
 

@@ -2,7 +2,7 @@
 tf.cast alone; before/after written out by hand, applied through the verifying engine."""
 from __future__ import annotations
 
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.fixes import apply_fixes
 from hybridize_bot.analysis.model import FixSafety
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.tfversion import (
     JIT_COMPILE_SINCE, REDUCE_RETRACING_SINCE, RUN_FUNCTIONS_EAGERLY_SINCE, declared_min_tf_version, lower_bound,
     requirement_min, supports,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from hybridize_bot.analysis.engine import analyze_sources
+from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.fixes import apply_fixes
 from hybridize_bot.analysis.model import FixSafety
 
