@@ -168,6 +168,12 @@ METHOD_KINDS: dict[str, str] = {
     "experimental_distribute_datasets_from_function": DATASET,
     "watched_variables": VARIABLES,  # tf.GradientTape
 }
+# `tf.GradientTape.gradient(target, sources)` (and `jacobian`) return a structure mirroring `sources`
+# (https://www.tensorflow.org/api_docs/python/tf/GradientTape#gradient): a Python list of gradients for a
+# list of variables. Method name -> (position, keyword) of the sources argument. Only a Python structure
+# of sources is mirrored: a single source gives a single tensor, but `gradient` is too common a method
+# name elsewhere to claim a tensor on the name alone.
+SOURCE_MIRRORING_METHODS: dict[str, tuple[int, str]] = {"gradient": (1, "sources"), "jacobian": (1, "sources")}
 # What iterating (or indexing) a value of a kind gives. A dataset's element is a nest of tensors (one
 # tensor, or a tuple/dict of them): only a destructuring target (`for x, y in ds`) is surely a tensor.
 # A tensor's rows are tensors too, but a parameter taken for a tensor is often a Python list of them:
@@ -195,6 +201,13 @@ def method_kind(method: str, receiver: str) -> str:
     if receiver == LAYER and method in ("call", "__call__"):
         return TENSOR
     return UNKNOWN
+
+
+def mirrored_kind(sources: str) -> str:
+    """What a sources-mirroring method (`tape.gradient`) returns for sources of this kind."""
+    if sources in (VARIABLES, TENSORS):
+        return TENSORS  # one gradient tensor per variable, in a Python list
+    return STRUCTURE if sources == STRUCTURE else UNKNOWN
 
 
 def element_kind(container: str, *, destructured: bool = False) -> str:

@@ -11,7 +11,8 @@ from typing import Callable, Iterable
 
 from .api_kinds import (
     VARIABLE, LAYER, OBJECTS, PYTHON, PYTHON_LIKE, STATIC_ATTRIBUTES, STATIC_METHODS, STRUCTURE, STRUCTURES, TENSOR,
-    TENSOR_LIKE, UNKNOWN, attribute_kind, call_kind, element_kind, is_nest_call, method_kind,
+    SOURCE_MIRRORING_METHODS, TENSOR_LIKE, UNKNOWN, attribute_kind, call_kind, element_kind, is_nest_call,
+    method_kind, mirrored_kind,
 )
 
 Qualify = Callable[[ast.AST], "str | None"]
@@ -38,7 +39,9 @@ class LocalKinds:
         """Seeds plus names assigned in the body, to a fixpoint over a bounded number of passes."""
         nodes = list(body_nodes)
         seed_set = set(seeds)
-        kinds = cls(qualify, seed_set - _used_as_structure(qualify, nodes))
+        item_assigned = _item_assigned(nodes)
+        kinds = cls(qualify, seed_set - _used_as_structure(qualify, nodes) - item_assigned)
+        kinds.ever_structure |= item_assigned
         assigns = [n for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For,
                                                       ast.AsyncFor, ast.comprehension))]
         python_candidates: dict[str, str] = {}
@@ -57,6 +60,9 @@ class LocalKinds:
                         kind = TENSOR
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     pairs = [pair for t in targets for pair in _unpacked(t, value, kind, kinds)]
+                    if _slice_of_structure(value, kinds):
+                        # `head = grads[:k]` of a name that is a list somewhere: maybe a list too
+                        kinds.ever_structure.update(t.id for t in targets if isinstance(t, ast.Name))
                 for t, k in pairs:
                     if not isinstance(t, ast.Name):
                         continue
@@ -160,6 +166,12 @@ class LocalKinds:
             receiver = self.kind(func.value)
             if receiver == PYTHON:
                 return PYTHON  # a method of a static value: x.shape.as_list(), dtype.is_compatible_with()
+            if func.attr in SOURCE_MIRRORING_METHODS:
+                position, keyword = SOURCE_MIRRORING_METHODS[func.attr]
+                sources = call.args[position] if len(call.args) > position else \
+                    next((k.value for k in call.keywords if k.arg == keyword), None)
+                if sources is not None:
+                    return mirrored_kind(self.kind(sources))
             return method_kind(func.attr, receiver)
         if self.kind(func) == LAYER:
             return TENSOR  # calling a Keras layer or model gives its output tensor
@@ -192,6 +204,25 @@ def _loop_targets(target: ast.expr, iterable: ast.expr, kinds: "LocalKinds") -> 
         element = element_kind(container, destructured=True)
         return [(t.value if isinstance(t, ast.Starred) else t, element) for t in target.elts]
     return [(target, element_kind(container))]
+
+
+def _slice_of_structure(value: ast.expr, kinds: "LocalKinds") -> bool:
+    """`name` or `name[a:b]` of a name the body binds to a Python structure somewhere."""
+    if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice):
+        value = value.value
+    return kinds.maybe_structure(value)
+
+
+def _item_assigned(nodes: list[ast.AST]) -> set[str]:
+    """Names whose items are assigned (`grads[i:j] = ...`, `d[k] += 1`): tf.Tensor and tf.Variable do not
+    support item assignment (TypeError on TensorFlow 2.21), so such a name holds a Python container (or a
+    NumPy array), at least where it is assigned into; iterating it is Python iteration."""
+    out: set[str] = set()
+    for node in nodes:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        out.update(t.value.id for t in targets if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name))
+    return out
 
 
 # `len()` is left out: AutoGraph converts it for tensors too.

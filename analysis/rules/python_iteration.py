@@ -181,6 +181,20 @@ class PythonIteration(Rule):
             def half_norms(x):
                 return tf.stack([tf.norm(part) for part in tf.split(x, 2)])
         """, note="tf.split returns a Python list of tensors"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def flipped_gradients(model, loss_fn, x, idx, k):
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(model(x))
+                grads = tape.gradient(loss, model.variables)
+                head = grads[:k]
+                grads[:k] = [-g for g in head]
+                grads = tf.dynamic_stitch(idx, grads)
+                return grads
+        """, note="issue 10 P23-fixa: tape.gradient returns a Python list mirroring its sources; "
+                  "assigning into grads[:k] shows a list (tensors have no item assignment)"),
     )
     invalid = (
         Invalid("""

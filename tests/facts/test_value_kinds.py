@@ -209,3 +209,26 @@ def test_names_bound_to_different_objects_are_unknown() -> None:
     kinds, _ = _kinds(source, set())
     assert kinds.kind(ast.parse("layer", mode="eval").body) == "unknown"
     assert kinds.kind(ast.parse("y", mode="eval").body) == "unknown"
+
+
+def test_gradients_of_a_variable_list_are_a_python_list() -> None:
+    """issue 10 P23-fixa: `tape.gradient(loss, sources)` mirrors `sources`; a name assigned into
+    (`grads[i:j] = ...`) is a Python container, and a slice of it may be one too."""
+    source = (
+        "import tensorflow as tf\n"
+        "grads = tape.gradient(loss, model.trainable_variables)\n"
+        "pair = tape.gradient(loss, [a, b])\n"
+        "one = tape.gradient(loss, x)\n"
+        "named = tape.gradient(loss, sources=model.trainable_variables)\n"
+        "g = other.gradient(loss, obj.variables)\n"
+        "g[0:2] = [-t for t in g[0:2]]\n"
+        "head = g[0:2]\n"
+        "g = tf.dynamic_stitch(idx, g)\n"
+    )
+    kinds, _ = _kinds(source, {"x"})
+    kind = lambda e: kinds.kind(ast.parse(e, mode="eval").body)  # noqa: E731
+    assert [kind(n) for n in ("grads", "grads[0]", "grads[1:]", "pair", "one", "named")] == [
+        "tensors", "tensor", "tensors", "structure", "unknown", "tensors"]
+    assert kind("g") == "tensor"
+    assert kinds.maybe_structure(ast.parse("g", mode="eval").body)
+    assert kinds.maybe_structure(ast.parse("head", mode="eval").body)
