@@ -24,6 +24,8 @@ _FIXED = {
     pc.IS_FRAMEWORK_TRACED: "TensorFlow or Keras traces it itself",
     pc.IS_NESTED_FUNCTION: "a nested function: as a tf.function it would be re-created and traced on every call "
                            "of its enclosing function",
+    pc.HAS_UNKNOWN_DECORATOR: "has a decorator the analysis does not know: callers call what it returns, which "
+                              "may already be compiled or wrapped",
     pc.HAS_NO_PRIMITIVE_PARAMETERS: "no parameter receives Python values: nothing retraces",
 }
 

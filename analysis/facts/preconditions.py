@@ -46,6 +46,15 @@ RETURNS_PYTHON_OBJECT = "RETURNS_PYTHON_OBJECT"
 # An abstract method (its body only raises NotImplementedError): a tf.function there tells subclasses how the
 # method is meant to run; removing it gains nothing (TensorFlowASR's AugmentationMethod.augment, issue 10).
 IS_ABSTRACT_STUB = "IS_ABSTRACT_STUB"  # Keras train_step / tf.data callbacks: traced by TF itself
+# A decorator that is not a known neutral one (staticmethod, classmethod, abc.abstractmethod...): what
+# callers call is whatever it returns, which may already be compiled (tensorcircuit's
+# `compiled_jit = partial(backend.jit, jit_compile=True)`, issue 10 P48-fixa), cached or registered;
+# stacking a tf.function on it is at best redundant.
+HAS_UNKNOWN_DECORATOR = "HAS_UNKNOWN_DECORATOR"
+# Decorators that hand back the function itself (or a plain descriptor of it).
+NEUTRAL_DECORATORS = frozenset({"builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod",
+                                "typing.overload", "typing.override", "typing_extensions.override",
+                                "typing.final", "typing_extensions.final"})
 
 
 def _any(facts: dict, value: bool) -> bool:
@@ -166,6 +175,8 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
         blocked.append(HAS_COVERED_CALLERS)
     if rec["par"] is not None:
         blocked.append(IS_NESTED_FUNCTION)
+    if any(d not in NEUTRAL_DECORATORS for d in rec["deco"]):
+        blocked.append(HAS_UNKNOWN_DECORATOR)
     if "fn" in rec["ret"]:
         blocked.append(RETURNS_PYTHON_FUNCTION)
     if returns_object:

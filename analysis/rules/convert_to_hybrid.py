@@ -274,6 +274,27 @@ class ConvertToHybrid(Rule):
                 from_ordinals(tf.ones((4, 4), tf.int32), w)
         """, note="returns a plain Python object, which a tf.function cannot return (issue 10 P28-corpusa, "
                   "TF Quant Finance's DateTensor)"),
+        Valid("""
+            from functools import partial
+            import tensorflow as tf
+            from .backends import get_backend
+
+            compiled_jit = partial(get_backend("tensorflow").jit, jit_compile=True)
+
+            @compiled_jit
+            def step(x, w):
+                h = tf.matmul(x, w)
+                return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))
+
+            def train():
+                w = tf.ones((4, 4))
+                for _ in range(100):
+                    step(tf.random.normal((4, 4)), w)
+
+            if __name__ == "__main__":
+                train()
+        """, note="issue 10 P48-fixa: a decorator the analysis cannot follow (here a backend's jit, which "
+                  "returns a tf.function) decides what callers call; a tf.function on top is redundant"),
     )
     invalid = (
         Invalid("""
