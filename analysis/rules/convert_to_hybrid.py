@@ -29,6 +29,9 @@ class ConvertToHybrid(Rule):
         call site passes a KerasTensor. It must also do a minimum amount of tensor work and be called from
         a loop (directly or through its callers) in code known to run eagerly: code reached, outside graph
         code, from a module's top level (`if __name__ == "__main__":` included) or a module's `main`.
+        A function with a decorator other than `staticmethod`, `classmethod`, `abc.abstractmethod` or
+        `typing.overload`/`override`/`final` is not suggested (recall note, issue 10): callers call what
+        the decorator returns, which may already be a tf.function.
     """
     why = """
         Graph execution removes Python overhead per operation; the Hybridize study measured a 2.16x
