@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from .extract import (
     ALLOC, DATASET, KERAS, LIT_BOOL, LITERALS, LOOP_VARYING, NUMPY, PRIMITIVE_KINDS, PY_SCALAR, TENSOR,
 )
+from . import tables
 from .project_facts import CTOR, DISPATCH, Edge, ProjectFacts, _EFFECT_CAP
 
 # Callbacks that trace the function they are handed (graph roots): not eager even from eager code.
@@ -283,6 +284,7 @@ class Fixpoints:
         pf = self.pf
         keras = self.keras_traced()
         entries: tuple[list[int], list[int]] = ([], [])  # outside tests, then in tests
+        graph_mode: set[str] = set()  # modules whose entry point turns eager execution off (TF1 programs)
         for fid, rec in enumerate(pf.fns):
             if rec["hy"] is not None or pf.root_kind[fid] is not None or keras[fid]:
                 continue
@@ -290,6 +292,11 @@ class Fixpoints:
             top = rec["par"] is None and rec["cls"] is None
             if rec["q"] == "<module>" or (top and rec["n"] == "main") or (in_test and rec["n"].startswith("test")):
                 entries[in_test].append(fid)
+                if any(call[1] in tables.GRAPH_MODE_SWITCHES for call in rec["calls"]):
+                    graph_mode.add(pf.path_of(fid))
+        # issue 10 P49-fixa: `tf.disable_v2_behavior()` before `tf.app.run()` makes the program build a TF1
+        # graph; what its entry points reach runs in that graph, not eagerly.
+        entries = tuple([fid for fid in wave if pf.path_of(fid) not in graph_mode] for wave in entries)
         # Entries outside tests go first, so a function both reach gets a production entry point.
         for wave in entries:
             work: deque[int] = deque()

@@ -55,6 +55,10 @@ PY_FUNCTION_CALLS = frozenset({
 })
 KERAS_INPUT_CALLS = frozenset({"keras.Input", "keras.layers.Input", "keras.input"})
 # Used with these, a function needs graph mode (HYB022's extra preconditions, study §3.2).
+# Calls that switch the whole process to TF1 graph mode (https://www.tensorflow.org/api_docs/python/tf/compat/v1/
+# disable_eager_execution): a program whose entry point makes one runs nothing eagerly.
+GRAPH_MODE_SWITCHES = frozenset({"tensorflow.compat.v1.disable_v2_behavior",
+                                 "tensorflow.compat.v1.disable_eager_execution"})
 GRAPH_REQUIRED_METHODS = frozenset({"get_concrete_function", "experimental_get_compiler_ir"})
 GRAPH_REQUIRED_CALLS = frozenset({
     "tensorflow.saved_model.save", "tensorflow.lite.TFLiteConverter.from_concrete_functions",

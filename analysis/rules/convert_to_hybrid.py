@@ -298,6 +298,24 @@ class ConvertToHybrid(Rule):
                 train()
         """, note="issue 10 P48-fixa: a decorator the analysis cannot follow (here a backend's jit, which "
                   "returns a tf.function) decides what callers call; a tf.function on top is redundant"),
+        Valid("""
+            import tensorflow.compat.v1 as tf
+
+            def step(x, w):
+                h = tf.matmul(x, w)
+                return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))
+
+            def main(_):
+                for _ in range(3):
+                    tf.reset_default_graph()
+                    w = tf.ones((4, 4))
+                    step(tf.random.normal((4, 4)), w)
+
+            if __name__ == "__main__":
+                tf.disable_v2_behavior()
+                tf.app.run(main)
+        """, note="issue 10 P49-fixa: a TF1 program (eager execution turned off at its entry point) builds a "
+                  "graph; its loops run nothing eagerly"),
     )
     invalid = (
         Invalid("""
