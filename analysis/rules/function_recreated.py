@@ -10,6 +10,7 @@ from ..summary import FunctionInfo, HybridSite, ModuleSummary
 from ._once_guard import is_once_guarded
 from .base import Invalid, ModuleContext, Rule, Valid
 
+_CONSTRUCTORS = frozenset({"__init__", "__post_init__"})
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
@@ -236,8 +237,11 @@ class FunctionRecreated(Rule):
 
         Not reported (issue 10: deliberate per-case functions): a tf.function that closes over the loop's
         value (one per test case or configuration), one stored per case (`fns[name] = tf.function(...)`),
-        one returned by a factory, and one made while an outer function traces (made once per trace,
-        traced inline).
+        one returned by a factory, one made while an outer function traces (made once per trace,
+        traced inline), and one made in a constructor and kept on the object (`self.fn =
+        tf.function(...)` in `__init__`: one per object, like a Keras layer's). Recall note: a loop that
+        builds a new such object per batch retraces too, but the rule cannot tell it from a loop that
+        builds long-lived objects once.
     """
     why = """
         Traces are cached on the `Function` object. A new object has an empty cache, so every
@@ -432,6 +436,26 @@ class FunctionRecreated(Rule):
                     for batch in batches:
                         self._train_step(batch)
         """, note="created under a once-guard the block sets (issue 10 P27-corpusa, TensorFlowTTS's trainers)"),
+        Valid("""
+            import tensorflow as tf
+
+            def inner(x, w):
+                return tf.reduce_sum(tf.matmul(x, w))
+
+            class Subgrid:
+                def __init__(self, grid, compile_functions=True):
+                    self.grid = grid
+                    self.fn = inner
+                    if compile_functions:
+                        self.fn = tf.function(self.fn, reduce_retracing=True)
+
+                def __call__(self, x):
+                    return self.fn(x, self.grid)
+
+            def build(grids):
+                return [Subgrid(g) for g in grids]
+        """, note="issue 10 P50-fixa: made in __init__ and kept on the object, one tf.function per object "
+                  "(called for the object's lifetime), not one per call"),
     )
     invalid = (
         Invalid("""
@@ -544,6 +568,11 @@ class FunctionRecreated(Rule):
             return None
         if is_once_guarded(ctx.body(enclosing), site.node):
             return None  # `if self._compiled is False: self.step = tf.function(...); self._compiled = True`
+        if enclosing.cls is not None and enclosing.name in _CONSTRUCTORS and _kept(ctx, site):
+            # `self.fn = tf.function(...)` in `__init__`: one tf.function per object, kept and called for
+            # the object's lifetime (like a Keras layer's); a loop that builds objects builds each its
+            # own function once (issue 10 P50-fixa, pdfflow's Subgrid)
+            return None
         if _called_in_loop(ctx.summary, enclosing):
             return f"on every call of `{enclosing.qualname}`, which is called from a loop"
         looped = _looped_call_site(ctx, enclosing)
