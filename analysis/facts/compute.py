@@ -164,6 +164,9 @@ class Fixpoints:
                 self.tensor_comp[fid] = (fid, rec["l"], f"{rec['ops']} TensorFlow operation(s)")
             elif pf.keras_calls[fid]:
                 self.tensor_comp[fid] = (fid, rec["l"], "calls a Keras layer or model")
+            elif pf.tf_object_calls[fid] is not None:
+                self.tensor_comp[fid] = (fid, rec["l"], f"calls `{pf.tf_object_calls[fid][1]}`, which runs "
+                                                        "TensorFlow operations")
             elif rec["pops"] and any(v[0] is True for v in self.tensor[fid].values()):
                 self.tensor_comp[fid] = (fid, rec["l"], "arithmetic on tensor parameters")
             elif rec["pops"] and any(v[0] is None for v in self.tensor[fid].values()):
@@ -205,6 +208,8 @@ class Fixpoints:
             g = stack.pop()
             rec = pf.fns[g]
             ops = rec["ops"] + rec["heavy"] * 9 + pf.keras_calls[g] * 10
+            if pf.tf_object_calls[g] is not None:
+                ops += 10  # `ema.apply(variables)`: ops per variable, weighted like a layer call
             if rec["pops"] and any(v[0] is True for v in self.tensor[g].values()):
                 ops += rec["pops"]
             if rec["loops"] and ops:

@@ -120,7 +120,7 @@ def patch_lines(repo: "RepoFacts", moved: dict[str, tuple[dict[str, Any], dict[i
             for edge in pf.edges[fid]:  # shared with `callers` and with the parameter facts' evidence
                 # A property read is recorded at the reading function's own line (project_facts.py).
                 edge.line = pf.fns[fid]["l"] if edge.via == "property" else move(fid, edge.line)
-            for table in (pf.unknown, pf.eager_local):
+            for table in (pf.unknown, pf.eager_local, pf.tf_object_calls):
                 if table[fid] is not None:
                     table[fid] = (move(fid, table[fid][0]),) + tuple(table[fid][1:])
     moved_paths = {pf.mods[mi]["path"]: mi for mi in maps}

@@ -106,6 +106,8 @@ class ProjectFacts:
         self.unknown: list[tuple | None] = [None] * n  # first unresolved call (line, text)
         self.eager_local: list[tuple | None] = [None] * n  # first eager-only call (line, what)
         self.keras_calls: list[int] = [0] * n  # calls of Keras layers/models outside the project
+        # first call of a TensorFlow object's op method (`ema.apply(vars)`): (line, qualified name)
+        self.tf_object_calls: list[tuple | None] = [None] * n
         self.graph_required: list[list[tuple]] = [[] for _ in range(n)]  # (path, line, what) uses needing a graph
         self.root_kind: list[str | None] = [None] * n
         self.graph_parent: dict[int, int] = {}
@@ -606,7 +608,8 @@ class ProjectFacts:
             out, required = self._resolve_function(fid)
             edges = [(e.callee, e.via, e.line, e.col, e.in_loop, e.args, e.kwargs, e.star, e.offset, e.recv, e.root)
                      for e in out]
-            share.append((fid, edges, required, self.unknown[fid], self.eager_local[fid], self.keras_calls[fid]))
+            share.append((fid, edges, required, self.unknown[fid], self.eager_local[fid], self.keras_calls[fid],
+                          self.tf_object_calls[fid]))
         return share
 
     def install_shares(self, shares: Iterable[list[tuple]]) -> None:
@@ -614,9 +617,10 @@ class ProjectFacts:
         in the order `_build_edges` gives them)."""
         rows = sorted((row for share in shares for row in share), key=lambda row: row[0])
         graph_required, callers = self.graph_required, self.callers
-        for fid, edges, required, unknown, eager_local, keras_calls in rows:
+        for fid, edges, required, unknown, eager_local, keras_calls, tf_object_calls in rows:
             out = self.edges[fid] = [Edge(fid, *fields) for fields in edges]
             self.unknown[fid], self.eager_local[fid], self.keras_calls[fid] = unknown, eager_local, keras_calls
+            self.tf_object_calls[fid] = tf_object_calls
             for target, entry in required:
                 graph_required[target].append(tuple(entry))
             for edge in out:
@@ -641,6 +645,8 @@ class ProjectFacts:
         keras = bool(target is not None and target[0] == "ext" and target[2])
         if target is not None and target[0] == "class":
             return  # a project class without __init__ of its own: allocation only
+        if ext is not None and ext in tables.TF_OBJECT_OP_METHODS and self.tf_object_calls[fid] is None:
+            self.tf_object_calls[fid] = (line, ext)
         if keras:
             if attr in tables.EAGER_ONLY_METHODS and self.eager_local[fid] is None:
                 self.eager_local[fid] = (line, ".".join(ref))

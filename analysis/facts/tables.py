@@ -176,6 +176,17 @@ TENSOR_METHODS = frozenset({"assign", "assign_add", "assign_sub", "scatter_updat
                             "reset_state", "reset_states", "update_state", "result", "apply_gradients",
                             "gradient", "jacobian", "batch_jacobian"})
 
+# Methods of TensorFlow objects (made by a `tensorflow.train.*`, `tensorflow.random.*` constructor, which
+# are not ops themselves) that run ops: `ema.apply(variables)` adds one assign per variable, a
+# Generator's samplers draw tensors. Qualified as the call graph resolves `self._ema.apply` when
+# `self._ema = tf.train.ExponentialMovingAverage(...)` (issue 10 P51-fixa, OpenNMT-tf's MovingAverage).
+TF_OBJECT_OP_METHODS = frozenset({
+    *(f"{ema}.apply" for ema in ("tensorflow.train.ExponentialMovingAverage",
+                                 "tensorflow.compat.v1.train.ExponentialMovingAverage")),
+    *(f"tensorflow.random.Generator.{m}" for m in ("normal", "uniform", "uniform_full_int", "truncated_normal",
+                                                   "binomial", "make_seeds", "skip")),
+})
+
 
 def is_tensor_api(qual: str | None) -> bool:
     """A TensorFlow (or Keras ops / TFP) call whose result is a tensor (ops, constants, variables, math)."""

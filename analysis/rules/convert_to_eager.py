@@ -240,6 +240,19 @@ class ConvertToEager(Rule):
                 return [step(sample) for sample in dataset]
         """, note="strategy.run/reduce run a replica step and a collective: TensorFlow work (issue 10 P31-corpusa, "
                   "TF Graphics)"),
+        Valid("""
+            import tensorflow as tf
+
+            class MovingAverage:
+                def __init__(self, variables, step, decay=0.9999):
+                    self._ema = tf.train.ExponentialMovingAverage(decay, num_updates=step)
+                    self._variables = variables
+
+                @tf.function
+                def update(self):
+                    self._ema.apply(self._variables)
+        """, note="issue 10 P51-fixa: ExponentialMovingAverage.apply runs one assign per variable; the graph "
+                  "batches them (API table `TF_OBJECT_OP_METHODS`)"),
     )
     invalid = (
         Invalid("""
