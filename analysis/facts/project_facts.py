@@ -402,6 +402,10 @@ class ProjectFacts:
                 return self._instance_call(key)
             found = self.find_method(key, ref[1])
             if found is not None:
+                if self.fns[found].get("stub"):
+                    # `self.m()` of an abstract method (its body only raises NotImplementedError) runs a
+                    # subclass's override, not the stub: unknown (issue 10 P52-fixa, Influenciae)
+                    return None
                 if len(ref) == 2:
                     return ("fn", found, True, CALL)
                 return None  # self.method.attr(...)

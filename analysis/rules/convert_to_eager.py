@@ -253,6 +253,20 @@ class ConvertToEager(Rule):
                     self._ema.apply(self._variables)
         """, note="issue 10 P51-fixa: ExponentialMovingAverage.apply runs one assign per variable; the graph "
                   "batches them (API table `TF_OBJECT_OP_METHODS`)"),
+        Valid("""
+            from abc import abstractmethod
+            import tensorflow as tf
+
+            class InfluenceCalculator:
+                @abstractmethod
+                def _influence_vector(self, samples):
+                    raise NotImplementedError()
+
+                @tf.function
+                def _influence_of_batch(self, samples):
+                    return self._influence_vector(samples)
+        """, note="issue 10 P52-fixa: the body calls an abstract method; what runs is a subclass's override "
+                  "(gradients, Hessians), not the stub"),
     )
     invalid = (
         Invalid("""
