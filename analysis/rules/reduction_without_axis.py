@@ -17,15 +17,18 @@ _TRAINING_NAME = re.compile(r"(^|_)(train|training)(_|$)|loss", re.I)
 def is_training_code(ctx: ModuleContext, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """A function that records gradients (`with tf.GradientTape()`) or whose name says it computes a
     loss or a training step (`train_step`, `compute_loss`, `loss_fn`)."""
-    if _TRAINING_NAME.search(node.name):
-        return True
-    for sub in ast.walk(node):
-        if isinstance(sub, (ast.With, ast.AsyncWith)):
-            for item in sub.items:
-                call = item.context_expr
-                if isinstance(call, ast.Call) and ctx.qualify(call.func) in _TAPES:
-                    return True
-    return False
+    return bool(_TRAINING_NAME.search(node.name)) or bool(_tape_blocks(ctx, node))
+
+
+def _tape_blocks(ctx: ModuleContext, node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.With | ast.AsyncWith]:
+    """The `with tf.GradientTape() as tape:` blocks of a function."""
+    return [sub for sub in ast.walk(node) if isinstance(sub, (ast.With, ast.AsyncWith))
+            and any(isinstance(item.context_expr, ast.Call) and ctx.qualify(item.context_expr.func) in _TAPES
+                    for item in sub.items)]
+
+
+def _inside(node: ast.AST, blocks: list[ast.With | ast.AsyncWith]) -> bool:
+    return any(block.lineno <= node.lineno <= (block.end_lineno or block.lineno) for block in blocks)
 
 
 def _has_axis(call: ast.Call) -> bool:
@@ -45,7 +48,9 @@ class ReductionWithoutAxis(Rule):
         that opens a `tf.GradientTape`, or whose name says it computes a loss or a training step) on a
         tensor whose rank is known to be above one in that function: built with a literal shape
         (`tf.zeros([b, n])`, `tf.reshape(x, [b, n])`, `tf.keras.Input(shape=(n,))`), a nested literal, a
-        `tf.matmul`, or element-wise math on those. Tensors of unknown rank are not reported, nor is an
+        `tf.matmul`, or element-wise math on those. In a function with a tape only the reductions inside
+        the tape's `with` block count: one after it cannot reach the gradient (a logged metric, returned
+        for monitoring). Tensors of unknown rank are not reported, nor is an
         explicit `axis=None`, which states the intent. An axis written as a literal 1 (`[-1, 1]`) does not
         count: reducing a column whole is the per-example reduction too.
     """
@@ -129,6 +134,21 @@ class ReductionWithoutAxis(Rule):
                 weights = tf.reshape(weights, [-1, 1])
                 return tf.reduce_sum(losses * weights) / (tf.reduce_sum(weights) + 1.0)
         """, note="a [-1, 1] column holds one axis of data (TF Models maskconver, issue 11 precision study)"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def update_encoder(encoder, optimizer, w, anchors, negatives):
+                with tf.GradientTape() as tape:
+                    z = encoder(anchors)
+                    logits = tf.matmul(z, tf.matmul(w, tf.transpose(negatives)))
+                    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                        tf.range(tf.shape(logits)[0]), logits))
+                grads = tape.gradient(loss, encoder.trainable_variables)
+                optimizer.apply_gradients(zip(grads, encoder.trainable_variables))
+                return loss, tf.reduce_mean(logits)
+        """, note="issue 10 P53-fixa: a reduction after the tape's block is a monitoring value; it cannot "
+                  "reach the gradient"),
     )
     invalid = (
         Invalid("""
@@ -168,10 +188,15 @@ class ReductionWithoutAxis(Rule):
             if isinstance(node, ast.Lambda) or not is_training_code(ctx, node):
                 continue
             body = ctx.body(fn)
+            # With a tape, only what it records can reach the gradient: a reduction after the block is a
+            # monitoring value (issue 10 P53-fixa).
+            tapes = _tape_blocks(ctx, node)
             ranks: LocalRanks | None = None
             for call in body.calls:
                 q = ctx.qualify(call.func)
                 if q not in REDUCTIONS or not call.args or _has_axis(call):
+                    continue
+                if tapes and not _inside(call, tapes):
                     continue
                 ranks = ranks or LocalRanks(ctx.qualify, body.nodes)
                 rank = ranks.rank(call.args[0])
