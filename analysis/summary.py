@@ -191,7 +191,11 @@ class _Builder:
             targets = [st.target]
         for target in targets:
             if isinstance(target, ast.Name):
-                self.imports.bind_local(target.id)
+                alias = _api_alias(self.imports, st.value) if isinstance(st, ast.Assign) and len(targets) == 1 else None
+                if alias is not None:
+                    self.imports.names[target.id] = alias  # `ks = tf.keras`: another name for the same API
+                else:
+                    self.imports.bind_local(target.id)
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: FunctionInfo | None,
                  cls: ClassInfo | None, prefix: str, in_loop: bool) -> FunctionInfo:
@@ -260,6 +264,19 @@ class _Builder:
             for t in stmt.targets:
                 if isinstance(t, ast.Name):
                     self.pending_aliases.append((t.id, site))
+
+
+def _api_alias(imports: ImportTable, value: ast.expr | None) -> str | None:
+    """The qualified name a module-level `ks = tf.keras` / `layers = keras.layers` makes another name for.
+
+    Only TensorFlow and Keras module paths: their classes and functions are what rules look up by
+    qualified name (`class L(ks.layers.Layer)` is a Keras layer, issue 10 P47-fixb)."""
+    if not isinstance(value, (ast.Name, ast.Attribute)):
+        return None
+    qual = imports.qualify(value)
+    if qual is None or qual.split(".", 1)[0] not in ("tensorflow", "keras"):
+        return None
+    return qual
 
 
 def _tf_call_pattern(imports: ImportTable) -> re.Pattern[str] | None:

@@ -182,3 +182,17 @@ def test_tf_function_in_a_loop_is_marked_as_such() -> None:
     """)
     (site,) = summary.hybrid_sites
     assert site.kind == "call" and site.in_loop and site.target is not None and site.target.name == "g"
+
+
+@pytest.mark.parametrize("code, expr, expected", [
+    ("import tensorflow as tf\nks = tf.keras\n", "ks.layers.Layer", "keras.layers.Layer"),
+    ("import tensorflow as tf\nlayers = tf.keras.layers\n", "layers.Dense", "keras.layers.Dense"),
+    ("import tensorflow as tf\ntfc = tf.compat.v1\n", "tfc.placeholder", "tensorflow.compat.v1.placeholder"),
+    # Not an API path: the name is the module's own binding, as before.
+    ("import numpy as np\nks = np.linalg\n", "ks.norm", "pkg.mod.ks.norm"),
+    ("import tensorflow as tf\nks = make_keras()\n", "ks.layers.Layer", "pkg.mod.ks.layers.Layer"),
+])
+def test_module_level_alias_of_an_api_path(code: str, expr: str, expected: str) -> None:
+    """`ks = tf.keras` at module level is another name for Keras (issue 10 P47-fixb, kgcnn)."""
+    summary = summarize(code)
+    assert summary.imports.qualify(ast.parse(expr, mode="eval").body) == expected

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..body import FunctionBody, walk_body
+from ..facts.paths import is_test_path
 from ..facts.project_facts import CALL, DISPATCH, Edge
 from ..project import Project
 from ..summary import FunctionInfo, HybridSite, ModuleSummary
@@ -44,6 +45,10 @@ class LoopCall:
     body: FunctionBody
     loops: list[ast.AST]  # enclosing loops / comprehensions, innermost first
     bound: dict[str, ast.expr] = field(default_factory=dict)  # callee parameter -> argument expression
+    # The calling scope itself runs under tracing (a tf.function, a Keras `call`, or their callees): the
+    # loop then runs once per trace of that scope, not once per call, so the callee's traces per value
+    # or shape happen while the outer graph is built and every later call reuses that graph.
+    traced: bool = False
 
 
 def _module_body(project: Project, summary: ModuleSummary) -> FunctionBody:
@@ -101,6 +106,20 @@ def _bind(callee: FunctionInfo, call: ast.Call) -> dict[str, ast.expr]:
     return out
 
 
+def _runs_traced(ctx: ModuleContext, fid: int) -> bool:
+    """`fid` is graph code: reached from a tf.function root (by the same test-root convention as
+    `ModuleContext.graph_functions`) or from a Keras `call`/`train_step`, which Keras traces in fit/predict."""
+    facts = ctx.project.facts
+    pf = facts.pf
+    if pf.is_module_level(fid):
+        return False
+    if facts.fx.keras_traced()[fid]:
+        return True
+    if not pf.in_graph(fid):
+        return False
+    return ctx.config.test_roots or is_test_path(ctx.path) or not pf.test_rooted(fid)
+
+
 def enclosing_loops(body: FunctionBody, node: ast.AST) -> list[ast.AST]:
     """Loops (and comprehensions) whose *repeated* part holds `node`, innermost first."""
     out: list[ast.AST] = []
@@ -149,7 +168,8 @@ def _scan(ctx: ModuleContext) -> Iterator[LoopCall]:
                 continue
             loops = enclosing_loops(body, call)
             if loops:
-                yield LoopCall(call, callee, callee.hybrid, scope, body, loops, _bind(callee, call))
+                yield LoopCall(call, callee, callee.hybrid, scope, body, loops, _bind(callee, call),
+                               traced=_runs_traced(ctx, caller))
 
 
 # ---- which names vary per iteration ----------------------------------------------------------------

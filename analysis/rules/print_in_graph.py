@@ -173,6 +173,20 @@ class PrintInGraph(Rule):
         Valid("""
             import tensorflow as tf
 
+            class Base(tf.keras.layers.Layer):
+                def map_values(self, fun, inputs):
+                    if isinstance(inputs, tf.RaggedTensor):
+                        print("WARNING: Layer %s fail call on value Tensor of ragged Tensor." % self.name)
+                    return fun(inputs)
+
+            class Concat(Base):
+                def call(self, inputs):
+                    return self.map_values(tf.concat, inputs)
+        """, note="a `print(\"WARNING: ...\")` about a static condition is a warning-level log line: "
+                  "once per trace is what it means (issue 10 P51-fixb, kgcnn)"),
+        Valid("""
+            import tensorflow as tf
+
             @tf.function
             def decode(x):
                 try:
@@ -281,6 +295,15 @@ class PrintInGraph(Rule):
                 print("x is", x)
                 return x
         """, lines=(5,)),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def f(x):
+                if tf.reduce_min(x) < 0:
+                    print("WARNING: negative input")
+                return x
+        """, lines=(6,), note="a warning print under a tensor condition: meant for every call"),
         Invalid("""
             import logging
             import tensorflow as tf
@@ -425,8 +448,10 @@ def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: 
         return True
     child: ast.AST = call
     for anc in body.ancestors(call):
-        if kind == "logging" and isinstance(anc, ast.If) and not kinds.is_tensor(anc.test):
-            return True  # a message about configuration: `if is_training and clips != 1: logging.warning(...)`
+        if (kind == "logging" or _is_warning_print(call)) and isinstance(anc, ast.If) and not kinds.is_tensor(anc.test):
+            # A message about configuration: `if is_training and clips != 1: logging.warning(...)`, or the
+            # same as `print("WARNING: ...")` (issue 10 P51-fixb, kgcnn).
+            return True
         for field in ("body", "orelse", "finalbody"):
             block = getattr(anc, field, None)
             if isinstance(block, list) and block and isinstance(block[-1], ast.Raise) and any(s is child for s in block):
@@ -435,6 +460,12 @@ def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: 
             break
         child = anc
     return False
+
+
+def _is_warning_print(call: ast.Call) -> bool:
+    """`print("WARNING: ..." % name)`: a print used as a warning-level log line."""
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.lstrip().lower().startswith("warn")
+               for arg in call.args for n in ast.walk(arg))
 
 
 def _traced_once(ctx: ModuleContext, node: ast.AST) -> bool:

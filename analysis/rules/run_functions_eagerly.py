@@ -6,6 +6,7 @@ from typing import Iterable, Iterator
 
 from ..model import Finding, Fix, FixSafety, Severity
 from ..facts.paths import is_test_path  # tests may switch eager mode on for their own purposes
+from ..facts.tables import LOGGING_METHODS, python_effect_of_call
 from ..tfversion import RUN_FUNCTIONS_EAGERLY_SINCE  # evidence for the version: analysis/tfversion.py
 from ._version_gate import version_gated_fix
 from .base import Invalid, ModuleContext, Rule, Valid
@@ -51,7 +52,9 @@ class RunFunctionsEagerly(Rule):
         `finally`. A call under an `if` that tests a debug flag (a name containing "debug" or "eager") is
         reported as info when the flag is a module constant (`DEBUG = False`, which can be committed
         on), and not at all when it is an option of the run (a parameter, `args.eager`, `FLAGS.debug`):
-        then the user asks for eager mode. A deprecated name in a branch chosen by the TensorFlow version
+        then the user asks for eager mode. Nor is a call next to a warning, log or print that mentions
+        eager mode (a library that switches it on for the whole process on purpose and tells its user).
+        A deprecated name in a branch chosen by the TensorFlow version
         (`if tf.__version__ < "2.3":`) is a compatibility shim and is not reported either. Separately, any call of the deprecated `experimental_run_functions_eagerly`
         is reported so it can be renamed.
     """
@@ -166,6 +169,27 @@ class RunFunctionsEagerly(Rule):
                     tf.config.run_functions_eagerly(True)
         """, note="issue 10 P19: a run-time option asks for eager execution for the whole run (like "
                   "`run_functions_eagerly(args.eager)`); nothing to switch back"),
+        Valid("""
+            import logging
+            import warnings
+
+            import tensorflow as tf
+
+            logger = logging.getLogger(__name__)
+
+            class TorchWrapper:
+                def __init__(self, torch_model):
+                    self.model = torch_model
+                    tf.config.run_functions_eagerly(True)
+                    warnings.warn("TF is set to run eagerly to avoid conflict with PyTorch")
+
+            class PDF:
+                def __init__(self, compilable=True):
+                    if not compilable:
+                        logger.warning("Setting eager mode will affect all of TF")
+                        tf.config.run_functions_eagerly(True)
+        """, note="a deliberate process-wide switch that the library announces (issue 10 P35-corpusc/P49-fixb, "
+                  "xplique and pdfflow)"),
     )
     invalid = (
         Invalid("""
@@ -197,6 +221,15 @@ class RunFunctionsEagerly(Rule):
                 tf.config.run_functions_eagerly(True)
         """, lines=(6,), note="guarded by a debug flag: info"),
         Invalid("""
+            import logging
+
+            import tensorflow as tf
+
+            def main():
+                tf.config.run_functions_eagerly(True)
+                logging.info("starting training")
+        """, lines=(6,), note="a log next to it that does not mention eager mode"),
+        Invalid("""
             from tensorflow import config
 
             config.experimental_run_functions_eagerly(False)
@@ -214,6 +247,8 @@ class RunFunctionsEagerly(Rule):
             guarded = _debug_guarded(call, parents, constants) if left_on else None
             if guarded == "option":
                 left_on = False  # `if args.debug:`: the user asks for eager mode for this run
+            elif left_on and _announced(ctx, call, parents):
+                left_on = False  # the code tells its user that it switches eager mode on: the switch is the feature
             if not (deprecated or left_on):
                 continue
             # A deprecated name alone is housekeeping (a rename), not a hazard: info (issue 10 severity policy).
@@ -339,6 +374,42 @@ def _version_shim(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
                     return True
         node = parent
     return False
+
+
+# How many statements before or after the switch a message about it may stand.
+_ANNOUNCEMENT_REACH = 2
+
+
+def _announced(ctx: ModuleContext, call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """A warning, log or print next to the call (in the same block, at most two statements away) whose
+    text mentions eager mode: the library turns eager mode on for the whole process on purpose and says
+    so (`warnings.warn("TF is set to run eagerly ...")`, `logger.warning("Setting eager mode will affect
+    all of TF")`; issue 10 P35-corpusc, xplique and pdfflow)."""
+    node: ast.AST = call
+    while (parent := parents.get(id(node))) is not None and not isinstance(node, ast.stmt):
+        node = parent
+    parent = parents.get(id(node))
+    for block_name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, block_name, None)
+        if isinstance(block, list) and node in block:
+            at = block.index(node)
+            nearby = block[max(0, at - _ANNOUNCEMENT_REACH):at] + block[at + 1:at + 1 + _ANNOUNCEMENT_REACH]
+            return any(_is_eager_message(ctx, n) for st in nearby if not isinstance(st, _SCOPES)
+                       for n in ast.walk(st))
+    return False
+
+
+def _is_eager_message(ctx: ModuleContext, node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    qual = ctx.qualify(node.func)
+    speaks = python_effect_of_call(qual) == "print" or (
+        isinstance(node.func, ast.Attribute) and node.func.attr in LOGGING_METHODS)
+    if not speaks:
+        return False
+    texts = [n.value for arg in node.args for n in ast.walk(arg)
+             if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return any("eager" in text.lower() for text in texts)
 
 
 def _mentions_debug(test: ast.expr) -> bool:

@@ -226,7 +226,7 @@ def _sized_by(ctx: ModuleContext, expr: ast.AST, varying: dict[str, str]) -> str
         for part in parts:
             # An index (`x[i]`) drops a dimension whatever `i` is, and a window that moves with the
             # loop (`x[:, i : i + 1]`) keeps its width: neither changes the shape.
-            if not isinstance(part, ast.Slice) or _fixed_width(part):
+            if not isinstance(part, ast.Slice) or _fixed_width(part, varying):
                 continue
             for node in ast.walk(part):
                 if isinstance(node, ast.Name) and node.id in varying:
@@ -234,12 +234,29 @@ def _sized_by(ctx: ModuleContext, expr: ast.AST, varying: dict[str, str]) -> str
     return None
 
 
-def _fixed_width(part: ast.Slice) -> bool:
-    """`i : i + 1`, `i - 2 : i`: both bounds move together, so the slice's width is a constant."""
+def _fixed_width(part: ast.Slice, varying: dict[str, str]) -> bool:
+    """`i : i + 1`, `i - 2 : i`, `i * m : (i + 1) * m` (with `m` not varying in the loop): both bounds move
+    together, so the slice's width is a constant or a loop-invariant value."""
     lower, upper = part.lower, part.upper
     if lower is None or upper is None or part.step is not None:
         return False
-    for start, end in ((lower, upper), (upper, lower)):
+    if _constant_offset(lower, upper):
+        return True
+    # A window of `m` items per step: the two bounds are the same multiple of `m`, one step apart
+    # (issue 10 P40-corpusc/P50-fixb, ART's mini-batches `x[i * m : (i + 1) * m]`).
+    if isinstance(lower, ast.BinOp) and isinstance(upper, ast.BinOp) and \
+            isinstance(lower.op, ast.Mult) and isinstance(upper.op, ast.Mult):
+        for low_index, low_size in ((lower.left, lower.right), (lower.right, lower.left)):
+            for up_index, up_size in ((upper.left, upper.right), (upper.right, upper.left)):
+                if ast.dump(low_size) == ast.dump(up_size) and _constant_offset(low_index, up_index) and \
+                        not any(isinstance(n, ast.Name) and n.id in varying for n in ast.walk(low_size)):
+                    return True
+    return False
+
+
+def _constant_offset(a: ast.expr, b: ast.expr) -> bool:
+    """One expression is the other plus or minus an int literal (`i` and `i + 1`, `i - 2` and `i`)."""
+    for start, end in ((a, b), (b, a)):
         if isinstance(end, ast.BinOp) and isinstance(end.op, (ast.Add, ast.Sub)) \
                 and isinstance(end.right, ast.Constant) and isinstance(end.right.value, int) \
                 and ast.dump(end.left) == ast.dump(start):
@@ -410,6 +427,21 @@ class ShapeVaryingInputs(Rule):
             def multi_scale(image):
                 return [predict(tf.image.resize(image, [s, s])) for s in (256, 320, 384)]
         """, note="a literal list of scales: one trace per scale, a few in all"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def train_step(inputs, labels):
+                return tf.reduce_sum(inputs) + tf.reduce_sum(labels)
+
+            def fit(train_ds, num_noise_vec):
+                for x_batch, y_batch in train_ds:
+                    m = len(x_batch) // num_noise_vec
+                    for i in range(num_noise_vec):
+                        labels = y_batch[i * m : (i + 1) * m]
+                        train_step(x_batch[i * m : (i + 1) * m], labels)
+        """, note="issue 10 P40-corpusc/P50-fixb (adversarial-robustness-toolbox): a window of `m` items per step, "
+                  "`m` fixed before the loop: both bounds move, the width does not"),
     )
     invalid = (
         Invalid("""
@@ -496,6 +528,17 @@ class ShapeVaryingInputs(Rule):
                     decode(ys[:, : i + 1],
                            mask[i : i + 1, : i + 1])
         """, lines=(9, 10), note="growing prefixes: the second only in its last dimension"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def score(chunk):
+                return tf.reduce_sum(chunk)
+
+            def run(tokens):
+                for m in range(1, 8):
+                    score(tokens[2 * m : 3 * m])
+        """, lines=(9,), note="a window whose width `m` is the loop index itself"),
         Invalid("""
             import tensorflow as tf
 

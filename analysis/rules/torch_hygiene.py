@@ -5,7 +5,7 @@ import ast
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
-from ..summary import ClassInfo
+from ..summary import ClassInfo, FunctionInfo
 from ._compiled import mentions, module_calls
 from .base import Invalid, ModuleContext, Rule, Valid
 
@@ -25,6 +25,9 @@ _MODULE_BASES = frozenset({
 # `weights_only` chosen explicitly (or passed on in **kwargs); `pickle_module`: a custom unpickler (dill
 # for whole models) is a deliberate full unpickle, and torch refuses it together with weights_only=True.
 _DELIBERATE_KEYWORDS = frozenset({"weights_only", "pickle_module", None})
+# nn.Module methods that only a whole pickled module has (a state dict is a plain dict of tensors).
+_MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "children",
+                             "forward", "cuda", "requires_grad_", "zero_grad"})
 
 
 class UnsafeTorchLoad(Rule):
@@ -107,6 +110,20 @@ class UnsafeTorchLoad(Rule):
                 return torch.load(path, pickle_module=dill)
         """, note="a whole pickled model with a custom unpickler, which torch refuses with weights_only=True "
                   "(issue 10 P27-corpusb, alibi-detect)"),
+        Valid("""
+            import torch
+
+            def load_model(path):
+                model = torch.load(path)
+                model.eval()
+                return model
+
+            class MAML:
+                def restore(self, path):
+                    data: dict = torch.load(path, map_location="cpu")
+                    self.learner.__dict__ = data["model_state_dict"]
+        """, note="whole pickled objects (a module put in eval mode, an object's __dict__), which "
+                  "weights_only=True cannot load (issue 10 P38-corpusc/P48-fixb, alibi and deepchem)"),
     )
     invalid = (
         Invalid("""
@@ -126,6 +143,14 @@ class UnsafeTorchLoad(Rule):
             def restore(path):
                 return load(path)
         """, lines=(4,)),
+        Invalid("""
+            import torch
+
+            def restore(model, path):
+                state = torch.load(path)
+                model.load_state_dict(state["model"])
+                model.eval()
+        """, lines=(4,), note="a state dict: `eval()` is called on the model it is loaded into, not on it"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -161,7 +186,34 @@ class UnsafeTorchLoad(Rule):
                 if any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets) and \
                         isinstance(node.value, ast.Call) and ctx.qualify(node.value.func) == "io.BytesIO":
                     return True
+        return _loads_whole_object(ctx, fn, call)
+
+
+def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
+    """The loaded value is a whole pickled object, which `weights_only=True` refuses to load: it is used as
+    an `nn.Module` (`model = torch.load(path); model.eval()`), or (a part of) it becomes an object's
+    `__dict__` (`self.learner.__dict__ = data["model"]`). A state dict is only read or handed to
+    `load_state_dict`, so those loads stay reported (issue 10 P38-corpusc, alibi and deepchem)."""
+    body = ctx.body(fn)
+    names = {t.id for node in body.of_type(ast.Assign) if node.value is call for t in node.targets
+             if isinstance(t, ast.Name)}
+    names |= {node.target.id for node in body.of_type(ast.AnnAssign)
+              if node.value is call and isinstance(node.target, ast.Name)}  # `data: Any = torch.load(...)`
+    if not names:
         return False
+
+    def loaded(expr: ast.expr) -> bool:
+        while isinstance(expr, ast.Subscript):
+            expr = expr.value  # data["model_state_dict"]: a part of the loaded object
+        return isinstance(expr, ast.Name) and expr.id in names
+
+    for node in body.of_type(ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _MODULE_METHODS and loaded(node.func.value):
+            return True
+    for node in body.of_type(ast.Assign):
+        if loaded(node.value) and any(isinstance(t, ast.Attribute) and t.attr == "__dict__" for t in node.targets):
+            return True
+    return False
 
 
 class DeprecatedVariable(Rule):

@@ -109,8 +109,11 @@ class VaryingPythonScalar(Rule):
         (`lr = base * 0.9 ** epoch`). Reported as info when the function uses the parameter only for
         Python control flow or shapes (a graph-construction constant that must stay static). Not
         reported: literals (`training=True`), values that do not change in the loop, loops over a
-        literal list of hyperparameters, comparisons (two values at most), and functions with an
-        `input_signature` (TensorFlow converts the argument to a tensor).
+        literal list of hyperparameters, comparisons (two values at most), functions with an
+        `input_signature` (TensorFlow converts the argument to a tensor), and loops in code that itself
+        runs under tracing (a `tf.function`, a Keras `call`, or a function they call): such a loop
+        unrolls while the outer graph is built, so the callee traces once per value then and every
+        later call of the outer graph reuses it.
     """
     why = """
         TensorFlow keys its traces on the *value* of Python arguments: every new `int`, `float` or
@@ -249,6 +252,27 @@ class VaryingPythonScalar(Rule):
                 epochs += 1
             train(tf.ones([2]), epochs)
         """, note="a hyperparameter passed once, outside the loop that computes it"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def bessel(x, n=0):
+                if n == 0:
+                    return tf.sin(x) / x
+                return tf.cos(x) * n
+
+            ks = tf.keras
+
+            class SphericalBasis(ks.layers.Layer):
+                def __init__(self, num_spherical):
+                    super().__init__()
+                    self.num_spherical = num_spherical
+
+                def call(self, x):
+                    return tf.stack([bessel(x, n) for n in range(self.num_spherical)], axis=1)
+        """, note="issue 10 P47-fixb (kgcnn DimeNet++): the loop runs while Keras traces `call` (of a layer "
+                  "whose base is spelled through `ks = tf.keras`), so `bessel` traces once per order then, "
+                  "and the layer's graph reuses those traces on every call"),
     )
     invalid = (
         Invalid("""
@@ -335,6 +359,8 @@ class VaryingPythonScalar(Rule):
         for lc in iter_loop_calls(ctx):
             if "input_signature" in lc.site.keywords:
                 continue  # every argument is converted to a tensor of its spec: no value-keyed traces
+            if lc.traced:
+                continue  # the loop unrolls while the caller is traced: one trace per value, once (P47-fixb)
             blocked = non_scalar_names(ctx, lc.body)
             varying = loop_varying_names(ctx, lc.body, lc.loops, blocked)
             if not varying:
