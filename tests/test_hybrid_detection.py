@@ -182,3 +182,19 @@ def test_tf_function_in_a_loop_is_marked_as_such() -> None:
     """)
     (site,) = summary.hybrid_sites
     assert site.kind == "call" and site.in_loop and site.target is not None and site.target.name == "g"
+
+
+def test_a_tf_function_decorator_is_one_site_beside_a_tf_function_call() -> None:
+    # trax's `jit` (tf_numpy/extensions.py): a `@tf.function(...)` decorator in a module that also calls
+    # tf.function(...) was recorded as a decorator site and again as a call site, so HYB011 reported its
+    # `experimental_compile=` twice.
+    summary = summarize("""
+        import tensorflow as tf
+
+        g = tf.function(lambda x: x)
+
+        @tf.function(experimental_compile=True, input_signature=[tf.TensorSpec(None)])
+        def h(x):
+            return x
+    """)
+    assert sorted((s.kind, s.node.lineno) for s in summary.hybrid_sites) == [("call", 4), ("decorator", 6)]

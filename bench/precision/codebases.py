@@ -146,6 +146,19 @@ CODE_BASES = (
     # tensorflow-lattice 2.1.1, tensorflow-constrained-optimization 0.2, tensorflow-mri, ncps, cvnn 2.0,
     # innvestigate 2.1.2, kapre 0.4.1 and SciANN 0.7.0.1.
     CodeBase("tensorcircuit==0.12.0", "library"),
+    # Batch E (issue 10), measured with this branch's analyzer.
+    # tensorflow-decision-forests: Keras wrappers of Yggdrasil forests; `collect_data_step` and the
+    # inference models are tf.functions.
+    CodeBase("tensorflow-decision-forests==1.12.0", "library"),
+    # tensorflow-io: file formats and streaming datasets (tf.data, tf.function-compiled decoders).
+    CodeBase("tensorflow-io==0.37.1", "library"),
+    # trax: Google Brain's JAX/TF deep-learning library; its tf.data input pipelines and tf_numpy
+    # extensions are TensorFlow 2 code.
+    CodeBase("trax==1.4.1", "library"),
+    # tensornetwork: tensor network contractions with TensorFlow, JAX, PyTorch and NumPy backends.
+    CodeBase("tensornetwork==0.4.6", "library"),
+    # hanlp 2.1: multilingual NLP; TensorFlow 2 components (`*_tf.py`) beside its PyTorch ones.
+    CodeBase("hanlp==2.1.7", "library"),
 )
 
 
