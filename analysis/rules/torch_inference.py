@@ -421,6 +421,27 @@ class DataLoaderWithoutWorkers(Rule):
                 for x, y in DataLoader(dataset=Pairs(xs, ys), batch_size=8, shuffle=True):""" + _LOOP,
               note="a Dataset that only indexes arrays it holds (adversarial-robustness-toolbox, alibi-detect, "
                    "P45-fixc)"),
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader, Dataset
+
+            class Rows(Dataset):
+                def __init__(self, x, mean, std):
+                    self.x, self.mean, self.std = x, mean, std
+
+                def __len__(self):
+                    return self.x.shape[0]
+
+                def __getitem__(self, idx):
+                    if torch.is_tensor(idx):
+                        idx = idx.tolist()
+                    sample = (self.x[idx, :] - self.mean) / self.std
+                    return torch.from_numpy(sample), idx
+
+            def fit(model, x, mean, std, optimizer):
+                for x, y in DataLoader(Rows(x, mean, std), batch_size=32, shuffle=True):""" + _LOOP,
+              note="the tutorial's `if torch.is_tensor(idx): idx = idx.tolist()` and arithmetic on the indexed row "
+                   "are still in memory (pyod 1.1.3's PyODDataset, P54-growb)"),
     )
     invalid = (
         Invalid("""
@@ -519,7 +540,10 @@ def _in_memory(ctx: ModuleContext, nodes: list[ast.AST], dataset: ast.expr) -> b
 _INDEXING_CALLS = frozenset({
     "torch.from_numpy", "torch.as_tensor", "torch.tensor", "numpy.asarray", "numpy.array",
     "builtins.tuple", "builtins.list", "builtins.dict", "builtins.len", "builtins.int", "builtins.float",
+    "torch.is_tensor",  # the tutorial's `if torch.is_tensor(idx): idx = idx.tolist()` (P54-growb)
 })
+# Methods of the same kind: `idx.tolist()` turns a tensor index into a list of ints.
+_INDEXING_METHODS = frozenset({"tolist"})
 
 
 def _dataset_class(ctx: ModuleContext, func: ast.expr) -> ast.ClassDef | None:
@@ -553,7 +577,8 @@ def _indexing_dataset(ctx: ModuleContext, func: ast.expr) -> bool:
             q = ctx.qualify(node.func)
             if q is None and isinstance(node.func, ast.Name) and node.func.id in ("tuple", "list", "dict", "len"):
                 q = f"builtins.{node.func.id}"
-            if q not in _INDEXING_CALLS:
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if q not in _INDEXING_CALLS and method not in _INDEXING_METHODS:
                 return False
         if isinstance(node, (ast.With, ast.AsyncWith, ast.Await, ast.Yield, ast.YieldFrom)):
             return False

@@ -146,7 +146,13 @@ CODE_BASES = (
     # tensorflow-lattice 2.1.1, tensorflow-constrained-optimization 0.2, tensorflow-mri, ncps, cvnn 2.0,
     # innvestigate 2.1.2, kapre 0.4.1 and SciANN 0.7.0.1.
     CodeBase("tensorcircuit==0.12.0", "library"),
-    # Batch E (issue 10), measured with this branch's analyzer.
+    # Batch E (issue 10), measured with this branch's analyzer. No finding: tensorflow-text 2.21.1,
+    # tensorflow-recommenders-addons 0.8.1, StrawberryFields 0.23.0, kymatio 0.3.0, csbdeep 0.8.2,
+    # stardist 0.9.2, basic-pitch 0.4.0, keras-tuner 1.4.8, foolbox 3.3.4, umap-learn 0.5.12 (parametric
+    # UMAP), waymo-open-dataset-tf-2-12-0 1.6.7, geomstats 2.5.0 (its TensorFlow backend; 2.8 has none),
+    # qibo 0.1.16 (0.3 has no TensorFlow backend), megnet 1.3.2, merlin-models 23.12.0, tf2jax 0.3.8,
+    # and, in their TensorFlow parts, pennylane 0.45.1 (its 4 findings are in JAX and PyTorch tests) and
+    # horovod 0.28.1 (4 findings, all in its spark/ and torch/ code), so neither is listed.
     # tensorflow-decision-forests: Keras wrappers of Yggdrasil forests; `collect_data_step` and the
     # inference models are tf.functions.
     CodeBase("tensorflow-decision-forests==1.12.0", "library"),
@@ -159,6 +165,11 @@ CODE_BASES = (
     CodeBase("tensornetwork==0.4.6", "library"),
     # hanlp 2.1: multilingual NLP; TensorFlow 2 components (`*_tf.py`) beside its PyTorch ones.
     CodeBase("hanlp==2.1.7", "library"),
+    # pyod 1.1.3: outlier detectors, the last release with its TensorFlow 2 Keras models (AutoEncoder,
+    # VAE, SO-GAAL) beside the PyTorch AutoEncoder (2.0 moved to PyTorch only).
+    CodeBase("pyod==1.1.3", "library"),
+    # deepface: face recognition on TensorFlow 2 Keras models (its anti-spoofing models are PyTorch).
+    CodeBase("deepface==0.0.103", "library"),
 )
 
 
