@@ -151,6 +151,9 @@ CODE_BASES = (
     # stardist 0.9.2, basic-pitch 0.4.0, keras-tuner 1.4.8, foolbox 3.3.4, umap-learn 0.5.12 (parametric
     # UMAP), waymo-open-dataset-tf-2-12-0 1.6.7, geomstats 2.5.0 (its TensorFlow backend; 2.8 has none),
     # qibo 0.1.16 (0.3 has no TensorFlow backend), megnet 1.3.2, merlin-models 23.12.0, tf2jax 0.3.8,
+    # autokeras 1.0.20, deepmatch 0.3.2, n2v 0.3.3, nncf 2.7.0 (its tensorflow/ part), pymanopt 2.2.1,
+    # spleeter 2.4.2, tensorflow-model-analysis 0.52.0, tensorflow-quantum 0.7.6, tensorflowjs 4.22.0,
+    # tensorly 0.10.0,
     # and, in their TensorFlow parts, pennylane 0.45.1 (its 4 findings are in JAX and PyTorch tests) and
     # horovod 0.28.1 (4 findings, all in its spark/ and torch/ code), so neither is listed.
     # tensorflow-decision-forests: Keras wrappers of Yggdrasil forests; `collect_data_step` and the
@@ -170,6 +173,11 @@ CODE_BASES = (
     CodeBase("pyod==1.1.3", "library"),
     # deepface: face recognition on TensorFlow 2 Keras models (its anti-spoofing models are PyTorch).
     CodeBase("deepface==0.0.103", "library"),
+    # dice-ml: counterfactual explanations for TensorFlow 2 and PyTorch models (its feasible-CF VAEs train
+    # in PyTorch).
+    CodeBase("dice-ml==0.12", "library"),
+    # tensorflow-riemopt: Riemannian optimizers and manifolds for TensorFlow 2 (XLA-compiled apply steps).
+    CodeBase("tensorflow-riemopt==0.3.1", "library"),
 )
 
 
