@@ -153,7 +153,8 @@ CODE_BASES = (
     # qibo 0.1.16 (0.3 has no TensorFlow backend), megnet 1.3.2, merlin-models 23.12.0, tf2jax 0.3.8,
     # autokeras 1.0.20, deepmatch 0.3.2, n2v 0.3.3, nncf 2.7.0 (its tensorflow/ part), pymanopt 2.2.1,
     # spleeter 2.4.2, tensorflow-model-analysis 0.52.0, tensorflow-quantum 0.7.6, tensorflowjs 4.22.0,
-    # tensorly 0.10.0,
+    # tensorly 0.10.0, imagededup 0.3.3, mtcnn 1.0.0, nobuco 0.17.0, onnx2tf 1.29.24, retina-face 0.0.19,
+    # scikeras 0.13.0, tensorboard 2.21.0,
     # and, in their TensorFlow parts, pennylane 0.45.1 (its 4 findings are in JAX and PyTorch tests) and
     # horovod 0.28.1 (4 findings, all in its spark/ and torch/ code), so neither is listed.
     # tensorflow-decision-forests: Keras wrappers of Yggdrasil forests; `collect_data_step` and the
@@ -178,6 +179,15 @@ CODE_BASES = (
     CodeBase("dice-ml==0.12", "library"),
     # tensorflow-riemopt: Riemannian optimizers and manifolds for TensorFlow 2 (XLA-compiled apply steps).
     CodeBase("tensorflow-riemopt==0.3.1", "library"),
+    # jax: only jax2tf (`jax/experimental/jax2tf/`), which lowers JAX functions into tf.function graphs and
+    # calls TensorFlow from JAX (call_tf), with its tests; the rest of the package is JAX.
+    CodeBase("jax==0.4.30", "library", include=("jax/experimental/jax2tf/*",)),
+    # orbax-export: exports JAX models as TensorFlow SavedModels through tf.function serving signatures.
+    CodeBase("orbax-export==0.0.8", "library"),
+    # tf-transformers: transformer models re-implemented in TensorFlow 2 (tf.function decoding loops).
+    CodeBase("tf-transformers==2.0.0", "library"),
+    # hls4ml: converts Keras/QKeras (and PyTorch, ONNX) models to FPGA firmware.
+    CodeBase("hls4ml==1.3.0", "library"),
 )
 
 
