@@ -213,10 +213,15 @@ class _Builder:
             self.s.top_functions[node.name] = info
             self.imports.bind_local(node.name)
         for deco in node.decorator_list:
-            if self.call_lines:
-                self.scan_calls(deco, parent, in_loop)
             func = deco.func if isinstance(deco, ast.Call) else deco
-            if self.imports.qualify(func) in TF_FUNCTION:
+            is_tf_function = self.imports.qualify(func) in TF_FUNCTION
+            if self.call_lines:
+                # `@tf.function(...)` is the decorator site below, not also a call site (that reported its
+                # keywords twice): only calls inside its arguments are scanned.
+                held = [*deco.args, *(k.value for k in deco.keywords)] if is_tf_function and isinstance(deco, ast.Call) else [deco]
+                for part in held:
+                    self.scan_calls(part, parent, in_loop)
+            if is_tf_function:
                 keywords = {k.arg: k.value for k in deco.keywords if k.arg} if isinstance(deco, ast.Call) else {}
                 site = HybridSite(deco, "decorator", keywords, target=info, enclosing=parent, in_loop=in_loop)
                 info.hybrid = site

@@ -196,3 +196,19 @@ def test_module_level_alias_of_an_api_path(code: str, expr: str, expected: str) 
     """`ks = tf.keras` at module level is another name for Keras (issue 10 P47-fixb, kgcnn)."""
     summary = summarize(code)
     assert summary.imports.qualify(ast.parse(expr, mode="eval").body) == expected
+
+
+def test_a_tf_function_decorator_is_one_site_beside_a_tf_function_call() -> None:
+    # trax's `jit` (tf_numpy/extensions.py): a `@tf.function(...)` decorator in a module that also calls
+    # tf.function(...) was recorded as a decorator site and again as a call site, so HYB011 reported its
+    # `experimental_compile=` twice.
+    summary = summarize("""
+        import tensorflow as tf
+
+        g = tf.function(lambda x: x)
+
+        @tf.function(experimental_compile=True, input_signature=[tf.TensorSpec(None)])
+        def h(x):
+            return x
+    """)
+    assert sorted((s.kind, s.node.lineno) for s in summary.hybrid_sites) == [("call", 4), ("decorator", 6)]

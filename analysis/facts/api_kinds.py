@@ -84,6 +84,9 @@ CALL_KINDS: dict[str, str] = {
     "tensorflow.meshgrid": TENSORS,
     "tensorflow.dynamic_partition": TENSORS,
     "tensorflow.unique_with_counts": STRUCTURE,
+    # TPU computations: a Python list of outputs (one list per replica for replicate; trax's pmap, P50-growb)
+    "tensorflow.compat.v1.tpu.replicate": STRUCTURE,
+    "tensorflow.compat.v1.tpu.shard": STRUCTURE,
     "tensorflow.Variable": VARIABLE,
     "tensorflow.compat.v1.get_variable": VARIABLE,
     # Keras: `Input` is a symbolic (Keras) tensor; model constructors and loaders give layer objects

@@ -80,7 +80,9 @@ class PythonNondeterminism(Rule):
         (`time.time`, `time.perf_counter`, `datetime.datetime.now`, ...); and file, OS and network I/O
         (`open`, `json.dump/load`, `pickle.dump/load`, `numpy.save/load`, `os` file operations, `shutil`,
         `subprocess`, `requests`, `urllib.request`) in graph code: a `tf.function`, a Keras
-        `train_step`, a `tf.data` callback, or a project function they call, in any file.
+        `train_step`, a `tf.data` callback, or a project function they call, in any file. A random value
+        a constructor stores on the object (`self.name = "x_%s" % uuid.uuid4()`) is one value per object
+        and is not reported.
     """
     why = """
         These calls run only while TensorFlow traces the function. A random number or a timestamp is
@@ -179,6 +181,26 @@ class PythonNondeterminism(Rule):
                 tf.io.write_file(path, tf.io.serialize_tensor(x))
                 return tf.io.read_file(path)
         """, note="tf.io file ops run on every call"),
+        Valid("""
+            import uuid
+            import tensorflow as tf
+
+            class Resource:
+                def __init__(self, path):
+                    self.path = path
+                    self.shared_name = "model_%s" % (str(uuid.uuid4()),)
+
+            class Model(tf.Module):
+                def __init__(self):
+                    self.resource = None
+
+                @tf.function
+                def leaves(self, x):
+                    if self.resource is None:
+                        self.resource = Resource("model.bin")
+                    return x
+        """, note="a random name stored on an object in its constructor is one value per object "
+                  "(tensorflow-decision-forests, P49-growb)"),
     )
     invalid = (
         Invalid("""
@@ -250,11 +272,12 @@ class PythonNondeterminism(Rule):
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
             shadowed: set[str] | None = None  # local names, computed only when a call matches
+            identity = _object_identity_calls(gf.info.node) if gf.info.name == "__init__" and gf.info.cls else set()
             for call in body.calls:
                 kind = effect_kind(ctx.qualify(call.func))
                 if kind is None:
                     kind = _path_io(ctx, call)
-                if kind is None:
+                if kind is None or (kind == "random" and id(call) in identity):
                     continue
                 root = _root_name(call.func)
                 if root is not None:
@@ -264,6 +287,20 @@ class PythonNondeterminism(Rule):
                         continue  # `random` is a parameter or local here, not the module
                 text = ctx.source.segment(call.func)
                 yield ctx.report(self, call, _message(kind, text) + via_text(gf), fn=gf, fix=_FIXES[kind])
+
+
+def _object_identity_calls(init: ast.AST) -> set[int]:
+    """ids of the calls in `self.<attr> = ...` statements of a constructor: a random value stored on the
+    object as it is built (a unique resource name, an id) is one value per object, drawn whenever the
+    object is (tensorflow-decision-forests' `_CompiledSimpleMLModelResource`, P49-growb)."""
+    out: set[int] = set()
+    for node in ast.walk(init):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+                   for t in targets):
+                out.update(id(n) for n in ast.walk(node.value) if isinstance(n, ast.Call))
+    return out
 
 
 def _message(kind: str, text: str) -> str:

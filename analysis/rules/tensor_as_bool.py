@@ -166,6 +166,18 @@ class TensorAsBool(Rule):
                 with self.assertRaises(Exception):
                     tf.function(foo, autograph=False)(tf.constant(2.0))
         """, note="the test asserts that tracing without AutoGraph fails"),
+        Valid("""
+            import tensorflow as tf
+
+            def pmap(f, output_is_list):
+                @tf.function(autograph=False)
+                def fn(inputs):
+                    res = tf.compat.v1.tpu.replicate(f, inputs)
+                    if res and isinstance(res[0], list) and not output_is_list[0]:
+                        res = [x[0] for x in res]
+                    return res
+                return fn
+        """, note="tpu.replicate returns a Python list of per-replica outputs (trax's pmap, P50-growb)"),
     )
     invalid = (
         Invalid("""

@@ -20,7 +20,11 @@ _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.n
 _MODE_DEPENDENT = ("Dropout", "dropout", "BatchNorm", "batch_norm", "InstanceNorm", "self.training",
                    "torchvision", "timm")
 _DATALOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
-_IN_MEMORY = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset"})
+_IN_MEMORY = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset",
+                        # a tensor is a map-style dataset too (DataLoader indexes its first dimension)
+                        "torch.tensor", "torch.as_tensor", "torch.from_numpy"})
+# Conversions of such a tensor that keep it in memory: `torch.tensor(x).float()` (dice-ml, P55-growb).
+_TENSOR_CONVERSIONS = frozenset({"float", "double", "long", "int", "half", "to", "cuda", "cpu", "detach"})
 _NUM_WORKERS_POSITION = 5  # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, ...)
 
 
@@ -313,8 +317,8 @@ class DataLoaderWithoutWorkers(Rule):
         Finds `torch.utils.data.DataLoader(...)` calls without `num_workers` (by keyword, sixth
         position or `**kwargs`) in a training script: a module, not a test, that also calls
         `.backward()` and `.step()` (an optimizer step). Quiet for datasets already in memory
-        (`TensorDataset(...)`, or a Dataset class whose `__getitem__` only indexes what it holds and
-        converts the item to a tensor; directly, by the `dataset=` keyword, or through a name every
+        (`TensorDataset(...)`, a tensor, or a Dataset class whose `__getitem__` only indexes what it holds
+        and converts the item to a tensor; directly, by the `dataset=` keyword, or through a name every
         binding of which is one), where worker processes only add start-up and copying cost, and everywhere outside training code (libraries, tests,
         evaluation helpers), where the caller's hardware decides.
     """
@@ -421,6 +425,40 @@ class DataLoaderWithoutWorkers(Rule):
                 for x, y in DataLoader(dataset=Pairs(xs, ys), batch_size=8, shuffle=True):""" + _LOOP,
               note="a Dataset that only indexes arrays it holds (adversarial-robustness-toolbox, alibi-detect, "
                    "P45-fixc)"),
+        Valid("""
+            import torch
+            from torch.utils.data import DataLoader, Dataset
+
+            class Rows(Dataset):
+                def __init__(self, x, mean, std):
+                    self.x, self.mean, self.std = x, mean, std
+
+                def __len__(self):
+                    return self.x.shape[0]
+
+                def __getitem__(self, idx):
+                    if torch.is_tensor(idx):
+                        idx = idx.tolist()
+                    sample = (self.x[idx, :] - self.mean) / self.std
+                    return torch.from_numpy(sample), idx
+
+            def fit(model, x, mean, std, optimizer):
+                for x, y in DataLoader(Rows(x, mean, std), batch_size=32, shuffle=True):""" + _LOOP,
+              note="the tutorial's `if torch.is_tensor(idx): idx = idx.tolist()` and arithmetic on the indexed row "
+                   "are still in memory (pyod 1.1.3's PyODDataset, P54-growb)"),
+        Valid("""
+            import torch
+
+            def fit(model, features, optimizer):
+                data = torch.tensor(features).float()
+                data = torch.utils.data.DataLoader(data, batch_size=32, shuffle=True)
+                for x in data:
+                    optimizer.zero_grad()
+                    loss = model(x).sum()
+                    loss.backward()
+                    optimizer.step()
+        """, note="a tensor is a dataset in memory; the loader rebinding its name is no other binding (dice-ml, "
+                  "P55-growb)"),
     )
     invalid = (
         Invalid("""
@@ -481,7 +519,7 @@ class DataLoaderWithoutWorkers(Rule):
                 if len(node.args) > _NUM_WORKERS_POSITION or any(k.arg in ("num_workers", None) for k in node.keywords):
                     continue
                 dataset = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dataset"), None)
-                if dataset is not None and _in_memory(ctx, nodes, dataset):
+                if dataset is not None and _in_memory(ctx, nodes, dataset, node):
                     continue
                 yield ctx.report(self, node, (
                     "this DataLoader has no `num_workers` (default 0): the training loop loads and transforms "
@@ -501,16 +539,22 @@ def _trains(ctx: ModuleContext) -> bool:
     return {"backward", "step"} <= attrs
 
 
-def _in_memory(ctx: ModuleContext, nodes: list[ast.AST], dataset: ast.expr) -> bool:
-    """The dataset holds its samples in memory: a `TensorDataset`, or a Dataset class whose `__getitem__`
-    only indexes what it was given; directly, or through a name every binding of which is one (one per
-    branch: `if mask is None: dataset = TensorDataset(x, y) else: dataset = TensorDataset(x, y, mask)`)."""
+def _in_memory(ctx: ModuleContext, nodes: list[ast.AST], dataset: ast.expr, loader: ast.Call) -> bool:
+    """The dataset holds its samples in memory: a `TensorDataset` or a tensor, or a Dataset class whose
+    `__getitem__` only indexes what it was given; directly, or through a name every binding of which is one
+    (one per branch: `if mask is None: dataset = TensorDataset(x, y) else: dataset = TensorDataset(x, y,
+    mask)`). The loader's own statement does not count as a binding: `data = DataLoader(data, ...)` rebinds
+    the name to the loader after reading it."""
     if isinstance(dataset, ast.Call):
+        while (isinstance(dataset.func, ast.Attribute) and dataset.func.attr in _TENSOR_CONVERSIONS
+               and isinstance(dataset.func.value, ast.Call)):
+            dataset = dataset.func.value
         return ctx.qualify(dataset.func) in _IN_MEMORY or _indexing_dataset(ctx, dataset.func)
     if isinstance(dataset, ast.Name):
         values = [n.value for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
+                  and n.value is not loader
                   and any(_is_name(t, dataset.id) for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
-        return bool(values) and all(isinstance(v, ast.Call) and _in_memory(ctx, nodes, v) for v in values)
+        return bool(values) and all(isinstance(v, ast.Call) and _in_memory(ctx, nodes, v, loader) for v in values)
     return False
 
 
@@ -519,7 +563,10 @@ def _in_memory(ctx: ModuleContext, nodes: list[ast.AST], dataset: ast.expr) -> b
 _INDEXING_CALLS = frozenset({
     "torch.from_numpy", "torch.as_tensor", "torch.tensor", "numpy.asarray", "numpy.array",
     "builtins.tuple", "builtins.list", "builtins.dict", "builtins.len", "builtins.int", "builtins.float",
+    "torch.is_tensor",  # the tutorial's `if torch.is_tensor(idx): idx = idx.tolist()` (P54-growb)
 })
+# Methods of the same kind: `idx.tolist()` turns a tensor index into a list of ints.
+_INDEXING_METHODS = frozenset({"tolist"})
 
 
 def _dataset_class(ctx: ModuleContext, func: ast.expr) -> ast.ClassDef | None:
@@ -553,7 +600,8 @@ def _indexing_dataset(ctx: ModuleContext, func: ast.expr) -> bool:
             q = ctx.qualify(node.func)
             if q is None and isinstance(node.func, ast.Name) and node.func.id in ("tuple", "list", "dict", "len"):
                 q = f"builtins.{node.func.id}"
-            if q not in _INDEXING_CALLS:
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if q not in _INDEXING_CALLS and method not in _INDEXING_METHODS:
                 return False
         if isinstance(node, (ast.With, ast.AsyncWith, ast.Await, ast.Yield, ast.YieldFrom)):
             return False

@@ -146,6 +146,48 @@ CODE_BASES = (
     # tensorflow-lattice 2.1.1, tensorflow-constrained-optimization 0.2, tensorflow-mri, ncps, cvnn 2.0,
     # innvestigate 2.1.2, kapre 0.4.1 and SciANN 0.7.0.1.
     CodeBase("tensorcircuit==0.12.0", "library"),
+    # Batch E (issue 10), measured with this branch's analyzer. No finding: tensorflow-text 2.21.1,
+    # tensorflow-recommenders-addons 0.8.1, StrawberryFields 0.23.0, kymatio 0.3.0, csbdeep 0.8.2,
+    # stardist 0.9.2, basic-pitch 0.4.0, keras-tuner 1.4.8, foolbox 3.3.4, umap-learn 0.5.12 (parametric
+    # UMAP), waymo-open-dataset-tf-2-12-0 1.6.7, geomstats 2.5.0 (its TensorFlow backend; 2.8 has none),
+    # qibo 0.1.16 (0.3 has no TensorFlow backend), megnet 1.3.2, merlin-models 23.12.0, tf2jax 0.3.8,
+    # autokeras 1.0.20, deepmatch 0.3.2, n2v 0.3.3, nncf 2.7.0 (its tensorflow/ part), pymanopt 2.2.1,
+    # spleeter 2.4.2, tensorflow-model-analysis 0.52.0, tensorflow-quantum 0.7.6, tensorflowjs 4.22.0,
+    # tensorly 0.10.0, imagededup 0.3.3, mtcnn 1.0.0, nobuco 0.17.0, onnx2tf 1.29.24, retina-face 0.0.19,
+    # scikeras 0.13.0, tensorboard 2.21.0,
+    # and, in their TensorFlow parts, pennylane 0.45.1 (its 4 findings are in JAX and PyTorch tests) and
+    # horovod 0.28.1 (4 findings, all in its spark/ and torch/ code), so neither is listed.
+    # tensorflow-decision-forests: Keras wrappers of Yggdrasil forests; `collect_data_step` and the
+    # inference models are tf.functions.
+    CodeBase("tensorflow-decision-forests==1.12.0", "library"),
+    # tensorflow-io: file formats and streaming datasets (tf.data, tf.function-compiled decoders).
+    CodeBase("tensorflow-io==0.37.1", "library"),
+    # trax: Google Brain's JAX/TF deep-learning library; its tf.data input pipelines and tf_numpy
+    # extensions are TensorFlow 2 code.
+    CodeBase("trax==1.4.1", "library"),
+    # tensornetwork: tensor network contractions with TensorFlow, JAX, PyTorch and NumPy backends.
+    CodeBase("tensornetwork==0.4.6", "library"),
+    # hanlp 2.1: multilingual NLP; TensorFlow 2 components (`*_tf.py`) beside its PyTorch ones.
+    CodeBase("hanlp==2.1.7", "library"),
+    # pyod 1.1.3: outlier detectors, the last release with its TensorFlow 2 Keras models (AutoEncoder,
+    # VAE, SO-GAAL) beside the PyTorch AutoEncoder (2.0 moved to PyTorch only).
+    CodeBase("pyod==1.1.3", "library"),
+    # deepface: face recognition on TensorFlow 2 Keras models (its anti-spoofing models are PyTorch).
+    CodeBase("deepface==0.0.103", "library"),
+    # dice-ml: counterfactual explanations for TensorFlow 2 and PyTorch models (its feasible-CF VAEs train
+    # in PyTorch).
+    CodeBase("dice-ml==0.12", "library"),
+    # tensorflow-riemopt: Riemannian optimizers and manifolds for TensorFlow 2 (XLA-compiled apply steps).
+    CodeBase("tensorflow-riemopt==0.3.1", "library"),
+    # jax: only jax2tf (`jax/experimental/jax2tf/`), which lowers JAX functions into tf.function graphs and
+    # calls TensorFlow from JAX (call_tf), with its tests; the rest of the package is JAX.
+    CodeBase("jax==0.4.30", "library", include=("jax/experimental/jax2tf/*",)),
+    # orbax-export: exports JAX models as TensorFlow SavedModels through tf.function serving signatures.
+    CodeBase("orbax-export==0.0.8", "library"),
+    # tf-transformers: transformer models re-implemented in TensorFlow 2 (tf.function decoding loops).
+    CodeBase("tf-transformers==2.0.0", "library"),
+    # hls4ml: converts Keras/QKeras (and PyTorch, ONNX) models to FPGA firmware.
+    CodeBase("hls4ml==1.3.0", "library"),
 )
 
 
