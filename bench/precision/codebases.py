@@ -155,8 +155,10 @@ CODE_BASES = (
     # tslearn 0.10.0, bert4keras 0.11.5, vit-keras 0.2.0, nncf 3.4.0, aeon 1.6.0 and tensorflow-quantum
     # 0.7.5; nor the TensorFlow part of four multi-backend packages, whose findings were all in their
     # PyTorch or JAX code: transformers4rec 23.12.0 (`tf/`), model-compression-toolkit 2.6.1 (Keras),
-    # deepface 0.0.103 (all but `models/spoofing/pytorch/`) and pyhf 0.7.6. dopamine-rl 4.1.2 is TF1
-    # (`tf.compat.v1`) and JAX code, not measured.
+    # deepface 0.0.103 (all but `models/spoofing/pytorch/`) and pyhf 0.7.6; likewise tensorflow-model-analysis
+    # 0.52.0, tensorflowjs 4.22.0, ydata-synthetic 2.0.1 and keras-gym 0.2.17, and the TensorFlow part of
+    # gretel-synthetics 0.22.20 and dice-ml 0.12 (their findings were in PyTorch code). dopamine-rl 4.1.2
+    # is TF1 (`tf.compat.v1`) and JAX code, not measured.
     # deepreg: medical image registration with its own train/predict command lines.
     CodeBase("deepreg==0.1.2", "training"),
     # keras-cv-attention-models: Keras image and language models with their training scripts; its
@@ -178,6 +180,12 @@ CODE_BASES = (
     CodeBase("https://files.pythonhosted.org/packages/2b/58/da31a94293d086b353555d36d00eba9cb8c92fa85f161f2a27db9a9488cd/"
              "tfimm-0.2.14-py3-none-any.whl#sha256=2a42876d5c51c128ce870df066a53f5d8361d256ea7c485f8c98808badc5ba3a",
              "library", ("tfimm/architectures/segment_anything/torch/",)),
+    # t5: the T5 preprocessors (tf.data map functions); `models/hf_model.py` is the PyTorch model wrapper.
+    CodeBase("t5==0.9.4", "library", ("t5/models/hf_model.py",)),
+    # tsgm: time-series generative models (GANs, VAEs, diffusion) with tf.function training steps.
+    CodeBase("tsgm==0.1.0", "training"),
+    # rlds: reinforcement-learning dataset transformations (tf.data, tf.function statistics).
+    CodeBase("rlds==0.1.8", "library"),
 )
 
 
