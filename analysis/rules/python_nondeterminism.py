@@ -179,6 +179,15 @@ class PythonNondeterminism(Rule):
                 tf.io.write_file(path, tf.io.serialize_tensor(x))
                 return tf.io.read_file(path)
         """, note="tf.io file ops run on every call"),
+        Valid("""
+            import time
+            import tensorflow as tf
+
+            @tf.function
+            def target_actions(policy, obs):
+                time.time()
+                return policy(obs)
+        """, note="a clock read whose value is dropped freezes nothing (mava's trainers, issue 10 P55-growa)"),
     )
     invalid = (
         Invalid("""
@@ -256,6 +265,8 @@ class PythonNondeterminism(Rule):
                     kind = _path_io(ctx, call)
                 if kind is None:
                     continue
+                if kind == "clock" and _discarded_read(ctx, body, call):
+                    continue
                 root = _root_name(call.func)
                 if root is not None:
                     if shadowed is None:
@@ -264,6 +275,13 @@ class PythonNondeterminism(Rule):
                         continue  # `random` is a parameter or local here, not the module
                 text = ctx.source.segment(call.func)
                 yield ctx.report(self, call, _message(kind, text) + via_text(gf), fn=gf, fix=_FIXES[kind])
+
+
+def _discarded_read(ctx: ModuleContext, body, call: ast.Call) -> bool:
+    """A clock read used as a statement (`time.time()` alone on a line): nothing is frozen, the value is
+    dropped in eager code too (mava's recurrent trainers, issue 10 P55-growa). `time.sleep` acts, so a
+    bare sleep still is reported: it waits only while tracing."""
+    return isinstance(body.parent(call), ast.Expr) and ctx.qualify(call.func) != "time.sleep"
 
 
 def _message(kind: str, text: str) -> str:

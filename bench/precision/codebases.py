@@ -157,7 +157,9 @@ CODE_BASES = (
     # PyTorch or JAX code: transformers4rec 23.12.0 (`tf/`), model-compression-toolkit 2.6.1 (Keras),
     # deepface 0.0.103 (all but `models/spoofing/pytorch/`) and pyhf 0.7.6; likewise tensorflow-model-analysis
     # 0.52.0, tensorflowjs 4.22.0, ydata-synthetic 2.0.1 and keras-gym 0.2.17, and the TensorFlow part of
-    # gretel-synthetics 0.22.20 and dice-ml 0.12 (their findings were in PyTorch code). dopamine-rl 4.1.2
+    # gretel-synthetics 0.22.20, dice-ml 0.12, sktime 1.2.0 and cornac 3.0.1 (their findings were in PyTorch
+    # code); huskarl 0.4, kashgari 2.0.2, cellfinder-core 1.0.0, nbeats-keras 1.8.0, keras-tcn 3.5.7,
+    # efficientnet 1.1.1 and segmentation-models 1.0.1 had none either. dopamine-rl 4.1.2
     # is TF1 (`tf.compat.v1`) and JAX code, not measured.
     # deepreg: medical image registration with its own train/predict command lines.
     CodeBase("deepreg==0.1.2", "training"),
@@ -186,6 +188,9 @@ CODE_BASES = (
     CodeBase("tsgm==0.1.0", "training"),
     # rlds: reinforcement-learning dataset transformations (tf.data, tf.function statistics).
     CodeBase("rlds==0.1.8", "library"),
+    # Mava 0.1.3 (id-mava): multi-agent reinforcement learning on Acme and Sonnet, its trainers' tf.function
+    # learner steps (MADDPG, MAD4PG, MADQN, MAPPO).
+    CodeBase("id-mava==0.1.3", "training"),
 )
 
 
