@@ -408,6 +408,19 @@ class AutographUndefined(Rule):
                     prior = tf.add_n([part.prior for part in parts])
                 return [prior * part.scale for part in parts]
         """, note="a comprehension's variable is local to it (TFP sts/components/sum.py)"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def running_total(values):
+                total = tf.constant(0.0)
+                for i in tf.range(tf.size(values)):
+                    if values[i] > 0:
+                        total = total + values[i]
+                    tf.print(total)
+                return total
+        """, note="initialised before the enclosing loop: the branch that does not assign it passes it "
+                  "through (seqio's sequence packing, issue 10 P47-growa)"),
     )
     invalid = (
         Invalid("""
@@ -499,7 +512,7 @@ class AutographUndefined(Rule):
         # What comes after is read only when a branch-only or None name could be used there.
         used_after = names.loaded(after) if one_sided or none_set else set()
         one_sided &= used_after
-        before = names.assigned(container[:index]) if one_sided else set()
+        before = self._assigned_before(body, gf, node, names) if one_sided else set()
         body_returns, else_returns = _returns(node.body), _returns(node.orelse)
         for name in sorted(one_sided - before - params):
             if body_returns or else_returns:
@@ -536,7 +549,7 @@ class AutographUndefined(Rule):
         if not one_sided:
             return
         one_sided &= names.loaded(after)
-        one_sided -= names.assigned(container[:index]) | set(gf.info.params)
+        one_sided -= self._assigned_before(body, gf, node, names) | set(gf.info.params)
         test = ctx.source.segment(node.test)
         for name in sorted(n for n in one_sided if _first_use(after, n) == "read"):
             yield ctx.report(self, node.test, f"`{name}` is assigned in only one branch of `if {test}` and read after "
@@ -574,6 +587,26 @@ class AutographUndefined(Rule):
                                      f"adds floats to it: tf.while_loop needs one dtype, tracing raises{via_text(gf)}",
                                      fn=gf, fix=Fix(f"initialise `{target}` as a float (0.0)", FixSafety.SUGGESTION))
                     int_inits.pop(target)
+
+    @classmethod
+    def _assigned_before(cls, body, gf: GraphFunction, node: ast.stmt, names: _Names) -> set[str]:
+        """Names assigned before `node` in its own block and in every enclosing block up to the function,
+        and the targets of the loops it is in: defined on both paths of the `if`, so AutoGraph passes them
+        through the branch that does not assign them (seqio's `pack_batch` sets `partial` before its
+        `tf.range` loop and re-sets it in a tensor `if` inside the loop; issue 10 P47-growa)."""
+        out: set[str] = set()
+        current: ast.stmt = node
+        while True:
+            container = cls._container(body, current)
+            if container is None or current not in container:
+                return out
+            out |= names.assigned(container[:container.index(current)])
+            parent = body.parent(current)
+            if parent is None or parent is gf.info.node or not isinstance(parent, ast.stmt):
+                return out
+            if isinstance(parent, (ast.For, ast.AsyncFor)):
+                out |= {n.id for n in ast.walk(parent.target) if isinstance(n, ast.Name)}
+            current = parent
 
     @staticmethod
     def _container(body, node: ast.stmt) -> list[ast.stmt] | None:

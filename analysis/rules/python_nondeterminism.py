@@ -201,6 +201,15 @@ class PythonNondeterminism(Rule):
                     return x
         """, note="a random name stored on an object in its constructor is one value per object "
                   "(tensorflow-decision-forests, P49-growb)"),
+        Valid("""
+            import time
+            import tensorflow as tf
+
+            @tf.function
+            def target_actions(policy, obs):
+                time.time()
+                return policy(obs)
+        """, note="a clock read whose value is dropped freezes nothing (mava's trainers, issue 10 P55-growa)"),
     )
     invalid = (
         Invalid("""
@@ -279,6 +288,8 @@ class PythonNondeterminism(Rule):
                     kind = _path_io(ctx, call)
                 if kind is None or (kind == "random" and id(call) in identity):
                     continue
+                if kind == "clock" and _discarded_read(ctx, body, call):
+                    continue
                 root = _root_name(call.func)
                 if root is not None:
                     if shadowed is None:
@@ -301,6 +312,13 @@ def _object_identity_calls(init: ast.AST) -> set[int]:
                    for t in targets):
                 out.update(id(n) for n in ast.walk(node.value) if isinstance(n, ast.Call))
     return out
+
+
+def _discarded_read(ctx: ModuleContext, body, call: ast.Call) -> bool:
+    """A clock read used as a statement (`time.time()` alone on a line): nothing is frozen, the value is
+    dropped in eager code too (mava's recurrent trainers, issue 10 P55-growa). `time.sleep` acts, so a
+    bare sleep still is reported: it waits only while tracing."""
+    return isinstance(body.parent(call), ast.Expr) and ctx.qualify(call.func) != "time.sleep"
 
 
 def _message(kind: str, text: str) -> str:

@@ -19,7 +19,22 @@ LARGE_LITERAL_RANGE = 100
 _NUMPY_SEQUENCES = frozenset({"numpy.arange", "numpy.linspace", "numpy.array", "numpy.zeros", "numpy.ones"})
 
 
-def _range_size(ctx: ModuleContext, it: ast.expr) -> tuple[str, int | None] | None:
+def _literal_int(body_nodes: list[ast.AST], arg: ast.expr) -> int | None:
+    """The int a range argument is: a literal, or a local name whose every binding is `name = <one int
+    literal>` (`ncolor = 2` in generated code is as small a loop as `range(2)`; issue 10 P48-growa)."""
+    if isinstance(arg, ast.Constant) and type(arg.value) is int:
+        return arg.value
+    if not isinstance(arg, ast.Name):
+        return None
+    stores = sum(1 for n in body_nodes if isinstance(n, ast.Name) and n.id == arg.id and isinstance(n.ctx, ast.Store))
+    values = [n.value.value for n in body_nodes  # type: ignore[attr-defined]
+              if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
+              and n.targets[0].id == arg.id and isinstance(n.value, ast.Constant) and type(n.value.value) is int]
+    # Any other binding (a loop target, an update, a tuple unpacking) makes it no longer one literal.
+    return values[0] if values and len(values) == stores and len(set(values)) == 1 else None
+
+
+def _range_size(ctx: ModuleContext, it: ast.expr, body_nodes: list[ast.AST]) -> tuple[str, int | None] | None:
     """('range', N) for a literal-size range, ('range', None) for a non-literal one, ('numpy', ...)."""
     if not isinstance(it, ast.Call):
         return None
@@ -28,9 +43,9 @@ def _range_size(ctx: ModuleContext, it: ast.expr) -> tuple[str, int | None] | No
         args = it.args
         if not args or len(args) > 3:
             return None
-        if all(isinstance(a, ast.Constant) and isinstance(a.value, int) for a in args):
-            values = [a.value for a in args]  # type: ignore[union-attr]
-            return ("range", len(range(*values)))
+        values = [_literal_int(body_nodes, a) for a in args]
+        if all(v is not None for v in values):
+            return ("range", len(range(*values)))  # type: ignore[arg-type]
         return ("range", None)
     if q in _NUMPY_SEQUENCES:
         return ("numpy", None)
@@ -188,6 +203,19 @@ class UnrolledLoop(Rule):
         Valid("""
             import tensorflow as tf
 
+            @tf.function
+            def color_sum(jamp, cf):
+                ncolor = 2
+                total = tf.zeros_like(jamp[0])
+                for i in range(ncolor):
+                    for j in range(ncolor):
+                        total = total + cf[i][j] * jamp[j]
+                return total
+        """, note="the bound is a name set to a small literal: as small as range(2) (madflow's generated "
+                  "matrix elements, issue 10 P48-growa)"),
+        Valid("""
+            import tensorflow as tf
+
             def eager_loop(x):
                 for _ in range(1000):
                     x = tf.sqrt(x)
@@ -323,7 +351,7 @@ class UnrolledLoop(Rule):
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
             for loop in body.of_type(ast.For):
-                kind = _range_size(ctx, loop.iter)
+                kind = _range_size(ctx, loop.iter, body.nodes)
                 if kind is None and _numpy_array_name(ctx, body.nodes, loop.iter):
                     kind = ("numpy", None)
                 if kind is None or not _body_has_tf_ops(ctx, loop):

@@ -188,6 +188,47 @@ CODE_BASES = (
     CodeBase("tf-transformers==2.0.0", "library"),
     # hls4ml: converts Keras/QKeras (and PyTorch, ONNX) models to FPGA firmware.
     CodeBase("hls4ml==1.3.0", "library"),
+    # Batch D (issue 10), measured with this branch's analyzer. No finding: DeepPoseKit 0.3.9, nobrainer 1.2.1,
+    # uncertainty-baselines 0.0.7, tfcausalimpact 0.0.19, oodeel 0.4.0, tf-geometric 0.1.7, ktrain 0.41.4,
+    # tensorflow-datasets 4.9.10, keras-unet-collection 0.1.13, sleap 1.3.4 (its last TensorFlow release;
+    # 1.6 is PyTorch), keras 3.13.0, RLlib of ray 2.9.3, bsuite 0.3.6, merlin-models 23.12.0, voxelmorph
+    # 0.3.4, neurite 0.3.4, autokeras 3.0.0, mtcnn 1.0.0, ivis 2.0.11, tabnet 0.1.6, tensortrade 1.0.3, megnet 1.3.2,
+    # saliency 0.2.1, onnx2tf 1.29.24, tf2jax 0.3.8, dca 0.3.4, n2v 0.3.3, tf-siren 0.0.5, RLzoo 1.0.4, deeptables 0.2.6,
+    # tslearn 0.10.0, bert4keras 0.11.5, vit-keras 0.2.0, nncf 3.4.0, aeon 1.6.0 and tensorflow-quantum
+    # 0.7.5; nor the TensorFlow part of three multi-backend packages, whose findings were all in their
+    # PyTorch or JAX code: transformers4rec 23.12.0 (`tf/`), model-compression-toolkit 2.6.1 (Keras)
+    # and pyhf 0.7.6 (deepface is listed in batch E, PyTorch part included); likewise tensorflow-model-analysis
+    # 0.52.0, tensorflowjs 4.22.0, ydata-synthetic 2.0.1 and keras-gym 0.2.17, and the TensorFlow part of
+    # gretel-synthetics 0.22.20, sktime 1.2.0 and cornac 3.0.1 (their findings were in PyTorch
+    # code); huskarl 0.4, kashgari 2.0.2, cellfinder-core 1.0.0, nbeats-keras 1.8.0, keras-tcn 3.5.7,
+    # efficientnet 1.1.1 and segmentation-models 1.0.1 had none either. dopamine-rl 4.1.2
+    # is TF1 (`tf.compat.v1`) and JAX code, not measured.
+    # deepreg: medical image registration with its own train/predict command lines.
+    CodeBase("deepreg==0.1.2", "training"),
+    # keras-cv-attention-models: Keras image and language models with their training scripts; its
+    # `pytorch_backend/` re-implements Keras layers in PyTorch (no TensorFlow code) and is left out.
+    CodeBase("keras-cv-attention-models==1.4.3", "library", ("keras_cv_attention_models/pytorch_backend/",)),
+    # madflow: particle-physics matrix elements integrated with vegasflow (tf.function phase space).
+    CodeBase("madflow==0.9", "library"),
+    # seqio: T5's task and preprocessing library (tf.data pipelines whose map functions are traced).
+    CodeBase("seqio==0.0.20", "library"),
+    # yolov3-tf2: a YOLOv3 model with its training script (tf.function target transforms, train steps).
+    CodeBase("yolov3-tf2==0.5", "training"),
+    # tfimm: timm's image models ported to TensorFlow 2, with profiling and conversion tools. It requires
+    # Python < 3.11, so `pip download` refuses it here: the wheel itself, pinned by its hash. Its
+    # `segment_anything/torch/` is the PyTorch reference model the port is checked against: left out.
+    CodeBase("https://files.pythonhosted.org/packages/2b/58/da31a94293d086b353555d36d00eba9cb8c92fa85f161f2a27db9a9488cd/"
+             "tfimm-0.2.14-py3-none-any.whl#sha256=2a42876d5c51c128ce870df066a53f5d8361d256ea7c485f8c98808badc5ba3a",
+             "library", ("tfimm/architectures/segment_anything/torch/",)),
+    # t5: the T5 preprocessors (tf.data map functions); `models/hf_model.py` is the PyTorch model wrapper.
+    CodeBase("t5==0.9.4", "library", ("t5/models/hf_model.py",)),
+    # tsgm: time-series generative models (GANs, VAEs, diffusion) with tf.function training steps.
+    CodeBase("tsgm==0.1.0", "training"),
+    # rlds: reinforcement-learning dataset transformations (tf.data, tf.function statistics).
+    CodeBase("rlds==0.1.8", "library"),
+    # Mava 0.1.3 (id-mava): multi-agent reinforcement learning on Acme and Sonnet, its trainers' tf.function
+    # learner steps (MADDPG, MAD4PG, MADQN, MAPPO).
+    CodeBase("id-mava==0.1.3", "training"),
 )
 
 
