@@ -221,6 +221,11 @@ class RunFunctionsEagerly(Rule):
                 tf.config.run_functions_eagerly(True)
         """, lines=(6,), note="guarded by a debug flag: info"),
         Invalid("""
+            from tensorflow import config
+
+            config.experimental_run_functions_eagerly(False)
+        """, lines=(3,), config={"min-tensorflow-version": "2.4"}, note="deprecated name alone: safe rename"),
+        Invalid("""
             import logging
 
             import tensorflow as tf
@@ -229,11 +234,6 @@ class RunFunctionsEagerly(Rule):
                 tf.config.run_functions_eagerly(True)
                 logging.info("starting training")
         """, lines=(6,), note="a log next to it that does not mention eager mode"),
-        Invalid("""
-            from tensorflow import config
-
-            config.experimental_run_functions_eagerly(False)
-        """, lines=(3,), config={"min-tensorflow-version": "2.4"}, note="deprecated name alone: safe rename"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
