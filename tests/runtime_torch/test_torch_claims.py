@@ -156,6 +156,9 @@ def test_hyb207_module_without_base_init_fails_when_built_or_called() -> None:
         ns["Head"](3)
     ok = run_example(ModuleInitWithoutSuper.valid, "super(Head, self).__init__()")
     assert isinstance(ok["Head"](3).fc, torch.nn.Linear)
+    removed = run_example(ModuleInitWithoutSuper.valid, "class NormalParamWrapper")
+    with pytest.raises(RuntimeError, match="was removed"):  # quiet: no instance is ever made
+        removed["NormalParamWrapper"](torch.nn.Identity())
     plain = run_example(ModuleInitWithoutSuper.invalid, "class Block(torch.nn.Sequential)")
     with pytest.raises(AttributeError):
         plain["Block"]([])(torch.ones(1))
