@@ -39,7 +39,9 @@ class UnsafeTorchLoad(Rule):
         `weights_only=False` is a deliberate choice and is not reported, nor is a call with a custom
         `pickle_module` (a whole-object unpickle that `weights_only=True` cannot do), nor is a call in a function
         that handles `weights_only` itself (a fallback for old PyTorch) or that loads an `io.BytesIO`
-        buffer it made.
+        buffer it made. Also quiet on the package's own files: a path built from `__file__` (or
+        `inspect.getfile`), directly or through a name assigned so in the function or module, and a file
+        name the same module writes with `torch.save` (a checkpoint round trip such as `dumps`/`loads`).
     """
     why = """
         `torch.load` uses pickle. With `weights_only=False`, which was the default before PyTorch 2.6,
@@ -107,6 +109,26 @@ class UnsafeTorchLoad(Rule):
                 return torch.load(path, pickle_module=dill)
         """, note="a whole pickled model with a custom unpickler, which torch refuses with weights_only=True "
                   "(issue 10 P27-corpusb, alibi-detect)"),
+        Valid("""
+            from pathlib import Path
+
+            import torch
+
+            _WEIGHTS = Path(__file__).resolve().parent / "dists_models" / "weights.pt"
+
+            def load_weights():
+                return torch.load(str(_WEIGHTS))
+        """, note="a file shipped inside the package (torchmetrics' DISTS weights)"),
+        Valid("""
+            import torch
+
+            class Sampler:
+                def dumps(self, path):
+                    torch.save(self.state_dict(), path / "consuming_sampler.pt")
+
+                def loads(self, path):
+                    self.load_state_dict(torch.load(path / "consuming_sampler.pt"))
+        """, note="the file this module's own dumps() writes (TorchRL's replay buffers)"),
     )
     invalid = (
         Invalid("""
@@ -149,6 +171,8 @@ class UnsafeTorchLoad(Rule):
             if node.lineno <= call.lineno <= (node.end_lineno or node.lineno) and \
                     (fn is None or node.lineno >= fn.node.lineno):
                 fn = info
+        if UnsafeTorchLoad._own_file(ctx, call, fn):
+            return True
         if fn is None:
             return False
         if "weights_only" in ctx.source.segment(fn.node):
@@ -162,6 +186,43 @@ class UnsafeTorchLoad(Rule):
                         isinstance(node.value, ast.Call) and ctx.qualify(node.value.func) == "io.BytesIO":
                     return True
         return False
+
+
+    @staticmethod
+    def _own_file(ctx: ModuleContext, call: ast.Call, fn: object) -> bool:
+        """The loaded path is the package's own (built from `__file__`), or a file name this module saves."""
+        arg = call.args[0] if call.args else None
+        if arg is None:
+            return False
+        names = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)}
+        # Assignments of those names at module level, or anywhere in the enclosing function.
+        candidates = list(ctx.source.tree.body) + (list(ast.walk(fn.node)) if fn is not None else [])  # type: ignore[attr-defined]
+        exprs = [arg] + [a.value for a in candidates if isinstance(a, ast.Assign)
+                         and any(isinstance(t, ast.Name) and t.id in names for t in a.targets)]
+        if any(_from_package_file(e) for e in exprs):
+            return True
+        saved = {s for node in module_calls(ctx) if ctx.qualify(node.func) == "torch.save"
+                 for a in node.args[1:] for s in _file_names(a)}
+        return bool(saved & set(_file_names(arg)))
+
+
+def _from_package_file(expr: ast.expr) -> bool:
+    """`expr` mentions `__file__` or calls `inspect.getfile`: a path inside the package itself."""
+    return any((isinstance(n, ast.Name) and n.id == "__file__")
+               or (isinstance(n, ast.Attribute) and n.attr == "getfile") for n in ast.walk(expr))
+
+
+def _file_names(expr: ast.expr) -> list[str]:
+    """File names spelled in a path expression: string constants with an extension (`"x.pt"`, the constant
+    tail of `f"{i}_x.pt"`), at least a few characters long so that `"/"` or `".pt"` alone do not match."""
+    out = []
+    for n in ast.walk(expr):
+        if isinstance(n, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in n.values)
+            out.append(text)
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+            out.append(n.value)
+    return [t for t in out if "." in t and len(t.strip("{}_./")) >= 4]
 
 
 class DeprecatedVariable(Rule):
