@@ -145,8 +145,10 @@ def _framework_totals(sizes: dict[str, Size], findings: list[StudyFinding]) -> l
     for fw, label in (("jax", "JAX (HYB1xx)"), ("torch", "PyTorch (HYB2xx)")):
         names = [c.code_base.name for c in CODE_BASES if c.framework == fw]
         mine = [f for f in findings if f.codebase in names]
+        jax_rules = sum(1 for f in mine if f.code.startswith("HYB1"))
         rows.append(f"| {label} | {len(names)} | {sum(sizes[n].files for n in names):,} | "
-                    f"{sum(sizes[n].lines for n in names):,} | {sum(sizes[n].sites for n in names):,} | {len(mine)} |")
+                    f"{sum(sizes[n].lines for n in names):,} | {sum(sizes[n].sites for n in names):,} | "
+                    f"{jax_rules} | {len(mine) - jax_rules} |")
     return rows
 
 
@@ -169,8 +171,8 @@ sampled (up to {PER_RULE} per rule) and judged by hand in `bench/precision/verdi
 and `torch.compile`/`torch.jit.trace`/`torch.jit.script` (PyTorch) in the code base's text: how much
 compiled code the rules looked at, also where they report nothing.
 
-| framework | code bases | files | lines | compiled sites | findings |
-| --- | --- | --- | --- | --- | --- |
+| code bases of | code bases | files | lines | compiled sites | HYB1xx findings | HYB2xx findings |
+| --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(_framework_totals(sizes, study.findings))}
 
 {markdown_tables(study).replace("### ", "#### ")}
