@@ -7,7 +7,10 @@ Both sides are whole commands in fresh processes, alternated round by round so m
 - ours: `hybridize check <corpus> --no-cache --format json -o /dev/null` (discovery, reading, the
   whole-repository analysis, every rule, output), without the cache, i.e. a cold run.
 
-    python bench/check_speed.py [--rounds 3]
+    python bench/check_speed.py [--rounds 3] [--src DIR]
+
+`--src DIR`: measure another tree of Python files instead of the corpus (e.g. JAX and PyTorch code
+bases of the precision study, issue 14).
 
 Prints the medians, the ratio of medians, lines per second and peak memory (ru_maxrss of the child
 processes, which includes the analysis' worker processes).
@@ -50,8 +53,9 @@ def _timed(cmd: list[str]) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--src", type=Path, help="the tree to measure (default: the corpus, downloaded if missing)")
     args = parser.parse_args()
-    src = ensure_corpus()
+    src = args.src or ensure_corpus()
     files = sorted(src.rglob("*.py"))
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     base_cmd = [sys.executable, "-c", BASELINE, str(src)]

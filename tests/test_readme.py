@@ -19,7 +19,7 @@ def _quick_start() -> list[str]:
 def test_quick_start_is_two_commands_and_ci_runs_them_from_the_readme() -> None:
     assert _quick_start() == [
         "pip install . && hybridize check examples/",
-        'pip install -e ".[test,runtime,jax]" && python -m pytest',
+        'pip install -e ".[test,runtime,jax,torch]" && python -m pytest',
     ]
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     # CI takes the commands from the README (never a copy that could drift) and runs them in a clone.

@@ -85,7 +85,7 @@ class GraphBreak(Rule):
         stop, run the graph so far, hand the value to Python and start a new graph (a "graph break").
         Each break costs a compilation, splits fusion opportunities and runs Python between graphs on
         every call. `print` and logging also break the graph (Dynamo cannot trace them; the output itself
-        still appears on every call). On PyTorch 2.14 `.numpy()` is traced and is not reported.
+        still appears on every call). On PyTorch 2.13 and 2.14 `.numpy()` is traced and is not reported.
     """
     example = """
         import torch
@@ -124,7 +124,7 @@ class GraphBreak(Rule):
             def step(x):
                 y = x + 1
                 return torch.from_numpy(y.numpy() * 2)
-        """, note="Dynamo traces NumPy on PyTorch 2.14: no break"),
+        """, note="Dynamo traces NumPy on PyTorch 2.13 and 2.14: no break"),
         Valid("""
             import torch
 
@@ -371,7 +371,7 @@ class CompileInLoop(Rule):
         and a varying value it reads through a closure (inside a function) is made dynamic after one
         recompilation. A *global* read by the compiled code is guarded as a constant instead: every
         iteration fails the guard and recompiles, and after the recompile limit (8) the function silently
-        runs eagerly. Measured on PyTorch 2.14.1 (docs/framework-facts.md); in-function loops and
+        runs eagerly. Measured on PyTorch 2.13.0 and 2.14.1 (docs/framework-facts.md); in-function loops and
         `functools.partial` arguments recompile once and are not reported.
     """
     example = """

@@ -108,7 +108,6 @@ class ModelWithoutEval(Rule):
                   "https://docs.pytorch.org/tutorials/beginner/saving_loading_models.html")
     _NET = """
         import torch
-        import torchvision
         from torch import nn
 
         class Net(nn.Module):
@@ -183,14 +182,14 @@ class ModelWithoutEval(Rule):
             model.load_state_dict(torch.load(path, weights_only=True))
             with torch.no_grad():
                 return model(x)
-        """, lines=(17,)),
+        """, lines=(16,)),
         Invalid(_NET + """
         @torch.no_grad()
         def predict(path, x):
             model = Net().to("cpu")
             model.load_state_dict(torch.load(path, weights_only=True))
             return model(x)
-        """, lines=(17,), note="a decorated inference function; `.to()` returns the same model"),
+        """, lines=(16,), note="a decorated inference function; `.to()` returns the same model"),
         Invalid("""
             import torch
 

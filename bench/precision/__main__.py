@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench.precision.codebases import CODE_BASES, ensure_code_bases
 from bench.precision.findings import StudyFinding, analyzer_command, run_analyzer, study_findings
+from bench.precision.jax_torch import kept_section
 from bench.precision.report import Study, markdown_tables, problems, verdict_table
 from bench.precision.sample import PER_RULE, SEED, draw_sample
 from bench.precision.verdicts import TABLE, load_verdicts, mark_fixed, save_verdicts
@@ -163,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
             print(_context(f, args.context))
     if args.write_docs:
         label = args.analyzer_label or f"`{shlex.join(analyzer)}`"
-        DOCS.write_text(render_docs(study, sizes, label, args.per_rule, args.seed), encoding="utf-8")
+        # The JAX/PyTorch study (bench/precision/jax_torch.py) writes its own section of the same page.
+        jax_torch = kept_section(DOCS.read_text(encoding="utf-8")) if DOCS.exists() else ""
+        DOCS.write_text(render_docs(study, sizes, label, args.per_rule, args.seed)
+                        + (f"\n{jax_torch}\n" if jax_torch else ""), encoding="utf-8")
     failed = bool(study.regressions()) or (args.strict and bool(study.unjudged()))
     return 1 if failed else 0
 

@@ -37,9 +37,13 @@ def analyzer_command(spec: str | None) -> tuple[str, ...]:
     return tuple(shlex.split(spec)) if spec else DEFAULT_ANALYZER
 
 
-def run_analyzer(root: Path, analyzer: Sequence[str]) -> dict:
-    """The JSON report of `analyzer` on the project at `root` (exit 0 and 1 both mean it ran)."""
-    proc = subprocess.run([*analyzer, "check", "--format", "json", "--no-config", "--no-cache", "-q", "."],
+def run_analyzer(root: Path, analyzer: Sequence[str], select: str | None = None) -> dict:
+    """The JSON report of `analyzer` on the project at `root` (exit 0 and 1 both mean it ran).
+
+    `select`: only these rule codes or prefixes (`--select`), for a study of some rules alone.
+    """
+    only = ["--select", select] if select else []
+    proc = subprocess.run([*analyzer, "check", "--format", "json", "--no-config", "--no-cache", "-q", *only, "."],
                           cwd=root, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{shlex.join(analyzer)} failed on {root} (exit {proc.returncode}): {proc.stderr[-2000:]}")

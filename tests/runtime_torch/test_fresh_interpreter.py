@@ -1,6 +1,6 @@
-"""Runs the PyTorch claims in a new interpreter when this one has already loaded TensorFlow.
+"""Runs the PyTorch claims in a new interpreter when this one could not (conftest.py decides which runs).
 
-See test_torch_claims.py: importing torch._dynamo after TensorFlow crashes the process.
+With triton installed, importing torch._dynamo after TensorFlow crashes the process.
 """
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.runtime_torch,
-    pytest.mark.skipif("tensorflow" not in sys.modules, reason="test_torch_claims.py runs in this interpreter"),
-]
+pytestmark = pytest.mark.runtime_torch
 pytest.importorskip("torch")
 
 CLAIMS = Path(__file__).with_name("test_torch_claims.py")

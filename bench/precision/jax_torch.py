@@ -1,0 +1,255 @@
+"""`python -m bench.precision.jax_torch`: the precision study of the JAX (HYB1xx) and PyTorch (HYB2xx) rules.
+
+The same machinery as the TensorFlow study (`python -m bench.precision`): pinned PyPI releases, one project
+root each, keyed findings, a seeded stratified sample and hand verdicts, here in `verdicts_jax_torch.csv`
+(a table of its own, so that the two studies' judging never edits the same file). The analyzer runs with
+`--select HYB1,HYB2`: this study is about those rules alone. The results go into the generated section
+of docs/precision.md between the markers below; `python -m bench.precision --write-docs` keeps it.
+
+Besides the findings, each code base's compiled sites are counted (spellings of `jax.jit`-like and
+`torch.compile`/`torch.jit` calls in its text): where the rules say nothing, these numbers say how much
+compiled code they looked at.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.corpus import cache_dir, fetch_packages
+from bench.precision.codebases import CodeBase
+from bench.precision.findings import StudyFinding, analyzer_command, run_analyzer, study_findings
+from bench.precision.report import Study, markdown_tables, problems, verdict_table
+from bench.precision.sample import SEED, draw_sample
+from bench.precision.verdicts import load_verdicts, mark_fixed, save_verdicts
+
+TABLE = Path(__file__).with_name("verdicts_jax_torch.csv")
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "precision.md"
+START = "<!-- jax-torch-study:start -->"
+END = "<!-- jax-torch-study:end -->"
+COMMAND = "python -m bench.precision.jax_torch --write-docs"
+SELECT = "HYB1,HYB2"
+PER_RULE = 1000  # every finding: the rules report few on library code
+
+
+@dataclass(frozen=True)
+class FrameworkCodeBase:
+    code_base: CodeBase
+    framework: str  # "jax" or "torch"
+
+
+def _jax(requirement: str, style: str, **kw: tuple[str, ...]) -> FrameworkCodeBase:
+    return FrameworkCodeBase(CodeBase(requirement, style, **kw), "jax")
+
+
+def _torch(requirement: str, style: str, **kw: tuple[str, ...]) -> FrameworkCodeBase:
+    return FrameworkCodeBase(CodeBase(requirement, style, **kw), "torch")
+
+
+CODE_BASES = (
+    # JAX: libraries and, marked "training", code with its own jitted training or simulation loops
+    # (dopamine's agents and runners, brax's PPO/SAC trainers, trax's trainers, jax-md's simulations).
+    _jax("flax==0.12.8", "library"),
+    _jax("optax==0.2.8", "library"),
+    _jax("equinox==0.13.8", "library"),
+    _jax("dm-haiku==0.0.17", "library"),
+    _jax("diffrax==0.7.2", "library"),
+    _jax("numpyro==0.22.0", "library"),
+    _jax("blackjax==1.7.1", "library"),
+    _jax("jaxopt==0.8.5", "library"),
+    _jax("brax==0.14.2", "training"),
+    _jax("jax-md==0.2.29", "training"),
+    _jax("dopamine-rl==4.1.2", "training"),
+    _jax("trax==1.4.1", "training"),
+    _jax("mctx==0.0.71", "library"),
+    _jax("jax==0.10.2", "library"),
+    _jax("rlax==0.1.9", "library"),
+    _jax("distrax==0.1.9", "library"),
+    _jax("evosax==0.3.2", "training"),
+    _jax("gymnax==1.0.1", "library"),
+    # Added 2026-12-07 for code that users write around jax.jit rather than library internals: Acme's JAX
+    # agents and learners, jaxline's training loop (the experiment framework DeepMind's papers use),
+    # jraph's examples (training scripts in the wheel) and levanter's trainer for foundation models.
+    _jax("dm-acme==0.4.0", "training"),
+    _jax("jaxline==0.0.8", "training"),
+    _jax("jraph==0.0.6.dev0", "training"),
+    _jax("levanter==1.1", "training"),
+    # PyTorch: the model zoos and training frameworks (Lightning with its demos, diffusers' pipelines and
+    # checkpoint conversion scripts, timm's training helpers).
+    _torch("torchvision==0.29.1", "library"),
+    _torch("timm==1.0.31", "training"),
+    _torch("lightning==2.6.6", "training"),
+    _torch("diffusers==0.42.1", "training"),
+    _torch("torch-geometric==2.8.1", "library"),
+    _torch("torchmetrics==1.9.0", "library"),
+    _torch("kornia==0.9.0", "library"),
+    _torch("accelerate==1.16.0", "library"),
+    _torch("pytorch-ignite==0.5.5", "training"),
+    # Added 2026-12-07, code bases that call torch.compile around user training code: torchtune's
+    # fine-tuning recipes, Ultralytics' YOLO trainer and predictor, TorchRL's collectors and objectives.
+    _torch("torchtune==0.6.1", "training"),
+    _torch("ultralytics==8.4.190", "training"),
+    _torch("torchrl==0.14.1", "training"),
+)
+
+# Compiled sites by their spelling (decorators, calls, `from jax import jit` then `jit(...)`): a count of
+# how much compiled code the rules saw, not an analysis.
+SITES = {
+    "jax": re.compile(r"@(?:jax\.|eqx\.)?(?:jit|filter_jit|pjit)\b"
+                      r"|\b(?:jax\.jit|jit|filter_jit|pjit|jax\.pmap|pmap)\s*\("
+                      r"|\bpartial\(\s*(?:jax\.)?(?:jit|pjit|pmap)\b"),
+    "torch": re.compile(r"\btorch\.compile\b|\btorch\.jit\.(?:trace|script)\b"),
+}
+
+
+def study_dir() -> Path:
+    return cache_dir("HYBRIDIZE_PRECISION_DIR", "hybridize-precision-jax-torch")
+
+
+def ensure_code_bases(root: Path | None = None) -> dict[str, Path]:
+    src = fetch_packages([c.code_base.requirement for c in CODE_BASES], root or study_dir(),
+                         exclude={c.code_base.name: c.code_base.exclude for c in CODE_BASES},
+                         include={c.code_base.name: c.code_base.include for c in CODE_BASES if c.code_base.include})
+    return {c.code_base.name: src / c.code_base.name for c in CODE_BASES}
+
+
+@dataclass(frozen=True)
+class Size:
+    files: int
+    lines: int
+    sites: int  # compiled sites of the code base's framework (SITES)
+
+
+def compiled_sites(root: Path, framework: str) -> int:
+    pattern = SITES[framework]
+    return sum(len(pattern.findall(p.read_text(encoding="utf-8", errors="replace"))) for p in root.rglob("*.py"))
+
+
+def collect(analyzer: tuple[str, ...]) -> tuple[list[StudyFinding], dict[str, Size]]:
+    framework = {c.code_base.name: c.framework for c in CODE_BASES}
+    findings: list[StudyFinding] = []
+    sizes: dict[str, Size] = {}
+    for name, root in ensure_code_bases().items():
+        report = run_analyzer(root, analyzer, select=SELECT)
+        sizes[name] = Size(report["summary"]["files"], report["summary"]["lines"], compiled_sites(root, framework[name]))
+        findings += study_findings(name, root, report)
+    return findings, sizes
+
+
+def _framework_totals(sizes: dict[str, Size], findings: list[StudyFinding]) -> list[str]:
+    rows = []
+    for fw, label in (("jax", "JAX (HYB1xx)"), ("torch", "PyTorch (HYB2xx)")):
+        names = [c.code_base.name for c in CODE_BASES if c.framework == fw]
+        mine = [f for f in findings if f.codebase in names]
+        jax_rules = sum(1 for f in mine if f.code.startswith("HYB1"))
+        rows.append(f"| {label} | {len(names)} | {sum(sizes[n].files for n in names):,} | "
+                    f"{sum(sizes[n].lines for n in names):,} | {sum(sizes[n].sites for n in names):,} | "
+                    f"{jax_rules} | {len(mine) - jax_rules} |")
+    return rows
+
+
+def render_section(study: Study, sizes: dict[str, Size], label: str) -> str:
+    by_name = {c.code_base.name: c for c in CODE_BASES}
+    rows = [f"| {n} | `{by_name[n].code_base.release}` | {by_name[n].framework} | {by_name[n].code_base.style} | "
+            f"{s.files} | {s.lines:,} | {s.sites} |" for n, s in sizes.items()]
+    open_false = study.open_false_alarms()
+    open_list = "\n".join(f"- {f.code} `{f.codebase}/{f.path}:{f.line}`: {study.verdicts[f.key].reason}"
+                          for f in sorted(open_false, key=lambda f: (f.code, f.codebase, f.path, f.line))) or "None."
+    return f"""{START}
+## JAX (HYB1xx) and PyTorch (HYB2xx) rules on real JAX and PyTorch code
+
+Generated by `{COMMAND}` (see `bench/precision/jax_torch.py`); do not edit by hand. Analyzer: {label}.
+
+Same method as above, on JAX and PyTorch code bases (downloaded into `~/.cache/hybridize-precision-jax-torch`
+or `$HYBRIDIZE_PRECISION_DIR`), the analyzer run with `--select {SELECT}` (only these rules), every finding
+sampled (up to {PER_RULE} per rule) and judged by hand in `bench/precision/verdicts_jax_torch.csv`.
+*Compiled sites* counts the spellings of `@jax.jit`/`jit(...)`/`partial(jax.jit, ...)`/`filter_jit`/`pjit`/`pmap` (JAX)
+and `torch.compile`/`torch.jit.trace`/`torch.jit.script` (PyTorch) in the code base's text: how much
+compiled code the rules looked at, also where they report nothing.
+
+| code bases of | code bases | files | lines | compiled sites | HYB1xx findings | HYB2xx findings |
+| --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(_framework_totals(sizes, study.findings))}
+
+{markdown_tables(study).replace("### ", "#### ")}
+
+Judged false alarms still reported: {len(open_false)}. Sampled findings without a verdict: {len(study.unjudged())}.
+
+#### False alarms still reported
+
+{open_list}
+
+#### Every verdict in the table
+
+{verdict_table(study)}
+
+#### Code bases
+
+| code base | release | framework | style | files | lines | compiled sites |
+| --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(rows)}
+{END}"""
+
+
+def splice(document: str, section: str) -> str:
+    """`document` with its generated JAX/PyTorch section replaced by `section` (appended if it has none)."""
+    if START in document and END in document:
+        head, rest = document.split(START, 1)
+        return head + section + rest.split(END, 1)[1]
+    return document.rstrip("\n") + "\n\n" + section + "\n"
+
+
+def kept_section(document: str) -> str:
+    """The generated JAX/PyTorch section of `document`, or "" (the TensorFlow study keeps it when rewriting)."""
+    if START in document and END in document:
+        return START + document.split(START, 1)[1].split(END, 1)[0] + END
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.precision.jax_torch", description=__doc__.splitlines()[0])
+    parser.add_argument("--analyzer", help="analyzer command (default: this Python's hybridize_bot.cli.main)")
+    parser.add_argument("--analyzer-label", help="how docs/precision.md names the analyzer")
+    parser.add_argument("--strict", action="store_true", help="also fail on findings without a verdict")
+    parser.add_argument("--write-docs", action="store_true", help="write the section of docs/precision.md")
+    parser.add_argument("--mark-fixed", action="store_true", help="mark judged false alarms no longer reported as fixed")
+    parser.add_argument("--context", type=int, default=0, metavar="N",
+                        help="print N source lines around each unjudged finding (for judging)")
+    parser.add_argument("--download-only", action="store_true", help="only download the code bases (CI does it up front)")
+    args = parser.parse_args(argv)
+    if args.download_only:
+        print(f"{study_dir()}: {len(ensure_code_bases())} code bases")
+        return 0
+    analyzer = analyzer_command(args.analyzer)
+    started = time.perf_counter()
+    findings, sizes = collect(analyzer)
+    elapsed = time.perf_counter() - started
+    verdicts = load_verdicts(TABLE)
+    if args.mark_fixed:
+        verdicts = mark_fixed(verdicts, {f.key for f in findings})
+        save_verdicts(verdicts, TABLE)
+    study = Study(findings, draw_sample(findings, PER_RULE, SEED), verdicts)
+    print(f"{len(sizes)} code bases, {sum(s.lines for s in sizes.values()):,} lines, "
+          f"{sum(s.sites for s in sizes.values())} compiled sites, {len(findings)} findings ({elapsed:.0f} s)")
+    print(markdown_tables(study))
+    for line in problems(study):
+        print(line)
+    if args.context:
+        roots = ensure_code_bases()
+        for f in study.unjudged():
+            lines = (roots[f.codebase] / f.path).read_text(encoding="utf-8", errors="replace").splitlines()
+            lo, hi = max(1, f.line - args.context), min(len(lines), f.line + args.context)
+            print(f"\n=== {f.key} line {f.line} [{f.symbol}] {f.message}")
+            print("\n".join(f"{'>' if n == f.line else ' '}{n:6} {lines[n - 1]}" for n in range(lo, hi + 1)))
+    if args.write_docs:
+        label = args.analyzer_label or f"`{shlex.join(analyzer)}`"
+        DOCS.write_text(splice(DOCS.read_text(encoding="utf-8"), render_section(study, sizes, label)), encoding="utf-8")
+    return 1 if study.regressions() or (args.strict and study.unjudged()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
