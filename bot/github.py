@@ -14,8 +14,13 @@ gidgethub call goes through, so `getitem`/`getiter`/`post`/... get it for free:
 - 401 with an installation token: drop the cached token and retry once with a fresh one.
 - One log line per request with method, path, status, time and the webhook delivery id.
 
-Like @octokit/plugin-retry, POSTs are retried too; publishers find their own earlier output by
-markers/fingerprints, so a duplicate from a 5xx that GitHub had in fact processed is tolerated.
+POSTs that create something with an identity of its own (comments, reviews, check runs, pull
+requests, refs: `LOOKED_UP_WRITES`) are NOT retried here after a 5xx or a lost answer: GitHub may have
+carried the write out before failing, and a blind retry writes it twice. The gateway
+(bot/publish/gateway.py) retries them itself, after looking the resource up by its identity. A
+connection that was never made, and a rate-limit refusal, are retried as for any request: GitHub did
+nothing. Other POSTs (git blobs, trees and commits, which are content-addressed; reactions and the
+GraphQL endpoint, idempotent) are retried like reads.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import email.utils
 import http
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -57,6 +63,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     aiohttp.ClientPayloadError,  # body cut short
     asyncio.TimeoutError,
 )
+# POSTs whose retry after a 5xx could write a second resource: the gateway looks them up, then retries.
+LOOKED_UP_WRITES = re.compile(
+    r"/repos/[^/]+/[^/]+/(issues/\d+/comments|pulls/\d+/reviews|pulls/\d+/comments|check-runs|pulls|git/refs)$")
 # Body text of a secondary-rate-limit 403 (older responses said "abuse detection").
 # https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits
 _SECONDARY_MARKERS = (b"secondary rate limit", b"abuse detection")
@@ -210,6 +219,8 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         # A jwt=/oauth_token= passed by the caller wins over the client's own credentials.
         use_own_auth = "authorization" not in request_headers and self._authorization is not None
         reauthorized = False
+        # A write that might have been carried out is handed back at its first failure (see above).
+        retry_failures = not (method == "POST" and LOOKED_UP_WRITES.search(urlsplit(url).path))
         attempt = 0
         while True:
             attempt += 1
@@ -222,7 +233,8 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
                     method, url, request_headers, body
                 )
             except TRANSIENT_ERRORS as exc:
-                if attempt > self.retry.max_retries:
+                never_sent = isinstance(exc, aiohttp.ClientConnectorError)
+                if attempt > self.retry.max_retries or not (retry_failures or never_sent):
                     self._log(method, url, f"failed: {exc!r}", started, logging.ERROR)
                     raise
                 delay = self.retry.backoff(attempt)
@@ -238,6 +250,8 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
                 reauthorized = True
                 continue
             wait = self.retry.wait_for(status, response_headers, response_body, attempt, time.time())
+            if status in RETRYABLE_STATUS and not retry_failures:
+                wait = None
             if wait is None or attempt > self.retry.max_retries:
                 return status, response_headers, response_body
             if wait > self.retry.max_wait_s:
