@@ -29,7 +29,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import gidgethub
 
@@ -41,6 +41,9 @@ from .identity import BotIdentity
 from .plan import ReviewPlan, ReviewPost, check_run_external_id
 from .render import CHECK_NAME
 from .threads import RESOLVE_THREAD_MUTATION, REVIEW_THREADS_QUERY, threads_page, threads_to_resolve
+
+if TYPE_CHECKING:
+    from ..followup.plan import SyncPlan
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,6 +57,16 @@ ANNOTATIONS_PER_REQUEST = 50
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class FollowupApplied:
+    """What `Gateway.apply_followup` did."""
+
+    moved: bool = True  # False: the branch was no longer where the plan read it; nothing else was written
+    sha: str | None = None  # the new branch head, when the plan committed
+    number: int | None = None  # the follow-up pull request acted on or opened
+    deleted: bool = False  # the branch was deleted (False: it was already gone, or the plan kept it)
 
 
 @dataclass
@@ -282,6 +295,34 @@ class Gateway:
         return len(ids)
 
     # ------------------------------------------------------------------ git data and follow-up pull requests
+    async def apply_followup(self, plan: SyncPlan, *, base_tree: str, modes: Mapping[str, str],
+                             current_ref: Callable[[], Awaitable[str | None]],
+                             find_open: Callable[[], Awaitable[list[dict[str, Any]]]],
+                             on_committed: Callable[[str], Awaitable[None]]) -> FollowupApplied:
+        """Write a follow-up sync's plan (bot/followup/plan.py) in order: the commits and the branch move
+        (compare-and-swap; `on_committed` records the new head before anything else, so a retry knows
+        the branch is ours), the pull request opened or edited, the comment, closing, the branch deleted."""
+        sha = None
+        if plan.commits:
+            sha = await self.create_fix_commits(plan.parent, base_tree, modes, plan.commits)
+            if not await self.move_ref(plan.branch, sha, expected=plan.expected_ref, current=current_ref):
+                return FollowupApplied(moved=False)
+            await on_committed(sha)
+        number = plan.followup_number
+        if plan.open_pull is not None:
+            created = await self.create_pull(head=plan.branch, base=plan.base_ref, title=plan.open_pull.title,
+                                             body=plan.open_pull.body, find_open=find_open)
+            number = int(created["number"])
+        if number is not None:
+            if plan.edit_pull is not None:
+                await self.update_pull(number, title=plan.edit_pull.title, body=plan.edit_pull.body)
+            if plan.comment is not None:
+                await self.create_issue_comment(number, plan.comment)
+            if plan.close_pull:
+                await self.update_pull(number, state="closed")
+        deleted = await self.delete_ref(plan.branch) if plan.delete_branch else False
+        return FollowupApplied(True, sha, number, deleted)
+
     async def create_fix_commits(self, parent_sha: str, base_tree: str, modes: Mapping[str, str],
                                  steps: Sequence[tuple[Mapping[str, bytes], str]]) -> str:
         """A chain of commits on `parent_sha`, one per (changed files, message) step (one per kind of
