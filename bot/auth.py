@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import jwt
 
@@ -81,6 +82,14 @@ class InstallationToken:
 TokenFetcher = Callable[[int], Awaitable[InstallationToken]]
 
 
+class SharedTokenStore(Protocol):
+    """Where the App's processes share their tokens (bot/token_store.py `SharedTokens`)."""
+
+    async def load(self, installation_id: int) -> InstallationToken | None: ...
+
+    async def save(self, installation_id: int, token: InstallationToken) -> None: ...
+
+
 class TokenCache:
     """Installation access tokens, reused until REFRESH_MARGIN_S before `expires_at`.
 
@@ -90,12 +99,15 @@ class TokenCache:
     """
 
     def __init__(
-        self, fetch: TokenFetcher, *, margin_s: float = REFRESH_MARGIN_S, clock: Clock = time.time
+        self, fetch: TokenFetcher, *, margin_s: float = REFRESH_MARGIN_S, clock: Clock = time.time,
+        shared: SharedTokenStore | None = None,
     ) -> None:
         self._fetch = fetch
         self._margin_s = margin_s
         self._clock = clock
+        self._shared = shared  # tokens other processes minted (bot/token_store.py)
         self._tokens: dict[int, InstallationToken] = {}
+        self._rejected: dict[int, str] = {}  # the last token GitHub refused, per installation
         self._refreshing: dict[int, asyncio.Task[InstallationToken]] = {}
 
     async def get(self, installation_id: int) -> str:
@@ -110,13 +122,24 @@ class TokenCache:
         return (await asyncio.shield(task)).token
 
     def invalidate(self, installation_id: int) -> None:
-        """Forget a token GitHub rejected (401), so the next call fetches a fresh one."""
-        self._tokens.pop(installation_id, None)
+        """Forget a token GitHub rejected (401), so the next call fetches a fresh one (not the same
+        one again from the shared store)."""
+        rejected = self._tokens.pop(installation_id, None)
+        if rejected is not None:
+            self._rejected[installation_id] = rejected.token
 
     async def _refresh(self, installation_id: int) -> InstallationToken:
         try:
+            if self._shared is not None:
+                shared = await self._shared.load(installation_id)
+                if (shared is not None and shared.token != self._rejected.get(installation_id)
+                        and self._clock() < shared.expires_at - self._margin_s):
+                    self._tokens[installation_id] = shared
+                    return shared
             token = await self._fetch(installation_id)
             self._tokens[installation_id] = token
+            if self._shared is not None:
+                await self._shared.save(installation_id, token)
             log.info(
                 "installation %s: new access token, expires in %.0f s",
                 installation_id,

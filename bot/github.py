@@ -14,8 +14,13 @@ gidgethub call goes through, so `getitem`/`getiter`/`post`/... get it for free:
 - 401 with an installation token: drop the cached token and retry once with a fresh one.
 - One log line per request with method, path, status, time and the webhook delivery id.
 
-Like @octokit/plugin-retry, POSTs are retried too; publishers find their own earlier output by
-markers/fingerprints, so a duplicate from a 5xx that GitHub had in fact processed is tolerated.
+POSTs that create something with an identity of its own (comments, reviews, check runs, pull
+requests, refs: `LOOKED_UP_WRITES`) are NOT retried here after a 5xx or a lost answer: GitHub may have
+carried the write out before failing, and a blind retry writes it twice. The gateway
+(bot/publish/gateway.py) retries them itself, after looking the resource up by its identity. A
+connection that was never made, and a rate-limit refusal, are retried as for any request: GitHub did
+nothing. Other POSTs (git blobs, trees and commits, which are content-addressed; reactions and the
+GraphQL endpoint, idempotent) are retried like reads.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import email.utils
 import http
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -37,10 +43,11 @@ import gidgethub.aiohttp
 from gidgethub import sansio
 
 from hybridize_bot.bot.auth import AppJWT, InstallationToken, TokenCache
-from hybridize_bot.bot.etags import EtagCache, EtagStores
+from hybridize_bot.bot.etags import EtagState, SqliteEtags, StagedEtags, repository_of, token_key
 from hybridize_bot.bot.metrics import BotMetrics
-from hybridize_bot.bot.rate_budget import RateBudget
+from hybridize_bot.bot.rate_budget import RateBudget, RateWindows, SqliteWindows
 from hybridize_bot.bot.settings import Settings
+from hybridize_bot.bot.token_store import SharedTokens, SqliteTokens, TokenSeal, TokenState
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +64,23 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     aiohttp.ClientPayloadError,  # body cut short
     asyncio.TimeoutError,
 )
+# POSTs whose retry after a 5xx could write a second resource: the gateway looks them up, then retries.
+LOOKED_UP_WRITES = re.compile(
+    r"/repos/[^/]+/[^/]+/(issues/\d+/comments|pulls/\d+/reviews|pulls/\d+/comments|check-runs|pulls|git/refs)$")
 # Body text of a secondary-rate-limit 403 (older responses said "abuse detection").
 # https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits
 _SECONDARY_MARKERS = (b"secondary rate limit", b"abuse detection")
 
 Authorization = Callable[[], Awaitable[str]]  # returns the value of the Authorization header
+# Told (method, status, headers) of every answer; may be a coroutine function (the shared rate budget).
+OnAnswer = Callable[[str, int, Mapping[str, str]], "Awaitable[None] | None"]
+
+
+@dataclass(frozen=True)
+class EtagBinding:
+    """Where a client's conditional-request entries live: the shared store, for one installation."""
+    state: EtagState
+    installation: int
 
 
 @dataclass(frozen=True)
@@ -132,7 +151,7 @@ class RawAccess:
     session: aiohttp.ClientSession
     api_url: str
     authorization: str | None
-    observe: Callable[[str, int, Mapping[str, str]], None]
+    observe: Callable[[str, int, Mapping[str, str]], Awaitable[None]]
 
 
 class GitHubClient(gidgethub.aiohttp.GitHubAPI):
@@ -149,11 +168,12 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         retry: RetryPolicy = RetryPolicy(),
         timeout_s: float = 30.0,
         delivery_id: str | None = None,
-        on_answer: Callable[[str, int, Mapping[str, str]], None] | None = None,
-        cache: EtagCache | None = None,
+        on_answer: OnAnswer | None = None,
+        etags: EtagBinding | None = None,
     ) -> None:
-        super().__init__(session, requester, base_url=base_url, cache=cache)
-        self._on_answer = on_answer  # (method, status, headers) of every answer, for metrics
+        self._etags = etags
+        super().__init__(session, requester, base_url=base_url, cache=StagedEtags() if etags is not None else None)
+        self._on_answer = on_answer  # (method, status, headers) of every answer: metrics, rate budget
         self._authorization = authorization
         self._on_unauthorized = on_unauthorized
         self.retry = retry
@@ -189,11 +209,36 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         the API address, this client's Authorization value, and the answer observer (metrics)."""
         authorization = await self._authorization() if self._authorization is not None else None
 
-        def observe(method: str, status: int, headers: Mapping[str, str]) -> None:
-            if self._on_answer is not None:
-                self._on_answer(method, status, headers)
+        return RawAccess(self._session, self.base_url, authorization, self._answered)
 
-        return RawAccess(self._session, self.base_url, authorization, observe)
+    async def _make_request(self, method: str, url: str, url_vars: Any, data: Any, accept: str,
+                            jwt: str | None = None, oauth_token: str | None = None, **kwargs: Any) -> Any:
+        """gidgethub's request, with a GET worth revalidating (bot/etags.py) given its stored ETag
+        before and its new one stored after."""
+        cache = self._cache
+        if (self._etags is None or not isinstance(cache, StagedEtags) or method != "GET" or data != b""
+                or jwt is not None or oauth_token is not None or self._authorization is None):
+            return await super()._make_request(method, url, url_vars, data, accept, jwt, oauth_token, **kwargs)
+        filled = sansio.format_url(url, url_vars, base_url=self.base_url)
+        if repository_of(filled) is None:
+            return await super()._make_request(method, url, url_vars, data, accept, jwt, oauth_token, **kwargs)
+        state, installation = self._etags.state, self._etags.installation
+        token = token_key(await self._authorization())
+        cache.stage(filled, await state.get(installation, token, filled))
+        try:
+            answer = await super()._make_request(method, url, url_vars, data, accept, jwt, oauth_token, **kwargs)
+        finally:
+            written = cache.unstage(filled)
+        if written is not None:
+            # Keyed by the token current now: after a 401 the request went out with a fresh one.
+            await state.put(installation, token_key(await self._authorization()), filled, written)
+        return answer
+
+    async def _answered(self, method: str, status: int, headers: Mapping[str, str]) -> None:
+        if self._on_answer is not None:
+            result = self._on_answer(method, status, headers)
+            if result is not None:
+                await result
 
     async def graphql(self, query: str, *, endpoint: str | None = None, **variables: Any) -> Any:
         """gidgethub's graphql, but aimed at this client's API host rather than api.github.com."""
@@ -210,6 +255,8 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         # A jwt=/oauth_token= passed by the caller wins over the client's own credentials.
         use_own_auth = "authorization" not in request_headers and self._authorization is not None
         reauthorized = False
+        # A write that might have been carried out is handed back at its first failure (see above).
+        retry_failures = not (method == "POST" and LOOKED_UP_WRITES.search(urlsplit(url).path))
         attempt = 0
         while True:
             attempt += 1
@@ -222,7 +269,8 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
                     method, url, request_headers, body
                 )
             except TRANSIENT_ERRORS as exc:
-                if attempt > self.retry.max_retries:
+                never_sent = isinstance(exc, aiohttp.ClientConnectorError)
+                if attempt > self.retry.max_retries or not (retry_failures or never_sent):
                     self._log(method, url, f"failed: {exc!r}", started, logging.ERROR)
                     raise
                 delay = self.retry.backoff(attempt)
@@ -230,14 +278,15 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
                 await self.sleep(delay)
                 continue
             self._log(method, url, str(status), started, logging.INFO)
-            if self._on_answer is not None:
-                self._on_answer(method, status, response_headers)
+            await self._answered(method, status, response_headers)
             if status == 401 and use_own_auth and not reauthorized and self._on_unauthorized:
                 # The installation may have been re-installed or the token revoked early.
                 self._on_unauthorized()
                 reauthorized = True
                 continue
             wait = self.retry.wait_for(status, response_headers, response_body, attempt, time.time())
+            if status in RETRYABLE_STATUS and not retry_failures:
+                wait = None
             if wait is None or attempt > self.retry.max_retries:
                 return status, response_headers, response_body
             if wait > self.retry.max_wait_s:
@@ -278,14 +327,22 @@ def _path(url: str) -> str:
 class GitHubApp:
     """Mints clients: one authenticated as the App (JWT), one per installation (cached token)."""
 
-    def __init__(self, settings: Settings, session: aiohttp.ClientSession, metrics: BotMetrics | None = None) -> None:
+    def __init__(self, settings: Settings, session: aiohttp.ClientSession, metrics: BotMetrics | None = None, *,
+                 windows: RateWindows | None = None, etags: EtagState | None = None,
+                 tokens: TokenState | None = None) -> None:
+        """`windows`, `etags` and `tokens`: the shared stores beside the queue (bot/state.py `Stores`);
+        None: the embedded default, SQLite in BOT_DATA_DIR."""
         self._settings = settings
         self._session = session
         self._metrics = metrics
         self._jwt = AppJWT(settings.app_id, settings.private_key)
-        self.tokens = TokenCache(self._fetch_installation_token)
-        self.etags = EtagStores()  # conditional requests, per installation (bot/etags.py)
-        self.budget = RateBudget(settings.github_rate_reserve)  # what each installation has left
+        self.tokens = TokenCache(self._fetch_installation_token, shared=SharedTokens(
+            tokens if tokens is not None else SqliteTokens(settings.data_dir), TokenSeal(settings.private_key)))
+        # Conditional requests, per installation and token (bot/etags.py).
+        self.etags = etags if etags is not None else SqliteEtags(settings.data_dir)
+        # What each installation has left (bot/rate_budget.py).
+        self.budget = RateBudget(windows if windows is not None else SqliteWindows(settings.data_dir),
+                                 settings.github_rate_reserve)
 
     def app_client(self, delivery_id: str | None = None) -> GitHubClient:
         """A client for the /app endpoints, authenticated with the App's JWT."""
@@ -302,7 +359,7 @@ class GitHubApp:
             return f"token {await self.tokens.get(installation_id)}"
 
         return self._client(token, lambda: self.tokens.invalidate(installation_id), delivery_id, str(installation_id),
-                            self.etags.for_installation(installation_id))
+                            EtagBinding(self.etags, installation_id))
 
     def _client(
         self,
@@ -310,14 +367,14 @@ class GitHubApp:
         on_unauthorized: Callable[[], None] | None,
         delivery_id: str | None,
         installation: str,
-        cache: EtagCache | None = None,
+        etags: EtagBinding | None = None,
     ) -> GitHubClient:
         metrics, budget = self._metrics, self.budget
 
-        def on_answer(method: str, status: int, headers: Mapping[str, str]) -> None:
-            budget.observe(installation, headers)
+        async def on_answer(method: str, status: int, headers: Mapping[str, str]) -> None:
             if metrics is not None:
                 metrics.github_answered(method, status, headers, installation)
+            await budget.observe(installation, headers)
 
         return GitHubClient(
             self._session,
@@ -329,7 +386,7 @@ class GitHubApp:
             timeout_s=self._settings.github_timeout_s,
             delivery_id=delivery_id,
             on_answer=on_answer,
-            cache=cache,
+            etags=etags,
         )
 
     async def _fetch_installation_token(self, installation_id: int) -> InstallationToken:

@@ -1,8 +1,9 @@
 """Handlers for the App's own lifecycle events: installed, uninstalled, repositories added/removed.
 
 Tokens are minted on demand and not stored. What is cached per repository (source blobs, follow-up
-and command records) is deleted when the App loses access: the whole account's on
-`installation.deleted`, the repositories' on `installation_repositories.removed` (bot/private_data.py).
+and command records, ETags) is deleted when the App loses access: the whole account's on
+`installation.deleted`, the repositories' on `installation_repositories.removed` (bot/private_data.py), and with the installation its rate-limit
+window and every ETag (bot/state.py `Stores.forget_installation`).
 https://docs.github.com/en/webhooks/webhook-events-and-payloads#installation
 """
 
@@ -43,6 +44,11 @@ async def on_installation(event: sansio.Event, gh: Any, ctx: Any) -> None:
     if data.get("action") == "deleted":
         await asyncio.to_thread(purge_account, ctx.data_dir, _account(data))
         await ctx.state.forget((), _account(data))  # the records beside a Redis queue
+        installation_id = (data.get("installation") or {}).get("id")
+        if isinstance(installation_id, int):
+            # Its rate-limit window and ETags (on either backend), and its token in this process.
+            await ctx.state.forget_installation(installation_id)
+            ctx.github.tokens.invalidate(installation_id)
         log.info("purged cached data of account %s [delivery %s]", _account(data), event.delivery_id)
 
 

@@ -37,7 +37,7 @@ BLOBS = "blobs"
 ANALYSIS_CACHE = "analysis-cache"
 # Per-repository records: (file in BOT_DATA_DIR, table); each table has a `repo` column, "owner/name".
 _RECORDS = (("followups.sqlite3", "followups"), ("commands.sqlite3", "ignored"),
-            ("commands.sqlite3", "handled"))
+            ("commands.sqlite3", "handled"), ("requests.sqlite3", "etags"))
 
 
 def secure_data_dir(data_dir: Path) -> int:

@@ -75,14 +75,16 @@ def build_app(
         if recovered:
             log.warning("re-queued %d job(s) left running by the previous process", recovered)
         session = aiohttp.ClientSession()
-        github = GitHubApp(settings, session, app[METRICS_KEY])
+        stores = stores_beside(queue, settings)
+        github = GitHubApp(settings, session, app[METRICS_KEY], windows=stores.windows, etags=stores.etags,
+                           tokens=stores.tokens)
         workers = WorkerPool(
             queue,
             app[ROUTER_KEY],
             settings=settings,
             github=github,
             locks=pull_locks(queue, settings),
-            stores=stores_beside(queue, settings),
+            stores=stores,
             metrics=app[METRICS_KEY],
             poll_interval_s=poll_interval_s,
             shutdown_grace_s=shutdown_grace_s,

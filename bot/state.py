@@ -2,7 +2,10 @@
 
 - the follow-up records (`followup.store.FollowupRecord`: the bot's last commit on each follow-up
   branch, the pull request opened for it, what a person dismissed);
-- the command state (rules ignored per pull request; comments already acted on).
+- the command state (rules ignored per pull request; comments already acted on);
+- what GitHub's answers said: each installation's rate-limit window (bot/rate_budget.py) and the
+  ETags of conditional requests (bot/etags.py), keyed by installation and token, and the tokens
+  themselves, sealed (bot/token_store.py).
 
 With the embedded queue they are SQLite files in BOT_DATA_DIR (one process). With a Redis queue they
 are on the same Redis (bot/state_redis.py), so every worker process sees the same records: a process
@@ -16,8 +19,11 @@ from pathlib import Path
 from typing import Protocol
 
 from .commands.store import CommandStore
+from .etags import EtagState, SqliteEtags
 from .followup.store import FollowupRecord, FollowupStore
 from .pulls.blob_store import BlobStoreFactory
+from .rate_budget import RateWindows, SqliteWindows
+from .token_store import SqliteTokens, TokenState
 
 
 class FollowupState(Protocol):
@@ -59,8 +65,23 @@ class Stores:
     # The content-addressed cache of repository content (bot/pulls/blob_store.py); None: files in
     # BOT_DATA_DIR (`BlobCache`), shared by the workers of one process.
     blobs: BlobStoreFactory | None = None
+    # Rate-limit windows and ETags (bot/github.py `GitHubApp` is given these).
+    windows: RateWindows | None = None
+    etags: EtagState | None = None
+    # Sealed installation tokens, so that every process uses the one its ETags were answered for.
+    tokens: TokenState | None = None
+
+    async def forget_installation(self, installation: int) -> None:
+        """Drop what GitHub's answers to an installation left (it was uninstalled)."""
+        if self.windows is not None:
+            await self.windows.forget(str(installation))
+        if self.etags is not None:
+            await self.etags.forget(installation)
+        if self.tokens is not None:
+            await self.tokens.forget(installation)
 
 
 def sqlite_stores(data_dir: Path) -> Stores:
     """The embedded default: SQLite files in BOT_DATA_DIR."""
-    return Stores(FollowupStore(data_dir), CommandStore(data_dir))
+    return Stores(FollowupStore(data_dir), CommandStore(data_dir),
+                  windows=SqliteWindows(data_dir), etags=SqliteEtags(data_dir), tokens=SqliteTokens(data_dir))

@@ -196,10 +196,10 @@ class WorkerPool:
         installation_id = installation_id_of(data)
         if installation_id is None:
             return False
-        until = self._github.budget.not_before(str(installation_id))
+        until = await self._github.budget.not_before(str(installation_id))
         if until is None:
             return False
-        window = self._github.budget.window(str(installation_id))
+        window = await self._github.budget.window(str(installation_id))
         reason = (f"installation {installation_id} has {window.remaining if window else '?'} GitHub requests left; "
                   f"deferred until the rate-limit window resets at {until:.0f}")
         await self._queue.defer(job, until, reason)

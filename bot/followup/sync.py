@@ -16,7 +16,7 @@ from ..commands.ignores import ignored_codes
 from ..context import AnalysisTimeout
 from ..github_api import GitHubAPI
 from ..publish.crossref import cross_reference_followup
-from ..publish.gateway import Gateway
+from ..publish.gateway import FollowupApplied, Gateway
 from ..publish.identity import BotIdentity, bot_identity
 from ..publish.render import FollowupRef
 from . import gitdata, render
@@ -24,6 +24,7 @@ from .compute import FixPlan, compute_fix_plan, safeties_for
 from .decide import Action, BranchFacts, branch_kind, decide, fixes_changed
 from .naming import BRANCH_PREFIX, branch_for, has_trailer
 from .options import stronger
+from .plan import SyncFacts, SyncPlan, plan_sync
 from .store import FollowupRecord
 
 log = logging.getLogger(__name__)
@@ -253,14 +254,9 @@ class _Sync:
 
     async def _cross_reference(self, plan: FixPlan, parent: str, number: int) -> None:
         """The review of `parent` was published before this follow-up existed: name it there."""
-        if self.mode != "source":
-            return
         ref = FollowupRef(number, frozenset(e.fingerprint for e in plan.entries if e.fingerprint), render.plan_kind(plan))
         await cross_reference_followup(self.gh, self.req.owner, self.req.repo, self.req.number, self.me, parent, ref,
                                        {(e.path, e.line) for e in plan.entries})
-
-    def _body(self, plan: FixPlan, src: render.Source) -> str:
-        return render.body(plan, src, self.ctx.settings.bot_name, self._doc_urls(plan), self.pr_lines)
 
     def _doc_urls(self, plan: FixPlan) -> dict[str, str]:
         urls: dict[str, str] = {}
@@ -274,47 +270,57 @@ class _Sync:
         base = self.record or FollowupRecord(self.req.full_name, self.req.number, self.branch)
         return base.but(mode=self.mode, requested=getattr(self, "requested", base.requested), **fields)
 
-    # ------------------------------------------------------------------ actions
-    async def _commit(self, plan: FixPlan, parent: str) -> str:
+    # ------------------------------------------------------------------ actions: a plan, then the gateway
+    def _writes(self, action: Action, plan: FixPlan, parent: str) -> SyncPlan:
+        """The decision as a pure value (followup/plan.py), from what this sync read."""
+        writes_code = action in (Action.CREATE, Action.UPDATE)
+        return plan_sync(SyncFacts(
+            action, self.branch, plan, self._source(parent), self.ctx.settings.bot_name, self.ref_sha,
+            int(self.followup["number"]) if self.followup else None,
+            warned_sha=self.record.warned_sha if self.record else None, merged=bool(self.pull.get("merged")),
+            alive=self.alive, doc_urls=self._doc_urls(plan) if writes_code else {}, pr_lines=self.pr_lines))
+
+    async def _apply(self, writes: SyncPlan, plan: FixPlan) -> FollowupApplied:
         req = self.req
-        steps = render.commit_steps(plan, self._source(parent))
-        parent_commit = await self.snapshot.commit(parent)
-        base_tree = parent_commit["tree"]["sha"]
-        modes = gitdata.file_modes(await self.snapshot.tree(base_tree), {p for changed, _ in steps for p in changed})
-        sha = await self.gateway.create_fix_commits(parent, base_tree, modes, steps)
-        moved = await self.gateway.move_ref(self.branch, sha, expected=self.ref_sha, current=lambda: gitdata.ref_sha(
-            self.gh, req.owner, req.repo, self.branch))
-        if not moved:
+        base_tree, modes = "", {}
+        if writes.commits:
+            base_tree = (await self.snapshot.commit(writes.parent))["tree"]["sha"]
+            modes = gitdata.file_modes(await self.snapshot.tree(base_tree), writes.paths)
+
+        async def committed(sha: str) -> None:
+            # Remember the commit at once: if opening the pull request fails, the retry still knows the
+            # branch is ours.
+            self.record = self._new_record(last_commit=sha, parent=writes.parent, fixes_key=plan.key,
+                                           followup_number=writes.followup_number, dismissed_key=None,
+                                           warned_sha=None)
+            await self.store.put(self.record)
+
+        applied = await self.gateway.apply_followup(
+            writes, base_tree=base_tree, modes=modes, on_committed=committed,
+            current_ref=lambda: gitdata.ref_sha(self.gh, req.owner, req.repo, self.branch),
+            find_open=lambda: gitdata.open_followups(self.gh, req.owner, req.repo, self.branch))
+        if not applied.moved:
             raise BranchMoved(f"{self.branch} moved from {self.ref_sha} while this sync worked")
-        # Remember the commit at once: if opening the pull request fails, the retry still knows the
-        # branch is ours.
-        self.record = self._new_record(last_commit=sha, parent=parent, fixes_key=plan.key,
-                                       followup_number=self.followup["number"] if self.followup else None,
-                                       dismissed_key=None, warned_sha=None)
-        await self.store.put(self.record)
-        return sha
+        return applied
 
     async def _create(self, plan: FixPlan, parent: str) -> SyncOutcome:
-        req = self.req
-        sha = await self._commit(plan, parent)
-        src = self._source(parent)
-        created = await self.gateway.create_pull(
-            head=self.branch, base=src.base_ref, title=render.title(plan, src), body=self._body(plan, src),
-            find_open=lambda: gitdata.open_followups(self.gh, req.owner, req.repo, self.branch))
-        number = int(created["number"])
-        self.record = self.record.but(followup_number=number)
+        writes = self._writes(Action.CREATE, plan, parent)
+        applied = await self._apply(writes, plan)
+        number, sha = int(applied.number or 0), str(applied.sha)
+        self.record = self._new_record(followup_number=number)
         await self.store.put(self.record)
-        await self._cross_reference(plan, parent, number)
+        if writes.cross_reference:
+            await self._cross_reference(plan, parent, number)
         return SyncOutcome("created", f"#{number} at {sha[:7]}", number,
                            self._say(f"Opened #{number} with {len(plan.entries)} automatic fixes."), True)
 
     async def _update(self, plan: FixPlan, parent: str) -> SyncOutcome:
-        sha = await self._commit(plan, parent)
+        writes = self._writes(Action.UPDATE, plan, parent)
+        applied = await self._apply(writes, plan)
         number = int(self.followup["number"])
-        src = self._source(parent)
-        await self.gateway.update_pull(number, title=render.title(plan, src), body=self._body(plan, src))
-        await self._cross_reference(plan, parent, number)
-        return SyncOutcome("updated", f"#{number} moved to {sha[:7]}", number,
+        if writes.cross_reference:
+            await self._cross_reference(plan, parent, number)
+        return SyncOutcome("updated", f"#{number} moved to {str(applied.sha)[:7]}", number,
                            self._say(f"Updated #{number} ({len(plan.entries)} automatic fixes)."), True)
 
     async def _keep(self, plan: FixPlan, parent: str) -> SyncOutcome:
@@ -328,32 +334,27 @@ class _Sync:
     async def _close(self, plan: FixPlan, parent: str) -> SyncOutcome:
         req = self.req
         no_fixes = self.alive  # the target still takes changes, so we close because no fix applies
-        reason = render.reasons_closed(req.number, merged=bool(self.pull.get("merged")), no_fixes=no_fixes,
-                                       bot_name=self.ctx.settings.bot_name)
-        number = int(self.followup["number"]) if self.followup else None
-        if number is not None:
-            await self.gateway.create_issue_comment(number, render.closed_comment(reason))
-            await self.gateway.update_pull(number, state="closed")
-        deleted = await self.gateway.delete_ref(self.branch) if self.ref_sha else False
+        writes = self._writes(Action.CLOSE, plan, parent)
+        applied = await self._apply(writes, plan)
+        number = writes.followup_number
         self.record = self._new_record(last_commit=None, parent=None, fixes_key=None, followup_number=None,
                                        dismissed_key=None, warned_sha=None)
         await self.store.put(self.record)
         detail = f"closed #{number}" if number else "no open follow-up"
         reply = (render.nothing_to_fix(req.number, parent or self.pull["head"]["sha"], plan.withheld)
                  + (f" Closed #{number}." if number else "")) if no_fixes else None
-        return SyncOutcome("closed", f"{detail}; branch {'deleted' if deleted else 'absent'}", number,
+        return SyncOutcome("closed", f"{detail}; branch {'deleted' if applied.deleted else 'absent'}", number,
                            self._say(reply) if reply else None)
 
     async def _leave(self, plan: FixPlan, parent: str) -> SyncOutcome:
-        req = self.req
-        text = render.touched_comment(self.branch, req.number, self.ctx.settings.bot_name)
-        number = int(self.followup["number"]) if self.followup else None
-        warned = self.record.warned_sha if self.record else None
-        if number is not None and warned != self.ref_sha:
-            await self.gateway.create_issue_comment(number, text)
+        writes = self._writes(Action.LEAVE_TOUCHED, plan, parent)
+        await self._apply(writes, plan)
+        if writes.comment is not None:
             self.record = self._new_record(warned_sha=self.ref_sha)
             await self.store.put(self.record)
-        return SyncOutcome("left", f"{self.branch} has commits by somebody else", number, self._say(text))
+        text = render.touched_comment(self.branch, self.req.number, self.ctx.settings.bot_name)
+        return SyncOutcome("left", f"{self.branch} has commits by somebody else", writes.followup_number,
+                           self._say(text))
 
     async def _nothing(self, plan: FixPlan, parent: str) -> SyncOutcome:
         if plan.empty:

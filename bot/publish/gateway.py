@@ -12,28 +12,38 @@ finds what an earlier attempt wrote instead of writing it twice:
 - refs: compare-and-swap on the sha the caller read (`move_ref`), creation fails on an existing ref;
 - follow-up pull requests: one per branch; a 422 "already exists" returns the open one.
 
-Transient failures (5xx, timeouts, rate limits) are retried by the client (bot/github.py) and then
+A creating POST that fails transiently (5xx, lost answer) may have been carried out by GitHub all the
+same: the client does not retry it (bot/github.py `LOOKED_UP_WRITES`); `_create_once` looks the resource
+up by its identity (the exact body with its hidden marker, the check run's `external_id`, the branch of
+a pull request, the sha of a ref) and retries only when it is not there.
+
+Other transient failures (5xx, timeouts, rate limits) are retried by the client (bot/github.py) and then
 fail the job, which the queue retries whole; a permanent refusal (4xx) of one publishing step is noted
 and the rest of the plan is still written (issue 17, point 3).
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import gidgethub
 
 from ..errors import http_status, is_permanent
+from ..github import TRANSIENT_ERRORS, RetryPolicy
 from ..github_api import GitHubAPI
 from ..pulls.selection import InlinePlacement
 from .identity import BotIdentity
 from .plan import ReviewPlan, ReviewPost, check_run_external_id
 from .render import CHECK_NAME
 from .threads import RESOLVE_THREAD_MUTATION, REVIEW_THREADS_QUERY, threads_page, threads_to_resolve
+
+if TYPE_CHECKING:
+    from ..followup.plan import SyncPlan
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +57,16 @@ ANNOTATIONS_PER_REQUEST = 50
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class FollowupApplied:
+    """What `Gateway.apply_followup` did."""
+
+    moved: bool = True  # False: the branch was no longer where the plan read it; nothing else was written
+    sha: str | None = None  # the new branch head, when the plan committed
+    number: int | None = None  # the follow-up pull request acted on or opened
+    deleted: bool = False  # the branch was deleted (False: it was already gone, or the plan kept it)
 
 
 @dataclass
@@ -114,6 +134,27 @@ class Gateway:
             done.refusals.append(exc)
             return None
 
+    async def _create_once(self, what: str, write: Callable[[], Awaitable[T]],
+                           find: Callable[[], Awaitable[T | None]]) -> T:
+        """`write()`, and after a transient failure `find()` what it may have created before writing
+        again (with the client's backoff): the resource exists once however often its answer is lost."""
+        policy: RetryPolicy = getattr(self.gh, "retry", None) or RetryPolicy()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await write()
+            except Exception as exc:
+                if not _maybe_carried_out(exc) or attempt > policy.max_retries:
+                    raise
+                log.warning("%s/%s: %s failed (%r); looking it up before writing again", self.owner, self.repo,
+                            what, exc)
+            found = await find()
+            if found is not None:
+                log.info("%s/%s: %s was written after all; not written twice", self.owner, self.repo, what)
+                return found
+            await asyncio.sleep(policy.backoff(attempt))
+
     # ------------------------------------------------------------------ check runs
     async def open_check_run(self, number: int, head_sha: str, runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """The run this job completes: one an earlier attempt left unfinished on this head (its process
@@ -123,10 +164,18 @@ class Gateway:
             log.info("%s/%s#%d: reusing check run %s left %s by an earlier attempt", self.owner, self.repo, number,
                      left["id"], left.get("status"))
             return dict(left)
-        return await self.gh.post(R + "/check-runs", url_vars=self._vars, data={
+        key = check_run_external_id(number, head_sha)
+        known = {int(r["id"]) for r in runs}
+
+        async def find() -> dict[str, Any] | None:
+            data = await self.gh.getitem(R + "/commits/{ref}/check-runs{?check_name,per_page}", url_vars={
+                **self._vars, "ref": head_sha, "check_name": CHECK_NAME, "per_page": "100"})
+            mine = [r for r in data.get("check_runs", []) if r.get("external_id") == key and int(r["id"]) not in known]
+            return dict(max(mine, key=lambda r: int(r["id"]))) if mine else None
+
+        return await self._create_once(f"check run {key}", lambda: self.gh.post(R + "/check-runs", url_vars=self._vars, data={
             "name": CHECK_NAME, "head_sha": head_sha, "status": "in_progress", "started_at": _now(),
-            "external_id": check_run_external_id(number, head_sha),
-            "output": {"title": "Analyzing", "summary": "Analysis in progress."}})
+            "external_id": key, "output": {"title": "Analyzing", "summary": "Analysis in progress."}}), find)
 
     async def complete_check_run(self, run_id: int, conclusion: str, output: Mapping[str, str],
                                  annotations: Sequence[Mapping[str, Any]] = ()) -> None:
@@ -179,8 +228,20 @@ class Gateway:
         return refused
 
     async def _post_review(self, number: int, data: Mapping[str, Any]) -> None:
-        await self.gh.post(R + "/pulls/{pull_number}/reviews", url_vars={**self._vars, "pull_number": str(number)},
-                           data=dict(data))
+        url_vars = {**self._vars, "pull_number": str(number)}
+
+        async def find() -> dict[str, Any] | None:
+            # Each inline comment carries its finding's fingerprint marker, and a plan only posts
+            # fingerprints not yet on the pull request: one of them there means the review went in.
+            bodies = {c["body"] for c in data.get("comments", ())}
+            async for comment in self.gh.getiter(R + "/pulls/{pull_number}/comments{?per_page}",
+                                                 url_vars={**url_vars, "per_page": "100"}):
+                if comment.get("body") in bodies:
+                    return {"id": comment.get("pull_request_review_id")}
+            return None
+
+        await self._create_once(f"review on #{number}", lambda: self.gh.post(
+            R + "/pulls/{pull_number}/reviews", url_vars=url_vars, data=dict(data)), find)
 
     async def edit_review_comment(self, comment_id: int, body: str) -> int:
         await self.gh.patch(R + "/pulls/comments/{comment_id}", url_vars={**self._vars, "comment_id": str(comment_id)},
@@ -199,8 +260,20 @@ class Gateway:
         return int(existing["id"]), "edited"
 
     async def create_issue_comment(self, number: int, body: str) -> dict[str, Any]:
-        return await self.gh.post(R + "/issues/{issue_number}/comments",
-                                  url_vars={**self._vars, "issue_number": str(number)}, data={"body": body})
+        """Comment on the pull request. The body is its identity: the bot's bodies carry hidden markers
+        (the summary's, a command reply's `reply-to`), so an equal body is this comment."""
+        url_vars = {**self._vars, "issue_number": str(number)}
+
+        async def find() -> dict[str, Any] | None:
+            found = None
+            async for comment in self.gh.getiter(R + "/issues/{issue_number}/comments{?per_page}",
+                                                 url_vars={**url_vars, "per_page": "100"}):
+                if comment.get("body") == body:
+                    found = dict(comment)  # the newest one: listed oldest first
+            return found
+
+        return await self._create_once(f"comment on #{number}", lambda: self.gh.post(
+            R + "/issues/{issue_number}/comments", url_vars=url_vars, data={"body": body}), find)
 
     async def react(self, comment_id: int, content: str) -> None:
         await self.gh.post(R + "/issues/comments/{comment_id}/reactions",
@@ -222,6 +295,34 @@ class Gateway:
         return len(ids)
 
     # ------------------------------------------------------------------ git data and follow-up pull requests
+    async def apply_followup(self, plan: SyncPlan, *, base_tree: str, modes: Mapping[str, str],
+                             current_ref: Callable[[], Awaitable[str | None]],
+                             find_open: Callable[[], Awaitable[list[dict[str, Any]]]],
+                             on_committed: Callable[[str], Awaitable[None]]) -> FollowupApplied:
+        """Write a follow-up sync's plan (bot/followup/plan.py) in order: the commits and the branch move
+        (compare-and-swap; `on_committed` records the new head before anything else, so a retry knows
+        the branch is ours), the pull request opened or edited, the comment, closing, the branch deleted."""
+        sha = None
+        if plan.commits:
+            sha = await self.create_fix_commits(plan.parent, base_tree, modes, plan.commits)
+            if not await self.move_ref(plan.branch, sha, expected=plan.expected_ref, current=current_ref):
+                return FollowupApplied(moved=False)
+            await on_committed(sha)
+        number = plan.followup_number
+        if plan.open_pull is not None:
+            created = await self.create_pull(head=plan.branch, base=plan.base_ref, title=plan.open_pull.title,
+                                             body=plan.open_pull.body, find_open=find_open)
+            number = int(created["number"])
+        if number is not None:
+            if plan.edit_pull is not None:
+                await self.update_pull(number, title=plan.edit_pull.title, body=plan.edit_pull.body)
+            if plan.comment is not None:
+                await self.create_issue_comment(number, plan.comment)
+            if plan.close_pull:
+                await self.update_pull(number, state="closed")
+        deleted = await self.delete_ref(plan.branch) if plan.delete_branch else False
+        return FollowupApplied(True, sha, number, deleted)
+
     async def create_fix_commits(self, parent_sha: str, base_tree: str, modes: Mapping[str, str],
                                  steps: Sequence[tuple[Mapping[str, bytes], str]]) -> str:
         """A chain of commits on `parent_sha`, one per (changed files, message) step (one per kind of
@@ -252,9 +353,15 @@ class Gateway:
         The move is forced: the new commit sits on a newer head, not a fast-forward of the old one.
         """
         if expected is None:
-            try:
+            async def find() -> bool | None:
+                return True if await current() == sha else None
+
+            async def create() -> bool:
                 await self.gh.post(R + "/git/refs", url_vars=self._vars, data={"ref": f"refs/heads/{branch}", "sha": sha})
                 return True
+
+            try:
+                return await self._create_once(f"branch {branch}", create, find)
             except gidgethub.HTTPException as exc:
                 if http_status(exc) == 422:  # "Reference already exists": created since we looked
                     return False
@@ -279,9 +386,14 @@ class Gateway:
                           find_open: Callable[[], Awaitable[list[dict[str, Any]]]]) -> dict[str, Any]:
         """Open the pull request of branch `head`, or return the one already open for it (a retried
         attempt, or another worker, opened it: 422 "A pull request already exists")."""
+        async def find() -> dict[str, Any] | None:
+            existing = await find_open()
+            return existing[0] if existing else None
+
         try:
-            return await self.gh.post(R + "/pulls", url_vars=self._vars,
-                                      data={"title": title, "head": head, "base": base, "body": body})
+            return await self._create_once(f"pull request for {head}", lambda: self.gh.post(
+                R + "/pulls", url_vars=self._vars, data={"title": title, "head": head, "base": base, "body": body}),
+                find)
         except gidgethub.HTTPException as exc:
             if http_status(exc) != 422:
                 raise
@@ -295,6 +407,12 @@ class Gateway:
     async def update_pull(self, number: int, **fields: Any) -> None:
         await self.gh.patch(R + "/pulls/{pull_number}", url_vars={**self._vars, "pull_number": str(number)},
                             data=fields)
+
+
+def _maybe_carried_out(exc: BaseException) -> bool:
+    """A failure after which GitHub may have done the write: a 5xx, or an answer that never came."""
+    status = http_status(exc)
+    return (status is not None and status >= 500) or isinstance(exc, TRANSIENT_ERRORS)
 
 
 def left_running(runs: Sequence[Mapping[str, Any]], number: int) -> Mapping[str, Any] | None:

@@ -36,7 +36,7 @@ import posixpath
 import tarfile
 import tempfile
 import zlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -76,7 +76,8 @@ class ArchiveFiles:
 async def fetch_archive(session: aiohttp.ClientSession, api_url: str, owner: str, repo: str, ref: str, *,
                         authorization: str, limits: ArchiveLimits = ArchiveLimits(),
                         timeout_s: float = 120.0,
-                        on_answer: Callable[[str, int, Mapping[str, str]], None] | None = None) -> ArchiveFiles:
+                        on_answer: Callable[[str, int, Mapping[str, str]], Awaitable[None]] | None = None,
+                        ) -> ArchiveFiles:
     """Download `owner/repo` at `ref` as a tarball and return its analysable files.
 
     `authorization` is the installation's header value ("token ..."): sent to the API only.
@@ -86,7 +87,7 @@ async def fetch_archive(session: aiohttp.ClientSession, api_url: str, owner: str
     headers = {"Authorization": authorization, "Accept": ACCEPT_JSON, "X-GitHub-Api-Version": API_VERSION}
     async with session.get(url, headers=headers, allow_redirects=False, timeout=timeout) as response:
         if on_answer is not None:
-            on_answer("GET", response.status, response.headers)
+            await on_answer("GET", response.status, response.headers)
         if response.status in (301, 302, 303, 307, 308):
             location = response.headers.get("Location", "")
             if not location.startswith(("https://", "http://")):

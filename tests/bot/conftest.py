@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+import redis.asyncio as aioredis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from hybridize_bot.bot.settings import Settings
 from hybridize_bot.bot.webhook import signature_for
 from tests.github import example  # noqa: F401  (re-exported for the bot tests)
+from tests.redis_server import redis_server, redis_url  # noqa: F401  (fixtures of `two_handles`)
+
+T = TypeVar("T")
 
 SECRET = "It's a Secret to Everybody"
 APP_ID = "4242"
@@ -72,3 +78,30 @@ def signed_headers(
         "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
         "X-Hub-Signature-256": signature_for(secret, body),
     }
+
+
+@dataclass
+class TwoHandles:
+    """Two independent handles on one state backend, as two worker processes hold them."""
+
+    kind: str  # "sqlite" | "redis"
+    tmp_path: Path
+    clients: list[Any]
+
+    def pair(self, on_sqlite: Callable[[Path], T], on_redis: Callable[[Any], T]) -> tuple[T, T]:
+        if self.kind == "sqlite":
+            return on_sqlite(self.tmp_path), on_sqlite(self.tmp_path)
+        return on_redis(self.clients[0]), on_redis(self.clients[1])
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def two_handles(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TwoHandles]:
+    """SQLite files in one directory, or two clients of one real redis-server (flushed)."""
+    if request.param == "sqlite":
+        yield TwoHandles("sqlite", tmp_path, [])
+        return
+    url = request.getfixturevalue("redis_url")
+    clients = [aioredis.Redis.from_url(url) for _ in range(2)]
+    yield TwoHandles("redis", tmp_path, clients)
+    for client in clients:
+        await client.aclose()

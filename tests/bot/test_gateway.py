@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from hybridize_bot.bot.github import GitHubClient
+from hybridize_bot.bot.github import GitHubClient, RetryPolicy
 from hybridize_bot.bot.publish.gateway import Gateway
 from hybridize_bot.bot.publish.identity import BotIdentity
 from hybridize_bot.bot.publish.threads import REVIEW_THREADS_QUERY
@@ -133,3 +133,73 @@ def test_only_the_gateway_writes_to_github():
     writers = sorted(str(p.relative_to(BOT_DIR)) for p in BOT_DIR.rglob("*.py") if _WRITE.search(p.read_text()))
     # github.py defines the client (its graphql method); the gateway is the only caller of writes.
     assert writers == ["github.py", "publish/gateway.py"]
+
+
+# ---------------------------------------------------------------- writes GitHub carried out, then answered 502
+# (issue 13): each kind of write under that fault yields exactly one resource, and the gateway says it
+# succeeded. The fake applies the request, then answers 502 (`after_apply`).
+
+async def test_a_check_run_whose_answer_was_lost_exists_once(world):
+    fake, repo, pr, gh = world
+    fake.inject("POST", r"/check-runs$", status=502, after_apply=True)
+    run = await Gateway(gh, "octo", "proj").open_check_run(pr.number, pr.head_sha, [])
+    on_head = [r for r in fake.check_runs.values() if r.head_sha == pr.head_sha]
+    assert [r.id for r in on_head] == [run["id"]]
+    assert on_head[0].external_id == f"{pr.number}:{pr.head_sha}"
+    assert len(fake.requests_to("POST", r"/check-runs$")) == 1
+
+
+async def test_a_review_whose_answer_was_lost_is_posted_once(world):
+    fake, repo, pr, gh = world
+    fake.inject("POST", r"/pulls/\d+/reviews$", status=502, after_apply=True)
+    body = "finding <!-- hybridize-bot:fp=0123456789abcdef -->"
+    await Gateway(gh, "octo", "proj")._post_review(pr.number, {
+        "commit_id": pr.head_sha, "event": "COMMENT", "body": "1 comment",
+        "comments": [{"path": "m.py", "line": 1, "side": "RIGHT", "body": body}]})
+    assert len(fake.reviews) == 1
+    assert [c.body for c in fake.review_comments.values()] == [body]
+
+
+async def test_an_issue_comment_whose_answer_was_lost_is_posted_once(world):
+    fake, repo, pr, gh = world
+    fake.inject("POST", r"/issues/\d+/comments$", status=502, after_apply=True)
+    created = await Gateway(gh, "octo", "proj").create_issue_comment(pr.number, "done <!-- hybridize-bot:reply-to=7 -->")
+    assert [c.id for c in fake.issue_comments.values()] == [created["id"]]
+
+
+async def test_a_pull_request_whose_answer_was_lost_is_opened_once(world):
+    fake, repo, pr, gh = world
+    fake.set_branch(repo, "hybridize/pr-1", pr.head_sha)
+    fake.inject("POST", r"/pulls$", status=502, after_apply=True)
+
+    async def find_open():
+        return [p async for p in gh.getiter("/repos/octo/proj/pulls{?head,state}",
+                                            url_vars={"head": "octo:hybridize/pr-1", "state": "open"})]
+
+    opened = await Gateway(gh, "octo", "proj").create_pull(head="hybridize/pr-1", base="main", title="t", body="b",
+                                                           find_open=find_open)
+    followups = [i for i in fake.issues.values() if i.pull is not None and i.pull.head_ref == "hybridize/pr-1"]
+    assert [i.number for i in followups] == [opened["number"]]
+
+
+async def test_a_branch_whose_answer_was_lost_counts_as_created(world):
+    fake, repo, pr, gh = world
+    fake.inject("POST", r"/git/refs$", status=502, after_apply=True)
+
+    async def current():
+        return repo.branch("hybridize/pr-1")
+
+    # Created by the first request; before the fix the retry got 422 "already exists" and said False.
+    assert await Gateway(gh, "octo", "proj").move_ref("hybridize/pr-1", pr.head_sha, expected=None, current=current)
+    assert repo.branch("hybridize/pr-1") == pr.head_sha
+    assert len(fake.requests_to("POST", r"/git/refs$")) == 1
+
+
+async def test_a_write_that_never_happened_is_retried_after_the_lookup(world):
+    fake, repo, pr, gh = world
+    gh.retry = RetryPolicy(base_delay_s=0.001)
+    fake.inject("POST", r"/issues/\d+/comments$", status=502)  # refused, not carried out
+    await Gateway(gh, "octo", "proj").create_issue_comment(pr.number, "hello")
+    assert [c.body for c in fake.issue_comments.values()] == ["hello"]
+    assert len(fake.requests_to("POST", r"/issues/\d+/comments$")) == 2
+    assert len(fake.requests_to("GET", r"/issues/\d+/comments$")) == 1

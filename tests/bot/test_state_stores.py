@@ -1,29 +1,19 @@
 """The follow-up and command stores behave the same on SQLite (embedded) and on the queue's Redis."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import redis.asyncio as aioredis
 
 from hybridize_bot.bot.followup.store import FollowupRecord
+from hybridize_bot.bot.rate_budget import Window
 from hybridize_bot.bot.state import Stores, sqlite_stores
 from hybridize_bot.bot.state_redis import redis_stores
 from tests.redis_server import redis_server, redis_url  # noqa: F401
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-async def two_views(request, tmp_path) -> AsyncIterator[tuple[Stores, Stores]]:
-    """Two independent handles on one backend, as two worker processes would hold."""
-    if request.param == "sqlite":
-        yield sqlite_stores(tmp_path), sqlite_stores(tmp_path)
-        return
-    url = request.getfixturevalue("redis_url")
-    clients = [aioredis.Redis.from_url(url) for _ in range(2)]
-    await clients[0].flushdb()
-    yield redis_stores(clients[0], "t:"), redis_stores(clients[1], "t:")
-    for client in clients:
-        await client.aclose()
+@pytest.fixture
+def two_views(two_handles) -> tuple[Stores, Stores]:
+    return two_handles.pair(sqlite_stores, lambda client: redis_stores(client, "t:"))
 
 
 async def test_a_follow_up_record_written_by_one_is_read_by_the_other(two_views):
@@ -67,4 +57,33 @@ async def test_forget_deletes_the_redis_records_of_repositories_and_of_an_accoun
     assert await stores.followups.get("octo/b", 1) is None
     assert await stores.followups.get("octopus/c", 1) is not None
     assert await stores.commands.ignored_by("octopus/c", 1) == {"HYB001": "alice"}
+    await client.aclose()
+
+
+async def test_what_github_answered_is_purged_with_a_repository_and_an_installation(two_views):
+    one, other = two_views
+    api = "https://api.github.com/repos"
+    await one.etags.put(5, "t", f"{api}/octo/a/pulls/1", ('W/"a"', None, {}, None))
+    await one.etags.put(5, "t", f"{api}/octo/b/pulls/1", ('W/"b"', None, {}, None))
+    await one.etags.put(6, "t", f"{api}/elsewhere/c/pulls/1", ('W/"c"', None, {}, None))
+    await one.windows.lower("5", Window(10, 2_000.0))
+    await one.tokens.put(5, b"sealed", 4_000_000_000.0)
+
+    await other.forget_installation(5)
+    assert await one.etags.get(5, "t", f"{api}/octo/b/pulls/1") is None
+    assert await one.windows.get("5") is None and await one.tokens.get(5) is None
+    assert await one.etags.get(6, "t", f"{api}/elsewhere/c/pulls/1") == ('W/"c"', None, {}, None)
+
+
+async def test_a_repository_removed_takes_its_etags_on_redis(redis_url):  # noqa: F811
+    client = aioredis.Redis.from_url(redis_url)
+    await client.flushdb()
+    stores = redis_stores(client, "t:")
+    api = "https://api.github.com/repos"
+    await stores.etags.put(5, "t", f"{api}/octo/a/pulls/1", ('W/"a"', None, {}, None))
+    await stores.etags.put(5, "t", f"{api}/octo/b/pulls/1/files", ('W/"b"', None, [], None))
+    assert await stores.forget(["Octo/A"], None) == 1
+    assert await stores.etags.get(5, "t", f"{api}/octo/a/pulls/1") is None
+    assert await stores.etags.get(5, "t", f"{api}/octo/b/pulls/1/files") == ('W/"b"', None, [], None)
+    assert await stores.forget([], "octo") == 1
     await client.aclose()

@@ -4,6 +4,7 @@ source stayed on disk. The real server against the fake GitHub over loopback."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import time
 from pathlib import Path
@@ -46,6 +47,17 @@ def _loose(root: Path) -> list[str]:
     return out
 
 
+def _requests_state(data: Path) -> dict[str, list]:
+    """What requests.sqlite3 holds: ETag repositories, rate-limit windows, token installations."""
+    conn = sqlite3.connect(data / "requests.sqlite3")
+    try:
+        return {"etags": sorted({r[0] for r in conn.execute("SELECT repo FROM etags")}),
+                "windows": sorted(r[0] for r in conn.execute("SELECT installation FROM rate_windows")),
+                "tokens": sorted(r[0] for r in conn.execute("SELECT installation FROM tokens"))}
+    finally:
+        conn.close()
+
+
 def _installation_event(bot, action: str, **extra) -> dict:
     inst = bot.fake.installations[next(iter(bot.fake.installations))]
     return {"action": action, "installation": {"id": inst.id, "account": {"login": "octo"}},
@@ -71,15 +83,26 @@ async def test_data_dir_is_private_whatever_the_umask_and_purged_when_access_end
     other.mkdir()
     (other / "x").write_bytes(b"y")
 
+    installation = pr.repo.installation_id
+    # What GitHub's answers left: ETags of the pull request, the window, the (sealed) token.
+    assert _requests_state(data) == {"etags": ["octo/tiny-tf"], "windows": [str(installation), "app"],
+                                     "tokens": [installation]}
+    conn = sqlite3.connect(data / "requests.sqlite3")
+    with conn:
+        conn.execute("INSERT INTO etags VALUES (?, 'octo/other', 't', 'u', '[]', ?)", (installation, time.time() + 60))
+    conn.close()
+
     await bot.deliver("installation_repositories", _installation_event(
         bot, "removed", repositories_added=[], repositories_removed=[{"full_name": "octo/tiny-tf"}]))
     assert not blobs.exists() and other.exists()
     assert FollowupStore(data).get_sync("octo/tiny-tf", pr.number) is None
     assert FollowupStore(data).get_sync("octo/other", 3) is not None
+    assert _requests_state(data)["etags"] == ["octo/other"]
 
     await bot.deliver("installation", _installation_event(bot, "deleted", repositories=[]))
     assert not (data / "blobs" / "octo").exists()
     assert FollowupStore(data).get_sync("octo/other", 3) is None
+    assert _requests_state(data) == {"etags": [], "windows": ["app"], "tokens": []}
     assert _loose(data) == []
 
 

@@ -33,7 +33,7 @@ async def test_a_job_waits_for_the_rate_limit_reset_instead_of_failing(env):
     gh = await github.client_for(pr.repo.installation_id)
     await gh.getitem("/repos/{owner}/{repo}", url_vars={"owner": "octo", "repo": "tiny-tf"})
     # 11 left, minus the installation token (an App request) and this read.
-    assert github.budget.window(str(pr.repo.installation_id)).remaining == 9
+    assert (await github.budget.window(str(pr.repo.installation_id))).remaining == 9
     requests_before = len(fake.requests)
 
     sent = await bot.send("pull_request", pr_event(bot, pr, "opened"))

@@ -16,6 +16,9 @@ class Fault:
     body: Any = None                  # dict/list -> JSON, str/bytes -> as is
     delay: float = 0.0
     reset_connection: bool = False
+    # Apply the request as GitHub would, then answer `status` anyway: a write GitHub processed whose
+    # answer was lost (a 502 from its front end). A client that retries it blindly writes twice.
+    after_apply: bool = False
     fired: int = 0
 
     def matches(self, method: str, path: str) -> bool:

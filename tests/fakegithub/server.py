@@ -239,10 +239,11 @@ class FakeGitHub:
     # ================================================================== test helpers: run time
     def inject(self, method: str, path_regex: str, status: int | None = 502, times: int = 1,
                headers: dict[str, str] | None = None, body: Any = None, delay: float = 0.0,
-               reset_connection: bool = False) -> Fault:
-        """Make the next ``times`` matching requests fail (``status=None``: only delay them)."""
+               reset_connection: bool = False, after_apply: bool = False) -> Fault:
+        """Make the next ``times`` matching requests fail (``status=None``: only delay them;
+        ``after_apply``: carry the request out first, then answer ``status``)."""
         return self.faults.add(Fault(method.upper(), re.compile(path_regex), status, times,
-                                     dict(headers or {}), body, delay, reset_connection))
+                                     dict(headers or {}), body, delay, reset_connection, after_apply))
 
     def take_violations(self) -> list[str]:
         """Return and clear the recorded violations (for tests that provoke them on purpose)."""
@@ -282,7 +283,7 @@ class FakeGitHub:
                 await asyncio.sleep(fault.delay)
             if fault.reset_connection:
                 return self._reset(request)
-            if fault.status is not None:
+            if fault.status is not None and not fault.after_apply:
                 return self._fault_response(fault)
 
         if time.time() >= self.rate_reset:            # a new rate-limit window
@@ -301,6 +302,8 @@ class FakeGitHub:
         except Exception:  # a bug in the fake: answer 500 and make the test fail at teardown
             self.response_violations.append(f"{method} {path}: the fake crashed\n{traceback.format_exc()}")
             reply, op = self._error_reply(ApiError(500, "Server Error (fake GitHub crashed)")), None
+        if fault and fault.after_apply and fault.status is not None:
+            return self._fault_response(fault)  # the write is done; its answer is lost
         return self._finish(reply, op, method, request)
 
     async def _handle(self, request: web.Request, method: str, path: str, query: dict[str, str],
