@@ -27,13 +27,22 @@ def tf_function_keywords(ctx: ModuleContext, name: str) -> Iterator[tuple[ast.ke
     for site in ctx.summary.hybrid_sites:
         for kw in site_keywords(site, name):
             yield kw, set(site.keywords), site.enclosing
-    for node in ast.walk(ctx.summary.source.tree):
-        if (isinstance(node, ast.Call) and node.args and ctx.qualify(node.func) == "functools.partial"
-                and ctx.qualify(node.args[0]) == "tensorflow.function"):
-            names = {k.arg for k in node.keywords if k.arg is not None}
-            for kw in node.keywords:
-                if kw.arg == name:
-                    yield kw, names, None
+    for node in ctx.shared("partial_tf_function_calls", lambda: _partial_tf_function_calls(ctx)):
+        names = {k.arg for k in node.keywords if k.arg is not None}
+        for kw in node.keywords:
+            if kw.arg == name:
+                yield kw, names, None
+
+
+def _partial_tf_function_calls(ctx: ModuleContext) -> list[ast.Call]:
+    """The module's `functools.partial(tf.function, ...)` calls, in walk order; computed once per module
+    and shared by HYB010 and HYB011. A module whose text never says `partial` has none: that skips a walk
+    of the whole tree, measured as the largest single cost of the rules on the corpus (bench/RESULTS.md)."""
+    if "partial" not in ctx.source.text:
+        return []
+    return [node for node in ast.walk(ctx.summary.source.tree)
+            if isinstance(node, ast.Call) and node.args and ctx.qualify(node.func) == "functools.partial"
+            and ctx.qualify(node.args[0]) == "tensorflow.function"]
 
 
 def _rename_description(value: ast.expr) -> str:

@@ -19,6 +19,8 @@ def is_training_code(ctx: ModuleContext, node: ast.FunctionDef | ast.AsyncFuncti
     loss or a training step (`train_step`, `compute_loss`, `loss_fn`)."""
     if _TRAINING_NAME.search(node.name):
         return True
+    if "GradientTape" not in ctx.source.text:
+        return False  # no name can qualify to the tape: skips walking every function of the module
     for sub in ast.walk(node):
         if isinstance(sub, (ast.With, ast.AsyncWith)):
             for item in sub.items:
