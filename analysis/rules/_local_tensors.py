@@ -79,7 +79,7 @@ def uses_tensor(ctx: ModuleContext, expr: ast.AST, tensors: "set[str] | LocalKin
 def body_kinds(ctx: ModuleContext, body: "FunctionBody", seeds: Iterable[str] = ()) -> LocalKinds:
     """The kinds of the body's names: seeds plus names assigned from tensor- or Python-valued expressions.
 
-    Computed once per body and seeds and shared by the rules that ask (HYB001, HYB013, HYB015, HYB016, HYB018 all need it for the same graph functions).
-    Callers only read the result."""
+    Computed once per body and seeds and shared by the rules that ask (HYB001, HYB013, HYB015, HYB016 and
+    HYB018 need it for the same graph functions); callers only read the result."""
     frozen = frozenset(seeds)
     return ctx.shared(("local-kinds", id(body), frozen), lambda: LocalKinds.of(ctx.qualify, body.nodes, frozen))

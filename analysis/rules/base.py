@@ -84,7 +84,7 @@ class ModuleContext:
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A fact of this module several rules need, computed by the first rule that asks and reused by
         the others (a rule must not re-walk what another already walked). `key` names the fact and what
-        it depends on, e.g. `("kinds", id(body), seeds)`."""
+        it depends on, e.g. `("local-kinds", id(body), seeds)` (rules/_local_tensors.py)."""
         try:
             return self._shared[key]  # type: ignore[return-value]
         except KeyError:
