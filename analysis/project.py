@@ -214,6 +214,7 @@ class Project:
                 self.name_to_path.setdefault(name, path)
         self.by_name: _ByName = _ByName(self.name_to_path, self.modules)  # module name -> ModuleSummary
         self._bodies: dict[int, FunctionBody] = {}
+        self._callees: dict[int, list[tuple[FunctionInfo, ast.AST]]] = {}
         self._facts: RepoFacts | None = None
         self._index: dict[str, dict[int, int]] = {}  # path -> id(FunctionInfo) -> local index
         self._graph_all: dict[int, GraphFunction] | None = None
@@ -360,6 +361,11 @@ class Project:
             if real is None:
                 return []
             fn = real
+        # Memoized: several rules ask for the callees of the same caller once per callee (HYB004, HYB013),
+        # which re-resolved every call of a wide caller once per graph helper it calls.
+        found = self._callees.get(id(fn))
+        if found is not None:
+            return found
         out: list[tuple[FunctionInfo, ast.AST]] = []
         for call in self.body(fn).calls:
             target = self.resolve_callee(fn, call.func)
@@ -373,6 +379,7 @@ class Project:
                     cb = self.resolve_callee(fn, arg)
                     if cb is not None and cb is not target:
                         out.append((cb, arg))
+        self._callees[id(fn)] = out  # stored once complete: a budget expiry mid-way leaves nothing half-made
         return out
 
     # ---- graph context ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
     python bench/adversarial_shapes.py [--sizes 1250,2500,5000,10000] [--shapes chain,...] [--write]
 
 Each shape is generated in memory and analyzed with `analyze_sources` in one process (HYBRIDIZE_JOBS=1,
-no cache, best of `--rounds`), so the numbers are the analysis alone:
+no cache, median of `--rounds`, wall and CPU time), so the numbers are the analysis alone:
 
 * chain:        one module, a tf.function reaching a `print` through N plain functions
                 (`def f1(x): return f2(x)` ...);
@@ -15,7 +15,7 @@ no cache, best of `--rounds`), so the numbers are the analysis alone:
 
 A shape whose time grows linearly keeps "per 1k" (seconds per 1,000 units of N) flat across sizes.
 "x parse" divides the analysis time by a bare `ast.parse` of the same sources measured right before it
-(best of the same rounds), so the ratio holds on a loaded machine where absolute times do not.
+(median of the same rounds; "CPU x parse" the same for CPU time), so the ratio holds on a loaded machine where absolute times do not.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import argparse
 import ast
 import gc
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -96,26 +97,31 @@ SHAPES: dict[str, Callable[[int], dict[str, bytes]]] = {
 }
 
 
-def parse_seconds(sources: dict[str, bytes], rounds: int) -> float:
-    best = float("inf")
+def parse_seconds(sources: dict[str, bytes], rounds: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of a bare `ast.parse` of the sources."""
+    walls, cpus = [], []
     for _ in range(rounds):
         gc.collect()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for data in sources.values():
             ast.parse(data)
-        best = min(best, time.perf_counter() - start)
-    return best
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
-def measure(sources: dict[str, bytes], rounds: int) -> tuple[float, int]:
-    best, findings = float("inf"), 0
+def measure(sources: dict[str, bytes], rounds: int) -> tuple[float, float, int]:
+    """Median wall and CPU seconds of the analysis (one process: its CPU time is all of the work, which
+    a loaded machine does not inflate as it does the wall time), and the findings."""
+    walls, cpus, findings = [], [], 0
     for _ in range(rounds):
         gc.collect()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = analyze_sources(sources)
-        best = min(best, time.perf_counter() - start)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
         findings = len(result.findings)
-    return best, findings
+    return statistics.median(walls), statistics.median(cpus), findings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,15 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    rows = ["| shape | N | kB | findings | time (s) | s per 1k N | x parse |", "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| shape | N | kB | findings | time (s) | s per 1k N | x parse | CPU (s) | CPU x parse |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for shape in args.shapes.split(","):
         for n in sizes:
             sources = SHAPES[shape](n)
-            parsed = parse_seconds(sources, args.rounds)
-            seconds, found = measure(sources, args.rounds)
+            parsed, parsed_cpu = parse_seconds(sources, args.rounds)
+            seconds, cpu, found = measure(sources, args.rounds)
             size_kb = sum(len(v) for v in sources.values()) / 1024
             rows.append(f"| {shape} | {n} | {size_kb:.0f} | {found} | {seconds:.2f} | {seconds / n * 1000:.3f} "
-                        f"| {seconds / parsed:.1f} |")
+                        f"| {seconds / parsed:.1f} | {cpu:.2f} | {cpu / parsed_cpu:.1f} |")
             print(rows[-1], flush=True)
     if args.write:
         command = "python bench/adversarial_shapes.py " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             "", "## Analysis time against hostile program shapes (issue 17, point 5)", "",
             f"Command: `{command.strip()}` ({time.strftime('%Y-%m-%d')}; Python {sys.version.split()[0]}, "
             f"{os.cpu_count()} CPUs shared with other jobs, 1-minute load average {os.getloadavg()[0]:.1f} at the "
-            f"end; one process, no cache, best of {args.rounds})", "",
+            f"end; one process, no cache, medians of {args.rounds} rounds)", "",
             *rows, "",
         ])
         with RESULTS.open("a", encoding="utf-8") as out:

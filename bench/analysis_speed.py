@@ -17,6 +17,12 @@ the repository). Every phase runs in its own process so that its peak memory (ru
 
 `--warm-only` skips the whole-corpus phases (parse, cold, cold-1-process).
 
+`--rounds N` measures only the first runs over the whole corpus, N rounds of (parse, fill, cold), each
+phase in its own process, and prints the medians, the ratios of the medians to the parse, the CPU seconds
+(user + system, worker processes included) and the load average before and after:
+
+    python bench/analysis_speed.py --rounds 3
+
 Ratios are computed between phases of the same run, on the same machine.
 """
 from __future__ import annotations
@@ -27,6 +33,7 @@ import gc
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,6 +100,16 @@ def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit:
 
 def run_phase(name: str, root: Path, cache_dir: str | None = None, touch: str | None = None,
               jobs: str | None = None, edit: bool = False, add: bool = False) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    row = _run_phase(name, root, cache_dir, touch, jobs, edit, add)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of the phase's process and its workers: on a shared machine, what the work cost apart from waiting.
+    row["cpu_seconds"] = round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 3)
+    return row
+
+
+def _run_phase(name: str, root: Path, cache_dir: str | None, touch: str | None, jobs: str | None,
+               edit: bool, add: bool) -> dict:
     cmd = [sys.executable, __file__, str(root), "--phase", "parse" if name == "parse" else "analyze"]
     env = dict(os.environ)
     if jobs is not None:
@@ -121,6 +138,7 @@ def main() -> int:
     parser.add_argument("--edit", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--add", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--warm-only", action="store_true", help="only the warm project's phases")
+    parser.add_argument("--rounds", type=int, default=0, help="only the whole corpus's first runs, N rounds")
     args = parser.parse_args()
     root = Path(args.corpus)
     if args.phase:
@@ -131,6 +149,9 @@ def main() -> int:
     if not root.is_dir():
         print(f"corpus {root} not found", file=sys.stderr)
         return 2
+    if args.rounds:
+        _first_run_rounds(root, args.rounds)
+        return 0
     rows = [] if args.warm_only else [run_phase("parse", root), run_phase("cold", root),
                                       run_phase("cold-1-process", root, jobs="1")]
     warm_root = root / args.warm_project
@@ -157,6 +178,31 @@ def main() -> int:
           f"peak RSS {rows[2]['peak_rss_mib']} MiB")
     _report_warm(rows, args.warm_project, touch)
     return 0
+
+
+def _first_run_rounds(root: Path, rounds: int) -> None:
+    """Parse, first cached run (an empty cache directory per round) and no-cache run, `rounds` times."""
+    load_before = os.getloadavg()
+    rows: dict[str, list[dict]] = {"parse": [], "fill": [], "cold": []}
+    for _ in range(rounds):
+        rows["parse"].append(run_phase("parse", root))
+        with tempfile.TemporaryDirectory(prefix="hybridize-bench-") as cache_dir:
+            rows["fill"].append(run_phase("fill", root, cache_dir))
+        rows["cold"].append(run_phase("cold", root))
+        for name in rows:
+            print(json.dumps(rows[name][-1]))
+    load_after = os.getloadavg()
+    first = rows["parse"][0]
+    print(f"\ncorpus: {first['files']} files, {first['lines']} lines; {rounds} rounds; jobs {rows['fill'][0]['jobs']}; "
+          f"load average before {load_before[0]:.1f} / {load_before[1]:.1f} / {load_before[2]:.1f}, "
+          f"after {load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f}")
+    parse = statistics.median(r["seconds"] for r in rows["parse"])
+    parse_cpu = statistics.median(r["cpu_seconds"] for r in rows["parse"])
+    for name, label in (("parse", "bare ast.parse"), ("fill", "first run, empty cache"), ("cold", "no cache")):
+        wall = statistics.median(r["seconds"] for r in rows[name])
+        cpu = statistics.median(r["cpu_seconds"] for r in rows[name])
+        print(f"{label}: median {wall:.2f} s ({wall / parse:.2f}x parse), CPU {cpu:.2f} s ({cpu / parse_cpu:.2f}x); "
+              f"rounds {', '.join(str(r['seconds']) for r in rows[name])}")
 
 
 def _report_warm(rows: list[dict], project: str, touch: str) -> None:

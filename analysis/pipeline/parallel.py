@@ -177,9 +177,14 @@ class ParallelRun:
                 if i != j:
                     conn.send_bytes(blob)
 
-    def check(self, wanted: Callable[[str], bool]) -> tuple[dict[str, list], list[str]]:
+    def start_check(self, wanted: Callable[[str], bool]) -> None:
+        """Step 4: tell each worker which of its modules to check; `collect` gathers the findings, so the
+        parent can do other work (writing the cache) while the workers check."""
         for conn, shard in zip(self.conns, self.shards):
             conn.send_bytes(marshal.dumps([p for p in sorted(shard) if wanted(p)]))
+
+    def collect(self) -> tuple[dict[str, list], list[str]]:
+        """The findings per checked path, and the paths the workers parsed on demand."""
         findings: dict[str, list] = {}
         extra: list[str] = []
         for conn in self.conns:

@@ -125,46 +125,56 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
     run = ParallelRun(python, names, config, min_tf, jobs)
     try:
         outcomes, blobs = run.exchange_facts()
+        failed = {path for path, _lines, failure in outcomes if failure is not None}
+        wanted = {path for path, _lines, _failure in outcomes
+                  if path not in failed and (changed is None or path in changed)}
+        hashes: dict[str, str] = {}
+        if cache is not None:
+            hashes = {path: content_hash(python[path]) for path, _lines, _failure in outcomes}
+        # A first run (no module's facts in the cache) can serve no findings from the cache either: the
+        # workers check their modules at once, while this process writes the facts, the snapshot and the
+        # findings, instead of leaving them idle through that serial work (bench/RESULTS.md, issue 11).
+        check_now = cache is None or not any(cache.has_facts(facts_key(h, *names[p])) for p, h in hashes.items())
+        if check_now:
+            run.start_check(wanted.__contains__)
         # Without a cache the parent needs only the outcomes; the facts stay encoded (the workers have them).
         module_facts: dict[str, dict] = {}
         if cache is not None:
             for blob in blobs:
                 module_facts.update(marshal.loads(blob))
-        hashes: dict[str, str] = {}
         digests: dict[str, str] = {}
         entries: dict[str, tuple] = {}
-        analyzed: list[str] = []
         for path, lines, failure in sorted(outcomes):
             if cache is not None:
                 cache.stats.parsed += 1
                 cache.stats.parsed_paths.append(path)
-                hashes[path] = content_hash(python[path])
                 facts = module_facts[path] if failure is None else {"failure": failure}
                 cache.put_facts(facts_key(hashes[path], *names[path]), facts)
             if failure is not None:
                 entries[path] = (hashes.get(path), None, 0, failure)
                 report_failure(result, config, path, failure)
                 continue
-            analyzed.append(path)
             if cache is not None:
                 digests[path] = interface_digest(module_facts[path])
                 entries[path] = (hashes[path], digests[path], lines, None)
             result.files_analyzed += 1
             result.lines_analyzed += lines
         keys: dict[str, str] = {}
-        wanted = set(analyzed) if changed is None else set(analyzed) & changed
         if cache is not None:
             project = Project([], module_facts=module_facts)
             loaded = LoadedProject(project, result, sorted(module_facts), hashes, digests)
             if changed is None:
                 loaded.signatures = save_snapshot(cache, names, entries, project.facts, digests)
             keys = findings_keys(loaded, config, min_tf, cache)
-            for path in sorted(wanted):
-                cached = cache.get_findings(keys[path])
-                if cached is not None:
-                    result.findings.extend(cached)
-                    wanted.discard(path)
-        checked, extra = run.check(wanted.__contains__)
+            if not check_now:
+                for path in sorted(wanted):
+                    cached = cache.get_findings(keys[path])
+                    if cached is not None:
+                        result.findings.extend(cached)
+                        wanted.discard(path)
+        if not check_now:
+            run.start_check(wanted.__contains__)
+        checked, extra = run.collect()
     finally:
         run.close()
     for path, findings in sorted(checked.items()):

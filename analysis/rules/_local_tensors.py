@@ -7,10 +7,14 @@ unknown) is decided by `facts.value_kinds` from the API table `facts.api_kinds`.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING, Iterable
 
 from ..facts.api_kinds import TENSOR_LIKE, call_kind
 from ..facts.value_kinds import LocalKinds
 from .base import ModuleContext
+
+if TYPE_CHECKING:
+    from ..body import FunctionBody
 
 _PY_CONSTANT_DEFAULT = (bool, int, float, str, bytes, type(None))
 
@@ -72,6 +76,10 @@ def uses_tensor(ctx: ModuleContext, expr: ast.AST, tensors: "set[str] | LocalKin
     return kinds.is_tensor(expr)
 
 
-def local_tensor_names(ctx: ModuleContext, fn: ast.AST, body_nodes: list[ast.AST], seeds: set[str]) -> LocalKinds:
-    """The kinds of the body's names: seeds plus names assigned from tensor- or Python-valued expressions."""
-    return LocalKinds.of(ctx.qualify, body_nodes, seeds)
+def body_kinds(ctx: ModuleContext, body: "FunctionBody", seeds: Iterable[str] = ()) -> LocalKinds:
+    """The kinds of the body's names: seeds plus names assigned from tensor- or Python-valued expressions.
+
+    Computed once per body and seeds and shared by the rules that ask (HYB001, HYB013, HYB015, HYB016 and
+    HYB018 need it for the same graph functions); callers only read the result."""
+    frozen = frozenset(seeds)
+    return ctx.shared(("local-kinds", id(body), frozen), lambda: LocalKinds.of(ctx.qualify, body.nodes, frozen))

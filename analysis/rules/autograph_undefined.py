@@ -8,7 +8,7 @@ from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
-from ._local_tensors import local_tensor_names, root_tensor_params, uses_tensor
+from ._local_tensors import body_kinds, root_tensor_params, uses_tensor
 
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -488,7 +488,7 @@ class AutographUndefined(Rule):
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
             seeds = root_tensor_params(gf.info.node, gf.info.cls is not None) if gf.is_root else set()
-            tensors = local_tensor_names(ctx, gf.info.node, body.nodes, seeds)
+            tensors = body_kinds(ctx, body, seeds)
             names = _Names()
             optional = _none_default_params(gf.info.node)
             for node in body.of_type(ast.If):

@@ -9,7 +9,7 @@ import ast
 import os
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, ClassVar, Hashable, Iterable, Mapping, TypeVar
 
 from ..facts.paths import is_test_path
 from ..model import Finding, Fix, FixSafety, Severity, normalize_snippet
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..project import GraphFunction, Project
     from ..summary import FunctionInfo, ModuleSummary
+
+T = TypeVar("T")
 
 # Where the project lives; rule pages, SARIF's informationUri, review comments and the bot's `GET /`
 # all link here. The default is pyproject's [project.urls] Homepage (tests/test_packaging.py checks they
@@ -77,6 +79,17 @@ class ModuleContext:
         self.source = summary.source
         self.min_tf_version = min_tf_version
         self._graph: list[GraphFunction] | None = None
+        self._shared: dict[Hashable, object] = {}
+
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A fact of this module several rules need, computed by the first rule that asks and reused by
+        the others (a rule must not re-walk what another already walked). `key` names the fact and what
+        it depends on, e.g. `("local-kinds", id(body), seeds)` (rules/_local_tensors.py)."""
+        try:
+            return self._shared[key]  # type: ignore[return-value]
+        except KeyError:
+            found = self._shared[key] = compute()
+            return found
 
     def graph_functions(self) -> list["GraphFunction"]:
         """Functions of this module whose body runs under tracing (roots and their callees).

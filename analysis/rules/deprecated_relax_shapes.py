@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterable, Iterator
 
 from ..model import Finding, FixSafety, Severity
@@ -27,13 +28,37 @@ def tf_function_keywords(ctx: ModuleContext, name: str) -> Iterator[tuple[ast.ke
     for site in ctx.summary.hybrid_sites:
         for kw in site_keywords(site, name):
             yield kw, set(site.keywords), site.enclosing
-    for node in ast.walk(ctx.summary.source.tree):
-        if (isinstance(node, ast.Call) and node.args and ctx.qualify(node.func) == "functools.partial"
-                and ctx.qualify(node.args[0]) == "tensorflow.function"):
-            names = {k.arg for k in node.keywords if k.arg is not None}
-            for kw in node.keywords:
-                if kw.arg == name:
-                    yield kw, names, None
+    for node in ctx.shared("partial_tf_function_calls", lambda: _partial_tf_function_calls(ctx)):
+        names = {k.arg for k in node.keywords if k.arg is not None}
+        for kw in node.keywords:
+            if kw.arg == name:
+                yield kw, names, None
+
+
+def _partial_tf_function_calls(ctx: ModuleContext) -> list[ast.Call]:
+    """The module's `functools.partial(tf.function, ...)` calls, computed once per module
+    and shared by HYB010 and HYB011. A module that imports nothing from `functools` has none (no name in it
+    qualifies to `functools.partial`): that skips a walk of the whole tree, measured as the largest single
+    cost of the rules on the corpus (bench/RESULTS.md)."""
+    names = ctx.summary.imports.names
+    if not any(target == "functools" or target.startswith("functools.") for target in names.values()):
+        return []
+    # The callee is `<...>.partial` or a name bound to it (`from functools import partial as P`): only the
+    # top-level statements whose lines hold one of those words can contain such a call.
+    words = {"partial"} | {name for name, target in names.items() if target == "functools.partial"}
+    pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words))) + r")\b")
+    lines = [i for i, text in enumerate(ctx.source.lines, 1) if pattern.search(text)]
+    if not lines:
+        return []
+    out = []
+    for statement in ctx.summary.source.tree.body:
+        end = statement.end_lineno or statement.lineno
+        if not any(statement.lineno <= line <= end for line in lines):
+            continue
+        out.extend(node for node in ast.walk(statement)
+                   if isinstance(node, ast.Call) and node.args and ctx.qualify(node.func) == "functools.partial"
+                   and ctx.qualify(node.args[0]) == "tensorflow.function")
+    return out
 
 
 def _rename_description(value: ast.expr) -> str:

@@ -11,6 +11,7 @@ from ..project import GraphFunction
 from ..summary import FunctionInfo
 from ._declared_types import declared_not_keras
 from ._eager_guards import runs_only_eagerly
+from ._local_tensors import body_kinds
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 from .tensor_as_bool import likely_tensor_params
 
@@ -272,7 +273,7 @@ class EagerOnlyApi(Rule):
                 continue
             body = ctx.body(gf.info)
             tensor_params = frozenset(likely_tensor_params(gf.info)) if gf.is_root else frozenset()
-            kinds = LocalKinds.of(ctx.qualify, body.nodes, tensor_params) if tensor_params else None
+            kinds = body_kinds(ctx, body, tensor_params) if tensor_params else None
             for call in body.calls:
                 problem = _eager_only_problem(ctx, gf.info, call, tensor_params, kinds)
                 if problem is None or _runs_eagerly(ctx, body, call):

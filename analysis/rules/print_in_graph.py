@@ -8,6 +8,7 @@ from ..body import FunctionBody
 from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ._eager_guards import runs_only_eagerly
+from ._local_tensors import body_kinds
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
 _INITIALIZERS = frozenset({"__init__", "__post_init__", "build"})
@@ -423,7 +424,7 @@ class PrintInGraph(Rule):
                 if kind is None or kind == "warnings" or runs_only_eagerly(ctx, body, call):
                     continue  # warnings.warn: Python's default filter shows it once per place anyway
                 if kinds is None:
-                    kinds = LocalKinds.of(ctx.qualify, body.nodes, ())
+                    kinds = body_kinds(ctx, body)
                 if _meant_for_trace_time(body, call, kind, kinds):
                     continue
                 if kind == "logging" and _traced_once(ctx, gf.info.node):

@@ -8,7 +8,7 @@ from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from ..summary import ClassInfo
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
-from ._local_tensors import container_aliases, local_tensor_names, root_tensor_params, uses_tensor
+from ._local_tensors import body_kinds, container_aliases, root_tensor_params, uses_tensor
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _ITERTOOLS_ITERATORS = frozenset({"itertools.cycle", "itertools.count", "itertools.repeat", "itertools.islice",
@@ -280,7 +280,7 @@ class PythonIteration(Rule):
                 aliases = container_aliases(ctx.source.tree)
             seeds = root_tensor_params(gf.info.node, gf.info.cls is not None, aliases or set()) \
                 if traced_by_tf_function else set()
-            tensors = local_tensor_names(ctx, gf.info.node, body.nodes, seeds)
+            tensors = body_kinds(ctx, body, seeds)
             for comp in body.of_type(*_COMPREHENSIONS):
                 for gen in comp.generators:
                     iterable = gen.iter

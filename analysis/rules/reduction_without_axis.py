@@ -22,6 +22,8 @@ def is_training_code(ctx: ModuleContext, node: ast.FunctionDef | ast.AsyncFuncti
 
 def _tape_blocks(ctx: ModuleContext, node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.With | ast.AsyncWith]:
     """The `with tf.GradientTape() as tape:` blocks of a function."""
+    if "GradientTape" not in ctx.source.text:
+        return []  # no name can qualify to the tape: skips walking every function of the module
     return [sub for sub in ast.walk(node) if isinstance(sub, (ast.With, ast.AsyncWith))
             and any(isinstance(item.context_expr, ast.Call) and ctx.qualify(item.context_expr.func) in _TAPES
                     for item in sub.items)]

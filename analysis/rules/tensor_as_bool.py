@@ -14,6 +14,7 @@ from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from ..summary import FunctionInfo
+from ._local_tensors import body_kinds
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
 DO_NOT_CONVERT = frozenset({"tensorflow.autograph.experimental.do_not_convert"})
@@ -232,7 +233,7 @@ class TensorAsBool(Rule):
             if unconverted and _failure_expected(ctx, gf):
                 continue  # `with self.assertRaises(...): tf.function(foo, autograph=False)(x)`: the test's subject
             params = likely_tensor_params(gf.info) if gf.is_root or unconverted else set()
-            tensors = LocalKinds.of(ctx.qualify, body.nodes, params)
+            tensors = body_kinds(ctx, body, params)
             fix = Fix("enable AutoGraph, use tf.where/tf.cond, or loop with tf.range", FixSafety.SUGGESTION)
             if unconverted:
                 for node, what in _bool_uses(ctx, body, tensors):

@@ -1,0 +1,592 @@
+"""HYB002's core: the writes of one graph function to Python state that outlives a call of it.
+
+What counts as outer (module globals, closure variables, object state, a tf.function's arguments), and which
+statements and calls write it (stores, augmented assignments, container mutators, deletions). The rule
+(outer_mutation.py) decides which graph functions to look at and reports what `OuterWrites.problems` finds.
+"""
+from __future__ import annotations
+
+import ast
+import weakref
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..body import FunctionBody
+from ..facts.api_kinds import TENSOR, call_kind
+from ..facts.paths import is_test_path
+from ..project import GraphFunction
+from ..summary import FunctionInfo, ModuleSummary, enclosing_class
+from ._once_guard import is_once_guarded
+from .base import ModuleContext
+
+# Methods that only containers have: reported on any outer receiver.
+_CONTAINER_MUTATORS = frozenset({
+    "append", "extend", "insert", "appendleft", "extendleft", "popleft", "setdefault", "popitem", "discard",
+})
+# Names also used by TF/Keras objects (`metric.update`, `layer.add`): reported only when the receiver is
+# known to hold a Python container (bound to `[]`, `{}`, `set()`, `deque()`... where it is defined).
+_AMBIGUOUS_MUTATORS = frozenset({"add", "update", "pop", "remove", "clear", "sort", "reverse"})
+
+_CONTAINER_FACTORIES = frozenset({
+    "builtins.list", "builtins.dict", "builtins.set", "collections.deque", "collections.defaultdict",
+    "collections.OrderedDict", "collections.Counter",
+})
+# Calls whose result is an object created once on purpose (variables, layers): HYB004's business.
+# Objects that own TensorFlow state (a variable, a lookup table's resource): like `tf.Variable`, created
+# on the first trace and kept on purpose (`root.table = tf.lookup.StaticHashTable(...)`).
+_STATEFUL_FACTORY_PREFIXES = ("tensorflow.Variable", "keras.", "tensorflow.random.Generator", "tensorflow.Module",
+                              "tensorflow.lookup.")
+
+
+@dataclass(frozen=True)
+class _Outer:
+    """What an expression's root refers to, when it outlives one call of the graph function."""
+
+    kind: str  # "global" | "closure" | "self" | "argument"
+    name: str  # the text shown in messages
+
+
+class OuterWrites:
+    """The outer-state writes of one graph function."""
+
+    def __init__(self, ctx: ModuleContext, gf: GraphFunction) -> None:
+        self.ctx = ctx
+        self.gf = gf
+        self.info = gf.info
+        self.body: FunctionBody = ctx.body(gf.info)
+        self.globals = self.body.declared(ast.Global)
+        self.nonlocals = self.body.declared(ast.Nonlocal)
+        self.params = set(gf.info.params)
+        # `*args` / `**kwargs`: a tuple and dict Python builds afresh for each call, owned by no caller.
+        arguments = gf.info.node.args
+        self.star_params = {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+        self.locals = self.body.local_names() - self.globals - self.nonlocals
+        self.self_name = _self_name(gf.info)
+        self.rebound = {n.id for n in self.body.of_type(ast.Name) if isinstance(n.ctx, ast.Store)}
+        self._parent_locals: dict[int, set[str]] = {}
+        self._self_containers: set[str] | None = None
+        self._self_fresh: bool | None = None
+
+    # ---- what is outer ----------------------------------------------------------------------
+    def outer(self, expr: ast.expr) -> _Outer | None:
+        """The outer object `expr` belongs to (`history`, `self.steps`, `CFG.items[0]`), or None."""
+        chain = 0
+        root = expr
+        first_attr = None  # `steps` of `self.steps.count`: names the object state in messages
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            if isinstance(root, ast.Attribute):
+                first_attr = root.attr
+            root = root.value
+            chain += 1
+        if not isinstance(root, ast.Name):
+            return None
+        name = root.id
+        if name == self.self_name or (name not in self.locals and self._enclosing_self(name)):
+            if first_attr is None:
+                return None  # `self[...]`, or `self` itself: the object's own protocol, not its state
+            if name == self.self_name and self.self_made_by_callers():
+                return None  # `stream = SeedStream(seed); stream()` in graph code: an object of the trace
+            return _Outer("self", f"{name}.{first_attr}")
+        if chain == 0 and name in self.params and name not in self.rebound and name not in self.star_params \
+                and self.gf.is_root \
+                and self.info.hybrid is not None and self.info.hybrid.kind != "keras":
+            return _Outer("argument", name)
+        kind = self.free_name_kind(name)
+        return _Outer(kind, name) if kind else None
+
+    def self_made_by_callers(self) -> bool:
+        if self._self_fresh is None:
+            self._self_fresh = self.ctx.project.facts.instance_made_by_callers(self.info)
+        return self._self_fresh
+
+    def _enclosing_self(self, name: str) -> bool:
+        """`self` of an enclosing method, used by a nested helper (`def body(i): self.log.append(i)`)."""
+        parent = self.info.parent
+        while parent is not None:
+            if _self_name(parent) == name:
+                return True
+            parent = parent.parent
+        return False
+
+    def free_name_kind(self, name: str) -> str | None:
+        if name in self.globals:
+            return "global"
+        if name in self.nonlocals:
+            return None if self._owner_traced(name) else "closure"
+        if name in self.locals:
+            return None
+        parent = self.info.parent
+        while parent is not None:
+            if name in self.locals_of(parent):
+                # Allocated by an enclosing function: outer only if that function is not itself traced
+                # (then the object is created anew by the same trace, like a local).
+                return None if self.ctx.project.in_graph(parent) else "closure"
+            parent = parent.parent
+        summary = self.ctx.summary
+        if name in summary.classes or name in summary.top_functions:
+            return None
+        bound = summary.imports.names.get(name)
+        if bound is not None and bound != f"{summary.module}.{name}" and bound != name:
+            return None  # imported (a module, or an object we cannot see): not followed
+        if bound is None and summary.imports.qualify_name(name) is not None:
+            return None  # builtins, star imports
+        return "global"
+
+    def _owner_traced(self, name: str) -> bool:
+        """Whether the enclosing function that owns the free variable `name` itself runs while tracing:
+        then each trace makes a fresh frame (`i = -1; def c2t(x): nonlocal i; i += 1`), so the variable
+        is per-trace scratch like a local, not state that outlives the call."""
+        parent = self.info.parent
+        while parent is not None:
+            if name in self.locals_of(parent):
+                return self.ctx.project.in_graph(parent) is not None
+            parent = parent.parent
+        return False
+
+    def locals_of(self, fn: FunctionInfo) -> set[str]:
+        found = self._parent_locals.get(id(fn))
+        if found is None:
+            body = self.ctx.body(fn)
+            found = body.local_names() - body.declared(ast.Global) - body.declared(ast.Nonlocal)
+            self._parent_locals[id(fn)] = found
+        return found
+
+    # ---- findings ---------------------------------------------------------------------------
+    def problems(self) -> Iterator[tuple[ast.AST, str]]:
+        yield from self.mutator_calls()
+        yield from self.stores()
+
+    def mutator_calls(self) -> Iterator[tuple[ast.AST, str]]:
+        for call in self.body.calls:
+            func = call.func
+            if not isinstance(func, ast.Attribute):
+                continue
+            method = func.attr
+            if method not in _CONTAINER_MUTATORS and method not in _AMBIGUOUS_MUTATORS:
+                continue
+            outer = self.outer(func.value)
+            if outer is None:
+                continue
+            if method in _AMBIGUOUS_MUTATORS and not self.holds_container(func.value, outer):
+                continue
+            if outer.kind != "argument" and (self._guarded_fill(call) or self._rebound_before(func.value, call)):
+                continue
+            text = self.ctx.source.segment(func)
+            if outer.kind == "argument":
+                yield call, (
+                    f"`{text}` modifies the Python argument `{outer.name}` of a tf.function; TensorFlow "
+                    "rejects this (\"should not modify its Python input arguments\")"
+                )
+                continue
+            leak = any(self.tensorish(a) for a in call.args)
+            if outer.kind == "closure" and not leak and self._traced_for_output():
+                continue  # a Python value handed out of a trace its enclosing function inspects
+            yield call, (
+                f"`{text}` changes {_describe(outer)} from graph code: it runs only while TensorFlow "
+                f"traces the function, not on every call{_LEAK if leak else ''}"
+            )
+
+    def stores(self) -> Iterator[tuple[ast.AST, str]]:
+        for st in self.body.of_type(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
+            targets = st.targets if isinstance(st, (ast.Assign, ast.Delete)) else [st.target]
+            value = getattr(st, "value", None)
+            for target in targets:
+                message = self.store_problem(st, target, value)
+                if message:
+                    yield st, message
+                    break
+
+    def store_problem(self, st: ast.stmt, target: ast.expr, value: ast.expr | None) -> str | None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                found = self.store_problem(st, elt, value)
+                if found:
+                    return found
+            return None
+        aug = isinstance(st, ast.AugAssign)
+        if isinstance(target, ast.Name):
+            kind = "global" if target.id in self.globals else "nonlocal" if target.id in self.nonlocals else None
+            if kind == "nonlocal" and self._owner_traced(target.id):
+                return None
+            if kind is None or self.created_once(st, value):
+                return None
+            if not aug and self._trace_time_name(st, target.id, value):
+                return None
+            return (
+                f"rebinding {kind} `{target.id}` in graph code happens only while TensorFlow traces the "
+                f"function, not on every call{_LEAK if value is not None and self.tensorish(value) else ''}"
+            )
+        if isinstance(target, ast.Starred):
+            return self.store_problem(st, target.value, value)
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            argument = self.outer(target.value)
+            if argument is not None and argument.kind == "argument":
+                # `items[4] = x`, `del table[k]` on a list/dict argument: TF 2.21 raises ValueError
+                # ("should not modify its Python input arguments"), as for `items.append(x)` (issue 11)
+                shown = ("del " if isinstance(st, ast.Delete) else "") + self.ctx.source.segment(target)
+                return (f"`{shown}` modifies the Python argument `{argument.name}` of a tf.function; TensorFlow "
+                        "rejects this (\"should not modify its Python input arguments\")")
+        outer = self.outer(target)
+        if outer is None or outer.kind == "argument":
+            return None
+        if isinstance(target, ast.Subscript) and self._rebound_before(target.value, st):
+            return None  # `self.seen = {}` ... `for t in ts: self.seen[t.name] = True`: per-trace scratch
+        text = self.ctx.source.segment(target)
+        if isinstance(st, ast.Delete):
+            return f"`del {text}` changes {_describe(outer)} only while tracing, not on every call"
+        if not aug and self.created_once(st, value) and not (value is not None and self.tensorish(value)):
+            return None  # lazy creation (`if key not in self.cache: self.cache[key] = tf.Variable(...)`)
+        if not aug and value is not None and self._realias(value):
+            return None  # `self.step = self.optimizer.iterations`: the same object on every trace
+        if outer.kind == "self" and not aug and self._per_trace_temporary(st, target):
+            return None
+        if outer.kind == "closure" and not aug and not (value is not None and self.tensorish(value)) \
+                and self._traced_for_output():
+            return None  # a Python value handed out of a forced trace (`f.get_concrete_function(...)`)
+        if aug and isinstance(target, ast.Attribute) and self._uniqueness_counter(target):
+            return None
+        if aug and isinstance(target, ast.Attribute):
+            return (
+                f"`{text} {_op_text(st)}= ...` in graph code runs only while TensorFlow traces the function: "
+                "a Python counter stops changing after the first trace (a tf.Variable needs `.assign_add`)"
+            )
+        leak = value is not None and self.tensorish(value)
+        return (
+            f"assigning `{text}` in graph code changes {_describe(outer)} only while TensorFlow traces the "
+            f"function, not on every call{_LEAK if leak else ''}"
+        )
+
+    def _guarded_fill(self, call: ast.Call) -> bool:
+        """`if not self._slots: self._slots.extend([tf.Variable(...) ...])`: a container filled under a
+        create-once guard, like the guarded store `if self.v is None: self.v = ...`, holding no graph
+        tensor."""
+        return is_once_guarded(self.body, call) and not any(self.tensorish(a) for a in call.args)
+
+    def _rebound_before(self, receiver: ast.expr, node: ast.AST) -> bool:
+        """The mutated attribute was bound by an earlier statement of this function that always runs
+        first (`self.vars = model.trainable_variables` ... `self.vars.extend(extra)`): each trace
+        mutates the object it just bound, per-trace scratch like a local list."""
+        if not isinstance(receiver, ast.Attribute):
+            return False
+        text = ast.unparse(receiver)
+        child: ast.AST = node
+        for anc in self.body.ancestors(node):
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(anc, name, None)
+                if not isinstance(block, list) or not any(st is child for st in block):
+                    continue
+                for st in block:
+                    if st is child:
+                        break
+                    if isinstance(st, ast.Assign) and any(ast.unparse(t) == text for t in st.targets):
+                        return True
+            if anc is self.body.node:
+                break
+            child = anc
+        return False
+
+    def created_once(self, st: ast.stmt, value: ast.expr | None) -> bool:
+        """The lazy-creation idiom (`if self.v is None: self.v = ...`), a memo flag cleared under its own
+        test (`if first_call: ...; first_call = False`), or a variable/layer constructor."""
+        if is_once_guarded(self.body, st) or self._memo_flag(st, value):
+            return True
+        if isinstance(value, ast.Call):
+            q = self.ctx.qualify(value.func)
+            if q is not None and q.startswith(_STATEFUL_FACTORY_PREFIXES):
+                return True
+        return False
+
+    def _trace_time_name(self, st: ast.stmt, name: str, value: ast.expr | None) -> bool:
+        """A global/nonlocal the function sets and restores (`was = G; G = True; ... G = was`), or
+        writes without reading with a Python value: a trace-time side output (read after
+        `get_concrete_function()`, say), not a counter that should change per call."""
+        stores = [n for n in self.body.of_type(ast.Name) if n.id == name and isinstance(n.ctx, ast.Store)]
+        counter = any(isinstance(a.target, ast.Name) and a.target.id == name for a in self.body.of_type(ast.AugAssign))
+        if len(stores) > 1 and not counter:
+            return True
+        reads = any(n.id == name and isinstance(n.ctx, ast.Load) for n in self.body.of_type(ast.Name))
+        return not reads and value is not None and not self.tensorish(value)
+
+    def _traced_for_output(self) -> bool:
+        """The enclosing function inspects this tf.function's traces: it traces it itself
+        (`wrapper.get_concrete_function(...)`), or it is a test, whose subject is then what each trace
+        saw (sonnet's conformance tests: "leak out the variables that were used", P26-precfix). Closure
+        stores of Python values are the standard way to get a structure out of a trace."""
+        parent = self.info.parent
+        if not self.gf.is_root or parent is None:
+            return False
+        if parent.name.startswith("test") and is_test_path(self.ctx.path):
+            return True
+        for call in self.ctx.body(parent).calls:
+            func = call.func
+            if (isinstance(func, ast.Attribute) and func.attr == "get_concrete_function"
+                    and isinstance(func.value, ast.Name) and func.value.id == self.info.name):
+                return True
+        return False
+
+    def _uniqueness_counter(self, target: ast.Attribute) -> bool:
+        """`self._counter += 1` whose every read in the class goes into a string or a hash (`str((seed,
+        self._counter))`, `f"name_{self._count}"`): a counter that makes seeds or names unique, which is
+        trace-time bookkeeping by design (issue 10 #3: TFP's SeedStream, name-scope counters). A counter
+        that anything compares, returns or computes with is state (reported)."""
+        cls = self.info.cls
+        if cls is None or not (isinstance(target.value, ast.Name) and target.value.id == self.self_name):
+            return False
+        reads = 0
+        for method in cls.methods.values():
+            body = self.ctx.body(method)
+            me = _self_name(method)
+            for node in body.of_type(ast.Attribute):
+                if node.attr != target.attr or not (isinstance(node.value, ast.Name) and node.value.id == me) \
+                        or not isinstance(node.ctx, ast.Load):
+                    continue
+                parent = body.parent(node)
+                if isinstance(parent, ast.AugAssign) and parent.target is node:
+                    continue
+                if not any(_into_text(anc) for anc in body.ancestors(node)):
+                    return False
+                reads += 1
+        return reads > 0
+
+    def _memo_flag(self, st: ast.stmt, value: ast.expr | None) -> bool:
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, bool) and isinstance(st, ast.Assign)):
+            return False
+        names = {ast.unparse(t) for t in st.targets}
+        for anc in self.body.ancestors(st):
+            if isinstance(anc, ast.If) and any(ast.unparse(n) in names for n in ast.walk(anc.test)
+                                               if isinstance(n, (ast.Name, ast.Attribute))):
+                return True
+        return False
+
+    def _per_trace_temporary(self, st: ast.stmt, target: ast.expr) -> bool:
+        """An attribute the same function stores again (swap and restore) or reads after storing it
+        (directly, or through the object it belongs to: `self.layer.kernel = k; self.layer(x)`): the
+        store is recomputed by every trace and consumed inside it, not state that goes stale."""
+        text = ast.unparse(target)
+        owner = ast.unparse(target.value) if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) else None
+        for node in self.body.of_type(ast.Attribute):
+            if node is target:
+                continue
+            seen = ast.unparse(node)
+            if seen == text and isinstance(node.ctx, ast.Store):
+                return True  # swapped and restored: stored twice in the same trace
+            if node.lineno <= st.lineno:
+                continue
+            if seen == text:
+                return True
+            if owner is not None and seen == owner and isinstance(node.ctx, ast.Load) and node.lineno > st.lineno:
+                return True
+        if owner is not None and self._callers_consume(text, owner):
+            return True
+        return isinstance(target, ast.Attribute) and owner is None and self._callers_hand_on_receiver()
+
+    def _callers_hand_on_receiver(self) -> bool:
+        """A setter called for its caller's next step (`self.decoder.setup_decoder_init_state(s)` then
+        `dynamic_decode(self.decoder, ...)`): every caller calls it on an object that the same caller then
+        hands, whole, to another call (or calls) in the same function, so the stored value is set and
+        consumed by the same trace (TensorFlowTTS's `TFTacotronDecoder`, P46-fixa)."""
+        if self.info.cls is None or self.self_name is None:
+            return False
+        callers = self.ctx.project.callers_of(self.info)
+        if not callers:
+            return False
+        for caller, site in callers:
+            if caller is None:
+                return False
+            try:
+                body = self.ctx.project.body(caller)
+            except KeyError:
+                return False
+            receivers = {ast.unparse(c.func.value) for c in body.calls
+                         if c.lineno == site.line and isinstance(c.func, ast.Attribute) and c.func.attr == self.info.name}
+            if len(receivers) != 1:
+                return False
+            receiver = receivers.pop()
+            handed = False
+            for call in body.calls:
+                if call.lineno <= site.line:
+                    continue
+                values = [*call.args, *(k.value for k in call.keywords)]
+                if ast.unparse(call.func) == receiver or any(ast.unparse(v) == receiver for v in values):
+                    handed = True
+                    break
+            if not handed:
+                return False
+        return True
+
+    def _callers_consume(self, text: str, owner: str) -> bool:
+        """A method that sets `self.layer.kernel` for its callers (`self._compute_weights(); self.layer(x)`):
+        every caller is a method of the same object that uses the attribute, or its owner, after the call."""
+        if self.info.cls is None or self.self_name is None:
+            return False
+        callers = self.ctx.project.callers_of(self.info)
+        if not callers:
+            return False
+        for caller, site in callers:
+            if caller is None or getattr(caller, "cls", None) is not self.info.cls:
+                return False
+            used = False
+            for node in self.ctx.project.body(caller).of_type(ast.Attribute):
+                if node.lineno > site.line and isinstance(node.ctx, ast.Load) and ast.unparse(node) in (text, owner):
+                    used = True
+                    break
+            if not used:
+                return False
+        return True
+
+    def _realias(self, value: ast.expr) -> bool:
+        """An attribute chain of `self` (not a call, not arithmetic): storing it is idempotent, every
+        trace stores the same object (a tf.Variable read through another attribute, say)."""
+        if not isinstance(value, ast.Attribute):
+            return False
+        root = value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id == self.self_name
+
+    # ---- evidence ---------------------------------------------------------------------------
+    def holds_container(self, expr: ast.expr, outer: _Outer) -> bool:
+        """Whether the receiver is bound to a Python container where it is defined."""
+        if outer.kind == "argument":
+            return True
+        if isinstance(expr, ast.Name):
+            if outer.kind == "global":
+                return expr.id in _module_containers(self.ctx.summary, self.ctx)
+            parent = self.info.parent
+            while parent is not None:
+                for st in self.ctx.body(parent).of_type(ast.Assign):
+                    if any(isinstance(t, ast.Name) and t.id == expr.id for t in st.targets):
+                        return _is_container(self.ctx, st.value)
+                parent = parent.parent
+            return False
+        if (
+            isinstance(expr, ast.Attribute)
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id == self.self_name
+        ):
+            return expr.attr in self.self_containers()
+        return False
+
+    def self_containers(self) -> set[str]:
+        """Attributes some method of the class binds to a Python container (`self.cache = {}`)."""
+        if self._self_containers is None:
+            self._self_containers = self._find_self_containers()
+        return self._self_containers
+
+    def _find_self_containers(self) -> set[str]:
+        cls = enclosing_class(self.info)
+        if cls is None:
+            return set()
+        names: set[str] = set()
+        for method in cls.methods.values():
+            me = _self_name(method)
+            for st in self.ctx.body(method).of_type(ast.Assign, ast.AnnAssign):
+                targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+                for t in targets:
+                    if (
+                        isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me
+                        and st.value is not None and _is_container(self.ctx, st.value)
+                    ):
+                        names.add(t.attr)
+        return names
+
+    def tensorish(self, expr: ast.expr, depth: int = 0) -> bool:
+        """Likely a graph tensor: a TF op result, a tf.function argument, or arithmetic on one."""
+        if depth > 4:
+            return False
+        if isinstance(expr, ast.Call):
+            # tf.nest results are Python structures, tf.Variable an object kept on purpose (api_kinds).
+            return call_kind(self.ctx.qualify(expr.func)) == TENSOR
+        if isinstance(expr, ast.Name):
+            if expr.id in self.params and expr.id != self.self_name and self.gf.is_root:
+                return True
+            for st in self.body.of_type(ast.Assign):
+                if any(isinstance(t, ast.Name) and t.id == expr.id for t in st.targets):
+                    if self.tensorish(st.value, depth + 1):
+                        return True
+            return False
+        if isinstance(expr, ast.BinOp):
+            return self.tensorish(expr.left, depth + 1) or self.tensorish(expr.right, depth + 1)
+        if isinstance(expr, ast.UnaryOp):
+            return self.tensorish(expr.operand, depth + 1)
+        if isinstance(expr, ast.Subscript):
+            return self.tensorish(expr.value, depth + 1)
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            return any(self.tensorish(e, depth + 1) for e in expr.elts)
+        return False
+
+
+_LEAK = (
+    "; the value is a symbolic graph tensor, which cannot be used outside the function (return it instead)"
+)
+
+
+def _into_text(node: ast.AST) -> bool:
+    """An expression that turns its parts into text or a hash: `str(...)`, `repr(...)`, `hash(...)`, an
+    f-string, `"...".format(...)`, `"..." % ...`."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
+            and isinstance(node.left.value, str):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in ("str", "repr", "hash"):
+            return True
+        if isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Constant):
+            return True
+    return False
+
+
+def _describe(outer: _Outer) -> str:
+    if outer.kind == "self":
+        return f"object state `{outer.name}`"
+    if outer.kind == "closure":
+        return f"closure variable `{outer.name}`"
+    return f"module global `{outer.name}`"
+
+
+def _op_text(st: ast.AugAssign) -> str:
+    ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+           ast.Pow: "**", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.MatMult: "@",
+           ast.LShift: "<<", ast.RShift: ">>"}
+    return ops.get(type(st.op), "")
+
+
+def _self_name(fn: FunctionInfo) -> str | None:
+    """The name of the instance parameter of a method (usually `self`), else None."""
+    if fn.cls is None or not fn.params:
+        return None
+    node = fn.node
+    for deco in getattr(node, "decorator_list", []):
+        if isinstance(deco, ast.Name) and deco.id == "staticmethod":
+            return None
+    return fn.params[0]
+
+
+def _is_container(ctx: ModuleContext, value: ast.expr) -> bool:
+    if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
+        return True
+    if isinstance(value, ast.Call):
+        return ctx.qualify(value.func) in _CONTAINER_FACTORIES
+    return False
+
+
+# Module-level names bound to containers, computed once per module (only when an ambiguous mutator on a
+# global needs it).
+_CONTAINER_GLOBALS: "weakref.WeakKeyDictionary[ModuleSummary, frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def _module_containers(summary: ModuleSummary, ctx: ModuleContext) -> frozenset[str]:
+    cached = _CONTAINER_GLOBALS.get(summary)
+    if cached is None:
+        names = set()
+        for st in summary.source.tree.body:
+            if isinstance(st, ast.Assign) and _is_container(ctx, st.value):
+                names.update(t.id for t in st.targets if isinstance(t, ast.Name))
+            elif isinstance(st, ast.AnnAssign) and st.value is not None and _is_container(ctx, st.value):
+                if isinstance(st.target, ast.Name):
+                    names.add(st.target.id)
+        cached = frozenset(names)
+        _CONTAINER_GLOBALS[summary] = cached
+    return cached
