@@ -47,6 +47,7 @@ class CacheStats:
     findings_misses: int = 0
     snapshot_hits: int = 0  # whole-repository facts reused (no module's interface changed)
     snapshot_patches: int = 0  # reused after rewriting the lines of modules whose lines only moved
+    snapshot_deltas: int = 0  # reused after recomputing what changed modules reach (facts/project_delta.py)
     parsed_paths: list[str] = field(default_factory=list)
     checked_paths: list[str] = field(default_factory=list)  # modules whose rules ran (findings not cached)
 

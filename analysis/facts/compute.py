@@ -87,11 +87,13 @@ class Fixpoints:
             self.returns_tensor[fid] = self.keras[fid] = False
             self.ret_links[fid] = ()
 
-    def renumbered(self, new_of: list[int | None], n: int, skip: set[int]) -> "Fixpoints":
+    def renumbered(self, new_of: list[int | None], n: int, skip: set[int]) -> tuple["Fixpoints", set[int]]:
         """These facts under another numbering of the functions (`new_of`: old fid -> new fid, or None for
         a function that is gone), for a project of `n` functions; the functions in `skip` (new numbers:
-        about to be recomputed) and new ones are left blank. Raises `Gone` when a kept fact refers to a
-        function that is gone (the caller then recomputes everything)."""
+        about to be recomputed) and new ones are left blank. Also returns the functions whose facts
+        referred to a function that is gone (left blank too): the caller must recompute them."""
+        damaged: set[int] = set()
+
         def move(fid: int) -> int:
             found = new_of[fid]
             if found is None:
@@ -109,70 +111,36 @@ class Fixpoints:
         for old, new in enumerate(new_of):
             if new is None or new in skip:
                 continue
-            out.effects[new] = {key: origin(value) for key, value in self.effects[old].items()}
-            out.unknown[new], out.eager[new] = origin(self.unknown[old]), origin(self.eager[old])
-            out.tensor_comp[new], out.tensor_maybe[new] = origin(self.tensor_comp[old]), origin(self.tensor_maybe[old])
-            out.in_loop[new] = origin(self.in_loop[old])
-            recursive = self.recursive[old]
-            out.recursive[new] = None if recursive is None else tuple(move(g) for g in recursive)
-            entry = self.eager_from[old]
-            out.eager_from[new] = None if entry is None else move(entry)
+            try:
+                effects = {key: origin(value) for key, value in self.effects[old].items()}
+                recursive = self.recursive[old]
+                recursive = None if recursive is None else tuple(move(g) for g in recursive)
+                entry = self.eager_from[old]
+                entry = None if entry is None else move(entry)
+                values = (origin(self.unknown[old]), origin(self.eager[old]), origin(self.tensor_comp[old]),
+                          origin(self.tensor_maybe[old]), origin(self.in_loop[old]),
+                          tuple(move(g) for g in self.ret_links[old]))
+            except Gone:
+                damaged.add(new)
+                continue
+            out.effects[new], out.recursive[new], out.eager_from[new] = effects, recursive, entry
+            (out.unknown[new], out.eager[new], out.tensor_comp[new], out.tensor_maybe[new], out.in_loop[new],
+             out.ret_links[new]) = values
             # Parameter facts hold Edge objects, renumbered in place with the call graph (project_delta.py).
             out.tensor[new], out.primitive[new] = self.tensor[old], self.primitive[old]
             out.returns_tensor[new], out.keras[new] = self.returns_tensor[old], self.keras[old]
-            out.ret_links[new] = tuple(move(g) for g in self.ret_links[old])
-        return out
+        return out, damaged
 
     # ---- dependency links ----------------------------------------------------------------------
     def _result_links(self) -> None:
         """`ret_links` of the functions in scope (resolving now what `_returns_tensor` asks later)."""
-        for fid in self._scope:
-            targets = []
-            for ref in self._result_refs(fid):
-                found = self._resolve_result(fid, ref)
-                if found is not None and found[0] == "fn" and found[3] != CTOR:
-                    targets.append(found[1])
-            self.ret_links[fid] = tuple(targets)
-
-    def _result_refs(self, fid: int) -> Iterator[tuple]:
-        """The call results (("r", ref) kinds) whose kind function `fid` asks about: those it returns and
-        those bound at its call sites (arguments and the callees' defaults)."""
-        pf = self.pf
-        for kind in pf.fns[fid]["ret"]:
-            if isinstance(kind, tuple) and kind[0] == "r":
-                yield kind[1]
-        for edge in pf.edges[fid]:
-            for kind in itertools.chain(edge.args, (k for _name, k in edge.kwargs), pf.fns[edge.callee]["dflt"].values()):
-                if isinstance(kind, tuple) and kind[0] == "r":
-                    yield kind[1]
+        result_links(self.pf, self._scope, self.ret_links, self._ret_cache)
 
     def _resolve_result(self, caller: int, ref: tuple) -> Any:
         key = (caller, tuple(ref))
         if key not in self._ret_cache:
             self._ret_cache[key] = self.pf.resolve(caller, tuple(ref))
         return self._ret_cache[key]
-
-    def components(self) -> dict[int, int]:
-        """Function in scope -> its connected component (a representative), over call edges and result
-        links (union-find)."""
-        parent: dict[int, int] = {}
-
-        def find(x: int) -> int:
-            root = x
-            while parent.setdefault(root, root) != root:
-                root = parent[root]
-            while parent[x] != root:
-                parent[x], x = root, parent[x]
-            return root
-
-        pf = self.pf
-        for fid in self._scope:
-            a = find(fid)
-            for g in itertools.chain((edge.callee for edge in pf.edges[fid]), self.ret_links[fid]):
-                b = find(g)
-                if a != b:
-                    parent[b] = a
-        return {fid: find(fid) for fid in self._scope}
 
     # ---- side effects --------------------------------------------------------------------------
     def _side_effects(self) -> None:
@@ -527,7 +495,7 @@ class Fixpoints:
         changed). Rounds are counted per component, so a component's facts never depend on how long
         another one takes to settle (and a warm run can recompute only the components an edit reached)."""
         pf = self.pf
-        component = self.components()
+        component = components(self.pf, self._scope, self.ret_links)
         fids: dict[int, list[int]] = {}  # component -> its functions with parameters, in order
         dynamic_ret: dict[int, list[int]] = {}  # component -> its functions returning call results
         for fid in self._scope:
@@ -689,6 +657,55 @@ class Fixpoints:
         if varying is not None and not all_bool:
             return (True, "sites-varying", varying, False)
         return (True, "sites-bool" if all_bool else "sites-literal", first, all_bool)
+
+
+def result_links(pf: ProjectFacts, fids: Iterable[int], links: list[tuple[int, ...]],
+                 memo: dict[tuple[int, tuple], Any]) -> None:
+    """Set `links[fid]`, for each of `fids`, to the project functions whose returns-a-tensor fact its
+    parameter facts read: the targets of the call results (("r", ref) kinds) it returns or binds at its
+    call sites (arguments and the callees' defaults). `memo`: (caller, ref) -> resolution."""
+    for fid in fids:
+        targets = []
+        for ref in _result_refs(pf, fid):
+            key = (fid, tuple(ref))
+            if key not in memo:
+                memo[key] = pf.resolve(fid, key[1])
+            found = memo[key]
+            if found is not None and found[0] == "fn" and found[3] != CTOR:
+                targets.append(found[1])
+        links[fid] = tuple(targets)
+
+
+def _result_refs(pf: ProjectFacts, fid: int) -> Iterator[tuple]:
+    for kind in pf.fns[fid]["ret"]:
+        if isinstance(kind, tuple) and kind[0] == "r":
+            yield kind[1]
+    for edge in pf.edges[fid]:
+        for kind in itertools.chain(edge.args, (k for _name, k in edge.kwargs), pf.fns[edge.callee]["dflt"].values()):
+            if isinstance(kind, tuple) and kind[0] == "r":
+                yield kind[1]
+
+
+def components(pf: ProjectFacts, fids: Iterable[int], links: list[tuple[int, ...]]) -> dict[int, int]:
+    """Function -> its connected component (a representative), over the call edges and result links of
+    `fids` (union-find; `fids` must be closed under both, e.g. every function)."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for fid in fids:
+        a = find(fid)
+        for g in itertools.chain((edge.callee for edge in pf.edges[fid]), links[fid]):
+            b = find(g)
+            if a != b:
+                parent[b] = a
+    return {fid: find(fid) for fid in fids}
 
 
 class Gone(Exception):

@@ -13,7 +13,7 @@ from ..config import Config
 from ..model import AnalysisResult
 from ..project import Project
 from .modules import ModuleLoader, report_failure
-from .snapshot import patch_snapshot, same_interfaces, save_snapshot
+from .snapshot import patch_snapshot, same_interfaces, save_snapshot, update_snapshot
 from .sources import Prepared, prepare
 
 if TYPE_CHECKING:
@@ -58,6 +58,12 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
         # Modules whose lines moved and nothing else: patch the snapshot instead of recomputing it.
         patched = patch_snapshot(snapshot, entries, module_facts, names, cache)  # type: ignore[arg-type]
         reuse = patched is not None
+        if not reuse:
+            # Otherwise recompute only what the changed modules reach (facts/project_delta.py).
+            patched = update_snapshot(snapshot, entries, module_facts)
+            reuse = patched is not None
+            if reuse:
+                cache.stats.snapshot_deltas += 1  # type: ignore[union-attr]
     if reuse:
         # Every module's interface is what the snapshot saw: its facts are this project's facts.
         for mod in snapshot.repo.pf.mods:  # type: ignore[union-attr, attr-defined]
@@ -95,7 +101,8 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
             signatures = dict(snapshot.signatures)  # type: ignore[union-attr]
             signatures.update(module_signatures(repo, digests, patched))
             loaded.signatures = signatures
-            cache.stats.snapshot_patches += 1  # type: ignore[union-attr]
+            if not cache.stats.snapshot_deltas:  # type: ignore[union-attr]
+                cache.stats.snapshot_patches += 1  # type: ignore[union-attr]
         else:
             loaded.signatures = snapshot.signatures  # type: ignore[union-attr]
             cache.stats.snapshot_hits += 1  # type: ignore[union-attr]

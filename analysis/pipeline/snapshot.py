@@ -21,6 +21,9 @@ class Snapshot:
     entries: dict[str, tuple]  # path -> (content hash, interface digest or None, lines, failure or None)
     repo: object  # RepoFacts, without its link to the Project
     signatures: dict[str, str]
+    # The names the project's modules mention (analysis/facts/project_delta.py): a warm run brings the
+    # facts up to date after functions were added under other names, without recomputing them all.
+    names: frozenset[str] | None = None
 
 
 def snapshot_key(names: dict[str, tuple[str, bool]]) -> str:
@@ -66,21 +69,47 @@ def patch_snapshot(snapshot: Snapshot, entries: dict[str, tuple], module_facts: 
     try:
         touched = patch_lines(snapshot.repo, moved)  # type: ignore[arg-type]
     except LineMismatch:
+        snapshot.repo = None  # half patched: unusable (`update_snapshot` must not start from it)
         return None
     pf = snapshot.repo.pf  # type: ignore[attr-defined]
     return touched | importers_of(pf, {pf.by_path[path] for path in moved})
 
 
+def update_snapshot(snapshot: Snapshot, entries: dict[str, tuple],
+                    module_facts: dict[str, dict]) -> set[int] | None:
+    """Bring the snapshot's whole-repository facts up to date with the modules whose interface changed
+    (analysis/facts/project_delta.py); returns the indexes of the modules whose signatures must be
+    recomputed, or None (the snapshot is then unusable) when the edit needs everything recomputed."""
+    from ..facts.project_delta import apply_delta
+
+    if snapshot.repo is None or snapshot.names is None:
+        return None
+    changed: dict[str, dict] = {}
+    for path, (_h, iface, _lines, failure) in entries.items():
+        old = snapshot.entries.get(path)
+        if old is not None and old[1] == iface and old[3] == failure:
+            continue
+        if old is None or old[3] is not None or failure is not None or path not in module_facts:
+            return None
+        changed[path] = module_facts[path]
+    touched = apply_delta(snapshot.repo, changed, snapshot.names)  # type: ignore[arg-type]
+    if touched is None:
+        snapshot.repo = None
+    return touched
+
+
 def save_snapshot(cache: "AnalysisCache", names: dict[str, tuple[str, bool]], entries: dict[str, tuple],
                   repo: "RepoFacts", facts_digests: dict[str, str]) -> dict[str, str]:
     """Store the whole-repository facts and the modules' signatures; returns the signatures."""
+    from ..facts.project_delta import referenced_names
     from ..facts.signature import module_signatures
 
     signatures = module_signatures(repo, facts_digests)
+    mentioned = referenced_names(repo.pf.mods)
     link = repo._fid_of
     repo._fid_of = None  # the Project (trees) stays out of the snapshot
     try:
-        cache.put_snapshot(snapshot_key(names), Snapshot(entries, repo, signatures))
+        cache.put_snapshot(snapshot_key(names), Snapshot(entries, repo, signatures, mentioned))
     finally:
         repo._fid_of = link
     return signatures
