@@ -21,6 +21,7 @@ added or removed) returns None and the caller recomputes everything.
 """
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .compute import Fixpoints, Gone, components, result_links
@@ -173,6 +174,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     # the same objects), the changed modules' functions are resolved again.
     seeds: set[int] = set()  # functions whose fixpoints must be recomputed
     before: dict[int, tuple] = {}  # a changed module's function (new number) -> what it was (`_inputs`)
+    reached: dict[int, list[int]] = {}  # ... -> the functions it called or read results of
     edges: list[list] = [[] for _ in range(n)]
     unknown: list = [None] * n
     eager_local: list = [None] * n
@@ -180,11 +182,15 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     for old in range(old_n):
         new = new_of[old]
         if pf.fn_mod[old] in changed_mi:
-            seeds.update(new_of[e.callee] for e in pf.edges[old] if new_of[e.callee] is not None)
-            seeds.update(new_of[g] for g in fx.ret_links[old] if new_of[g] is not None)
-            if new is not None:
+            # What it reached: to recompute if it is gone or changed (then it no longer calls them as before).
+            neighbours = [new_of[g] for g in itertools.chain((e.callee for e in pf.edges[old]), fx.ret_links[old])
+                          if new_of[g] is not None]
+            if new is None:
+                seeds.update(neighbours)
+            else:
                 before[new] = _inputs(pf.fns[old], pf.edges[old], pf.unknown[old], pf.eager_local[old],
                                       pf.keras_calls[old], new_of)
+                reached[new] = neighbours
             continue
         assert new is not None
         for edge in pf.edges[old]:
@@ -223,6 +229,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
             rewritten.add(fid)
         if old_inputs != _inputs(fns[fid], out, unknown[fid], eager_local[fid], keras_calls[fid], identity):
             seeds.add(fid)  # what the fixpoints read of it changed (its record or its resolved calls)
+            seeds.update(reached.get(fid, ()))
     for target, uses in added.items():
         required_targets.add(fn_mod[target])
         # Uses are listed in the order of the functions making them, that is by module path.
@@ -244,14 +251,19 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     prior, damaged = fx.renumbered(new_of, n, seeds)
     result_links(pf, changed_fids, prior.ret_links, {})
     component = components(pf, range(n), prior.ret_links)
-    reached = {component[f] for f in seeds}
-    only = [f for f in range(n) if component[f] in reached]
-    if any(component[f] not in reached for f in damaged):
+    recompute = {component[f] for f in seeds}
+    only = [f for f in range(n) if component[f] in recompute]
+    if any(component[f] not in recompute for f in damaged):
         raise Gone(-1)  # a kept fact would name a function that is gone (not expected: recompute all)
     repo.fx = Fixpoints(pf, only=only, prior=prior)
     repo._cache.clear()
 
     touched = set(changed_mi) | required_targets | {fn_mod[f] for f in only}
+    for fid in changed_fids:  # modules linked to a changed one by calls: its facts digest is in their signature
+        touched.update(fn_mod[e.callee] for e in edges[fid])
+        touched.update(fn_mod[e.caller] for e in pf.callers[fid])
+        touched.update(fn_mod[g] for g in reached.get(fid, ()))
+    touched.update(fn_mod[g] for g in seeds)
     for f in context_changed:
         touched.add(fn_mod[f])
         touched.update(fn_mod[e.callee] for e in edges[f])  # their callers' graph membership is in signatures
