@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 from ..config import Config
 from ..model import AnalysisResult
 from ..project import Project
-from .modules import ModuleLoader, report_failure
+from .modules import ModuleLoader, tally
 from .snapshot import patch_snapshot, same_interfaces, save_snapshot, update_snapshot
 from .sources import Prepared, prepare
 
@@ -64,9 +64,11 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
             reuse = patched is not None
             if reuse:
                 cache.stats.snapshot_deltas += 1  # type: ignore[union-attr]
+    body = snapshot.body() if reuse else None  # type: ignore[union-attr]
+    reuse = body is not None
     if reuse:
         # Every module's interface is what the snapshot saw: its facts are this project's facts.
-        for mod in snapshot.repo.pf.mods:  # type: ignore[union-attr, attr-defined]
+        for mod in body.repo.pf.mods:  # type: ignore[union-attr, attr-defined]
             module_facts.setdefault(mod["path"], mod)
     else:
         for path, entry in entries.items():  # modules skipped above because the snapshot knew them
@@ -75,22 +77,14 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
                 entries[path] = modules.entry(path, facts)
     module_facts = {p: f for p, f in module_facts.items() if "failure" not in f}
 
-    paths: list[str] = []
-    digests: dict[str, str] = {}
-    for path, (_hash, iface, lines, failure) in sorted(entries.items()):
-        if failure is not None:
-            report_failure(result, config, path, failure)
-            continue
-        paths.append(path)
-        if cache is not None:
-            digests[path] = iface or ""
-        result.files_analyzed += 1
-        result.lines_analyzed += lines
+    paths, digests = tally(result, config, entries)
+    if cache is None:
+        digests = {}
 
     project = Project(modules.summaries, module_facts=module_facts, loader=modules.summary)
     loaded = LoadedProject(project, result, paths, modules.hashes, digests)
     if reuse:
-        repo = snapshot.repo  # type: ignore[union-attr]
+        repo = body.repo  # type: ignore[union-attr]
         repo._fid_of = project.fid_of  # type: ignore[attr-defined]
         project._facts = repo  # type: ignore[assignment]
         if patched is not None:
