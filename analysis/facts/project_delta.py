@@ -175,6 +175,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     seeds: set[int] = set()  # functions whose fixpoints must be recomputed
     before: dict[int, tuple] = {}  # a changed module's function (new number) -> what it was (`_inputs`)
     reached: dict[int, list[int]] = {}  # ... -> the functions it called or read results of
+    old_edges: dict[int, list] = {}  # ... -> its edges before the edit
     edges: list[list] = [[] for _ in range(n)]
     unknown: list = [None] * n
     eager_local: list = [None] * n
@@ -190,7 +191,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
             else:
                 before[new] = _inputs(pf.fns[old], pf.edges[old], pf.unknown[old], pf.eager_local[old],
                                       pf.keras_calls[old], new_of)
-                reached[new] = neighbours
+                reached[new], old_edges[new] = neighbours, pf.edges[old]
             continue
         assert new is not None
         for edge in pf.edges[old]:
@@ -230,6 +231,11 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
         if old_inputs != _inputs(fns[fid], out, unknown[fid], eager_local[fid], keras_calls[fid], identity):
             seeds.add(fid)  # what the fixpoints read of it changed (its record or its resolved calls)
             seeds.update(reached.get(fid, ()))
+        else:
+            # The same calls: keep the old Edge objects (renumbered), which kept parameter facts cite.
+            edges[fid] = old_edges[fid]
+            for edge in edges[fid]:
+                edge.caller, edge.callee = fid, move(edge.callee)
     for target, uses in added.items():
         required_targets.add(fn_mod[target])
         # Uses are listed in the order of the functions making them, that is by module path.

@@ -32,7 +32,10 @@ PROJECT = {
         "    return x * factor\n\n\n"
         "@tf.function\n"
         "def step(x):\n"
-        "    return scale(x, 2.0)\n"
+        "    return scale(x, 2.0)\n\n\n"
+        "def setup(n):\n"
+        "    return n\n\n\n"
+        "print(setup(5))\n"
     ),
     "pkg/other.py": (
         "def unrelated(a):\n"
@@ -54,7 +57,8 @@ EDITS = {
     # a_data imports m_model.
     "middle": ("pkg/m_model.py", "replace", ("    report(x)\n", "")),
     # Middle, a function nothing calls: m_model, the module importing it and the one it calls (whose
-    # signature holds the facts digest of the modules calling it).
+    # signature holds the facts digest of the modules calling it). The function's number shifts that of
+    # m_model's top-level code, whose call is the evidence of setup's parameter fact.
     "middle-added": ("pkg/m_model.py", "append", "\n\ndef unused(z):\n    return z\n"),
     # End: a function nothing calls. Only z_util and the module importing it.
     "end": ("pkg/z_util.py", "append", "\n\ndef added(y):\n    return y * 3\n"),
