@@ -15,7 +15,10 @@ the repository). Every phase runs in its own process so that its peak memory (ru
 * add:    the warm project with a function appended to the same file (new facts: the whole-repository
           facts are recomputed from the cached module facts; only dependent modules are re-checked).
 
-`--warm-only` skips the whole-corpus phases (parse, cold, cold-1-process).
+`--warm-only` skips the whole-corpus phases (parse, cold, cold-1-process). `--rounds N` runs the warm
+phases (warm, touch, edit, add) N times on the same filled cache and reports each phase's median.
+The script measures whatever `hybridize_bot` the interpreter imports, so another checkout's virtual
+environment running this file measures that checkout's code (a baseline in the same session).
 
 Ratios are computed between phases of the same run, on the same machine.
 """
@@ -27,6 +30,7 @@ import gc
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,7 +84,8 @@ def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit:
             s = cache.stats
             stats = {"parsed": s.parsed, "facts_hits": s.facts_hits, "findings_hits": s.findings_hits,
                      "findings_misses": s.findings_misses, "snapshot_hits": s.snapshot_hits,
-                     "snapshot_patches": s.snapshot_patches, "checked": len(s.checked_paths)}
+                     "snapshot_patches": s.snapshot_patches, "snapshot_deltas": getattr(s, "snapshot_deltas", None),
+                     "checked": len(s.checked_paths)}
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Worker processes (parallel analysis) are children: their peak is reported separately.
@@ -121,6 +126,9 @@ def main() -> int:
     parser.add_argument("--edit", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--add", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--warm-only", action="store_true", help="only the warm project's phases")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the warm phases (warm, touch, edit, add) this many times on the same filled "
+                             "cache and report each phase's median")
     args = parser.parse_args()
     root = Path(args.corpus)
     if args.phase:
@@ -138,10 +146,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hybridize-bench-") as cache_dir:
         rows.append(run_phase("parse", warm_root))
         rows.append(run_phase("fill", warm_root, cache_dir))
-        rows.append(run_phase("warm", warm_root, cache_dir))
-        rows.append(run_phase("touch", warm_root, cache_dir, touch))
-        rows.append(run_phase("edit", warm_root, cache_dir, touch, edit=True))
-        rows.append(run_phase("add", warm_root, cache_dir, touch, add=True))
+        rounds: list[list[dict]] = []
+        for _ in range(max(1, args.rounds)):
+            # None of these phases rewrites the project snapshot, so every round starts from the same cache.
+            rounds.append([run_phase("warm", warm_root, cache_dir), run_phase("touch", warm_root, cache_dir, touch),
+                           run_phase("edit", warm_root, cache_dir, touch, edit=True),
+                           run_phase("add", warm_root, cache_dir, touch, add=True)])
+        for i in range(4):
+            timings = sorted(r[i]["seconds"] for r in rounds)
+            row = dict(rounds[0][i], seconds=statistics.median(timings), rounds=timings)
+            rows.append(row)
     for row in rows:
         print(json.dumps(row))
     if args.warm_only:
@@ -172,7 +186,10 @@ def _report_warm(rows: list[dict], project: str, touch: str) -> None:
           f"patched {edit['cache']['snapshot_patches']})")
     add = rows[8]
     print(f"warm after adding a function to it: {add['seconds'] * 1000:.0f} ms (parsed {add['cache']['parsed']} "
-          f"file(s), modules re-checked {add['cache']['checked']}, snapshot reused {add['cache']['snapshot_hits']})")
+          f"file(s), modules re-checked {add['cache']['checked']}, snapshot reused {add['cache']['snapshot_hits']}, "
+          f"brought up to date {add['cache'].get('snapshot_deltas')})")
+    print(f"seconds per round (warm, touch, edit, add): "
+          + "; ".join(str(rows[i].get("rounds", [rows[i]["seconds"]])) for i in (5, 6, 7, 8)))
     print(f"first cached run / bare parse: {fill / warm_parse:.2f}x")
 
 
