@@ -84,6 +84,20 @@ def same_interfaces(snapshot: Snapshot, entries: dict[str, tuple]) -> bool:
     return True
 
 
+def changed_modules(snapshot: Snapshot, entries: dict[str, tuple], module_facts: dict[str, dict]) -> list[str] | None:
+    """The modules whose interface changed since the snapshot; None when one of them is new, failed to
+    parse (then or now) or has no facts in this run (the snapshot cannot be updated)."""
+    changed = []
+    for path, (_h, iface, _lines, failure) in entries.items():
+        old = snapshot.entries.get(path)
+        if old is not None and old[1] == iface and old[3] == failure:
+            continue
+        if old is None or old[3] is not None or failure is not None or path not in module_facts:
+            return None
+        changed.append(path)
+    return changed
+
+
 def patch_snapshot(snapshot: Snapshot, entries: dict[str, tuple], module_facts: dict[str, dict],
                    names: dict[str, tuple[str, bool]], cache: "AnalysisCache") -> set[int] | None:
     """Make the snapshot's whole-repository facts this run's when every module whose interface changed
@@ -95,14 +109,12 @@ def patch_snapshot(snapshot: Snapshot, entries: dict[str, tuple], module_facts: 
     body = snapshot.body()
     if body is None:
         return None
+    changed = changed_modules(snapshot, entries, module_facts)
+    if changed is None:
+        return None
     moved: dict[str, tuple[dict, dict[int, int]]] = {}
-    for path, (_h, iface, _lines, failure) in entries.items():
-        old = snapshot.entries.get(path)
-        if old is not None and old[1] == iface and old[3] == failure:
-            continue
-        if old is None or old[3] is not None or failure is not None or path not in module_facts:
-            return None
-        before = cache.get_facts(facts_key(old[0], *names[path]))
+    for path in changed:
+        before = cache.get_facts(facts_key(snapshot.entries[path][0], *names[path]))
         if before is None or "failure" in before:
             return None
         lines = line_map(before, module_facts[path])
@@ -126,17 +138,10 @@ def update_snapshot(snapshot: Snapshot, entries: dict[str, tuple],
     from ..facts.project_delta import apply_delta
 
     body = snapshot.body()
-    if body is None:
+    changed = changed_modules(snapshot, entries, module_facts)
+    if body is None or changed is None:
         return None
-    changed: dict[str, dict] = {}
-    for path, (_h, iface, _lines, failure) in entries.items():
-        old = snapshot.entries.get(path)
-        if old is not None and old[1] == iface and old[3] == failure:
-            continue
-        if old is None or old[3] is not None or failure is not None or path not in module_facts:
-            return None
-        changed[path] = module_facts[path]
-    touched = apply_delta(body.repo, changed, body.names)  # type: ignore[arg-type]
+    touched = apply_delta(body.repo, {path: module_facts[path] for path in changed}, body.names)  # type: ignore[arg-type]
     if touched is None:
         snapshot.drop()
     return touched
