@@ -16,7 +16,8 @@ the repository). Every phase runs in its own process so that its peak memory (ru
           facts are recomputed from the cached module facts; only dependent modules are re-checked).
 
 `--warm-only` skips the whole-corpus phases (parse, cold, cold-1-process). `--rounds N` runs the warm
-phases (warm, touch, edit, add) N times on the same filled cache and reports each phase's median.
+phases (warm, touch, edit, add) N times, each round on a fresh copy of the filled cache, and reports
+each phase's median.
 The script measures whatever `hybridize_bot` the interpreter imports, so another checkout's virtual
 environment running this file measures that checkout's code (a baseline in the same session).
 
@@ -30,6 +31,7 @@ import gc
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -145,13 +147,17 @@ def main() -> int:
     touch = args.touch or "official/vision/modeling/backbones/resnet.py"
     with tempfile.TemporaryDirectory(prefix="hybridize-bench-") as cache_dir:
         rows.append(run_phase("parse", warm_root))
-        rows.append(run_phase("fill", warm_root, cache_dir))
+        rows.append(run_phase("fill", warm_root, os.path.join(cache_dir, "filled")))
         rounds: list[list[dict]] = []
-        for _ in range(max(1, args.rounds)):
-            # None of these phases rewrites the project snapshot, so every round starts from the same cache.
-            rounds.append([run_phase("warm", warm_root, cache_dir), run_phase("touch", warm_root, cache_dir, touch),
-                           run_phase("edit", warm_root, cache_dir, touch, edit=True),
-                           run_phase("add", warm_root, cache_dir, touch, add=True)])
+        for i in range(max(1, args.rounds)):
+            # Each round on its own copy of the filled cache: a phase may rewrite the project snapshot (an
+            # analyzer that recomputes the facts stores them), and the next phase must not start from it.
+            fresh = os.path.join(cache_dir, f"round-{i}")
+            shutil.copytree(os.path.join(cache_dir, "filled"), fresh)
+            rounds.append([run_phase("warm", warm_root, fresh), run_phase("touch", warm_root, fresh, touch),
+                           run_phase("edit", warm_root, fresh, touch, edit=True),
+                           run_phase("add", warm_root, fresh, touch, add=True)])
+            shutil.rmtree(fresh)
         for i in range(4):
             timings = sorted(r[i]["seconds"] for r in rounds)
             row = dict(rounds[0][i], seconds=statistics.median(timings), rounds=timings)
