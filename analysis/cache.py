@@ -47,6 +47,7 @@ class CacheStats:
     findings_misses: int = 0
     snapshot_hits: int = 0  # whole-repository facts reused (no module's interface changed)
     snapshot_patches: int = 0  # reused after rewriting the lines of modules whose lines only moved
+    snapshot_deltas: int = 0  # reused after recomputing what changed modules reach (facts/project_delta.py)
     parsed_paths: list[str] = field(default_factory=list)
     checked_paths: list[str] = field(default_factory=list)  # modules whose rules ran (findings not cached)
 
@@ -96,6 +97,7 @@ class AnalysisCache:
 
     def __init__(self, directory: Path | str) -> None:
         self.root = Path(directory) / _LAYOUT
+        self._root = str(self.root)
         self.stats = CacheStats()
         self.problem: str | None = None
 
@@ -107,8 +109,11 @@ class AnalysisCache:
         return self.root / store / key[:2] / key
 
     def _read(self, store: str, key: str) -> bytes | None:
+        # A plain string path: a warm run reads one findings file per module, and building a Path
+        # object each time cost more than reading the file (bench/RESULTS.md).
         try:
-            return self._file(store, key).read_bytes()
+            with open(os.path.join(self._root, store, key[:2], key), "rb") as handle:
+                return handle.read()
         except FileNotFoundError:
             return None
         except OSError as exc:

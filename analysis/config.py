@@ -19,10 +19,11 @@ linter's configuration is worse than a loud one.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .bot_options import parse_bot_options
 from .model import Severity
@@ -73,7 +74,26 @@ class Config:
         return self.severity.get(code, default)
 
     def is_excluded(self, path: str) -> bool:
-        return any(path_matches(path, pattern) for pattern in DEFAULT_EXCLUDE + self.exclude)
+        return _matcher(DEFAULT_EXCLUDE + self.exclude)(path) is not None
+
+
+@functools.lru_cache(maxsize=32)
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], object]:
+    """One compiled regular expression matching what `path_matches` matches for any of the patterns
+    (a run asks about every file of the repository)."""
+    return re.compile("|".join(f"(?:{alternative})" for pattern in patterns for alternative in _regexes(pattern))).match
+
+
+def _regexes(pattern: str) -> list[str]:
+    pattern = pattern.strip()
+    if pattern.endswith("/"):
+        pattern += "**"
+    out = [fnmatch.translate(pattern)]
+    if not any(ch in pattern for ch in "*?["):
+        out.append(re.escape(pattern.rstrip("/") + "/") + r"(?s:.*)\Z")
+    if pattern.startswith("**/"):
+        out.append(fnmatch.translate(pattern[3:]))
+    return out
 
 
 def path_matches(path: str, pattern: str) -> bool:

@@ -290,6 +290,8 @@ def from_environment_yml(data: bytes) -> list[Version | None]:
 
 def _kind(path: str) -> str | None:
     name = posixpath.basename(path).lower()
+    if name.endswith(".py") and name != "setup.py":
+        return None  # nearly every file of a run: answered before the patterns below
     if name == "pyproject.toml":
         return "pyproject"
     if name == "setup.cfg":

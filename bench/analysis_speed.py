@@ -15,13 +15,17 @@ the repository). Every phase runs in its own process so that its peak memory (ru
 * add:    the warm project with a function appended to the same file (new facts: the whole-repository
           facts are recomputed from the cached module facts; only dependent modules are re-checked).
 
-`--warm-only` skips the whole-corpus phases (parse, cold, cold-1-process).
+`--warm-only` skips the whole-corpus phases (parse, cold, cold-1-process). `--rounds N` runs the warm
+phases (warm, touch, edit, add) N times, each round on a fresh copy of the filled cache, and reports
+each phase's median.
+The script measures whatever `hybridize_bot` the interpreter imports, so another checkout's virtual
+environment running this file measures that checkout's code (a baseline in the same session).
 
-`--rounds N` measures only the first runs over the whole corpus, N rounds of (parse, fill, cold), each
+`--first-runs N` measures only the first runs over the whole corpus, N rounds of (parse, fill, cold), each
 phase in its own process, and prints the medians, the ratios of the medians to the parse, the CPU seconds
 (user + system, worker processes included) and the load average before and after:
 
-    python bench/analysis_speed.py --rounds 3
+    python bench/analysis_speed.py --first-runs 3
 
 Ratios are computed between phases of the same run, on the same machine.
 """
@@ -33,6 +37,7 @@ import gc
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -87,7 +92,8 @@ def phase(name: str, root: Path, cache_dir: str | None, touch: str | None, edit:
             s = cache.stats
             stats = {"parsed": s.parsed, "facts_hits": s.facts_hits, "findings_hits": s.findings_hits,
                      "findings_misses": s.findings_misses, "snapshot_hits": s.snapshot_hits,
-                     "snapshot_patches": s.snapshot_patches, "checked": len(s.checked_paths)}
+                     "snapshot_patches": s.snapshot_patches, "snapshot_deltas": getattr(s, "snapshot_deltas", None),
+                     "checked": len(s.checked_paths)}
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Worker processes (parallel analysis) are children: their peak is reported separately.
@@ -138,7 +144,11 @@ def main() -> int:
     parser.add_argument("--edit", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--add", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--warm-only", action="store_true", help="only the warm project's phases")
-    parser.add_argument("--rounds", type=int, default=0, help="only the whole corpus's first runs, N rounds")
+    parser.add_argument("--first-runs", type=int, default=0,
+                        help="only the whole corpus's first runs (parse, empty cache, no cache), N rounds")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the warm phases (warm, touch, edit, add) this many times on the same filled "
+                             "cache and report each phase's median")
     args = parser.parse_args()
     root = Path(args.corpus)
     if args.phase:
@@ -149,8 +159,8 @@ def main() -> int:
     if not root.is_dir():
         print(f"corpus {root} not found", file=sys.stderr)
         return 2
-    if args.rounds:
-        _first_run_rounds(root, args.rounds)
+    if args.first_runs:
+        _first_run_rounds(root, args.first_runs)
         return 0
     rows = [] if args.warm_only else [run_phase("parse", root), run_phase("cold", root),
                                       run_phase("cold-1-process", root, jobs="1")]
@@ -158,11 +168,21 @@ def main() -> int:
     touch = args.touch or "official/vision/modeling/backbones/resnet.py"
     with tempfile.TemporaryDirectory(prefix="hybridize-bench-") as cache_dir:
         rows.append(run_phase("parse", warm_root))
-        rows.append(run_phase("fill", warm_root, cache_dir))
-        rows.append(run_phase("warm", warm_root, cache_dir))
-        rows.append(run_phase("touch", warm_root, cache_dir, touch))
-        rows.append(run_phase("edit", warm_root, cache_dir, touch, edit=True))
-        rows.append(run_phase("add", warm_root, cache_dir, touch, add=True))
+        rows.append(run_phase("fill", warm_root, os.path.join(cache_dir, "filled")))
+        rounds: list[list[dict]] = []
+        for i in range(max(1, args.rounds)):
+            # Each round on its own copy of the filled cache: a phase may rewrite the project snapshot (an
+            # analyzer that recomputes the facts stores them), and the next phase must not start from it.
+            fresh = os.path.join(cache_dir, f"round-{i}")
+            shutil.copytree(os.path.join(cache_dir, "filled"), fresh)
+            rounds.append([run_phase("warm", warm_root, fresh), run_phase("touch", warm_root, fresh, touch),
+                           run_phase("edit", warm_root, fresh, touch, edit=True),
+                           run_phase("add", warm_root, fresh, touch, add=True)])
+            shutil.rmtree(fresh)
+        for i in range(4):
+            timings = sorted(r[i]["seconds"] for r in rounds)
+            row = dict(rounds[0][i], seconds=statistics.median(timings), rounds=timings)
+            rows.append(row)
     for row in rows:
         print(json.dumps(row))
     if args.warm_only:
@@ -218,7 +238,10 @@ def _report_warm(rows: list[dict], project: str, touch: str) -> None:
           f"patched {edit['cache']['snapshot_patches']})")
     add = rows[8]
     print(f"warm after adding a function to it: {add['seconds'] * 1000:.0f} ms (parsed {add['cache']['parsed']} "
-          f"file(s), modules re-checked {add['cache']['checked']}, snapshot reused {add['cache']['snapshot_hits']})")
+          f"file(s), modules re-checked {add['cache']['checked']}, snapshot reused {add['cache']['snapshot_hits']}, "
+          f"brought up to date {add['cache'].get('snapshot_deltas')})")
+    print(f"seconds per round (warm, touch, edit, add): "
+          + "; ".join(str(rows[i].get("rounds", [rows[i]["seconds"]])) for i in (5, 6, 7, 8)))
     print(f"first cached run / bare parse: {fill / warm_parse:.2f}x")
 
 

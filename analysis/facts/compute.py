@@ -7,8 +7,9 @@ or were just extracted.
 """
 from __future__ import annotations
 
+import itertools
 from collections import deque
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .extract import (
     ALLOC, DATASET, KERAS, LIT_BOOL, LITERALS, LOOP_VARYING, NUMPY, PRIMITIVE_KINDS, PY_SCALAR, TENSOR,
@@ -24,24 +25,45 @@ ParamFact = tuple
 
 
 class Fixpoints:
-    def __init__(self, pf: ProjectFacts) -> None:
+    """The fixpoints of one project. With `only` (a set of functions closed under call edges and
+    result links, e.g. the components an edit touched) and `prior` (the fixpoints of the previous run,
+    renumbered to this run's functions: `renumbered`), only those functions are recomputed and every
+    other function keeps its prior facts (analysis/facts/project_delta.py, warm runs).
+
+    Every analysis below propagates along edges only, seeded in function order, with FIFO work lists:
+    restricted to a union of connected components it visits the same functions in the same relative
+    order as over the whole project, so a partial recomputation gives the whole-project results. The
+    parameter lattices iterate per component (`_parameters`) for the same reason."""
+
+    def __init__(self, pf: ProjectFacts, *, only: list[int] | None = None, prior: "Fixpoints | None" = None) -> None:
         self.pf = pf
         n = len(pf.fns)
-        self.effects: list[dict[tuple[str, str], tuple[int, int, str]]] = [{} for _ in range(n)]
-        self.unknown: list[tuple[int, int, str] | None] = [None] * n
-        self.eager: list[tuple[int, int, str] | None] = [None] * n
-        self.tensor_comp: list[tuple[int, int, str] | None] = [None] * n
-        self.tensor_maybe: list[tuple[int, int, str] | None] = [None] * n
-        self.recursive: list[tuple[int, ...] | None] = [None] * n
-        self.in_loop: list[tuple[int, int] | None] = [None] * n  # (caller fid, line) of the loop call site
-        self.eager_from: list[int | None] = [None] * n  # the eager entry point a function is reached from
-        self.tensor: list[dict[str, ParamFact]] = [{} for _ in range(n)]
-        self.primitive: list[dict[str, ParamFact]] = [{} for _ in range(n)]
-        self.returns_tensor: list[bool] = [False] * n
+        self._scope: Iterable[int] = range(n) if only is None else only
+        if prior is None:
+            self.effects: list[dict[tuple[str, str], tuple[int, int, str]]] = [{} for _ in range(n)]
+            self.unknown: list[tuple[int, int, str] | None] = [None] * n
+            self.eager: list[tuple[int, int, str] | None] = [None] * n
+            self.tensor_comp: list[tuple[int, int, str] | None] = [None] * n
+            self.tensor_maybe: list[tuple[int, int, str] | None] = [None] * n
+            self.recursive: list[tuple[int, ...] | None] = [None] * n
+            self.in_loop: list[tuple[int, int] | None] = [None] * n  # (caller fid, line) of the loop call site
+            self.eager_from: list[int | None] = [None] * n  # the eager entry point a function is reached from
+            self.tensor: list[dict[str, ParamFact]] = [{} for _ in range(n)]
+            self.primitive: list[dict[str, ParamFact]] = [{} for _ in range(n)]
+            self.returns_tensor: list[bool] = [False] * n
+            # The functions whose returns-a-tensor fact a function's parameter facts read (`_returns_tensor`):
+            # links of the dependency graph that are not always call edges.
+            self.ret_links: list[tuple[int, ...]] = [()] * n
+            self.keras: list[bool] = [False] * n  # see keras_traced
+        else:
+            for name in _TABLES:
+                setattr(self, name, getattr(prior, name))
+            self._reset(self._scope)
         self._sites: dict[int, list[tuple[Edge, dict[str, Any]]]] = {}
         self._ret_cache: dict[tuple[int, tuple], Any] = {}
-        self._keras_traced: list[bool] | None = None
         self._psites: dict[int, dict[str, list[tuple[Any, Edge]]]] = {}
+        self._result_links()
+        self._keras_reach()
         self._side_effects()
         self._reach_unknown()
         self._reach_eager()
@@ -55,15 +77,78 @@ class Fixpoints:
         state = self.__dict__.copy()
         # Memo tables: the call sites with their bindings are a fifth of a snapshot and a warm run asks
         # for the sites of a few functions only (rebuilt one function at a time, `sites`).
-        state.update(_psites={}, _ret_cache={}, _sites={})
+        state.update(_psites={}, _ret_cache={}, _sites={}, _scope=())
         return state
+
+    def _reset(self, fids: Iterable[int]) -> None:
+        for fid in fids:
+            self.effects[fid], self.tensor[fid], self.primitive[fid] = {}, {}, {}
+            self.unknown[fid] = self.eager[fid] = self.tensor_comp[fid] = self.tensor_maybe[fid] = None
+            self.recursive[fid] = self.in_loop[fid] = self.eager_from[fid] = None
+            self.returns_tensor[fid] = self.keras[fid] = False
+            self.ret_links[fid] = ()
+
+    def renumbered(self, new_of: list[int | None], n: int, skip: set[int]) -> tuple["Fixpoints", set[int]]:
+        """These facts under another numbering of the functions (`new_of`: old fid -> new fid, or None for
+        a function that is gone), for a project of `n` functions; the functions in `skip` (new numbers:
+        about to be recomputed) and new ones are left blank. Also returns the functions whose facts
+        referred to a function that is gone (left blank too): the caller must recompute them."""
+        damaged: set[int] = set()
+
+        def move(fid: int) -> int:
+            found = new_of[fid]
+            if found is None:
+                raise Gone(fid)
+            return found
+
+        def origin(value: tuple | None) -> tuple | None:
+            return None if value is None else (move(value[0]),) + value[1:]
+
+        out = Fixpoints.__new__(Fixpoints)
+        out.effects, out.tensor, out.primitive = [{} for _ in range(n)], [{} for _ in range(n)], [{} for _ in range(n)]
+        out.unknown, out.eager, out.tensor_comp, out.tensor_maybe = [None] * n, [None] * n, [None] * n, [None] * n
+        out.recursive, out.in_loop, out.eager_from = [None] * n, [None] * n, [None] * n
+        out.returns_tensor, out.keras, out.ret_links = [False] * n, [False] * n, [()] * n
+        for old, new in enumerate(new_of):
+            if new is None or new in skip:
+                continue
+            try:
+                effects = {key: origin(value) for key, value in self.effects[old].items()}
+                recursive = self.recursive[old]
+                recursive = None if recursive is None else tuple(move(g) for g in recursive)
+                entry = self.eager_from[old]
+                entry = None if entry is None else move(entry)
+                values = (origin(self.unknown[old]), origin(self.eager[old]), origin(self.tensor_comp[old]),
+                          origin(self.tensor_maybe[old]), origin(self.in_loop[old]),
+                          tuple(move(g) for g in self.ret_links[old]))
+            except Gone:
+                damaged.add(new)
+                continue
+            out.effects[new], out.recursive[new], out.eager_from[new] = effects, recursive, entry
+            (out.unknown[new], out.eager[new], out.tensor_comp[new], out.tensor_maybe[new], out.in_loop[new],
+             out.ret_links[new]) = values
+            # Parameter facts hold Edge objects, renumbered in place with the call graph (project_delta.py).
+            out.tensor[new], out.primitive[new] = self.tensor[old], self.primitive[old]
+            out.returns_tensor[new], out.keras[new] = self.returns_tensor[old], self.keras[old]
+        return out, damaged
+
+    # ---- dependency links ----------------------------------------------------------------------
+    def _result_links(self) -> None:
+        """`ret_links` of the functions in scope (resolving now what `_returns_tensor` asks later)."""
+        result_links(self.pf, self._scope, self.ret_links, self._ret_cache)
+
+    def _resolve_result(self, caller: int, ref: tuple) -> Any:
+        key = (caller, tuple(ref))
+        if key not in self._ret_cache:
+            self._ret_cache[key] = self.pf.resolve(caller, tuple(ref))
+        return self._ret_cache[key]
 
     # ---- side effects --------------------------------------------------------------------------
     def _side_effects(self) -> None:
         pf, eff = self.pf, self.effects
         work: deque[int] = deque()
-        for fid, rec in enumerate(pf.fns):
-            for kind, target, line, detail in rec["fx"]:
+        for fid in self._scope:
+            for kind, target, line, detail in pf.fns[fid]["fx"]:
                 key = (kind, target)
                 if key not in eff[fid] and len(eff[fid]) < _EFFECT_CAP:
                     eff[fid][key] = (fid, line, detail)
@@ -135,7 +220,7 @@ class Fixpoints:
     def _reach(self, seed: list[tuple[int, int, str] | None]) -> None:
         """Propagate a 'first evidence' value from callees to callers (eager callbacks excluded)."""
         pf = self.pf
-        work = deque(fid for fid, v in enumerate(seed) if v is not None)
+        work = deque(fid for fid in self._scope if seed[fid] is not None)
         while work:
             g = work.popleft()
             for edge in pf.callers[g]:
@@ -146,20 +231,23 @@ class Fixpoints:
                     work.append(edge.caller)
 
     def _reach_unknown(self) -> None:
-        for fid, v in enumerate(self.pf.unknown):
+        for fid in self._scope:
+            v = self.pf.unknown[fid]
             if v is not None:
                 self.unknown[fid] = (fid, v[0], v[1])
         self._reach(self.unknown)
 
     def _reach_eager(self) -> None:
-        for fid, v in enumerate(self.pf.eager_local):
+        for fid in self._scope:
+            v = self.pf.eager_local[fid]
             if v is not None:
                 self.eager[fid] = (fid, v[0], v[1])
         self._reach(self.eager)
 
     def _tensor_computation(self) -> None:
         pf = self.pf
-        for fid, rec in enumerate(pf.fns):
+        for fid in self._scope:
+            rec = pf.fns[fid]
             if rec["ops"] or rec["heavy"]:
                 self.tensor_comp[fid] = (fid, rec["l"], f"{rec['ops']} TensorFlow operation(s)")
             elif pf.keras_calls[fid]:
@@ -179,24 +267,24 @@ class Fixpoints:
         """Functions reached from a Keras `call`/`train_step`/`__call__` of a Layer/Model subclass: Keras
         runs those inside its own tf.function during fit/evaluate/predict (speculative, like Hybridize's
         keyword analysis), so adding a decorator there is at best redundant."""
-        if self._keras_traced is None:
-            pf = self.pf
-            seen = [False] * len(pf.fns)
-            work: deque[int] = deque()
-            for fid, rec in enumerate(pf.fns):
-                if rec["n"] in ("call", "train_step", "test_step", "predict_step", "__call__") and rec["par"] is None:
-                    key = pf.class_of(fid)
-                    if key is not None and pf.is_keras(key):
-                        seen[fid] = True
-                        work.append(fid)
-            while work:
-                g = work.popleft()
-                for edge in pf.edges[g]:
-                    if not seen[edge.callee] and not edge.eager_callback:
-                        seen[edge.callee] = True
-                        work.append(edge.callee)
-            self._keras_traced = seen
-        return self._keras_traced
+        return self.keras
+
+    def _keras_reach(self) -> None:
+        pf, seen = self.pf, self.keras
+        work: deque[int] = deque()
+        for fid in self._scope:
+            rec = pf.fns[fid]
+            if rec["n"] in ("call", "train_step", "test_step", "predict_step", "__call__") and rec["par"] is None:
+                key = pf.class_of(fid)
+                if key is not None and pf.is_keras(key):
+                    seen[fid] = True
+                    work.append(fid)
+        while work:
+            g = work.popleft()
+            for edge in pf.edges[g]:
+                if not seen[edge.callee] and not edge.eager_callback:
+                    seen[edge.callee] = True
+                    work.append(edge.callee)
 
     def tensor_work(self, fid: int, limit: int = 1000) -> int:
         """Weighted count of tensor operations the function runs, callees included (the benefit heuristic)."""
@@ -230,7 +318,7 @@ class Fixpoints:
         on_stack = [False] * n
         stack: list[int] = []
         counter = 0
-        for start in range(n):
+        for start in self._scope:
             if index[start] != -1:
                 continue
             work = [(start, 0)]
@@ -289,16 +377,20 @@ class Fixpoints:
         pf = self.pf
         keras = self.keras_traced()
         entries: tuple[list[int], list[int]] = ([], [])  # outside tests, then in tests
-        graph_mode: set[str] = set()  # modules whose entry point turns eager execution off (TF1 programs)
-        for fid, rec in enumerate(pf.fns):
+        # Modules whose entry point turns eager execution off (TF1 programs), over every function: a switch
+        # in one component (`<module>`) governs the module's other entry points, which may lie in another.
+        def entry(fid: int, rec: dict[str, Any]) -> bool:
             if rec["hy"] is not None or pf.root_kind[fid] is not None or keras[fid]:
-                continue
-            in_test = is_test_path(pf.path_of(fid))
+                return False
             top = rec["par"] is None and rec["cls"] is None
-            if rec["q"] == "<module>" or (top and rec["n"] == "main") or (in_test and rec["n"].startswith("test")):
-                entries[in_test].append(fid)
-                if any(call[1] in tables.GRAPH_MODE_SWITCHES for call in rec["calls"]):
-                    graph_mode.add(pf.path_of(fid))
+            return rec["q"] == "<module>" or (top and rec["n"] == "main") or \
+                (rec["n"].startswith("test") and is_test_path(pf.path_of(fid)))
+
+        graph_mode = {pf.path_of(fid) for fid, rec in enumerate(pf.fns)
+                      if any(call[1] in tables.GRAPH_MODE_SWITCHES for call in rec["calls"]) and entry(fid, rec)}
+        for fid in self._scope:
+            if entry(fid, pf.fns[fid]):
+                entries[is_test_path(pf.path_of(fid))].append(fid)
         # issue 10 P49-fixa: `tf.disable_v2_behavior()` before `tf.app.run()` makes the program build a TF1
         # graph; what its entry points reach runs in that graph, not eagerly.
         entries = tuple([fid for fid in wave if pf.path_of(fid) not in graph_mode] for wave in entries)
@@ -336,7 +428,7 @@ class Fixpoints:
 
         pf = self.pf
         work: deque[int] = deque()
-        for fid in range(len(pf.fns)):
+        for fid in self._scope:
             if not self.eager_in_production(fid) or is_test_path(pf.path_of(fid)):
                 continue
             for edge in pf.edges[fid]:
@@ -387,10 +479,7 @@ class Fixpoints:
         return None
 
     def _returns_tensor(self, caller: int, ref: tuple) -> bool | None:
-        key = (caller, tuple(ref))
-        if key not in self._ret_cache:
-            self._ret_cache[key] = self.pf.resolve(caller, tuple(ref))
-        found = self._ret_cache[key]
+        found = self._resolve_result(caller, ref)
         if found is None:
             return None
         if found[0] == "fn":
@@ -415,11 +504,28 @@ class Fixpoints:
         return None, False
 
     def _parameters(self) -> None:
-        """Round 1 computes every parameter; later rounds revisit only the functions whose call sites
-        pass a value that depends on a fact that changed in the round before (a caller's parameter, or
-        a call result when some function's returns-a-tensor fact changed)."""
+        """Per connected component (`components`): round 1 computes every parameter; later rounds revisit
+        only the functions whose call sites pass a value that depends on a fact that changed in the round
+        before (a caller's parameter, or a call result when a returns-a-tensor fact of the component
+        changed). Rounds are counted per component, so a component's facts never depend on how long
+        another one takes to settle (and a warm run can recompute only the components an edit reached)."""
         pf = self.pf
-        fids = [fid for fid in range(len(pf.fns)) if pf.fns[fid]["p"]]
+        component = components(self.pf, self._scope, self.ret_links)
+        fids: dict[int, list[int]] = {}  # component -> its functions with parameters, in order
+        dynamic_ret: dict[int, list[int]] = {}  # component -> its functions returning call results
+        for fid in self._scope:
+            rec = pf.fns[fid]
+            if rec["p"]:
+                fids.setdefault(component[fid], []).append(fid)
+            if any(isinstance(k, tuple) for k in rec["ret"]):
+                dynamic_ret.setdefault(component[fid], []).append(fid)
+            if any(k == TENSOR or k == KERAS for k in rec["ret"]):
+                self.returns_tensor[fid] = True
+        for comp in sorted(set(fids) | set(dynamic_ret)):
+            self._parameter_rounds(fids.get(comp, []), dynamic_ret.get(comp, []))
+
+    def _parameter_rounds(self, fids: list[int], dynamic_ret: list[int]) -> None:
+        pf = self.pf
         param_deps: dict[int, set[int]] = {}  # caller -> functions whose sites pass the caller's parameters
         result_dependent: list[int] = []  # functions whose sites pass call results
         for fid in fids:
@@ -433,10 +539,6 @@ class Fixpoints:
                             uses_result = True
             if uses_result:
                 result_dependent.append(fid)
-        dynamic_ret = [fid for fid, rec in enumerate(pf.fns) if any(isinstance(k, tuple) for k in rec["ret"])]
-        for fid, rec in enumerate(pf.fns):
-            if any(k == TENSOR or k == KERAS for k in rec["ret"]):
-                self.returns_tensor[fid] = True
         todo: Iterable[int] = fids
         for _ in range(_ROUNDS):
             changed_fids: set[int] = set()
@@ -572,6 +674,62 @@ class Fixpoints:
         return (True, "sites-bool" if all_bool else "sites-literal", first, all_bool)
 
 
+def result_links(pf: ProjectFacts, fids: Iterable[int], links: list[tuple[int, ...]],
+                 memo: dict[tuple[int, tuple], Any]) -> None:
+    """Set `links[fid]`, for each of `fids`, to the project functions whose returns-a-tensor fact its
+    parameter facts read: the targets of the call results (("r", ref) kinds) it returns or binds at its
+    call sites (arguments and the callees' defaults). `memo`: (caller, ref) -> resolution."""
+    for fid in fids:
+        targets = []
+        for ref in _result_refs(pf, fid):
+            key = (fid, tuple(ref))
+            if key not in memo:
+                memo[key] = pf.resolve(fid, key[1])
+            found = memo[key]
+            if found is not None and found[0] == "fn" and found[3] != CTOR:
+                targets.append(found[1])
+        links[fid] = tuple(targets)
+
+
+def _result_refs(pf: ProjectFacts, fid: int) -> Iterator[tuple]:
+    for kind in pf.fns[fid]["ret"]:
+        if isinstance(kind, tuple) and kind[0] == "r":
+            yield kind[1]
+    for edge in pf.edges[fid]:
+        for kind in itertools.chain(edge.args, (k for _name, k in edge.kwargs), pf.fns[edge.callee]["dflt"].values()):
+            if isinstance(kind, tuple) and kind[0] == "r":
+                yield kind[1]
+
+
+def components(pf: ProjectFacts, fids: Iterable[int], links: list[tuple[int, ...]]) -> dict[int, int]:
+    """Function -> its connected component (a representative), over the call edges and result links of
+    `fids` (union-find; `fids` must be closed under both, e.g. every function)."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for fid in fids:
+        a = find(fid)
+        for g in itertools.chain((edge.callee for edge in pf.edges[fid]), links[fid]):
+            b = find(g)
+            if a != b:
+                parent[b] = a
+    return {fid: find(fid) for fid in fids}
+
+
+class Gone(Exception):
+    """A fact refers to a function that an edit removed (`Fixpoints.renumbered`)."""
+
+
+# What a partial recomputation carries over from the prior facts (`Fixpoints.__init__`).
+_TABLES = ("effects", "unknown", "eager", "tensor_comp", "tensor_maybe", "recursive", "in_loop", "eager_from",
+           "tensor", "primitive", "returns_tensor", "ret_links", "keras")
 _UNBOUND = object()
 _CALLBACK = object()
 _KERAS_TENSOR_METHODS = frozenset({"call", "train_step", "test_step", "predict_step"})

@@ -2,7 +2,8 @@
 
     sources.py    files -> the Python modules to analyze, their names and content hashes
     modules.py    parse -> module summaries -> per-module facts (or the cached facts)
-    snapshot.py   the cached whole-repository facts of a previous run, reused or patched
+    unchanged.py  a run in which no file changed: every module's findings straight from the cache
+    snapshot.py   the cached whole-repository facts of a previous run, reused, patched or brought up to date
     load.py       module facts -> the Project and its whole-repository facts
     checking.py   rules -> one module's findings (suppressions, severities)
     findings.py   all findings: cache keys, ordering, occurrence numbers

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Mapping
 from ..config import Config
 from ..model import AnalysisResult
 from ..project import Project
-from .modules import ModuleLoader, report_failure
-from .snapshot import patch_snapshot, same_interfaces, save_snapshot
+from .modules import ModuleLoader, tally
+from .snapshot import patch_snapshot, same_interfaces, save_snapshot, update_snapshot
 from .sources import Prepared, prepare
 
 if TYPE_CHECKING:
@@ -58,9 +58,17 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
         # Modules whose lines moved and nothing else: patch the snapshot instead of recomputing it.
         patched = patch_snapshot(snapshot, entries, module_facts, names, cache)  # type: ignore[arg-type]
         reuse = patched is not None
+        if not reuse:
+            # Otherwise recompute only what the changed modules reach (facts/project_delta.py).
+            patched = update_snapshot(snapshot, entries, module_facts)
+            reuse = patched is not None
+            if reuse:
+                cache.stats.snapshot_deltas += 1  # type: ignore[union-attr]
+    body = snapshot.body() if reuse else None  # type: ignore[union-attr]
+    reuse = body is not None
     if reuse:
         # Every module's interface is what the snapshot saw: its facts are this project's facts.
-        for mod in snapshot.repo.pf.mods:  # type: ignore[union-attr, attr-defined]
+        for mod in body.repo.pf.mods:  # type: ignore[union-attr, attr-defined]
             module_facts.setdefault(mod["path"], mod)
     else:
         for path, entry in entries.items():  # modules skipped above because the snapshot knew them
@@ -69,22 +77,14 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
                 entries[path] = modules.entry(path, facts)
     module_facts = {p: f for p, f in module_facts.items() if "failure" not in f}
 
-    paths: list[str] = []
-    digests: dict[str, str] = {}
-    for path, (_hash, iface, lines, failure) in sorted(entries.items()):
-        if failure is not None:
-            report_failure(result, config, path, failure)
-            continue
-        paths.append(path)
-        if cache is not None:
-            digests[path] = iface or ""
-        result.files_analyzed += 1
-        result.lines_analyzed += lines
+    paths, digests = tally(result, config, entries)
+    if cache is None:
+        digests = {}
 
     project = Project(modules.summaries, module_facts=module_facts, loader=modules.summary)
     loaded = LoadedProject(project, result, paths, modules.hashes, digests)
     if reuse:
-        repo = snapshot.repo  # type: ignore[union-attr]
+        repo = body.repo  # type: ignore[union-attr]
         repo._fid_of = project.fid_of  # type: ignore[attr-defined]
         project._facts = repo  # type: ignore[assignment]
         if patched is not None:
@@ -95,7 +95,8 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
             signatures = dict(snapshot.signatures)  # type: ignore[union-attr]
             signatures.update(module_signatures(repo, digests, patched))
             loaded.signatures = signatures
-            cache.stats.snapshot_patches += 1  # type: ignore[union-attr]
+            if not cache.stats.snapshot_deltas:  # type: ignore[union-attr]
+                cache.stats.snapshot_patches += 1  # type: ignore[union-attr]
         else:
             loaded.signatures = snapshot.signatures  # type: ignore[union-attr]
             cache.stats.snapshot_hits += 1  # type: ignore[union-attr]

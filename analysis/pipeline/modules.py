@@ -64,6 +64,22 @@ def report_failure(result: AnalysisResult, config: Config, path: str, failure: t
         result.findings.append(parse_failure(path, ParseFailure(reason, line, col)))
 
 
+def tally(result: AnalysisResult, config: Config, entries: dict[str, tuple]) -> tuple[list[str], dict[str, str]]:
+    """Count the modules of a run in `result` (HYB000 for those that failed) from their snapshot
+    entries (`ModuleLoader.entry`); returns the analyzable paths, sorted, and their interface digests."""
+    paths: list[str] = []
+    digests: dict[str, str] = {}
+    for path, (_hash, iface, lines, failure) in sorted(entries.items()):
+        if failure is not None:
+            report_failure(result, config, path, failure)
+            continue
+        paths.append(path)
+        digests[path] = iface or ""
+        result.files_analyzed += 1
+        result.lines_analyzed += lines
+    return paths, digests
+
+
 class ModuleLoader:
     """Gets a module's facts from the cache or by parsing it, and keeps the trees it had to build."""
 

@@ -22,6 +22,7 @@ from .parallel import ParallelRun, WorkerError, jobs_for
 from .scope import needed_paths
 from .snapshot import save_snapshot
 from .sources import Prepared, module_names, prepare, python_sources
+from .unchanged import unchanged_result
 
 if TYPE_CHECKING:
     from ..cache import AnalysisCache
@@ -72,8 +73,12 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
     jobs = jobs_for(python_bytes)
     prepared = None
     snapshots = changed is None  # a scoped run's module set is particular to one change: no snapshot
-    if jobs > 1 and cache is not None:
+    min_tf = config.min_tf_version or declared_min_tf_version(sources)
+    if cache is not None:
         prepared = prepare(sources, config, cache, snapshots=snapshots)
+        unchanged = unchanged_result(prepared, config, min_tf, cache)
+        if unchanged is not None:
+            return finish(unchanged, cache)
     if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
         try:
             return _analyze_parallel(sources, config, cache, jobs, changed)
@@ -81,7 +86,6 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
             pass  # no processes to be had (or one died): do the same work in this process
     loaded = load_project(sources, config, cache, prepared=prepared, snapshots=snapshots)
     project, result = loaded.project, loaded.result
-    min_tf = config.min_tf_version or declared_min_tf_version(sources)
     rules: list | None = None  # built at the first module to check: a warm run may check none
     keys = findings_keys(loaded, config, min_tf, cache)
     project.facts  # noqa: B018 (whole-repository facts: built here, not inside the first file's budget)

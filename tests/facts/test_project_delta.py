@@ -1,0 +1,142 @@
+"""A warm run brings the snapshot's whole-repository facts up to date by recomputing only what an edit
+reaches (analysis/facts/project_delta.py): its results must be a cold run's, fact for fact."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hybridize_bot.analysis.cache import AnalysisCache
+from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.pipeline.load import load_project
+from hybridize_bot.analysis.pipeline.run import analyze_sources
+
+# Sorted paths: a_data (start), m_model (middle), other, z_util (end).
+PROJECT = {
+    "pkg/__init__.py": "",
+    "pkg/a_data.py": (
+        "import tensorflow as tf\n"
+        "from pkg.m_model import scale\n\n\n"
+        "def load(n):\n"
+        "    return tf.ones([n])\n\n\n"
+        "def batches(items):\n"
+        "    for item in items:\n"
+        "        yield scale(item, 3)\n"
+    ),
+    "pkg/m_model.py": (
+        "import tensorflow as tf\n"
+        "from pkg.z_util import report\n\n\n"
+        "def scale(x, factor):\n"
+        "    report(x)\n"
+        "    return x * factor\n\n\n"
+        "@tf.function\n"
+        "def step(x):\n"
+        "    return scale(x, 2.0)\n\n\n"
+        "def setup(n):\n"
+        "    return n\n\n\n"
+        "print(setup(5))\n"
+    ),
+    "pkg/other.py": (
+        "def unrelated(a):\n"
+        "    return a + 1\n\n\n"
+        "def spare(b):\n"
+        "    return b\n"
+    ),
+    "pkg/z_util.py": (
+        "def report(value):\n"
+        "    print(value)\n"
+    ),
+}
+
+EDITS = {
+    # Start of the project: a new caller passes a tensor to scale (m_model), which passes it on to
+    # report (z_util): a parameter fact of two other modules changes.
+    "start": ("pkg/a_data.py", "append", "\n\ndef warm_up():\n    return scale(load(3), 2.0)\n"),
+    # Middle: scale no longer prints. Its side effects (and step's) change, report loses its caller, and
+    # a_data imports m_model.
+    "middle": ("pkg/m_model.py", "replace", ("    report(x)\n", "")),
+    # Middle, a function nothing calls: m_model, the module importing it and the one it calls (whose
+    # signature holds the facts digest of the modules calling it). The function's number shifts that of
+    # m_model's top-level code, whose call is the evidence of setup's parameter fact.
+    "middle-added": ("pkg/m_model.py", "append", "\n\ndef unused(z):\n    return z\n"),
+    # End: a function nothing calls. Only z_util and the module importing it.
+    "end": ("pkg/z_util.py", "append", "\n\ndef added(y):\n    return y * 3\n"),
+    # A function removed that nothing mentions: only its module.
+    "removed": ("pkg/other.py", "replace", ("\n\n\ndef spare(b):\n    return b\n", "\n")),
+}
+
+RECHECKED = {
+    "start": ["pkg/a_data.py", "pkg/m_model.py", "pkg/z_util.py"],
+    "middle": ["pkg/a_data.py", "pkg/m_model.py", "pkg/z_util.py"],
+    "middle-added": ["pkg/a_data.py", "pkg/m_model.py", "pkg/z_util.py"],
+    "end": ["pkg/m_model.py", "pkg/z_util.py"],
+    "removed": ["pkg/other.py"],
+}
+
+
+def _sources(edit: str | None = None) -> dict[str, bytes]:
+    out = dict(PROJECT)
+    if edit is not None:
+        path, how, change = EDITS[edit]
+        if how == "append":
+            out[path] += change
+        else:
+            assert change[0] in out[path]
+            out[path] = out[path].replace(*change)
+    return {path: text.encode() for path, text in out.items()}
+
+
+def _facts(sources: dict[str, bytes], cache: AnalysisCache) -> tuple[dict[str, str], list[tuple]]:
+    """The modules' context signatures (every interprocedural fact of their functions, digested) and a
+    dump of the facts that signatures leave out, by stable function identity."""
+    loaded = load_project(sources, Config(), cache)
+    repo = loaded.project.facts
+    pf, fx = repo.pf, repo.fx
+
+    def sid(fid: Any) -> Any:
+        return None if fid is None else (pf.path_of(fid), pf.fns[fid]["q"])
+
+    dump = [(sid(fid), sid(fx.eager_from[fid]), fx.keras[fid], tuple(sid(g) for g in fx.ret_links[fid]),
+             fx.tensor_maybe[fid] and sid(fx.tensor_maybe[fid][0]), pf.unknown[fid], pf.eager_local[fid])
+            for fid in range(len(pf.fns))]
+    assert loaded.signatures is not None
+    return dict(loaded.signatures), dump
+
+
+def _findings(sources: dict[str, bytes], cache: AnalysisCache | None) -> list[tuple]:
+    return [(f.code, f.path, f.line, f.col, f.message) for f in analyze_sources(sources, cache=cache).findings]
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_warm_facts_after_an_edit_are_the_cold_facts(tmp_path: Path, edit: str) -> None:
+    warm_cache = AnalysisCache(tmp_path / "warm")
+    analyze_sources(_sources(), cache=warm_cache)
+    edited = _sources(edit)
+
+    warm_cache.reset_stats()
+    warm_findings = _findings(edited, warm_cache)
+    assert warm_cache.stats.snapshot_deltas == 1  # brought up to date, not recomputed
+    assert warm_cache.stats.checked_paths == RECHECKED[edit]
+    assert warm_findings == _findings(edited, None)
+
+    warm_cache.reset_stats()
+    warm = _facts(edited, warm_cache)
+    assert warm_cache.stats.snapshot_deltas == 1
+    cold = _facts(edited, AnalysisCache(tmp_path / "cold"))
+    assert warm[1] == cold[1]
+    assert warm[0] == cold[0]
+
+
+def test_a_name_other_modules_mention_recomputes_everything(tmp_path: Path) -> None:
+    """z_util gains a function named like one a_data defines and mentions: another module's resolution
+    could change, so nothing is reused (and the results are still the cold run's)."""
+    cache = AnalysisCache(tmp_path / "warm")
+    analyze_sources(_sources(), cache=cache)
+    edited = _sources()
+    edited["pkg/z_util.py"] += b"\n\ndef scale(v):\n    return v\n"
+    cache.reset_stats()
+    assert _findings(edited, cache) == _findings(edited, None)
+    assert cache.stats.snapshot_deltas == 0 and cache.stats.snapshot_hits == 0
+    cache.reset_stats()
+    assert _facts(edited, cache) == _facts(edited, AnalysisCache(tmp_path / "cold"))
