@@ -112,12 +112,12 @@ def _record(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _inputs(rec: dict[str, Any], edges: list, unknown: Any, eager_local: Any, keras_calls: int,
-            number: list[int | None]) -> tuple:
+            tf_object_calls: Any, number: list[int | None]) -> tuple:
     """What the fixpoints read of one function: its record (without the raw calls, which they read
     only as resolved here) and its resolved calls, with callees under the numbering `number`."""
     out = tuple((number[e.callee], e.via, e.line, e.col, e.in_loop, e.args, e.kwargs, e.star, e.offset, e.recv,
                  e.root) for e in edges)
-    return (_record(rec), out, unknown, eager_local, keras_calls)
+    return (_record(rec), out, unknown, eager_local, keras_calls, tf_object_calls)
 
 
 def apply_delta(repo: "RepoFacts", changed: dict[str, dict[str, Any]], names: frozenset[str]) -> set[int] | None:
@@ -180,6 +180,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     unknown: list = [None] * n
     eager_local: list = [None] * n
     keras_calls: list[int] = [0] * n
+    tf_object_calls: list = [None] * n
     for old in range(old_n):
         new = new_of[old]
         if pf.fn_mod[old] in changed_mi:
@@ -190,7 +191,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
                 seeds.update(neighbours)
             else:
                 before[new] = _inputs(pf.fns[old], pf.edges[old], pf.unknown[old], pf.eager_local[old],
-                                      pf.keras_calls[old], new_of)
+                                      pf.keras_calls[old], pf.tf_object_calls[old], new_of)
                 reached[new], old_edges[new] = neighbours, pf.edges[old]
             continue
         assert new is not None
@@ -198,6 +199,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
             edge.caller, edge.callee = new, move(edge.callee)
         edges[new] = pf.edges[old]
         unknown[new], eager_local[new], keras_calls[new] = pf.unknown[old], pf.eager_local[old], pf.keras_calls[old]
+        tf_object_calls[new] = pf.tf_object_calls[old]
     required_targets: set[int] = set()  # modules whose graph-only uses came or come from a changed module
     graph_required: list[list[tuple]] = [[] for _ in range(n)]
     for old, uses in enumerate(pf.graph_required):
@@ -214,6 +216,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     pf.fns, pf.fn_mod, pf.base = fns, fn_mod, base
     pf._fid_of_rec = {id(rec): i for i, rec in enumerate(fns)}
     pf.edges, pf.unknown, pf.eager_local, pf.keras_calls = edges, unknown, eager_local, keras_calls
+    pf.tf_object_calls = tf_object_calls
     pf.graph_required = graph_required
     # Memo tables holding function numbers (class bases and Keras-ness hold module indexes: still valid).
     pf._lookup_cache, pf._module_scope_cache, pf._self_attr_cache = {}, {}, {}
@@ -228,7 +231,8 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
         old_inputs = before.get(fid)
         if old_inputs is None or old_inputs[0] != _record(fns[fid]):
             rewritten.add(fid)
-        if old_inputs != _inputs(fns[fid], out, unknown[fid], eager_local[fid], keras_calls[fid], identity):
+        if old_inputs != _inputs(fns[fid], out, unknown[fid], eager_local[fid], keras_calls[fid],
+                                 tf_object_calls[fid], identity):
             seeds.add(fid)  # what the fixpoints read of it changed (its record or its resolved calls)
             seeds.update(reached.get(fid, ()))
         else:
