@@ -387,7 +387,7 @@ class Fixpoints:
                 (rec["n"].startswith("test") and is_test_path(pf.path_of(fid)))
 
         graph_mode = {pf.path_of(fid) for fid, rec in enumerate(pf.fns)
-                      if any(call[1] in tables.GRAPH_MODE_SWITCHES for call in rec["calls"]) and entry(fid, rec)}
+                      if rec.get("gm") and entry(fid, rec)}
         for fid in self._scope:
             if entry(fid, pf.fns[fid]):
                 entries[is_test_path(pf.path_of(fid))].append(fid)

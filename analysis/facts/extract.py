@@ -642,7 +642,8 @@ class _FunctionWalker:
         parameters; eo: eager-only calls (line, method, ref); npp: NumPy on parameters (line, param);
         ret: kinds returned; inst/alias/sattr: local instances, local function aliases, self attributes
         set from constructor calls; loops: number of loops; sload: attributes read from `self` (property
-        getters run there); stub: the body only raises NotImplementedError (an abstract method).
+        getters run there); stub: the body only raises NotImplementedError (an abstract method); gm: calls
+        a switch that turns eager execution off (`tables.GRAPH_MODE_SWITCHES`), present only when true.
         """
         self.finish_effects()
         info = self.info
@@ -652,6 +653,8 @@ class _FunctionWalker:
             "inst": self.inst, "alias": self.aliases, "sattr": self.self_attrs, "loops": self.loops,
             "sload": sorted(self.self_loads),
         }
+        if any(call[1] in tables.GRAPH_MODE_SWITCHES for call in self.calls):
+            rec["gm"] = True  # turns eager execution off (a TF1 program): kept when the raw calls are dropped
         if info is None:
             rec.update(q="<module>", n="<module>", l=1, el=1, p=[], np=0, va=None, self=None,
                        cls=None, par=None, nest={}, hy=None, deco=(), ann={}, dflt={})
