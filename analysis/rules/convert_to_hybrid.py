@@ -5,6 +5,7 @@ import ast
 from typing import Iterable
 
 from ..facts.explain import reason
+from ..facts.model import FunctionFacts
 from ..facts.preconditions import CONVERT_TO_HYBRID, SPECULATIVE_TENSOR_PARAMETER
 from ..facts.rulesupport import MIN_TENSOR_WORK, def_snippet, is_keras_managed
 from ..fixes.catalog import fix_for
@@ -469,10 +470,18 @@ class ConvertToHybrid(Rule):
                     f"{'speculative' if c == SPECULATIVE_TENSOR_PARAMETER else 'undeterminable'}: {reason(ff, c)}"
                     for c in ff.undetermined))
             elif ff.public.value is False:
-                fix = fix_for(self.code, FixSafety.GATED, reason="every Hybridize P1 precondition holds "
-                              "determinately and the function is not public API")
+                fix = fix_for(self.code, FixSafety.GATED, reason=_justification(ff))
             else:
                 fix = fix_for(self.code, FixSafety.SUGGESTION,
                               reason=f"public API ({ff.public.reason}): callers outside the repository may pass "
                                      "Python values")
             yield ctx.report(self, fn.node, message, fn=fn, fix=fix, snippet=def_snippet(fn))
+
+
+def _justification(ff: FunctionFacts) -> str:
+    """The facts a gated conversion rests on, each with its evidence: the follow-up PR quotes them so a
+    reviewer can check them (issue 15), rather than a bare "the preconditions hold"."""
+    tensors = ", ".join(f"`{n}` {f.reason}" for n, f in ff.tensor_parameters.items() if f.value is True)
+    return (f"tensor parameters: {tensors}; no parameter receives Python literals; "
+            f"{ff.side_effects.reason}; not recursive; {ff.called_in_loop.reason}; "
+            f"tensor work {ff.tensor_work}; not public API ({ff.public.reason})")
