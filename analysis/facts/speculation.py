@@ -50,8 +50,9 @@ def _model_class(pf: "ProjectFacts", fid: int) -> bool:
         return False
     if pf.is_keras(key):
         return True
-    cls = pf._class(*key)
-    return cls is not None and "Model" in cls["bnames"]
+    # Hybridize's condition: a direct base class named `Model`, wherever it comes from.
+    return any((base if isinstance(base, str) else base[1]).rsplit(".", 1)[-1] == "Model"
+               for base in pf.class_bases(key))
 
 
 def name_hint(pf: "ProjectFacts", fid: int) -> NameHint | None:
