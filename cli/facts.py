@@ -80,6 +80,8 @@ def record(ff: FunctionFacts) -> dict[str, Any]:
         "in_graph": ff.in_graph,
         "public": ff.public.value,
         "tensor_parameters": _names(ff.tensor_parameters),
+        # Assumed from the function's name (Hybridize's speculative keyword analysis), not derived.
+        "speculative_parameters": [n for n, f in ff.tensor_parameters.items() if f.speculative],
         "primitive_parameters": _names(primitive),
         "boolean_parameters": booleans,
         "side_effects": ff.side_effects.value,
@@ -124,7 +126,8 @@ def render_text(records: list[FunctionFacts]) -> str:
     lines = []
     for ff in records:
         r = record(ff)
-        tensors = "unknown" if r["tensor_parameters"] is None else (", ".join(r["tensor_parameters"]) or "none")
+        tensors = "unknown" if r["tensor_parameters"] is None else (", ".join(
+            f"{n} (speculative)" if n in r["speculative_parameters"] else n for n in r["tensor_parameters"]) or "none")
         prims = "unknown" if r["primitive_parameters"] is None else (", ".join(r["primitive_parameters"]) or "none")
         head = f"{ff.path}:{ff.line}: {ff.qualname}"
         flags = "hybrid" if ff.hybrid else ("in graph" if ff.in_graph else "eager")

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .compute import REASONS, Fixpoints
+from .speculation import SPECULATIVE_CODES
 from .extract import KINDS
 from .model import CallSite, Evidence, Fact, FunctionFacts
 from .preconditions import decide
@@ -149,7 +150,7 @@ class RepoFacts:
             return Fact(None, "not a parameter of the function (or `self`)")
         value, code, edge, _is_bool = raw
         if edge is None:
-            return Fact(value, REASONS[code])
+            return Fact(value, REASONS[code], speculative=code in SPECULATIVE_CODES)
         where = f"{self.pf.path_of(edge.caller)}:{edge.line}"
         reason = REASONS[code].format(where=where, caller=self.pf.describe(edge.caller))
         return Fact(value, reason, (Evidence("call-site", self.pf.path_of(edge.caller), edge.line),))

@@ -15,6 +15,7 @@ from .extract import (
     ALLOC, DATASET, KERAS, LIT_BOOL, LITERALS, LOOP_VARYING, NUMPY, PRIMITIVE_KINDS, PY_SCALAR, TENSOR,
 )
 from . import tables
+from .speculation import name_hint
 from .project_facts import CTOR, DISPATCH, Edge, ProjectFacts, _EFFECT_CAP
 
 # Callbacks that trace the function they are handed (graph roots): not eager even from eager code.
@@ -546,7 +547,7 @@ class Fixpoints:
                 tensor, primitive = self.tensor[fid], self.primitive[fid]
                 rec = pf.fns[fid]
                 if (not self.sites(fid) and not rec["ann"] and pf.root_kind[fid] is None
-                        and rec["n"] not in _KERAS_TENSOR_METHODS):
+                        and name_hint(pf, fid) is None):
                     for name in self._candidate_params(fid):  # no caller, no hint: nothing to know
                         tensor[name] = _NO_SITES
                         primitive[name] = _NO_SITES
@@ -624,10 +625,11 @@ class Fixpoints:
                 return (True, "site-tensor", edge, False)
             if verdict is None:
                 unknown_site = unknown_site or edge
-        if rec["n"] in _KERAS_TENSOR_METHODS:
-            key = pf.class_of(fid)
-            if key is not None and pf.is_keras(key) and self._candidate_params(fid)[:1] == [name]:
-                return _KERAS_SPECULATIVE
+        undecided = unknown_site is not None or real_sites == 0
+        hint = name_hint(pf, fid) if self._candidate_params(fid)[:1] == [name] else None
+        if hint is not None and (undecided or hint.overrides_sites):
+            # Hybridize's speculative keyword analysis (speculation.py): assumed, and marked as such.
+            return (True, hint.code, None, False)
         if real_sites == 0 and unknown_site is None:
             return _NO_SITES
         if unknown_site is not None:
@@ -732,11 +734,9 @@ _TABLES = ("effects", "unknown", "eager", "tensor_comp", "tensor_maybe", "recurs
            "tensor", "primitive", "returns_tensor", "ret_links", "keras")
 _UNBOUND = object()
 _CALLBACK = object()
-_KERAS_TENSOR_METHODS = frozenset({"call", "train_step", "test_step", "predict_step"})
 _ANN_TENSOR = (True, "annotation-tensor", None, False)
 _ANN_NOT_TENSOR = (False, "annotation-scalar", None, False)
 _TFDATA_TENSOR = (True, "tfdata", None, False)
-_KERAS_SPECULATIVE = (True, "keras-speculative", None, False)
 _NO_SITES = (None, "no-sites", None, False)
 _ALL_NOT_TENSOR = (False, "sites-not-tensor", None, False)
 _ANN_PRIM = (True, "annotation-scalar", None, False)
@@ -751,6 +751,8 @@ REASONS = {
     "annotation-bool": "annotated as bool",
     "tfdata": "tf.data passes dataset elements (tensors) to its callbacks",
     "keras-speculative": "speculative: the first argument of a Keras call/train_step is a tensor",
+    "name-speculative": "speculative: named like a training/inference step or model call (Hybridize's keyword "
+                        "analysis), so assumed to take a tensor",
     "no-sites": "no known call site passes a value for it",
     "sites-not-tensor": "every known call site passes a non-tensor value",
     "site-tensor": "receives a tensor from {caller} ({where})",

@@ -45,6 +45,8 @@ def reason(ff: FunctionFacts, code: str) -> str:
         pc.UNDETERMINABLE_TENSOR_PARAMETER: lambda: _params(ff.tensor_parameters, None),
         pc.HAS_PRIMITIVE_PARAMETERS: lambda: _params(ff.primitive_parameters, True),
         pc.UNDETERMINABLE_PRIMITIVE_PARAMETER: lambda: _params(ff.primitive_parameters, None),
+        pc.SPECULATIVE_TENSOR_PARAMETER: lambda: "; ".join(
+            f"`{n}`: {f.reason}" for n, f in ff.tensor_parameters.items() if f.speculative),
         pc.HAS_PYTHON_SIDE_EFFECTS: lambda: ff.side_effects.reason,
         pc.UNDETERMINABLE_SIDE_EFFECTS: lambda: ff.side_effects.reason,
         pc.IS_RECURSIVE: lambda: ff.recursive.reason,

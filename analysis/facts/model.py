@@ -29,6 +29,9 @@ class Fact:
     value: bool | None
     reason: str
     evidence: tuple[Evidence, ...] = ()
+    # Assumed from a name hint (facts/speculation.py), not derived: a refactoring resting on it is a
+    # suggestion only (issue 15).
+    speculative: bool = False
 
     @property
     def determinate(self) -> bool:

@@ -24,6 +24,9 @@ UNDETERMINABLE_PRIMITIVE_PARAMETER = "UNDETERMINABLE_PRIMITIVE_PARAMETER"
 HAS_NO_TENSOR_PARAMETERS = "HAS_NO_TENSOR_PARAMETERS"
 UNDETERMINABLE_TENSOR_PARAMETER = "UNDETERMINABLE_TENSOR_PARAMETER"
 IS_RECURSIVE = "IS_RECURSIVE"
+# Hybridize's SPECULATIVE_ANALYSIS: the only tensor parameters are assumed from the function's name
+# (speculation.py). Never blocks, never gates: the refactoring becomes a suggestion.
+SPECULATIVE_TENSOR_PARAMETER = "SPECULATIVE_TENSOR_PARAMETER"
 NO_TENSOR_COMPUTATION = "NO_TENSOR_COMPUTATION"
 HAS_EAGER_ONLY_CALLS = "HAS_EAGER_ONLY_CALLS"
 HAS_NUMPY_CALLS_ON_PARAMETERS = "HAS_NUMPY_CALLS_ON_PARAMETERS"
@@ -151,6 +154,8 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
     elif tensor is None:
         blocked.append(UNDETERMINABLE_TENSOR_PARAMETER)
     undetermined: list[str] = []
+    if tensor is True and all(f.speculative for f in facts.tensor_parameters.values() if f.value is True):
+        undetermined.append(SPECULATIVE_TENSOR_PARAMETER)
     if primitive is True:
         blocked.append(HAS_PRIMITIVE_PARAMETERS)
     elif primitive is None:

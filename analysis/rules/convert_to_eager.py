@@ -352,7 +352,8 @@ class ConvertToEager(Rule):
                 message += " (passing tensors instead of Python values, HYB006's fix, keeps the graph)"
             if ff.public.value is False and site.kind == "decorator":
                 fix = fix_for(self.code, FixSafety.GATED,
-                              reason=f"Hybridize {'/'.join(kinds)} holds determinately; not public API")
+                              reason=f"Hybridize {'/'.join(kinds)} holds determinately: {reasons}; "
+                                     f"side effects: {ff.side_effects.reason}; not public API ({ff.public.reason})")
             else:
                 why = f"public API ({ff.public.reason})" if ff.public.value is not False else "a tf.function(...) wrapper"
                 fix = fix_for(self.code, FixSafety.SUGGESTION, reason=why)

@@ -5,7 +5,8 @@ import ast
 from typing import Iterable
 
 from ..facts.explain import reason
-from ..facts.preconditions import CONVERT_TO_HYBRID
+from ..facts.model import FunctionFacts
+from ..facts.preconditions import CONVERT_TO_HYBRID, SPECULATIVE_TENSOR_PARAMETER
 from ..facts.rulesupport import MIN_TENSOR_WORK, def_snippet, is_keras_managed
 from ..fixes.catalog import fix_for
 from ..model import Finding, FixSafety, Severity
@@ -64,7 +65,15 @@ class ConvertToHybrid(Rule):
         needed, only when every fact is determinate and the function is not part of a package's public
         API (callers we cannot see might pass Python values). Otherwise a suggestion: a parameter of unknown
         kind next to parameters known to be tensors no longer hides the function (issue 15), it makes the
-        fix a suggestion. Where we deliberately differ from Hybridize: undeterminable side effects (an
+        fix a suggestion. So does a tensor parameter assumed only from the function's name: like
+        Hybridize's speculative keyword analysis (ASE 2025), when nothing decides a parameter's kind, a
+        function named like `.*(train|test).*_step`, `run_model` or `.*inference` (or `call`/`__call__`
+        of a Keras class or of a class inheriting from one named `Model`) is assumed to take a tensor;
+        `hybridize facts` marks that parameter "(speculative)" and the finding says so. Where we differ
+        there: the assumption covers the first parameter after `self` only (Hybridize's holds for the
+        function as a whole), it never makes a gated fix (Hybridize applies speculative refactorings),
+        and any Keras Layer subclass counts as a model class. Where we deliberately differ from
+        Hybridize otherwise: undeterminable side effects (an
         unresolved call) still block with no report, because unresolved calls are everywhere in real code
         and reporting them made HYB021 wrong 3 times in 4 (issue 10); and we add two benefit conditions
         (called from a loop, enough tensor work), shown by `hybridize facts` as NOT_CALLED_IN_LOOP and
@@ -316,6 +325,18 @@ class ConvertToHybrid(Rule):
                 tf.app.run(main)
         """, note="issue 10 P49-fixa: a TF1 program (eager execution turned off at its entry point) builds a "
                   "graph; its loops run nothing eagerly"),
+        Valid("""
+            import tensorflow as tf
+            from data import load_batches
+
+            def transform(batch):
+                h = tf.matmul(batch, tf.transpose(batch))
+                return tf.reduce_sum(tf.nn.softplus(h) - tf.tanh(h))
+
+            def main():
+                for batch in load_batches():
+                    transform(batch)
+        """, note="the argument's kind is unknown and the name hints nothing: no tensor parameter is known"),
     )
     invalid = (
         Invalid("""
@@ -397,6 +418,19 @@ class ConvertToHybrid(Rule):
             if __name__ == "__main__":
                 run()
         """, lines=(6,), note="a module-level tf.data dataset: its elements are tensors"),
+        Invalid("""
+            import tensorflow as tf
+            from data import load_batches
+
+            def train_step(batch):
+                h = tf.matmul(batch, tf.transpose(batch))
+                return tf.reduce_sum(tf.nn.softplus(h) - tf.tanh(h))
+
+            def main():
+                for batch in load_batches():
+                    train_step(batch)
+        """, lines=(4,), note="the argument's kind is unknown, but the name is a training step's: speculatively a "
+                              "tensor (Hybridize's keyword analysis), so a suggestion only"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -422,19 +456,32 @@ class ConvertToHybrid(Rule):
             if ff.tensor_work < MIN_TENSOR_WORK:
                 continue
             tensors = ", ".join(f"`{n}`" for n in ff.names_where(ff.tensor_parameters, True))
+            speculative = SPECULATIVE_TENSOR_PARAMETER in ff.undetermined
+            takes = (f"it is speculatively assumed to take tensors ({tensors}, from its name)" if speculative
+                     else f"it takes tensors ({tensors})")
             message = (
-                f"`{fn.qualname}` could run as a tf.function: it takes tensors ({tensors}), has no Python "
+                f"`{fn.qualname}` could run as a tf.function: {takes}, has no Python "
                 f"side effects, no literal arguments, and {ff.called_in_loop.reason}"
             )
             if ff.undetermined:
-                # A parameter of unknown kind next to known tensors (issue 15): worth saying, not applying.
-                fix = fix_for(self.code, FixSafety.SUGGESTION,
-                              reason=f"undeterminable: {'; '.join(reason(ff, c) for c in ff.undetermined)}")
+                # A parameter of unknown kind next to known tensors, or tensors assumed from a name (issue
+                # 15): worth saying, never applying.
+                fix = fix_for(self.code, FixSafety.SUGGESTION, reason="; ".join(
+                    f"{'speculative' if c == SPECULATIVE_TENSOR_PARAMETER else 'undeterminable'}: {reason(ff, c)}"
+                    for c in ff.undetermined))
             elif ff.public.value is False:
-                fix = fix_for(self.code, FixSafety.GATED, reason="every Hybridize P1 precondition holds "
-                              "determinately and the function is not public API")
+                fix = fix_for(self.code, FixSafety.GATED, reason=_justification(ff))
             else:
                 fix = fix_for(self.code, FixSafety.SUGGESTION,
                               reason=f"public API ({ff.public.reason}): callers outside the repository may pass "
                                      "Python values")
             yield ctx.report(self, fn.node, message, fn=fn, fix=fix, snippet=def_snippet(fn))
+
+
+def _justification(ff: FunctionFacts) -> str:
+    """The facts a gated conversion rests on, each with its evidence: the follow-up PR quotes them so a
+    reviewer can check them (issue 15), rather than a bare "the preconditions hold"."""
+    tensors = ", ".join(f"`{n}` {f.reason}" for n, f in ff.tensor_parameters.items() if f.value is True)
+    return (f"tensor parameters: {tensors}; no parameter receives Python literals; "
+            f"{ff.side_effects.reason}; not recursive; {ff.called_in_loop.reason}; "
+            f"tensor work {ff.tensor_work}; not public API ({ff.public.reason})")

@@ -57,3 +57,23 @@ def test_conflicting_cache_options_are_a_usage_error(project: Path, capsys: pyte
 
 def test_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["facts", "/nonexistent/dir", "--no-cache"]) == 2
+
+
+def test_a_tensor_assumed_from_the_name_is_shown_as_speculative(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "train.py").write_text(
+        "import tensorflow as tf\nfrom data import load_batches\n\n"
+        "def train_step(batch):\n    h = tf.matmul(batch, tf.transpose(batch))\n"
+        "    return tf.reduce_sum(tf.nn.softplus(h) - tf.tanh(h))\n\n"
+        "def main():\n    for batch in load_batches():\n        train_step(batch)\n"
+    )
+    assert main(["facts", str(tmp_path), "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "tensor parameters: batch (speculative); primitive parameters: unknown" in out
+    assert "SPECULATIVE_TENSOR_PARAMETER: `batch`: speculative: named like a training/inference step" in out
+    assert main(["facts", str(tmp_path), "--format", "json", "--no-cache"]) == 0
+    [step] = [r for r in json.loads(capsys.readouterr().out)["functions"] if r["qualname"] == "train_step"]
+    assert step["tensor_parameters"] == ["batch"] and step["speculative_parameters"] == ["batch"]
+    assert step["undetermined"] == ["SPECULATIVE_TENSOR_PARAMETER", "UNDETERMINABLE_PRIMITIVE_PARAMETER"]
+    assert step["decision"] == "suggestion only"

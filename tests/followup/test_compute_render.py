@@ -154,3 +154,41 @@ def test_gated_refactorings_show_function_facts_effect_and_check_apart_from_safe
     assert ("- HYB025 `ops.py:4` in `lookup`: drop the ignored `validate_indices=` argument. Safe: the rewrite "
             "preserves behaviour; checked: TensorFlow discards the argument.") in body[safe:]
     assert_renders_clean(comment_html(body))
+
+
+STEP = b"""import tensorflow as tf
+
+
+def step(x, w):
+    h = tf.matmul(x, w)
+    return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h), axis=None)
+
+
+def run():
+    w = tf.ones((4, 4))
+    for _ in range(100):
+        step(tf.ones((4, 4)), w)
+
+
+if __name__ == "__main__":
+    run()
+"""
+
+
+def test_a_computed_conversion_quotes_the_facts_that_justified_it_in_the_body():
+    """End to end: analysis -> gated plan -> body; the facts are the function's own, with their evidence."""
+    plan = compute_fix_plan({"train.py": STEP}, None, safeties_for("gated", include_gated=False), ["train.py"])
+    assert plan.changed["train.py"] == STEP.replace(b"\ndef step", b"\n@tf.function\ndef step")
+    body = render.body(plan, SRC, "bot")
+    gated = body.index("<details><summary>Gated refactorings (1)")
+    assert (
+        "- HYB021 `train.py:4` in `step`: decorate the function with @tf.function. **Facts:** tensor parameters: "
+        "`x` receives a tensor from run (train.py:9) (train.py:12), `w` receives a tensor from run (train.py:9) "
+        "(train.py:12); no parameter receives Python literals; no Python side effects in the function or the "
+        "project functions it calls; not recursive; called from a loop in run (train.py:9) at line 12, which runs "
+        "eagerly (reached from module level of train.py); tensor work 14; not public API (a top-level script or "
+        "module outside any package). **Expected:** graph execution: less Python overhead per op (2-30x on the "
+        "hot functions of bench/refactoring_speedup.py). **Check:** the tests, and a timing of the loop that "
+        "calls it, before and after."
+    ) in body[gated:]
+    assert_renders_clean(comment_html(body))
