@@ -42,6 +42,7 @@ import gidgethub
 import gidgethub.aiohttp
 from gidgethub import sansio
 
+from hybridize_bot.bot import fencing
 from hybridize_bot.bot.auth import AppJWT, InstallationToken, TokenCache
 from hybridize_bot.bot.etags import EtagState, SqliteEtags, StagedEtags, repository_of, token_key
 from hybridize_bot.bot.metrics import BotMetrics
@@ -263,6 +264,9 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
             if use_own_auth:
                 assert self._authorization is not None
                 request_headers["authorization"] = await self._authorization()
+            if method != "GET":
+                # Fenced: not sent once this job's per-PR lease ran out (bot/fencing.py).
+                await fencing.before_write()
             started = time.monotonic()
             try:
                 status, response_headers, response_body = await self._send(

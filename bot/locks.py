@@ -8,7 +8,9 @@ token: https://redis.readthedocs.io/en/stable/lock.html) on the same Redis as th
 
 The lock is a lease: a process killed while holding it stops extending it and the lock frees itself
 after `lease_s`, so its job's retry (by the queue's own lease recovery) is not blocked forever. While
-held, the lease is extended every third of `lease_s`.
+held, the lease is extended every third of `lease_s`, and also right before each write to GitHub
+(bot/fencing.py): a job whose lease ran out during a pause writes nothing more, so two jobs of one
+pull request never both write (e.g. both create its summary comment).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
 from .context import KeyedLocks
+from .fencing import LeaseLost, holding
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +52,11 @@ class RedisLocks:
             lock = Lock(self._client, lock_name(self._prefix, key), timeout=self.lease_s, sleep=self._poll_s)
             await lock.acquire()
             done = asyncio.Event()
-            keeper = asyncio.create_task(self._keep(lock, done), name=f"lease {lock.name}")
+            lease = RedisLease(lock, self.lease_s)
+            keeper = asyncio.create_task(self._keep(lock, done, lease), name=f"lease {lock.name}")
             try:
-                yield
+                with holding(lease):
+                    yield
             finally:
                 # The keeper is told to stop and finishes its current command, never cancelled inside
                 # one: a redis-py command cancelled mid-flight could leave its connection waiting, and
@@ -68,7 +73,7 @@ class RedisLocks:
                 except TimeoutError:
                     log.warning("releasing lock %s timed out; its lease frees it", lock.name)
 
-    async def _keep(self, lock: Lock, done: asyncio.Event) -> None:
+    async def _keep(self, lock: Lock, done: asyncio.Event, lease: RedisLease) -> None:
         while True:
             try:
                 async with asyncio.timeout(self.lease_s / 3):
@@ -81,6 +86,27 @@ class RedisLocks:
                     await lock.reacquire()  # back to a full lease_s
             except LockError:
                 log.warning("lost lock %s: its lease ran out", lock.name)
+                lease.lost = True
                 return
             except TimeoutError:
                 log.warning("extending lock %s timed out; trying again", lock.name)
+
+
+class RedisLease:
+    """The lease of one held `RedisLocks` lock, renewed before each write (bot/fencing.py)."""
+
+    def __init__(self, lock: Lock, lease_s: float) -> None:
+        self._lock, self._lease_s = lock, lease_s
+        self.lost = False  # once lost, never trusted again: another job may have read and written since
+
+    async def renew(self) -> None:
+        if self.lost:
+            raise LeaseLost(f"lock {self._lock.name} was lost; not writing")
+        try:
+            # redis-py's reacquire is one Lua script: extend only if the key still holds our token.
+            async with asyncio.timeout(self._lease_s / 3):
+                await self._lock.reacquire()
+        except (LockError, TimeoutError) as exc:
+            # A renewal that does not answer in time proves nothing: treated as lost, not written.
+            self.lost = True
+            raise LeaseLost(f"lock {self._lock.name}: lease ran out before a write ({exc!r})") from exc
