@@ -26,8 +26,10 @@ _MODULE_BASES = frozenset({
 # for whole models) is a deliberate full unpickle, and torch refuses it together with weights_only=True.
 _DELIBERATE_KEYWORDS = frozenset({"weights_only", "pickle_module", None})
 # nn.Module methods that only a whole pickled module has (a state dict is a plain dict of tensors).
+# `state_dict()` too: a state dict is the result of that call, it has no such method itself.
 _MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "children",
-                             "forward", "cuda", "requires_grad_", "zero_grad"})
+                             "forward", "cuda", "requires_grad_", "zero_grad", "state_dict", "named_modules",
+                             "named_children", "buffers", "named_buffers"})
 
 
 class UnsafeTorchLoad(Rule):
@@ -124,6 +126,15 @@ class UnsafeTorchLoad(Rule):
                     self.learner.__dict__ = data["model_state_dict"]
         """, note="whole pickled objects (a module put in eval mode, an object's __dict__), which "
                   "weights_only=True cannot load (issue 10 P38-corpusc/P48-fixb, alibi and deepchem)"),
+        Valid("""
+            import torch
+
+            class PyTorchFileReader:
+                def __init__(self, config):
+                    self.torch_model = torch.load(config["PytorchModel"])
+                    self.state_dict = self.torch_model.state_dict()
+        """, note="issue 10 P62-fixd (hls4ml): a whole module kept on an attribute; only a module has "
+                  "`state_dict()`"),
     )
     invalid = (
         Invalid("""
@@ -199,12 +210,17 @@ def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) ->
              if isinstance(t, ast.Name)}
     names |= {node.target.id for node in body.of_type(ast.AnnAssign)
               if node.value is call and isinstance(node.target, ast.Name)}  # `data: Any = torch.load(...)`
-    if not names:
+    # `self.torch_model = torch.load(path)`, then `self.torch_model.state_dict()` (issue 10, hls4ml)
+    attributes = {ast.unparse(t) for node in body.of_type(ast.Assign) if node.value is call for t in node.targets
+                  if isinstance(t, ast.Attribute)}
+    if not names and not attributes:
         return False
 
     def loaded(expr: ast.expr) -> bool:
         while isinstance(expr, ast.Subscript):
             expr = expr.value  # data["model_state_dict"]: a part of the loaded object
+        if isinstance(expr, ast.Attribute):
+            return ast.unparse(expr) in attributes
         return isinstance(expr, ast.Name) and expr.id in names
 
     for node in body.of_type(ast.Call):
