@@ -44,7 +44,9 @@ class UnsafeTorchLoad(Rule):
         `weights_only=False` is a deliberate choice and is not reported, nor is a call with a custom
         `pickle_module` (a whole-object unpickle that `weights_only=True` cannot do), nor is a call in a function
         that handles `weights_only` itself (a fallback for old PyTorch) or that loads an `io.BytesIO`
-        buffer it made.
+        buffer it made, nor a whole pickled object used as a module (`.eval()`, `.state_dict()`, kept on
+        an attribute or a local), nor an object's own file that a method of its class writes with
+        `torch.save`.
     """
     why = """
         `torch.load` uses pickle. With `weights_only=False`, which was the default before PyTorch 2.6,
@@ -135,6 +137,21 @@ class UnsafeTorchLoad(Rule):
                     self.state_dict = self.torch_model.state_dict()
         """, note="issue 10 P62-fixd (hls4ml): a whole module kept on an attribute; only a module has "
                   "`state_dict()`"),
+        Valid("""
+            import torch
+
+            class CachedDataLoader:
+                def build_cache(self, batches):
+                    with open(self.filename, "wb") as f:
+                        for batch in batches:
+                            torch.save(batch, f)
+
+                def __iter__(self):
+                    with open(self.filename, "rb") as f:
+                        for _ in range(self.size):
+                            yield torch.load(f)
+        """, note="issue 10 P52-growb (hanlp): the object's own cache file, written by torch.save in the same "
+                  "class"),
     )
     invalid = (
         Invalid("""
@@ -197,7 +214,35 @@ class UnsafeTorchLoad(Rule):
                 if any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets) and \
                         isinstance(node.value, ast.Call) and ctx.qualify(node.value.func) == "io.BytesIO":
                     return True
-        return _loads_whole_object(ctx, fn, call)
+        return _loads_whole_object(ctx, fn, call) or _reads_own_save(ctx, fn, call)
+
+
+def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
+    """The file an argument names: `f` of `with open(self.filename, "rb") as f` is `self.filename`."""
+    if isinstance(expr, ast.Name):
+        for node in ctx.body(fn).of_type(ast.With):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == expr.id and \
+                        isinstance(item.context_expr, ast.Call) and item.context_expr.args and \
+                        ctx.qualify(item.context_expr.func) in ("builtins.open", "io.open"):
+                    return ast.unparse(item.context_expr.args[0])
+    return ast.unparse(expr)
+
+
+def _reads_own_save(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
+    """The load reads back an attribute's file that a method of the same class writes with `torch.save`
+    (an object's own cache file): not a file someone else wrote (issue 10 P52-growb, hanlp)."""
+    if fn.cls is None or not call.args:
+        return False
+    loaded = _file_of(ctx, fn, call.args[0])
+    if not loaded.startswith(f"{fn.params[0] if fn.params else 'self'}."):
+        return False
+    for method in fn.cls.methods.values():
+        for save in ctx.body(method).calls:
+            if ctx.qualify(save.func) == "torch.save" and len(save.args) > 1 and \
+                    _file_of(ctx, method, save.args[1]) == loaded:
+                return True
+    return False
 
 
 def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
