@@ -5,6 +5,7 @@ import ast
 from typing import Iterable
 
 from ..facts.paths import is_test_path
+from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo, HybridSite, ModuleSummary
 from ._loops import iterates_literal
@@ -253,6 +254,25 @@ def _retraces_per_case(ctx: ModuleContext, site: HybridSite) -> bool:
     return False
 
 
+def _closes_over_new_object(ctx: ModuleContext, site: HybridSite, enclosing: FunctionInfo) -> bool:
+    """The tf.function closes over an object the enclosing function builds on every call (`model =
+    create_model(name)`): each call's function serves a new object, so it cannot be hoisted and a trace
+    per call is inherent (issue 10 P51-growa, tfimm's per-model profiler). Tensors do not count: those
+    can be passed as arguments instead."""
+    reads = _target_reads(ctx, site)
+    if not reads:
+        return False
+    body = ctx.body(enclosing)
+    kinds: LocalKinds | None = None
+    for st in body.of_type(ast.Assign):
+        if not (isinstance(st.value, ast.Call) and any(isinstance(t, ast.Name) and t.id in reads for t in st.targets)):
+            continue
+        kinds = kinds or LocalKinds.of(ctx.qualify, body.nodes, ())
+        if not kinds.is_tensor(st.value):
+            return True
+    return False
+
+
 def _returns_function(ctx: ModuleContext, site: HybridSite, enclosing: FunctionInfo) -> bool:
     """The enclosing function hands the tf.function it makes out (a factory): returns it, or stores it on
     an object or in a container (`setattr(model, "serving", fn)`, `obj.fn = fn`, `fns[k] = fn`), where
@@ -303,7 +323,10 @@ class FunctionRecreated(Rule):
         value (one per test case or configuration), one stored per case (`fns[name] = tf.function(...)`),
         one returned by a factory, one made while an outer function traces (made once per trace,
         traced inline), and one made in a constructor and kept on the object (`self.fn =
-        tf.function(...)` in `__init__`: one per object, like a Keras layer's). Recall note: a loop that
+        tf.function(...)` in `__init__`: one per object, like a Keras layer's). Nor one that closes over
+        an object the enclosing function builds on every call (a new model: it cannot be hoisted), one
+        made in a block of the loop that always leaves it (`except ...: ...; raise`), or one made per
+        case of a literal list whose case it is called with (a Python argument retraces anyway). Recall note: a loop that
         builds a new such object per batch retraces too, but the rule cannot tell it from a loop that
         builds long-lived objects once.
     """
@@ -544,6 +567,22 @@ class FunctionRecreated(Rule):
                     fn(matrix, non_negative)
         """, note="issue 10 P51-growb (tensornetwork): each literal case is a Python argument, traced once per "
                   "value anyway"),
+        Valid("""
+            import tensorflow as tf
+            from models import create_model
+
+            def time_model(name, batch_size):
+                model = create_model(name)
+                @tf.function(jit_compile=True)
+                def _fun(x):
+                    return model(x, training=False)
+                return _fun(tf.ones([batch_size, 224, 224, 3]))
+
+            def find_max_batch_size(name):
+                for batch_size in (1, 2, 4, 8):
+                    time_model(name, batch_size)
+        """, note="issue 10 P51-growa (tfimm): it closes over a model built on every call, so it cannot be "
+                  "hoisted"),
     )
     invalid = (
         Invalid("""
@@ -654,7 +693,7 @@ class FunctionRecreated(Rule):
             return None  # a factory: its caller keeps the tf.function (or chooses not to)
         if is_test_path(ctx.path):
             return None  # a test helper called per test case builds one function per case on purpose
-        if _per_case_arguments(ctx, site, enclosing):
+        if _per_case_arguments(ctx, site, enclosing) or _closes_over_new_object(ctx, site, enclosing):
             return None
         if is_once_guarded(ctx.body(enclosing), site.node):
             return None  # `if self._compiled is False: self.step = tf.function(...); self._compiled = True`
