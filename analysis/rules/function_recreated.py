@@ -5,8 +5,10 @@ import ast
 from typing import Iterable
 
 from ..facts.paths import is_test_path
+from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo, HybridSite, ModuleSummary
+from ._loops import iterates_literal
 from ._once_guard import is_once_guarded
 from .base import Invalid, ModuleContext, Rule, Valid
 
@@ -189,6 +191,88 @@ def _loop_bound(loop: ast.AST) -> set[str]:
     return {n.id for r in roots for n in ast.walk(r) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
+_EXITS = (ast.Raise, ast.Return, ast.Break)
+
+
+def _innermost_loop(ctx: ModuleContext, node: ast.AST) -> ast.For | ast.AsyncFor | ast.While | None:
+    """The innermost `for`/`while` statement whose body holds `node`."""
+    line = getattr(node, "lineno", 0)
+    found = None
+    for loop in _loops(ctx.summary):
+        if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) and loop.body \
+                and loop.body[0].lineno <= line <= (loop.end_lineno or loop.lineno):
+            if found is None or loop.lineno >= found.lineno:
+                found = loop
+    return found
+
+
+def _blocks_to(stmts: list[ast.stmt], node: ast.AST) -> list[list[ast.stmt]] | None:
+    """The nested statement lists from `stmts` down to the one holding `node` (outermost first)."""
+    for st in stmts:
+        if not any(sub is node for sub in ast.walk(st)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(st, field, None)
+            if not isinstance(inner, list) or isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            blocks = [h.body for h in inner] if field == "handlers" else [inner]
+            for block in blocks:
+                deeper = _blocks_to(block, node)
+                if deeper is not None:
+                    return [stmts, *deeper]
+        return [stmts]
+    return None
+
+
+def _runs_once_in_loop(ctx: ModuleContext, site: HybridSite) -> bool:
+    """The tf.function is made in a block nested in the loop body that always leaves the loop (ends in `raise`,
+    `return` or `break`): it runs at most once (issue 10 P60-growb, jax2tf's `except AssertionError:
+    ...; raise`)."""
+    loop = _innermost_loop(ctx, site.node)
+    blocks = _blocks_to(loop.body, site.node) if loop is not None else None
+    # The loop body itself is not counted: its final `break` can be skipped by a `continue` (and the
+    # rule's own example keeps a `while True: ...; break` reported).
+    return any(block and isinstance(block[-1], _EXITS) for block in (blocks or [])[1:])
+
+
+def _retraces_per_case(ctx: ModuleContext, site: HybridSite) -> bool:
+    """The loop walks a literal list of cases and passes each to the new tf.function as an argument
+    (`for flag in [True, False]: f = tf.function(g); f(x, flag)`): a Python argument traces once per
+    value anyway, so a new function per case costs nothing more (issue 10 P51-growb, tensornetwork)."""
+    loop = _innermost_loop(ctx, site.node)
+    if loop is None or not iterates_literal(loop):  # type: ignore[arg-type]
+        return False
+    cases = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}  # type: ignore[union-attr]
+    names = {t.id for st in ast.walk(loop) if isinstance(st, ast.Assign) and st.value is site.node
+             for t in st.targets if isinstance(t, ast.Name)}
+    for call in ast.walk(loop):
+        if isinstance(call, ast.Call) and (call.func is site.node or (
+                isinstance(call.func, ast.Name) and call.func.id in names)):
+            args = [*call.args, *(k.value for k in call.keywords)]
+            if any(isinstance(a, ast.Name) and a.id in cases for a in args):
+                return True
+    return False
+
+
+def _closes_over_new_object(ctx: ModuleContext, site: HybridSite, enclosing: FunctionInfo) -> bool:
+    """The tf.function closes over an object the enclosing function builds on every call (`model =
+    create_model(name)`): each call's function serves a new object, so it cannot be hoisted and a trace
+    per call is inherent (issue 10 P51-growa, tfimm's per-model profiler). Tensors do not count: those
+    can be passed as arguments instead."""
+    reads = _target_reads(ctx, site)
+    if not reads:
+        return False
+    body = ctx.body(enclosing)
+    kinds: LocalKinds | None = None
+    for st in body.of_type(ast.Assign):
+        if not (isinstance(st.value, ast.Call) and any(isinstance(t, ast.Name) and t.id in reads for t in st.targets)):
+            continue
+        kinds = kinds or LocalKinds.of(ctx.qualify, body.nodes, ())
+        if not kinds.is_tensor(st.value):
+            return True
+    return False
+
+
 def _returns_function(ctx: ModuleContext, site: HybridSite, enclosing: FunctionInfo) -> bool:
     """The enclosing function hands the tf.function it makes out (a factory): returns it, or stores it on
     an object or in a container (`setattr(model, "serving", fn)`, `obj.fn = fn`, `fns[k] = fn`), where
@@ -239,7 +323,10 @@ class FunctionRecreated(Rule):
         value (one per test case or configuration), one stored per case (`fns[name] = tf.function(...)`),
         one returned by a factory, one made while an outer function traces (made once per trace,
         traced inline), and one made in a constructor and kept on the object (`self.fn =
-        tf.function(...)` in `__init__`: one per object, like a Keras layer's). Recall note: a loop that
+        tf.function(...)` in `__init__`: one per object, like a Keras layer's). Nor one that closes over
+        an object the enclosing function builds on every call (a new model: it cannot be hoisted), one
+        made in a block of the loop that always leaves it (`except ...: ...; raise`), or one made per
+        case of a literal list whose case it is called with (a Python argument retraces anyway). Recall note: a loop that
         builds a new such object per batch retraces too, but the rule cannot tell it from a loop that
         builds long-lived objects once.
     """
@@ -456,6 +543,46 @@ class FunctionRecreated(Rule):
                 return [Subgrid(g) for g in grids]
         """, note="issue 10 P50-fixa: made in __init__ and kept on the object, one tf.function per object "
                   "(called for the object's lifetime), not one per call"),
+        Valid("""
+            import tensorflow as tf
+
+            def check_modes(func, args, expected):
+                for mode in ("compiled", "eager", "graph"):
+                    try:
+                        assert func(*args) == expected
+                    except AssertionError:
+                        compiled = tf.function(func, jit_compile=True)
+                        print(compiled.experimental_get_compiler_ir(*args)(stage="hlo"))
+                        raise
+        """, note="issue 10 P60-growb (jax2tf): made in a block that always re-raises, so at most once"),
+        Valid("""
+            import tensorflow as tf
+
+            def rq(x, non_negative):
+                return x
+
+            def test_rq(matrix):
+                for non_negative in [True, False]:
+                    fn = tf.function(rq)
+                    fn(matrix, non_negative)
+        """, note="issue 10 P51-growb (tensornetwork): each literal case is a Python argument, traced once per "
+                  "value anyway"),
+        Valid("""
+            import tensorflow as tf
+            from models import create_model
+
+            def time_model(name, batch_size):
+                model = create_model(name)
+                @tf.function(jit_compile=True)
+                def _fun(x):
+                    return model(x, training=False)
+                return _fun(tf.ones([batch_size, 224, 224, 3]))
+
+            def find_max_batch_size(name):
+                for batch_size in (1, 2, 4, 8):
+                    time_model(name, batch_size)
+        """, note="issue 10 P51-growa (tfimm): it closes over a model built on every call, so it cannot be "
+                  "hoisted"),
     )
     invalid = (
         Invalid("""
@@ -557,6 +684,8 @@ class FunctionRecreated(Rule):
         if site.in_loop:
             if _closes_over_loop_values(ctx, site) or _kept(ctx, site):
                 return None  # one function per case on purpose (test parameters, per-config graphs)
+            if _runs_once_in_loop(ctx, site) or _retraces_per_case(ctx, site):
+                return None
             return "on every loop iteration"
         if enclosing is None or enclosing.name == "<lambda>":
             return None
@@ -564,7 +693,7 @@ class FunctionRecreated(Rule):
             return None  # a factory: its caller keeps the tf.function (or chooses not to)
         if is_test_path(ctx.path):
             return None  # a test helper called per test case builds one function per case on purpose
-        if _per_case_arguments(ctx, site, enclosing):
+        if _per_case_arguments(ctx, site, enclosing) or _closes_over_new_object(ctx, site, enclosing):
             return None
         if is_once_guarded(ctx.body(enclosing), site.node):
             return None  # `if self._compiled is False: self.step = tf.function(...); self._compiled = True`

@@ -67,6 +67,9 @@ class PrintInGraph(Rule):
         Finds `print(...)`, `logging.*(...)`, `logger.*(...)`, `warnings.warn(...)` and
         `sys.stdout.write(...)` in graph code: in a `tf.function`, in a Keras `train_step`, in a
         `tf.data` callback, or in any project function they call, in this file or another one.
+        Log lines that describe the trace itself are not reported: under a Python-valued `if`, after a
+        Python-valued `if` whose branch returns, in an `except` handler (a Python exception in graph code
+        is raised while tracing), or just before a `raise`.
     """
     why = """
         The Python body of a `tf.function` runs only while TensorFlow traces it; later calls replay the
@@ -286,6 +289,34 @@ class PrintInGraph(Rule):
                     return x
             """,
         }, path="sim/run.py", note="another module's object imported under the name tf is not TensorFlow"),
+        Valid("""
+            import logging
+            import tensorflow as tf
+
+            @tf.function
+            def check_result(r):
+                try:
+                    _ = len(r.shape)
+                except ValueError:
+                    logging.warning("The shape check cannot be performed: unknown rank")
+                    return r
+                return tf.identity(r)
+        """, note="issue 10 P58-growb (jax2tf): a Python exception in graph code is raised while tracing, so "
+                  "the log in its handler reports this trace"),
+        Valid("""
+            import logging
+            import tensorflow as tf
+
+            def make_pack(use_custom_ops):
+                @tf.function
+                def pack(x):
+                    if use_custom_ops:
+                        return x * 2
+                    logging.info("Features are compatible: not using the custom ops.")
+                    return x
+                return pack
+        """, note="issue 10 P49-growa (seqio): after a Python-valued `if` that returns, the log is on the other "
+                  "side of the same trace-time decision"),
     )
     invalid = (
         Invalid("""
@@ -453,6 +484,12 @@ def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: 
             # A message about configuration: `if is_training and clips != 1: logging.warning(...)`, or the
             # same as `print("WARNING: ...")` (issue 10 P51-fixb, kgcnn).
             return True
+        if kind == "logging" and isinstance(anc, ast.ExceptHandler):
+            # In graph code a Python exception is raised only while tracing (a tensor cannot raise one),
+            # so a log in its handler reports this trace (issue 10 P58-growb, jax2tf's static rank check).
+            return True
+        if kind == "logging" and _after_python_early_exit(anc, child, kinds):
+            return True
         for field in ("body", "orelse", "finalbody"):
             block = getattr(anc, field, None)
             if isinstance(block, list) and block and isinstance(block[-1], ast.Raise) and any(s is child for s in block):
@@ -460,6 +497,20 @@ def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: 
         if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             break
         child = anc
+    return False
+
+
+def _after_python_early_exit(anc: ast.AST, child: ast.AST, kinds: LocalKinds) -> bool:
+    """`child` follows, in the same block, an `if <Python value>:` whose branch returns: it runs on the
+    other side of a trace-time decision, as if under the negated condition (issue 10 P49-growa, seqio)."""
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(anc, field, None)
+        if not isinstance(block, list) or not any(s is child for s in block):
+            continue
+        for st in block[:next(i for i, s in enumerate(block) if s is child)]:
+            if isinstance(st, ast.If) and not kinds.is_tensor(st.test) and any(
+                    branch and isinstance(branch[-1], (ast.Return, ast.Raise)) for branch in (st.body, st.orelse)):
+                return True
     return False
 
 

@@ -6,6 +6,7 @@ import re
 from typing import Iterable
 
 from ..facts.api_ranks import REDUCTIONS, LocalRanks, above_one
+from ..facts.tables import python_effect_of_call
 from ..model import Finding, Fix, FixSafety, Severity
 from .base import Invalid, ModuleContext, Rule, Valid
 
@@ -33,6 +34,25 @@ def _inside(node: ast.AST, blocks: list[ast.With | ast.AsyncWith]) -> bool:
     return any(block.lineno <= node.lineno <= (block.end_lineno or block.lineno) for block in blocks)
 
 
+# Graph-side outputs: a value passed straight to them is shown, never trained on.
+_GRAPH_OUTPUTS = frozenset({"tensorflow.print"})
+_GRAPH_OUTPUT_PREFIXES = ("tensorflow.summary.",)
+
+
+def _printed_arguments(ctx: ModuleContext, calls: Iterable[ast.Call]) -> set[int]:
+    """ids of the expressions passed directly to a print, logging or summary call: a full reduction there
+    is a checksum for the reader, not a loss (issue 10 P61-growb / P52-growa)."""
+    shown: set[int] = set()
+    for call in calls:
+        q = ctx.qualify(call.func)
+        if python_effect_of_call(q) != "print" and q not in _GRAPH_OUTPUTS \
+                and not (q or "").startswith(_GRAPH_OUTPUT_PREFIXES):
+            continue
+        shown.update(id(arg.value if isinstance(arg, ast.Starred) else arg) for arg in call.args)
+        shown.update(id(kw.value) for kw in call.keywords)
+    return shown
+
+
 def _has_axis(call: ast.Call) -> bool:
     return len(call.args) > 1 or any(kw.arg in ("axis", "reduction_indices", None) for kw in call.keywords)
 
@@ -54,7 +74,9 @@ class ReductionWithoutAxis(Rule):
         the tape's `with` block count: one after it cannot reach the gradient (a logged metric, returned
         for monitoring). Tensors of unknown rank are not reported, nor is an
         explicit `axis=None`, which states the intent. An axis written as a literal 1 (`[-1, 1]`) does not
-        count: reducing a column whole is the per-example reduction too.
+        count: reducing a column whole is the per-example reduction too. A reduction passed
+        straight to `print`, logging, `tf.print` or `tf.summary` is a checksum for the reader and is not
+        reported.
     """
     why = """
         Without `axis` the reduction runs over every axis and returns a scalar. On a `[batch, features]`
@@ -151,6 +173,16 @@ class ReductionWithoutAxis(Rule):
                 return loss, tf.reduce_mean(logits)
         """, note="issue 10 P53-fixa: a reduction after the tape's block is a monitoring value; it cannot "
                   "reach the gradient"),
+        Valid("""
+            import tensorflow as tf
+
+            def compute_loss(query, key):
+                scores = tf.matmul(query, key, transpose_b=True)
+                print("Attention Score", scores.shape, tf.reduce_sum(scores))
+                tf.print("checksum", tf.reduce_mean(scores))
+                return tf.reduce_mean(scores, axis=-1)
+        """, note="issue 10 P61-growb (tf-transformers): a full reduction passed straight to print/tf.print is a "
+                  "debug checksum; the stray print is HYB001's finding"),
     )
     invalid = (
         Invalid("""
@@ -194,11 +226,15 @@ class ReductionWithoutAxis(Rule):
             # monitoring value (issue 10 P53-fixa).
             tapes = _tape_blocks(ctx, node)
             ranks: LocalRanks | None = None
+            printed: set[int] | None = None
             for call in body.calls:
                 q = ctx.qualify(call.func)
                 if q not in REDUCTIONS or not call.args or _has_axis(call):
                     continue
                 if tapes and not _inside(call, tapes):
+                    continue
+                printed = _printed_arguments(ctx, body.calls) if printed is None else printed
+                if id(call) in printed:
                     continue
                 ranks = ranks or LocalRanks(ctx.qualify, body.nodes)
                 rank = ranks.rank(call.args[0])

@@ -24,6 +24,10 @@ def _is_tf_state(ctx: ModuleContext, value: ast.expr | None) -> bool:
     return q is not None and q.startswith(_VARIABLE_FACTORIES)
 
 
+# unittest/pytest hooks that run once per module or class, before its tests.
+_SET_UP_HOOKS = frozenset({"setUpModule", "setup_module", "setUpClass", "setup_class"})
+
+
 def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
     """Module-level names bound more than once at module level or written via `global` in a function.
 
@@ -74,7 +78,10 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
                         rebound.setdefault(name, st.lineno)
                         switched.setdefault(name, set()).update(_stored_constants(body, name))
                         setters.setdefault(name, []).append(fn.name)
-                        if len(_stores(body, name)) > 1 or _updated_in_place(body, name):
+                        # A test module's set-up hook runs once, before any test traces: its stores
+                        # (one per branch of an `if`) are configuration (issue 10 P59-growb, jax2tf).
+                        once = fn.name in _SET_UP_HOOKS
+                        if (len(_stores(body, name)) > 1 and not once) or _updated_in_place(body, name):
                             moved.add(name)
                     elif _binds_tf_state(ctx, body, name):
                         tf_state.add(name)
@@ -568,6 +575,23 @@ class StaleOuterRead(Rule):
                 return features[_LABEL_KEY]
         """, note="a constant assigned twice with the same literal, never another value (issue 10 P42-corpusc, "
                   "TFX's airflow workshop taxi_utils)"),
+        Valid("""
+            import tensorflow as tf
+
+            topology = None
+
+            def setUpModule():
+                global topology
+                if tf.config.list_logical_devices("TPU"):
+                    topology = tf.tpu.experimental.initialize_tpu_system()
+                else:
+                    topology = None
+
+            @tf.function
+            def device_count(x):
+                return x if topology is None else x * 2
+        """, note="issue 10 P59-growb (jax2tf): a global set only in `setUpModule`, once before any test "
+                  "traces"),
     )
     invalid = (
         Invalid("""

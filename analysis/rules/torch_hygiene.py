@@ -26,8 +26,10 @@ _MODULE_BASES = frozenset({
 # for whole models) is a deliberate full unpickle, and torch refuses it together with weights_only=True.
 _DELIBERATE_KEYWORDS = frozenset({"weights_only", "pickle_module", None})
 # nn.Module methods that only a whole pickled module has (a state dict is a plain dict of tensors).
+# `state_dict()` too: a state dict is the result of that call, it has no such method itself.
 _MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "children",
-                             "forward", "cuda", "requires_grad_", "zero_grad"})
+                             "forward", "cuda", "requires_grad_", "zero_grad", "state_dict", "named_modules",
+                             "named_children", "buffers", "named_buffers"})
 
 
 class UnsafeTorchLoad(Rule):
@@ -42,7 +44,9 @@ class UnsafeTorchLoad(Rule):
         `weights_only=False` is a deliberate choice and is not reported, nor is a call with a custom
         `pickle_module` (a whole-object unpickle that `weights_only=True` cannot do), nor is a call in a function
         that handles `weights_only` itself (a fallback for old PyTorch) or that loads an `io.BytesIO`
-        buffer it made. Also quiet on the package's own files: a path built from `__file__` (or
+        buffer it made, nor a whole pickled object used as a module (`.eval()`, `.state_dict()`, kept on
+        an attribute or a local), nor an object's own file that a method of its class writes with
+        `torch.save`. Also quiet on the package's own files: a path built from `__file__` (or
         `inspect.getfile`), directly or through a name assigned so in the function or module, and a file
         name the same module writes with `torch.save` (a checkpoint round trip such as `dumps`/`loads`).
     """
@@ -146,6 +150,30 @@ class UnsafeTorchLoad(Rule):
                 def loads(self, path):
                     self.load_state_dict(torch.load(path / "consuming_sampler.pt"))
         """, note="the file this module's own dumps() writes (TorchRL's replay buffers)"),
+        Valid("""
+            import torch
+
+            class PyTorchFileReader:
+                def __init__(self, config):
+                    self.torch_model = torch.load(config["PytorchModel"])
+                    self.state_dict = self.torch_model.state_dict()
+        """, note="issue 10 P62-fixd (hls4ml): a whole module kept on an attribute; only a module has "
+                  "`state_dict()`"),
+        Valid("""
+            import torch
+
+            class CachedDataLoader:
+                def build_cache(self, batches):
+                    with open(self.filename, "wb") as f:
+                        for batch in batches:
+                            torch.save(batch, f)
+
+                def __iter__(self):
+                    with open(self.filename, "rb") as f:
+                        for _ in range(self.size):
+                            yield torch.load(f)
+        """, note="issue 10 P52-growb (hanlp): the object's own cache file, written by torch.save in the same "
+                  "class"),
     )
     invalid = (
         Invalid("""
@@ -210,7 +238,7 @@ class UnsafeTorchLoad(Rule):
                 if any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets) and \
                         isinstance(node.value, ast.Call) and ctx.qualify(node.value.func) == "io.BytesIO":
                     return True
-        return _loads_whole_object(ctx, fn, call)
+        return _loads_whole_object(ctx, fn, call) or _reads_own_save(ctx, fn, call)
 
     @staticmethod
     def _own_file(ctx: ModuleContext, call: ast.Call, fn: object) -> bool:
@@ -230,6 +258,34 @@ class UnsafeTorchLoad(Rule):
         return bool(saved & set(_file_names(arg)))
 
 
+def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
+    """The file an argument names: `f` of `with open(self.filename, "rb") as f` is `self.filename`."""
+    if isinstance(expr, ast.Name):
+        for node in ctx.body(fn).of_type(ast.With):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == expr.id and \
+                        isinstance(item.context_expr, ast.Call) and item.context_expr.args and \
+                        ctx.qualify(item.context_expr.func) in ("builtins.open", "io.open"):
+                    return ast.unparse(item.context_expr.args[0])
+    return ast.unparse(expr)
+
+
+def _reads_own_save(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
+    """The load reads back an attribute's file that a method of the same class writes with `torch.save`
+    (an object's own cache file): not a file someone else wrote (issue 10 P52-growb, hanlp)."""
+    if fn.cls is None or not call.args:
+        return False
+    loaded = _file_of(ctx, fn, call.args[0])
+    if not loaded.startswith(f"{fn.params[0] if fn.params else 'self'}."):
+        return False
+    for method in fn.cls.methods.values():
+        for save in ctx.body(method).calls:
+            if ctx.qualify(save.func) == "torch.save" and len(save.args) > 1 and \
+                    _file_of(ctx, method, save.args[1]) == loaded:
+                return True
+    return False
+
+
 def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
     """The loaded value is a whole pickled object, which `weights_only=True` refuses to load: it is used as
     an `nn.Module` (`model = torch.load(path); model.eval()`), or (a part of) it becomes an object's
@@ -240,12 +296,17 @@ def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) ->
              if isinstance(t, ast.Name)}
     names |= {node.target.id for node in body.of_type(ast.AnnAssign)
               if node.value is call and isinstance(node.target, ast.Name)}  # `data: Any = torch.load(...)`
-    if not names:
+    # `self.torch_model = torch.load(path)`, then `self.torch_model.state_dict()` (issue 10, hls4ml)
+    attributes = {ast.unparse(t) for node in body.of_type(ast.Assign) if node.value is call for t in node.targets
+                  if isinstance(t, ast.Attribute)}
+    if not names and not attributes:
         return False
 
     def loaded(expr: ast.expr) -> bool:
         while isinstance(expr, ast.Subscript):
             expr = expr.value  # data["model_state_dict"]: a part of the loaded object
+        if isinstance(expr, ast.Attribute):
+            return ast.unparse(expr) in attributes
         return isinstance(expr, ast.Name) and expr.id in names
 
     for node in body.of_type(ast.Call):
