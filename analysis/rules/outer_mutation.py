@@ -649,6 +649,38 @@ class OuterMutation(Rule):
                 trajectory.resample()
         """, note="trieste sampler.py: a method called from graph code only under a create-once guard "
                   "(eager callers run it normally) (P45-fixa)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Trainer(tf.Module):
+                @tf.function
+                def _step(self, x):
+                    self._forward(x)
+                    self._backward()
+                    return self.losses
+
+                def _forward(self, x):
+                    self.losses = {}
+                    with tf.GradientTape() as tape:
+                        self.losses["critic"] = tf.reduce_sum(x * x)
+                    self.tape = tape
+
+                def _backward(self):
+                    return self.tape.gradient(self.losses["critic"], [])
+        """, note="Mava's forward/backward hand-off: stored by one helper, read by its sibling in the same "
+                  "trace (P55-growa)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Diffusion(tf.keras.Model):
+                def train_step(self, data):
+                    self.seq_len, self.feat_dim = data.shape[1], data.shape[2]
+                    return {"loss": tf.reduce_mean(data)}
+
+                def generate(self, n):
+                    return tf.zeros([n, self.seq_len, self.feat_dim])
+        """, note="tsgm's ddpm.py: static shapes, which only change with a retrace that stores them again "
+                  "(P53-growa)"),
     )
 
     invalid = (
@@ -774,6 +806,21 @@ class OuterMutation(Rule):
                 del table["stale"]
                 return x
         """, lines=(5, 6), note="item assignment and del on list/dict arguments (issue 11)"),
+        Invalid("""
+            import tensorflow as tf
+
+            class Trainer(tf.Module):
+                @tf.function
+                def _step(self, x):
+                    self._forward(x)
+                    return x
+
+                def _forward(self, x):
+                    self.last_loss = tf.reduce_sum(x)
+
+                def report(self):
+                    return self.last_loss
+        """, lines=(10,), note="a helper's store that nothing in the trace reads after it: it goes stale"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -1024,6 +1071,8 @@ class _FunctionCheck:
             return None  # lazy creation (`if key not in self.cache: self.cache[key] = tf.Variable(...)`)
         if not aug and value is not None and self._realias(value):
             return None  # `self.step = self.optimizer.iterations`: the same object on every trace
+        if not aug and value is not None and _static_shape(value):
+            return None  # `self.seq_len = x.shape[1]`: a new static shape means a new trace, which sets it again
         if outer.kind == "self" and not aug and self._per_trace_temporary(st, target):
             return None
         if outer.kind == "closure" and not aug and not (value is not None and self.tensorish(value)) \
@@ -1164,7 +1213,42 @@ class _FunctionCheck:
                 return True
         if owner is not None and self._callers_consume(text, owner):
             return True
+        if self._sibling_consumes(target):
+            return True
         return isinstance(target, ast.Attribute) and owner is None and self._callers_hand_on_receiver()
+
+    def _sibling_consumes(self, target: ast.expr) -> bool:
+        """A forward/backward hand-off (`_step` calls `self._forward(x)`, which stores `self.tape` and
+        `self.losses[k]`, then `self._backward()`, which reads them): every caller is a method of the same
+        class that, after the call, reads the attribute or calls a sibling method that reads it, so each
+        trace stores the value and consumes it in the same trace (Mava's trainers, P55-growa)."""
+        base = target.value if isinstance(target, ast.Subscript) else target
+        cls = self.info.cls
+        if cls is None or not (isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name)
+                               and base.value.id == self.self_name):
+            return False
+        callers = self.ctx.project.callers_of(self.info)
+        if not callers:
+            return False
+        readers = {name for name, method in cls.methods.items()
+                   if method is not self.info and _reads_own_attribute(self.ctx.body(method), _self_name(method), base.attr)}
+        for caller, site in callers:
+            if caller is None or getattr(caller, "cls", None) is not cls:
+                return False
+            me = _self_name(caller)
+            body = self.ctx.project.body(caller)
+            used = False
+            for node in body.of_type(ast.Attribute):
+                if node.lineno <= site.line or not (isinstance(node.value, ast.Name) and node.value.id == me):
+                    continue
+                call = body.parent(node)
+                if (node.attr == base.attr and isinstance(node.ctx, ast.Load)) or (
+                        node.attr in readers and isinstance(call, ast.Call) and call.func is node):
+                    used = True
+                    break
+            if not used:
+                return False
+        return True
 
     def _callers_hand_on_receiver(self) -> bool:
         """A setter called for its caller's next step (`self.decoder.setup_decoder_init_state(s)` then
@@ -1337,6 +1421,31 @@ def _op_text(st: ast.AugAssign) -> str:
            ast.Pow: "**", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.MatMult: "@",
            ast.LShift: "<<", ast.RShift: ">>"}
     return ops.get(type(st.op), "")
+
+
+_SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "ndims", "rank"})
+_SHAPE_METHODS = frozenset({"get_shape", "as_list", "num_elements"})
+
+
+def _static_shape(value: ast.expr) -> bool:
+    """A static shape read (`x.shape`, `x.shape[1]`, `x.shape.rank`, `x.get_shape().as_list()`), or a
+    tuple of them: fixed for the trace that stores it (tsgm's `train_step`, P53-growa)."""
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return bool(value.elts) and all(_static_shape(e) for e in value.elts)
+    if isinstance(value, ast.Attribute):
+        return value.attr in _SHAPE_ATTRIBUTES
+    if isinstance(value, ast.Subscript):
+        return _static_shape(value.value)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _SHAPE_METHODS:
+        return value.func.attr == "get_shape" or _static_shape(value.func.value)
+    return False
+
+
+def _reads_own_attribute(body: FunctionBody, me: str | None, attr: str) -> bool:
+    """Whether a method body reads `self.<attr>` (its own receiver's attribute)."""
+    return me is not None and any(
+        node.attr == attr and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == me
+        for node in body.of_type(ast.Attribute))
 
 
 def _self_name(fn: FunctionInfo) -> str | None:
