@@ -285,6 +285,20 @@ class PrintInGraph(Rule):
                     return x
             """,
         }, path="sim/run.py", note="another module's object imported under the name tf is not TensorFlow"),
+        Valid("""
+            import logging
+            import tensorflow as tf
+
+            def make_pack(use_generic_ops):
+                @tf.function
+                def pack(x):
+                    if use_generic_ops:
+                        return tf.identity(x)
+                    logging.info("Not using the generic packing op.")
+                    return x * 2
+                return pack
+        """, note="seqio utils.py: a log after an early return on a Python flag is the other branch of a "
+                  "trace-time decision (P49-growa)"),
     )
     invalid = (
         Invalid("""
@@ -408,6 +422,17 @@ class PrintInGraph(Rule):
                 print("request", x)
                 return x * 2
         """, lines=(5,), note="a print is still reported in a serving signature: it is meant per request"),
+        Invalid("""
+            import logging
+            import tensorflow as tf
+
+            @tf.function
+            def step(x):
+                if tf.reduce_sum(x) > 0:
+                    return x
+                logging.info("non-positive batch")
+                return -x
+        """, lines=(8,), note="a log after an early return on a tensor condition runs once per trace"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -456,9 +481,27 @@ def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: 
             block = getattr(anc, field, None)
             if isinstance(block, list) and block and isinstance(block[-1], ast.Raise) and any(s is child for s in block):
                 return True
+            if (kind == "logging" or _is_warning_print(call)) and isinstance(block, list) \
+                    and _after_python_exit(block, child, kinds):
+                return True
         if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             break
         child = anc
+    return False
+
+
+def _after_python_exit(block: list[ast.stmt], child: ast.AST, kinds: LocalKinds) -> bool:
+    """`if use_generic_ops: ...; return y` then `logging.info(...)`: a statement after an `if` on a value
+    that is not a tensor, one of whose branches returns or raises, runs under the negated condition, the
+    other side of the same trace-time decision (seqio's packing, P49-growa)."""
+    if not any(st is child for st in block):
+        return False
+    for st in block:
+        if st is child:
+            return False
+        if isinstance(st, ast.If) and not kinds.is_tensor(st.test) and any(
+                branch and isinstance(branch[-1], (ast.Return, ast.Raise)) for branch in (st.body, st.orelse)):
+            return True
     return False
 
 
