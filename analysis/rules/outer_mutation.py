@@ -681,6 +681,22 @@ class OuterMutation(Rule):
                     return tf.zeros([n, self.seq_len, self.feat_dim])
         """, note="tsgm's ddpm.py: static shapes, which only change with a retrace that stores them again "
                   "(P53-growa)"),
+        Valid("""
+            import threading
+            import tensorflow as tf
+
+            _state = threading.local()
+
+            @tf.function
+            def convert(x):
+                prev_cache = _state.constant_cache
+                try:
+                    _state.constant_cache = {}
+                    return x * 2
+                finally:
+                    _state.constant_cache = prev_cache
+        """, note="jax2tf.py: module state swapped for a fresh one and restored in `finally` within one trace "
+                  "(P61-fixc)"),
     )
 
     invalid = (
@@ -1075,6 +1091,8 @@ class _FunctionCheck:
             return None  # `self.seq_len = x.shape[1]`: a new static shape means a new trace, which sets it again
         if outer.kind == "self" and not aug and self._per_trace_temporary(st, target):
             return None
+        if not aug and isinstance(target, ast.Attribute) and self._saved_and_restored(target):
+            return None
         if outer.kind == "closure" and not aug and not (value is not None and self.tensorish(value)) \
                 and self._traced_for_output():
             return None  # a Python value handed out of a forced trace (`f.get_concrete_function(...)`)
@@ -1216,6 +1234,22 @@ class _FunctionCheck:
         if self._sibling_consumes(target):
             return True
         return isinstance(target, ast.Attribute) and owner is None and self._callers_hand_on_receiver()
+
+    def _saved_and_restored(self, target: ast.Attribute) -> bool:
+        """`prev = state.cache; try: state.cache = {}; ... finally: state.cache = prev`: the function saves
+        the attribute and puts it back in a `finally`, so every trace leaves it as it found it (jax2tf's
+        fresh constant cache per tf.function, P61-fixc)."""
+        text = ast.unparse(target)
+        saved = {t.id for st in self.body.of_type(ast.Assign) if ast.unparse(st.value) == text
+                 for t in st.targets if isinstance(t, ast.Name)}
+        if not saved:
+            return False
+        for node in self.body.of_type(ast.Try):
+            for st in node.finalbody:
+                if isinstance(st, ast.Assign) and isinstance(st.value, ast.Name) and st.value.id in saved \
+                        and any(ast.unparse(t) == text for t in st.targets):
+                    return True
+        return False
 
     def _sibling_consumes(self, target: ast.expr) -> bool:
         """A forward/backward hand-off (`_step` calls `self._forward(x)`, which stores `self.tape` and
