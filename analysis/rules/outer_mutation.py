@@ -697,6 +697,25 @@ class OuterMutation(Rule):
                     _state.constant_cache = prev_cache
         """, note="jax2tf.py: module state swapped for a fresh one and restored in `finally` within one trace "
                   "(P61-fixc)"),
+        Valid("""
+            import tensorflow as tf
+
+            def call_tf(fn, x):
+                res_structure = None
+
+                def flat(*args):
+                    nonlocal res_structure
+                    res = fn(*args)
+                    structure = tf.nest.map_structure(lambda _: None, res)
+                    assert res_structure is None or res_structure == structure
+                    res_structure = structure
+                    return tf.nest.flatten(res)
+
+                compiled = tf.function(flat, autograph=False)
+                out = compiled(x)
+                return tf.nest.pack_sequence_as(res_structure, out)
+        """, note="jax2tf call_tf.py: a tf.function made afresh on every call of its enclosing function hands "
+                  "a Python structure out of its trace (P62-fixc)"),
     )
 
     invalid = (
@@ -837,6 +856,22 @@ class OuterMutation(Rule):
                 def report(self):
                     return self.last_loss
         """, lines=(10,), note="a helper's store that nothing in the trace reads after it: it goes stale"),
+        Invalid("""
+            import tensorflow as tf
+
+            def make(fn):
+                calls = None
+
+                def flat(x):
+                    nonlocal calls
+                    assert calls is None or calls >= 0
+                    calls = 1
+                    return fn(x)
+
+                compiled = tf.function(flat)
+                compiled(tf.constant(1.0))
+                return compiled, calls
+        """, lines=(9,), note="a tf.function returned to be called again: its closure is set by one trace only"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -992,6 +1027,31 @@ class _FunctionCheck:
             parent = parent.parent
         return False
 
+    def _side_output_of_fresh_function(self, name: str) -> bool:
+        """`res = None; def flat(*a): nonlocal res; res = ...; f = tf.function(flat); f(...); use(res)`: the
+        enclosing function makes a new tf.function on each call, so each call traces it afresh and the
+        variable is set for that call; the enclosing function reads it and does not return the function
+        (jax2tf's `call_tf` result treedef, P62-fixc). A function returned to be called again keeps one
+        trace, and its closure goes stale (reported)."""
+        parent = self.info.parent
+        if parent is None or not self.gf.is_root or name not in self.locals_of(parent):
+            return False
+        body = self.ctx.body(parent)
+        handles = {self.info.name}
+        for st in body.of_type(ast.Assign):
+            if isinstance(st.value, ast.Call) and self.ctx.qualify(st.value.func) == "tensorflow.function" \
+                    and any(isinstance(a, ast.Name) and a.id == self.info.name for a in st.value.args):
+                handles.update(t.id for t in st.targets if isinstance(t, ast.Name))
+        made_here = len(handles) > 1 or any(
+            self.ctx.qualify(d.func if isinstance(d, ast.Call) else d) == "tensorflow.function"
+            for d in self.info.node.decorator_list)
+        if not made_here:
+            return False
+        for ret in body.of_type(ast.Return):
+            if ret.value is not None and any(isinstance(n, ast.Name) and n.id in handles for n in ast.walk(ret.value)):
+                return False
+        return any(n.id == name and isinstance(n.ctx, ast.Load) for n in body.of_type(ast.Name))
+
     def locals_of(self, fn: FunctionInfo) -> set[str]:
         found = self._parent_locals.get(id(fn))
         if found is None:
@@ -1055,7 +1115,7 @@ class _FunctionCheck:
         aug = isinstance(st, ast.AugAssign)
         if isinstance(target, ast.Name):
             kind = "global" if target.id in self.globals else "nonlocal" if target.id in self.nonlocals else None
-            if kind == "nonlocal" and self._owner_traced(target.id):
+            if kind == "nonlocal" and (self._owner_traced(target.id) or self._side_output_of_fresh_function(target.id)):
                 return None
             if kind is None or self.created_once(st, value):
                 return None
