@@ -682,6 +682,18 @@ class OuterMutation(Rule):
         """, note="tsgm's ddpm.py: static shapes, which only change with a retrace that stores them again "
                   "(P53-growa)"),
         Valid("""
+            import tensorflow as tf
+
+            class Model(tf.keras.Model):
+                @tf.function
+                def collect(self, features, training):
+                    inputs = {name: tf.cast(x, tf.float32) for name, x in features.items()}
+                    if training:
+                        self.input_keys = sorted(list(inputs.keys()))
+                    return inputs
+        """, note="tfdf core.py: the sorted keys of a dict the trace builds from its inputs; another input "
+                  "structure retraces and stores them again (P48-growb)"),
+        Valid("""
             import threading
             import tensorflow as tf
 
@@ -1147,7 +1159,7 @@ class _FunctionCheck:
             return None  # lazy creation (`if key not in self.cache: self.cache[key] = tf.Variable(...)`)
         if not aug and value is not None and self._realias(value):
             return None  # `self.step = self.optimizer.iterations`: the same object on every trace
-        if not aug and value is not None and _static_shape(value):
+        if not aug and value is not None and (_static_shape(value) or _keys_of(value, self.locals)):
             return None  # `self.seq_len = x.shape[1]`: a new static shape means a new trace, which sets it again
         if outer.kind == "self" and not aug and self._per_trace_temporary(st, target):
             return None
@@ -1533,6 +1545,19 @@ def _static_shape(value: ast.expr) -> bool:
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _SHAPE_METHODS:
         return value.func.attr == "get_shape" or _static_shape(value.func.value)
     return False
+
+
+_KEY_COPIES = frozenset({"sorted", "list", "tuple"})
+
+
+def _keys_of(value: ast.expr, local_names: set[str]) -> bool:
+    """`sorted(list(features.keys()))` of a dict the trace itself builds: the structure of this trace's
+    inputs, which a new structure retraces and stores again (tfdf's feature keys, P48-growb)."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _KEY_COPIES \
+            and len(value.args) == 1:
+        value = value.args[0]
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "keys"
+            and not value.args and isinstance(value.func.value, ast.Name) and value.func.value.id in local_names)
 
 
 def _reads_own_attribute(body: FunctionBody, me: str | None, attr: str) -> bool:
