@@ -884,6 +884,22 @@ class OuterMutation(Rule):
                 compiled(tf.constant(1.0))
                 return compiled, calls
         """, lines=(9,), note="a tf.function returned to be called again: its closure is set by one trace only"),
+        Invalid("""
+            import tensorflow as tf
+
+            def train(dataset):
+                loss = None
+
+                def step(x):
+                    nonlocal loss
+                    loss = tf.reduce_sum(x)
+                    return x
+
+                compiled = tf.function(step)
+                for batch in dataset:
+                    compiled(batch)
+                return loss
+        """, lines=(8,), note="a fresh tf.function, but called in a loop: only the first call traces"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -1062,6 +1078,10 @@ class _FunctionCheck:
         for ret in body.of_type(ast.Return):
             if ret.value is not None and any(isinstance(n, ast.Name) and n.id in handles for n in ast.walk(ret.value)):
                 return False
+        for call in body.calls:
+            if isinstance(call.func, ast.Name) and call.func.id in handles and any(
+                    isinstance(anc, (ast.For, ast.AsyncFor, ast.While)) for anc in body.ancestors(call)):
+                return False  # called again and again in one call: later calls reuse the trace
         return any(n.id == name and isinstance(n.ctx, ast.Load) for n in body.of_type(ast.Name))
 
     def locals_of(self, fn: FunctionInfo) -> set[str]:
@@ -1127,7 +1147,8 @@ class _FunctionCheck:
         aug = isinstance(st, ast.AugAssign)
         if isinstance(target, ast.Name):
             kind = "global" if target.id in self.globals else "nonlocal" if target.id in self.nonlocals else None
-            if kind == "nonlocal" and (self._owner_traced(target.id) or self._side_output_of_fresh_function(target.id)):
+            if kind == "nonlocal" and (self._owner_traced(target.id) or (
+                    not aug and self._side_output_of_fresh_function(target.id))):
                 return None
             if kind is None or self.created_once(st, value):
                 return None
