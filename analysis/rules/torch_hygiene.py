@@ -27,7 +27,7 @@ _MODULE_BASES = frozenset({
 _DELIBERATE_KEYWORDS = frozenset({"weights_only", "pickle_module", None})
 # nn.Module methods that only a whole pickled module has (a state dict is a plain dict of tensors).
 _MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "children",
-                             "forward", "cuda", "requires_grad_", "zero_grad"})
+                             "forward", "cuda", "requires_grad_", "zero_grad", "state_dict"})
 
 
 class UnsafeTorchLoad(Rule):
@@ -124,6 +124,15 @@ class UnsafeTorchLoad(Rule):
                     self.learner.__dict__ = data["model_state_dict"]
         """, note="whole pickled objects (a module put in eval mode, an object's __dict__), which "
                   "weights_only=True cannot load (issue 10 P38-corpusc/P48-fixb, alibi and deepchem)"),
+        Valid("""
+            import torch
+
+            class PyTorchFileReader:
+                def __init__(self, config):
+                    self.torch_model = torch.load(config["PytorchModel"], map_location="cpu")
+                    self.state_dict = self.torch_model.state_dict()
+        """, note="hls4ml pytorch_to_hls.py: a whole pickled module kept on the object and asked for its "
+                  "state_dict() (P63-fixc)"),
     )
     invalid = (
         Invalid("""
@@ -195,8 +204,9 @@ def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) ->
     `__dict__` (`self.learner.__dict__ = data["model"]`). A state dict is only read or handed to
     `load_state_dict`, so those loads stay reported (issue 10 P38-corpusc, alibi and deepchem)."""
     body = ctx.body(fn)
-    names = {t.id for node in body.of_type(ast.Assign) if node.value is call for t in node.targets
-             if isinstance(t, ast.Name)}
+    # `model = torch.load(p)`, or `self.torch_model = torch.load(p)` (hls4ml's PyTorchFileReader, P63-fixc)
+    names = {ast.unparse(t) for node in body.of_type(ast.Assign) if node.value is call for t in node.targets
+             if isinstance(t, ast.Name) or (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name))}
     names |= {node.target.id for node in body.of_type(ast.AnnAssign)
               if node.value is call and isinstance(node.target, ast.Name)}  # `data: Any = torch.load(...)`
     if not names:
@@ -205,7 +215,7 @@ def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) ->
     def loaded(expr: ast.expr) -> bool:
         while isinstance(expr, ast.Subscript):
             expr = expr.value  # data["model_state_dict"]: a part of the loaded object
-        return isinstance(expr, ast.Name) and expr.id in names
+        return isinstance(expr, (ast.Name, ast.Attribute)) and ast.unparse(expr) in names
 
     for node in body.of_type(ast.Call):
         if isinstance(node.func, ast.Attribute) and node.func.attr in _MODULE_METHODS and loaded(node.func.value):
