@@ -143,6 +143,35 @@ class OuterWrites:
             parent = parent.parent
         return False
 
+    def _side_output_of_fresh_function(self, name: str) -> bool:
+        """`res = None; def flat(*a): nonlocal res; res = ...; f = tf.function(flat); f(...); use(res)`: the
+        enclosing function makes a new tf.function on each call, so each call traces it afresh and the
+        variable is set for that call; the enclosing function reads it and does not return the function
+        (jax2tf's `call_tf` result treedef, P62-fixc). A function returned to be called again keeps one
+        trace, and its closure goes stale (reported)."""
+        parent = self.info.parent
+        if parent is None or not self.gf.is_root or name not in self.locals_of(parent):
+            return False
+        body = self.ctx.body(parent)
+        handles = {self.info.name}
+        for st in body.of_type(ast.Assign):
+            if isinstance(st.value, ast.Call) and self.ctx.qualify(st.value.func) == "tensorflow.function" \
+                    and any(isinstance(a, ast.Name) and a.id == self.info.name for a in st.value.args):
+                handles.update(t.id for t in st.targets if isinstance(t, ast.Name))
+        made_here = len(handles) > 1 or any(
+            self.ctx.qualify(d.func if isinstance(d, ast.Call) else d) == "tensorflow.function"
+            for d in self.info.node.decorator_list)
+        if not made_here:
+            return False
+        for ret in body.of_type(ast.Return):
+            if ret.value is not None and any(isinstance(n, ast.Name) and n.id in handles for n in ast.walk(ret.value)):
+                return False
+        for call in body.calls:
+            if isinstance(call.func, ast.Name) and call.func.id in handles and any(
+                    isinstance(anc, (ast.For, ast.AsyncFor, ast.While)) for anc in body.ancestors(call)):
+                return False  # called again and again in one call: later calls reuse the trace
+        return any(n.id == name and isinstance(n.ctx, ast.Load) for n in body.of_type(ast.Name))
+
     def locals_of(self, fn: FunctionInfo) -> set[str]:
         found = self._parent_locals.get(id(fn))
         if found is None:
@@ -206,7 +235,8 @@ class OuterWrites:
         aug = isinstance(st, ast.AugAssign)
         if isinstance(target, ast.Name):
             kind = "global" if target.id in self.globals else "nonlocal" if target.id in self.nonlocals else None
-            if kind == "nonlocal" and self._owner_traced(target.id):
+            if kind == "nonlocal" and (self._owner_traced(target.id) or (
+                    not aug and self._side_output_of_fresh_function(target.id))):
                 return None
             if kind is None or self.created_once(st, value):
                 return None
@@ -238,7 +268,11 @@ class OuterWrites:
             return None  # lazy creation (`if key not in self.cache: self.cache[key] = tf.Variable(...)`)
         if not aug and value is not None and self._realias(value):
             return None  # `self.step = self.optimizer.iterations`: the same object on every trace
+        if not aug and value is not None and (_static_shape(value) or _keys_of(value, self.locals)):
+            return None  # `self.seq_len = x.shape[1]`: a new static shape means a new trace, which sets it again
         if outer.kind == "self" and not aug and self._per_trace_temporary(st, target):
+            return None
+        if not aug and isinstance(target, ast.Attribute) and self._saved_and_restored(target):
             return None
         if outer.kind == "closure" and not aug and not (value is not None and self.tensorish(value)) \
                 and self._traced_for_output():
@@ -378,7 +412,58 @@ class OuterWrites:
                 return True
         if owner is not None and self._callers_consume(text, owner):
             return True
+        if self._sibling_consumes(target):
+            return True
         return isinstance(target, ast.Attribute) and owner is None and self._callers_hand_on_receiver()
+
+    def _saved_and_restored(self, target: ast.Attribute) -> bool:
+        """`prev = state.cache; try: state.cache = {}; ... finally: state.cache = prev`: the function saves
+        the attribute and puts it back in a `finally`, so every trace leaves it as it found it (jax2tf's
+        fresh constant cache per tf.function, P61-fixc)."""
+        text = ast.unparse(target)
+        saved = {t.id for st in self.body.of_type(ast.Assign) if ast.unparse(st.value) == text
+                 for t in st.targets if isinstance(t, ast.Name)}
+        if not saved:
+            return False
+        for node in self.body.of_type(ast.Try):
+            for st in node.finalbody:
+                if isinstance(st, ast.Assign) and isinstance(st.value, ast.Name) and st.value.id in saved \
+                        and any(ast.unparse(t) == text for t in st.targets):
+                    return True
+        return False
+
+    def _sibling_consumes(self, target: ast.expr) -> bool:
+        """A forward/backward hand-off (`_step` calls `self._forward(x)`, which stores `self.tape` and
+        `self.losses[k]`, then `self._backward()`, which reads them): every caller is a method of the same
+        class that, after the call, reads the attribute or calls a sibling method that reads it, so each
+        trace stores the value and consumes it in the same trace (Mava's trainers, P55-growa)."""
+        base = target.value if isinstance(target, ast.Subscript) else target
+        cls = self.info.cls
+        if cls is None or not (isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name)
+                               and base.value.id == self.self_name):
+            return False
+        callers = self.ctx.project.callers_of(self.info)
+        if not callers:
+            return False
+        readers = {name for name, method in cls.methods.items()
+                   if method is not self.info and _reads_own_attribute(self.ctx.body(method), _self_name(method), base.attr)}
+        for caller, site in callers:
+            if caller is None or getattr(caller, "cls", None) is not cls:
+                return False
+            me = _self_name(caller)
+            body = self.ctx.project.body(caller)
+            used = False
+            for node in body.of_type(ast.Attribute):
+                if node.lineno <= site.line or not (isinstance(node.value, ast.Name) and node.value.id == me):
+                    continue
+                call = body.parent(node)
+                if (node.attr == base.attr and isinstance(node.ctx, ast.Load)) or (
+                        node.attr in readers and isinstance(call, ast.Call) and call.func is node):
+                    used = True
+                    break
+            if not used:
+                return False
+        return True
 
     def _callers_hand_on_receiver(self) -> bool:
         """A setter called for its caller's next step (`self.decoder.setup_decoder_init_state(s)` then
@@ -551,6 +636,44 @@ def _op_text(st: ast.AugAssign) -> str:
            ast.Pow: "**", ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.MatMult: "@",
            ast.LShift: "<<", ast.RShift: ">>"}
     return ops.get(type(st.op), "")
+
+
+_SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "ndims", "rank"})
+_SHAPE_METHODS = frozenset({"get_shape", "as_list", "num_elements"})
+
+
+def _static_shape(value: ast.expr) -> bool:
+    """A static shape read (`x.shape`, `x.shape[1]`, `x.shape.rank`, `x.get_shape().as_list()`), or a
+    tuple of them: fixed for the trace that stores it (tsgm's `train_step`, P53-growa)."""
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return bool(value.elts) and all(_static_shape(e) for e in value.elts)
+    if isinstance(value, ast.Attribute):
+        return value.attr in _SHAPE_ATTRIBUTES
+    if isinstance(value, ast.Subscript):
+        return _static_shape(value.value)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _SHAPE_METHODS:
+        return value.func.attr == "get_shape" or _static_shape(value.func.value)
+    return False
+
+
+_KEY_COPIES = frozenset({"sorted", "list", "tuple"})
+
+
+def _keys_of(value: ast.expr, local_names: set[str]) -> bool:
+    """`sorted(list(features.keys()))` of a dict the trace itself builds: the structure of this trace's
+    inputs, which a new structure retraces and stores again (tfdf's feature keys, P48-growb)."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _KEY_COPIES \
+            and len(value.args) == 1:
+        value = value.args[0]
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "keys"
+            and not value.args and isinstance(value.func.value, ast.Name) and value.func.value.id in local_names)
+
+
+def _reads_own_attribute(body: FunctionBody, me: str | None, attr: str) -> bool:
+    """Whether a method body reads `self.<attr>` (its own receiver's attribute)."""
+    return me is not None and any(
+        node.attr == attr and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == me
+        for node in body.of_type(ast.Attribute))
 
 
 def _self_name(fn: FunctionInfo) -> str | None:

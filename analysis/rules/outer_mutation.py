@@ -619,6 +619,85 @@ class OuterMutation(Rule):
                 trajectory.resample()
         """, note="trieste sampler.py: a method called from graph code only under a create-once guard "
                   "(eager callers run it normally) (P45-fixa)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Trainer(tf.Module):
+                @tf.function
+                def _step(self, x):
+                    self._forward(x)
+                    self._backward()
+                    return self.losses
+
+                def _forward(self, x):
+                    self.losses = {}
+                    with tf.GradientTape() as tape:
+                        self.losses["critic"] = tf.reduce_sum(x * x)
+                    self.tape = tape
+
+                def _backward(self):
+                    return self.tape.gradient(self.losses["critic"], [])
+        """, note="Mava's forward/backward hand-off: stored by one helper, read by its sibling in the same "
+                  "trace (P55-growa)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Diffusion(tf.keras.Model):
+                def train_step(self, data):
+                    self.seq_len, self.feat_dim = data.shape[1], data.shape[2]
+                    return {"loss": tf.reduce_mean(data)}
+
+                def generate(self, n):
+                    return tf.zeros([n, self.seq_len, self.feat_dim])
+        """, note="tsgm's ddpm.py: static shapes, which only change with a retrace that stores them again "
+                  "(P53-growa)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Model(tf.keras.Model):
+                @tf.function
+                def collect(self, features, training):
+                    inputs = {name: tf.cast(x, tf.float32) for name, x in features.items()}
+                    if training:
+                        self.input_keys = sorted(list(inputs.keys()))
+                    return inputs
+        """, note="tfdf core.py: the sorted keys of a dict the trace builds from its inputs; another input "
+                  "structure retraces and stores them again (P48-growb)"),
+        Valid("""
+            import threading
+            import tensorflow as tf
+
+            _state = threading.local()
+
+            @tf.function
+            def convert(x):
+                prev_cache = _state.constant_cache
+                try:
+                    _state.constant_cache = {}
+                    return x * 2
+                finally:
+                    _state.constant_cache = prev_cache
+        """, note="jax2tf.py: module state swapped for a fresh one and restored in `finally` within one trace "
+                  "(P61-fixc)"),
+        Valid("""
+            import tensorflow as tf
+
+            def call_tf(fn, x):
+                res_structure = None
+
+                def flat(*args):
+                    nonlocal res_structure
+                    res = fn(*args)
+                    structure = tf.nest.map_structure(lambda _: None, res)
+                    assert res_structure is None or res_structure == structure
+                    res_structure = structure
+                    return tf.nest.flatten(res)
+
+                compiled = tf.function(flat, autograph=False)
+                out = compiled(x)
+                return tf.nest.pack_sequence_as(res_structure, out)
+        """, note="jax2tf call_tf.py: a tf.function made afresh on every call of its enclosing function hands "
+                  "a Python structure out of its trace (P62-fixc)"),
     )
 
     invalid = (
@@ -744,6 +823,53 @@ class OuterMutation(Rule):
                 del table["stale"]
                 return x
         """, lines=(5, 6), note="item assignment and del on list/dict arguments (issue 11)"),
+        Invalid("""
+            import tensorflow as tf
+
+            class Trainer(tf.Module):
+                @tf.function
+                def _step(self, x):
+                    self._forward(x)
+                    return x
+
+                def _forward(self, x):
+                    self.last_loss = tf.reduce_sum(x)
+
+                def report(self):
+                    return self.last_loss
+        """, lines=(10,), note="a helper's store that nothing in the trace reads after it: it goes stale"),
+        Invalid("""
+            import tensorflow as tf
+
+            def make(fn):
+                calls = None
+
+                def flat(x):
+                    nonlocal calls
+                    assert calls is None or calls >= 0
+                    calls = 1
+                    return fn(x)
+
+                compiled = tf.function(flat)
+                compiled(tf.constant(1.0))
+                return compiled, calls
+        """, lines=(9,), note="a tf.function returned to be called again: its closure is set by one trace only"),
+        Invalid("""
+            import tensorflow as tf
+
+            def train(dataset):
+                loss = None
+
+                def step(x):
+                    nonlocal loss
+                    loss = tf.reduce_sum(x)
+                    return x
+
+                compiled = tf.function(step)
+                for batch in dataset:
+                    compiled(batch)
+                return loss
+        """, lines=(8,), note="a fresh tf.function, but called in a loop: only the first call traces"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:

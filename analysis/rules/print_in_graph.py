@@ -7,6 +7,7 @@ from typing import Iterable
 from ..body import FunctionBody
 from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
+from ..summary import FunctionInfo
 from ._eager_guards import runs_only_eagerly
 from ._local_tensors import body_kinds
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
@@ -317,6 +318,23 @@ class PrintInGraph(Rule):
                 return pack
         """, note="issue 10 P49-growa (seqio): after a Python-valued `if` that returns, the log is on the other "
                   "side of the same trace-time decision"),
+        Valid("""
+            import logging
+            import tensorflow as tf
+
+            def info(msg, *args):
+                \"\"\"Visible in notebooks too.\"\"\"
+                print(msg % args, flush=True)
+                logging.info(msg, *args)
+
+            class Model(tf.keras.Model):
+                @tf.function
+                def collect(self, x):
+                    if self.verbose >= 2:
+                        info("Training tensor examples: %s", x)
+                    return x
+        """, note="tensorflow-decision-forests tf_logging.py: a logging helper whose every graph-code call is "
+                  "under a static condition (P47-growb)"),
     )
     invalid = (
         Invalid("""
@@ -440,6 +458,30 @@ class PrintInGraph(Rule):
                 print("request", x)
                 return x * 2
         """, lines=(5,), note="a print is still reported in a serving signature: it is meant per request"),
+        Invalid("""
+            import logging
+            import tensorflow as tf
+
+            @tf.function
+            def step(x):
+                if tf.reduce_sum(x) > 0:
+                    return x
+                logging.info("non-positive batch")
+                return -x
+        """, lines=(8,), note="a log after an early return on a tensor condition runs once per trace"),
+        Invalid("""
+            import logging
+            import tensorflow as tf
+
+            def info(msg, *args):
+                print(msg % args, flush=True)
+                logging.info(msg, *args)
+
+            @tf.function
+            def step(x):
+                info("step %s", x)
+                return x
+        """, lines=(5, 6), note="a logging helper called on every step from graph code writes once per trace"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -447,6 +489,8 @@ class PrintInGraph(Rule):
             if gf.info.cls is not None and gf.info.name in _INITIALIZERS and not gf.is_root:
                 continue  # a constructor's messages describe the object it builds, which a trace builds once
             body = ctx.body(gf.info)
+            if not gf.is_root and _logging_wrapper(ctx, body) and _graph_calls_meant_once(ctx, gf.info):
+                continue  # `def info(msg): print(msg); logging.info(msg)` called only under static conditions
             kinds: LocalKinds | None = None
             for call in body.calls:
                 kind = output_call_kind(ctx.qualify(call.func))
@@ -488,11 +532,12 @@ def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: 
             # In graph code a Python exception is raised only while tracing (a tensor cannot raise one),
             # so a log in its handler reports this trace (issue 10 P58-growb, jax2tf's static rank check).
             return True
-        if kind == "logging" and _after_python_early_exit(anc, child, kinds):
-            return True
         for field in ("body", "orelse", "finalbody"):
             block = getattr(anc, field, None)
             if isinstance(block, list) and block and isinstance(block[-1], ast.Raise) and any(s is child for s in block):
+                return True
+            if (kind == "logging" or _is_warning_print(call)) and isinstance(block, list) \
+                    and _after_python_exit(block, child, kinds):
                 return True
         if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             break
@@ -500,17 +545,55 @@ def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: 
     return False
 
 
-def _after_python_early_exit(anc: ast.AST, child: ast.AST, kinds: LocalKinds) -> bool:
-    """`child` follows, in the same block, an `if <Python value>:` whose branch returns: it runs on the
-    other side of a trace-time decision, as if under the negated condition (issue 10 P49-growa, seqio)."""
-    for field in ("body", "orelse", "finalbody"):
-        block = getattr(anc, field, None)
-        if not isinstance(block, list) or not any(s is child for s in block):
-            continue
-        for st in block[:next(i for i, s in enumerate(block) if s is child)]:
-            if isinstance(st, ast.If) and not kinds.is_tensor(st.test) and any(
-                    branch and isinstance(branch[-1], (ast.Return, ast.Raise)) for branch in (st.body, st.orelse)):
-                return True
+def _logging_wrapper(ctx: ModuleContext, body: FunctionBody) -> bool:
+    """A project's logging helper: its statements (docstring aside) are all output calls (`print(msg %
+    args); logging.info(msg, *args)`), so what it writes is decided where it is called."""
+    statements = list(body.node.body)
+    if statements and isinstance(statements[0], ast.Expr) and isinstance(statements[0].value, ast.Constant):
+        statements = statements[1:]
+    return bool(statements) and all(
+        isinstance(st, ast.Expr) and isinstance(st.value, ast.Call)
+        and (output_call_kind(ctx.qualify(st.value.func)) is not None or _is_logger_call(ctx, st.value))
+        for st in statements)
+
+
+def _graph_calls_meant_once(ctx: ModuleContext, info: FunctionInfo) -> bool:
+    """Every call of the helper from graph code is a message meant for trace time where it is written
+    (under a condition that is not a tensor, say): tensorflow-decision-forests' `tf_logging.info` under
+    `if self._verbose >= 2:` (P47-growb)."""
+    graph_sites = 0
+    for caller, site in ctx.project.callers_of(info):
+        if caller is None:
+            continue  # module top level: eager
+        try:
+            if ctx.project.in_graph(caller) is None:
+                continue  # an eager caller writes on every call
+            body = ctx.project.body(caller)
+        except KeyError:
+            return False
+        calls = [c for c in body.calls if c.lineno == site.line and isinstance(c.func, (ast.Attribute, ast.Name))
+                 and (c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id) == info.name]
+        if not calls:
+            return False
+        kinds = LocalKinds.of(ctx.qualify, body.nodes, ())
+        if not all(_meant_for_trace_time(body, c, "logging", kinds) for c in calls):
+            return False
+        graph_sites += 1
+    return graph_sites > 0
+
+
+def _after_python_exit(block: list[ast.stmt], child: ast.AST, kinds: LocalKinds) -> bool:
+    """`if use_generic_ops: ...; return y` then `logging.info(...)`: a statement after an `if` on a value
+    that is not a tensor, one of whose branches returns or raises, runs under the negated condition, the
+    other side of the same trace-time decision (seqio's packing, P49-growa)."""
+    if not any(st is child for st in block):
+        return False
+    for st in block:
+        if st is child:
+            return False
+        if isinstance(st, ast.If) and not kinds.is_tensor(st.test) and any(
+                branch and isinstance(branch[-1], (ast.Return, ast.Raise)) for branch in (st.body, st.orelse)):
+            return True
     return False
 
 

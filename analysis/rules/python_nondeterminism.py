@@ -210,6 +210,17 @@ class PythonNondeterminism(Rule):
                 time.time()
                 return policy(obs)
         """, note="a clock read whose value is dropped freezes nothing (mava's trainers, issue 10 P55-growa)"),
+        Valid("""
+            import uuid
+            import tensorflow as tf
+
+            @tf.function
+            def split_sentences(line):
+                sep = str(uuid.uuid4())
+                marked = tf.strings.regex_replace(line, r"([.!?]+)", r"\\1" + sep)
+                return tf.strings.split([marked], sep).values
+        """, note="t5 preprocessors.py: a uuid used only as a separator of tf.strings ops, which any string "
+                  "absent from the text serves (P54-growa)"),
     )
     invalid = (
         Invalid("""
@@ -290,6 +301,8 @@ class PythonNondeterminism(Rule):
                     continue
                 if kind == "clock" and _discarded_read(ctx, body, call):
                     continue
+                if kind == "random" and _string_sentinel(ctx, body, call):
+                    continue
                 root = _root_name(call.func)
                 if root is not None:
                     if shadowed is None:
@@ -319,6 +332,30 @@ def _discarded_read(ctx: ModuleContext, body, call: ast.Call) -> bool:
     dropped in eager code too (mava's recurrent trainers, issue 10 P55-growa). `time.sleep` acts, so a
     bare sleep still is reported: it waits only while tracing."""
     return isinstance(body.parent(call), ast.Expr) and ctx.qualify(call.func) != "time.sleep"
+
+
+def _string_sentinel(ctx: ModuleContext, body, call: ast.Call) -> bool:
+    """`sep = str(uuid.uuid4())` whose every use is an argument of a `tf.strings` op (a separator or a
+    replacement pattern): the value only has to be absent from the text, so one value frozen per trace is
+    all it needs (t5's `neighboring_pairs`, P54-growa). A uuid used as an id or a file name is reported."""
+    if not (ctx.qualify(call.func) or "").startswith("uuid.uuid"):
+        return False
+    node: ast.AST = call
+    parent = body.parent(node)
+    while isinstance(parent, ast.Call) and ctx.qualify(parent.func) == "builtins.str" or \
+            isinstance(parent, ast.Attribute) and parent.attr == "hex":
+        node, parent = parent, body.parent(parent)
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    uses = [n for n in body.of_type(ast.Name) if n.id == name and isinstance(n.ctx, ast.Load)]
+    if not uses:
+        return False
+    for use in uses:
+        if not any(isinstance(anc, ast.Call) and (ctx.qualify(anc.func) or "").startswith("tensorflow.strings.")
+                   for anc in body.ancestors(use)):
+            return False
+    return True
 
 
 def _message(kind: str, text: str) -> str:

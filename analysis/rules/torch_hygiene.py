@@ -292,8 +292,9 @@ def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) ->
     `__dict__` (`self.learner.__dict__ = data["model"]`). A state dict is only read or handed to
     `load_state_dict`, so those loads stay reported (issue 10 P38-corpusc, alibi and deepchem)."""
     body = ctx.body(fn)
-    names = {t.id for node in body.of_type(ast.Assign) if node.value is call for t in node.targets
-             if isinstance(t, ast.Name)}
+    # `model = torch.load(p)`, or `self.torch_model = torch.load(p)` (hls4ml's PyTorchFileReader, P63-fixc)
+    names = {ast.unparse(t) for node in body.of_type(ast.Assign) if node.value is call for t in node.targets
+             if isinstance(t, ast.Name) or (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name))}
     names |= {node.target.id for node in body.of_type(ast.AnnAssign)
               if node.value is call and isinstance(node.target, ast.Name)}  # `data: Any = torch.load(...)`
     # `self.torch_model = torch.load(path)`, then `self.torch_model.state_dict()` (issue 10, hls4ml)
