@@ -174,6 +174,17 @@ class UnsafeTorchLoad(Rule):
                             yield torch.load(f)
         """, note="issue 10 P52-growb (hanlp): the object's own cache file, written by torch.save in the same "
                   "class"),
+        Valid("""
+            import torch
+
+            def main():
+                # _validate()
+                print("run the model")
+
+            def _validate():
+                vocab = torch.load("/home/author/flair/item2idx.pt")
+                return len(vocab)
+        """, note="issue 10 P53-growb (hanlp): a private scratch function nothing calls or names never runs"),
     )
     invalid = (
         Invalid("""
@@ -201,6 +212,16 @@ class UnsafeTorchLoad(Rule):
                 model.load_state_dict(state["model"])
                 model.eval()
         """, lines=(4,), note="a state dict: `eval()` is called on the model it is loaded into, not on it"),
+        Invalid("""
+            import torch
+
+            def main():
+                print(_vocab_size())
+
+            def _vocab_size():
+                vocab = torch.load("/home/author/flair/item2idx.pt")
+                return len(vocab)
+        """, lines=(7,), note="the same private helper, called: it runs"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -228,6 +249,8 @@ class UnsafeTorchLoad(Rule):
             return True
         if fn is None:
             return False
+        if _unreferenced_private(ctx, fn):
+            return True
         if "weights_only" in ctx.source.segment(fn.node):
             return True
         arg = call.args[0] if call.args else None
@@ -256,6 +279,21 @@ class UnsafeTorchLoad(Rule):
         saved = {s for node in module_calls(ctx) if ctx.qualify(node.func) == "torch.save"
                  for a in node.args[1:] for s in _file_names(a)}
         return bool(saved & set(_file_names(arg)))
+
+
+def _unreferenced_private(ctx: ModuleContext, fn: FunctionInfo) -> bool:
+    """A module-private top-level function (`def _validate():`) that no code of the project calls and its
+    own module never names: code that never runs, such as an author's scratch check left in a module
+    (issue 10 P53-growb, hanlp's `_validate` loading files under the author's home directory). Private by
+    Python's convention, so another module naming it would be an import the call sites would show."""
+    if not fn.name.startswith("_") or fn.name.startswith("__") or fn.parent is not None or fn.cls is not None:
+        return False
+    if ctx.project.callers_of(fn):
+        return False
+    named = (n for n in ast.walk(ctx.source.tree)
+             if (isinstance(n, ast.Name) and n.id == fn.name) or (isinstance(n, ast.Attribute) and n.attr == fn.name)
+             or (isinstance(n, ast.Constant) and n.value == fn.name))  # `__all__`, getattr(module, "_f")
+    return next(named, None) is None
 
 
 def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
