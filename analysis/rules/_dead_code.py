@@ -1,4 +1,5 @@
-"""Code a module-level boolean constant makes unreachable (`JAX_MODE = True` ... `if JAX_MODE: ... else: <dead>`).
+"""Code that never runs: branches a module-level boolean constant makes unreachable (`JAX_MODE = True` ...
+`if JAX_MODE: ... else: <dead>`), and module-private functions nothing calls or names.
 
 Generated backends (TFP's JAX copy of its NumPy backend, say) keep both branches of a mode switch and fix
 the mode with a module constant; a rule about one mode must not report the branch of the other.
@@ -6,9 +7,14 @@ the mode with a module constant; a rule about one mode must not report the branc
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from ..body import FunctionBody
 from ..facts.extract import module_binding_counts
+from ..summary import FunctionInfo
+
+if TYPE_CHECKING:
+    from .base import ModuleContext
 
 
 def module_bool_constants(tree: ast.Module) -> dict[str, bool]:
@@ -58,3 +64,19 @@ def dead_under_constant(body: FunctionBody, node: ast.AST, consts: dict[str, boo
                     return True
         child = anc
     return False
+
+
+def unreferenced_private_function(ctx: ModuleContext, fn: FunctionInfo) -> bool:
+    """A module-private top-level function (`def _validate():`) that no code of the project calls and its
+    own module never names: code that never runs, such as an author's scratch check left in a module
+    (issue 10 P53-growb: hanlp's `_validate`, whose `torch.load`s of files under the author's home
+    directory HYB205 reported). Private by Python's convention, so another module using it would import
+    it, and its call sites would show."""
+    if not fn.name.startswith("_") or fn.name.startswith("__") or fn.parent is not None or fn.cls is not None:
+        return False
+    if ctx.project.callers_of(fn):
+        return False
+    named = (n for n in ast.walk(ctx.source.tree)
+             if (isinstance(n, ast.Name) and n.id == fn.name) or (isinstance(n, ast.Attribute) and n.attr == fn.name)
+             or (isinstance(n, ast.Constant) and n.value == fn.name))  # `__all__`, getattr(module, "_f")
+    return next(named, None) is None

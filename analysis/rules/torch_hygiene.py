@@ -7,6 +7,7 @@ from typing import Iterable
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import ClassInfo, FunctionInfo
 from ._compiled import mentions, module_calls
+from ._dead_code import unreferenced_private_function
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _TORCH_LOAD = frozenset({"torch.load"})
@@ -249,7 +250,7 @@ class UnsafeTorchLoad(Rule):
             return True
         if fn is None:
             return False
-        if _unreferenced_private(ctx, fn):
+        if unreferenced_private_function(ctx, fn):
             return True
         if "weights_only" in ctx.source.segment(fn.node):
             return True
@@ -279,21 +280,6 @@ class UnsafeTorchLoad(Rule):
         saved = {s for node in module_calls(ctx) if ctx.qualify(node.func) == "torch.save"
                  for a in node.args[1:] for s in _file_names(a)}
         return bool(saved & set(_file_names(arg)))
-
-
-def _unreferenced_private(ctx: ModuleContext, fn: FunctionInfo) -> bool:
-    """A module-private top-level function (`def _validate():`) that no code of the project calls and its
-    own module never names: code that never runs, such as an author's scratch check left in a module
-    (issue 10 P53-growb, hanlp's `_validate` loading files under the author's home directory). Private by
-    Python's convention, so another module naming it would be an import the call sites would show."""
-    if not fn.name.startswith("_") or fn.name.startswith("__") or fn.parent is not None or fn.cls is not None:
-        return False
-    if ctx.project.callers_of(fn):
-        return False
-    named = (n for n in ast.walk(ctx.source.tree)
-             if (isinstance(n, ast.Name) and n.id == fn.name) or (isinstance(n, ast.Attribute) and n.attr == fn.name)
-             or (isinstance(n, ast.Constant) and n.value == fn.name))  # `__all__`, getattr(module, "_f")
-    return next(named, None) is None
 
 
 def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
