@@ -148,7 +148,11 @@ class ProcessRunner:
     async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
         async with self._slots:
             pool = self._get_pool()
-            future = asyncio.get_running_loop().run_in_executor(pool, run_with_budget, timeout, fn, *args)
+            # Not on the event loop: submit starts a worker process when none is idle and, with the
+            # forkserver, waits until the forkserver has imported PRELOAD (seconds), while the loop
+            # must go on answering webhooks and renewing job leases.
+            submitted = await asyncio.to_thread(pool.submit, run_with_budget, timeout, fn, *args)
+            future = asyncio.wrap_future(submitted)
             try:
                 return await asyncio.wait_for(future, timeout + self._grace_s)
             except BudgetExceeded:

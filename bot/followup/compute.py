@@ -112,7 +112,9 @@ def compute_fix_plan(sources: dict[str, bytes], config: Any, safeties: Collectio
         return FixPlan()
     wanted = set(paths)
     cache = AnalysisCache(cache_dir) if cache_dir else None
-    analyze = functools.partial(analyze_sources, cache=cache)
+    # Scoped like the review (the same `changed`, so its first analysis is the review's, from the
+    # cache): only the files the fixes may change are checked; what their facts need is loaded.
+    analyze = functools.partial(analyze_sources, cache=cache, changed=wanted)
     wanted_safeties = {FixSafety(s) for s in safeties}
     # `only`: the other files are analyzed for context but never changed.
     result = apply_fixes(sources, safeties=wanted_safeties, config=config, only=wanted, analyze=analyze)
