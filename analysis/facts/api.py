@@ -22,7 +22,8 @@ from .speculation import SPECULATIVE_CODES
 from .extract import KINDS
 from .model import CallSite, Evidence, Fact, FunctionFacts
 from .preconditions import decide
-from .project_facts import CTOR, ProjectFacts
+from .call_resolution import CTOR
+from .project_facts import ProjectFacts
 
 if TYPE_CHECKING:
     from ..summary import FunctionInfo

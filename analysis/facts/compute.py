@@ -16,7 +16,11 @@ from .extract import (
 )
 from . import tables
 from .speculation import name_hint
-from .project_facts import CTOR, DISPATCH, Edge, ProjectFacts, _EFFECT_CAP
+from .call_edges import Edge
+from .call_resolution import CTOR, DISPATCH
+from .project_facts import ProjectFacts
+
+_EFFECT_CAP = 6  # distinct (kind, target) effects kept per function: enough to explain, bounded work
 
 # Callbacks that trace the function they are handed (graph roots): not eager even from eager code.
 _TRACING_CALLBACKS = frozenset({"callback:tfdata", "callback:tfdata?", "callback:strategy", "callback:tf_function"})

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .api import RepoFacts
     from .project_facts import ProjectFacts
 
-# The fields of a function record that resolving *other* functions reads (project_facts.py: scopes,
+# The fields of a function record that resolving *other* functions reads (call_resolution.py: scopes,
 # classes, self attributes, call offsets, properties): a change to one of them recomputes everything.
 _INTERFACE = ("q", "n", "par", "cls", "self", "sattr", "nest", "alias", "inst", "p")
 # Module fields compared as a whole ("fns", "top", "imports" and "hsites" are compared as described above).
