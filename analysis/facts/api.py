@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .compute import REASONS, Fixpoints
+from .compute import Fixpoints
+from .parameter_lattices import REASONS
 from .speculation import SPECULATIVE_CODES
 from .extract import KINDS
 from .model import CallSite, Evidence, Fact, FunctionFacts

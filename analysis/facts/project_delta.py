@@ -24,7 +24,8 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .compute import Fixpoints, Gone, components, result_links
+from .compute import Fixpoints, Gone
+from .dependency_links import components, result_links
 from .incremental import _paths_through
 from .project_facts import _SNAPSHOT_DROP
 
