@@ -14,8 +14,10 @@ from typing import Iterator
 from ..body import FunctionBody
 from ..facts.api_kinds import TENSOR, call_kind
 from ..facts.paths import is_test_path
-from ..project import GraphFunction
+from ..facts.model import CallSite
+from ..project import FunctionRef, GraphFunction
 from ..summary import FunctionInfo, ModuleSummary, enclosing_class
+from ._callers import every_caller
 from ._once_guard import is_once_guarded
 from .base import ModuleContext
 
@@ -442,28 +444,24 @@ class OuterWrites:
         if cls is None or not (isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name)
                                and base.value.id == self.self_name):
             return False
-        callers = self.ctx.project.callers_of(self.info)
-        if not callers:
-            return False
         readers = {name for name, method in cls.methods.items()
                    if method is not self.info and _reads_own_attribute(self.ctx.body(method), _self_name(method), base.attr)}
-        for caller, site in callers:
-            if caller is None or getattr(caller, "cls", None) is not cls:
+
+        def consumes(caller: FunctionInfo | FunctionRef, site: CallSite) -> bool:
+            if getattr(caller, "cls", None) is not cls:
                 return False
             me = _self_name(caller)
             body = self.ctx.project.body(caller)
-            used = False
             for node in body.of_type(ast.Attribute):
                 if node.lineno <= site.line or not (isinstance(node.value, ast.Name) and node.value.id == me):
                     continue
                 call = body.parent(node)
                 if (node.attr == base.attr and isinstance(node.ctx, ast.Load)) or (
                         node.attr in readers and isinstance(call, ast.Call) and call.func is node):
-                    used = True
-                    break
-            if not used:
-                return False
-        return True
+                    return True
+            return False
+
+        return every_caller(self.ctx, self.info, consumes)
 
     def _callers_hand_on_receiver(self) -> bool:
         """A setter called for its caller's next step (`self.decoder.setup_decoder_init_state(s)` then
@@ -472,12 +470,8 @@ class OuterWrites:
         consumed by the same trace (TensorFlowTTS's `TFTacotronDecoder`, P46-fixa)."""
         if self.info.cls is None or self.self_name is None:
             return False
-        callers = self.ctx.project.callers_of(self.info)
-        if not callers:
-            return False
-        for caller, site in callers:
-            if caller is None:
-                return False
+
+        def hands_on(caller: FunctionInfo | FunctionRef, site: CallSite) -> bool:
             try:
                 body = self.ctx.project.body(caller)
             except KeyError:
@@ -487,37 +481,28 @@ class OuterWrites:
             if len(receivers) != 1:
                 return False
             receiver = receivers.pop()
-            handed = False
             for call in body.calls:
                 if call.lineno <= site.line:
                     continue
                 values = [*call.args, *(k.value for k in call.keywords)]
                 if ast.unparse(call.func) == receiver or any(ast.unparse(v) == receiver for v in values):
-                    handed = True
-                    break
-            if not handed:
-                return False
-        return True
+                    return True
+            return False
+
+        return every_caller(self.ctx, self.info, hands_on)
 
     def _callers_consume(self, text: str, owner: str) -> bool:
         """A method that sets `self.layer.kernel` for its callers (`self._compute_weights(); self.layer(x)`):
         every caller is a method of the same object that uses the attribute, or its owner, after the call."""
         if self.info.cls is None or self.self_name is None:
             return False
-        callers = self.ctx.project.callers_of(self.info)
-        if not callers:
-            return False
-        for caller, site in callers:
-            if caller is None or getattr(caller, "cls", None) is not self.info.cls:
-                return False
-            used = False
-            for node in self.ctx.project.body(caller).of_type(ast.Attribute):
-                if node.lineno > site.line and isinstance(node.ctx, ast.Load) and ast.unparse(node) in (text, owner):
-                    used = True
-                    break
-            if not used:
-                return False
-        return True
+
+        def uses(caller: FunctionInfo | FunctionRef, site: CallSite) -> bool:
+            return getattr(caller, "cls", None) is self.info.cls and any(
+                node.lineno > site.line and isinstance(node.ctx, ast.Load) and ast.unparse(node) in (text, owner)
+                for node in self.ctx.project.body(caller).of_type(ast.Attribute))
+
+        return every_caller(self.ctx, self.info, uses)
 
     def _realias(self, value: ast.expr) -> bool:
         """An attribute chain of `self` (not a call, not arithmetic): storing it is idempotent, every

@@ -1,11 +1,11 @@
 """HYB002: mutation of Python state that lives outside the graph function."""
 from __future__ import annotations
 
-import ast
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo
+from ._callers import every_caller, every_graph_call
 from ._once_guard import is_once_guarded, runs_once
 from ._outer_writes import OuterWrites
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
@@ -893,15 +893,8 @@ def _initializer_helper(ctx: ModuleContext, info: FunctionInfo) -> bool:
     up a fresh object like `__init__` does, so its attribute stores are not state kept across calls."""
     if info.cls is None:
         return False
-    callers = ctx.project.callers_of(info)
-    if not callers:
-        return False
-    for caller, _site in callers:
-        if caller is None or caller.name not in _INITIALIZERS:
-            return False
-        if caller.qualname.rpartition(".")[0] != info.qualname.rpartition(".")[0]:
-            return False
-    return True
+    return every_caller(ctx, info, lambda caller, _site: caller.name in _INITIALIZERS
+                        and caller.qualname.rpartition(".")[0] == info.qualname.rpartition(".")[0])
 
 
 def _graph_calls_once_guarded(ctx: ModuleContext, info: FunctionInfo) -> bool:
@@ -909,22 +902,6 @@ def _graph_calls_once_guarded(ctx: ModuleContext, info: FunctionInfo) -> bool:
     self._initialized: self.resample(); self._initialized.assign(True)`): in graph code it runs only as
     the one-time set-up, like a guarded store; calls from eager code run it normally (trieste's
     `deep_ensemble_trajectory.resample`, P45-fixa)."""
-    callers = ctx.project.callers_of(info)
-    graph_sites = 0
-    for caller, site in callers:
-        if caller is None:
-            continue  # module top level: eager
-        try:
-            if ctx.project.in_graph(caller) is None:
-                continue  # an eager caller: each call runs the Python code
-            body = ctx.project.body(caller)
-        except KeyError:
-            return False
-        calls = [c for c in body.calls if c.lineno == site.line and isinstance(c.func, (ast.Attribute, ast.Name))
-                 and (c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id) == info.name]
-        if not calls or not all(is_once_guarded(body, c) for c in calls):
-            return False
-        graph_sites += 1
-    return graph_sites > 0
+    return every_graph_call(ctx, info, lambda body, calls: all(is_once_guarded(body, c) for c in calls))
 
 
