@@ -14,7 +14,7 @@ from typing import Any
 from .catalog import FIX_DESCRIPTIONS, fix_for
 
 _LAZY = {
-    "apply_fixes": "engine", "FixResult": "engine", "with_edits": "engine",
+    "apply_fixes": "engine", "FixResult": "engine", "with_edits": "engine", "texts_by_code": "engine",
     "suggestion_for": "suggest", "LineReplacement": "suggest",
     "FIXERS": "registry", "Fixer": "registry",
     "CannotFix": "document", "Document": "document",
