@@ -10,6 +10,9 @@ import pytest
 import hybridize_bot.bot.followup.compute as compute
 from hybridize_bot.analysis import load_pyproject_bytes
 from hybridize_bot.analysis.fixes import texts_by_code
+from hybridize_bot.bot.followup.decide import Action
+from hybridize_bot.bot.followup.plan import SyncFacts, plan_sync
+from hybridize_bot.bot.followup.render import Source
 
 PYPROJECT = b'[project]\nname = "x"\ndependencies = ["tensorflow>=2.16"]\n'
 TRAIN = b'''import tensorflow as tf
@@ -138,3 +141,27 @@ def test_one_kind_is_one_commit(calls):
     assert [(e.code, e.path, e.line, e.before, e.after) for e in plan.entries] == [("HYB011", "loss.py", 4, *COMPILE)]
     assert calls["analyses"] == [["loss.py"], ["loss.py"]]
     assert len(calls["parses"]) == 1
+
+
+def test_the_sync_plan_of_a_staged_follow_up_is_one_commit_per_kind():
+    """From the computed plan to the writes the gateway applies (a pure value): two commits on the head."""
+    fixes = compute.compute_fix_plan(SOURCES, load_pyproject_bytes(PYPROJECT), ["safe"], PR_FILES)
+    src = Source("octo/proj", 5, "feature", "a" * 40, "feature")
+    plan = plan_sync(SyncFacts(Action.CREATE, "hybridize/pr-5", fixes, src, "hybridize-bot", ref_sha=None,
+                               followup_number=None))
+    assert [changed for changed, _message in plan.commits] == [
+        {"train.py": TRAIN_AFTER_HYB010}, {"loss.py": LOSS_AFTER, "train.py": TRAIN_AFTER_BOTH}]
+    assert [message for _changed, message in plan.commits] == [
+        "hybridize: HYB010 deprecated-relax-shapes (1 safe fix) in files changed in #5\n\n"
+        "- train.py:4 in <module>: rename `experimental_relax_shapes=True` to `reduce_retracing=True`\n\n"
+        "One of 2 commits, one per kind of fix: revert this one to drop HYB010's fixes.\n\n"
+        "Hybridize-Fixes-For: octo/proj#5\n",
+        "hybridize: HYB011 deprecated-experimental-compile (2 safe fixes) in files changed in #5\n\n"
+        "- loss.py:4 in <module>: rename `experimental_compile=` to `jit_compile=` (same value)\n"
+        "- train.py:9 in <module>: rename `experimental_compile=` to `jit_compile=` (same value)\n\n"
+        "One of 2 commits, one per kind of fix: revert this one to drop HYB011's fixes.\n\n"
+        "Hybridize-Fixes-For: octo/proj#5\n",
+    ]
+    assert (plan.parent, plan.expected_ref, plan.paths) == ("a" * 40, None, frozenset({"loss.py", "train.py"}))
+    assert plan.open_pull is not None and plan.open_pull.title == (
+        "hybridize: apply 3 safe fixes to files changed in #5 (HYB010, HYB011)")
