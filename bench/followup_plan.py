@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.write:
         path = ROOT / "bench" / "RESULTS.md"
-        path.write_text(path.read_text().rstrip("\n") + "\n\n## Computing one follow-up pull request (issue 13)\n\n"
+        path.write_text(path.read_text().rstrip("\n") + f"\n\n## Computing one follow-up pull request (issue 13; autofix = {args.safeties})\n\n"
                         + text + "\n")
     return 0
 
