@@ -2,8 +2,8 @@
 
 The generated ~50,000-line repository of bench/pr_latency.py with its 20-file pull request (each
 changed file gains a deprecated `experimental_relax_shapes`, a `print` in a `tf.function` and a
-`tf.Variable` created in one). The analysis cache is first filled the way the review fills it (a full
-analysis of the head), then `bot.followup.compute.compute_fix_plan` runs for the pull request's files,
+`tf.Variable` created in one). The analysis cache is first filled the way the review fills it
+(`--review full`: main's review analyzes the whole head; `--review scoped`: only the PR's files), then `bot.followup.compute.compute_fix_plan` runs for the pull request's files,
 as the follow-up sync does, and is measured:
 
   * libcst parses: calls of `libcst.parse_module` (each fixer run on a fresh document parses once);
@@ -14,7 +14,7 @@ Baseline in the same run: the same measurement of another checkout's code (`--ba
 `main`), exported with `git archive` and run in a subprocess that imports `hybridize_bot` from it, so
 the ratio compares the two code paths under the same machine load.
 
-    python -m bench.followup_plan [--runs 3] [--safeties safe|gated] [--baseline-ref main] [--write]
+    python -m bench.followup_plan [--runs 3] [--safeties safe|gated] [--review full|scoped] [--baseline-ref main] [--write]
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def measure(runs: int, safeties: str, files: int, changed: int) -> dict:
+def measure(runs: int, safeties: str, files: int, changed: int, review: str = "full") -> dict:
     """Measure the `hybridize_bot` this process imports (the working tree's, or the baseline's)."""
     import libcst
 
@@ -62,7 +62,9 @@ def measure(runs: int, safeties: str, files: int, changed: int) -> dict:
     times, plan = [], None
     with tempfile.TemporaryDirectory() as tmp:
         warm = Path(tmp) / "warm"
-        analyze_sources(head, config, cache=AnalysisCache(str(warm)))  # what the review leaves behind
+        # What the review leaves behind: main's review analyzes the whole head; a scoped review checks
+        # only the pull request's files (`changed=`), and leaves no whole-project snapshot in the cache.
+        analyze_sources(head, config, cache=AnalysisCache(str(warm)), **({"changed": set(paths)} if review == "scoped" else {}))
         for run in range(runs):
             cache_dir = Path(tmp) / f"run{run}"
             shutil.copytree(warm, cache_dir)
@@ -103,7 +105,8 @@ def measure_baseline(ref: str, args: argparse.Namespace) -> dict:
         # PYTHONPATH comes before the editable install's finder (appended to sys.meta_path).
         env = {**os.environ, "PYTHONPATH": str(package.parent)}
         out = subprocess.run([sys.executable, "-m", "bench.followup_plan", "--measure-only", "--runs", str(args.runs),
-                              "--safeties", args.safeties, "--files", str(args.files), "--changed", str(args.changed)],
+                              "--safeties", args.safeties, "--files", str(args.files), "--changed", str(args.changed),
+                              "--review", args.review],
                              cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
         return json.loads(out.strip().splitlines()[-1])
 
@@ -114,12 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--safeties", choices=["safe", "gated"], default="safe", help="the autofix level")
     parser.add_argument("--files", type=int, default=460)
     parser.add_argument("--changed", type=int, default=20)
+    parser.add_argument("--review", choices=["full", "scoped"], default="full",
+                        help="how the review filled the analysis cache before the follow-up is computed")
     parser.add_argument("--baseline-ref", default="main", help="git ref measured as the baseline ('' for none)")
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
     args = parser.parse_args(argv)
     if args.measure_only:
-        print(json.dumps(measure(args.runs, args.safeties, args.files, args.changed)))
+        print(json.dumps(measure(args.runs, args.safeties, args.files, args.changed, args.review)))
         return 0
 
     rows = []
@@ -127,11 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"baseline: `{args.baseline_ref}`", measure_baseline(args.baseline_ref, args)))
     here = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True).stdout.strip()
-    rows.append((f"this tree ({here})", measure(args.runs, args.safeties, args.files, args.changed)))
+    rows.append((f"this tree ({here})", measure(args.runs, args.safeties, args.files, args.changed, args.review)))
     load = os.getloadavg()
     last = rows[-1][1]
     lines = [
-        f"Command: `python -m bench.followup_plan --runs {args.runs} --safeties {args.safeties}` "
+        f"Command: `python -m bench.followup_plan --runs {args.runs} --safeties {args.safeties} --review {args.review}` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; under load: load average "
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs). Repository: {last['modules']} files, "
         f"{last['lines']:,} lines; pull request: {args.changed} files; the follow-up: {last['fixes']} fixes in "
@@ -152,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.write:
         path = ROOT / "bench" / "RESULTS.md"
-        path.write_text(path.read_text().rstrip("\n") + f"\n\n## Computing one follow-up pull request (issue 13; autofix = {args.safeties})\n\n"
+        path.write_text(path.read_text().rstrip("\n") + f"\n\n## Computing one follow-up pull request (issue 13; autofix = {args.safeties}, {args.review} review)\n\n"
                         + text + "\n")
     return 0
 
