@@ -92,6 +92,19 @@ ROOT_FORMS = {
 
         fast = jax.jit(jax.value_and_grad(loss))
     """,
+    "callable_object": """
+        import jax
+
+        class Step:
+            def __init__(self, scale):
+                self.scale = scale
+
+            def __call__(self, x):
+                print(x)
+                return x * self.scale
+
+        fast = jax.jit(Step(2.0))
+    """,
     "partial_inside_jit": """
         import functools
 

@@ -277,8 +277,9 @@ def _roots_of_call(ctx: "ModuleContext", call: ast.Call, kind: str,
 
 
 def _jax_traced(ctx: "ModuleContext", target: ast.expr, call: ast.Call, depth: int) -> _Traced | None:
-    """What `jax.jit(target)` traces: a function of this module by name, a lambda, `self.method`, or the
-    function inside `jax.vmap(f)`/`jax.grad(f)` (JAX_SAME_SIGNATURE) and `functools.partial(f, ...)`."""
+    """What `jax.jit(target)` traces: a function of this module by name, a lambda, `self.method`, the
+    `__call__` of `Cls(...)`, or the function inside `jax.vmap(f)`/`jax.grad(f)` (JAX_SAME_SIGNATURE) and
+    `functools.partial(f, ...)`."""
     if depth > 8:
         return None
     if isinstance(target, ast.Name):
@@ -293,7 +294,15 @@ def _jax_traced(ctx: "ModuleContext", target: ast.expr, call: ast.Call, depth: i
             return None
         # A bound method: jit traces it with `self` fixed, a Python object, not a traced argument.
         return _Traced(method, tuple(method.params[1:]), frozenset(method.params[:1]))
-    if not isinstance(target, ast.Call) or not target.args:
+    if not isinstance(target, ast.Call):
+        return None
+    if isinstance(target.func, ast.Name) and target.func.id in ctx.summary.classes:
+        # jax.jit(Step(...)): a callable object of this module, traced through its `__call__`.
+        method = ctx.summary.find_method(ctx.summary.classes[target.func.id], "__call__")
+        if method is None or not method.params:
+            return None
+        return _Traced(method, tuple(method.params[1:]), frozenset(method.params[:1]))
+    if not target.args:
         return None
     q = ctx.qualify(target.func)
     if q in JAX_SAME_SIGNATURE:

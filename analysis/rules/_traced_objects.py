@@ -3,7 +3,7 @@
 `self.p = ...` in jitted code is a side effect on outer state when `self` outlives the trace (the
 model whose method `jax.jit(self.step)` traces). It is not when the jitted step constructs the object:
 evojax's SlimeVolley step builds `game = Game(state)` and calls `game.step()`, whose methods assign
-`self.ball`, `self.p`, ... on objects that die with the trace (issue 14, P<n>-jaxp in
+`self.ball`, `self.p`, ... on objects that die with the trace (issue 14, P64-jaxp in
 bench/precision/patterns.md).
 
 A compiled method's `self` is *fresh* when every call that reaches it from compiled code of the module

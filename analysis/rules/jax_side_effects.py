@@ -29,9 +29,10 @@ class PrintInJit(Rule):
     requires_text = ("jit", "pmap")
     summary = "Python output in a jax.jit function runs once per compilation, not once per call."
     what = """
-        Finds `print(...)`, `logging.*(...)` and `logger.*(...)` in functions that `jax.jit` (or
-        `equinox.filter_jit`) traces: decorated functions, functions wrapped by `jax.jit(f)` in the same
-        module, and the functions of the module they call. `warnings.warn` is left alone: a deprecation
+        Finds `print(...)`, `logging.*(...)` and `logger.*(...)` in functions that `jax.jit` (or `jax.pmap`,
+        `pjit`, `equinox.filter_jit`) traces: decorated functions, functions of the same module wrapped by
+        `jax.jit(f)`, `jax.jit(self.method)`, `jax.jit(lambda ...)`, `jax.jit(jax.vmap(f))`,
+        `jax.jit(jax.grad(f))` or `jax.jit(partial(f, ...))`, and the functions of the module they call. `warnings.warn` is left alone: a deprecation
         or configuration warning is meant to be emitted once; so is output under an `if` (a branch that
         works under jit tests a static Python value, so what it prints is a trace-time diagnostic). Test files are not checked (tests print
         inside jit on purpose, to observe tracing).
@@ -413,7 +414,7 @@ class OuterStateInJit(Rule):
                 return game.step(v)
 
             step = jax.jit(jax.vmap(update))
-        """, note="methods of objects the jitted step constructs itself (evojax's SlimeVolley, P1-jaxp)"),
+        """, note="methods of objects the jitted step constructs itself (evojax's SlimeVolley, P64-jaxp)"),
         Valid({"tests/test_cache.py": """
             import jax
 
