@@ -3,7 +3,9 @@
 TensorFlow's graph context comes from the whole-repository facts (analysis/facts). The JAX and PyTorch
 rules use this smaller, module-local counterpart: the roots are the functions of the module that a
 `jax.jit`/`torch.compile`/`torch.jit.trace` written in the same module traces (decorators,
-`functools.partial(jax.jit, ...)` decorators, `g = jax.jit(f)`, `torch.compile(Model())`), and the
+`functools.partial(jax.jit, ...)` decorators, `g = jax.jit(f)`, `torch.compile(Model())`; for JAX also
+`jax.pmap`/`pjit` (JAX_WRAPPERS), `jax.jit(self.step)`, `jax.jit(lambda ...)`, `jax.jit(Step(...))` and the
+function inside `jax.jit(jax.vmap(f))`/`jax.jit(partial(f, ...))`), and the
 compiled functions are the roots plus the functions of the same module they call, transitively.
 
 Why module-local: a module's cached findings are keyed on its own content and the facts of what it
@@ -31,8 +33,9 @@ if TYPE_CHECKING:
 
 # What each compiling wrapper is, by qualified name: "jit" traces once per input signature with
 # `static_argnums`/`static_argnames` static; "pmap" the same with `static_broadcasted_argnums`;
-# "filter_jit" (equinox) treats every non-array argument as static. `pjit` is `jax.jit` since JAX 0.4.31,
-# and `jax._src.api.jit` is how JAX's own modules spell it.
+# "filter_jit" (equinox) treats every non-array argument as static. `pjit` (deprecated for `jax.jit`,
+# the same `static_argnums`/`static_argnames`) is in older training code; `jax._src.api.jit` is how JAX's
+# own modules spell jit.
 JAX_WRAPPERS: dict[str, str] = {
     "jax.jit": "jit", "jax.api.jit": "jit", "jax._src.api.jit": "jit",
     "jax.experimental.pjit.pjit": "jit", "jax._src.pjit.pjit": "jit",
@@ -43,9 +46,6 @@ JAX_WRAPPERS: dict[str, str] = {
     "trax.fastmath.jit": "jit", "trax.fastmath.ops.jit": "jit",
     "haliax.named_jit": "filter_jit", "haliax.partitioning.named_jit": "filter_jit",
 }
-JAX_JIT = frozenset(q for q, kind in JAX_WRAPPERS.items() if kind == "jit")
-JAX_FILTER_JIT = frozenset(q for q, kind in JAX_WRAPPERS.items() if kind == "filter_jit")
-JAX_PMAP = frozenset(q for q, kind in JAX_WRAPPERS.items() if kind == "pmap")
 TORCH_COMPILE = frozenset({"torch.compile"})
 TORCH_TRACE = frozenset({"torch.jit.trace"})
 # Transformations whose result calls the function it is given with the same parameters, traced the same
