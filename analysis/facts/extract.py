@@ -21,10 +21,10 @@ from typing import Any
 
 from ..imports import TF_FUNCTION
 from ..summary import FunctionInfo, ModuleSummary
-from . import api_kinds, tables
+from . import api_kinds, precondition_scans, tables
 
 # Bump when the shape or meaning of the records changes: it is part of every cache key.
-FACTS_VERSION = 11
+FACTS_VERSION = 12
 
 # Value kinds.
 TENSOR, DATASET, KERAS, ALLOC, NUMPY, OTHER = "t", "ds", "k", "a", "np", "o"
@@ -857,7 +857,9 @@ def extract_module(summary: ModuleSummary) -> dict[str, Any]:
         walker = _FunctionWalker(summary, fn, consts)
         node = fn.node
         walker.walk([node.body] if isinstance(node, ast.Lambda) else node.body)  # type: ignore[list-item]
-        records.append(walker.record(index_of))
+        record = walker.record(index_of)
+        record.update(precondition_scans.scan(fn, summary.imports.qualify))  # badn/titer, only when found
+        records.append(record)
     records.append(top.record(index_of))
     classes = {}
     for name, cls in summary.classes.items():

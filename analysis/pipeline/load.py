@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 from ..config import Config
 from ..model import AnalysisResult
 from ..project import Project
+from ..rules._retracing_evidence import FactsProvider
 from .modules import ModuleLoader, tally
 from .snapshot import patch_snapshot, same_interfaces, save_snapshot, update_snapshot
 from .sources import Prepared, prepare
@@ -82,11 +83,11 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
         digests = {}
 
     project = Project(modules.summaries, module_facts=module_facts, loader=modules.summary)
+    project.provide_retracing_evidence(FactsProvider(project, config, None))
     loaded = LoadedProject(project, result, paths, modules.hashes, digests)
     if reuse:
         repo = body.repo  # type: ignore[union-attr]
-        repo._fid_of = project.fid_of  # type: ignore[attr-defined]
-        project._facts = repo  # type: ignore[assignment]
+        project.adopt_repo_facts(repo)  # type: ignore[arg-type]
         if patched is not None:
             # Line numbers moved inside the signatures' parts. The snapshot on disk stays as it was: the
             # next run patches it again from the same base (cheaper than rewriting the whole snapshot).

@@ -1,0 +1,87 @@
+"""Local scans behind two convert-to-hybrid preconditions (issue 11), run once per function body by the
+extractor and stored in its record as plain data:
+
+* `badn`: (line, op, text) for a non-string where a TF op takes its `name` (`api_names.py`):
+  HAS_INVALID_NAME_ARGUMENTS. Eager code ignores it; once traced it raises `TypeError`.
+* `titer`: (line, parameter, how) for iteration over a parameter that AutoGraph does not convert:
+  HAS_TENSOR_PARAMETER_ITERATION once the project knows the parameter is a tensor. Measured on TF 2.21
+  (tests/runtime/test_precondition_claims.py): a plain `for v in x:` over a tensor is converted to a
+  `tf.while_loop` and works, but a comprehension or generator over it, `enumerate(x)` / `zip(x, ...)`,
+  raise `OperatorNotAllowedInGraphError`, and a converted `for` that appends to a Python list raises
+  `InaccessibleTensorError`.
+
+Only the function's own body is scanned (nested functions have their own records).
+"""
+from __future__ import annotations
+
+import ast
+from typing import Any, Callable, Iterator
+
+from ..summary import FunctionInfo
+from .api_names import invalid_name_argument
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# Builtins whose iteration iterates their arguments (`Tensor.__iter__` runs on each).
+_ITERATING_BUILTINS = frozenset({"builtins.enumerate", "builtins.zip"})
+
+
+def _own_nodes(stmts: list[ast.AST]) -> Iterator[ast.AST]:
+    """Every node of a body, without descending into nested functions, lambdas or classes."""
+    stack = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed([c for c in ast.iter_child_nodes(node) if not isinstance(c, _SCOPES)]))
+
+
+def _iterated_parameter(expr: ast.expr, params: frozenset[str],
+                        qualify: Callable[[ast.expr], str | None]) -> tuple[str, str] | None:
+    """(parameter, how) when iterating `expr` iterates a parameter: `x`, `enumerate(x)`, `zip(x, y)`."""
+    if isinstance(expr, ast.Name) and expr.id in params:
+        return expr.id, ""
+    if isinstance(expr, ast.Call) and qualify(expr.func) in _ITERATING_BUILTINS:
+        for arg in expr.args:
+            if isinstance(arg, ast.Name) and arg.id in params:
+                return arg.id, ast.unparse(expr.func) + "(...)"
+    return None
+
+
+def _appends(loop: ast.For) -> bool:
+    """The loop body appends to a Python list (`out.append(v)`), which a converted loop cannot do."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
+               for n in _own_nodes(list(loop.body)))
+
+
+def scan(info: FunctionInfo, qualify: Callable[[ast.expr], str | None]) -> dict[str, Any]:
+    """The record entries of one function (only the non-empty ones, to keep the cache small)."""
+    node = info.node
+    body = [node.body] if isinstance(node, ast.Lambda) else list(node.body)  # type: ignore[attr-defined]
+    params = frozenset(p for p in info.params if p not in ("self", "cls"))
+    names: list[tuple[int, str, str]] = []
+    iterations: list[tuple[int, str, str]] = []
+    for n in _own_nodes(body):
+        if isinstance(n, ast.Call):
+            found = invalid_name_argument(n, qualify)
+            if found is not None:
+                op, arg, text = found
+                names.append((arg.lineno, op, text))
+        elif isinstance(n, _COMPREHENSIONS):
+            for gen in n.generators:
+                hit = _iterated_parameter(gen.iter, params, qualify)
+                if hit is not None:
+                    iterations.append((gen.iter.lineno, hit[0], f"a comprehension over {hit[1] or hit[0]}"))
+        elif isinstance(n, (ast.For, ast.AsyncFor)):
+            hit = _iterated_parameter(n.iter, params, qualify)
+            if hit is None:
+                continue
+            if hit[1]:
+                iterations.append((n.iter.lineno, hit[0], f"a `for` over {hit[1]}"))
+            elif _appends(n):
+                iterations.append((n.iter.lineno, hit[0], "a `for` that appends to a Python list"))
+    out: dict[str, Any] = {}
+    if names:
+        out["badn"] = names
+    if iterations:
+        out["titer"] = iterations
+    return out
