@@ -243,15 +243,16 @@ class Project:
     def adopt_repo_facts(self, repo: RepoFacts) -> None:
         """Use whole-repository facts kept from an earlier run (the snapshot), linked to this project."""
         repo._fid_of = self.fid_of  # type: ignore[attr-defined]
-        repo.retracing = self._retracing
         self._facts = repo
+        if self._retracing is not None:
+            repo.provide_retracing(self._retracing)
 
     def provide_retracing_evidence(self, provider: RetracingEvidence) -> None:
         """HYB008's evidence for the facts' `reconfigure` outcome (rules/_retracing_evidence.py): the pipeline
         hands it in, so that the facts need no rule and the rules' analysis runs once."""
         self._retracing = provider
         if self._facts is not None:
-            self._facts.retracing = provider
+            self._facts.provide_retracing(provider)
 
     def fid_of(self, fn: FunctionInfo) -> int | None:
         if isinstance(fn, FunctionRef):

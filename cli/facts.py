@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     workspace = workspace_from_args(args)
     cache = cache_from_args(args)
-    loaded = load_project(workspace.sources(), workspace.config, cache)
+    loaded = load_project(workspace.sources(), workspace.config, cache, reconfigure=True)
     repo = loaded.project.facts
     records = [
         ff for ff in repo.all_functions()

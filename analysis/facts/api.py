@@ -55,6 +55,12 @@ class RepoFacts:
         self.retracing = retracing
         self._cache: dict[int, FunctionFacts] = {}
 
+    def provide_retracing(self, retracing: "RetracingEvidence") -> None:
+        """Hand in the retracing evidence; hybrid functions' outcomes built without it are built again."""
+        self.retracing = retracing
+        for fid in [fid for fid, ff in self._cache.items() if ff.hybrid]:
+            del self._cache[fid]
+
     def __getstate__(self) -> dict[str, Any]:
         # The snapshot keeps the facts, not the project's trees the providers hold; a hybrid function's
         # outcome depends on the retracing provider, so it is built again by the run that has one.

@@ -34,11 +34,14 @@ class LoadedProject:
 
 
 def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None" = None, *,
-                 prepared: Prepared | None = None, snapshots: bool = True) -> LoadedProject:
+                 prepared: Prepared | None = None, snapshots: bool = True, reconfigure: bool = False) -> LoadedProject:
     """Parse (or fetch from the cache) every Python module and build the Project over them.
 
     `snapshots=False` neither reads nor writes a project snapshot (a run scoped to changed files: its
-    module set is particular to one change, so its snapshot would only fill the cache)."""
+    module set is particular to one change, so its snapshot would only fill the cache).
+    `reconfigure=True` hands the facts HYB008's evidence, for their `reconfigure` outcome: it reads the
+    trees of the modules that call hybrid functions in loops, so only `hybridize facts` asks for it (no
+    rule reads that outcome, and a check run scoped to a change should not parse unchanged callers)."""
     if prepared is None:
         prepared = prepare(sources, config, cache, snapshots=snapshots)
     result, python, names, snapshot = prepared.result, prepared.python, prepared.names, prepared.snapshot
@@ -83,7 +86,8 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
         digests = {}
 
     project = Project(modules.summaries, module_facts=module_facts, loader=modules.summary)
-    project.provide_retracing_evidence(FactsProvider(project, config, None))
+    if reconfigure:
+        project.provide_retracing_evidence(FactsProvider(project, config, None))
     loaded = LoadedProject(project, result, paths, modules.hashes, digests)
     if reuse:
         repo = body.repo  # type: ignore[union-attr]

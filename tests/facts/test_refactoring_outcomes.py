@@ -7,6 +7,8 @@ tests/runtime/test_precondition_claims.py.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hybridize_bot.analysis.facts.preconditions import (
@@ -14,6 +16,8 @@ from hybridize_bot.analysis.facts.preconditions import (
     HAS_NUMPY_CALLS_ON_PARAMETERS, HAS_TENSOR_PARAMETER_ITERATION, HAS_UNRESOLVED_STATICALLY_READ_AXES,
     IS_TEST_CODE, RECONFIGURE, REQUIRES_GRAPH_EXECUTION,
 )
+
+from hybridize_bot.cli.main import main
 
 from .helpers import fn, repo
 
@@ -199,3 +203,31 @@ def test_reconfigure_from_a_padded_batch_in_another_module() -> None:
     ff = fn(repo(project), "pipe/model.py", "encode")
     assert (ff.refactoring, list(ff.blocked_by)) == (RECONFIGURE, [])
     assert [e.location() for e in ff.shape_varying_calls] == ["pipe/train.py:6"]
+
+
+_CLI_PROJECT = _HYBRID.format(head="@tf.function", body=_SUM, call="f(tf.ones([n, 3]))") + """
+
+def g(x, w):
+    return tf.add_n([tf.matmul(v[None], w) for v in x])
+
+
+g(tf.ones([4, 3]), tf.ones([3, 2]))
+"""
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_hybridize_facts_prints_the_outcome_and_preconditions(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             cached: bool) -> None:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "m.py").write_text(_CLI_PROJECT)
+    cache = ["--cache-dir", str(tmp_path / "cache")] if cached else ["--no-cache"]
+    runs = 2 if cached else 1  # the second run reuses the snapshot of the first
+    for _ in range(runs):
+        assert main(["facts", str(tmp_path / "proj"), *cache]) == 0
+        text = capsys.readouterr().out
+        assert ("    reconfigure: applies\n"
+                "      shape-varying call: `tf.ones([n, 3])` as `x`: its size depends on `n`, a `range` loop index "
+                "(m.py:12)\n") in text
+        assert ("    convert-to-hybrid: blocked\n"
+                "      HAS_TENSOR_PARAMETER_ITERATION: a comprehension over x (`x` is a tensor) (m.py:16): AutoGraph "
+                "does not convert it, tracing raises\n") in text
