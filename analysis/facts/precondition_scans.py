@@ -10,7 +10,9 @@ extractor and stored in its record as plain data:
   raise `OperatorNotAllowedInGraphError`, and a converted `for` that appends to a Python list raises
   `InaccessibleTensorError`.
 
-Only the function's own body is scanned (nested functions have their own records).
+Only the function's own body is scanned (nested functions have their own records). A parameter that
+receives a list of tensors counts as a tensor in the facts, so iterating it blocks too: conservative
+(deepchem's `SluiceLoss.call(inputs)` iterates a list of tensors; it would trace fine).
 """
 from __future__ import annotations
 
@@ -57,10 +59,14 @@ def scan(info: FunctionInfo, qualify: Callable[[ast.expr], str | None]) -> dict[
     """The record entries of one function (only the non-empty ones, to keep the cache small)."""
     node = info.node
     body = [node.body] if isinstance(node, ast.Lambda) else list(node.body)  # type: ignore[attr-defined]
-    params = frozenset(p for p in info.params if p not in ("self", "cls"))
+    nodes = list(_own_nodes(body))
+    # A parameter the body binds again may hold anything by the time it is iterated (OpenNMT's
+    # `weights = list(filter(..., weights))`, then a comprehension over the list): left out.
+    rebound = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    params = frozenset(p for p in info.params if p not in ("self", "cls") and p not in rebound)
     names: list[tuple[int, str, str]] = []
     iterations: list[tuple[int, str, str]] = []
-    for n in _own_nodes(body):
+    for n in nodes:
         if isinstance(n, ast.Call):
             found = invalid_name_argument(n, qualify)
             if found is not None:

@@ -65,6 +65,9 @@ HYBRID_CASES = {
     for i in tf.range(3):
         out.append(tf.matmul(x, w))
     return tf.reduce_sum(x)""", []),
+    "comprehension-over-a-rebound-parameter": ("""
+    x = list(filter(lambda v: v is not None, x))
+    return tf.add_n([tf.reduce_sum(tf.matmul(v[None], w)) for v in x])""", []),
     "comprehension-over-a-local-tuple": ("""
     return tf.add_n([tf.reduce_sum(tf.matmul(x, w)) * k for k in (1.0, 2.0)])""", []),
     "dtype-as-name": ("""
