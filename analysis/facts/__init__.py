@@ -2,7 +2,9 @@
 
 `extract` turns one parsed module into plain data (cacheable); `project_facts` resolves calls across
 modules and finds the graph context; `compute` runs the fixpoints; `api.RepoFacts` answers questions
-with three-valued `Fact`s; `preconditions` applies the Hybridize decision tables. A warm run updates a
+with three-valued `Fact`s; `preconditions` applies the Hybridize decision tables (`precondition_scans`
+and `api_names` feed the body-local ones; the `reconfigure` outcome reads HYB008's evidence, handed in
+through the project by `hybridize facts`). A warm run updates a
 cached snapshot of these facts: `incremental` when only lines moved, `project_delta` otherwise (only what
 the changed modules reach is recomputed).
 """

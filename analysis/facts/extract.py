@@ -644,6 +644,8 @@ class _FunctionWalker:
         set from constructor calls; loops: number of loops; sload: attributes read from `self` (property
         getters run there); stub: the body only raises NotImplementedError (an abstract method); gm: calls
         a switch that turns eager execution off (`tables.GRAPH_MODE_SWITCHES`), present only when true.
+        badn/titer: non-string `name` arguments and tensor parameter iteration, added by
+        `precondition_scans.scan` (present only when found).
         """
         self.finish_effects()
         info = self.info
