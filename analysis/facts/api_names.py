@@ -31,6 +31,10 @@ NAME_POSITION: dict[str, int] = {
     "tensorflow.transpose": 3, "tensorflow.concat": 2, "tensorflow.stack": 2, "tensorflow.constant": 3,
     "tensorflow.convert_to_tensor": 3, "tensorflow.one_hot": 7,
 }
+# The ops' last name parts and the fewest positional arguments that reach a `name`: a cheap test before
+# qualifying a call (most calls are not these ops).
+LAST_PARTS = frozenset(op.rsplit(".", 1)[1] for op in NAME_POSITION)
+_MIN_POSITION = min(NAME_POSITION.values())
 DTYPE_NAMES = frozenset({"float16", "float32", "float64", "bfloat16", "int8", "int16", "int32", "int64", "uint8",
                          "bool", "string", "complex64", "complex128"})
 
@@ -46,9 +50,15 @@ def non_string_name(arg: ast.expr, qualify: Callable[[ast.expr], str | None]) ->
     return None
 
 
-def invalid_name_argument(call: ast.Call, qualify: Callable[[ast.expr], str | None]) -> tuple[str, ast.expr, str] | None:
+def invalid_name_argument(call: ast.Call,
+                          qualify: Callable[[ast.expr], str | None]) -> tuple[str, ast.expr, str] | None:
     """(op, argument, its text) when `call` passes a non-string where a known TF op takes its `name`."""
-    q = qualify(call.func)
+    func = call.func
+    last = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else None)
+    if last not in LAST_PARTS or (len(call.args) <= _MIN_POSITION
+                                   and not any(kw.arg == "name" for kw in call.keywords)):
+        return None
+    q = qualify(func)
     pos = NAME_POSITION.get(q) if q is not None else None
     if pos is None:
         return None

@@ -10,16 +10,18 @@ extractor and stored in its record as plain data:
   raise `OperatorNotAllowedInGraphError`, and a converted `for` that appends to a Python list raises
   `InaccessibleTensorError`.
 
-Only the function's own body is scanned (nested functions have their own records). A parameter that
-receives a list of tensors counts as a tensor in the facts, so iterating it blocks too: conservative
-(deepchem's `SluiceLoss.call(inputs)` iterates a list of tensors; it would trace fine).
+The nodes come from the extractor's one walk over the body (a second walk of every body doubled the
+extraction time): the function's own body, nested functions excluded (they have their own records),
+lambdas included. A parameter that receives a list of tensors counts as a tensor in the facts, so
+iterating it blocks too: conservative (deepchem's `SluiceLoss.call(inputs)` iterates a list of
+tensors; it would trace fine).
 """
 from __future__ import annotations
 
 import ast
 from typing import Any, Callable, Iterator
 
-from ..summary import FunctionInfo
+from ..summary import FunctionInfo, ModuleSummary
 from .api_names import invalid_name_argument
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -29,7 +31,7 @@ _ITERATING_BUILTINS = frozenset({"builtins.enumerate", "builtins.zip"})
 
 
 def _own_nodes(stmts: list[ast.AST]) -> Iterator[ast.AST]:
-    """Every node of a body, without descending into nested functions, lambdas or classes."""
+    """Every node of a loop body, without descending into nested functions, lambdas or classes."""
     stack = list(reversed(stmts))
     while stack:
         node = stack.pop()
@@ -55,15 +57,15 @@ def _appends(loop: ast.For) -> bool:
                for n in _own_nodes(list(loop.body)))
 
 
-def scan(info: FunctionInfo, qualify: Callable[[ast.expr], str | None]) -> dict[str, Any]:
-    """The record entries of one function (only the non-empty ones, to keep the cache small)."""
-    node = info.node
-    body = [node.body] if isinstance(node, ast.Lambda) else list(node.body)  # type: ignore[attr-defined]
-    nodes = list(_own_nodes(body))
+def scan(summary: ModuleSummary, info: FunctionInfo, nodes: list[ast.AST], stores: set[str]) -> dict[str, Any]:
+    """The record entries of one function (only the non-empty ones, to keep the cache small).
+
+    `nodes` are the body's calls, `for` loops and comprehensions, and `stores` every name it binds, as
+    the extractor's one walk over the body collected them (a second walk doubled the extraction time)."""
+    qualify: Callable[[ast.expr], str | None] = summary.imports.qualify
     # A parameter the body binds again may hold anything by the time it is iterated (OpenNMT's
     # `weights = list(filter(..., weights))`, then a comprehension over the list): left out.
-    rebound = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    params = frozenset(p for p in info.params if p not in ("self", "cls") and p not in rebound)
+    params = frozenset(p for p in info.params if p not in ("self", "cls") and p not in stores)
     names: list[tuple[int, str, str]] = []
     iterations: list[tuple[int, str, str]] = []
     for n in nodes:
