@@ -145,6 +145,21 @@ def test_hyb205_weights_only_false_runs_pickled_code_true_refuses(tmp_path) -> N
     assert RAN == []
 
 
+def test_hyb205_default_refuses_pickled_code_since_the_version_the_rule_trusts(tmp_path) -> None:
+    # HYB205 is quiet on projects that require PyTorch >= TORCH_LOAD_WEIGHTS_ONLY_SINCE: there a plain
+    # torch.load(path) must already be the safe load.
+    from hybridize_bot.analysis.tfversion import TORCH_LOAD_WEIGHTS_ONLY_SINCE
+
+    installed = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+    assert installed >= TORCH_LOAD_WEIGHTS_ONLY_SINCE == (2, 6)
+    path = tmp_path / "evil.pt"
+    torch.save(_Payload(), path)
+    RAN.clear()
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path)
+    assert RAN == []
+
+
 def test_hyb206_variable_returns_a_plain_tensor() -> None:
     ns = run_example(DeprecatedVariable.invalid, "Variable(torch.ones(3), requires_grad=True)")
     assert type(ns["x"]) is torch.Tensor and ns["x"].requires_grad
