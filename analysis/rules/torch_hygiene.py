@@ -5,6 +5,7 @@ import ast
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
+from ..facts.paths import is_test_path
 from ..summary import ClassInfo, FunctionInfo
 from ..tfversion import TORCH_LOAD_WEIGHTS_ONLY_SINCE, supports  # evidence for the version: analysis/tfversion.py
 from ._compiled import mentions, module_calls
@@ -51,6 +52,7 @@ class UnsafeTorchLoad(Rule):
         `torch.save`. Also quiet on the package's own files: a path built from `__file__` (or
         `inspect.getfile`), directly or through a name assigned so in the function or module, and a file
         name the same module writes with `torch.save` (a checkpoint round trip such as `dumps`/`loads`).
+        Quiet in tests, which load what they or their fixtures wrote.
         Nothing is reported in a project that requires PyTorch >= 2.6 (`min-torch-version`, else its
         declared dependencies: pyproject, setup.cfg/setup.py, requirements, a built package's
         `Requires-Dist`), where `weights_only=True` is already the default.
@@ -156,6 +158,23 @@ class UnsafeTorchLoad(Rule):
                     self.load_state_dict(torch.load(path / "consuming_sampler.pt"))
         """, note="the file this module's own dumps() writes (TorchRL's replay buffers)"),
         Valid("""
+            from pathlib import Path
+
+            import torch
+
+            class RewardModel(torch.nn.Module):
+                @classmethod
+                def from_pretrained(cls, path):
+                    filename = Path(path) / "reward_model.pt"
+                    if filename.exists():
+                        return torch.load(filename)
+                    return cls()
+
+                def save_pretrained(self, path):
+                    torch.save(self, Path(path) / "reward_model.pt")
+        """, note="issue 14 P4-torchp (TorchRL's reward model): the file its own save_pretrained writes, named "
+                  "through a local"),
+        Valid("""
             import torch
 
             class PyTorchFileReader:
@@ -205,6 +224,14 @@ class UnsafeTorchLoad(Rule):
 
             state = torch.load("model.pt")
         """, config={"min-torch-version": "2.6"}, note="the same, configured (`min-torch-version`)"),
+        Valid("""
+            import torch
+
+            def test_saved_params_is_same(net, data, mock_hub):
+                net.fit(*data)
+                after = torch.load(mock_hub.saved)
+                assert after.keys() == net.module_.state_dict().keys()
+        """, path="tests/test_hub.py", note="issue 14 P6-torchp (skorch): a test loads what its fixture saved"),
     )
     invalid = (
         Invalid("""
@@ -252,6 +279,8 @@ class UnsafeTorchLoad(Rule):
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         if supports(ctx.config.min_torch_version, TORCH_LOAD_WEIGHTS_ONLY_SINCE) or not mentions(ctx, _TORCH_LOAD):
             return  # every PyTorch the project supports already loads with weights_only=True by default
+        if is_test_path(ctx.path):
+            return  # tests load the files they or their fixtures wrote, not a user's download (P6-torchp)
         for node in module_calls(ctx):
             if ctx.qualify(node.func) in _TORCH_LOAD and \
                     not any(k.arg in _DELIBERATE_KEYWORDS for k in node.keywords) and \
@@ -303,7 +332,9 @@ class UnsafeTorchLoad(Rule):
             return True
         saved = {s for node in module_calls(ctx) if ctx.qualify(node.func) == "torch.save"
                  for a in node.args[1:] for s in _file_names(a)}
-        return bool(saved & set(_file_names(arg)))
+        # The loaded name as spelled in the call or in the assignment of the name it passes
+        # (`filename = Path(path) / "reward_model.pt"`, P4-torchp).
+        return bool(saved & {name for e in exprs for name in _file_names(e)})
 
 
 def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
@@ -570,7 +601,9 @@ class ModuleInitWithoutSuper(Rule):
         Finds `__init__` methods of `torch.nn.Module` subclasses (direct, or through a class of the same
         module) that never call a base class `__init__` (`super().__init__()`, `super(C, self).__init__()`
         or `Base.__init__(self)`). Quiet on an `__init__` that starts by raising (a removed or abstract
-        class kept for its error message): no instance is ever made.
+        class kept for its error message): no instance is ever made; and on a direct `nn.Module`
+        subclass that never uses Module state: no `forward`, no subclass in the file, no Module API
+        called on `self`, and no submodule, parameter or possibly-Module argument stored.
     """
     why = """
         `nn.Module.__init__` creates the registries that parameters, buffers, submodules and hooks live

@@ -322,8 +322,9 @@ class DataLoaderWithoutWorkers(Rule):
         and converts the item to a tensor; directly, by the `dataset=` keyword, or through a name every
         binding of which is one), where worker processes only add start-up and copying cost; quiet too for
         text datasets built with a tokenizer (an argument named `tokenizer`), whose per-item tokenization
-        costs little next to the language-model step, and for a `ConcatDataset` of such datasets; and
-        everywhere outside training code (libraries, tests, evaluation helpers), where the caller's
+        costs little next to the language-model step, and for a `ConcatDataset` of such datasets; in a
+        function that puts a model in eval mode and never trains (a `predict` beside the training code);
+        and everywhere outside training code (libraries, tests, evaluation helpers), where the caller's
         hardware decides.
     """
     why = """
@@ -485,6 +486,22 @@ class DataLoaderWithoutWorkers(Rule):
                         optimizer.step()
         """, note="issue 14 P3-torchp (torchtune's recipes): tokenized text datasets, alone or concatenated; "
                   "tokenizing costs little next to a fine-tuning step"),
+        Valid("""
+            from torch.utils.data import DataLoader
+
+            class TabModel:
+                def fit(self, loader, optimizer):
+                    for x, y in loader:
+                        loss = (self.network(x) - y).pow(2).mean()
+                        loss.backward()
+                        optimizer.step()
+
+                def predict(self, dataset):
+                    self.network.eval()
+                    loader = DataLoader(dataset, batch_size=1024, shuffle=False)
+                    return [self.network(x) for x in loader]
+        """, note="issue 14 P5-torchp (pytorch-tabnet): the loader of a predict method (eval mode, no training) "
+                  "in a module that also trains"),
     )
     invalid = (
         Invalid("""
@@ -541,6 +558,18 @@ class DataLoaderWithoutWorkers(Rule):
                 data = ConcatDataset([TensorDataset(xs, ys), torchvision.datasets.ImageFolder("extra")])
                 for x, y in DataLoader(data, batch_size=64):""" + _LOOP,
                 lines=(7,), note="a concatenation with one dataset that reads files"),
+        Invalid("""
+            from torch.utils.data import DataLoader
+
+            def fit(model, dataset, val_x, optimizer):
+                for x, y in DataLoader(dataset, batch_size=64):
+                    model.train()
+                    loss = (model(x) - y).pow(2).mean()
+                    loss.backward()
+                    optimizer.step()
+                    model.eval()
+                    print(model(val_x).mean())
+        """, lines=(4,), note="eval mode for validation inside the training loop: still training"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -548,6 +577,8 @@ class DataLoaderWithoutWorkers(Rule):
             return
         for fn, stmts in _scopes(ctx):
             nodes = list(_walk(stmts))
+            if _evaluates(nodes):
+                continue
             for node in nodes:
                 if not (isinstance(node, ast.Call) and ctx.qualify(node.func) in _DATALOADERS):
                     continue
@@ -559,6 +590,15 @@ class DataLoaderWithoutWorkers(Rule):
                 yield ctx.report(self, node, (
                     "this DataLoader has no `num_workers` (default 0): the training loop loads and transforms "
                     "every batch itself while the model waits; pass num_workers (e.g. 4, at most the CPU count)"))
+
+
+def _evaluates(nodes: list[ast.AST]) -> bool:
+    """The scope puts a model in eval mode (`.eval()`) and never trains (no `.train()`, `.backward()` or
+    `.step()`): a prediction or evaluation function of a module that also trains, whose loader feeds no
+    training loop (pytorch-tabnet's `predict`/`explain`, P5-torchp)."""
+    calls = [n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    evaluates = any(n.func.attr == "eval" and not n.args and not n.keywords for n in calls)  # type: ignore[union-attr]
+    return evaluates and not any(n.func.attr in ("train", "backward", "step") for n in calls)  # type: ignore[union-attr]
 
 
 def _is_test_path(path: str) -> bool:
