@@ -177,6 +177,19 @@ def test_hyb207_module_without_base_init_fails_when_built_or_called() -> None:
     plain = run_example(ModuleInitWithoutSuper.invalid, "class Block(torch.nn.Sequential)")
     with pytest.raises(AttributeError):
         plain["Block"]([])(torch.ones(1))
+    # P2-torchp: a plain-Module subclass that stores no Module state works without Module.__init__ ...
+    samplers = run_example(ModuleInitWithoutSuper.valid, "class StratifiedRaySampler")
+    ts = samplers["StratifiedRaySampler"]().sample(torch.zeros(1), torch.ones(1), 3)
+    assert ts.tolist() == [0.0, 0.5, 1.0]
+    weights = torch.tensor([0.0, 1.0])
+    assert samplers["ImportanceRaySampler"](torch.ones(2), weights).sample(1).tolist() == [1]
+    # ... and the quiet depends on what is stored: a parameter, or an argument that is a Module, raises at once.
+    scale = run_example(ModuleInitWithoutSuper.invalid, "class Scale(nn.Module)")
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        scale["Scale"](2)
+    sampler = run_example(ModuleInitWithoutSuper.invalid, "class Sampler(nn.Module)")
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        sampler["Sampler"](torch.nn.Identity())
 
 
 def test_hyb208_no_grad_keeps_training_mode_dropout_and_batch_norm_statistics(tmp_path) -> None:  # type: ignore[no-untyped-def]
