@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import gc
 import marshal
+from dataclasses import replace
 from typing import TYPE_CHECKING, Collection, Mapping
 
 from ..cache import content_hash
 from ..config import Config
 from ..model import AnalysisResult
 from ..project import Project
-from ..tfversion import declared_min_tf_version
+from ..tfversion import TORCH_DISTRIBUTIONS, declared_min_tf_version, declared_min_version
 from .checking import check_module, known_rule_codes, make_rules
 from .findings import findings_keys, finish
 from .load import LoadedProject, load_project
@@ -48,7 +49,7 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        config = config or Config()
+        config = with_declared_torch(config or Config(), sources)
         if changed is None:
             return _analyze(sources, config, cache)
         checked = set(changed)
@@ -65,6 +66,16 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
 
 
 analyze_sources = analyze  # the name the bot, the tests and the benchmarks have always used
+
+
+def with_declared_torch(config: Config, sources: Mapping[str, bytes]) -> Config:
+    """`config` with the oldest PyTorch the project supports: `min-torch-version` when set, else what the
+    declared dependencies say. On the Config (not a parameter of its own like the TensorFlow minimum) so
+    that rules, worker processes and the findings cache key all see it without more plumbing."""
+    if config.min_torch_version is not None:
+        return config
+    declared = declared_min_version(sources, TORCH_DISTRIBUTIONS)
+    return replace(config, min_torch_version=declared) if declared is not None else config
 
 
 def _scoped(sources: Mapping[str, bytes], config: Config, changed: Collection[str]) -> dict[str, bytes] | None:
