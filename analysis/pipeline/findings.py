@@ -23,7 +23,7 @@ def findings_keys(loaded: "LoadedProject", config: Config, min_tf: tuple[int, ..
 
     signatures = loaded.signatures
     if signatures is None:
-        signatures = module_signatures(loaded.project.facts, loaded.facts_digests)
+        signatures = module_signatures(loaded.project.facts)
     settings = settings_digest(config, min_tf)
     return {path: findings_key(loaded.hashes[path], signatures.get(path, ""), settings) for path in loaded.paths}
 

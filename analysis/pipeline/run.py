@@ -166,9 +166,9 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
         keys: dict[str, str] = {}
         if cache is not None:
             project = Project([], module_facts=module_facts)
-            loaded = LoadedProject(project, result, sorted(module_facts), hashes, digests)
+            loaded = LoadedProject(project, result, sorted(module_facts), hashes)
             if changed is None:
-                loaded.signatures = save_snapshot(cache, names, entries, project.facts, digests)
+                loaded.signatures = save_snapshot(cache, names, entries, project.facts)
             keys = findings_keys(loaded, config, min_tf, cache)
             if not check_now:
                 for path in sorted(wanted):

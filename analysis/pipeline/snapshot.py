@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from ..cache import AnalysisCache
     from ..facts.api import RepoFacts
 
+# Changes with the layout of `Snapshot` and `SnapshotBody` (2: the body keeps the modules' interface cuts).
+SNAPSHOT_VERSION = 2
+
 
 @dataclass
 class Snapshot:
@@ -57,10 +60,14 @@ class SnapshotBody:
     # The names the project's modules mention (analysis/facts/project_delta.py): a warm run brings the
     # facts up to date after functions were added under other names, without recomputing them all.
     names: frozenset[str]
+    # path -> the module's facts cut by top-level name (analysis/facts/interface.py): the records kept
+    # in `repo` lack the raw calls that cutting reads, so a warm run's signatures take these.
+    interfaces: dict
+
 
 
 def snapshot_key(names: dict[str, tuple[str, bool]]) -> str:
-    return digest("project", FACTS_VERSION, analyzer_version(), tuple(sorted(names.items())))
+    return digest("project", SNAPSHOT_VERSION, FACTS_VERSION, analyzer_version(), tuple(sorted(names.items())))
 
 
 def body_key(stamp: str) -> str:
@@ -148,19 +155,21 @@ def update_snapshot(snapshot: Snapshot, entries: dict[str, tuple],
 
 
 def save_snapshot(cache: "AnalysisCache", names: dict[str, tuple[str, bool]], entries: dict[str, tuple],
-                  repo: "RepoFacts", facts_digests: dict[str, str]) -> dict[str, str]:
+                  repo: "RepoFacts") -> dict[str, str]:
     """Store the whole-repository facts and the modules' signatures; returns the signatures."""
+    from ..facts.interface import Interfaces
     from ..facts.project_delta import referenced_names
     from ..facts.signature import module_signatures
 
-    signatures = module_signatures(repo, facts_digests)
+    interfaces = Interfaces(repo.pf.mods)
+    signatures = module_signatures(repo, interfaces=interfaces)
     mentioned = referenced_names(repo.pf.mods)
     link = repo._fid_of
     repo._fid_of = None  # the Project (trees) stays out of the snapshot
     stamp = uuid.uuid4().hex
     try:
         # The body first: a head is never on disk before its body (a crash leaves an unused body).
-        cache.put_snapshot(body_key(stamp), SnapshotBody(stamp, repo, mentioned))
+        cache.put_snapshot(body_key(stamp), SnapshotBody(stamp, repo, mentioned, interfaces.every()))
         cache.put_snapshot(snapshot_key(names), Snapshot(entries, signatures, stamp))
     finally:
         repo._fid_of = link
