@@ -24,16 +24,18 @@ because of it); the first problem is kept in `AnalysisCache.problem` so the call
 from __future__ import annotations
 
 import hashlib
+import itertools
 import marshal
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ENV_VAR = "HYBRIDIZE_CACHE_DIR"
 _LAYOUT = "v1"
+_TEMP_NUMBERS = itertools.count()  # with the process id: a temporary file name no other writer uses
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 @dataclass
@@ -121,10 +123,17 @@ class AnalysisCache:
             return None
 
     def _write(self, store: str, key: str, data: bytes) -> None:
-        path = self._file(store, key)
+        # String paths, a temporary name unique to this process (no random names tried as `mkstemp`
+        # does), and the directory made only when it is missing: a first run writes two files per module.
+        directory = os.path.join(self._root, store, key[:2])
+        path = os.path.join(directory, key)
+        tmp = os.path.join(directory, f".tmp-{key}-{os.getpid()}-{next(_TEMP_NUMBERS)}")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                fd = os.open(tmp, _TEMP_FLAGS, 0o600)
+            except FileNotFoundError:
+                os.makedirs(directory, exist_ok=True)
+                fd = os.open(tmp, _TEMP_FLAGS, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, path)  # atomic: concurrent runs never see half a file
