@@ -14,8 +14,9 @@ Two content-addressed stores under one directory:
 * ``findings/``: the module's findings (`pickle`), keyed by (content hash, the module's context
   signature, configuration hash, analyzer version). The signature digests everything the module's
   findings can depend on from outside it: the graph context of its functions (with their call paths),
-  their interprocedural facts, and the facts of the modules it calls, is called by, or imports. An
-  untouched module whose context did not change is not even parsed.
+  their interprocedural facts, and, of the modules it calls, is called by, or imports, the facts of the
+  names it uses (`analysis.facts.interface`: a function added that nobody uses re-checks only its own
+  module). An untouched module whose context did not change is not even parsed.
 
 Location: ``--cache-dir``, else ``$HYBRIDIZE_CACHE_DIR``, else ``$XDG_CACHE_HOME/hybridize``, else
 ``~/.cache/hybridize``. A cache that cannot be read or written is skipped (the analysis never fails
