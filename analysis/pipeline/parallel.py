@@ -145,7 +145,7 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
             settings = settings_digest(config, min_tf)
         out, checked = [], []
         for path in to_check:
-            key = findings_key(hashes[path], signatures[path], settings) if cache is not None else None
+            key = findings_key(path, hashes[path], signatures[path], settings) if cache is not None else None
             found = cache.get_findings(key) if key is not None else None  # type: ignore[union-attr]
             if found is None:
                 found = check_module(project, project.modules[path], config, rules, known, min_tf)

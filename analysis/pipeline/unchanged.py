@@ -29,7 +29,7 @@ def unchanged_result(prepared: Prepared, config: Config, min_tf: tuple[int, ...]
     settings = settings_digest(config, min_tf)
     counted = (cache.stats.findings_hits, cache.stats.findings_misses)
     for path in paths:
-        found = cache.get_findings(findings_key(prepared.hashes[path], snapshot.signatures.get(path, ""), settings))
+        found = cache.get_findings(findings_key(path, prepared.hashes[path], snapshot.signatures.get(path, ""), settings))
         if found is None:
             # The pipeline reads these again: count them once.
             cache.stats.findings_hits, cache.stats.findings_misses = counted

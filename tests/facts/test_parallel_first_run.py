@@ -114,3 +114,15 @@ def test_failing_workers_fall_back_to_one_process_with_a_warning(
     assert _key(result) == _key(serial)
     assert [r.getMessage() for r in caplog.records] == [
         "analysis worker processes failed (RuntimeError: broken by the test); analyzing in one process instead"]
+
+
+def test_copies_of_a_file_each_get_their_own_findings_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty package `__init__` files have equal bytes and equal signatures: the findings key holds the
+    path too, so a first run checks each (findings name their path) instead of serving one's entry for
+    the other."""
+    sources = {**files(PROJECT), "pkg/sub/__init__.py": b"", "pkg/more/__init__.py": b""}
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
+    cache = AnalysisCache(tmp_path)
+    analyze_sources(sources, cache=cache)
+    assert cache.stats.findings_hits == 0
+    assert sorted(cache.stats.checked_paths) == sorted(ALL_PATHS + ["pkg/more/__init__.py", "pkg/sub/__init__.py"])
