@@ -22,8 +22,9 @@ module only through the Project (analysis/project.py) and the whole-repository f
 1. Resolution: `resolve_callee`, `callees`, `lookup_qualified` and the call edges resolve a name written
    in M (a call, an import, a base class, a decorator, an alias) into N. Every name M's code resolves is
    in M's facts as a string (calls keep their raw dotted name and resolved target, imports their
-   targets, classes their base names), and `mentioned` collects every such string, split at dots. So a
-   top-level name of N that M can resolve is in `mentioned(M)`, and its group is in the view. A star
+   targets, classes their base names), and `cut` collects every string of M's facts, split at dots
+   (`ModuleInterface.names`). So a top-level name of N that M can resolve is in M's names, and its
+   group is in the view. A star
    import of N brings every name: the view then holds every group.
 2. Call edges: `callers_of`, `call_sites` and the fixpoints follow edges between M's functions and N's.
    The signature passes the top-level names of the N functions at the other end of M's edges
@@ -42,6 +43,7 @@ nor reaches through N's own names: a function added to N that nothing mentions c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from ..cache import digest
@@ -51,24 +53,38 @@ _GROUPED = ("top", "imports", "aliases", "classes", "nclasses")
 _LEFT_OUT = frozenset({"lines", "fns", *_GROUPED})
 
 
+_SCALARS = frozenset({int, bool, float, type(None), bytes})
+
+
 def collect_names(value: Any, out: set[str]) -> None:
-    """Add every string in plain data (dict keys included), split at dots, to `out`."""
-    if isinstance(value, str):
-        out.update(value.split("."))
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            collect_names(item, out)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            collect_names(key, out)
-            collect_names(item, out)
+    """Add every string in plain data (dict keys included), split at dots, to `out`.
 
-
-def mentioned(facts: dict[str, Any]) -> frozenset[str]:
-    """Every name a module's facts mention (every string, split at dots)."""
-    out: set[str] = set()
-    collect_names(facts, out)
-    return frozenset(out)
+    A loop over a stack with exact type tests: it walks every module's whole facts on a first cached
+    run, and this took 0.44 s where the recursive isinstance walk took 1.0 s (tf-models, 1,250 modules)."""
+    stack = [value]
+    pop, extend, add, update = stack.pop, stack.extend, out.add, out.update
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str:
+            if "." in item:
+                update(item.split("."))
+            else:
+                add(item)
+        elif kind is tuple or kind is list:
+            extend(item)
+        elif kind is dict:
+            extend(item.keys())
+            extend(item.values())
+        elif kind in _SCALARS:
+            continue
+        elif isinstance(item, str):  # subclasses (rare): as above
+            update(item.split("."))
+        elif isinstance(item, (tuple, list, frozenset, set)):
+            extend(item)
+        elif isinstance(item, dict):
+            extend(item.keys())
+            extend(item.values())
 
 
 def owner(qualname: str) -> str:
@@ -78,14 +94,36 @@ def owner(qualname: str) -> str:
 
 @dataclass(frozen=True)
 class ModuleInterface:
-    """One module's facts cut into groups (see the module docstring)."""
+    """One module's facts cut into groups (see the module docstring).
+
+    The name sets are kept as newline-joined strings and split on first use: a project snapshot holds
+    one of these per module (tf-models: 1,250 modules, 160,000 names) and a warm run reads them all but
+    uses a few dozen; one string per set made reading them 4x cheaper than frozensets."""
 
     module: str
     rest: str  # digest of the facts in no group
     groups: dict[str, str]  # top-level name -> digest of its group
-    refs: dict[str, frozenset[str]]  # top-level name -> the other group names its group mentions
-    names: frozenset[str]  # what the module mentions (`mentioned`), for when it is the user
+    refs: dict[str, str]  # top-level name -> the other group names its group mentions (joined)
+    said: str  # every string of the module's facts, split at dots (joined), for when it is the user
     stars: frozenset[str]  # the modules it star-imports
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        return _split(self.said)
+
+    def refs_of(self, name: str) -> frozenset[str]:
+        return _split(self.refs[name])
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "names"}  # not the split copy
+
+
+def _join(names: Iterable[str]) -> str:
+    return "\n".join(sorted(names))
+
+
+def _split(text: str) -> frozenset[str]:
+    return frozenset(text.split("\n")) if text else frozenset()
 
 
 def cut(facts: dict[str, Any]) -> ModuleInterface:
@@ -105,15 +143,19 @@ def cut(facts: dict[str, Any]) -> ModuleInterface:
         for key, value in facts[field].items():
             items.setdefault(owner(key), []).append((field, key, value))
     groups: dict[str, str] = {}
-    refs: dict[str, frozenset[str]] = {}
+    refs: dict[str, str] = {}
+    mentioned: set[str] = set()  # every string of the facts, split at dots (one walk, group by group)
     for name, group in items.items():
         groups[name] = digest(tuple(group))
         said: set[str] = set()
         collect_names(group, said)
+        mentioned |= said
         said.discard(name)
-        refs[name] = frozenset(said.intersection(items))
-    rest = digest(tuple((k, v) for k, v in facts.items() if k not in _LEFT_OUT), tuple(rest_fns))
-    return ModuleInterface(facts["module"], rest, groups, refs, mentioned(facts), frozenset(facts["stars"]))
+        refs[name] = _join(said.intersection(items))
+    rest_items = tuple((k, v) for k, v in facts.items() if k not in _LEFT_OUT)
+    rest = digest(rest_items, tuple(rest_fns))
+    collect_names((rest_items, rest_fns), mentioned)
+    return ModuleInterface(facts["module"], rest, groups, refs, _join(mentioned), frozenset(facts["stars"]))
 
 
 def view(user: ModuleInterface, used: ModuleInterface, edge_names: Iterable[str] = ()) -> tuple:
@@ -125,7 +167,7 @@ def view(user: ModuleInterface, used: ModuleInterface, edge_names: Iterable[str]
         reach.update(n for n in edge_names if n in used.groups)
         todo = list(reach)
         while todo:
-            for n in used.refs[todo.pop()]:
+            for n in used.refs_of(todo.pop()):
                 if n not in reach:
                     reach.add(n)
                     todo.append(n)
