@@ -42,8 +42,6 @@ nor reaches through N's own names: a function added to N that nothing mentions c
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from ..cache import digest
@@ -92,38 +90,64 @@ def owner(qualname: str) -> str:
     return qualname.partition(".")[0]
 
 
-@dataclass(frozen=True)
 class ModuleInterface:
-    """One module's facts cut into groups (see the module docstring).
+    """One module's facts cut into groups (see the module docstring): `rest`, `groups` (top-level name ->
+    digest), `refs` (top-level name -> the other group names its group mentions), `names` (every string
+    of the module's facts, split at dots: for when it is the user) and `stars` (the modules it
+    star-imports).
 
-    The name sets are kept as newline-joined strings and split on first use: a project snapshot holds
-    one of these per module (tf-models: 1,250 modules, 160,000 names) and a warm run reads them all but
-    uses a few dozen; one string per set made reading them 4x cheaper than frozensets."""
+    Pickled as a few strings, unpacked on first use: a project snapshot holds one per module (tf-models:
+    1,250 modules, 32,000 groups, 160,000 names) and a warm run reads them all but uses a few dozen."""
 
-    module: str
-    rest: str  # digest of the facts in no group
-    groups: dict[str, str]  # top-level name -> digest of its group
-    refs: dict[str, str]  # top-level name -> the other group names its group mentions (joined)
-    said: str  # every string of the module's facts, split at dots (joined), for when it is the user
-    stars: frozenset[str]  # the modules it star-imports
+    def __init__(self, module: str, rest: str, groups: dict[str, str], refs: dict[str, frozenset[str]],
+                 names: frozenset[str], stars: frozenset[str]) -> None:
+        self.module, self.rest, self.stars = module, rest, stars
+        self._groups: dict[str, str] | None = groups
+        self._refs: dict[str, frozenset[str]] | None = refs
+        self._names: frozenset[str] | None = names
+        self._packed: tuple[str, str] | None = None
 
-    @cached_property
+    @property
+    def groups(self) -> dict[str, str]:
+        if self._groups is None:
+            self._unpack_groups()
+        return self._groups  # type: ignore[return-value]
+
+    @property
+    def refs(self) -> dict[str, frozenset[str]]:
+        if self._refs is None:
+            self._unpack_groups()
+        return self._refs  # type: ignore[return-value]
+
+    @property
     def names(self) -> frozenset[str]:
-        return _split(self.said)
+        if self._names is None:
+            text = self._packed[1]  # type: ignore[index]
+            self._names = frozenset(text.split("\n")) if text else frozenset()
+        return self._names
 
-    def refs_of(self, name: str) -> frozenset[str]:
-        return _split(self.refs[name])
+    def _unpack_groups(self) -> None:
+        groups: dict[str, str] = {}
+        refs: dict[str, frozenset[str]] = {}
+        table = self._packed[0]  # type: ignore[index]
+        for line in table.split("\n") if table else ():
+            name, group, said = line.split("\t")
+            groups[name] = group
+            refs[name] = frozenset(said.split(" ")) if said else frozenset()
+        self._groups, self._refs = groups, refs
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "names"}  # not the split copy
+    def __getstate__(self) -> tuple:
+        # Group names are identifiers (no tab, space or newline); a name with a newline splits into
+        # pieces, which only makes `names` larger (a view that reaches more: never less safe).
+        if self._packed is None:
+            table = "\n".join(f"{n}\t{d}\t{' '.join(sorted(self.refs[n]))}" for n, d in sorted(self.groups.items()))
+            self._packed = (table, "\n".join(sorted(self.names)))
+        return (self.module, self.rest, tuple(sorted(self.stars)), self._packed)
 
-
-def _join(names: Iterable[str]) -> str:
-    return "\n".join(sorted(names))
-
-
-def _split(text: str) -> frozenset[str]:
-    return frozenset(text.split("\n")) if text else frozenset()
+    def __setstate__(self, state: tuple) -> None:
+        self.module, self.rest, stars, self._packed = state
+        self.stars = frozenset(stars)
+        self._groups = self._refs = self._names = None
 
 
 def cut(facts: dict[str, Any]) -> ModuleInterface:
@@ -143,7 +167,7 @@ def cut(facts: dict[str, Any]) -> ModuleInterface:
         for key, value in facts[field].items():
             items.setdefault(owner(key), []).append((field, key, value))
     groups: dict[str, str] = {}
-    refs: dict[str, str] = {}
+    refs: dict[str, frozenset[str]] = {}
     mentioned: set[str] = set()  # every string of the facts, split at dots (one walk, group by group)
     for name, group in items.items():
         groups[name] = digest(tuple(group))
@@ -151,11 +175,11 @@ def cut(facts: dict[str, Any]) -> ModuleInterface:
         collect_names(group, said)
         mentioned |= said
         said.discard(name)
-        refs[name] = _join(said.intersection(items))
+        refs[name] = frozenset(said.intersection(items))
     rest_items = tuple((k, v) for k, v in facts.items() if k not in _LEFT_OUT)
     rest = digest(rest_items, tuple(rest_fns))
     collect_names((rest_items, rest_fns), mentioned)
-    return ModuleInterface(facts["module"], rest, groups, refs, _join(mentioned), frozenset(facts["stars"]))
+    return ModuleInterface(facts["module"], rest, groups, refs, frozenset(mentioned), frozenset(facts["stars"]))
 
 
 def view(user: ModuleInterface, used: ModuleInterface, edge_names: Iterable[str] = ()) -> tuple:
@@ -167,7 +191,7 @@ def view(user: ModuleInterface, used: ModuleInterface, edge_names: Iterable[str]
         reach.update(n for n in edge_names if n in used.groups)
         todo = list(reach)
         while todo:
-            for n in used.refs_of(todo.pop()):
+            for n in used.refs[todo.pop()]:
                 if n not in reach:
                     reach.add(n)
                     todo.append(n)
