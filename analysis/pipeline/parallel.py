@@ -154,7 +154,8 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
                     cache.put_findings(key, found)  # type: ignore[union-attr]
             out.append((path, found))
         hits = (cache.stats.findings_hits, cache.stats.findings_misses) if cache is not None else (0, 0)
-        conn.send_bytes(b"R" + pickle.dumps((out, parsed_extra, signatures, checked, hits),
+        problem = cache.problem if cache is not None else None  # e.g. an unwritable cache: the parent says so
+        conn.send_bytes(b"R" + pickle.dumps((out, parsed_extra, signatures, checked, hits, problem),
                                             protocol=pickle.HIGHEST_PROTOCOL))
         if stamp is not None:  # the first worker writes the project snapshot's body; the parent its head
             save_body(cache, stamp, repo, interfaces)  # type: ignore[arg-type]
@@ -194,6 +195,7 @@ class Collected:
     checked: list[str] = field(default_factory=list)  # modules whose rules ran (not from the cache)
     findings_hits: int = 0
     findings_misses: int = 0
+    problem: str | None = None  # the first cache problem a worker met (`AnalysisCache.problem`)
 
 
 class ParallelRun:
@@ -245,13 +247,14 @@ class ParallelRun:
         """The workers' answers to `start_check`."""
         out = Collected()
         for conn in self.conns:
-            findings, extra, signatures, checked, (hits, misses) = pickle.loads(_receive(conn))  # noqa: S301
+            findings, extra, signatures, checked, (hits, misses), problem = pickle.loads(_receive(conn))  # noqa: S301
             out.findings.update(findings)
             out.parsed_extra.extend(extra)
             out.signatures.update(signatures)
             out.checked.extend(checked)
             out.findings_hits += hits
             out.findings_misses += misses
+            out.problem = out.problem or problem
         return out
 
     def wait_body(self) -> None:

@@ -159,4 +159,6 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
         cache.stats.checked_paths.extend(sorted(done.checked))
         cache.stats.findings_hits += done.findings_hits
         cache.stats.findings_misses += done.findings_misses
+        if cache.problem is None:
+            cache.problem = done.problem
     return finish(result, cache)

@@ -126,3 +126,16 @@ def test_copies_of_a_file_each_get_their_own_findings_entry(tmp_path: Path, monk
     analyze_sources(sources, cache=cache)
     assert cache.stats.findings_hits == 0
     assert sorted(cache.stats.checked_paths) == sorted(ALL_PATHS + ["pkg/more/__init__.py", "pkg/sub/__init__.py"])
+
+
+def test_a_cache_the_workers_cannot_write_is_noted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers write the cache now: a problem they meet reaches the run's notes as before. (A run of
+    changed files writes no snapshot head, so only the workers write.)"""
+    blocked = tmp_path / "a-file"
+    blocked.write_bytes(b"")  # the cache directory is a file: nothing can be written under it, even as root
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
+    returned = _spy_parallel(monkeypatch)
+    result = analyze_sources(files(PROJECT), cache=AnalysisCache(blocked), changed=ALL_PATHS)
+    assert returned == ["parallel"]
+    assert result.findings
+    assert [n.message.split(":")[0] for n in result.notes] == ["the analysis cache was skipped"]
