@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .compute import REASONS, Fixpoints
+from .compute import Fixpoints
+from .parameter_lattices import REASONS
 from .speculation import SPECULATIVE_CODES
 from .extract import KINDS
 from .model import CallSite, Evidence, Fact, FunctionFacts
 from .preconditions import decide
-from .project_facts import CTOR, ProjectFacts
+from .call_resolution import CTOR
+from .project_facts import ProjectFacts
 
 if TYPE_CHECKING:
     from ..summary import FunctionInfo

@@ -118,7 +118,7 @@ def patch_lines(repo: "RepoFacts", moved: dict[str, tuple[dict[str, Any], dict[i
             touched.update(fn_mod[edge.caller] for edge in pf.callers[fid])
             touched.update(fn_mod[edge.callee] for edge in pf.edges[fid])
             for edge in pf.edges[fid]:  # shared with `callers` and with the parameter facts' evidence
-                # A property read is recorded at the reading function's own line (project_facts.py).
+                # A property read is recorded at the reading function's own line (call_edges.py).
                 edge.line = pf.fns[fid]["l"] if edge.via == "property" else move(fid, edge.line)
             for table in (pf.unknown, pf.eager_local, pf.tf_object_calls):
                 if table[fid] is not None:

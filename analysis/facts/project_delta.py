@@ -24,7 +24,8 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .compute import Fixpoints, Gone, components, result_links
+from .compute import Fixpoints, Gone
+from .dependency_links import components, result_links
 from .incremental import _paths_through
 from .interface import collect_names
 from .project_facts import _SNAPSHOT_DROP
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from .api import RepoFacts
     from .project_facts import ProjectFacts
 
-# The fields of a function record that resolving *other* functions reads (project_facts.py: scopes,
+# The fields of a function record that resolving *other* functions reads (call_resolution.py: scopes,
 # classes, self attributes, call offsets, properties): a change to one of them recomputes everything.
 _INTERFACE = ("q", "n", "par", "cls", "self", "sattr", "nest", "alias", "inst", "p")
 # Module fields compared as a whole ("fns", "top", "imports" and "hsites" are compared as described above).

@@ -26,7 +26,7 @@ class NameHint:
     """Functions whose full name matches `pattern` are assumed to take a tensor as first parameter."""
 
     pattern: re.Pattern[str]
-    code: str  # the reason code of the speculative fact (compute.REASONS)
+    code: str  # the reason code of the speculative fact (parameter_lattices.REASONS)
     model_class: bool  # the enclosing class must be a Keras class or inherit from a class named `Model`
     overrides_sites: bool  # applies when call sites say "not a tensor" too, not only when nothing decides
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Callable, Collection, Iterable, Mapping
+from typing import Callable, Collection, Iterable, Mapping, Sequence
 
 from ..config import Config
 from ..pipeline import analyze_sources
@@ -32,6 +32,8 @@ Analyzer = Callable[[Mapping[str, bytes], Config], AnalysisResult]
 @dataclass
 class FixResult:
     changed: dict[str, bytes] = field(default_factory=dict)  # path -> new bytes, only files that changed
+    # Each applied finding carries its fix's edits (`fix.edits`, positions in the file as it was given),
+    # so a caller showing or staging the fixes does not run the codemod again.
     applied: list[Finding] = field(default_factory=list)
     withheld: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, reason)
     # Findings with a gated fix that was not asked for (for "N more fixes with --unsafe-fixes").
@@ -42,6 +44,11 @@ class FixResult:
 class _Planned:
     finding: Finding
     edits: tuple[Edit, ...]
+
+    def applied(self) -> Finding:
+        """The finding as `FixResult.applied` lists it: its fix carries the edits that were applied."""
+        fix = self.finding.fix
+        return replace(self.finding, fix=replace(fix, edits=self.edits)) if fix is not None else self.finding
 
 
 def withheld_text(reason: str) -> str:
@@ -98,7 +105,7 @@ def apply_fixes(sources: Mapping[str, bytes], safeties: set[FixSafety], config: 
         problem = _verify(doc, candidate[path], plans, before, after)
         if problem is None:
             result.changed[path] = candidate[path]
-            result.applied += [p.finding for p in plans]
+            result.applied += [p.applied() for p in plans]
         else:
             retry.append(path)
 
@@ -120,10 +127,48 @@ def apply_fixes(sources: Mapping[str, bytes], safeties: set[FixSafety], config: 
             data = doc.apply(e for p in kept for e in p.edits)
             state[path] = data
             result.changed[path] = data
-            result.applied += [p.finding for p in kept]
+            result.applied += [p.applied() for p in kept]
     result.applied.sort(key=Finding.sort_key)
     result.withheld.sort(key=lambda item: item[0].sort_key())
     return result
+
+
+
+def texts_by_code(sources: Mapping[str, bytes], result: FixResult,
+                  order: Sequence[str]) -> tuple[dict[str, dict[str, bytes]], frozenset[str]]:
+    """The edited text per kind of fix, for one commit per rule code applied in `order`:
+    ({code: {path: the file after the fixes of every code up to this one}} for the files each code's
+    fixes change, the changed files left out), without running a codemod again.
+
+    A file whose fixes are all of one code gets its text from `result.changed` as is (verified whole).
+    A file several codes touch gets each prefix of its fixes' edits (`fix.edits`, positions in
+    `sources`, never overlapping: the engine withholds a fix whose edits overlap another's); its last
+    step is `result.changed`'s verified text. A prefix that does not parse leaves the file out: the
+    caller fixes it again one kind at a time.
+    """
+    rank = {code: i for i, code in enumerate(order)}
+    fixed: dict[str, list[Finding]] = {}
+    for finding in result.applied:
+        fixed.setdefault(finding.path, []).append(finding)
+    texts: dict[str, dict[str, bytes]] = {}
+    left_out: set[str] = set()
+    for path, data in result.changed.items():
+        findings = fixed.get(path, [])
+        codes = sorted({f.code for f in findings}, key=lambda c: (rank.get(c, len(rank)), c))
+        steps = {codes[-1]: data} if codes else {}
+        if len(codes) > 1:
+            doc = Document.from_bytes(path, sources[path])
+            for i, code in enumerate(codes[:-1]):
+                done = set(codes[:i + 1])
+                step = doc.apply(e for f in findings if f.code in done and f.fix is not None for e in f.fix.edits)
+                if isinstance(parse(path, step), ParseFailure):
+                    left_out.add(path)
+                    break
+                steps[code] = step
+        if path not in left_out:
+            for code, step in steps.items():
+                texts.setdefault(code, {})[path] = step
+    return texts, frozenset(left_out)
 
 
 def _withhold(finding: Finding, reason: str) -> tuple[Finding, str]:

@@ -20,6 +20,10 @@ _FALSY_NAMES = frozenset({"False", "None"})
 
 
 def _keyword_arg(finding: Finding, doc: Document, keyword: str) -> tuple[cst.Call, cst.Arg] | None:
+    if keyword not in doc.text:
+        # Nothing to rename (the fix is applied: the engine's re-application check asks exactly this),
+        # known without parsing the file with libcst.
+        return None
     pairs = [(call, arg) for call in doc.nodes(cst.Call) for arg in call.args
              if arg.keyword is not None and arg.keyword.value == keyword]
     chosen = pick(doc, finding, pairs, anchor=lambda pair: pair[1])
@@ -158,6 +162,8 @@ def fix_run_functions_eagerly(finding: Finding, doc: Document) -> tuple[Edit, ..
     In TF 2.21 the experimental function's body is `return run_functions_eagerly(run_eagerly)` under a
     `@deprecation.deprecated` decorator: the only observable difference is the deprecation warning.
     """
+    if "experimental_run_functions_eagerly" not in doc.text:
+        return ()  # nothing to rename, known without a libcst parse (see `_keyword_arg`)
     attrs = [a for a in doc.nodes(cst.Attribute) if a.attr.value == "experimental_run_functions_eagerly"]
     attr = pick(doc, finding, attrs)
     if attr is None:

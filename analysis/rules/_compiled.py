@@ -3,7 +3,9 @@
 TensorFlow's graph context comes from the whole-repository facts (analysis/facts). The JAX and PyTorch
 rules use this smaller, module-local counterpart: the roots are the functions of the module that a
 `jax.jit`/`torch.compile`/`torch.jit.trace` written in the same module traces (decorators,
-`functools.partial(jax.jit, ...)` decorators, `g = jax.jit(f)`, `torch.compile(Model())`), and the
+`functools.partial(jax.jit, ...)` decorators, `g = jax.jit(f)`, `torch.compile(Model())`; for JAX also
+`jax.pmap`/`pjit` (JAX_WRAPPERS), `jax.jit(self.step)`, `jax.jit(lambda ...)`, `jax.jit(Step(...))` and the
+function inside `jax.jit(jax.vmap(f))`/`jax.jit(partial(f, ...))`), and the
 compiled functions are the roots plus the functions of the same module they call, transitively.
 
 Why module-local: a module's cached findings are keyed on its own content and the facts of what it
@@ -29,11 +31,30 @@ from ..summary import FunctionInfo
 if TYPE_CHECKING:
     from .base import ModuleContext
 
-JAX_JIT = frozenset({"jax.jit", "jax.api.jit"})
-# equinox.filter_jit traces only array arguments: every other argument is static.
-JAX_FILTER_JIT = frozenset({"equinox.filter_jit"})
+# What each compiling wrapper is, by qualified name: "jit" traces once per input signature with
+# `static_argnums`/`static_argnames` static; "pmap" the same with `static_broadcasted_argnums`;
+# "filter_jit" (equinox) treats every non-array argument as static. `pjit` (deprecated for `jax.jit`,
+# the same `static_argnums`/`static_argnames`) is in older training code; `jax._src.api.jit` is how JAX's
+# own modules spell jit.
+JAX_WRAPPERS: dict[str, str] = {
+    "jax.jit": "jit", "jax.api.jit": "jit", "jax._src.api.jit": "jit",
+    "jax.experimental.pjit.pjit": "jit", "jax._src.pjit.pjit": "jit",
+    "jax.pmap": "pmap", "jax.api.pmap": "pmap", "jax._src.api.pmap": "pmap",
+    "equinox.filter_jit": "filter_jit", "equinox.filter_pmap": "filter_jit",
+    # Libraries' own jit: Trax's backend-neutral `fastmath.jit` is `jax.jit` on JAX; Haliax's `named_jit`
+    # is equinox.filter_jit with named-axis sharding.
+    "trax.fastmath.jit": "jit", "trax.fastmath.ops.jit": "jit",
+    "haliax.named_jit": "filter_jit", "haliax.partitioning.named_jit": "filter_jit",
+}
 TORCH_COMPILE = frozenset({"torch.compile"})
 TORCH_TRACE = frozenset({"torch.jit.trace"})
+# Transformations whose result calls the function it is given with the same parameters, traced the same
+# way: `jax.jit(jax.vmap(f))` and `jax.jit(jax.grad(loss))` trace `f` and `loss`.
+JAX_SAME_SIGNATURE = frozenset({
+    "jax.vmap", "jax.grad", "jax.value_and_grad", "jax.checkpoint", "jax.remat", "jax.named_call",
+    "jax.jacfwd", "jax.jacrev", "jax.hessian", "jax.custom_jvp", "jax.custom_vjp", "jax.ad_checkpoint.checkpoint",
+    "equinox.filter_vmap", "equinox.filter_grad", "equinox.filter_value_and_grad",
+})
 FUNCTOOLS_PARTIAL = frozenset({"functools.partial"})
 # Functions handed to these run on the host, on every call, outside the trace.
 HOST_CALLBACKS = frozenset({"jax.debug.callback", "jax.pure_callback", "jax.experimental.io_callback",
@@ -60,9 +81,12 @@ class CompiledRoot:
 
     fn: FunctionInfo
     site: ast.AST  # the decorator expression or the wrapping call
-    kind: str  # "jit" | "filter_jit" | "compile" | "trace"
+    kind: str  # "jit" | "pmap" | "filter_jit" | "compile" | "trace"
     keywords: dict[str, ast.expr]
     static: frozenset[str] | None  # static parameter names; None when they cannot be read
+    # The parameters a caller of the compiled function passes, in order: `fn.params` less those already
+    # bound (`self` of `jax.jit(self.step)`, the arguments of `jax.jit(partial(f, a, k=1))`).
+    call_params: tuple[str, ...] = ()
 
     @property
     def framework(self) -> str:
@@ -70,8 +94,8 @@ class CompiledRoot:
 
     @property
     def wrapper(self) -> str:
-        return {"jit": "jax.jit", "filter_jit": "equinox.filter_jit", "compile": "torch.compile",
-                "trace": "torch.jit.trace"}[self.kind]
+        return {"jit": "jax.jit", "pmap": "jax.pmap", "filter_jit": "equinox.filter_jit",
+                "compile": "torch.compile", "trace": "torch.jit.trace"}[self.kind]
 
 
 @dataclass(eq=False)
@@ -96,10 +120,11 @@ class CompiledFunction:
 
 def wrapper_kind(ctx: "ModuleContext", func: ast.expr) -> str | None:
     q = ctx.qualify(func)
-    if q in JAX_JIT:
-        return "jit"
-    if q in JAX_FILTER_JIT:
-        return "filter_jit"
+    if q is None:
+        return None
+    kind = JAX_WRAPPERS.get(q)
+    if kind is not None:
+        return kind
     if q in TORCH_COMPILE:
         return "compile"
     if q in TORCH_TRACE:
@@ -124,11 +149,15 @@ def _decorator_kind(ctx: "ModuleContext", dec: ast.expr) -> tuple[str, dict[str,
     return None
 
 
-def static_params(fn: FunctionInfo, keywords: dict[str, ast.expr], kind: str) -> frozenset[str] | None:
-    """Parameter names jit keeps static (static_argnums/static_argnames); None if not literal."""
-    params = fn.params
-    static: set[str] = set()
-    argnums = keywords.get("static_argnums")
+def static_params(call_params: tuple[str, ...] | list[str], keywords: dict[str, ast.expr], kind: str,
+                  bound: frozenset[str] = frozenset()) -> frozenset[str] | None:
+    """Parameter names jit keeps static (static_argnums/static_argnames, pmap's static_broadcasted_argnums;
+    `bound`: parameters a `partial` or a bound method already fixed, Python values); None if not literal.
+
+    `call_params` are the parameters the caller passes: argument numbers count from the first of them."""
+    params = list(call_params)
+    static: set[str] = set(bound)
+    argnums = keywords.get("static_broadcasted_argnums" if kind == "pmap" else "static_argnums")
     if argnums is not None:
         nums = _literal_ints(argnums)
         if nums is None:
@@ -209,18 +238,28 @@ def _target_key(node: ast.expr) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Traced:
+    """A function a wrapping call traces, with the parameters its caller passes and those already bound."""
+
+    fn: FunctionInfo
+    call_params: tuple[str, ...]
+    bound: frozenset[str] = frozenset()
+
+
 def _roots_of_call(ctx: "ModuleContext", call: ast.Call, kind: str,
-                   instances: dict[str, str] | None) -> tuple[list[FunctionInfo], dict[str, str] | None]:
+                   instances: dict[str, str] | None) -> tuple[list[_Traced], dict[str, str] | None]:
     """The functions a `jax.jit(f)` / `torch.compile(model)` call traces."""
     if not call.args:
         return [], instances
     target = call.args[0]
+    if kind not in ("compile", "trace"):
+        traced = _jax_traced(ctx, target, call, 0)
+        return ([traced] if traced is not None else []), instances
     if isinstance(target, ast.Name):
         fn = _function_named(ctx, target.id, call.lineno)
         if fn is not None:
-            return [fn], instances
-    if kind not in ("compile", "trace"):
-        return [], instances
+            return [_Traced(fn, tuple(fn.params))], instances
     # torch.compile(Model(...)) or torch.compile(model) with `model = Model(...)`: Model.forward.
     cls_name = None
     if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id in ctx.summary.classes:
@@ -234,10 +273,81 @@ def _roots_of_call(ctx: "ModuleContext", call: ast.Call, kind: str,
     if cls_name is None:
         return [], instances
     forward = ctx.summary.find_method(ctx.summary.classes[cls_name], "forward")
-    return ([forward] if forward is not None else []), instances
+    return ([_Traced(forward, tuple(forward.params))] if forward is not None else []), instances
 
 
-WRAPPERS = JAX_JIT | JAX_FILTER_JIT | TORCH_COMPILE | TORCH_TRACE
+def _jax_traced(ctx: "ModuleContext", target: ast.expr, call: ast.Call, depth: int) -> _Traced | None:
+    """What `jax.jit(target)` traces: a function of this module by name, a lambda, `self.method`, the
+    `__call__` of `Cls(...)`, or the function inside `jax.vmap(f)`/`jax.grad(f)` (JAX_SAME_SIGNATURE) and
+    `functools.partial(f, ...)`."""
+    if depth > 8:
+        return None
+    if isinstance(target, ast.Name):
+        fn = _function_named(ctx, target.id, call.lineno)
+        return _Traced(fn, tuple(fn.params)) if fn is not None else None
+    if isinstance(target, ast.Lambda):
+        fn = lambda_function(ctx, target)
+        return _Traced(fn, tuple(fn.params))
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in ("self", "cls"):
+        method = _method_of_enclosing_class(ctx, call, target.attr)
+        if method is None or not method.params:
+            return None
+        # A bound method: jit traces it with `self` fixed, a Python object, not a traced argument.
+        return _Traced(method, tuple(method.params[1:]), frozenset(method.params[:1]))
+    if not isinstance(target, ast.Call):
+        return None
+    if isinstance(target.func, ast.Name) and target.func.id in ctx.summary.classes:
+        # jax.jit(Step(...)): a callable object of this module, traced through its `__call__`.
+        method = ctx.summary.find_method(ctx.summary.classes[target.func.id], "__call__")
+        if method is None or not method.params:
+            return None
+        return _Traced(method, tuple(method.params[1:]), frozenset(method.params[:1]))
+    if not target.args:
+        return None
+    q = ctx.qualify(target.func)
+    if q in JAX_SAME_SIGNATURE:
+        return _jax_traced(ctx, target.args[0], call, depth + 1)
+    if q in FUNCTOOLS_PARTIAL:
+        inner = _jax_traced(ctx, target.args[0], call, depth + 1)
+        if inner is None:
+            return None
+        given = target.args[1:]
+        if any(isinstance(a, ast.Starred) for a in given) or any(k.arg is None for k in target.keywords):
+            return None  # which parameters `*args`/`**kw` bind is only known at run time
+        named = {k.arg for k in target.keywords if k.arg}
+        fixed = inner.call_params[:len(given)]
+        rest = tuple(p for p in inner.call_params[len(given):] if p not in named)
+        return _Traced(inner.fn, rest, inner.bound | frozenset(fixed) | frozenset(named))
+    return None
+
+
+def _method_of_enclosing_class(ctx: "ModuleContext", node: ast.AST, name: str) -> FunctionInfo | None:
+    """`name` looked up on the class whose method's body holds `node` (for `self.name`)."""
+    fn = enclosing_function(ctx, node)
+    while fn is not None and fn.parent is not None:
+        fn = fn.parent
+    if fn is None or fn.cls is None:
+        return None
+    return ctx.summary.find_method(fn.cls, name)
+
+
+def lambda_function(ctx: "ModuleContext", node: ast.Lambda) -> FunctionInfo:
+    """A FunctionInfo for a lambda that `jax.jit` traces (the module summary lists only named functions
+    and tf.function lambdas), one per lambda node, its parent the function it is written in."""
+    cache = getattr(ctx.summary, "_jit_lambdas", None)
+    if cache is None:
+        cache = ctx.summary._jit_lambdas = {}  # type: ignore[attr-defined]
+    found = cache.get(id(node))
+    if found is None:
+        found = next((f for f in ctx.summary.functions if f.node is node), None)
+        if found is None:
+            found = FunctionInfo("<lambda>", f"<lambda:{node.lineno}>", node, ctx.summary,
+                                 parent=enclosing_function(ctx, node))
+        cache[id(node)] = found
+    return found
+
+
+WRAPPERS = frozenset(JAX_WRAPPERS) | TORCH_COMPILE | TORCH_TRACE
 
 
 def mentions(ctx: "ModuleContext", qualified: frozenset[str]) -> bool:
@@ -269,24 +379,27 @@ def compiled_roots(ctx: "ModuleContext") -> list[CompiledRoot]:
         return roots
     seen: set[tuple[int, str]] = set()
 
-    def add(fn: FunctionInfo, site: ast.AST, kind: str, keywords: dict[str, ast.expr]) -> None:
-        if (id(fn), kind) in seen:
+    def add(traced: _Traced, site: ast.AST, kind: str, keywords: dict[str, ast.expr]) -> None:
+        if (id(traced.fn), kind) in seen:
             return
-        seen.add((id(fn), kind))
-        roots.append(CompiledRoot(fn, site, kind, keywords, static_params(fn, keywords, kind)))
+        seen.add((id(traced.fn), kind))
+        static = static_params(traced.call_params, keywords, kind, traced.bound)
+        roots.append(CompiledRoot(traced.fn, site, kind, keywords, static, traced.call_params))
 
     for fn in ctx.summary.functions:
         for dec in getattr(fn.node, "decorator_list", ()):
             found = _decorator_kind(ctx, dec)
             if found is not None:
-                add(fn, dec, found[0], found[1])
+                # A decorated method is called as `self.step(x)`, but jit wraps the plain function:
+                # its argument numbers count `self` (`@partial(jax.jit, static_argnums=0)`).
+                add(_Traced(fn, tuple(fn.params)), dec, found[0], found[1])
     instances: dict[str, str] | None = None
     for call in wrapper_calls(ctx):
         kind = wrapper_kind(ctx, call.func)
         assert kind is not None
-        fns, instances = _roots_of_call(ctx, call, kind, instances)
-        for fn in fns:
-            add(fn, call, kind, {k.arg: k.value for k in call.keywords if k.arg})
+        traced_fns, instances = _roots_of_call(ctx, call, kind, instances)
+        for traced in traced_fns:
+            add(traced, call, kind, {k.arg: k.value for k in call.keywords if k.arg})
     ctx.summary._compiled_roots = roots  # type: ignore[attr-defined]
     return roots
 
@@ -316,12 +429,30 @@ def compiled_functions(ctx: "ModuleContext", framework: str) -> list[CompiledFun
                 continue
             seen.add(id(fn))
             out.append(CompiledFunction(fn, root, chain))
-            for callee, node in ctx.project.callees(fn):
+            for callee, node in callees_of(ctx, fn):
                 if callee.module.path != ctx.path or id(callee) in seen or not isinstance(callee, FunctionInfo):
                     continue
                 if _runs_outside_trace(ctx, callee, node):
                     continue
                 queue.append((callee, chain + (callee,)))
+    return out
+
+
+def callees_of(ctx: "ModuleContext", fn: FunctionInfo) -> list[tuple[FunctionInfo, ast.AST]]:
+    """The project functions `fn` calls. A lambda made by `lambda_function` has no facts of its own: its
+    calls are resolved as calls of the function it is written in (module level: by name)."""
+    if not isinstance(fn.node, ast.Lambda) or ctx.project.fid_of(fn) is not None:
+        return ctx.project.callees(fn)
+    out: list[tuple[FunctionInfo, ast.AST]] = []
+    for call in ctx.body(fn).calls:
+        if fn.parent is not None:
+            target = ctx.project.resolve_callee(fn.parent, call.func)
+        elif isinstance(call.func, ast.Name):
+            target = _function_named(ctx, call.func.id, call.lineno)
+        else:
+            target = None
+        if target is not None:
+            out.append((target, call))
     return out
 
 
@@ -565,9 +696,10 @@ def compiled_calls_in_loops(ctx: "ModuleContext") -> Iterator[tuple[ast.Call, Co
 
 def bound_arguments(root: CompiledRoot, call: ast.Call) -> Iterator[tuple[str, ast.expr]]:
     """(parameter name, argument) for the positional and keyword arguments of a call of `root`."""
-    params = root.fn.params
-    if root.fn.cls is not None and root.fn.parent is None and params[:1] in (["self"], ["cls"]):
-        params = params[1:]
+    params = list(root.call_params)
+    if root.site in getattr(root.fn.node, "decorator_list", ()) and root.fn.is_method \
+            and params[:1] in (["self"], ["cls"]):
+        params = params[1:]  # a decorated method called as `self.step(x)`
     for i, arg in enumerate(call.args):
         if isinstance(arg, ast.Starred):
             return

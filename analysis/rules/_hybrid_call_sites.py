@@ -21,7 +21,8 @@ from typing import Iterator
 
 from ..body import FunctionBody, walk_body
 from ..facts.paths import is_test_path
-from ..facts.project_facts import CALL, DISPATCH, Edge
+from ..facts.call_edges import Edge
+from ..facts.call_resolution import CALL, DISPATCH
 from ..project import Project
 from ..summary import FunctionInfo, HybridSite, ModuleSummary
 from .base import ModuleContext

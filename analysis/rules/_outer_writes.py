@@ -3,6 +3,8 @@
 What counts as outer (module globals, closure variables, object state, a tf.function's arguments), and which
 statements and calls write it (stores, augmented assignments, container mutators, deletions). The rule
 (outer_mutation.py) decides which graph functions to look at and reports what `OuterWrites.problems` finds.
+The writes that are meant (made once, trace-time bookkeeping, consumed in the same trace) are
+_write_exemptions.py.
 """
 from __future__ import annotations
 
@@ -13,10 +15,9 @@ from typing import Iterator
 
 from ..body import FunctionBody
 from ..facts.api_kinds import TENSOR, call_kind
-from ..facts.paths import is_test_path
 from ..project import GraphFunction
 from ..summary import FunctionInfo, ModuleSummary, enclosing_class
-from ._once_guard import is_once_guarded
+from ._write_exemptions import WriteExemptions, self_name_of
 from .base import ModuleContext
 
 # Methods that only containers have: reported on any outer receiver.
@@ -31,11 +32,6 @@ _CONTAINER_FACTORIES = frozenset({
     "builtins.list", "builtins.dict", "builtins.set", "collections.deque", "collections.defaultdict",
     "collections.OrderedDict", "collections.Counter",
 })
-# Calls whose result is an object created once on purpose (variables, layers): HYB004's business.
-# Objects that own TensorFlow state (a variable, a lookup table's resource): like `tf.Variable`, created
-# on the first trace and kept on purpose (`root.table = tf.lookup.StaticHashTable(...)`).
-_STATEFUL_FACTORY_PREFIXES = ("tensorflow.Variable", "keras.", "tensorflow.random.Generator", "tensorflow.Module",
-                              "tensorflow.lookup.")
 
 
 @dataclass(frozen=True)
@@ -46,7 +42,7 @@ class _Outer:
     name: str  # the text shown in messages
 
 
-class OuterWrites:
+class OuterWrites(WriteExemptions):
     """The outer-state writes of one graph function."""
 
     def __init__(self, ctx: ModuleContext, gf: GraphFunction) -> None:
@@ -61,7 +57,7 @@ class OuterWrites:
         arguments = gf.info.node.args
         self.star_params = {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
         self.locals = self.body.local_names() - self.globals - self.nonlocals
-        self.self_name = _self_name(gf.info)
+        self.self_name = self_name_of(gf.info)
         self.rebound = {n.id for n in self.body.of_type(ast.Name) if isinstance(n.ctx, ast.Store)}
         self._parent_locals: dict[int, set[str]] = {}
         self._self_containers: set[str] | None = None
@@ -103,7 +99,7 @@ class OuterWrites:
         """`self` of an enclosing method, used by a nested helper (`def body(i): self.log.append(i)`)."""
         parent = self.info.parent
         while parent is not None:
-            if _self_name(parent) == name:
+            if self_name_of(parent) == name:
                 return True
             parent = parent.parent
         return False
@@ -290,245 +286,6 @@ class OuterWrites:
             f"function, not on every call{_LEAK if leak else ''}"
         )
 
-    def _guarded_fill(self, call: ast.Call) -> bool:
-        """`if not self._slots: self._slots.extend([tf.Variable(...) ...])`: a container filled under a
-        create-once guard, like the guarded store `if self.v is None: self.v = ...`, holding no graph
-        tensor."""
-        return is_once_guarded(self.body, call) and not any(self.tensorish(a) for a in call.args)
-
-    def _rebound_before(self, receiver: ast.expr, node: ast.AST) -> bool:
-        """The mutated attribute was bound by an earlier statement of this function that always runs
-        first (`self.vars = model.trainable_variables` ... `self.vars.extend(extra)`): each trace
-        mutates the object it just bound, per-trace scratch like a local list."""
-        if not isinstance(receiver, ast.Attribute):
-            return False
-        text = ast.unparse(receiver)
-        child: ast.AST = node
-        for anc in self.body.ancestors(node):
-            for name in ("body", "orelse", "finalbody"):
-                block = getattr(anc, name, None)
-                if not isinstance(block, list) or not any(st is child for st in block):
-                    continue
-                for st in block:
-                    if st is child:
-                        break
-                    if isinstance(st, ast.Assign) and any(ast.unparse(t) == text for t in st.targets):
-                        return True
-            if anc is self.body.node:
-                break
-            child = anc
-        return False
-
-    def created_once(self, st: ast.stmt, value: ast.expr | None) -> bool:
-        """The lazy-creation idiom (`if self.v is None: self.v = ...`), a memo flag cleared under its own
-        test (`if first_call: ...; first_call = False`), or a variable/layer constructor."""
-        if is_once_guarded(self.body, st) or self._memo_flag(st, value):
-            return True
-        if isinstance(value, ast.Call):
-            q = self.ctx.qualify(value.func)
-            if q is not None and q.startswith(_STATEFUL_FACTORY_PREFIXES):
-                return True
-        return False
-
-    def _trace_time_name(self, st: ast.stmt, name: str, value: ast.expr | None) -> bool:
-        """A global/nonlocal the function sets and restores (`was = G; G = True; ... G = was`), or
-        writes without reading with a Python value: a trace-time side output (read after
-        `get_concrete_function()`, say), not a counter that should change per call."""
-        stores = [n for n in self.body.of_type(ast.Name) if n.id == name and isinstance(n.ctx, ast.Store)]
-        counter = any(isinstance(a.target, ast.Name) and a.target.id == name for a in self.body.of_type(ast.AugAssign))
-        if len(stores) > 1 and not counter:
-            return True
-        reads = any(n.id == name and isinstance(n.ctx, ast.Load) for n in self.body.of_type(ast.Name))
-        return not reads and value is not None and not self.tensorish(value)
-
-    def _traced_for_output(self) -> bool:
-        """The enclosing function inspects this tf.function's traces: it traces it itself
-        (`wrapper.get_concrete_function(...)`), or it is a test, whose subject is then what each trace
-        saw (sonnet's conformance tests: "leak out the variables that were used", P26-precfix). Closure
-        stores of Python values are the standard way to get a structure out of a trace."""
-        parent = self.info.parent
-        if not self.gf.is_root or parent is None:
-            return False
-        if parent.name.startswith("test") and is_test_path(self.ctx.path):
-            return True
-        for call in self.ctx.body(parent).calls:
-            func = call.func
-            if (isinstance(func, ast.Attribute) and func.attr == "get_concrete_function"
-                    and isinstance(func.value, ast.Name) and func.value.id == self.info.name):
-                return True
-        return False
-
-    def _uniqueness_counter(self, target: ast.Attribute) -> bool:
-        """`self._counter += 1` whose every read in the class goes into a string or a hash (`str((seed,
-        self._counter))`, `f"name_{self._count}"`): a counter that makes seeds or names unique, which is
-        trace-time bookkeeping by design (issue 10 #3: TFP's SeedStream, name-scope counters). A counter
-        that anything compares, returns or computes with is state (reported)."""
-        cls = self.info.cls
-        if cls is None or not (isinstance(target.value, ast.Name) and target.value.id == self.self_name):
-            return False
-        reads = 0
-        for method in cls.methods.values():
-            body = self.ctx.body(method)
-            me = _self_name(method)
-            for node in body.of_type(ast.Attribute):
-                if node.attr != target.attr or not (isinstance(node.value, ast.Name) and node.value.id == me) \
-                        or not isinstance(node.ctx, ast.Load):
-                    continue
-                parent = body.parent(node)
-                if isinstance(parent, ast.AugAssign) and parent.target is node:
-                    continue
-                if not any(_into_text(anc) for anc in body.ancestors(node)):
-                    return False
-                reads += 1
-        return reads > 0
-
-    def _memo_flag(self, st: ast.stmt, value: ast.expr | None) -> bool:
-        if not (isinstance(value, ast.Constant) and isinstance(value.value, bool) and isinstance(st, ast.Assign)):
-            return False
-        names = {ast.unparse(t) for t in st.targets}
-        for anc in self.body.ancestors(st):
-            if isinstance(anc, ast.If) and any(ast.unparse(n) in names for n in ast.walk(anc.test)
-                                               if isinstance(n, (ast.Name, ast.Attribute))):
-                return True
-        return False
-
-    def _per_trace_temporary(self, st: ast.stmt, target: ast.expr) -> bool:
-        """An attribute the same function stores again (swap and restore) or reads after storing it
-        (directly, or through the object it belongs to: `self.layer.kernel = k; self.layer(x)`): the
-        store is recomputed by every trace and consumed inside it, not state that goes stale."""
-        text = ast.unparse(target)
-        owner = ast.unparse(target.value) if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) else None
-        for node in self.body.of_type(ast.Attribute):
-            if node is target:
-                continue
-            seen = ast.unparse(node)
-            if seen == text and isinstance(node.ctx, ast.Store):
-                return True  # swapped and restored: stored twice in the same trace
-            if node.lineno <= st.lineno:
-                continue
-            if seen == text:
-                return True
-            if owner is not None and seen == owner and isinstance(node.ctx, ast.Load) and node.lineno > st.lineno:
-                return True
-        if owner is not None and self._callers_consume(text, owner):
-            return True
-        if self._sibling_consumes(target):
-            return True
-        return isinstance(target, ast.Attribute) and owner is None and self._callers_hand_on_receiver()
-
-    def _saved_and_restored(self, target: ast.Attribute) -> bool:
-        """`prev = state.cache; try: state.cache = {}; ... finally: state.cache = prev`: the function saves
-        the attribute and puts it back in a `finally`, so every trace leaves it as it found it (jax2tf's
-        fresh constant cache per tf.function, P61-fixc)."""
-        text = ast.unparse(target)
-        saved = {t.id for st in self.body.of_type(ast.Assign) if ast.unparse(st.value) == text
-                 for t in st.targets if isinstance(t, ast.Name)}
-        if not saved:
-            return False
-        for node in self.body.of_type(ast.Try):
-            for st in node.finalbody:
-                if isinstance(st, ast.Assign) and isinstance(st.value, ast.Name) and st.value.id in saved \
-                        and any(ast.unparse(t) == text for t in st.targets):
-                    return True
-        return False
-
-    def _sibling_consumes(self, target: ast.expr) -> bool:
-        """A forward/backward hand-off (`_step` calls `self._forward(x)`, which stores `self.tape` and
-        `self.losses[k]`, then `self._backward()`, which reads them): every caller is a method of the same
-        class that, after the call, reads the attribute or calls a sibling method that reads it, so each
-        trace stores the value and consumes it in the same trace (Mava's trainers, P55-growa)."""
-        base = target.value if isinstance(target, ast.Subscript) else target
-        cls = self.info.cls
-        if cls is None or not (isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name)
-                               and base.value.id == self.self_name):
-            return False
-        callers = self.ctx.project.callers_of(self.info)
-        if not callers:
-            return False
-        readers = {name for name, method in cls.methods.items()
-                   if method is not self.info and _reads_own_attribute(self.ctx.body(method), _self_name(method), base.attr)}
-        for caller, site in callers:
-            if caller is None or getattr(caller, "cls", None) is not cls:
-                return False
-            me = _self_name(caller)
-            body = self.ctx.project.body(caller)
-            used = False
-            for node in body.of_type(ast.Attribute):
-                if node.lineno <= site.line or not (isinstance(node.value, ast.Name) and node.value.id == me):
-                    continue
-                call = body.parent(node)
-                if (node.attr == base.attr and isinstance(node.ctx, ast.Load)) or (
-                        node.attr in readers and isinstance(call, ast.Call) and call.func is node):
-                    used = True
-                    break
-            if not used:
-                return False
-        return True
-
-    def _callers_hand_on_receiver(self) -> bool:
-        """A setter called for its caller's next step (`self.decoder.setup_decoder_init_state(s)` then
-        `dynamic_decode(self.decoder, ...)`): every caller calls it on an object that the same caller then
-        hands, whole, to another call (or calls) in the same function, so the stored value is set and
-        consumed by the same trace (TensorFlowTTS's `TFTacotronDecoder`, P46-fixa)."""
-        if self.info.cls is None or self.self_name is None:
-            return False
-        callers = self.ctx.project.callers_of(self.info)
-        if not callers:
-            return False
-        for caller, site in callers:
-            if caller is None:
-                return False
-            try:
-                body = self.ctx.project.body(caller)
-            except KeyError:
-                return False
-            receivers = {ast.unparse(c.func.value) for c in body.calls
-                         if c.lineno == site.line and isinstance(c.func, ast.Attribute) and c.func.attr == self.info.name}
-            if len(receivers) != 1:
-                return False
-            receiver = receivers.pop()
-            handed = False
-            for call in body.calls:
-                if call.lineno <= site.line:
-                    continue
-                values = [*call.args, *(k.value for k in call.keywords)]
-                if ast.unparse(call.func) == receiver or any(ast.unparse(v) == receiver for v in values):
-                    handed = True
-                    break
-            if not handed:
-                return False
-        return True
-
-    def _callers_consume(self, text: str, owner: str) -> bool:
-        """A method that sets `self.layer.kernel` for its callers (`self._compute_weights(); self.layer(x)`):
-        every caller is a method of the same object that uses the attribute, or its owner, after the call."""
-        if self.info.cls is None or self.self_name is None:
-            return False
-        callers = self.ctx.project.callers_of(self.info)
-        if not callers:
-            return False
-        for caller, site in callers:
-            if caller is None or getattr(caller, "cls", None) is not self.info.cls:
-                return False
-            used = False
-            for node in self.ctx.project.body(caller).of_type(ast.Attribute):
-                if node.lineno > site.line and isinstance(node.ctx, ast.Load) and ast.unparse(node) in (text, owner):
-                    used = True
-                    break
-            if not used:
-                return False
-        return True
-
-    def _realias(self, value: ast.expr) -> bool:
-        """An attribute chain of `self` (not a call, not arithmetic): storing it is idempotent, every
-        trace stores the same object (a tf.Variable read through another attribute, say)."""
-        if not isinstance(value, ast.Attribute):
-            return False
-        root = value
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        return isinstance(root, ast.Name) and root.id == self.self_name
-
     # ---- evidence ---------------------------------------------------------------------------
     def holds_container(self, expr: ast.expr, outer: _Outer) -> bool:
         """Whether the receiver is bound to a Python container where it is defined."""
@@ -564,7 +321,7 @@ class OuterWrites:
             return set()
         names: set[str] = set()
         for method in cls.methods.values():
-            me = _self_name(method)
+            me = self_name_of(method)
             for st in self.ctx.body(method).of_type(ast.Assign, ast.AnnAssign):
                 targets = st.targets if isinstance(st, ast.Assign) else [st.target]
                 for t in targets:
@@ -604,23 +361,6 @@ class OuterWrites:
 _LEAK = (
     "; the value is a symbolic graph tensor, which cannot be used outside the function (return it instead)"
 )
-
-
-def _into_text(node: ast.AST) -> bool:
-    """An expression that turns its parts into text or a hash: `str(...)`, `repr(...)`, `hash(...)`, an
-    f-string, `"...".format(...)`, `"..." % ...`."""
-    if isinstance(node, ast.JoinedStr):
-        return True
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
-            and isinstance(node.left.value, str):
-        return True
-    if isinstance(node, ast.Call):
-        func = node.func
-        if isinstance(func, ast.Name) and func.id in ("str", "repr", "hash"):
-            return True
-        if isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Constant):
-            return True
-    return False
 
 
 def _describe(outer: _Outer) -> str:
@@ -667,24 +407,6 @@ def _keys_of(value: ast.expr, local_names: set[str]) -> bool:
         value = value.args[0]
     return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "keys"
             and not value.args and isinstance(value.func.value, ast.Name) and value.func.value.id in local_names)
-
-
-def _reads_own_attribute(body: FunctionBody, me: str | None, attr: str) -> bool:
-    """Whether a method body reads `self.<attr>` (its own receiver's attribute)."""
-    return me is not None and any(
-        node.attr == attr and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == me
-        for node in body.of_type(ast.Attribute))
-
-
-def _self_name(fn: FunctionInfo) -> str | None:
-    """The name of the instance parameter of a method (usually `self`), else None."""
-    if fn.cls is None or not fn.params:
-        return None
-    node = fn.node
-    for deco in getattr(node, "decorator_list", []):
-        if isinstance(deco, ast.Name) and deco.id == "staticmethod":
-            return None
-    return fn.params[0]
 
 
 def _is_container(ctx: ModuleContext, value: ast.expr) -> bool:

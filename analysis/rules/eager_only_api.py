@@ -9,6 +9,7 @@ from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from ..summary import FunctionInfo
+from ._callers import graph_caller_links
 from ._declared_types import declared_not_keras
 from ._eager_guards import runs_only_eagerly
 from ._local_tensors import body_kinds
@@ -359,11 +360,10 @@ def _only_a_py_function_callback(ctx: ModuleContext, gf: GraphFunction) -> bool:
     """A function that graph code reaches only as the callback of tf.py_function runs eagerly."""
     if gf.is_root:
         return False
-    caller = gf.caller
-    links = [node for target, node in ctx.project.callees(caller) if target is gf.info]
-    if not links:
+    found = graph_caller_links(ctx, gf)
+    if found is None:
         return False
-    caller_body = ctx.project.body(caller)
+    caller_body, links = found
     for node in links:
         holder = caller_body.parent(node)
         if isinstance(holder, ast.keyword):

@@ -7,6 +7,7 @@ from typing import Iterable, Iterator
 from ..facts.paths import is_test_path
 from ..model import Finding, Fix, FixSafety, Severity
 from ._compiled import CompiledFunction, compiled_functions, traced_values
+from ._traced_objects import has_fresh_self
 from .base import Invalid, ModuleContext, Rule, Valid
 from .print_in_graph import _is_logger_call, _mentions_tracing, output_call_kind
 
@@ -25,12 +26,13 @@ class PrintInJit(Rule):
     framework = "jax"
     severity = Severity.WARNING
     fix_safety = FixSafety.SUGGESTION
-    requires_text = ("jit",)
+    requires_text = ("jit", "pmap")
     summary = "Python output in a jax.jit function runs once per compilation, not once per call."
     what = """
-        Finds `print(...)`, `logging.*(...)` and `logger.*(...)` in functions that `jax.jit` (or
-        `equinox.filter_jit`) traces: decorated functions, functions wrapped by `jax.jit(f)` in the same
-        module, and the functions of the module they call. `warnings.warn` is left alone: a deprecation
+        Finds `print(...)`, `logging.*(...)` and `logger.*(...)` in functions that `jax.jit` (or `jax.pmap`,
+        `pjit`, `equinox.filter_jit`) traces: decorated functions, functions of the same module wrapped by
+        `jax.jit(f)`, `jax.jit(self.method)`, `jax.jit(lambda ...)`, `jax.jit(jax.vmap(f))`,
+        `jax.jit(jax.grad(f))` or `jax.jit(partial(f, ...))`, and the functions of the module they call. `warnings.warn` is left alone: a deprecation
         or configuration warning is meant to be emitted once; so is output under an `if` (a branch that
         works under jit tests a static Python value, so what it prints is a trace-time diagnostic). Test files are not checked (tests print
         inside jit on purpose, to observe tracing).
@@ -155,6 +157,29 @@ class PrintInJit(Rule):
 
             fast_update = jax.jit(update)
         """, lines=(5,), note="jax.jit(f) in the same module"),
+        Invalid("""
+            import functools
+
+            import jax
+
+            def loss(params, batch):
+                print("batch", batch)
+                return (params * batch).sum()
+
+            grad_step = jax.jit(jax.grad(functools.partial(loss, batch=1.0)))
+            replicated = jax.pmap(loss, axis_name="devices")
+        """, lines=(6,), note="jax.jit of a transformed function (grad, vmap, partial) and jax.pmap"),
+        Invalid("""
+            import jax
+
+            class Agent:
+                def __init__(self):
+                    self._act = jax.jit(self.act)
+
+                def act(self, obs):
+                    print("obs", obs)
+                    return obs * 2
+        """, lines=(8,), note="jax.jit(self.method) (brax's, acme's and evojax's agents)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -201,8 +226,9 @@ def outer_stores(ctx: ModuleContext, cf: CompiledFunction) -> Iterator[tuple[ast
                     if _binding(ctx, cf, target.id) != "trace":
                         yield node, f"assignment to outer variable `{target.id}`", node.value
                 elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and \
-                        target.value.id == "self" and cf.fn.name != "__init__":
-                    # (an object constructed while tracing is itself created inside the trace)
+                        target.value.id == "self" and cf.fn.name != "__init__" and not has_fresh_self(ctx, cf.fn):
+                    # (an object constructed while tracing is itself created inside the trace, and so are
+                    # the objects whose methods the trace calls only on what it constructed)
                     yield node, f"assignment to `self.{target.attr}`", node.value
                 elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and \
                         target.value.id not in local and _binding(ctx, cf, target.value.id) == "container":
@@ -270,7 +296,7 @@ class OuterStateInJit(Rule):
     name = "outer-state-in-jit"
     framework = "jax"
     severity = Severity.WARNING
-    requires_text = ("jit",)
+    requires_text = ("jit", "pmap")
     summary = "Changing outer Python state from jitted code happens once per trace, not once per call."
     what = """
         Finds assignments to globals, nonlocals and `self` attributes, item assignments and in-place
@@ -365,6 +391,30 @@ class OuterStateInJit(Rule):
                 c = Copier(x)
                 return c.buf * 2
         """, note="an object constructed while tracing"),
+        Valid("""
+            import jax
+
+            class Ball:
+                def __init__(self, x):
+                    self.x = x
+
+                def move(self, v):
+                    self.x = self.x + v
+
+            class Game:
+                def __init__(self, state):
+                    self.ball = Ball(state)
+
+                def step(self, v):
+                    self.ball.move(v)
+                    return self.ball.x
+
+            def update(state, v):
+                game = Game(state)
+                return game.step(v)
+
+            step = jax.jit(jax.vmap(update))
+        """, note="methods of objects the jitted step constructs itself (evojax's SlimeVolley, P64-jaxp)"),
         Valid({"tests/test_cache.py": """
             import jax
 
@@ -418,6 +468,38 @@ class OuterStateInJit(Rule):
                     self.steps = 1
                     return x * 2
         """, lines=(8,)),
+        Invalid("""
+            import jax
+
+            class Trainer:
+                def __init__(self):
+                    self.calls = 0
+                    self._step = jax.jit(self.step)
+
+                def step(self, x):
+                    self.calls += 1
+                    return x * 2
+        """, lines=(9,), note="jax.jit(self.step): the trainer outlives the trace"),
+        Invalid("""
+            import jax
+
+            class Ball:
+                def __init__(self, x):
+                    self.x = x
+
+                def move(self, v):
+                    self.x = self.x + v
+                    return self.x
+
+            BALL = Ball(0.0)
+
+            def update(state, v):
+                fresh = Ball(state)
+                fresh.move(v)
+                return BALL.move(v)
+
+            step = jax.jit(update)
+        """, lines=(8,), note="one caller moves a module-level ball: not every receiver is fresh"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -436,7 +518,7 @@ class TracerLeak(Rule):
     name = "tracer-leak"
     framework = "jax"
     severity = Severity.ERROR
-    requires_text = ("jit",)
+    requires_text = ("jit", "pmap")
     summary = "A traced value stored outside a jax.jit function leaks a tracer (UnexpectedTracerError)."
     what = """
         Finds a value computed from a jitted function's traced arguments stored where it outlives the

@@ -24,7 +24,7 @@ _NUMPY_NO_CONVERSION = frozenset({
 
 def _jit_roots(ctx: ModuleContext) -> Iterator[CompiledRoot]:
     for root in compiled_roots(ctx):
-        if root.kind == "jit" and root.static is not None:
+        if root.kind in ("jit", "pmap") and root.static is not None:
             yield root
 
 
@@ -33,7 +33,7 @@ class PythonControlFlowOnTracer(Rule):
     name = "python-control-flow-on-tracer"
     framework = "jax"
     severity = Severity.ERROR
-    requires_text = ("jit",)
+    requires_text = ("jit", "pmap")
     summary = "Python `if`/`while`/`bool()`/`int()`/`float()` on a traced value fails under jax.jit."
     what = """
         Finds `if`, `while` and conditional expressions whose condition is computed from a non-static
@@ -166,7 +166,7 @@ class NumpyOnTracer(Rule):
     name = "numpy-on-tracer"
     framework = "jax"
     severity = Severity.ERROR
-    requires_text = ("jit",)
+    requires_text = ("jit", "pmap")
     summary = "NumPy functions, `.item()` and `.tolist()` need concrete values and fail on jax.jit tracers."
     what = """
         Finds `np.*(...)` calls with an argument computed from a non-static argument of a `jax.jit`

@@ -8,6 +8,7 @@ from ..body import FunctionBody
 from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo
+from ._callers import every_graph_call
 from ._eager_guards import runs_only_eagerly
 from ._local_tensors import body_kinds
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
@@ -561,25 +562,11 @@ def _graph_calls_meant_once(ctx: ModuleContext, info: FunctionInfo) -> bool:
     """Every call of the helper from graph code is a message meant for trace time where it is written
     (under a condition that is not a tensor, say): tensorflow-decision-forests' `tf_logging.info` under
     `if self._verbose >= 2:` (P47-growb)."""
-    graph_sites = 0
-    for caller, site in ctx.project.callers_of(info):
-        if caller is None:
-            continue  # module top level: eager
-        try:
-            if ctx.project.in_graph(caller) is None:
-                continue  # an eager caller writes on every call
-            body = ctx.project.body(caller)
-        except KeyError:
-            return False
-        calls = [c for c in body.calls if c.lineno == site.line and isinstance(c.func, (ast.Attribute, ast.Name))
-                 and (c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id) == info.name]
-        if not calls:
-            return False
+    def meant_once(body: FunctionBody, calls: list[ast.Call]) -> bool:
         kinds = LocalKinds.of(ctx.qualify, body.nodes, ())
-        if not all(_meant_for_trace_time(body, c, "logging", kinds) for c in calls):
-            return False
-        graph_sites += 1
-    return graph_sites > 0
+        return all(_meant_for_trace_time(body, c, "logging", kinds) for c in calls)
+
+    return every_graph_call(ctx, info, meant_once)
 
 
 def _after_python_exit(block: list[ast.stmt], child: ast.AST, kinds: LocalKinds) -> bool:

@@ -9,6 +9,7 @@ from ..fixes.variable_hoist_plan import VARIABLE_CONSTRUCTORS, HoistPlan, plan_v
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from ..summary import ClassInfo, FunctionInfo
+from ._callers import graph_caller_links
 from ._eager_guards import in_init_scope
 from ._once_guard import is_once_guarded
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
@@ -454,9 +455,5 @@ def _weightless_class(ctx: ModuleContext, cls: ClassInfo) -> bool:
 
 def _only_called_under_guard(ctx: ModuleContext, gf: GraphFunction) -> bool:
     """A helper whose every call from its graph caller is inside a once-guard (`if key not in cache:`)."""
-    caller = gf.caller
-    sites = [node for target, node in ctx.project.callees(caller) if target is gf.info]
-    if not sites:
-        return False
-    caller_body = ctx.project.body(caller)
-    return all(is_once_guarded(caller_body, node) for node in sites)
+    found = graph_caller_links(ctx, gf)
+    return found is not None and all(is_once_guarded(found[0], node) for node in found[1])

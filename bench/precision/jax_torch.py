@@ -13,10 +13,13 @@ compiled code they looked at.
 from __future__ import annotations
 
 import argparse
+import bisect
+import io
 import re
 import shlex
 import sys
 import time
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from bench.precision.codebases import CodeBase
 from bench.precision.findings import StudyFinding, analyzer_command, run_analyzer, study_findings
 from bench.precision.report import Study, markdown_tables, problems, verdict_table
 from bench.precision.sample import SEED, draw_sample
+from bench.precision.site_verdicts import load_sites, site_counts
 from bench.precision.verdicts import load_verdicts, mark_fixed, save_verdicts
 
 TABLE = Path(__file__).with_name("verdicts_jax_torch.csv")
@@ -78,6 +82,18 @@ CODE_BASES = (
     _jax("jaxline==0.0.8", "training"),
     _jax("jraph==0.0.6.dev0", "training"),
     _jax("levanter==1.1", "training"),
+    # Added 2026-12-07 (issue 14) for more jitted training and simulation loops: EvoJAX's neuroevolution
+    # trainer and tasks, Jumanji's environments and training code, Objax, Neural Tangents, CleanRL's JAX
+    # agents (single-file training scripts; only the `*_jax*.py` ones), d2l's JAX flavour (the book's
+    # training loops; only `d2l/jax.py`), SBX (Stable-Baselines3 in JAX) and Rejax's jitted RL agents.
+    _jax("evojax==0.2.17", "training"),
+    _jax("jumanji==1.1.2", "training"),
+    _jax("objax==1.8.0", "library"),
+    _jax("neural-tangents==0.6.5", "library"),
+    FrameworkCodeBase(CodeBase("cleanrl==1.2.0", "training", include=("cleanrl/*_jax*.py",)), "jax"),
+    FrameworkCodeBase(CodeBase("d2l==1.0.3", "training", include=("d2l/jax.py",)), "jax"),
+    _jax("sbx-rl==0.28.0", "training"),
+    _jax("rejax==0.1.3", "training"),
     # PyTorch: the model zoos and training frameworks (Lightning with its demos, diffusers' pipelines and
     # checkpoint conversion scripts, timm's training helpers).
     _torch("torchvision==0.29.1", "library"),
@@ -100,7 +116,7 @@ CODE_BASES = (
 # how much compiled code the rules saw, not an analysis.
 SITES = {
     "jax": re.compile(r"@(?:jax\.|eqx\.)?(?:jit|filter_jit|pjit)\b"
-                      r"|\b(?:jax\.jit|jit|filter_jit|pjit|jax\.pmap|pmap)\s*\("
+                      r"|(?<!def )\b(?:jax\.jit|jit|filter_jit|pjit|jax\.pmap|pmap)\s*\("
                       r"|\bpartial\(\s*(?:jax\.)?(?:jit|pjit|pmap)\b"),
     "torch": re.compile(r"\btorch\.compile\b|\btorch\.jit\.(?:trace|script)\b"),
 }
@@ -124,9 +140,42 @@ class Size:
     sites: int  # compiled sites of the code base's framework (SITES)
 
 
-def compiled_sites(root: Path, framework: str) -> int:
+def site_lines(root: Path, framework: str) -> list[tuple[str, int]]:
+    """(path, line) of every compiled-site spelling (SITES) in the code base at `root`, in path order; a
+    line spelling two (`jax.jit(jax.pmap(f))`) is listed twice."""
     pattern = SITES[framework]
-    return sum(len(pattern.findall(p.read_text(encoding="utf-8", errors="replace"))) for p in root.rglob("*.py"))
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        rel = path.relative_to(root).as_posix()
+        skip = _strings_and_comments(text)
+        out += [(rel, text.count("\n", 0, m.start()) + 1) for m in pattern.finditer(text)
+                if not _inside(skip, m.start())]
+    return out
+
+
+def _inside(ranges: list[tuple[int, int]], offset: int) -> bool:
+    """Whether `offset` falls in one of `ranges` (sorted, not overlapping)."""
+    i = bisect.bisect_right(ranges, (offset, sys.maxsize)) - 1
+    return i >= 0 and ranges[i][0] <= offset < ranges[i][1]
+
+
+def _strings_and_comments(text: str) -> list[tuple[int, int]]:
+    """Offset ranges of the string literals and comments of `text`: a spelling there is not a site (JAX's
+    export test data holds `jit(...)` in MLIR text by the thousand). [] where the text does not tokenize."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    kinds = {tokenize.STRING, tokenize.COMMENT} | {getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
+    try:
+        return [(starts[t.start[0] - 1] + t.start[1], starts[t.end[0] - 1] + t.end[1])
+                for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type in kinds]
+    except (tokenize.TokenError, SyntaxError, IndexError):
+        return []
+
+
+def compiled_sites(root: Path, framework: str) -> int:
+    return len(site_lines(root, framework))
 
 
 def collect(analyzer: tuple[str, ...]) -> tuple[list[StudyFinding], dict[str, Size]]:
@@ -150,6 +199,18 @@ def _framework_totals(sizes: dict[str, Size], findings: list[StudyFinding]) -> l
                     f"{sum(sizes[n].lines for n in names):,} | {sum(sizes[n].sites for n in names):,} | "
                     f"{jax_rules} | {len(mine) - jax_rules} |")
     return rows
+
+
+def _site_sample_text() -> str:
+    """The recall yardstick (bench/precision/jax_sites.py), from its checked-in table."""
+    rows = load_sites()
+    if not rows:
+        return "No sample drawn (`python -m bench.precision.jax_sites`)."
+    return (f"`python -m bench.precision.jax_sites` draws a seeded sample of the JAX code bases' compiled sites "
+            f"(the spellings counted above, outside strings and comments) into `bench/precision/jax_sites.csv`; "
+            f"*inspected*: the analyzer takes what the site compiles for a root of its module (roots are "
+            f"module-local: `jax.jit(env.step)` of another module's function is not one); the hazard column is "
+            f"judged by hand (a hazard one of the HYB1xx rules covers, reported or not).\n\n{site_counts(rows)}")
 
 
 def render_section(study: Study, sizes: dict[str, Size], label: str) -> str:
@@ -176,6 +237,10 @@ compiled code the rules looked at, also where they report nothing.
 {chr(10).join(_framework_totals(sizes, study.findings))}
 
 {markdown_tables(study).replace("### ", "#### ")}
+
+#### Where the JAX rules report nothing: a sample of compiled sites
+
+{_site_sample_text()}
 
 Judged false alarms still reported: {len(open_false)}. Sampled findings without a verdict: {len(study.unjudged())}.
 

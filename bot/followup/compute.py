@@ -2,7 +2,10 @@
 
 `compute_fix_plan` applies the fix engine (`analysis.fixes.apply_fixes`) to a whole-repository
 snapshot and keeps only files the source pull request changed: a follow-up for #12 fixes what #12
-touched and nothing else, and never a protected path (`naming.is_protected`).
+touched and nothing else, and never a protected path (`naming.is_protected`). Its analyses check only
+those files (`analyze(..., changed=...)`, the scope of `hybridize check --diff`), and the codemods run
+once per fix: the engine's applied findings carry their edits, which the commits per kind and the
+pull request's before/after lines reuse.
 """
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Collection, Mapping
 
-from ..analysis_api import AnalysisCache, Finding, FixSafety, analyze_sources, apply_fixes, suggestion_for
+from ..analysis_api import (
+    AnalysisCache, Finding, FixResult, FixSafety, analyze_sources, apply_fixes, suggestion_for, texts_by_code,
+)
 from .naming import is_protected
 
 
@@ -112,50 +117,55 @@ def compute_fix_plan(sources: dict[str, bytes], config: Any, safeties: Collectio
         return FixPlan()
     wanted = set(paths)
     cache = AnalysisCache(cache_dir) if cache_dir else None
-    analyze = functools.partial(analyze_sources, cache=cache)
     wanted_safeties = {FixSafety(s) for s in safeties}
-    # `only`: the other files are analyzed for context but never changed.
+    # Only the pull request's files are checked (as `hybridize check --diff` does): the others are
+    # loaded for the facts those files need, and `only` keeps them from changing.
+    analyze = functools.partial(analyze_sources, cache=cache, changed=wanted)
     result = apply_fixes(sources, safeties=wanted_safeties, config=config, only=wanted, analyze=analyze)
     kinds = _kinds(result.applied, wanted)
     if len(kinds) <= 1:
         return _plan(sources, result.changed, result.applied, result.withheld, wanted)
-    # Several kinds: apply them again one kind at a time, each on the previous kind's output, so that
-    # every kind is one commit that can be dropped (`git revert`) without touching the others.
+    return _staged(sources, config, wanted_safeties, wanted, kinds, result, cache)
+
+
+def _staged(sources: Mapping[str, bytes], config: Any, safeties: set[FixSafety], wanted: set[str],
+            kinds: list[tuple[str, str]], result: FixResult, cache: AnalysisCache | None) -> FixPlan:
+    """Several kinds: one commit per kind, each on the previous kind's output, so that every kind can be
+    dropped (`git revert`) without touching the others.
+
+    Each commit's files come from the edits the fix engine already applied and verified
+    (`texts_by_code`): no codemod and no analysis runs again. Only a file where a prefix of the kinds'
+    edits does not parse is fixed again one kind at a time, with the analysis scoped to such files.
+    """
+    texts, redo = texts_by_code(sources, result, [code for code, _safety in kinds])
+    analyze_redo = functools.partial(analyze_sources, cache=cache, changed=redo)
+    withheld = [(f, why) for f, why in result.withheld if f.path not in redo]
     state = dict(sources)
-    applied: list[Finding] = []
-    stepped = {code for code, _safety in kinds}
-    withheld = [(f, why) for f, why in result.withheld if f.code not in stepped]
-    steps: list[tuple[str, str, dict[str, bytes], list[Finding]]] = []
+    applied: list[tuple[Finding, FixEntry]] = []
+    steps: list[FixStep] = []
     for code, safety in kinds:
-        staged = apply_fixes(state, safeties=wanted_safeties, config=config, select=[code], only=wanted,
-                             analyze=analyze)
-        withheld += [(f, why) for f, why in staged.withheld if f.code == code]
-        mine = [f for f in staged.applied if f.code == code]
-        if not mine:
+        changed = dict(texts.get(code, {}))
+        # (finding, the text its fix's edits are positions in)
+        mine = [(f, sources.get(f.path, b"")) for f in result.applied if f.code == code and f.path not in redo]
+        if redo:
+            staged = apply_fixes(state, safeties=safeties, config=config, select=[code], only=redo,
+                                 analyze=analyze_redo)
+            withheld += [(f, why) for f, why in staged.withheld if f.code == code]
+            mine += [(f, state.get(f.path, b"")) for f in staged.applied if f.code == code]
+            changed.update(staged.changed)
+        changed = {p: d for p, d in sorted(changed.items()) if p in wanted and not is_protected(p)}
+        entries = [(f, _entry(f, old, changed[f.path])) for f, old in sorted(mine, key=lambda m: m[0].sort_key())
+                   if f.path in changed]
+        if not changed:
             continue
-        step_changed = {p: d for p, d in staged.changed.items() if p in wanted and not is_protected(p)}
-        if not step_changed:
-            continue
-        steps.append((code, safety, step_changed, mine))
-        applied += mine
-        state.update(staged.changed)
+        steps.append(FixStep(code, safety, changed, tuple(e for _f, e in entries)))
+        applied += entries
+        state.update(changed)
     final = {p: d for p, d in state.items() if d != sources.get(p)}
-    plan = _plan(sources, final, applied, withheld, wanted)
-    if len(steps) <= 1:
-        return plan
-    return replace(plan, steps=tuple(
-        FixStep(code, safety, changed, tuple(_entry(f, _before_step(sources, steps, i, f.path), changed[f.path])
-                                             for f in sorted(mine, key=Finding.sort_key) if f.path in changed))
-        for i, (code, safety, changed, mine) in enumerate(steps)))
-
-
-def _before_step(sources: Mapping[str, bytes], steps: list[tuple[str, str, dict[str, bytes], list[Finding]]],
-                index: int, path: str) -> bytes:
-    """A file's contents before step `index` (after the steps before it)."""
-    data = sources.get(path, b"")
-    for _code, _safety, changed, _mine in steps[:index]:
-        data = changed.get(path, data)
-    return data
+    final.update({p: d for p, d in result.changed.items() if is_protected(p)})  # named as skipped
+    plan = _plan(sources, final, (), withheld, wanted)
+    entries = tuple(e for _f, e in sorted(applied, key=lambda item: item[0].sort_key()))
+    return replace(plan, entries=entries, steps=tuple(steps) if len(steps) > 1 else ())
 
 
 # Safe kinds first, then gated ones, each in code order: the commits a reviewer is most likely to keep

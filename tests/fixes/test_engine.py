@@ -5,11 +5,11 @@ import pytest
 
 from hybridize_bot.analysis.config import Config
 from hybridize_bot.analysis.pipeline.run import analyze_sources
-from hybridize_bot.analysis.fixes import apply_fixes, with_edits
+from hybridize_bot.analysis.fixes import FixResult, apply_fixes, texts_by_code, with_edits
 from hybridize_bot.analysis.fixes.document import CannotFix, Document
 from hybridize_bot.analysis.fixes.registry import FIXERS
 from hybridize_bot.analysis.fixes.renames import fix_experimental_compile
-from hybridize_bot.analysis.model import Edit, Finding, FixSafety
+from hybridize_bot.analysis.model import Edit, Finding, Fix, FixSafety, Severity
 
 PYPROJECT = b'[project]\nname = "p"\ndependencies = ["tensorflow>=2.12"]\n'
 
@@ -202,3 +202,53 @@ def test_analysis_alone_does_not_load_libcst() -> None:
             "analyze_sources({'m.py': b'import tensorflow as tf\\nf = tf.function(g, experimental_compile=True)\\n'})\n"
             "assert 'libcst' not in sys.modules, 'libcst was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# ---------------------------------------------------------------- the edits and the text per kind (issue 13)
+
+def test_applied_findings_carry_the_edits_that_were_applied() -> None:
+    result = apply_fixes({"pyproject.toml": PYPROJECT, "model.py": MODEL}, SAFE)
+    assert [(f.code, f.fix.edits) for f in result.applied] == [
+        ("HYB010", (Edit(4, 4, 4, 29, "reduce_retracing"),)),
+        ("HYB011", (Edit(5, 4, 5, 24, "jit_compile"),)),
+        ("HYB012", (Edit(11, 10, 11, 44, "run_functions_eagerly"),)),
+    ]
+
+
+def test_texts_by_code_are_the_prefixes_of_one_files_edits() -> None:
+    other = b"import tensorflow as tf\nf = tf.function(g, experimental_compile=True)\n"
+    sources = {"pyproject.toml": PYPROJECT, "model.py": MODEL, "other.py": other}
+    result = apply_fixes(sources, SAFE)
+    texts, left_out = texts_by_code(sources, result, ["HYB010", "HYB011", "HYB012"])
+    relaxed = MODEL.replace(b"experimental_relax_shapes", b"reduce_retracing")
+    compiled = relaxed.replace(b"experimental_compile", b"jit_compile")
+    assert texts == {
+        "HYB010": {"model.py": relaxed},
+        "HYB011": {"model.py": compiled,
+                   "other.py": b"import tensorflow as tf\nf = tf.function(g, jit_compile=True)\n"},
+        "HYB012": {"model.py": result.changed["model.py"]},
+    }
+    assert left_out == frozenset()
+
+
+def test_a_file_whose_edit_prefix_does_not_parse_is_left_out() -> None:
+    """Two fixes that only together keep the file valid (an opening and a closing bracket)."""
+    source = b"x = f(a)\n"
+
+    def fixed(code: str, edit: Edit) -> Finding:
+        return Finding(code, "t", "m.py", 1, 1, 1, 1, "m", Severity.WARNING,
+                       fix=Fix("d", FixSafety.SAFE, edits=(edit,)))
+
+    result = FixResult(changed={"m.py": b"x = f((a))\n"},
+                       applied=[fixed("HYB010", Edit(1, 6, 1, 6, "(")), fixed("HYB011", Edit(1, 7, 1, 7, ")"))])
+    assert texts_by_code({"m.py": source}, result, ["HYB010", "HYB011"]) == ({}, frozenset({"m.py"}))
+    # In the other order the first step does not parse either.
+    assert texts_by_code({"m.py": source}, result, ["HYB011", "HYB010"]) == ({}, frozenset({"m.py"}))
+
+
+def test_the_rename_fixers_know_without_libcst_that_an_absent_name_needs_nothing() -> None:
+    for code in ("HYB010", "HYB011", "HYB012", "HYB025"):
+        doc = Document.from_bytes("m.py", b"import tensorflow as tf\nf = tf.function(g, jit_compile=True)\n")
+        finding = Finding(code, "t", "m.py", 2, 5, 2, 40, "m", Severity.WARNING, fix=Fix("d", FixSafety.SAFE))
+        assert FIXERS[code](finding, doc) == ()
+        assert doc._module is None, code  # never parsed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.precision.jax_torch import CODE_BASES, END, START, TABLE, compiled_sites, kept_section, splice
+from bench.precision.jax_torch import CODE_BASES, END, START, TABLE, compiled_sites, kept_section, site_lines, splice
 from bench.precision.verdicts import load_verdicts
 
 SECTION = f"{START}\nnew tables\n{END}"
@@ -41,3 +41,15 @@ def test_study_covers_at_least_two_code_bases_per_framework_and_its_table_is_wel
     names = {c.code_base.name for c in CODE_BASES}
     assert verdicts and all(v.codebase in names and v.rule.startswith(("HYB1", "HYB2")) for v in verdicts.values())
     assert all(v.key.startswith(f"{v.codebase}:{v.path}:{v.rule}:") for v in verdicts.values())
+
+
+def test_spellings_in_strings_comments_and_definitions_are_not_sites(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        "import jax\n"
+        "# jax.jit(f) would be slower here\n"
+        "MLIR = 'loc(\"jit(func)/reduce\")'\n"
+        "DOC = '''\n@jax.jit\n'''\n"
+        "g = jax.jit(f)\n"
+        "def filter_jit(fun):\n    return fun\n")
+    assert site_lines(tmp_path, "jax") == [("a.py", 7)]  # not the strings, the comment, the definition
+    assert compiled_sites(tmp_path, "jax") == 1
