@@ -17,7 +17,7 @@ import ast
 from typing import Callable, Iterable, Iterator, Mapping
 
 from .body import FunctionBody, walk_body
-from .facts.api import RepoFacts
+from .facts.api import RepoFacts, RetracingEvidence
 from .facts.api_kinds import CALL_KINDS, PYTHON
 from .facts.extract import extract_module, ref_of
 from .facts.project_facts import SHOWN_PATH, ProjectFacts
@@ -216,6 +216,7 @@ class Project:
         self._bodies: dict[int, FunctionBody] = {}
         self._callees: dict[int, list[tuple[FunctionInfo, ast.AST]]] = {}
         self._facts: RepoFacts | None = None
+        self._retracing: RetracingEvidence | None = None
         self._index: dict[str, dict[int, int]] = {}  # path -> id(FunctionInfo) -> local index
         self._graph_all: dict[int, GraphFunction] | None = None
         self._gf: dict[int, GraphFunction] = {}
@@ -232,12 +233,26 @@ class Project:
         """Whole-repository facts (built on first use; see analysis/facts/api.py)."""
         if self._facts is None:
             records = [self.module_facts(p) for p in self.modules]
-            self._facts = RepoFacts(ProjectFacts(records), self.fid_of)
+            self._facts = RepoFacts(ProjectFacts(records), self.fid_of, self._retracing)
         return self._facts
 
     def adopt_facts(self, pf: ProjectFacts) -> None:
         """Use whole-repository facts built elsewhere over this project's module facts (parallel runs)."""
-        self._facts = RepoFacts(pf, self.fid_of)
+        self._facts = RepoFacts(pf, self.fid_of, self._retracing)
+
+    def adopt_repo_facts(self, repo: RepoFacts) -> None:
+        """Use whole-repository facts kept from an earlier run (the snapshot), linked to this project."""
+        repo._fid_of = self.fid_of  # type: ignore[attr-defined]
+        self._facts = repo
+        if self._retracing is not None:
+            repo.provide_retracing(self._retracing)
+
+    def provide_retracing_evidence(self, provider: RetracingEvidence) -> None:
+        """HYB008's evidence for the facts' `reconfigure` outcome (rules/_retracing_evidence.py): the pipeline
+        hands it in, so that the facts need no rule and the rules' analysis runs once."""
+        self._retracing = provider
+        if self._facts is not None:
+            self._facts.provide_retracing(provider)
 
     def fid_of(self, fn: FunctionInfo) -> int | None:
         if isinstance(fn, FunctionRef):

@@ -4,7 +4,9 @@ Generates a ~50,000-line repository of TensorFlow modules (Keras layers, tf.func
 steps, tf.data pipelines, a few real misuses), opens a 20-file pull request against the fake GitHub
 on loopback, and times POST /webhook -> `hybridize` check run completed, for
 
-  cold: a fresh bot (empty blob cache, analysis process pool not started), first push;
+  cold: a fresh bot (empty blob and analysis caches), first push; the analysis processes start with
+        the App (bot/context.py ProcessRunner.start), so the push is sent once they are up, as a pull
+        request arriving at a running App finds them;
   warm: the same bot, a second push changing the same 20 files (cache has every other blob).
 
 Baseline measured in the same run: `analyze_sources` of the same head files in this process (the
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hybridize_bot.analysis import analyze_sources  # noqa: E402
+from hybridize_bot.bot.webhook import WORKERS_KEY  # noqa: E402
 from tests.e2e.harness import start_bot, stop_bot  # noqa: E402
 
 MODULE_TEMPLATE = '''"""Model component {i}: layers, a training step and an input pipeline."""
@@ -209,6 +212,7 @@ async def one_run(n_files: int, changed: int, base: dict[str, bytes], all_featur
         fake, bot = await start_bot(Path(tmp), router=None if all_features else review_only_router(),
                                     ANALYSIS_TIMEOUT="600", LOG_LEVEL="WARNING")
         try:
+            await bot.runner.app[WORKERS_KEY].runner.ready()
             repo = fake.add_repo("bench/big")
             main = fake.commit(repo, base, message="base")
             first = pr_change(base, n_files, changed, rev=1)
@@ -314,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---:|---:|---:|---:|",
     ]
     for label, _ in configs:
-        for push, key in (("first (cold cache, cold process pool): check run completed", "cold"),
+        for push, key in (("first (cold caches): check run completed", "cold"),
                           ("first: job done (review + follow-up PR)", "cold_done"),
                           ("second (warm cache): check run completed", "warm"),
                           ("second: job done (review + follow-up PR updated)", "warm_done")):

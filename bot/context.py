@@ -18,6 +18,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hybridize_bot.analysis.budget import BudgetExceeded, run_with_budget
+from hybridize_bot.bot.analysis_api import analyze_sources
 from hybridize_bot.bot.private_data import PRIVATE_UMASK, blob_dir
 from hybridize_bot.bot.pulls.archive import tree_archive
 from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
@@ -78,51 +79,132 @@ class ProcessRunner:
     The limit is enforced inside the worker (analysis/budget.py: a SIGALRM deadline), which stops that
     one call and keeps the pool, so analyses of other pull requests running beside it are unaffected.
     Only a call that ignores its budget (stuck in C code) `grace_s` later gets the old treatment: a
-    process pool cannot cancel one running task, so the whole pool is killed and replaced. "forkserver"
-    avoids forking the threaded server process.
+    process pool cannot cancel one running task, so the whole pool is killed and replaced at once.
+
+    At most `max_workers` calls are in the pool at a time; the others wait here, in submission order,
+    so that a call's deadline runs from when a worker takes it, not from when it was submitted (time
+    spent queued behind other calls must not kill the pool for a call that never ran).
+
+    "forkserver" avoids forking the threaded server process. `start()` (the App calls it at start-up)
+    starts the forkserver with the analysis package imported (`PRELOAD`) and every worker process
+    warmed up by one small analysis, so the first review does not pay for it; a killed pool is
+    replaced and warmed up the same way.
     """
+
+    # Imported once in the forkserver, so each worker process starts with them loaded: the analysis,
+    # its rules and the modules whose top-level functions the bot runs in the pool.
+    PRELOAD = ("hybridize_bot.analysis", "hybridize_bot.analysis.rules", "hybridize_bot.bot.pulls.job",
+               "hybridize_bot.bot.followup.compute")
 
     def __init__(self, max_workers: int, grace_s: float = 10.0) -> None:
         self._max_workers = max(1, max_workers)
         self._grace_s = grace_s
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._slots = asyncio.Semaphore(self._max_workers)  # FIFO: waiters are woken in order
+        self._warming: set[asyncio.Future[None]] = set()
 
     def _get_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(self.PRELOAD))  # takes effect when the forkserver starts
             # The forkserver keeps the umask it started with (maybe before secure_data_dir): the
             # workers write the analysis cache, so they set the private umask themselves.
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self._max_workers, mp_context=multiprocessing.get_context("forkserver"),
+                max_workers=self._max_workers, mp_context=context,
                 initializer=os.umask, initargs=(PRIVATE_UMASK,),
             )
         return self._pool
 
-    async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
+    async def start(self) -> None:
+        """Start the worker processes and warm each one up; returns when they are ready.
+
+        Starting a forkserver worker blocks its caller until the forkserver has imported `PRELOAD`
+        (seconds), so it runs in a thread: the event loop keeps answering webhooks meanwhile."""
         pool = self._get_pool()
-        future = asyncio.get_running_loop().run_in_executor(pool, run_with_budget, timeout, fn, *args)
         try:
-            return await asyncio.wait_for(future, timeout + self._grace_s)
-        except BudgetExceeded:
-            log.warning("%s exceeded %.1f s; stopped in its worker process", _name(fn), timeout)
-            raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
-        except asyncio.TimeoutError:
-            log.warning("%s ignored its %.1f s budget; killing its process pool", _name(fn), timeout)
-            self._kill(pool)
-            raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
+            await asyncio.to_thread(_warm_up_pool, pool, self._max_workers)
+        except Exception:  # a failed warm-up costs the first job its start, nothing more
+            log.warning("warming up the analysis process pool failed", exc_info=True)
+
+    async def ready(self) -> None:
+        """Returns once no pool start (`start`, or the replacement of a killed pool) is in flight."""
+        while self._warming:
+            await asyncio.wait(list(self._warming))
+
+    def worker_pids(self) -> set[int]:
+        """The process ids of the current pool's live worker processes."""
+        processes = getattr(self._pool, "_processes", None) or {}
+        return {p.pid for p in list(processes.values()) if p.is_alive() and p.pid is not None}
+
+    def start_in_background(self) -> None:
+        """`start` as a task of the running loop (`ready` waits for it)."""
+        try:
+            task = asyncio.ensure_future(self.start())
+        except RuntimeError:  # no running loop (a synchronous caller): the next call starts the pool
+            return
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
+
+    async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
+        async with self._slots:
+            pool = self._get_pool()
+            # Not on the event loop: submit starts a worker process when none is idle and, with the
+            # forkserver, waits until the forkserver has imported PRELOAD (seconds), while the loop
+            # must go on answering webhooks and renewing job leases.
+            submitted = await asyncio.to_thread(pool.submit, run_with_budget, timeout, fn, *args)
+            future = asyncio.wrap_future(submitted)
+            try:
+                return await asyncio.wait_for(future, timeout + self._grace_s)
+            except BudgetExceeded:
+                log.warning("%s exceeded %.1f s; stopped in its worker process", _name(fn), timeout)
+                raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
+            except asyncio.TimeoutError:
+                log.warning("%s ignored its %.1f s budget; killing its process pool", _name(fn), timeout)
+                self._kill(pool)
+                raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
 
     def _kill(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
-        if self._pool is pool:
+        replace = self._pool is pool
+        if replace:
             self._pool = None
         # _processes is private but stable since 3.2; there is no public way to stop a busy worker.
         processes = list(getattr(pool, "_processes", {}).values())
         for process in processes:
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        if replace:
+            self.start_in_background()  # the next job finds warm workers, not a pool to start
 
     def shutdown(self) -> None:
+        for task in list(self._warming):
+            task.cancel()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+def _warm_up_pool(pool: concurrent.futures.ProcessPoolExecutor, workers: int) -> None:
+    """One warm-up call per worker, submitted together: the pool starts a process for each call that
+    finds no idle worker, so all `workers` processes start (and each runs one small analysis)."""
+    calls = [pool.submit(_warm_up) for _ in range(workers)]
+    for call in calls:
+        call.result()
+
+
+_WARM_UP_SOURCE = b"""import tensorflow as tf
+
+
+@tf.function
+def step(x):
+    print(x)
+    return x
+"""
+
+
+def _warm_up() -> int:
+    """Top-level (picklable): one small analysis, so the rules are built and their first-call costs
+    paid before a pull request waits on them."""
+    return len(analyze_sources({"warm_up.py": _WARM_UP_SOURCE}).findings)
 
 
 def _name(fn: Callable[..., Any]) -> str:

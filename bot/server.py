@@ -93,6 +93,9 @@ def build_app(
         app[GITHUB_APP_KEY] = github
         app[WORKERS_KEY] = workers
         workers.start(settings.workers)
+        if settings.workers:
+            # The analysis processes start now, not on the first pull request (which would wait for them).
+            workers.runner.start_in_background()
         expiry = asyncio.create_task(_expire_periodically(settings))
         try:
             yield

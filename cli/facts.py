@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 from hybridize_bot.analysis.facts.explain import verdict
 from hybridize_bot.analysis.facts.model import Fact, FunctionFacts
+from hybridize_bot.analysis.facts.preconditions import RECONFIGURE
 
 SCHEMA_VERSION = 1
 
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     workspace = workspace_from_args(args)
     cache = cache_from_args(args)
-    loaded = load_project(workspace.sources(), workspace.config, cache)
+    loaded = load_project(workspace.sources(), workspace.config, cache, reconfigure=True)
     repo = loaded.project.facts
     records = [
         ff for ff in repo.all_functions()
@@ -97,6 +98,11 @@ def record(ff: FunctionFacts) -> dict[str, Any]:
         "refactoring": ff.refactoring,
         "blocked_by": list(ff.blocked_by),
         "undetermined": list(ff.undetermined),
+        # Evidence behind the issue-11 preconditions and the `reconfigure` outcome.
+        "invalid_name_arguments": [e.to_json() for e in ff.invalid_name_arguments],
+        "tensor_parameter_iteration": [e.to_json() for e in ff.tensor_parameter_iteration],
+        "shape_varying_calls": [e.to_json() for e in ff.shape_varying_calls],
+        "static_shape_reads": [e.to_json() for e in ff.static_shape_reads],
         "decision": decision,
         "decision_reasons": decision_reasons,
         "reasons": {
@@ -137,6 +143,9 @@ def render_text(records: list[FunctionFacts]) -> str:
                      f"recursive: {_tri(r['recursive'])}; tensor computation: {_tri(r['tensor_computation'])}; "
                      f"callers covered: {_tri(r['callers_covered'])}")
         lines.append(f"    {ff.refactoring or 'no refactoring'}: {r['decision']}")
+        if ff.refactoring == RECONFIGURE:
+            for e in ff.shape_varying_calls[:3]:
+                lines.append(f"      shape-varying call: {e.detail} ({e.location()})")
         for code, why in r["decision_reasons"].items():
             lines.append(f"      {code}: {why}" if why else f"      {code}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -15,7 +15,7 @@ Everything is computed once per analysis run and cached on the project.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .compute import Fixpoints
 from .parameter_lattices import REASONS
@@ -28,6 +28,8 @@ from .project_facts import ProjectFacts
 
 if TYPE_CHECKING:
     from ..summary import FunctionInfo
+
+RetracingEvidence = Callable[[int], tuple[tuple[Evidence, ...], tuple[Evidence, ...]]]
 
 
 def kind_text(kind: Any) -> str:
@@ -44,12 +46,28 @@ def kind_text(kind: Any) -> str:
 class RepoFacts:
     """Facts of every function of one analyzed project (over `ProjectFacts` + `Fixpoints`)."""
 
-    def __init__(self, pf: ProjectFacts, fid_of: Any = None) -> None:
+    def __init__(self, pf: ProjectFacts, fid_of: Any = None, retracing: "RetracingEvidence | None" = None) -> None:
         self.pf = pf
         self.fx = Fixpoints(pf)
         # FunctionInfo -> fid, supplied by analysis.project.Project (None when used without trees).
         self._fid_of = fid_of
+        # fid -> (shape-varying loop call sites, static shape reads) of a hybrid function: HYB008's evidence,
+        # which needs the call sites' trees; handed in by the pipeline (rules/_retracing_evidence.py).
+        # Without it the `reconfigure` outcome is not produced.
+        self.retracing = retracing
         self._cache: dict[int, FunctionFacts] = {}
+
+    def provide_retracing(self, retracing: "RetracingEvidence") -> None:
+        """Hand in the retracing evidence; hybrid functions' outcomes built without it are built again."""
+        self.retracing = retracing
+        for fid in [fid for fid, ff in self._cache.items() if ff.hybrid]:
+            del self._cache[fid]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The snapshot keeps the facts, not the project's trees the providers hold; a hybrid function's
+        # outcome depends on the retracing provider, so it is built again by the run that has one.
+        cache = {fid: ff for fid, ff in self._cache.items() if not ff.hybrid}
+        return {**self.__dict__, "_fid_of": None, "retracing": None, "_cache": cache}
 
     # ---- addressing -----------------------------------------------------------------------------
     def fid(self, fn: "FunctionInfo | int") -> int | None:
@@ -244,6 +262,15 @@ class RepoFacts:
         )
         graph_required = tuple(Evidence("graph-required", p, line, what) for p, line, what in pf.graph_required[fid])
         public = self._public(fid)
+        names_ev = tuple(Evidence("invalid-name-argument", path, line, f"`{text}` as the `name` of `{op}`")
+                         for line, op, text in rec.get("badn", ()))
+        # Only over parameters the project knows to be tensors (containers of tensors count: conservative).
+        iteration_ev = tuple(Evidence("tensor-parameter-iteration", path, line, f"{how} (`{param}` is a tensor)")
+                             for line, param, how in rec.get("titer", ())
+                             if param in tensor and tensor[param].value is True)
+        varying_calls, static_reads = ((), ())
+        if rec["hy"] is not None and self.retracing is not None:
+            varying_calls, static_reads = self.retracing(fid)
         facts = FunctionFacts(
             fid=fid, path=path, qualname=rec["q"], line=rec["l"], hybrid=rec["hy"] is not None,
             in_graph=pf.in_graph(fid), public=public, tensor_parameters=tensor, primitive_parameters=primitive,
@@ -252,6 +279,8 @@ class RepoFacts:
             called_in_loop=self._loop_fact(fid), numpy_on_parameters=numpy_ev, keras_tensor_arguments=keras_ev,
             graph_required=graph_required, tensor_work=fx.tensor_work(fid),
             notes=(("boolean parameters: " + ", ".join(booleans)),) if booleans else (),
+            invalid_name_arguments=names_ev, tensor_parameter_iteration=iteration_ev,
+            shape_varying_calls=varying_calls, static_shape_reads=static_reads,
         )
         key = pf.class_of(fid)
         exported = rec["hy"] is not None and (

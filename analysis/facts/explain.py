@@ -54,6 +54,12 @@ def reason(ff: FunctionFacts, code: str) -> str:
         pc.HAS_EAGER_ONLY_CALLS: lambda: ff.eager_only_calls.reason,
         pc.HAS_NUMPY_CALLS_ON_PARAMETERS: lambda: _evidence(ff.numpy_on_parameters),
         pc.HAS_KERAS_SYMBOLIC_ARGUMENTS: lambda: _evidence(ff.keras_tensor_arguments),
+        pc.HAS_INVALID_NAME_ARGUMENTS: lambda: _evidence(ff.invalid_name_arguments) + ": ignored eagerly, "
+                                               "TypeError once traced",
+        pc.HAS_TENSOR_PARAMETER_ITERATION: lambda: _evidence(ff.tensor_parameter_iteration) + ": AutoGraph does "
+                                                   "not convert it, tracing raises",
+        pc.HAS_UNRESOLVED_STATICALLY_READ_AXES: lambda: "; ".join(e.detail for e in ff.static_shape_reads) + (
+            ": with relaxed shapes a static read gives None"),
         pc.HAS_COVERED_CALLERS: lambda: ("already runs in graph context (called from hybrid code)" if ff.in_graph
                                          else ff.callers_covered.reason),
         pc.REQUIRES_GRAPH_EXECUTION: lambda: _evidence(ff.graph_required) or "exported (input_signature or a "

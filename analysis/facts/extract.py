@@ -21,10 +21,10 @@ from typing import Any
 
 from ..imports import TF_FUNCTION
 from ..summary import FunctionInfo, ModuleSummary
-from . import api_kinds, tables
+from . import api_kinds, precondition_scans, tables
 
 # Bump when the shape or meaning of the records changes: it is part of every cache key.
-FACTS_VERSION = 11
+FACTS_VERSION = 12
 
 # Value kinds.
 TENSOR, DATASET, KERAS, ALLOC, NUMPY, OTHER = "t", "ds", "k", "a", "np", "o"
@@ -127,6 +127,7 @@ class _FunctionWalker:
         self.pending: list[tuple[str, str, int, str]] = []  # (kind, root name, line, detail)
         self.eager_only: list[tuple] = []
         self.numpy_params: list[tuple] = []
+        self.scanned: list[ast.AST] = []  # calls, loops, comprehensions: what precondition_scans looks at
         self.returns: list[Any] = []
         self.inst: dict[str, tuple] = {}
         self.aliases: dict[str, tuple] = {}
@@ -297,6 +298,7 @@ class _FunctionWalker:
                 continue
             elif t is ast.Call:
                 self.call(node, in_loop)  # type: ignore[arg-type]
+                self.scanned.append(node)
             elif t in _DEFS:
                 if module_level:
                     continue  # definitions and class bodies are their own records
@@ -319,6 +321,7 @@ class _FunctionWalker:
                     self.assign(node.target, vk, node.value, node.lineno)  # type: ignore[attr-defined]
             elif t is ast.For or t is ast.AsyncFor:
                 self.loops += 1
+                self.scanned.append(node)
                 self.loop_target(node.target, node.iter)  # type: ignore[attr-defined]
                 push((node.iter, in_loop))  # type: ignore[attr-defined]
                 for st in reversed(node.orelse):  # type: ignore[attr-defined]
@@ -365,6 +368,7 @@ class _FunctionWalker:
                 push((node.body, in_loop))  # type: ignore[attr-defined]
                 continue
             elif t in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+                self.scanned.append(node)
                 for gen in node.generators:  # type: ignore[attr-defined]
                     self.loop_target(gen.target, gen.iter)
                 in_loop = True
@@ -644,6 +648,8 @@ class _FunctionWalker:
         set from constructor calls; loops: number of loops; sload: attributes read from `self` (property
         getters run there); stub: the body only raises NotImplementedError (an abstract method); gm: calls
         a switch that turns eager execution off (`tables.GRAPH_MODE_SWITCHES`), present only when true.
+        badn/titer: non-string `name` arguments and tensor parameter iteration, added by
+        `precondition_scans.scan` (present only when found).
         """
         self.finish_effects()
         info = self.info
@@ -857,7 +863,9 @@ def extract_module(summary: ModuleSummary) -> dict[str, Any]:
         walker = _FunctionWalker(summary, fn, consts)
         node = fn.node
         walker.walk([node.body] if isinstance(node, ast.Lambda) else node.body)  # type: ignore[list-item]
-        records.append(walker.record(index_of))
+        record = walker.record(index_of)
+        record.update(precondition_scans.scan(summary, fn, walker.scanned, walker.stores))  # badn/titer
+        records.append(record)
     records.append(top.record(index_of))
     classes = {}
     for name, cls in summary.classes.items():

@@ -94,6 +94,14 @@ class FunctionFacts:
     # Preconditions that could not be decided but do not block: the refactoring is only a suggestion.
     undetermined: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # Preconditions of issue 11 (facts/precondition_scans.py): non-string `name` arguments of TF ops, and
+    # iteration over a tensor parameter that AutoGraph does not convert.
+    invalid_name_arguments: tuple[Evidence, ...] = ()
+    tensor_parameter_iteration: tuple[Evidence, ...] = ()
+    # A hybrid function's loop call sites that pass tensors of visibly varying shape (HYB008's evidence),
+    # and its body's static shape reads: the `reconfigure` outcome and what blocks it.
+    shape_varying_calls: tuple[Evidence, ...] = ()
+    static_shape_reads: tuple[Evidence, ...] = ()
 
     def names_where(self, facts: dict[str, Fact], value: bool) -> list[str]:
         return [name for name, fact in facts.items() if fact.value is value]

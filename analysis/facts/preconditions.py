@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 CONVERT_TO_HYBRID = "convert-to-hybrid"
 CONVERT_TO_EAGER = "convert-to-eager"
-RECONFIGURE = "reconfigure"  # P4/P5 (input_signature inference): reserved, not produced yet
+# Hybridize's P4/P5: change the decorator of a hybrid function so that it stops tracing once per input shape
+# (`reduce_retracing=True` or an `input_signature` with None dimensions). Ours is produced where call sites
+# visibly vary the shapes they pass (HYB008's evidence), not from an inferred signature.
+RECONFIGURE = "reconfigure"
 
 HAS_PYTHON_SIDE_EFFECTS = "HAS_PYTHON_SIDE_EFFECTS"
 UNDETERMINABLE_SIDE_EFFECTS = "UNDETERMINABLE_SIDE_EFFECTS"
@@ -31,6 +34,15 @@ NO_TENSOR_COMPUTATION = "NO_TENSOR_COMPUTATION"
 HAS_EAGER_ONLY_CALLS = "HAS_EAGER_ONLY_CALLS"
 HAS_NUMPY_CALLS_ON_PARAMETERS = "HAS_NUMPY_CALLS_ON_PARAMETERS"
 HAS_KERAS_SYMBOLIC_ARGUMENTS = "HAS_KERAS_SYMBOLIC_ARGUMENTS"
+# Hybridize #814: a non-string where a TF op takes its `name` (`tf.sqrt(x, tf.float32)`): ignored eagerly,
+# `TypeError` once traced (TF 2.21).
+HAS_INVALID_NAME_ARGUMENTS = "HAS_INVALID_NAME_ARGUMENTS"
+# Hybridize #830: iteration over a tensor parameter that AutoGraph does not convert (a comprehension,
+# `enumerate`/`zip`, a `for` that appends to a Python list); a plain `for` is converted (TF 2.21).
+HAS_TENSOR_PARAMETER_ITERATION = "HAS_TENSOR_PARAMETER_ITERATION"
+# Hybridize #811/#864: with relaxed shapes a static read (`x.shape[0]`, `len(x)`) gives None: reconfigure
+# only a function that reads none (the same gate as HYB008's fix, rules/_static_shapes.py).
+HAS_UNRESOLVED_STATICALLY_READ_AXES = "HAS_UNRESOLVED_STATICALLY_READ_AXES"
 HAS_COVERED_CALLERS = "HAS_COVERED_CALLERS"
 # Ours (study §3.2 HYB022 extra preconditions): graph execution is required by how the function is used.
 REQUIRES_GRAPH_EXECUTION = "REQUIRES_GRAPH_EXECUTION"
@@ -143,6 +155,12 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
             blocked.append(IS_ABSTRACT_STUB)
         if "jit_compile" in hy[2] or "experimental_compile" in hy[2]:
             blocked.append(HAS_JIT_COMPILE)
+        kept = [code for code in blocked if code != IS_TEST_CODE]
+        if kept and facts.shape_varying_calls:
+            # The graph stays (removing it is blocked), but its call sites make it trace once per input
+            # shape: change its decorator instead.
+            notes.append("convert-to-eager blocked by " + ", ".join(kept))
+            return RECONFIGURE, _reconfigure_blocks(facts), notes, []
         return CONVERT_TO_EAGER, blocked, notes, []
     if root_kind is not None:
         return None, [IS_FRAMEWORK_TRACED], [f"traced by {root_kind}"], []
@@ -176,6 +194,10 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
         blocked.append(HAS_NUMPY_CALLS_ON_PARAMETERS)
     if facts.keras_tensor_arguments:
         blocked.append(HAS_KERAS_SYMBOLIC_ARGUMENTS)
+    if facts.invalid_name_arguments:
+        blocked.append(HAS_INVALID_NAME_ARGUMENTS)
+    if facts.tensor_parameter_iteration:
+        blocked.append(HAS_TENSOR_PARAMETER_ITERATION)
     if facts.callers_covered.value is True:
         blocked.append(HAS_COVERED_CALLERS)
     if rec["par"] is not None:
@@ -187,3 +209,10 @@ def decide(facts: "FunctionFacts", rec: dict[str, Any], root_kind: str | None,
     if returns_object:
         blocked.append(RETURNS_PYTHON_OBJECT)
     return CONVERT_TO_HYBRID, blocked, notes, undetermined
+
+
+def _reconfigure_blocks(facts: "FunctionFacts") -> list[str]:
+    blocked = [IS_TEST_CODE] if is_test_path(facts.path) else []
+    if facts.static_shape_reads:
+        blocked.append(HAS_UNRESOLVED_STATICALLY_READ_AXES)
+    return blocked

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 from ..config import Config
 from ..model import AnalysisResult
 from ..project import Project
+from ..rules._retracing_evidence import FactsProvider
 from .modules import ModuleLoader, tally
 from .snapshot import patch_snapshot, same_interfaces, save_snapshot, update_snapshot
 from .sources import Prepared, prepare
@@ -32,11 +33,14 @@ class LoadedProject:
 
 
 def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None" = None, *,
-                 prepared: Prepared | None = None, snapshots: bool = True) -> LoadedProject:
+                 prepared: Prepared | None = None, snapshots: bool = True, reconfigure: bool = False) -> LoadedProject:
     """Parse (or fetch from the cache) every Python module and build the Project over them.
 
     `snapshots=False` neither reads nor writes a project snapshot (a run scoped to changed files: its
-    module set is particular to one change, so its snapshot would only fill the cache)."""
+    module set is particular to one change, so its snapshot would only fill the cache).
+    `reconfigure=True` hands the facts HYB008's evidence, for their `reconfigure` outcome: it reads the
+    trees of the modules that call hybrid functions in loops, so only `hybridize facts` asks for it (no
+    rule reads that outcome, and a check run scoped to a change should not parse unchanged callers)."""
     if prepared is None:
         prepared = prepare(sources, config, cache, snapshots=snapshots)
     result, python, names, snapshot = prepared.result, prepared.python, prepared.names, prepared.snapshot
@@ -80,11 +84,12 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
     paths, _digests = tally(result, config, entries)
 
     project = Project(modules.summaries, module_facts=module_facts, loader=modules.summary)
+    if reconfigure:
+        project.provide_retracing_evidence(FactsProvider(project, config, None))
     loaded = LoadedProject(project, result, paths, modules.hashes)
     if reuse:
         repo = body.repo  # type: ignore[union-attr]
-        repo._fid_of = project.fid_of  # type: ignore[attr-defined]
-        project._facts = repo  # type: ignore[assignment]
+        project.adopt_repo_facts(repo)  # type: ignore[arg-type]
         if patched is not None:
             # Line numbers moved inside the signatures' parts. The snapshot on disk stays as it was: the
             # next run patches it again from the same base (cheaper than rewriting the whole snapshot).

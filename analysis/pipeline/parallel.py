@@ -134,14 +134,16 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         project = Project(summaries, module_facts=facts, loader=loader)
         project.adopt_facts(pf)
         repo = project.facts  # build the facts while the parent decides what to check
-        to_check, stamp = marshal.loads(conn.recv_bytes())
+        to_check, stamp, sign_all = marshal.loads(conn.recv_bytes())
         rules, known = make_rules(), known_rule_codes()
         # With a cache, this worker keys, reads and writes its own modules' findings: the parent needs
         # neither the facts nor the signatures (issue 11: it rebuilt both after the workers).
         interfaces = Interfaces(pf.mods)
         signatures: dict[str, str] = {}
         if cache is not None:
-            signatures = module_signatures(repo, [pf.by_path[p] for p in to_check], interfaces)
+            # Every module of the share when the run writes a snapshot (its head holds all signatures).
+            signed = mine if sign_all else to_check
+            signatures = module_signatures(repo, [pf.by_path[p] for p in signed], interfaces)
             settings = settings_digest(config, min_tf)
         out, checked = [], []
         for path in to_check:
@@ -239,9 +241,10 @@ class ParallelRun:
     def start_check(self, wanted: Callable[[str], bool], stamp: str | None = None) -> None:
         """Step 4: tell each worker which of its modules to check (with a cache: to take from the cache or
         check, whichever it can), and the first worker the stamp of the project snapshot body to write
-        (None: no snapshot); `collect` gathers the findings."""
+        (None: no snapshot; with one, every worker signs all its modules); `collect` gathers the findings."""
         for i, (conn, shard) in enumerate(zip(self.conns, self.shards)):
-            conn.send_bytes(marshal.dumps(([p for p in sorted(shard) if wanted(p)], stamp if i == 0 else None)))
+            conn.send_bytes(marshal.dumps(([p for p in sorted(shard) if wanted(p)], stamp if i == 0 else None,
+                                           stamp is not None)))
 
     def collect(self) -> "Collected":
         """The workers' answers to `start_check`."""

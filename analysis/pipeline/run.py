@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import gc
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Collection, Mapping
 
 from ..config import Config
 from ..model import AnalysisResult
-from ..tfversion import declared_min_tf_version
+from ..tfversion import TORCH_DISTRIBUTIONS, declared_min_tf_version, declared_min_version
 from .checking import check_module, known_rule_codes, make_rules
 from .findings import findings_keys, finish
 from .load import load_project
 from .modules import facts_key, report_failure
 from .parallel import ParallelRun, WorkerError, jobs_for
-from .scope import needed_paths
+from .scope import needed_paths, worth_scoping
 from .snapshot import new_stamp, save_head
 from .sources import Prepared, module_names, prepare, python_sources
 from .unchanged import unchanged_result
@@ -37,7 +38,9 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
     metadata (the minimum TensorFlow version).
 
     With `changed` (paths), only those modules are checked, and only the modules their facts need are
-    loaded (scope.py): their importers, transitively, and everything those import.
+    loaded (scope.py): their importers, transitively, and everything those import. When they need most
+    of a large project, all of it is loaded, keeping the project snapshot (scope.worth_scoping), and
+    still only the changed modules are checked.
     """
     # The whole repository's trees stay alive until the end of the run, and CPython's cyclic
     # collector would rescan all of them on every generation-2 pass: measured on the 1.3M-line
@@ -46,11 +49,16 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        config = config or Config()
+        config = with_declared_torch(config or Config(), sources)
         if changed is None:
             return _analyze(sources, config, cache)
-        result = _analyze(_scoped(sources, config, changed), config, cache, set(changed))
-        result.findings = [f for f in result.findings if f.path in changed]  # e.g. a needed module's HYB000
+        checked = set(changed)
+        scoped = _scoped(sources, config, checked)
+        if scoped is None:
+            result = _analyze(sources, config, cache, checked)
+        else:  # a scoped run's module set is particular to one change: no project snapshot
+            result = _analyze(scoped, config, cache, checked, snapshots=False)
+        result.findings = [f for f in result.findings if f.path in checked]  # e.g. a needed module's HYB000
         return result
     finally:
         if was_enabled:
@@ -60,28 +68,42 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
 analyze_sources = analyze  # the name the bot, the tests and the benchmarks have always used
 
 
-def _scoped(sources: Mapping[str, bytes], config: Config, changed: Collection[str]) -> dict[str, bytes]:
-    """The sources without the Python modules the changed ones do not need (metadata files stay)."""
+def with_declared_torch(config: Config, sources: Mapping[str, bytes]) -> Config:
+    """`config` with the oldest PyTorch the project supports: `min-torch-version` when set, else what the
+    declared dependencies say. On the Config (not a parameter of its own like the TensorFlow minimum) so
+    that rules, worker processes and the findings cache key all see it without more plumbing."""
+    if config.min_torch_version is not None:
+        return config
+    declared = declared_min_version(sources, TORCH_DISTRIBUTIONS)
+    return replace(config, min_torch_version=declared) if declared is not None else config
+
+
+def _scoped(sources: Mapping[str, bytes], config: Config, changed: Collection[str]) -> dict[str, bytes] | None:
+    """The sources without the Python modules the changed ones do not need (metadata files stay), or
+    None when a whole run is the cheaper way to check them."""
     python = python_sources(sources, config)
-    needed = needed_paths(python, module_names(python, config, AnalysisResult()), changed)
+    names = module_names(python, config, AnalysisResult())
+    needed = needed_paths(python, names, changed)
+    if not worth_scoping(len(needed & names.keys()), len(names)):
+        return None
     return {p: d for p, d in sources.items() if p not in python or p in needed}
 
 
 def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
-             changed: set[str] | None = None) -> AnalysisResult:
+             changed: set[str] | None = None, *, snapshots: bool = True) -> AnalysisResult:
+    """Load every module of `sources`; check those in `changed` (None: all)."""
     python_bytes = sum(len(d) for p, d in sources.items() if p.endswith(".py"))
     jobs = jobs_for(python_bytes)
     prepared = None
-    snapshots = changed is None  # a scoped run's module set is particular to one change: no snapshot
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
     if cache is not None:
         prepared = prepare(sources, config, cache, snapshots=snapshots)
-        unchanged = unchanged_result(prepared, config, min_tf, cache)
+        unchanged = unchanged_result(prepared, config, min_tf, cache, changed)
         if unchanged is not None:
             return finish(unchanged, cache)
     if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
         try:
-            return _analyze_parallel(sources, config, cache, jobs, changed)
+            return _analyze_parallel(sources, config, cache, jobs, changed, snapshots)
         except (WorkerError, OSError) as exc:
             # No processes to be had (or one died): do the same work in this process, and say so (it is
             # several times slower, and a worker that fails every time is a bug to report).
@@ -122,7 +144,7 @@ def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:
 
 
 def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
-                      jobs: int, changed: set[str] | None = None) -> AnalysisResult:
+                      jobs: int, changed: set[str] | None = None, snapshots: bool = True) -> AnalysisResult:
     """The same analysis with parsing and checking spread over worker processes (parallel.py), which
     also read and write the cache for their own modules; this process writes the snapshot's head."""
     result = AnalysisResult()
@@ -134,7 +156,7 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "Anal
         outcomes = run.exchange_facts()
         wanted = {path for path, _lines, failure, _h, _i in outcomes
                   if failure is None and (changed is None or path in changed)}
-        stamp = new_stamp() if cache is not None and changed is None else None
+        stamp = new_stamp() if cache is not None and snapshots else None
         run.start_check(wanted.__contains__, stamp)
         entries: dict[str, tuple] = {}
         for path, lines, failure, content, iface in sorted(outcomes):

@@ -8,6 +8,12 @@ them imports is what their facts are made of. Imports are read from the text (a 
 cheaper than `ast.parse`), so an import inside a string counts too (a module too many, never one too
 few). A call that reaches a changed function only by dynamic dispatch from a module that imports
 nothing leading to it is not seen; the full run remains the reference.
+
+Leaving modules out pays only when many are left out: a scoped run's module set is particular to one
+change, so it neither reads nor writes the project snapshot (the whole-repository facts a warm whole
+run reuses) and builds the project facts of what it loaded every time. When a change needs most of a
+large project (a widely imported module changed), the whole run is cheaper, warm or cold: the run then
+loads everything and still checks only the changed modules (`worth_scoping`).
 """
 from __future__ import annotations
 
@@ -17,6 +23,17 @@ from typing import Collection, Mapping
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([^\n#;]+)", re.MULTILINE)
 _FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*(\([^)]*\)?|[^\n#;]+)", re.MULTILINE)
 _NAME = re.compile(r"[A-Za-z_][\w.]*")
+
+# Below this many modules a project's facts are cheap to build whatever is loaded: always scope.
+WHOLE_RUN_MIN_MODULES = 64
+# A change that needs more than this share of a larger project's modules gets a whole run.
+WHOLE_RUN_SHARE = 0.6
+
+
+def worth_scoping(needed: int, modules: int) -> bool:
+    """Whether loading `needed` of a project's `modules` is cheaper than loading all of them with
+    the project snapshot."""
+    return modules < WHOLE_RUN_MIN_MODULES or needed <= WHOLE_RUN_SHARE * modules
 
 
 def imported_names(data: bytes, module: str, is_package: bool) -> set[str]:

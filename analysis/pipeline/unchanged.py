@@ -3,7 +3,7 @@ module's findings come from the cache, keyed by the snapshot's signatures, and n
 the whole-repository facts (the snapshot's body, 20 times its head) are read."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Collection
 
 from ..config import Config
 from ..model import AnalysisResult
@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 
 
 def unchanged_result(prepared: Prepared, config: Config, min_tf: tuple[int, ...] | None,
-                     cache: "AnalysisCache") -> AnalysisResult | None:
+                     cache: "AnalysisCache", checked: Collection[str] | None = None) -> AnalysisResult | None:
     """The run's result (findings not yet sorted: `finish`), or None when a module changed or one of
-    the findings is not in the cache (the caller then runs the pipeline)."""
+    the findings of the modules to check (`checked`; None: all) is not in the cache (the caller then
+    runs the pipeline)."""
     snapshot = prepared.snapshot
     if snapshot is None or snapshot.entries.keys() != prepared.hashes.keys():
         return None
@@ -29,6 +30,8 @@ def unchanged_result(prepared: Prepared, config: Config, min_tf: tuple[int, ...]
     settings = settings_digest(config, min_tf)
     counted = (cache.stats.findings_hits, cache.stats.findings_misses)
     for path in paths:
+        if checked is not None and path not in checked:
+            continue
         found = cache.get_findings(findings_key(path, prepared.hashes[path], snapshot.signatures.get(path, ""), settings))
         if found is None:
             # The pipeline reads these again: count them once.

@@ -4,47 +4,15 @@ from __future__ import annotations
 import ast
 from typing import Iterable, Iterator
 
+from ..facts.api_names import invalid_name_argument
 from ..facts.extract import KERAS
 from ..facts.rulesupport import find_call
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
 
-# Position of the `name` parameter of common TF ops (from their signatures in the API docs, e.g.
-# https://www.tensorflow.org/api_docs/python/tf/math/sqrt `tf.math.sqrt(x, name=None)`). An argument at
-# that position that is not a string is ignored eagerly but raises under tracing (Hybridize #814).
-_UNARY = ("abs", "sqrt", "rsqrt", "exp", "log", "log1p", "square", "negative", "sigmoid", "tanh", "sign",
-          "floor", "ceil", "round", "reciprocal", "identity", "sin", "cos", "tan", "erf", "softplus",
-          "math.sqrt", "math.rsqrt", "math.exp", "math.log", "math.log1p", "math.square", "math.abs",
-          "math.sigmoid", "math.tanh", "math.sign", "math.floor", "math.ceil", "math.round", "math.reciprocal",
-          "math.negative", "math.erf", "math.softplus", "nn.relu", "nn.relu6", "nn.elu", "nn.selu", "nn.gelu",
-          "nn.sigmoid", "nn.tanh", "nn.softplus", "nn.softsign", "stop_gradient", "zeros_like", "ones_like")
-_BINARY = ("add", "subtract", "multiply", "divide", "maximum", "minimum", "pow", "squared_difference", "equal",
-           "not_equal", "less", "less_equal", "greater", "greater_equal", "math.add", "math.subtract",
-           "math.multiply", "math.divide", "math.maximum", "math.minimum", "math.pow", "math.squared_difference",
-           "math.truediv", "truediv", "realdiv", "math.floordiv", "floordiv", "cast", "reshape", "expand_dims",
-           "squeeze", "fill", "shape", "size", "rank", "tile", "gather_nd", "bitcast", "dtypes.cast")
-NAME_POSITION: dict[str, int] = {
-    **{f"tensorflow.{op}": 1 for op in _UNARY},
-    **{f"tensorflow.{op}": 2 for op in _BINARY},
-    "tensorflow.reduce_sum": 3, "tensorflow.reduce_mean": 3, "tensorflow.reduce_max": 3, "tensorflow.reduce_min": 3,
-    "tensorflow.reduce_prod": 3, "tensorflow.math.reduce_sum": 3, "tensorflow.math.reduce_mean": 3,
-    "tensorflow.transpose": 3, "tensorflow.concat": 2, "tensorflow.stack": 2, "tensorflow.constant": 3,
-    "tensorflow.convert_to_tensor": 3, "tensorflow.one_hot": 7,
-}
 _VARIABLE_LISTS = frozenset({"trainable_variables", "trainable_weights"})
 _GRADIENT_CONSUMERS = frozenset({"apply_gradients", "minimize", "gradient", "jacobian"})
-
-
-def _non_string(ctx: ModuleContext, arg: ast.expr) -> str | None:
-    if isinstance(arg, ast.Constant) and not isinstance(arg.value, str) and arg.value is not None:
-        return repr(arg.value)
-    q = ctx.qualify(arg)
-    if q is not None and q.startswith("tensorflow.") and q.rsplit(".", 1)[1] in (
-            "float16", "float32", "float64", "bfloat16", "int8", "int16", "int32", "int64", "uint8", "bool",
-            "string", "complex64", "complex128"):
-        return ctx.source.segment(arg)
-    return None
 
 
 def _calls_owner(ctx: ModuleContext, fn: FunctionInfo, owner: str, depth: int) -> bool:
@@ -231,15 +199,13 @@ class HybridizationHazards(Rule):
         for gf in ctx.graph_functions():
             body = ctx.body(gf.info)
             for call in body.calls:
-                q = ctx.qualify(call.func)
-                pos = NAME_POSITION.get(q) if q is not None else None
-                if pos is not None and len(call.args) > pos:
-                    bad = _non_string(ctx, call.args[pos])
-                    if bad is not None:
-                        yield ctx.report(self, call.args[pos], (
-                            f"`{bad}` is passed where `{q.replace('tensorflow.', 'tf.')}` takes its `name`: eager "
-                            f"execution ignores it, tracing raises{via_text(gf)}"),
-                            fn=gf, fix=Fix("pass it by keyword (e.g. `dtype=`) or drop it", FixSafety.SUGGESTION))
+                found = invalid_name_argument(call, ctx.qualify)
+                if found is not None:
+                    q, arg, bad = found
+                    yield ctx.report(self, arg, (
+                        f"`{bad}` is passed where `{q.replace('tensorflow.', 'tf.')}` takes its `name`: eager "
+                        f"execution ignores it, tracing raises{via_text(gf)}"),
+                        fn=gf, fix=Fix("pass it by keyword (e.g. `dtype=`) or drop it", FixSafety.SUGGESTION))
             yield from self._stale_variables(ctx, gf)
 
     def _keras_tensor_arguments(self, ctx: ModuleContext) -> Iterator[Finding]:

@@ -103,14 +103,14 @@ class Report:
     conclusion: str
     new: Sequence[Finding] = ()
     preexisting: Sequence[Finding] = ()
-    elsewhere_count: int = 0
     inline_posted: int = 0
     already_commented: int = 0
     not_inline: Sequence[Finding] = ()  # warning/error findings without an inline comment (cap, placement)
     partial: Sequence[str] = ()  # why the analysis saw less than the whole pull request
     config_problems: Sequence[str] = ()
     notes: Sequence[str] = ()  # analysis notes (skipped files etc.)
-    files_analyzed: int = 0
+    files_analyzed: int = 0  # Python files the analysis read: the reviewed ones and what their facts need
+    files_reviewed: int = 0  # the pull request's changed Python files: the only ones checked
     check_run_url: str | None = None
     repo_url: str = ""  # https://github.com/owner/repo: locations become links to the head commit
     delta: Delta | None = None  # what changed since the last reviewed commit
@@ -425,15 +425,22 @@ def _ignored_lines(report: Report) -> list[str]:
     return _details(f"Ignored on this pull request: {codes}", rows)
 
 
+NOT_REVIEWED = "Files this pull request does not touch are not reviewed."
+
+
 def _elsewhere_text(report: Report) -> str:
     return (f"{_plural(len(report.preexisting), 'pre-existing finding')} in files this pull request touches "
-            f"(not on changed lines) and {_plural(report.elsewhere_count, 'finding')} in other files"
-            + (" count toward the conclusion (strict)." if report.strict else " are not counted against it."))
+            "(not on changed lines) "
+            + ("count toward the conclusion (strict). " if report.strict else "are not counted against it. ")
+            + NOT_REVIEWED)
 
 
 def _footer(report: Report, *, self_link: bool) -> str:
-    parts = [f"Commit {sha7(report.head_sha)}", f"{_plural(report.files_analyzed, 'Python file')} analyzed",
-             f"conclusion {report.conclusion}"]
+    parts = [f"Commit {sha7(report.head_sha)}"]
+    if report.conclusion != "timed_out":  # a stopped analysis reviewed nothing
+        parts += [f"{_plural(report.files_reviewed, 'changed Python file')} reviewed",
+                  f"{_plural(report.files_analyzed, 'Python file')} analyzed"]
+    parts.append(f"conclusion {report.conclusion}")
     if report.inline_posted or report.already_commented:
         parts.append(f"inline comments: {report.inline_posted} new, {report.already_commented} from earlier pushes")
     if self_link and report.check_run_url:
@@ -462,8 +469,8 @@ def summary_markdown(report: Report, limit: int = CHECK_OUTPUT_LIMIT, *, with_ma
         rows = [_finding_row(f, report) for f in by_severity(report.preexisting)]
         table = _table_within(["| Severity | Where | Finding | Fix |", "|---|---|---|---|"], rows,
                               limit // 4, "pre-existing findings", limit)
-        tail += _details(f"{_plural(len(report.preexisting), 'pre-existing finding')} in touched files, "
-                         f"{report.elsewhere_count} in other files (not counted)" if not report.strict else
+        tail += _details(f"{_plural(len(report.preexisting), 'pre-existing finding')} in touched files "
+                         "(not counted)" if not report.strict else
                          f"{_plural(len(report.preexisting), 'pre-existing finding')} in touched files (strict: "
                          "counted)", [elsewhere, "", *table])
     else:

@@ -9,6 +9,7 @@ https://docs.github.com/en/rest/pulls/reviews#create-a-review-for-a-pull-request
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # "@@ -old_start[,old_count] +new_start[,new_count] @@ optional section heading"; a missing count is 1.
@@ -146,3 +147,9 @@ def range_in_one_hunk(hunks: tuple[Hunk, ...] | list[Hunk], start: int, end: int
         return False
     hunk = hunk_containing(hunks, start)
     return hunk is not None and hunk.contains_right(end)
+
+
+def reviewed_paths(diffs: Mapping[str, FileDiff]) -> list[str]:
+    """The Python files a review checks: those the pull request added, modified, renamed or copied
+    (a removed file has nothing left to check)."""
+    return sorted(path for path, diff in diffs.items() if path.endswith(".py") and diff.status != "removed")

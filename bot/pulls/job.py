@@ -20,6 +20,7 @@ from ..publish.gateway import Gateway, left_running
 from ..publish.identity import bot_identity
 from ..publish.markers import parse_review_state
 from . import reads
+from .diff import reviewed_paths
 from .pull_snapshot import PullSnapshot
 from .review_plan import ReviewInputs, ReviewOptions, build_review_plan
 from .selection import classify, plan_inline, read_review_comments
@@ -46,9 +47,10 @@ class PullTarget:
         return f"{self.owner}/{self.repo}#{self.number}@{self.head_sha[:7]}"
 
 
-def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str) -> Any:
-    """Top-level (picklable) entry run in a worker process."""
-    return analyze_sources(sources, config, cache=AnalysisCache(cache_dir))
+def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str, changed: list[str]) -> Any:
+    """Top-level (picklable) entry run in a worker process: the same scoped analysis as `check --diff`
+    (analysis/pipeline/scope.py): the changed files are checked, with what their facts need loaded."""
+    return analyze_sources(sources, config, cache=AnalysisCache(cache_dir), changed=changed)
 
 
 async def review_pull_request(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:
@@ -133,9 +135,10 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
     pull = await snapshot.pull()
     partial = changed.partial + snap.partial
     notes = changed.notes + snap.notes
+    reviewed = [p for p in reviewed_paths(changed.diffs) if p in snap.sources]
     try:
         result = await ctx.run_in_process(_analyze, snap.sources, base.config, str(ctx.settings.analysis_cache_dir),
-                                          timeout=ctx.analysis_timeout_s)
+                                          reviewed, timeout=ctx.analysis_timeout_s)
     except AnalysisTimeout:
         report = render.Report(target.head_sha, "timed_out", partial=partial, config_problems=base.problems,
                                files_analyzed=0, check_run_url=run.get("html_url"))
@@ -165,7 +168,8 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
         options=ReviewOptions(base.options.max_inline_comments, base.options.strict, base.options.conclusion_for,
                               ctx.settings.bot_name),
         partial=partial, config_problems=base.problems, notes=notes,
-        files_analyzed=result.files_analyzed or sum(p.endswith(".py") for p in snap.sources),
+        files_analyzed=result.files_analyzed,
+        files_reviewed=sum(not base.config.is_excluded(p) for p in reviewed),
         repo_url=((pull.get("base") or {}).get("repo") or {}).get("html_url", "")))
     done, final = await gateway.apply(plan, me)
     report = final.report

@@ -58,6 +58,7 @@ class ReviewInputs:
     config_problems: Sequence[str] = ()
     notes: Sequence[str] = ()
     files_analyzed: int = 0
+    files_reviewed: int = 0
     repo_url: str = ""
 
 
@@ -82,10 +83,10 @@ def build_review_plan(i: ReviewInputs) -> ReviewPlan:
     one_click |= {fp for fp, c in i.existing.own.items() if render.has_suggestion(c.body)}
     report = render.Report(
         head_sha=i.head_sha, conclusion=i.options.conclusion_for(worst_severity(gate)), new=classified.new,
-        preexisting=classified.preexisting, elsewhere_count=len(classified.elsewhere),
+        preexisting=classified.preexisting,
         inline_posted=len(inline.to_post), already_commented=len(inline.already_commented),
         not_inline=inline.not_inline, partial=i.partial, config_problems=i.config_problems, notes=notes,
-        files_analyzed=i.files_analyzed, check_run_url=i.check_run.get("html_url"), repo_url=i.repo_url,
+        files_analyzed=i.files_analyzed, files_reviewed=i.files_reviewed, check_run_url=i.check_run.get("html_url"), repo_url=i.repo_url,
         delta=delta_since(i.previous_state, i.head_sha, classified.new, list(i.findings) + list(i.hidden),
                           i.ignored_by),
         followup=i.followup, one_click=frozenset(one_click),

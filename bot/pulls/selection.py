@@ -1,9 +1,10 @@
 """Which findings are new, which go inline, which are already commented, which comments are outdated.
 
-Whole-repository analysis, changed-line reporting: a finding is NEW when its reported range touches a
-line the pull request added or changed (reviewdog's default `-filter-mode=added`); other findings in
-files the PR touched are PRE-EXISTING (listed in the summary, annotated at most as `notice`, never
-commented inline); findings in untouched files are only counted. Only new WARNING and ERROR findings
+Changed-file analysis (the files the pull request touches are checked, with what their facts need
+loaded: analysis/pipeline/scope.py), changed-line reporting: a finding is NEW when its reported range
+touches a line the pull request added or changed (reviewdog's default `-filter-mode=added`); other
+findings in files the PR touched are PRE-EXISTING (listed in the summary, annotated at most as
+`notice`, never commented inline); files the PR does not touch are not reviewed. Only new WARNING and ERROR findings
 get an inline comment; new INFO findings are listed in the summary (issue 10's policy: a comment on a
 line is a request to change it).
 """

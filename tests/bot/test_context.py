@@ -87,3 +87,63 @@ async def test_a_call_that_ignores_its_budget_gets_its_pool_replaced() -> None:
         assert value == 9 and new_pid != pid
     finally:
         runner.shutdown()
+
+
+async def test_a_killed_pool_is_replaced_at_once_by_started_workers() -> None:
+    runner = ProcessRunner(1, grace_s=0.5)
+    try:
+        await runner.start()
+        (first,) = runner.worker_pids()
+        with pytest.raises(AnalysisTimeout):
+            await runner.run(_ignore_budget, 30, timeout=0.5)
+        await runner.ready()  # the replacement was started without waiting for a call
+        (replacement,) = runner.worker_pids()
+        assert replacement != first
+        pid, _ = await runner.run(_pid_and_square, 3, timeout=60)
+        assert pid == replacement
+    finally:
+        runner.shutdown()
+
+
+async def test_start_starts_every_worker_before_the_first_call() -> None:
+    runner = ProcessRunner(2)
+    try:
+        assert runner.worker_pids() == set()
+        await runner.start()
+        started = runner.worker_pids()
+        assert len(started) == 2
+        pid, _ = await runner.run(_pid_and_square, 3, timeout=60)
+        assert pid in started
+    finally:
+        runner.shutdown()
+
+
+def _started_at(seconds: float) -> float:
+    started = time.monotonic()
+    time.sleep(seconds)
+    return started
+
+
+async def test_time_waiting_for_a_worker_does_not_count_against_a_call() -> None:
+    # One worker, two calls of 1 s each with a 1.5 s budget and 0.3 s grace: the second waits about 1 s
+    # for the worker, so counted from submission it would pass its last-resort deadline (1.8 s) before it
+    # finished (2 s) and the pool would be killed for a call that ran well within its budget.
+    runner = ProcessRunner(1, grace_s=0.3)
+    try:
+        await runner.run(_pid_and_square, 1, timeout=60)  # the worker process is running
+        first = asyncio.ensure_future(runner.run(_sleep, 1.0, timeout=1.5))
+        second = asyncio.ensure_future(runner.run(_sleep, 1.0, timeout=1.5))
+        assert await first == "slept"
+        assert await second == "slept"
+    finally:
+        runner.shutdown()
+
+
+async def test_calls_waiting_for_a_worker_start_in_submission_order() -> None:
+    runner = ProcessRunner(1)
+    try:
+        calls = [asyncio.ensure_future(runner.run(_started_at, 0.2, timeout=60)) for _ in range(4)]
+        started = [await call for call in calls]
+        assert started == sorted(started)
+    finally:
+        runner.shutdown()

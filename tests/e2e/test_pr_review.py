@@ -1,11 +1,14 @@
 """A pull request gets a check run, inline comments on its changed lines, and one summary comment."""
 from __future__ import annotations
 
+from hybridize_bot.analysis.cache import AnalysisCache, content_hash
+from hybridize_bot.analysis.pipeline.modules import facts_key
 from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
+from hybridize_bot.bot.webhook import WORKERS_KEY
 
 from tests.github_markdown import assert_renders_clean, comment_html
 
-from .expect import PR, RELAX_SHAPES, with_noisy
+from .expect import PR, RELAX_SHAPES, files_at, with_noisy
 from .project import BASE_FILES, METRICS, PR_FILES, TRAIN_PR, line_of, many_prints
 
 
@@ -136,3 +139,31 @@ async def test_suggestion_block_when_fix_range_is_inside_one_hunk(env):
     assert hoist.start_line == 14
     assert ("```suggestion\n_train_step_counter = tf.Variable(0)\n\n\n@tf.function(experimental_relax_shapes=True)\n"
             "def train_step(model, x, y):\n    print(\"step\", x)\n    counter = _train_step_counter\n```") in hoist.body
+
+
+async def test_a_review_analyzes_only_what_the_changed_files_need(env):
+    fake, bot = env
+    pr = open_pr(fake)  # changes train.py and adds metrics.py
+    await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
+    # What the analysis loaded is what has module facts in the bot's analysis cache: the changed files,
+    # what train.py imports (model/layers.py and its package), nothing else. data/pipeline.py is
+    # neither imported by nor imports a changed file.
+    cache = AnalysisCache(bot.settings.analysis_cache_dir)
+    head = files_at(fake, pr.head_sha)
+    modules = {"model/__init__.py": ("model", True), "model/layers.py": ("model.layers", False),
+               "train.py": ("train", False), "metrics.py": ("metrics", False),
+               "data/pipeline.py": ("pipeline", False)}  # data/ has no __init__.py: a top-level module
+    loaded = sorted(p for p, name in modules.items() if cache.has_facts(facts_key(content_hash(head[p]), *name)))
+    assert loaded == ["metrics.py", "model/__init__.py", "model/layers.py", "train.py"]
+    (run,) = bot.check_runs(pr.head_sha)
+    assert "2 changed Python files reviewed · 4 Python files analyzed" in run.output["summary"]
+    assert "Files this pull request does not touch are not reviewed." in run.output["summary"]
+    # model/layers.py's own print (line 12) is in a file the PR does not touch: neither annotated nor counted.
+    assert {a["path"] for a in run.annotations} == {"train.py", "metrics.py"}
+
+
+async def test_the_analysis_processes_start_with_the_app(env):
+    _fake, bot = env
+    runner = bot.runner.app[WORKERS_KEY].runner
+    await runner.ready()
+    assert len(runner.worker_pids()) == 1  # WORKERS=1: one analysis process, started before any job

@@ -14,7 +14,8 @@ def files(spec: dict[str, str]) -> dict[str, bytes]:
 
 
 def repo(spec: dict[str, str]) -> RepoFacts:
-    return load_project(files(spec), Config()).project.facts
+    """The facts as `hybridize facts` sees them (with the `reconfigure` outcome's evidence)."""
+    return load_project(files(spec), Config(), reconfigure=True).project.facts
 
 
 def fn(facts: RepoFacts, path: str, qualname: str) -> FunctionFacts:

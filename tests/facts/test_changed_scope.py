@@ -95,3 +95,56 @@ def test_a_scoped_run_keeps_no_project_snapshot_and_reuses_the_module_facts(tmp_
     again = analyze(sources, cache=cache, changed=["pkg/layers.py"])
     assert cache.stats.parsed == 0 and cache.stats.checked_paths == []  # facts and findings from the cache
     assert [(f.code, f.path, f.line) for f in again.findings] == [("HYB001", "pkg/layers.py", 4)]
+
+
+def _layered_project(users: int) -> dict[str, bytes]:
+    """`core/ops.py` imported by `users` modules; `tools/leaf.py` imported by nobody."""
+    spec = {
+        "core/__init__.py": "",
+        "core/ops.py": """
+            def log(x):
+                print("op", x)
+                return x
+        """,
+        "tools/leaf.py": """
+            import tensorflow as tf
+
+            @tf.function
+            def alone(x):
+                print(x)
+                return x
+        """,
+    }
+    for i in range(users):
+        spec[f"users/u{i}.py"] = f"""
+            import tensorflow as tf
+            from core.ops import log
+
+            @tf.function
+            def step_{i}(x):
+                return log(x)
+        """
+    return files(spec)
+
+
+def test_a_change_most_of_a_large_project_needs_gets_a_whole_run_checking_only_it(tmp_path: Path) -> None:
+    sources = _layered_project(70)  # 73 modules; a change of core/ops.py needs 72 of them (all but the leaf)
+    cache = AnalysisCache(tmp_path)
+    result = analyze(sources, cache=cache, changed=["core/ops.py"])
+    assert len(cache.stats.parsed_paths) == 73  # the leaf too: the whole project is loaded...
+    assert cache.stats.checked_paths == ["core/ops.py"]  # ...but only the changed module is checked
+    assert [(f.code, f.path, f.line) for f in result.findings] == [("HYB001", "core/ops.py", 2)]
+    assert (cache.root / "projects").exists()  # and the project snapshot is kept for the next push
+    cache.reset_stats()
+    analyze(sources, cache=cache, changed=["core/ops.py"])
+    assert cache.stats.parsed == 0 and cache.stats.checked_paths == [] and cache.stats.snapshot_hits == 1
+
+
+def test_a_change_a_few_modules_of_a_large_project_need_stays_scoped(tmp_path: Path) -> None:
+    sources = _layered_project(70)
+    cache = AnalysisCache(tmp_path)
+    result = analyze(sources, cache=cache, changed=["tools/leaf.py"])
+    assert cache.stats.parsed_paths == ["tools/leaf.py"]
+    assert cache.stats.checked_paths == ["tools/leaf.py"]
+    assert [(f.code, f.path, f.line) for f in result.findings] == [("HYB001", "tools/leaf.py", 5)]
+    assert not (cache.root / "projects").exists()

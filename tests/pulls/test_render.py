@@ -90,7 +90,7 @@ def _report(**kw):
            finding(line=9, code="HYB006", name="relax-shapes", severity=Severity.ERROR, message="uses `x`"),
            finding(line=5, code="HYB010", name="info-rule", severity=Severity.INFO)]
     pre = [finding(line=40), finding(line=41), finding(line=42)]
-    defaults = dict(new=new, preexisting=pre, elsewhere_count=7, inline_posted=2, files_analyzed=5, repo_url=REPO,
+    defaults = dict(new=new, preexisting=pre, inline_posted=2, files_analyzed=5, files_reviewed=2, repo_url=REPO,
                     check_run_url="https://github.com/octo/tiny-tf/runs/9")
     return Report(SHA, "failure", **{**defaults, **kw})
 
@@ -104,7 +104,9 @@ def test_summary_comment_leads_with_new_findings_worst_first_linked_and_folds_th
     assert rows[0].startswith(f"| \U0001F6D1 error | [m.py:9]({REPO}/blob/{SHA}/m.py#L9) | HYB006 `relax-shapes`: uses `x`")
     assert rows[2].endswith("| summary only (info) |")
     assert "| HYB001 `print-in-graph` | 1 |" not in body  # no per-rule count table any more
-    assert body.index("m.py:9") < body.index("<details><summary>3 pre-existing findings in touched files, 7 in other")
+    assert body.index("m.py:9") < body.index("<details><summary>3 pre-existing findings in touched files (not counted)")
+    assert "Files this pull request does not touch are not reviewed." in body
+    assert "<sub>Commit 0123456 · 2 changed Python files reviewed · 5 Python files analyzed · conclusion failure" in body
     assert "[check run](https://github.com/octo/tiny-tf/runs/9)" in body
     state = parse_review_state(body)
     assert state.sha == SHA and set(state.new.values()) == {"HYB001", "HYB006", "HYB010"}
@@ -120,7 +122,8 @@ def test_check_run_summary_neither_repeats_its_title_nor_links_to_itself():
     assert out["title"] == "3 new issues (1 error, 1 warning, 1 info)"
     assert out["title"] not in out["summary"] and "runs/9" not in out["summary"]
     assert SUMMARY_MARKER not in out["summary"] and "hybridize-bot:reviewed" not in out["summary"]
-    assert "3 pre-existing findings" in out["summary"] and "7 findings in other files" in out["summary"]
+    assert ("3 pre-existing findings in files this pull request touches (not on changed lines) are not counted "
+            "against it. Files this pull request does not touch are not reviewed.") in out["summary"]
     assert "Pre-existing findings in touched files" in out["text"]
     html = check_html(out["summary"])
     assert "<h3>" not in html
@@ -227,7 +230,7 @@ def test_a_finding_below_or_above_its_rules_default_says_so():
 def test_a_timed_out_run_claims_no_findings():
     text = summary_markdown(Report("a" * 40, "timed_out", partial=("Stopped after 120 s.",)))
     assert text == ("> **Partial analysis.** Stopped after 120 s.\n\n"
-                    "<sub>Commit aaaaaaa · 0 Python files analyzed · conclusion timed_out</sub>")
+                    "<sub>Commit aaaaaaa · conclusion timed_out</sub>")
 
 
 def test_an_earlier_comment_learns_that_the_follow_up_carries_its_fix():
