@@ -139,3 +139,30 @@ def test_a_cache_the_workers_cannot_write_is_noted(tmp_path: Path, monkeypatch: 
     assert returned == ["parallel"]
     assert result.findings
     assert [n.message.split(":")[0] for n in result.notes] == ["the analysis cache was skipped"]
+
+
+def test_a_changed_files_run_that_keeps_the_snapshot_signs_every_module(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run of changed files that loads the whole project keeps the project snapshot (scope.worth_scoping):
+    its head holds every module's signature, not only the checked ones', as a cold run's does."""
+    from hybridize_bot.analysis.config import Config
+    from hybridize_bot.analysis.model import AnalysisResult
+    from hybridize_bot.analysis.pipeline import run as run_module
+    from hybridize_bot.analysis.pipeline.snapshot import find_snapshot
+    from hybridize_bot.analysis.pipeline.sources import module_names, python_sources
+
+    sources = files(PROJECT)
+    names = module_names(python_sources(sources, Config()), Config(), AnalysisResult())
+    serial = AnalysisCache(tmp_path / "serial")
+    analyze_sources(sources, cache=serial)
+    monkeypatch.setattr(run_module, "worth_scoping", lambda needed, modules: False)
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
+    returned = _spy_parallel(monkeypatch)
+    cache = AnalysisCache(tmp_path / "workers")
+    analyze_sources(sources, cache=cache, changed=["pkg/util.py"])
+    assert returned == ["parallel"]
+    assert cache.stats.checked_paths == ["pkg/util.py"]
+    head, expected = find_snapshot(cache, names), find_snapshot(serial, names)
+    assert head is not None and expected is not None
+    assert sorted(head.signatures) == ALL_PATHS
+    assert head.signatures == expected.signatures
