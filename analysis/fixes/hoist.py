@@ -49,7 +49,7 @@ def fix_hoist(finding: Finding, doc: Document) -> tuple[Edit, ...]:
         if call is None:
             return ()
         moved, target = _assignment_of(doc, call)
-    parents = _parents(doc)
+    parents = doc.ast_parents
     chain = _ancestors(target.node, parents)
     enclosing = [a for a in chain if isinstance(a, _SCOPES)]
     loops_here = _loops_in_own_scope(target.node, parents)
@@ -245,17 +245,6 @@ def _ast_def(doc: Document, fn: cst.FunctionDef) -> ast.FunctionDef | ast.AsyncF
             if node.lineno == line:
                 return node
     raise CannotFix("the definition could not be matched between the two parsers")
-
-
-def _parents(doc: Document) -> dict[ast.AST, ast.AST]:
-    key = "ast_parents"
-    if key not in doc._metadata:
-        parents: dict[ast.AST, ast.AST] = {}
-        for parent in ast.walk(doc.tree):
-            for child in ast.iter_child_nodes(parent):
-                parents[child] = parent
-        doc._metadata[key] = parents
-    return doc._metadata[key]
 
 
 def _ancestors(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> list[ast.AST]:

@@ -29,7 +29,7 @@ from .variable_hoist_plan import HoistPlan, plan_variable_hoist
 
 
 def fix_hoist_variable(finding: Finding, doc: Document) -> tuple[Edit, ...]:
-    parents = {child: parent for parent in ast.walk(doc.tree) for child in ast.iter_child_nodes(parent)}
+    parents = doc.ast_parents
     call = next((n for n in ast.walk(doc.tree) if isinstance(n, ast.Call)
                  and (n.lineno, n.col_offset + 1) == (finding.line, finding.col)), None)
     if call is None:
