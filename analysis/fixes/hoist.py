@@ -44,7 +44,7 @@ def fix_hoist(finding: Finding, doc: Document) -> tuple[Edit, ...]:
                          definition_time_names(node), node)  # type: ignore[arg-type]
         moved: cst.CSTNode = fn
     else:
-        calls = [c for c in doc.nodes(cst.Call) if is_tf_function(doc, doc.code_for(c.func))]
+        calls = [c for c in doc.nodes_near(cst.Call, finding) if is_tf_function(doc, doc.code_for(c.func))]
         call = pick(doc, finding, calls)
         if call is None:
             return ()
@@ -81,7 +81,8 @@ class _Target:
 
 def _assignment_of(doc: Document, call: cst.Call) -> tuple[cst.CSTNode, _Target]:
     """The statement `name = tf.function(...)` whose value is `call`, as libcst and ast nodes."""
-    for line in doc.nodes(cst.SimpleStatementLine):
+    at = doc.range_of(call).start.line  # the statement holding the call touches its first line
+    for line in doc.nodes(cst.SimpleStatementLine, (at, at)):
         if len(line.body) != 1 or not isinstance(line.body[0], cst.Assign):
             continue
         assign = line.body[0]
@@ -276,7 +277,7 @@ def _move(doc: Document, moved: cst.CSTNode, before: ast.stmt) -> tuple[Edit, ..
 
 def _cst_statement_at(doc: Document, stmt: ast.stmt) -> cst.CSTNode:
     wanted = (cst.For, cst.While, cst.FunctionDef, cst.ClassDef, cst.If, cst.With, cst.Try, cst.TryStar, cst.Match)
-    for node in doc.nodes(cst.BaseCompoundStatement):
+    for node in doc.nodes(cst.BaseCompoundStatement, (stmt.lineno, stmt.lineno)):
         if isinstance(node, wanted):
             rng = doc.range_of(node)
             if rng.start.line == stmt.lineno and rng.start.column == stmt.col_offset:

@@ -68,7 +68,7 @@ def _cst_at(doc: Document, kind: type, node: ast.stmt) -> cst.CSTNode:
     """The libcst statement of `kind` that starts where the `ast` statement does (both put a decorated
     definition at its `def` line)."""
     line = node.lineno
-    for candidate in doc.nodes(kind):
+    for candidate in doc.nodes(kind, (line, line)):
         rng = doc.range_of(candidate)
         if rng.start.line == line and doc.char_col(line, node.col_offset) == rng.start.column:
             return candidate
