@@ -53,7 +53,15 @@ def _position(doc: Document, node: cst.CSTNode) -> tuple[int, int, int, int]:
     return rng.start.line, rng.start.column, rng.end.line, rng.end.column
 
 
-def test_positions_written_out() -> None:
+def test_positions_written_out_each_resolved_on_its_own_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    resolved: list[int] = []  # statements in each module libcst resolves positions for
+    real_resolve = MetadataWrapper.resolve
+
+    def counting_resolve(self: MetadataWrapper, provider: type) -> object:
+        resolved.append(len(self.module.body))
+        return real_resolve(self, provider)
+
+    monkeypatch.setattr(MetadataWrapper, "resolve", counting_resolve)
     doc = Document.from_bytes("m.py", SOURCE.encode("utf-8"))
     names: dict[str, cst.Name] = {}
     for name in doc.nodes(cst.Name):
@@ -66,6 +74,7 @@ def test_positions_written_out() -> None:
     (value,) = [a for a in doc.nodes(cst.Assign) if isinstance(a.targets[0].target, cst.Name)
                 and a.targets[0].target.value == "value"]
     assert _position(doc, value.value) == (18, 8, 20, 1)
+    assert resolved == [1] * 5  # `import os; import sys`, f, C, the `if`, `value = [...]`: never all 5 at once
 
 
 def test_nodes_limited_to_lines_come_from_the_statements_touching_them() -> None:
