@@ -127,16 +127,24 @@ class Document:
             except (cst.ParserSyntaxError, RecursionError) as exc:
                 self._metadata["libcst_refused"] = f"libcst cannot parse the file: {str(exc).splitlines()[0]}"
                 raise CannotFix(self._metadata["libcst_refused"]) from None
-            if module.code != self.text:
-                self._metadata["libcst_refused"] = "libcst does not reproduce the file exactly"
-                raise CannotFix(self._metadata["libcst_refused"])
             self._module = module
         return self._module
+
+    def _require_round_trip(self) -> None:
+        """Whole-module results (every node's position, a rewritten module's text) are exact only if libcst
+        reproduces the file: checked once, when first needed. Positions resolved per statement check
+        their own statement instead (`_resolve_statement`), which costs a fraction of generating the
+        whole module's code."""
+        if "round_trip" not in self._metadata:
+            self._metadata["round_trip"] = self.module.code == self.text
+        if not self._metadata["round_trip"]:
+            raise CannotFix("libcst does not reproduce the file exactly")
 
     def metadata(self, provider: type) -> dict:
         if provider not in self._metadata:
             from libcst.metadata import MetadataWrapper
 
+            self._require_round_trip()
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._metadata[provider] = wrapper.resolve(provider)
         return self._metadata[provider]
@@ -313,6 +321,7 @@ class Document:
 
     def edits_from_rewrite(self, new_text: str) -> tuple[Edit, ...]:
         """Whole-line edits turning this text into `new_text` (for structural rewrites done by libcst)."""
+        self._require_round_trip()  # else the diff would also undo what libcst did not reproduce
         old_lines = _split_keepends(self.text)
         new_lines = _split_keepends(new_text)
         matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)

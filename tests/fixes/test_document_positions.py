@@ -2,6 +2,7 @@
 finding touches (`Document.nodes(kind, lines)`): the same answers as libcst on the whole module."""
 from __future__ import annotations
 
+import libcst
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -88,3 +89,18 @@ def test_nodes_limited_to_lines_come_from_the_statements_touching_them() -> None
     assert [c.value for c in doc.nodes(cst.Comment)] == [
         "#!/usr/bin/env python", "# a header comment", "# leading comment of f", "# trailing",
         "# between decorators", "# tab-indented", "# a footer comment"]
+
+
+def test_a_statement_libcst_does_not_reproduce_withholds_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridize_bot.analysis.fixes.engine import with_edits
+    from hybridize_bot.analysis.pipeline.run import analyze_sources
+
+    source = b"import tensorflow as tf\n\n@tf.function\ndef f(x):\n    print('x', x)\n    return x\n"
+    (finding,) = [f for f in analyze_sources({"m.py": source}).findings if f.code == "HYB001"]
+    real_parse = libcst.parse_module
+    # A parse whose tree prints the statement differently (one space more) stands for a libcst bug.
+    monkeypatch.setattr(libcst, "parse_module",
+                        lambda text, *a, **k: real_parse(text.replace("print('x', x)", "print('x',  x)"), *a, **k))
+    (result,) = with_edits([finding], {"m.py": source})
+    assert result.fix is not None and result.fix.edits == ()
+    assert result.fix.reason == "fix withheld: libcst does not reproduce the file exactly"
