@@ -27,6 +27,9 @@ def run_on_ref(ref: str, module: str, argv: list[str]) -> str:
         (package / "__init__.py").write_text("")
         for name in ("analysis", "bot", "cli"):
             (package / name).symlink_to(tree / name)
+            # Compiled up front, as this tree's modules already are: else the baseline (and each worker
+            # process it starts) would also pay for compiling every module it imports.
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / name)], check=True)
         env = {**os.environ, "PYTHONPATH": str(package.parent)}
         return subprocess.run([sys.executable, "-m", module, *argv], cwd=ROOT, env=env, check=True,
                               capture_output=True, text=True).stdout
