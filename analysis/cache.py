@@ -14,8 +14,9 @@ Two content-addressed stores under one directory:
 * ``findings/``: the module's findings (`pickle`), keyed by (content hash, the module's context
   signature, configuration hash, analyzer version). The signature digests everything the module's
   findings can depend on from outside it: the graph context of its functions (with their call paths),
-  their interprocedural facts, and the facts of the modules it calls, is called by, or imports. An
-  untouched module whose context did not change is not even parsed.
+  their interprocedural facts, and, of the modules it calls, is called by, or imports, the facts of the
+  names it uses (`analysis.facts.interface`: a function added that nobody uses re-checks only its own
+  module). An untouched module whose context did not change is not even parsed.
 
 Location: ``--cache-dir``, else ``$HYBRIDIZE_CACHE_DIR``, else ``$XDG_CACHE_HOME/hybridize``, else
 ``~/.cache/hybridize``. A cache that cannot be read or written is skipped (the analysis never fails
@@ -24,16 +25,18 @@ because of it); the first problem is kept in `AnalysisCache.problem` so the call
 from __future__ import annotations
 
 import hashlib
+import itertools
 import marshal
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ENV_VAR = "HYBRIDIZE_CACHE_DIR"
 _LAYOUT = "v1"
+_TEMP_NUMBERS = itertools.count()  # with the process id: a temporary file name no other writer uses
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 @dataclass
@@ -121,10 +124,17 @@ class AnalysisCache:
             return None
 
     def _write(self, store: str, key: str, data: bytes) -> None:
-        path = self._file(store, key)
+        # String paths, a temporary name unique to this process (no random names tried as `mkstemp`
+        # does), and the directory made only when it is missing: a first run writes two files per module.
+        directory = os.path.join(self._root, store, key[:2])
+        path = os.path.join(directory, key)
+        tmp = os.path.join(directory, f".tmp-{key}-{os.getpid()}-{next(_TEMP_NUMBERS)}")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                fd = os.open(tmp, _TEMP_FLAGS, 0o600)
+            except FileNotFoundError:
+                os.makedirs(directory, exist_ok=True)
+                fd = os.open(tmp, _TEMP_FLAGS, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, path)  # atomic: concurrent runs never see half a file

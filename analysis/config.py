@@ -9,6 +9,7 @@ Recognised keys (all optional)::
     per-file-ignores = { "tests/**" = ["HYB001"] }
     severity = { HYB006 = "error" }     # severity overrides
     min-tensorflow-version = "2.12"     # overrides what the declared dependencies say
+    min-torch-version = "2.6"           # the same for PyTorch
     max-file-size = 1000000             # bytes; larger files are skipped with a note
     test-roots = false                  # true: library code traced only by tests counts as graph code
     frameworks = ["jax", "torch"]       # only these frameworks' rules (default: all; analysis/frameworks.py)
@@ -44,6 +45,9 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     min_tf_version: tuple[int, ...] | None = None
+    # The oldest PyTorch the project supports: `min-torch-version`, else what its declared dependencies
+    # say (filled in by the pipeline, `with_declared_torch`), else None (unknown).
+    min_torch_version: tuple[int, ...] | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     # Whether a tf.function written in test code makes the library code it calls graph code.
     test_roots: bool = False
@@ -114,7 +118,7 @@ def path_matches(path: str, pattern: str) -> bool:
 _CODE = re.compile(r"^HYB\d{0,3}$|^BEY\d{0,3}$")
 _KNOWN_KEYS = {
     "select", "ignore", "exclude", "per-file-ignores", "severity", "min-tensorflow-version",
-    "max-file-size", "test-roots", "bot", "frameworks",
+    "min-torch-version", "max-file-size", "test-roots", "bot", "frameworks",
 }
 
 
@@ -131,11 +135,19 @@ def _codes(values: Iterable[str]) -> list[str]:
     return out
 
 
-def parse_version(text: str) -> tuple[int, ...]:
+def parse_version(text: str, key: str = "min-tensorflow-version", example: str = "2.12") -> tuple[int, ...]:
     match = re.match(r"^\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?", str(text))
     if not match:
-        raise ConfigError(f"min-tensorflow-version: '{text}' is not a version like 2.12")
+        raise ConfigError(f"{key}: '{text}' is not a version like {example}")
     return tuple(int(g) for g in match.groups() if g is not None)
+
+
+def _version_key(table: Mapping[str, Any], key: str, example: str) -> tuple[int, ...]:
+    version = table[key]
+    if not isinstance(version, str):
+        # TOML reads `2.10` as the float 2.1: the number cannot say which version was meant.
+        raise ConfigError(f"{key} must be a quoted string such as \"{example}\", not the number {version!r}")
+    return parse_version(version, key, example)
 
 
 def config_from_table(table: Mapping[str, Any]) -> Config:
@@ -170,12 +182,9 @@ def config_from_table(table: Mapping[str, Any]) -> Config:
                 raise ConfigError(f"severity.{code}: '{level}' is not one of error, warning, info") from None
         kwargs["severity"] = parsed
     if "min-tensorflow-version" in table:
-        version = table["min-tensorflow-version"]
-        if not isinstance(version, str):
-            # TOML reads `2.10` as the float 2.1: the number cannot say which version was meant.
-            raise ConfigError(f"min-tensorflow-version must be a quoted string such as \"2.10\", not the "
-                              f"number {version!r}")
-        kwargs["min_tf_version"] = parse_version(version)
+        kwargs["min_tf_version"] = _version_key(table, "min-tensorflow-version", "2.10")
+    if "min-torch-version" in table:
+        kwargs["min_torch_version"] = _version_key(table, "min-torch-version", "2.6")
     if "max-file-size" in table:
         size = table["max-file-size"]
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:

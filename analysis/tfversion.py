@@ -1,9 +1,13 @@
-"""The minimum TensorFlow version a project declares, and the versions that introduced new API names.
+"""The minimum TensorFlow (or PyTorch) version a project declares, and the versions that introduced new API names.
 
 Rename fixes (HYB010/011/012) are safe only when every TensorFlow the project supports already has the
 new name, so the engine reads the lowest TensorFlow version the project's declared dependencies allow.
+The same reading, for the `torch` distribution, tells HYB205 whether every supported PyTorch already
+loads with `weights_only=True` by default (`declared_min_version(sources, TORCH_DISTRIBUTIONS)`).
 Nothing here executes project code: `setup.py` is read with `ast`, YAML and requirements files with a
-small line parser (PyYAML is not a dependency and conda files need only their list items).
+small line parser (PyYAML is not a dependency and conda files need only their list items); a built
+package's core metadata (a wheel's `*.dist-info/METADATA`, an sdist's `PKG-INFO`) by its
+`Requires-Dist:` lines.
 
 ## Versions that introduced the new names
 
@@ -67,6 +71,15 @@ TF_DISTRIBUTIONS = frozenset({
     "tensorflow-metal-nightly",
 })
 
+# The distribution that installs the `torch` package (PEP 503-normalized).
+TORCH_DISTRIBUTIONS = frozenset({"torch"})
+
+# `torch.load` defaults to `weights_only=True` since PyTorch 2.6.0.
+# Release notes: https://github.com/pytorch/pytorch/releases/tag/v2.6.0 ("[torch.load] weights_only=True
+# is now the default"), and the torch.load documentation (torch/serialization.py in 2.6+: "weights_only:
+# ... Default: True"); tests/runtime_torch checks the default on the installed PyTorch.
+TORCH_LOAD_WEIGHTS_ONLY_SINCE: Version = (2, 6)
+
 
 def version_text(version: Version | None) -> str:
     return ".".join(str(p) for p in version) if version else "unknown"
@@ -125,15 +138,16 @@ def lower_bound(spec: str, *, bare_is_exact: bool = False) -> Version | None:
     return max(bounds)
 
 
-def requirement_min(line: str) -> Version | None | bool:
-    """For one PEP 508 requirement: its TF lower bound, None (TF without a bound) or False (not TF)."""
+def requirement_min(line: str, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> Version | None | bool:
+    """For one PEP 508 requirement: its lower bound, None (without a bound) or False (not one of
+    `distributions`, TensorFlow's by default)."""
     line = line.split(";", 1)[0]  # environment markers do not change the version bound
     line = line.split(" #", 1)[0].strip()
     match = _NAME.match(line)
     if not match:
         return False
     name, rest = normalize_name(match.group(1)), match.group(3)
-    if name not in TF_DISTRIBUTIONS:
+    if name not in distributions:
         return False
     if rest.startswith("@"):
         return None  # a direct URL reference; the version is not visible
@@ -146,11 +160,11 @@ def requirement_min(line: str) -> Version | None | bool:
 # ---- file formats -------------------------------------------------------------------------------
 
 
-def _from_requirement_strings(items: Iterable[Any]) -> list[Version | None]:
+def _from_requirement_strings(items: Iterable[Any], distributions: frozenset[str]) -> list[Version | None]:
     out: list[Version | None] = []
     for item in items:
         if isinstance(item, str):
-            found = requirement_min(item)
+            found = requirement_min(item, distributions)
             if found is not False:
                 out.append(found)  # type: ignore[arg-type]
     return out
@@ -165,7 +179,7 @@ def _poetry_value(value: Any) -> Version | None:
     return lower_bound(str(value), bare_is_exact=True)
 
 
-def from_pyproject(data: bytes) -> list[Version | None]:
+def from_pyproject(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -173,13 +187,13 @@ def from_pyproject(data: bytes) -> list[Version | None]:
     out: list[Version | None] = []
     project = doc.get("project", {})
     if isinstance(project, dict):
-        out += _from_requirement_strings(project.get("dependencies", []) or [])
+        out += _from_requirement_strings(project.get("dependencies", []) or [], distributions)
         for extra in (project.get("optional-dependencies", {}) or {}).values():
             if isinstance(extra, list):
-                out += _from_requirement_strings(extra)
+                out += _from_requirement_strings(extra, distributions)
     for group in (doc.get("dependency-groups", {}) or {}).values():  # PEP 735
         if isinstance(group, list):
-            out += _from_requirement_strings(group)
+            out += _from_requirement_strings(group, distributions)
     poetry = doc.get("tool", {}).get("poetry", {})
     if isinstance(poetry, dict):
         tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})]
@@ -188,12 +202,12 @@ def from_pyproject(data: bytes) -> list[Version | None]:
             if not isinstance(table, dict):
                 continue
             for name, value in table.items():
-                if normalize_name(name) in TF_DISTRIBUTIONS:
+                if normalize_name(name) in distributions:
                     out.append(_poetry_value(value))
     return out
 
 
-def from_pipfile(data: bytes) -> list[Version | None]:
+def from_pipfile(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -201,14 +215,14 @@ def from_pipfile(data: bytes) -> list[Version | None]:
     out: list[Version | None] = []
     for section in ("packages", "dev-packages"):
         for name, value in (doc.get(section, {}) or {}).items():
-            if normalize_name(name) in TF_DISTRIBUTIONS:
+            if normalize_name(name) in distributions:
                 if isinstance(value, dict):
                     value = value.get("version", "*")
                 out.append(lower_bound(str(value)))
     return out
 
 
-def from_setup_cfg(data: bytes) -> list[Version | None]:
+def from_setup_cfg(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(data.decode("utf-8", errors="replace"))
@@ -220,11 +234,11 @@ def from_setup_cfg(data: bytes) -> list[Version | None]:
     if parser.has_section("options.extras_require"):
         for _, value in parser.items("options.extras_require"):
             lines += value.splitlines()
-    return _from_requirement_strings(l.strip() for l in lines if l.strip())
+    return _from_requirement_strings((l.strip() for l in lines if l.strip()), distributions)
 
 
-def from_setup_py(data: bytes) -> list[Version | None]:
-    """Every string literal in setup.py that is a TensorFlow requirement (parsed with ast, never run).
+def from_setup_py(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
+    """Every string literal in setup.py that is a requirement of `distributions` (parsed with ast, never run).
 
     Collecting all literals, not only `install_requires=[...]`, also finds the common
     `REQUIRED = ["tensorflow>=2.4"]; setup(install_requires=REQUIRED)` indirection.
@@ -234,11 +248,20 @@ def from_setup_py(data: bytes) -> list[Version | None]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-    return _from_requirement_strings(s.strip() for s in strings if "tensorflow" in s or "tf-nightly" in s)
+    return _from_requirement_strings((s.strip() for s in strings), distributions)
+
+
+def from_core_metadata(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
+    """The `Requires-Dist:` requirements of a built package's core metadata (a wheel's METADATA, an sdist's
+    PKG-INFO; the headers end at the first blank line, the long description follows)."""
+    headers = data.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n\n", 1)[0]
+    return _from_requirement_strings((line.split(":", 1)[1].strip() for line in headers.splitlines()
+                                      if line.lower().startswith("requires-dist:")), distributions)
 
 
 def from_requirements(data: bytes, path: str = "", sources: Mapping[str, bytes] | None = None,
-                      _seen: set[str] | None = None) -> list[Version | None]:
+                      _seen: set[str] | None = None,
+                      distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
     text = data.decode("utf-8", errors="replace").replace("\\\r\n", "").replace("\\\n", "")
     out: list[Version | None] = []
     seen = _seen if _seen is not None else {path}
@@ -254,18 +277,18 @@ def from_requirements(data: bytes, path: str = "", sources: Mapping[str, bytes] 
             included = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
             if sources is not None and included in sources and included not in seen:
                 seen.add(included)
-                out += from_requirements(sources[included], included, sources, seen)
+                out += from_requirements(sources[included], included, sources, seen, distributions)
             continue
         if line.startswith("-"):
             continue  # -e, --index-url, --hash ...
         line = re.split(r"\s+--?[A-Za-z]", line, 1)[0]  # per-requirement options: --hash=..., --config-settings
-        found = requirement_min(line)
+        found = requirement_min(line, distributions)
         if found is not False:
             out.append(found)  # type: ignore[arg-type]
     return out
 
 
-def from_environment_yml(data: bytes) -> list[Version | None]:
+def from_environment_yml(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
     """Conda `dependencies:` items (`tensorflow=2.12`, `tensorflow>=2.10`, `conda-forge::tensorflow 2.12.*`)
     and their `pip:` sub-list (PEP 508)."""
     out: list[Version | None] = []
@@ -278,7 +301,7 @@ def from_environment_yml(data: bytes) -> list[Version | None]:
         if "::" in item:
             item = item.split("::", 1)[1]
         name_match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$", item)
-        if not name_match or normalize_name(name_match.group(1)) not in TF_DISTRIBUTIONS:
+        if not name_match or normalize_name(name_match.group(1)) not in distributions:
             continue
         spec = name_match.group(2).strip()
         spec = re.sub(r"\s+\S+$", "", spec) if re.match(r"^[\d.*]+\s+\S+$", spec) else spec  # drop a build string
@@ -300,6 +323,8 @@ def _kind(path: str) -> str | None:
         return "setup.py"
     if name == "pipfile":
         return "pipfile"
+    if (name == "metadata" and posixpath.dirname(path).endswith(".dist-info")) or name == "pkg-info":
+        return "core-metadata"
     if name in ("environment.yml", "environment.yaml") or re.match(r"^environment[-_.].*\.ya?ml$", name):
         return "environment"
     if re.match(r"^requirements.*\.(txt|in)$", name) or (
@@ -310,12 +335,18 @@ def _kind(path: str) -> str | None:
 
 
 def declared_min_tf_version(sources: Mapping[str, bytes]) -> Version | None:
-    """The lowest TensorFlow version the project's declared dependencies allow, or None when unknown.
+    """The lowest TensorFlow version the project's declared dependencies allow, or None when unknown."""
+    return declared_min_version(sources, TF_DISTRIBUTIONS)
+
+
+def declared_min_version(sources: Mapping[str, bytes], distributions: frozenset[str]) -> Version | None:
+    """The lowest version of `distributions` (TensorFlow's, PyTorch's) the project's declared dependencies
+    allow, or None when unknown.
 
     Only metadata files at the shallowest depth where any exists are read (a monorepo's root declares the
     project; `examples/*/requirements.txt` do not). Every TensorFlow requirement found there must have a
     lower bound: one bare `tensorflow` (or `<3`-only) requirement makes the minimum unknown, because that
-    file allows any TensorFlow. Otherwise the smallest lower bound wins (`tensorflow>=2.12` for Linux and
+    file allows any TensorFlow. A project that does not name the distribution at all: unknown too. Otherwise the smallest lower bound wins (`tensorflow>=2.12` for Linux and
     `tensorflow-macos>=2.9` for macOS means 2.9).
     """
     metadata = [(p, k) for p in sources if (k := _kind(p)) is not None]
@@ -328,17 +359,19 @@ def declared_min_tf_version(sources: Mapping[str, bytes]) -> Version | None:
             continue
         data = sources[path]
         if kind == "pyproject":
-            found += from_pyproject(data)
+            found += from_pyproject(data, distributions)
         elif kind == "setup.cfg":
-            found += from_setup_cfg(data)
+            found += from_setup_cfg(data, distributions)
         elif kind == "setup.py":
-            found += from_setup_py(data)
+            found += from_setup_py(data, distributions)
         elif kind == "pipfile":
-            found += from_pipfile(data)
+            found += from_pipfile(data, distributions)
         elif kind == "environment":
-            found += from_environment_yml(data)
+            found += from_environment_yml(data, distributions)
+        elif kind == "core-metadata":
+            found += from_core_metadata(data, distributions)
         else:
-            found += from_requirements(data, path, sources)
+            found += from_requirements(data, path, sources, distributions=distributions)
     if not found or any(v is None for v in found):
         return None
     return min(v for v in found if v is not None)
@@ -346,13 +379,14 @@ def declared_min_tf_version(sources: Mapping[str, bytes]) -> Version | None:
 
 def _depth(path: str) -> int:
     parts = path.split("/")
-    # requirements/base.txt belongs to the directory above it.
-    if len(parts) >= 2 and parts[-2].lower() == "requirements":
+    # requirements/base.txt belongs to the directory above it, as a wheel's name.dist-info/METADATA does.
+    if len(parts) >= 2 and (parts[-2].lower() == "requirements" or parts[-2].endswith(".dist-info")):
         return len(parts) - 2
     return len(parts) - 1
 
 
 __all__ = [
     "JIT_COMPILE_SINCE", "REDUCE_RETRACING_SINCE", "RUN_FUNCTIONS_EAGERLY_SINCE", "TF_DISTRIBUTIONS",
-    "Version", "declared_min_tf_version", "lower_bound", "requirement_min", "supports", "version_text",
+    "TORCH_DISTRIBUTIONS", "TORCH_LOAD_WEIGHTS_ONLY_SINCE", "Version", "declared_min_tf_version",
+    "declared_min_version", "lower_bound", "requirement_min", "supports", "version_text",
 ]

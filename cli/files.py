@@ -15,10 +15,10 @@ from typing import Iterable, Sequence
 from hybridize_bot.analysis.config import Config, ConfigError, load_pyproject_bytes
 from hybridize_bot.analysis.model import Note
 
-# Project metadata read from the root for the minimum-TensorFlow-version detection (never analyzed as
-# code unless they were also asked for).
-METADATA_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml")
-METADATA_GLOBS = ("requirements*.txt",)
+# Project metadata read from the root for the minimum-TensorFlow/PyTorch-version detection (never analyzed
+# as code unless they were also asked for); an unpacked sdist's PKG-INFO and wheel's *.dist-info/METADATA too.
+METADATA_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml", "PKG-INFO")
+METADATA_GLOBS = ("requirements*.txt", "*.dist-info/METADATA")
 
 
 class WorkspaceError(Exception):
@@ -153,11 +153,12 @@ def _display(path: Path) -> str:
 
 
 def read_metadata(root: Path) -> dict[str, bytes]:
-    """The root's packaging files, for the minimum TensorFlow version (small; unreadable ones skipped)."""
+    """The root's packaging files, for the minimum TensorFlow and PyTorch versions (small; unreadable ones
+    skipped)."""
     out: dict[str, bytes] = {}
     names = list(METADATA_FILES)
     for pattern in METADATA_GLOBS:
-        names.extend(sorted(p.name for p in root.glob(pattern)))
+        names.extend(sorted(p.relative_to(root).as_posix() for p in root.glob(pattern)))
     for name in names:
         path = root / name
         try:

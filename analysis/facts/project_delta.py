@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .compute import Fixpoints, Gone
 from .dependency_links import components, result_links
 from .incremental import _paths_through
+from .interface import collect_names
 from .project_facts import _SNAPSHOT_DROP
 
 if TYPE_CHECKING:
@@ -51,11 +52,11 @@ def referenced_names(modules: Iterable[dict[str, Any]]) -> frozenset[str]:
                 for rec in value:
                     for field, item in rec.items():
                         if field not in ("q", "n", "l", "el"):
-                            _strings(item, out)
+                            collect_names(item, out)
             elif key == "imports":
-                _strings(_imported(mod, value), out)
+                collect_names(_imported(mod, value), out)
             elif key not in ("top", "path", "lines", "v"):
-                _strings(value, out)
+                collect_names(value, out)
     return frozenset(out)
 
 
@@ -65,18 +66,6 @@ def _imported(mod: dict[str, Any], imports: dict[str, str]) -> dict[str, str]:
     own = mod["module"] + "."
     return {name: target for name, target in imports.items()
             if not (name in mod["top"] and target == own + name)}
-
-
-def _strings(value: Any, out: set[str]) -> None:
-    if isinstance(value, str):
-        out.update(value.split("."))
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            _strings(item, out)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _strings(key, out)
-            _strings(item, out)
 
 
 def _interface(rec: dict[str, Any]) -> tuple:

@@ -3,8 +3,10 @@
 Used as part of the findings cache key (analysis/cache.py): the module's own bytes are keyed
 separately; this digests the interprocedural facts of its functions (graph context and call path,
 side effects, parameter kinds, callers, loops, recursion...) and the fact digests of every module it
-is linked to (modules it calls or imports, modules that call it). Rules look at other modules only
-through those links, so an unchanged signature means unchanged findings.
+is linked to (modules it calls or imports, modules that call it), each cut down to what the module can
+read of it (interface.py: the rest of the linked module's facts and the groups of the top-level names
+it mentions or has call edges with). Rules look at other modules only through those links, so an
+unchanged signature means unchanged findings.
 
 Functions appear in a signature by a stable identity, (module path, qualified name, index in its
 module), never by their run-wide number: that number is the function's position in the whole
@@ -17,27 +19,32 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from .api import RepoFacts
+from .interface import Interfaces, owner, view
 from .project_facts import SHOWN_PATH, ProjectFacts
 from ..cache import digest
 
 
-def module_signatures(repo: RepoFacts, facts_digests: dict[str, str],
-                      only: Iterable[int] | None = None) -> dict[str, str]:
-    """path -> signature for every module (or the module indexes in `only`)."""
+def module_signatures(repo: RepoFacts, only: Iterable[int] | None = None,
+                      interfaces: Interfaces | None = None) -> dict[str, str]:
+    """path -> signature for every module (or the module indexes in `only`). `interfaces` cuts the
+    modules' facts (a warm run's holds the snapshot's cuts: its records lack what cutting needs)."""
     pf, fx = repo.pf, repo.fx
     sid = _stable_ids(pf)
+    if interfaces is None:
+        interfaces = Interfaces(pf.mods)
+    fns, fn_mod = pf.fns, pf.fn_mod
     out: dict[str, str] = {}
     for mi in (range(len(pf.mods)) if only is None else sorted(only)):
         mod = pf.mods[mi]
         base, count = pf.base[mi], len(mod["fns"])
-        linked: set[int] = set()
+        linked: dict[int, set[str]] = {}  # linked module -> top-level names of its functions at our edges
         parts: list[object] = []
         for fid in range(base, base + count):
             for edge in pf.edges[fid]:
-                linked.add(pf.fn_mod[edge.callee])
+                linked.setdefault(fn_mod[edge.callee], set()).add(owner(fns[edge.callee]["q"]))
             callers = []
             for edge in pf.callers[fid]:
-                linked.add(pf.fn_mod[edge.caller])
+                linked.setdefault(fn_mod[edge.caller], set()).add(owner(fns[edge.caller]["q"]))
                 callers.append((sid(edge.caller), edge.line, edge.via, pf.in_graph(edge.caller)))
             # Findings spell out only the shown steps of the path (and the count of the others).
             path = (tuple(pf.describe(g) for g in pf.graph_path(fid, SHOWN_PATH)), pf.graph_depth[fid]) \
@@ -51,9 +58,11 @@ def module_signatures(repo: RepoFacts, facts_digests: dict[str, str],
                 _origin(sid, fx.in_loop[fid]), _params(sid, fx.tensor[fid]), _params(sid, fx.primitive[fid]),
                 fx.returns_tensor[fid], tuple(pf.graph_required[fid]), tuple(callers),
             ))
-        linked.update(_imported(pf, mod))
-        linked.discard(mi)
-        neighbours = tuple(sorted(facts_digests.get(pf.mods[m]["path"], "") for m in linked))
+        for m in _imported(pf, mod):
+            linked.setdefault(m, set())
+        linked.pop(mi, None)
+        me = interfaces.of(mi)
+        neighbours = tuple((pf.mods[m]["path"], view(me, interfaces.of(m), linked[m])) for m in sorted(linked))
         out[mod["path"]] = digest(tuple(parts), neighbours)
     return out
 

@@ -23,18 +23,20 @@ def findings_keys(loaded: "LoadedProject", config: Config, min_tf: tuple[int, ..
 
     signatures = loaded.signatures
     if signatures is None:
-        signatures = module_signatures(loaded.project.facts, loaded.facts_digests)
+        signatures = module_signatures(loaded.project.facts)
     settings = settings_digest(config, min_tf)
-    return {path: findings_key(loaded.hashes[path], signatures.get(path, ""), settings) for path in loaded.paths}
+    return {path: findings_key(path, loaded.hashes[path], signatures.get(path, ""), settings) for path in loaded.paths}
 
 
 def settings_digest(config: Config, min_tf: tuple[int, ...] | None) -> str:
     return digest(repr(config), repr(min_tf), analyzer_version())
 
 
-def findings_key(content: str, signature: str, settings: str) -> str:
-    """A module's findings cache key: its bytes, its context signature, the run's settings."""
-    return digest("findings", content, signature, settings)
+def findings_key(path: str, content: str, signature: str, settings: str) -> str:
+    """A module's findings cache key: its path (its findings name it: two copies of a file whose
+    signatures are alike, such as empty package `__init__` files, must not share an entry), its
+    bytes, its context signature, the run's settings."""
+    return digest("findings", path, content, signature, settings)
 
 
 def finish(result: AnalysisResult, cache: "AnalysisCache | None") -> AnalysisResult:

@@ -29,7 +29,6 @@ class LoadedProject:
     result: AnalysisResult
     paths: list[str]  # analyzable Python modules (parsed or cached), sorted
     hashes: dict[str, str]  # path -> content hash (only with a cache)
-    facts_digests: dict[str, str]
     signatures: dict[str, str] | None = None  # from a reused snapshot (only with a cache)
 
 
@@ -70,6 +69,7 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
                 cache.stats.snapshot_deltas += 1  # type: ignore[union-attr]
     body = snapshot.body() if reuse else None  # type: ignore[union-attr]
     reuse = body is not None
+    fresh = dict(module_facts)  # whole facts, read or extracted this run (the snapshot's lack raw calls)
     if reuse:
         # Every module's interface is what the snapshot saw: its facts are this project's facts.
         for mod in body.repo.pf.mods:  # type: ignore[union-attr, attr-defined]
@@ -81,24 +81,24 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
                 entries[path] = modules.entry(path, facts)
     module_facts = {p: f for p, f in module_facts.items() if "failure" not in f}
 
-    paths, digests = tally(result, config, entries)
-    if cache is None:
-        digests = {}
+    paths, _digests = tally(result, config, entries)
 
     project = Project(modules.summaries, module_facts=module_facts, loader=modules.summary)
     if reconfigure:
         project.provide_retracing_evidence(FactsProvider(project, config, None))
-    loaded = LoadedProject(project, result, paths, modules.hashes, digests)
+    loaded = LoadedProject(project, result, paths, modules.hashes)
     if reuse:
         repo = body.repo  # type: ignore[union-attr]
         project.adopt_repo_facts(repo)  # type: ignore[arg-type]
         if patched is not None:
             # Line numbers moved inside the signatures' parts. The snapshot on disk stays as it was: the
             # next run patches it again from the same base (cheaper than rewriting the whole snapshot).
+            from ..facts.interface import Interfaces
             from ..facts.signature import module_signatures
 
             signatures = dict(snapshot.signatures)  # type: ignore[union-attr]
-            signatures.update(module_signatures(repo, digests, patched))
+            interfaces = Interfaces(repo.pf.mods, known=body.interfaces, fresh=fresh)  # type: ignore[union-attr]
+            signatures.update(module_signatures(repo, patched, interfaces))
             loaded.signatures = signatures
             if not cache.stats.snapshot_deltas:  # type: ignore[union-attr]
                 cache.stats.snapshot_patches += 1  # type: ignore[union-attr]
@@ -106,5 +106,5 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
             loaded.signatures = snapshot.signatures  # type: ignore[union-attr]
             cache.stats.snapshot_hits += 1  # type: ignore[union-attr]
     elif cache is not None and snapshots:
-        loaded.signatures = save_snapshot(cache, names, entries, project.facts, digests)
+        loaded.signatures = save_snapshot(cache, names, entries, project.facts)
     return loaded

@@ -4,16 +4,21 @@ Rules need the trees of the modules they check, and the facts need every module,
 
 1. each worker parses, summarizes and extracts the facts of its share of the files (the bulk of a cold
    run), keeps its trees, and sends the parent a small outcome list (line count or parse failure per
-   file) and, separately, its facts (plain data, one `marshal` blob);
+   file, with a cache its content hash and interface digest) and, separately, its facts (plain data,
+   one `marshal` blob); with a cache it then writes its share's facts files;
 2. the parent forwards every worker the other workers' blobs as they came (no decoding and re-encoding
    on the way: measured on the corpus, the decode-merge-encode round trip cost 1.5 s of wall time
    before any worker could go on);
 3. each worker resolves the calls of its own share's functions (`ProjectFacts.resolve_share`) and the
    resolved shares go round the same way; each worker installs them all and computes the graph context
    and the fixpoints (those are global passes, so they are the part every worker repeats);
-4. the parent says which of the worker's modules to check (all of them, or the cache misses); the
-   worker checks them with its own trees (parsing another module only if a rule asks for it) and sends
-   the findings back.
+4. the parent says which of the worker's modules to check; the worker computes their context signatures,
+   takes the findings it can from the cache and checks the others with its own trees (parsing another
+   module only if a rule asks for it), writes those to the cache, and sends the findings and signatures
+   back. The first worker then writes the project snapshot's body (the whole-repository facts it holds)
+   and the parent, once it has every signature, the snapshot's head. The parent never decodes the facts
+   nor rebuilds the whole-repository facts (on a first cached run of the corpus that was 14 of 45 CPU
+   seconds, bench/RESULTS.md).
 
 Workers are forked, so they share the parent's copy of the sources and the loaded rules. Measured on 2
 cores: see bench/RESULTS.md ("Parallel analysis").
@@ -24,11 +29,13 @@ import marshal
 import multiprocessing
 import os
 import pickle
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+    from ..cache import AnalysisCache
     from ..config import Config
 
 # Below this much source, process start-up and the facts transfer cost more than they save.
@@ -63,33 +70,49 @@ def _shards(sizes: Mapping[str, int], jobs: int) -> list[list[str]]:
 
 
 def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[str, bytes],
-            names: dict[str, tuple[str, bool]], config: "Config", min_tf: tuple[int, ...] | None) -> None:
+            names: dict[str, tuple[str, bool]], config: "Config", min_tf: tuple[int, ...] | None,
+            cache: "AnalysisCache | None") -> None:
+    from ..cache import content_hash
+    from ..facts.interface import Interfaces
     from ..facts.project_facts import ProjectFacts
+    from ..facts.signature import module_signatures
     from ..project import Project
     from ..source import ParseFailure, parse
     from ..summary import build_summary
     from .checking import check_module, known_rule_codes, make_rules
-    from .modules import guarded_facts
+    from .findings import findings_key, settings_digest
+    from .modules import facts_key, guarded_facts, interface_digest
+    from .snapshot import save_body
 
     try:
+        if cache is not None:
+            cache.reset_stats()  # the parent's counts, copied by fork: this worker reports its own
         summaries = []
         facts: dict[str, dict] = {}
-        outcomes: list[tuple[str, int, tuple | None]] = []  # (path, lines, parse failure)
+        hashes: dict[str, str] = {}
+        # (path, lines, parse failure, content hash, interface digest): the module's snapshot entry with its path.
+        outcomes: list[tuple] = []
         for path in shard:
+            if cache is not None:
+                hashes[path] = content_hash(python[path])
             parsed = parse(path, python[path])
             if isinstance(parsed, ParseFailure):
-                outcomes.append((path, 0, (parsed.reason, parsed.line, parsed.col)))
-                continue
-            summary = build_summary(parsed, *names[path])
-            found = guarded_facts(summary)
+                found: dict = {"failure": (parsed.reason, parsed.line, parsed.col)}
+            else:
+                summary = build_summary(parsed, *names[path])
+                found = guarded_facts(summary)
             if "failure" in found:
-                outcomes.append((path, 0, found["failure"]))
-                continue
-            summaries.append(summary)
-            facts[path] = found
-            outcomes.append((path, found["lines"], None))
+                outcomes.append((path, 0, found["failure"], hashes.get(path), None))
+            else:
+                summaries.append(summary)
+                facts[path] = found
+                outcomes.append((path, found["lines"], None, hashes.get(path),
+                                 interface_digest(found) if cache is not None else ""))
         conn.send_bytes(b"O" + marshal.dumps(outcomes))
         conn.send_bytes(b"F" + marshal.dumps(facts))
+        if cache is not None:  # while the other workers finish their shares
+            for path in shard:
+                cache.put_facts(facts_key(hashes[path], *names[path]), facts.get(path) or _failure(outcomes, path))
         mine = list(facts)
         for _ in range(others):
             facts.update(marshal.loads(conn.recv_bytes()))
@@ -110,13 +133,35 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
 
         project = Project(summaries, module_facts=facts, loader=loader)
         project.adopt_facts(pf)
-        project.facts  # noqa: B018 (build the facts while the parent decides what to check)
-        to_check = marshal.loads(conn.recv_bytes())
+        repo = project.facts  # build the facts while the parent decides what to check
+        to_check, stamp, sign_all = marshal.loads(conn.recv_bytes())
         rules, known = make_rules(), known_rule_codes()
-        out = []
+        # With a cache, this worker keys, reads and writes its own modules' findings: the parent needs
+        # neither the facts nor the signatures (issue 11: it rebuilt both after the workers).
+        interfaces = Interfaces(pf.mods)
+        signatures: dict[str, str] = {}
+        if cache is not None:
+            # Every module of the share when the run writes a snapshot (its head holds all signatures).
+            signed = mine if sign_all else to_check
+            signatures = module_signatures(repo, [pf.by_path[p] for p in signed], interfaces)
+            settings = settings_digest(config, min_tf)
+        out, checked = [], []
         for path in to_check:
-            out.append((path, check_module(project, project.modules[path], config, rules, known, min_tf)))
-        conn.send_bytes(b"R" + pickle.dumps((out, parsed_extra), protocol=pickle.HIGHEST_PROTOCOL))
+            key = findings_key(path, hashes[path], signatures[path], settings) if cache is not None else None
+            found = cache.get_findings(key) if key is not None else None  # type: ignore[union-attr]
+            if found is None:
+                found = check_module(project, project.modules[path], config, rules, known, min_tf)
+                checked.append(path)
+                if key is not None:
+                    cache.put_findings(key, found)  # type: ignore[union-attr]
+            out.append((path, found))
+        hits = (cache.stats.findings_hits, cache.stats.findings_misses) if cache is not None else (0, 0)
+        problem = cache.problem if cache is not None else None  # e.g. an unwritable cache: the parent says so
+        conn.send_bytes(b"R" + pickle.dumps((out, parsed_extra, signatures, checked, hits, problem),
+                                            protocol=pickle.HIGHEST_PROTOCOL))
+        if stamp is not None:  # the first worker writes the project snapshot's body; the parent its head
+            save_body(cache, stamp, repo, interfaces)  # type: ignore[arg-type]
+            conn.send_bytes(b"B")
     except BaseException as exc:  # noqa: BLE001 (report to the parent instead of dying silently)
         try:
             conn.send_bytes(b"E" + f"{type(exc).__name__}: {exc}".encode())
@@ -124,6 +169,10 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
             pass
     finally:
         conn.close()
+
+
+def _failure(outcomes: list[tuple], path: str) -> dict:
+    return next({"failure": o[2]} for o in outcomes if o[0] == path)
 
 
 class WorkerError(RuntimeError):
@@ -140,11 +189,22 @@ def _receive(conn: "Connection") -> bytes:
     return data[1:]
 
 
+@dataclass
+class Collected:
+    findings: dict[str, list] = field(default_factory=dict)  # path -> findings, every module asked for
+    parsed_extra: list[str] = field(default_factory=list)  # modules parsed on demand by the rules
+    signatures: dict[str, str] = field(default_factory=dict)  # with a cache: path -> context signature
+    checked: list[str] = field(default_factory=list)  # modules whose rules ran (not from the cache)
+    findings_hits: int = 0
+    findings_misses: int = 0
+    problem: str | None = None  # the first cache problem a worker met (`AnalysisCache.problem`)
+
+
 class ParallelRun:
     """Drives the workers through the steps above."""
 
     def __init__(self, python: Mapping[str, bytes], names: dict[str, tuple[str, bool]], config: "Config",
-                 min_tf: tuple[int, ...] | None, jobs: int) -> None:
+                 min_tf: tuple[int, ...] | None, jobs: int, cache: "AnalysisCache | None" = None) -> None:
         ctx = multiprocessing.get_context("fork")
         sizes = {p: len(python[p]) for p in names}
         self.shards = [s for s in _shards(sizes, jobs) if s]
@@ -152,16 +212,17 @@ class ParallelRun:
         self.procs = []
         for shard in self.shards:
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_worker, args=(child, shard, len(self.shards) - 1, python, names, config, min_tf), daemon=True)
+            proc = ctx.Process(target=_worker, args=(child, shard, len(self.shards) - 1, python, names, config, min_tf, cache),
+                               daemon=True)
             proc.start()
             child.close()
             self.conns.append(parent)
             self.procs.append(proc)
 
-    def exchange_facts(self) -> tuple[list[tuple[str, int, tuple | None]], list[bytes]]:
-        """Step 1 and 2: every file's outcome (path, lines, parse failure or None), and the workers' facts
-        blobs (each a `marshal`ed path -> facts dict), after forwarding each worker the others' blobs."""
-        outcomes: list[tuple[str, int, tuple | None]] = []
+    def exchange_facts(self) -> list[tuple]:
+        """Step 1 and 2: every file's outcome (path, lines, parse failure or None, content hash, interface
+        digest), after forwarding each worker the others' facts blobs (each a `marshal`ed path -> facts)."""
+        outcomes: list[tuple] = []
         blobs: list[bytes] = []
         for conn in self.conns:
             outcomes.extend(marshal.loads(_receive(conn)))
@@ -169,7 +230,7 @@ class ParallelRun:
         self._forward(blobs)
         # Each worker resolves the calls of its own functions and the shares go round the same way.
         self._forward([_receive(conn) for conn in self.conns])
-        return outcomes, blobs
+        return outcomes
 
     def _forward(self, blobs: list[bytes]) -> None:
         for i, conn in enumerate(self.conns):
@@ -177,22 +238,31 @@ class ParallelRun:
                 if i != j:
                     conn.send_bytes(blob)
 
-    def start_check(self, wanted: Callable[[str], bool]) -> None:
-        """Step 4: tell each worker which of its modules to check; `collect` gathers the findings, so the
-        parent can do other work (writing the cache) while the workers check."""
-        for conn, shard in zip(self.conns, self.shards):
-            conn.send_bytes(marshal.dumps([p for p in sorted(shard) if wanted(p)]))
+    def start_check(self, wanted: Callable[[str], bool], stamp: str | None = None) -> None:
+        """Step 4: tell each worker which of its modules to check (with a cache: to take from the cache or
+        check, whichever it can), and the first worker the stamp of the project snapshot body to write
+        (None: no snapshot; with one, every worker signs all its modules); `collect` gathers the findings."""
+        for i, (conn, shard) in enumerate(zip(self.conns, self.shards)):
+            conn.send_bytes(marshal.dumps(([p for p in sorted(shard) if wanted(p)], stamp if i == 0 else None,
+                                           stamp is not None)))
 
-    def collect(self) -> tuple[dict[str, list], list[str]]:
-        """The findings per checked path, and the paths the workers parsed on demand."""
-        findings: dict[str, list] = {}
-        extra: list[str] = []
+    def collect(self) -> "Collected":
+        """The workers' answers to `start_check`."""
+        out = Collected()
         for conn in self.conns:
-            result = pickle.loads(_receive(conn))  # noqa: S301 (our own child process)
-            for path, items in result[0]:
-                findings[path] = items
-            extra.extend(result[1])
-        return findings, extra
+            findings, extra, signatures, checked, (hits, misses), problem = pickle.loads(_receive(conn))  # noqa: S301
+            out.findings.update(findings)
+            out.parsed_extra.extend(extra)
+            out.signatures.update(signatures)
+            out.checked.extend(checked)
+            out.findings_hits += hits
+            out.findings_misses += misses
+            out.problem = out.problem or problem
+        return out
+
+    def wait_body(self) -> None:
+        """Until the first worker has written the snapshot body (`start_check` with a stamp)."""
+        _receive(self.conns[0])
 
     def close(self) -> None:
         for conn in self.conns:

@@ -6,26 +6,27 @@
 from __future__ import annotations
 
 import gc
-import marshal
+import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Collection, Mapping
 
-from ..cache import content_hash
 from ..config import Config
 from ..model import AnalysisResult
-from ..project import Project
-from ..tfversion import declared_min_tf_version
+from ..tfversion import TORCH_DISTRIBUTIONS, declared_min_tf_version, declared_min_version
 from .checking import check_module, known_rule_codes, make_rules
 from .findings import findings_keys, finish
-from .load import LoadedProject, load_project
-from .modules import facts_key, interface_digest, report_failure
+from .load import load_project
+from .modules import facts_key, report_failure
 from .parallel import ParallelRun, WorkerError, jobs_for
 from .scope import needed_paths, worth_scoping
-from .snapshot import save_snapshot
+from .snapshot import new_stamp, save_head
 from .sources import Prepared, module_names, prepare, python_sources
 from .unchanged import unchanged_result
 
 if TYPE_CHECKING:
     from ..cache import AnalysisCache
+
+logger = logging.getLogger(__name__)
 
 
 def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
@@ -48,7 +49,7 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        config = config or Config()
+        config = with_declared_torch(config or Config(), sources)
         if changed is None:
             return _analyze(sources, config, cache)
         checked = set(changed)
@@ -65,6 +66,16 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
 
 
 analyze_sources = analyze  # the name the bot, the tests and the benchmarks have always used
+
+
+def with_declared_torch(config: Config, sources: Mapping[str, bytes]) -> Config:
+    """`config` with the oldest PyTorch the project supports: `min-torch-version` when set, else what the
+    declared dependencies say. On the Config (not a parameter of its own like the TensorFlow minimum) so
+    that rules, worker processes and the findings cache key all see it without more plumbing."""
+    if config.min_torch_version is not None:
+        return config
+    declared = declared_min_version(sources, TORCH_DISTRIBUTIONS)
+    return replace(config, min_torch_version=declared) if declared is not None else config
 
 
 def _scoped(sources: Mapping[str, bytes], config: Config, changed: Collection[str]) -> dict[str, bytes] | None:
@@ -93,8 +104,10 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
     if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
         try:
             return _analyze_parallel(sources, config, cache, jobs, changed, snapshots)
-        except (WorkerError, OSError):
-            pass  # no processes to be had (or one died): do the same work in this process
+        except (WorkerError, OSError) as exc:
+            # No processes to be had (or one died): do the same work in this process, and say so (it is
+            # several times slower, and a worker that fails every time is a bug to report).
+            logger.warning("analysis worker processes failed (%s); analyzing in one process instead", exc)
     loaded = load_project(sources, config, cache, prepared=prepared, snapshots=snapshots)
     project, result = loaded.project, loaded.result
     rules: list | None = None  # built at the first module to check: a warm run may check none
@@ -132,72 +145,42 @@ def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:
 
 def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
                       jobs: int, changed: set[str] | None = None, snapshots: bool = True) -> AnalysisResult:
-    """The same analysis with parsing and checking spread over worker processes (parallel.py)."""
+    """The same analysis with parsing and checking spread over worker processes (parallel.py), which
+    also read and write the cache for their own modules; this process writes the snapshot's head."""
     result = AnalysisResult()
     python = python_sources(sources, config)
     names = module_names(python, config, result)
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
-    run = ParallelRun(python, names, config, min_tf, jobs)
+    run = ParallelRun(python, names, config, min_tf, jobs, cache)
     try:
-        outcomes, blobs = run.exchange_facts()
-        failed = {path for path, _lines, failure in outcomes if failure is not None}
-        wanted = {path for path, _lines, _failure in outcomes
-                  if path not in failed and (changed is None or path in changed)}
-        hashes: dict[str, str] = {}
-        if cache is not None:
-            hashes = {path: content_hash(python[path]) for path, _lines, _failure in outcomes}
-        # A first run (no module's facts in the cache) can serve no findings from the cache either: the
-        # workers check their modules at once, while this process writes the facts, the snapshot and the
-        # findings, instead of leaving them idle through that serial work (bench/RESULTS.md, issue 11).
-        check_now = cache is None or not any(cache.has_facts(facts_key(h, *names[p])) for p, h in hashes.items())
-        if check_now:
-            run.start_check(wanted.__contains__)
-        # Without a cache the parent needs only the outcomes; the facts stay encoded (the workers have them).
-        module_facts: dict[str, dict] = {}
-        if cache is not None:
-            for blob in blobs:
-                module_facts.update(marshal.loads(blob))
-        digests: dict[str, str] = {}
+        outcomes = run.exchange_facts()
+        wanted = {path for path, _lines, failure, _h, _i in outcomes
+                  if failure is None and (changed is None or path in changed)}
+        stamp = new_stamp() if cache is not None and snapshots else None
+        run.start_check(wanted.__contains__, stamp)
         entries: dict[str, tuple] = {}
-        for path, lines, failure in sorted(outcomes):
-            if cache is not None:
-                cache.stats.parsed += 1
-                cache.stats.parsed_paths.append(path)
-                facts = module_facts[path] if failure is None else {"failure": failure}
-                cache.put_facts(facts_key(hashes[path], *names[path]), facts)
+        for path, lines, failure, content, iface in sorted(outcomes):
+            entries[path] = (content, iface, lines, failure)
             if failure is not None:
-                entries[path] = (hashes.get(path), None, 0, failure)
                 report_failure(result, config, path, failure)
                 continue
-            if cache is not None:
-                digests[path] = interface_digest(module_facts[path])
-                entries[path] = (hashes[path], digests[path], lines, None)
             result.files_analyzed += 1
             result.lines_analyzed += lines
-        keys: dict[str, str] = {}
-        if cache is not None:
-            project = Project([], module_facts=module_facts)
-            loaded = LoadedProject(project, result, sorted(module_facts), hashes, digests)
-            if snapshots:
-                loaded.signatures = save_snapshot(cache, names, entries, project.facts, digests)
-            keys = findings_keys(loaded, config, min_tf, cache)
-            if not check_now:
-                for path in sorted(wanted):
-                    cached = cache.get_findings(keys[path])
-                    if cached is not None:
-                        result.findings.extend(cached)
-                        wanted.discard(path)
-        if not check_now:
-            run.start_check(wanted.__contains__)
-        checked, extra = run.collect()
+        done = run.collect()
+        if stamp is not None:
+            run.wait_body()  # a head is never on disk before its body
+            save_head(cache, names, entries, done.signatures, stamp)  # type: ignore[arg-type]
     finally:
         run.close()
-    for path, findings in sorted(checked.items()):
-        if cache is not None:
-            cache.stats.checked_paths.append(path)
-            cache.put_findings(keys[path], findings)
+    for path, findings in sorted(done.findings.items()):
         result.findings.extend(findings)
     if cache is not None:
-        cache.stats.parsed += len(extra)
-        cache.stats.parsed_paths.extend(extra)
+        cache.stats.parsed += len(outcomes) + len(done.parsed_extra)
+        cache.stats.parsed_paths.extend(sorted(path for path, *_rest in outcomes))
+        cache.stats.parsed_paths.extend(done.parsed_extra)
+        cache.stats.checked_paths.extend(sorted(done.checked))
+        cache.stats.findings_hits += done.findings_hits
+        cache.stats.findings_misses += done.findings_misses
+        if cache.problem is None:
+            cache.problem = done.problem
     return finish(result, cache)

@@ -13,6 +13,10 @@ from .modules import facts_key
 if TYPE_CHECKING:
     from ..cache import AnalysisCache
     from ..facts.api import RepoFacts
+    from ..facts.interface import Interfaces
+
+# Changes with the layout of `Snapshot` and `SnapshotBody` (2: the body keeps the modules' interface cuts).
+SNAPSHOT_VERSION = 2
 
 
 @dataclass
@@ -57,10 +61,14 @@ class SnapshotBody:
     # The names the project's modules mention (analysis/facts/project_delta.py): a warm run brings the
     # facts up to date after functions were added under other names, without recomputing them all.
     names: frozenset[str]
+    # path -> the module's facts cut by top-level name (analysis/facts/interface.py): the records kept
+    # in `repo` lack the raw calls that cutting reads, so a warm run's signatures take these.
+    interfaces: dict
+
 
 
 def snapshot_key(names: dict[str, tuple[str, bool]]) -> str:
-    return digest("project", FACTS_VERSION, analyzer_version(), tuple(sorted(names.items())))
+    return digest("project", SNAPSHOT_VERSION, FACTS_VERSION, analyzer_version(), tuple(sorted(names.items())))
 
 
 def body_key(stamp: str) -> str:
@@ -148,20 +156,40 @@ def update_snapshot(snapshot: Snapshot, entries: dict[str, tuple],
 
 
 def save_snapshot(cache: "AnalysisCache", names: dict[str, tuple[str, bool]], entries: dict[str, tuple],
-                  repo: "RepoFacts", facts_digests: dict[str, str]) -> dict[str, str]:
+                  repo: "RepoFacts") -> dict[str, str]:
     """Store the whole-repository facts and the modules' signatures; returns the signatures."""
-    from ..facts.project_delta import referenced_names
+    from ..facts.interface import Interfaces
     from ..facts.signature import module_signatures
 
-    signatures = module_signatures(repo, facts_digests)
+    interfaces = Interfaces(repo.pf.mods)
+    signatures = module_signatures(repo, interfaces=interfaces)
+    stamp = new_stamp()
+    # The body first: a head is never on disk before its body (a crash leaves an unused body).
+    save_body(cache, stamp, repo, interfaces)
+    save_head(cache, names, entries, signatures, stamp)
+    return signatures
+
+
+def new_stamp() -> str:
+    return uuid.uuid4().hex
+
+
+def save_body(cache: "AnalysisCache", stamp: str, repo: "RepoFacts", interfaces: "Interfaces") -> None:
+    """Store the whole-repository facts under `stamp` (before the head that names it: `save_head`).
+    `interfaces` must cut the modules from their whole facts (repo's own, before any snapshot copy)."""
+    from ..facts.project_delta import referenced_names
+
     mentioned = referenced_names(repo.pf.mods)
+    cuts = interfaces.every()
     link = repo._fid_of
     repo._fid_of = None  # the Project (trees) stays out of the snapshot
-    stamp = uuid.uuid4().hex
     try:
-        # The body first: a head is never on disk before its body (a crash leaves an unused body).
-        cache.put_snapshot(body_key(stamp), SnapshotBody(stamp, repo, mentioned))
-        cache.put_snapshot(snapshot_key(names), Snapshot(entries, signatures, stamp))
+        cache.put_snapshot(body_key(stamp), SnapshotBody(stamp, repo, mentioned, cuts))
     finally:
         repo._fid_of = link
-    return signatures
+
+
+def save_head(cache: "AnalysisCache", names: dict[str, tuple[str, bool]], entries: dict[str, tuple],
+              signatures: dict[str, str], stamp: str) -> None:
+    """Store the snapshot's head: each module's entry and signature, and the stamp of its body."""
+    cache.put_snapshot(snapshot_key(names), Snapshot(entries, signatures, stamp))

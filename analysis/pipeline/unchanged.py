@@ -32,7 +32,7 @@ def unchanged_result(prepared: Prepared, config: Config, min_tf: tuple[int, ...]
     for path in paths:
         if checked is not None and path not in checked:
             continue
-        found = cache.get_findings(findings_key(prepared.hashes[path], snapshot.signatures.get(path, ""), settings))
+        found = cache.get_findings(findings_key(path, prepared.hashes[path], snapshot.signatures.get(path, ""), settings))
         if found is None:
             # The pipeline reads these again: count them once.
             cache.stats.findings_hits, cache.stats.findings_misses = counted

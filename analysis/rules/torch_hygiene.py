@@ -5,7 +5,9 @@ import ast
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
+from ..facts.paths import is_test_path
 from ..summary import ClassInfo, FunctionInfo
+from ..tfversion import TORCH_LOAD_WEIGHTS_ONLY_SINCE, supports  # evidence for the version: analysis/tfversion.py
 from ._compiled import mentions, module_calls
 from ._dead_code import unreferenced_private_function
 from .base import Invalid, ModuleContext, Rule, Valid
@@ -50,6 +52,10 @@ class UnsafeTorchLoad(Rule):
         `torch.save`. Also quiet on the package's own files: a path built from `__file__` (or
         `inspect.getfile`), directly or through a name assigned so in the function or module, and a file
         name the same module writes with `torch.save` (a checkpoint round trip such as `dumps`/`loads`).
+        Quiet in tests, which load what they or their fixtures wrote.
+        Nothing is reported in a project that requires PyTorch >= 2.6 (`min-torch-version`, else its
+        declared dependencies: pyproject, setup.cfg/setup.py, requirements, a built package's
+        `Requires-Dist`), where `weights_only=True` is already the default.
     """
     why = """
         `torch.load` uses pickle. With `weights_only=False`, which was the default before PyTorch 2.6,
@@ -152,6 +158,23 @@ class UnsafeTorchLoad(Rule):
                     self.load_state_dict(torch.load(path / "consuming_sampler.pt"))
         """, note="the file this module's own dumps() writes (TorchRL's replay buffers)"),
         Valid("""
+            from pathlib import Path
+
+            import torch
+
+            class RewardModel(torch.nn.Module):
+                @classmethod
+                def from_pretrained(cls, path):
+                    filename = Path(path) / "reward_model.pt"
+                    if filename.exists():
+                        return torch.load(filename)
+                    return cls()
+
+                def save_pretrained(self, path):
+                    torch.save(self, Path(path) / "reward_model.pt")
+        """, note="issue 14 P4-torchp (TorchRL's reward model): the file its own save_pretrained writes, named "
+                  "through a local"),
+        Valid("""
             import torch
 
             class PyTorchFileReader:
@@ -186,6 +209,29 @@ class UnsafeTorchLoad(Rule):
                 vocab = torch.load("/home/author/flair/item2idx.pt")
                 return len(vocab)
         """, note="issue 10 P53-growb (hanlp): a private scratch function nothing calls or names never runs"),
+        Valid({"pyproject.toml": """
+            [project]
+            name = "app"
+            dependencies = ["torch>=2.6"]
+        """, "app/restore.py": """
+            import torch
+
+            state = torch.load("model.pt")
+        """}, path="app/restore.py", note="issue 14 P1-torchp (monai, speechbrain): the project requires PyTorch "
+                                         ">= 2.6, where weights_only=True is the default"),
+        Valid("""
+            import torch
+
+            state = torch.load("model.pt")
+        """, config={"min-torch-version": "2.6"}, note="the same, configured (`min-torch-version`)"),
+        Valid("""
+            import torch
+
+            def test_saved_params_is_same(net, data, mock_hub):
+                net.fit(*data)
+                after = torch.load(mock_hub.saved)
+                assert after.keys() == net.module_.state_dict().keys()
+        """, path="tests/test_hub.py", note="issue 14 P6-torchp (skorch): a test loads what its fixture saved"),
     )
     invalid = (
         Invalid("""
@@ -193,6 +239,11 @@ class UnsafeTorchLoad(Rule):
 
             state = torch.load("model.pt")
         """, lines=(3,)),
+        Invalid("""
+            import torch
+
+            state = torch.load("model.pt")
+        """, lines=(3,), config={"min-torch-version": "2.5"}, note="PyTorch 2.5 still defaults to weights_only=False"),
         Invalid("""
             import torch
 
@@ -226,8 +277,10 @@ class UnsafeTorchLoad(Rule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
-        if not mentions(ctx, _TORCH_LOAD):
-            return
+        if supports(ctx.config.min_torch_version, TORCH_LOAD_WEIGHTS_ONLY_SINCE) or not mentions(ctx, _TORCH_LOAD):
+            return  # every PyTorch the project supports already loads with weights_only=True by default
+        if is_test_path(ctx.path):
+            return  # tests load the files they or their fixtures wrote, not a user's download (P6-torchp)
         for node in module_calls(ctx):
             if ctx.qualify(node.func) in _TORCH_LOAD and \
                     not any(k.arg in _DELIBERATE_KEYWORDS for k in node.keywords) and \
@@ -279,7 +332,9 @@ class UnsafeTorchLoad(Rule):
             return True
         saved = {s for node in module_calls(ctx) if ctx.qualify(node.func) == "torch.save"
                  for a in node.args[1:] for s in _file_names(a)}
-        return bool(saved & set(_file_names(arg)))
+        # The loaded name as spelled in the call or in the assignment of the name it passes
+        # (`filename = Path(path) / "reward_model.pt"`, P4-torchp).
+        return bool(saved & {name for e in exprs for name in _file_names(e)})
 
 
 def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
@@ -464,6 +519,65 @@ def _calls_base_init(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return False
 
 
+# What only an initialised Module can do: `self.<name>(...)` with one of these names needs Module's registries.
+_MODULE_API = frozenset({
+    "register_buffer", "register_parameter", "add_module", "register_module", "get_submodule", "parameters",
+    "named_parameters", "buffers", "named_buffers", "children", "named_children", "modules", "named_modules",
+    "to", "cuda", "cpu", "half", "float", "double", "type", "eval", "train", "state_dict", "load_state_dict",
+    "apply", "zero_grad", "requires_grad_", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_backward_hook",
+})
+_PLAIN_MODULE = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+
+
+def _no_module_state(ctx: ModuleContext, cls: ClassInfo) -> bool:
+    """The class only borrows the name `nn.Module`: it subclasses it directly, has no `forward` (it is never
+    called as a module) and no subclass here, never uses Module's API on itself, and its `__init__` stores
+    no submodule or parameter (no `torch.nn` object, no module class of this file, no argument that might
+    be one). Such an object works without `Module.__init__` (diffusers' shap-e ray samplers, P2-torchp)."""
+    if not cls.bases or not all(b in _PLAIN_MODULE for b in cls.bases):
+        return False
+    if {"forward", "__call__"} & set(cls.methods) or \
+            any(cls.name in other.base_names for other in ctx.summary.classes.values()):
+        return False
+    for method in cls.methods.values():
+        for node in ast.walk(method.node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "self":
+                return False
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in _MODULE_API and isinstance(node.func.value, ast.Name) and node.func.value.id == "self":
+                return False
+    init = cls.methods["__init__"].node
+    annotations = {a.arg: a.annotation for a in init.args.args + init.args.kwonlyargs}  # type: ignore[union-attr]
+    for node in ast.walk(init):
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+            continue
+        if not any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+                   for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
+            continue
+        for part in ast.walk(node.value):
+            if isinstance(part, ast.Call) and _names_module_state(ctx, part.func):
+                return False
+            if isinstance(part, ast.Name) and part.id in annotations:
+                annotation = annotations[part.id]
+                if annotation is None or _names_module_state(ctx, annotation):
+                    return False  # an argument that may be a Module: assigning it would raise
+    return True
+
+
+def _names_module_state(ctx: ModuleContext, expr: ast.expr) -> bool:
+    """`expr` names a `torch.nn` class (a layer, `Parameter`) or a module class of this file."""
+    for node in ast.walk(expr):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            q = ctx.qualify(node) or ""
+            if q.startswith("torch.nn.") and not q.startswith("torch.nn.functional."):
+                return True
+            local = ctx.summary.classes.get(node.id) if isinstance(node, ast.Name) else None
+            if local is not None and _is_module_class(ctx, local):
+                return True
+    return False
+
+
 def _raises_first(fn: ast.AST) -> bool:
     """The function's first statement after its docstring is `raise`: it never returns an instance."""
     body = list(getattr(fn, "body", []))
@@ -487,7 +601,9 @@ class ModuleInitWithoutSuper(Rule):
         Finds `__init__` methods of `torch.nn.Module` subclasses (direct, or through a class of the same
         module) that never call a base class `__init__` (`super().__init__()`, `super(C, self).__init__()`
         or `Base.__init__(self)`). Quiet on an `__init__` that starts by raising (a removed or abstract
-        class kept for its error message): no instance is ever made.
+        class kept for its error message): no instance is ever made; and on a direct `nn.Module`
+        subclass that never uses Module state: no `forward`, no subclass in the file, no Module API
+        called on `self`, and no submodule, parameter or possibly-Module argument stored.
     """
     why = """
         `nn.Module.__init__` creates the registries that parameters, buffers, submodules and hooks live
@@ -552,6 +668,27 @@ class ModuleInitWithoutSuper(Rule):
                     \"\"\"Removed: use NormalParamExtractor.\"\"\"
                     raise RuntimeError("NormalParamWrapper was removed; use NormalParamExtractor")
         """, note="an __init__ that only raises (torchrl's removed class)"),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class StratifiedRaySampler(nn.Module):
+                def __init__(self, depth_mode: str = "linear"):
+                    self.depth_mode = depth_mode
+
+                def sample(self, t0, t1, n):
+                    ts = torch.linspace(0, 1, n)
+                    return t0 * (1.0 - ts) + t1 * ts if self.depth_mode == "linear" else t1
+
+            class ImportanceRaySampler(nn.Module):
+                def __init__(self, ts: torch.Tensor, weights: torch.Tensor):
+                    self.ts = ts.clone().detach()
+                    self.weights = weights.clone().detach()
+
+                def sample(self, n):
+                    return torch.multinomial(self.weights, n)
+        """, note="issue 14 P2-torchp (diffusers' shap-e): no forward, no Module API, no submodule or parameter "
+                  "stored: nothing needs Module's registries"),
     )
     invalid = (
         Invalid("""
@@ -579,6 +716,28 @@ class ModuleInitWithoutSuper(Rule):
                 def __init__(self, n):
                     self.n = n
         """, lines=(8,), note="a subclass of a project Module"),
+        Invalid("""
+            from torch import nn
+
+            class Sampler(nn.Module):
+                def __init__(self, net, depth_mode: str = "linear"):
+                    self.net = net
+                    self.depth_mode = depth_mode
+
+                def sample(self, x):
+                    return self.net(x)
+        """, lines=(4,), note="an argument of unknown type stored: a Module there raises at once"),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Scale(nn.Module):
+                def __init__(self, n: int):
+                    self.scale = nn.Parameter(torch.ones(n))
+
+                def sample(self, x):
+                    return x * self.scale
+        """, lines=(5,), note="a parameter stored"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -586,7 +745,7 @@ class ModuleInitWithoutSuper(Rule):
             init = cls.methods.get("__init__")
             if init is None or isinstance(init.node, ast.Lambda) or not _is_module_class(ctx, cls):
                 continue
-            if not _calls_base_init(init.node) and not _raises_first(init.node):
+            if not _calls_base_init(init.node) and not _raises_first(init.node) and not _no_module_state(ctx, cls):
                 yield ctx.report(self, init.node, f"`{cls.name}.__init__` never calls `super().__init__()`: "
                                  "nn.Module's registries are missing, so assigning submodules or calling the "
                                  "module raises AttributeError", fn=init,

@@ -25,6 +25,8 @@ _IN_MEMORY = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.data
                         "torch.tensor", "torch.as_tensor", "torch.from_numpy"})
 # Conversions of such a tensor that keep it in memory: `torch.tensor(x).float()` (dice-ml, P55-growb).
 _TENSOR_CONVERSIONS = frozenset({"float", "double", "long", "int", "half", "to", "cuda", "cpu", "detach"})
+# Datasets made of other datasets (`ConcatDataset(datasets)`): their items are their parts' items.
+_COMBINED_DATASETS = frozenset({"torch.utils.data.ConcatDataset", "torch.utils.data.dataset.ConcatDataset"})
 _NUM_WORKERS_POSITION = 5  # DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, ...)
 
 
@@ -318,8 +320,12 @@ class DataLoaderWithoutWorkers(Rule):
         `.backward()` and `.step()` (an optimizer step). Quiet for datasets already in memory
         (`TensorDataset(...)`, a tensor, or a Dataset class whose `__getitem__` only indexes what it holds
         and converts the item to a tensor; directly, by the `dataset=` keyword, or through a name every
-        binding of which is one), where worker processes only add start-up and copying cost, and everywhere outside training code (libraries, tests,
-        evaluation helpers), where the caller's hardware decides.
+        binding of which is one), where worker processes only add start-up and copying cost; quiet too for
+        text datasets built with a tokenizer (an argument named `tokenizer`), whose per-item tokenization
+        costs little next to the language-model step, and for a `ConcatDataset` of such datasets; in a
+        function that puts a model in eval mode and never trains (a `predict` beside the training code);
+        and everywhere outside training code (libraries, tests, evaluation helpers), where the caller's
+        hardware decides.
     """
     why = """
         `num_workers` defaults to 0: the training loop itself reads, decodes and augments every batch,
@@ -458,6 +464,44 @@ class DataLoaderWithoutWorkers(Rule):
                     optimizer.step()
         """, note="a tensor is a dataset in memory; the loader rebinding its name is no other binding (dice-ml, "
                   "P55-growb)"),
+        Valid("""
+            import torch
+            from torch.utils.data import ConcatDataset, DataLoader
+
+            from torchtune import config
+
+            class Recipe:
+                def setup_data(self, cfg_dataset, batch_size):
+                    if isinstance(cfg_dataset, list):
+                        datasets = [config.instantiate(c, self._tokenizer) for c in cfg_dataset]
+                        ds = ConcatDataset(datasets=datasets)
+                    else:
+                        ds = config.instantiate(cfg_dataset, tokenizer=self._tokenizer)
+                    return DataLoader(dataset=ds, batch_size=batch_size, drop_last=True)
+
+                def train(self, model, optimizer):
+                    for batch in self.setup_data(self.cfg, 4):
+                        loss = model(batch).mean()
+                        loss.backward()
+                        optimizer.step()
+        """, note="issue 14 P3-torchp (torchtune's recipes): tokenized text datasets, alone or concatenated; "
+                  "tokenizing costs little next to a fine-tuning step"),
+        Valid("""
+            from torch.utils.data import DataLoader
+
+            class TabModel:
+                def fit(self, loader, optimizer):
+                    for x, y in loader:
+                        loss = (self.network(x) - y).pow(2).mean()
+                        loss.backward()
+                        optimizer.step()
+
+                def predict(self, dataset):
+                    self.network.eval()
+                    loader = DataLoader(dataset, batch_size=1024, shuffle=False)
+                    return [self.network(x) for x in loader]
+        """, note="issue 14 P5-torchp (pytorch-tabnet): the loader of a predict method (eval mode, no training) "
+                  "in a module that also trains"),
     )
     invalid = (
         Invalid("""
@@ -505,6 +549,27 @@ class DataLoaderWithoutWorkers(Rule):
             def train(model, paths, labels, optimizer):
                 for x, y in DataLoader(dataset=Images(paths, labels), batch_size=64):""" + _LOOP,
                 lines=(14,), note="a Dataset that opens a file per item: workers would overlap it"),
+        Invalid("""
+            import torch
+            import torchvision
+            from torch.utils.data import ConcatDataset, DataLoader, TensorDataset
+
+            def train(model, xs, ys, optimizer):
+                data = ConcatDataset([TensorDataset(xs, ys), torchvision.datasets.ImageFolder("extra")])
+                for x, y in DataLoader(data, batch_size=64):""" + _LOOP,
+                lines=(7,), note="a concatenation with one dataset that reads files"),
+        Invalid("""
+            from torch.utils.data import DataLoader
+
+            def fit(model, dataset, val_x, optimizer):
+                for x, y in DataLoader(dataset, batch_size=64):
+                    model.train()
+                    loss = (model(x) - y).pow(2).mean()
+                    loss.backward()
+                    optimizer.step()
+                    model.eval()
+                    print(model(val_x).mean())
+        """, lines=(4,), note="eval mode for validation inside the training loop: still training"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -512,6 +577,8 @@ class DataLoaderWithoutWorkers(Rule):
             return
         for fn, stmts in _scopes(ctx):
             nodes = list(_walk(stmts))
+            if _evaluates(nodes):
+                continue
             for node in nodes:
                 if not (isinstance(node, ast.Call) and ctx.qualify(node.func) in _DATALOADERS):
                     continue
@@ -523,6 +590,15 @@ class DataLoaderWithoutWorkers(Rule):
                 yield ctx.report(self, node, (
                     "this DataLoader has no `num_workers` (default 0): the training loop loads and transforms "
                     "every batch itself while the model waits; pass num_workers (e.g. 4, at most the CPU count)"))
+
+
+def _evaluates(nodes: list[ast.AST]) -> bool:
+    """The scope puts a model in eval mode (`.eval()`) and never trains (no `.train()`, `.backward()` or
+    `.step()`): a prediction or evaluation function of a module that also trains, whose loader feeds no
+    training loop (pytorch-tabnet's `predict`/`explain`, P5-torchp)."""
+    calls = [n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    evaluates = any(n.func.attr == "eval" and not n.args and not n.keywords for n in calls)  # type: ignore[union-attr]
+    return evaluates and not any(n.func.attr in ("train", "backward", "step") for n in calls)  # type: ignore[union-attr]
 
 
 def _is_test_path(path: str) -> bool:
@@ -548,13 +624,38 @@ def _in_memory(ctx: ModuleContext, nodes: list[ast.AST], dataset: ast.expr, load
         while (isinstance(dataset.func, ast.Attribute) and dataset.func.attr in _TENSOR_CONVERSIONS
                and isinstance(dataset.func.value, ast.Call)):
             dataset = dataset.func.value
-        return ctx.qualify(dataset.func) in _IN_MEMORY or _indexing_dataset(ctx, dataset.func)
+        if ctx.qualify(dataset.func) in _COMBINED_DATASETS:
+            parts = dataset.args[0] if dataset.args else next((k.value for k in dataset.keywords if k.arg == "datasets"), None)
+            return parts is not None and _all_parts(ctx, nodes, parts, loader)
+        return ctx.qualify(dataset.func) in _IN_MEMORY or _indexing_dataset(ctx, dataset.func) or _tokenized(dataset)
     if isinstance(dataset, ast.Name):
         values = [n.value for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
                   and n.value is not loader
                   and any(_is_name(t, dataset.id) for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
         return bool(values) and all(isinstance(v, ast.Call) and _in_memory(ctx, nodes, v, loader) for v in values)
     return False
+
+
+def _all_parts(ctx: ModuleContext, nodes: list[ast.AST], parts: ast.expr, loader: ast.Call) -> bool:
+    """Every dataset of a list (`[a, b]`, `[make(c) for c in cfgs]`, or a name bound to one) is in memory."""
+    if isinstance(parts, ast.Name):
+        values = [n.value for n in nodes if isinstance(n, ast.Assign) and any(_is_name(t, parts.id) for t in n.targets)]
+        return len(values) == 1 and not isinstance(values[0], ast.Name) and _all_parts(ctx, nodes, values[0], loader)
+    if isinstance(parts, (ast.List, ast.Tuple)):
+        return bool(parts.elts) and all(_in_memory(ctx, nodes, e, loader) for e in parts.elts)
+    if isinstance(parts, ast.ListComp):
+        return _in_memory(ctx, nodes, parts.elt, loader)
+    return False
+
+
+def _tokenized(call: ast.Call) -> bool:
+    """A dataset built with a tokenizer (`instantiate(cfg, tokenizer=self._tokenizer)`): a text dataset whose
+    per-item work is tokenizing a string, which costs little next to the language-model step it feeds;
+    worker processes would mostly add start-up and copies (torchtune's fine-tuning recipes, P3-torchp)."""
+    values = list(call.args) + [k.value for k in call.keywords]
+    return any(k.arg is not None and "tokenizer" in k.arg.lower() for k in call.keywords) or any(
+        "tokenizer" in (v.id if isinstance(v, ast.Name) else v.attr if isinstance(v, ast.Attribute) else "").lower()
+        for v in values)
 
 
 # Calls a `__getitem__` may make and still only index in-memory data: conversions of the indexed item to a

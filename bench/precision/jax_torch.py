@@ -110,6 +110,19 @@ CODE_BASES = (
     _torch("torchtune==0.6.1", "training"),
     _torch("ultralytics==8.4.190", "training"),
     _torch("torchrl==0.14.1", "training"),
+    # Added 2026-12-07 (issue 14), libraries whose own code trains models: MONAI's workflows and engines
+    # (medical imaging), SpeechBrain's Brain class and its pretrained interfaces, sentence-transformers'
+    # fit and trainer, fastai's Learner and its callbacks.
+    _torch("monai==1.6.1", "training"),
+    _torch("speechbrain==1.1.2", "training"),
+    _torch("sentence-transformers==6.3.0", "training"),
+    _torch("fastai==2.8.12", "training"),
+    # Also added on 2026-12-07: skorch's NeuralNet training loop, pytorch-tabnet's fit/predict (the wheel has no
+    # __init__.py), TRL's trainers. Measured on the same day without findings or compiled sites, so not
+    # listed: stable-baselines3==2.9.2.
+    _torch("skorch==1.4.0", "training"),
+    _torch("pytorch-tabnet==4.1.0", "training"),
+    _torch("trl==1.16.0", "training"),
 )
 
 # Compiled sites by their spelling (decorators, calls, `from jax import jit` then `jit(...)`): a count of

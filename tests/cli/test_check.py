@@ -191,6 +191,8 @@ def test_explicit_config_file(project) -> None:
     ("[tool.hybridize\n", "not valid TOML"),
     # TOML reads 2.10 as the float 2.1; the reader refuses to guess (issue 17, point 6).
     ("[tool.hybridize]\nmin-tensorflow-version = 2.10\n", 'a quoted string such as "2.10", not the number 2.1'),
+    ("[tool.hybridize]\nmin-torch-version = 2.6\n", 'min-torch-version must be a quoted string such as "2.6"'),
+    ("[tool.hybridize]\nmin-torch-version = 'latest'\n", "min-torch-version: 'latest' is not a version like 2.6"),
     ("[tool.hybridize.bot]\nautofix = 'of'\n", "autofix must be one of off, safe, gated, not 'of'"),
 ])
 def test_bad_configuration_is_one_line_and_exit_2(project, pyproject: str, needle: str) -> None:

@@ -3,6 +3,7 @@ cache); a run with some facts already cached still serves what it can from the c
 findings of a run in one process."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,116 @@ def test_a_partly_filled_cache_still_serves_findings_in_worker_processes(tmp_pat
     # pkg/__init__.py's facts and context did not change: its findings come from the cache, not a re-check.
     assert "pkg/__init__.py" not in cache.stats.checked_paths
     assert cache.stats.findings_hits == 1
+
+
+def _spy_parallel(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each worker-process run that returned a result (the run did not fall back)."""
+    from hybridize_bot.analysis.pipeline import run as run_module
+
+    returned: list[str] = []
+    original = run_module._analyze_parallel
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        out = original(*args, **kwargs)
+        returned.append("parallel")
+        return out
+
+    monkeypatch.setattr(run_module, "_analyze_parallel", spy)
+    return returned
+
+
+def test_the_workers_write_the_cache_and_the_snapshot_a_warm_edit_builds_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The first run's facts, findings and snapshot come from the worker processes (the parent rebuilds
+    nothing); a later run that adds a function brings that snapshot up to date and re-checks one module."""
+    sources = files(PROJECT)
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
+    returned = _spy_parallel(monkeypatch)
+    cache = AnalysisCache(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        first = analyze_sources(sources, cache=cache)
+    assert returned == ["parallel"]
+    assert [r.getMessage() for r in caplog.records] == []  # no fallback, no warning
+    assert _key(first) == _key(analyze_sources(sources))
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "1")
+    edited = _edited(sources, ["pkg/util.py"])
+    cache.reset_stats()
+    again = analyze_sources(edited, cache=cache)
+    # util's facts parsed; train parsed on demand by the rules checking util (its caller); nothing else.
+    assert cache.stats.parsed_paths == ["pkg/util.py", "pkg/train.py"]
+    assert cache.stats.facts_hits == 1  # util's facts before the edit (compared with the new), a worker's file
+    assert cache.stats.snapshot_deltas == 1  # the body the first worker wrote
+    assert cache.stats.checked_paths == ["pkg/util.py"]  # the others' findings: written by the workers
+    assert _key(again) == _key(analyze_sources(edited))
+
+
+def test_failing_workers_fall_back_to_one_process_with_a_warning(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from hybridize_bot.analysis.pipeline import parallel
+
+    sources = files(PROJECT)
+    serial = analyze_sources(sources)
+
+    def broken(conn, *args):  # noqa: ANN001, ANN002, ANN202
+        conn.send_bytes(b"E" + b"RuntimeError: broken by the test")
+        conn.close()
+
+    monkeypatch.setattr(parallel, "_worker", broken)
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
+    with caplog.at_level(logging.WARNING):
+        result = analyze_sources(sources, cache=AnalysisCache(tmp_path))
+    assert _key(result) == _key(serial)
+    assert [r.getMessage() for r in caplog.records] == [
+        "analysis worker processes failed (RuntimeError: broken by the test); analyzing in one process instead"]
+
+
+def test_copies_of_a_file_each_get_their_own_findings_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty package `__init__` files have equal bytes and equal signatures: the findings key holds the
+    path too, so a first run checks each (findings name their path) instead of serving one's entry for
+    the other."""
+    sources = {**files(PROJECT), "pkg/sub/__init__.py": b"", "pkg/more/__init__.py": b""}
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
+    cache = AnalysisCache(tmp_path)
+    analyze_sources(sources, cache=cache)
+    assert cache.stats.findings_hits == 0
+    assert sorted(cache.stats.checked_paths) == sorted(ALL_PATHS + ["pkg/more/__init__.py", "pkg/sub/__init__.py"])
+
+
+def test_a_cache_the_workers_cannot_write_is_noted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers write the cache now: a problem they meet reaches the run's notes as before. (A run of
+    changed files writes no snapshot head, so only the workers write.)"""
+    blocked = tmp_path / "a-file"
+    blocked.write_bytes(b"")  # the cache directory is a file: nothing can be written under it, even as root
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
+    returned = _spy_parallel(monkeypatch)
+    result = analyze_sources(files(PROJECT), cache=AnalysisCache(blocked), changed=ALL_PATHS)
+    assert returned == ["parallel"]
+    assert result.findings
+    assert [n.message.split(":")[0] for n in result.notes] == ["the analysis cache was skipped"]
+
+
+def test_a_changed_files_run_that_keeps_the_snapshot_signs_every_module(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run of changed files that loads the whole project keeps the project snapshot (scope.worth_scoping):
+    its head holds every module's signature, not only the checked ones', as a cold run's does."""
+    from hybridize_bot.analysis.config import Config
+    from hybridize_bot.analysis.model import AnalysisResult
+    from hybridize_bot.analysis.pipeline import run as run_module
+    from hybridize_bot.analysis.pipeline.snapshot import find_snapshot
+    from hybridize_bot.analysis.pipeline.sources import module_names, python_sources
+
+    sources = files(PROJECT)
+    names = module_names(python_sources(sources, Config()), Config(), AnalysisResult())
+    serial = AnalysisCache(tmp_path / "serial")
+    analyze_sources(sources, cache=serial)
+    monkeypatch.setattr(run_module, "worth_scoping", lambda needed, modules: False)
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
+    returned = _spy_parallel(monkeypatch)
+    cache = AnalysisCache(tmp_path / "workers")
+    analyze_sources(sources, cache=cache, changed=["pkg/util.py"])
+    assert returned == ["parallel"]
+    assert cache.stats.checked_paths == ["pkg/util.py"]
+    head, expected = find_snapshot(cache, names), find_snapshot(serial, names)
+    assert head is not None and expected is not None
+    assert sorted(head.signatures) == ALL_PATHS
+    assert head.signatures == expected.signatures

@@ -5,8 +5,8 @@ import pytest
 
 from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.tfversion import (
-    JIT_COMPILE_SINCE, REDUCE_RETRACING_SINCE, RUN_FUNCTIONS_EAGERLY_SINCE, declared_min_tf_version, lower_bound,
-    requirement_min, supports,
+    JIT_COMPILE_SINCE, REDUCE_RETRACING_SINCE, RUN_FUNCTIONS_EAGERLY_SINCE, TORCH_DISTRIBUTIONS, declared_min_tf_version,
+    declared_min_version, lower_bound, requirement_min, supports,
 )
 
 
@@ -129,3 +129,40 @@ def test_engine_fills_the_context_from_the_declared_version() -> None:
     (f2,) = [f for f in unknown.findings if f.code == "HYB011"]
     assert f1.fix is not None and f1.fix.safety.value == "safe"
     assert f2.fix is not None and f2.fix.safety.value == "suggestion"
+
+
+# ---- the same reading for PyTorch (HYB205) and a built package's core metadata ------------------------
+
+WHEEL_METADATA = b"""Metadata-Version: 2.4
+Name: monai
+Version: 1.6.1
+Requires-Dist: torch>=2.8.0
+Requires-Dist: numpy<3.0,>=1.24
+Requires-Dist: torchvision; extra == "all"
+
+Requires-Dist: torch>=1.0 is prose of the long description, not a header
+"""
+
+
+def test_core_metadata_requires_dist_of_a_wheel_and_an_sdist() -> None:
+    assert declared_min_version({"monai-1.6.1.dist-info/METADATA": WHEEL_METADATA}, TORCH_DISTRIBUTIONS) == (2, 8, 0)
+    assert declared_min_version({"PKG-INFO": b"Name: x\nRequires-Dist: torch<3,>=1.10\n"}, TORCH_DISTRIBUTIONS) == (1, 10)
+    # A wheel's metadata is the root's (the package folder beside it does not make it deeper).
+    assert declared_min_version({"monai-1.6.1.dist-info/METADATA": WHEEL_METADATA,
+                                 "monai/requirements.txt": b"torch>=1.9\n"}, TORCH_DISTRIBUTIONS) == (2, 8, 0)
+    # A METADATA file outside a .dist-info folder is no package metadata.
+    assert declared_min_version({"METADATA": WHEEL_METADATA}, TORCH_DISTRIBUTIONS) is None
+
+
+def test_torch_is_read_from_every_format_and_tensorflow_ignores_it() -> None:
+    assert requirement_min("torch>=2.6", TORCH_DISTRIBUTIONS) == (2, 6)
+    assert requirement_min("torchvision>=0.21", TORCH_DISTRIBUTIONS) is False
+    assert requirement_min("torch>=2.6") is False  # TensorFlow's distributions by default
+    assert declared_min_version({"pyproject.toml": b'[project]\ndependencies = ["torch>=2.7,<3"]\n'},
+                                TORCH_DISTRIBUTIONS) == (2, 7)
+    assert declared_min_version({"setup.py": b'from setuptools import setup\nsetup(install_requires=["torch>=2.6.0"])\n'},
+                                TORCH_DISTRIBUTIONS) == (2, 6, 0)
+    assert declared_min_version({"setup.cfg": b"[options]\ninstall_requires =\n    torch>=1.13\n"},
+                                TORCH_DISTRIBUTIONS) == (1, 13)
+    assert declared_min_version({"requirements.txt": b"torch\n"}, TORCH_DISTRIBUTIONS) is None
+    assert declared_min_tf_version({"requirements.txt": b"torch>=2.6\n"}) is None

@@ -145,6 +145,21 @@ def test_hyb205_weights_only_false_runs_pickled_code_true_refuses(tmp_path) -> N
     assert RAN == []
 
 
+def test_hyb205_default_refuses_pickled_code_since_the_version_the_rule_trusts(tmp_path) -> None:
+    # HYB205 is quiet on projects that require PyTorch >= TORCH_LOAD_WEIGHTS_ONLY_SINCE: there a plain
+    # torch.load(path) must already be the safe load.
+    from hybridize_bot.analysis.tfversion import TORCH_LOAD_WEIGHTS_ONLY_SINCE
+
+    installed = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+    assert installed >= TORCH_LOAD_WEIGHTS_ONLY_SINCE == (2, 6)
+    path = tmp_path / "evil.pt"
+    torch.save(_Payload(), path)
+    RAN.clear()
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path)
+    assert RAN == []
+
+
 def test_hyb206_variable_returns_a_plain_tensor() -> None:
     ns = run_example(DeprecatedVariable.invalid, "Variable(torch.ones(3), requires_grad=True)")
     assert type(ns["x"]) is torch.Tensor and ns["x"].requires_grad
@@ -162,6 +177,19 @@ def test_hyb207_module_without_base_init_fails_when_built_or_called() -> None:
     plain = run_example(ModuleInitWithoutSuper.invalid, "class Block(torch.nn.Sequential)")
     with pytest.raises(AttributeError):
         plain["Block"]([])(torch.ones(1))
+    # P2-torchp: a plain-Module subclass that stores no Module state works without Module.__init__ ...
+    samplers = run_example(ModuleInitWithoutSuper.valid, "class StratifiedRaySampler")
+    ts = samplers["StratifiedRaySampler"]().sample(torch.zeros(1), torch.ones(1), 3)
+    assert ts.tolist() == [0.0, 0.5, 1.0]
+    weights = torch.tensor([0.0, 1.0])
+    assert samplers["ImportanceRaySampler"](torch.ones(2), weights).sample(1).tolist() == [1]
+    # ... and the quiet depends on what is stored: a parameter, or an argument that is a Module, raises at once.
+    scale = run_example(ModuleInitWithoutSuper.invalid, "class Scale(nn.Module)")
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        scale["Scale"](2)
+    sampler = run_example(ModuleInitWithoutSuper.invalid, "class Sampler(nn.Module)")
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        sampler["Sampler"](torch.nn.Identity())
 
 
 def test_hyb208_no_grad_keeps_training_mode_dropout_and_batch_norm_statistics(tmp_path) -> None:  # type: ignore[no-untyped-def]

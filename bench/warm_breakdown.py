@@ -1,0 +1,163 @@
+"""Where a warm re-run spends its time: the "add" phase of bench/analysis_speed.py, broken down by stage.
+
+    python bench/warm_breakdown.py [PROJECT_DIR] [--touch PATH] [--rounds N]
+
+PROJECT_DIR defaults to the corpus's tf_models_official (~/.cache/hybridize-corpus/src, bench/corpus.py).
+The script fills a cache once (a first run in its own process), then, N times, copies it and runs the
+warm "add" phase in a fresh process: a function nobody calls appended to PATH, `analyze_sources` with the
+cache, as `bench/analysis_speed.py` measures it (imports of the analysis package included). In that
+process each stage is timed by wrapping the function that does it (wall time, inclusive):
+
+* imports: importing `hybridize_bot.analysis` (the bench's phase time includes it);
+* prepare: hashing the sources and reading the snapshot head (`pipeline/sources.py prepare`);
+* module facts: reading the changed module's cached facts or parsing it (`ModuleLoader.facts`);
+* snapshot read: unpickling snapshot files (`AnalysisCache.get_snapshot`: the head inside prepare, the
+  body inside the delta);
+* project delta: bringing the snapshot's facts up to date (`update_snapshot`, `patch_snapshot`; the
+  body read included);
+* signatures: recomputing the touched modules' context signatures (`module_signatures`);
+* findings reads: reading the cached findings of the other modules (`AnalysisCache.get_findings`);
+* rule imports: building the rules (`make_rules`, `known_rule_codes`: importing every rule module);
+* rules: checking the re-checked modules (`check_module`, parsing them on demand included);
+* cache writes: files written (`AnalysisCache._write`).
+
+Stages nest (the snapshot body read is inside the delta), so they do not add up; "analyze total" is the
+whole `analyze_sources` call. Each stage's median wall and CPU time (of the measuring process) over the
+rounds is printed, with the call counts of the last round: on a loaded machine the CPU column is the one
+that says what the work costs.
+The script measures whatever `hybridize_bot` the interpreter imports (another checkout's environment, or
+PYTHONPATH, measures that code: a baseline in the same session).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_PROJECT = Path.home() / ".cache" / "hybridize-corpus" / "src" / "tf_models_official"
+DEFAULT_TOUCH = "official/vision/modeling/backbones/resnet.py"
+ADDED = b"\n\ndef _added_by_bench(x):\n    return x + 1\n"
+
+# (label, module, attribute): module.attribute is replaced by a timing wrapper (where the caller looks it up).
+STAGES = [
+    ("prepare", "hybridize_bot.analysis.pipeline.run", "prepare"),
+    ("module facts", "hybridize_bot.analysis.pipeline.modules", "ModuleLoader.facts"),
+    ("snapshot read", "hybridize_bot.analysis.cache", "AnalysisCache.get_snapshot"),
+    ("project delta", "hybridize_bot.analysis.pipeline.load", "update_snapshot"),
+    ("project delta", "hybridize_bot.analysis.pipeline.load", "patch_snapshot"),
+    ("signatures", "hybridize_bot.analysis.facts.signature", "module_signatures"),
+    ("findings reads", "hybridize_bot.analysis.cache", "AnalysisCache.get_findings"),
+    ("rule imports", "hybridize_bot.analysis.pipeline.run", "make_rules"),
+    ("rule imports", "hybridize_bot.analysis.pipeline.run", "known_rule_codes"),
+    ("rules", "hybridize_bot.analysis.pipeline.run", "check_module"),
+    ("cache writes", "hybridize_bot.analysis.cache", "AnalysisCache._write"),
+]
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.py")) if p.is_file()}
+
+
+def _patch(totals: dict[str, float], cpu: dict[str, float], counts: dict[str, int]) -> None:
+    import importlib
+
+    for label, module_name, attr in STAGES:
+        owner = importlib.import_module(module_name)
+        *path, name = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        original = getattr(owner, name)
+
+        def timed(*args, __original=original, __label=label, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            start, begun = time.perf_counter(), time.process_time()
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                totals[__label] = totals.get(__label, 0.0) + time.perf_counter() - start
+                cpu[__label] = cpu.get(__label, 0.0) + time.process_time() - begun
+                counts[__label] = counts.get(__label, 0) + 1
+
+        setattr(owner, name, timed)
+
+
+def measure(project: Path, cache_dir: str, touch: str | None) -> dict:
+    """One run in this process: the fill (touch None) or the warm "add" run, stages timed."""
+    files = read_tree(project)
+    if touch is not None:
+        files[touch] += ADDED
+    totals: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    start, begun = time.perf_counter(), time.process_time()
+    from hybridize_bot.analysis import analyze_sources
+    from hybridize_bot.analysis.cache import AnalysisCache
+
+    totals["imports"], cpu["imports"] = time.perf_counter() - start, time.process_time() - begun
+    _patch(totals, cpu, counts)
+    cache = AnalysisCache(cache_dir)
+    middle, middle_cpu = time.perf_counter(), time.process_time()
+    analyze_sources(files, cache=cache)
+    totals["analyze total"], cpu["analyze total"] = time.perf_counter() - middle, time.process_time() - middle_cpu
+    totals["phase (imports + analyze)"] = time.perf_counter() - start
+    cpu["phase (imports + analyze)"] = time.process_time() - begun
+    return {"seconds": totals, "cpu": cpu, "counts": counts, "checked": len(cache.stats.checked_paths),
+            "parsed": cache.stats.parsed, "deltas": cache.stats.snapshot_deltas}
+
+
+def _run(project: Path, cache_dir: str, touch: str | None) -> dict:
+    cmd = [sys.executable, __file__, str(project), "--measure", cache_dir]
+    if touch is not None:
+        cmd += ["--touch", touch]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("project", nargs="?", default=str(DEFAULT_PROJECT))
+    parser.add_argument("--touch", default=DEFAULT_TOUCH)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    project = Path(args.project)
+    if args.measure:
+        print(json.dumps(measure(project, args.measure, None if args.fill else args.touch)))
+        return 0
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="hybridize-breakdown-") as tmp:
+        filled = os.path.join(tmp, "filled")
+        subprocess.run([sys.executable, __file__, str(project), "--measure", filled, "--fill"], check=True,
+                       capture_output=True)
+        rows = []
+        for i in range(max(1, args.rounds)):
+            fresh = os.path.join(tmp, f"round-{i}")
+            shutil.copytree(filled, fresh)
+            rows.append(_run(project, fresh, args.touch))
+            shutil.rmtree(fresh)
+    load_after = os.getloadavg()
+    last = rows[-1]
+    print(f"{project.name}: a function appended to {args.touch}; {len(rows)} round(s); modules re-checked "
+          f"{last['checked']}, parsed {last['parsed']}, snapshot brought up to date {last['deltas']}; load average "
+          f"{load_before[0]:.1f} -> {load_after[0]:.1f}")
+    labels = ["phase (imports + analyze)", "imports", "analyze total"] + \
+        list(dict.fromkeys(label for label, _m, _a in STAGES))
+    print(f"  {'stage':28s} {'wall':>8s}    {'CPU':>8s}    wall per round")
+    for label in labels:
+        values = [r["seconds"].get(label, 0.0) for r in rows]
+        cpu = statistics.median(r["cpu"].get(label, 0.0) for r in rows)
+        calls = last["counts"].get(label)
+        print(f"  {label:28s} {statistics.median(values) * 1000:5.0f} ms    {cpu * 1000:5.0f} ms    "
+              f"{', '.join(f'{v * 1000:.0f}' for v in values)}" + (f"   ({calls} calls)" if calls else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
