@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.baseline_ref import run_on_ref
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -92,23 +94,10 @@ def _steps_key(plan) -> str:
 
 def measure_baseline(ref: str, args: argparse.Namespace) -> dict:
     """`measure` in a subprocess importing `hybridize_bot` from `ref`'s tree (bench/ stays this one's)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "tree"
-        tree.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-        package = Path(tmp) / "path" / "hybridize_bot"
-        package.mkdir(parents=True)
-        (package / "__init__.py").write_text("")
-        for name in ("analysis", "bot", "cli"):
-            (package / name).symlink_to(tree / name)
-        # PYTHONPATH comes before the editable install's finder (appended to sys.meta_path).
-        env = {**os.environ, "PYTHONPATH": str(package.parent)}
-        out = subprocess.run([sys.executable, "-m", "bench.followup_plan", "--measure-only", "--runs", str(args.runs),
-                              "--safeties", args.safeties, "--files", str(args.files), "--changed", str(args.changed),
-                              "--review", args.review],
-                             cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-        return json.loads(out.strip().splitlines()[-1])
+    out = run_on_ref(ref, "bench.followup_plan", [
+        "--measure-only", "--runs", str(args.runs), "--safeties", args.safeties, "--files", str(args.files),
+        "--changed", str(args.changed), "--review", args.review])
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,8 @@
 
 * `apply_fixes(sources, safeties, config=None, select=None)` fixes in-memory files (engine.py);
 * `texts_by_code(sources, result, order)` the fixed files per kind of fix, for one commit per kind (engine.py);
-* `suggestion_for(finding, source)` gives the whole-line replacement for a review suggestion (suggest.py);
+* `suggestion_for(finding, source)` gives the whole-line replacement for a review suggestion, and
+  `suggestions_for(findings, sources)` those of many findings sharing one parse per file (suggest.py);
 * `fix_for(code, safety, reason)` is what rules call to attach a Fix (catalog.py, no libcst import);
 * `FIXERS` maps rule codes to codemods (registry.py).
 
@@ -16,9 +17,9 @@ from .catalog import FIX_DESCRIPTIONS, fix_for
 
 _LAZY = {
     "apply_fixes": "engine", "FixResult": "engine", "with_edits": "engine", "texts_by_code": "engine",
-    "suggestion_for": "suggest", "LineReplacement": "suggest",
+    "suggestion_for": "suggest", "suggestions_for": "suggest", "LineReplacement": "suggest",
     "FIXERS": "registry", "Fixer": "registry",
-    "CannotFix": "document", "Document": "document",
+    "CannotFix": "document", "Document": "document", "Documents": "document",
 }
 
 __all__ = ["FIX_DESCRIPTIONS", "fix_for", *_LAZY]

@@ -20,7 +20,7 @@ from .locate import is_tf_function, module_bindings, pick, tf_alias
 
 def function_at(finding: Finding, doc: Document) -> cst.FunctionDef | None:
     """The function whose `def` line or one of whose decorators the finding starts on."""
-    for fn in doc.nodes(cst.FunctionDef):
+    for fn in doc.nodes_near(cst.FunctionDef, finding):
         if doc.range_of(fn.name).start.line == finding.line:
             return fn
         for deco in fn.decorators:
@@ -94,7 +94,7 @@ def fix_remove_tf_function(finding: Finding, doc: Document) -> tuple[Edit, ...]:
             raise CannotFix("the function has more than one tf.function decorator")
         if decorators:
             return (_delete_decorator(doc, decorators[0]),)
-    calls = [c for c in doc.nodes(cst.Call) if is_tf_function(doc, doc.code_for(c.func))]
+    calls = [c for c in doc.nodes_near(cst.Call, finding) if is_tf_function(doc, doc.code_for(c.func))]
     call = pick(doc, finding, calls)
     if call is None:
         return ()

@@ -16,7 +16,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..model import Edit, Finding
 
@@ -115,50 +115,180 @@ class Document:
     @property
     def module(self) -> "cst.Module":
         if self._module is None:
+            # A file libcst cannot take is refused once: every later fixer of a batch gets the same reason
+            # without parsing it again.
+            refused = self._metadata.get("libcst_refused")
+            if refused is not None:
+                raise CannotFix(refused)
             import libcst as cst
 
             try:
                 module = cst.parse_module(self.text)
             except (cst.ParserSyntaxError, RecursionError) as exc:
-                raise CannotFix(f"libcst cannot parse the file: {str(exc).splitlines()[0]}") from None
-            if module.code != self.text:
-                raise CannotFix("libcst does not reproduce the file exactly")
+                self._metadata["libcst_refused"] = f"libcst cannot parse the file: {str(exc).splitlines()[0]}"
+                raise CannotFix(self._metadata["libcst_refused"]) from None
             self._module = module
         return self._module
+
+    def _require_round_trip(self) -> None:
+        """Whole-module results (every node's position, a rewritten module's text) are exact only if libcst
+        reproduces the file: checked once, when first needed. Positions resolved per statement check
+        their own statement instead (`_resolve_statement`), which costs a fraction of generating the
+        whole module's code."""
+        if "round_trip" not in self._metadata:
+            self._metadata["round_trip"] = self.module.code == self.text
+        if not self._metadata["round_trip"]:
+            raise CannotFix("libcst does not reproduce the file exactly")
 
     def metadata(self, provider: type) -> dict:
         if provider not in self._metadata:
             from libcst.metadata import MetadataWrapper
 
+            self._require_round_trip()
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._metadata[provider] = wrapper.resolve(provider)
         return self._metadata[provider]
 
     def range_of(self, node: "cst.CSTNode") -> "CodeRange":
-        from libcst.metadata import PositionProvider
+        """The node's position in the file.
 
-        return self.metadata(PositionProvider)[node]
+        Resolved for the top-level statement holding the node, not the whole module: libcst's
+        PositionProvider generates the code of everything it resolves (the largest cost of a fix on a large
+        file), and a fixer looks at one statement or a few. A node outside every top-level statement (the
+        module's header and footer lines), or a statement whose place cannot be confirmed, falls back to
+        resolving the whole module.
+        """
+        from libcst.metadata import CodePosition, CodeRange, PositionProvider
+
+        index = self._metadata.get("statement_of", {}).get(node)
+        scoped = self._statement_positions(index) if index is not None else None
+        if scoped is None:
+            return self.metadata(PositionProvider)[node]
+        positions, offset = scoped
+        rng = positions[node]
+        return CodeRange(CodePosition(rng.start.line + offset, rng.start.column),
+                         CodePosition(rng.end.line + offset, rng.end.column))
+
+    def _statement_positions(self, index: int) -> "tuple[dict, int] | None":
+        """PositionProvider of `module.body[index]` alone and the lines before it in the file, or None when
+        where it starts cannot be confirmed against the text."""
+        key = ("statement_positions", index)
+        if key not in self._metadata:
+            self._metadata[key] = self._resolve_statement(index)
+        return self._metadata[key]
+
+    def _resolve_statement(self, index: int) -> "tuple[dict, int] | None":
+        import libcst as cst
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        module = self.module
+        first = self._statement_first_lines()
+        if first is None or index >= len(first):
+            return None
+        statement = module.body[index]
+        # The statement's own lines start at the `ast` start line; its leading blank and comment lines
+        # (one line each) come before, and the sub-module below generates them first.
+        offset = first[index] - 1 - len(statement.leading_lines)
+        alone = cst.Module(body=[statement], header=[], footer=[], encoding=module.encoding,
+                           default_indent=module.default_indent, default_newline=module.default_newline,
+                           has_trailing_newline=True)
+        code = alone.code
+        if offset < 0 or offset >= len(self.line_starts):
+            return None
+        start = self.line_starts[offset]
+        segment = self.text[start:start + len(code)]
+        at_end = start + len(segment) == len(self.text) and code[len(segment):] in ("\n", "\r\n", "\r")
+        if segment != code and not (at_end and code.startswith(segment)):
+            return None
+        return MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider), offset
+
+    def _statement_first_lines(self) -> "list[int] | None":
+        """The first line (1-based, decorators included, leading comments not) of each statement of
+        `module.body`, from the `ast` (one libcst simple-statement line holds one `ast` statement per
+        `;`-separated part); None if the two parsers disagree on the statements."""
+        if "statement_first_lines" not in self._metadata:
+            import libcst as cst
+
+            try:
+                tree_body = self.tree.body
+            except CannotFix:
+                tree_body = []
+            lines: list[int] | None = []
+            pos = 0
+            for statement in self.module.body:
+                if pos >= len(tree_body):
+                    lines = None
+                    break
+                node = tree_body[pos]
+                decorators = getattr(node, "decorator_list", None) or []
+                lines.append(min([node.lineno] + [d.lineno for d in decorators]))
+                pos += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+            if lines is not None and pos != len(tree_body):
+                lines = None
+            self._metadata["statement_first_lines"] = lines
+        return self._metadata["statement_first_lines"]
 
     def code_for(self, node: "cst.CSTNode") -> str:
         return self.module.code_for_node(node)
 
-    def nodes(self, kind: type) -> list:
-        """Every libcst node of a type, in source order (computed once per type)."""
+    def nodes(self, kind: type, lines: "tuple[int, int] | None" = None) -> list:
+        """Every libcst node of a type, in source order; with `lines` (first, last; 1-based), only those in
+        the top-level statements that touch those lines.
+
+        Computed from one walk per top-level statement, shared by every type: a walk of a large module costs
+        tens of milliseconds, a filter far less, and a fixer that `pick`s the node a finding is about
+        needs only the statements the finding touches (`nodes_near`)."""
+        if lines is not None:
+            return [node for index in self._statements_touching(*lines)
+                    for node in self._statement_nodes(index) if isinstance(node, kind)]
         key = ("nodes", kind)
         if key not in self._metadata:
-            import libcst as cst
+            self._metadata[key] = [node for node in self._all_nodes() if isinstance(node, kind)]
+        return self._metadata[key]
 
-            found: list = []
+    def nodes_near(self, kind: type, finding: Finding) -> list:
+        """The nodes of a type `locate.pick` can choose for the finding: those in the top-level statements
+        its lines touch."""
+        return self.nodes(kind, (finding.line, max(finding.line, finding.end_line)))
 
-            class _Collect(cst.CSTVisitor):
-                def on_visit(self, node: cst.CSTNode) -> bool:
-                    if isinstance(node, kind):
-                        found.append(node)
-                    return True
+    def _all_nodes(self) -> list:
+        """Every libcst node of the module in source order (pre-order, as a CSTVisitor sees them)."""
+        if "all_nodes" not in self._metadata:
+            module = self.module
+            found: list = [module]
+            for line in module.header:
+                found += _walk(line)
+            for index in range(len(module.body)):
+                found += self._statement_nodes(index)
+            for line in module.footer:
+                found += _walk(line)
+            self._metadata["all_nodes"] = found
+        return self._metadata["all_nodes"]
 
-            self.module.visit(_Collect())
+    def _statement_nodes(self, index: int) -> list:
+        """The nodes of `module.body[index]` in pre-order; records the statement of each (for `range_of`)."""
+        key = ("statement_nodes", index)
+        if key not in self._metadata:
+            found = _walk(self.module.body[index])
+            statement_of = self._metadata.setdefault("statement_of", {})
+            for node in found:
+                statement_of[node] = index
             self._metadata[key] = found
         return self._metadata[key]
+
+    def _statements_touching(self, first: int, last: int) -> range | list[int]:
+        """Indexes of the top-level statements whose lines overlap first..last (all of them when the
+        statements' lines are not known)."""
+        body = self.module.body
+        starts = self._statement_first_lines()
+        if starts is None:
+            return range(len(body))
+        out = []
+        for index, start in enumerate(starts):
+            end = starts[index + 1] - 1 if index + 1 < len(starts) else self.line_count
+            if start <= last and first <= max(start, end):
+                out.append(index)
+        return out
 
     @property
     def tree(self) -> ast.Module:
@@ -170,6 +300,17 @@ class Document:
                 raise CannotFix(f"the file does not parse: {exc}") from None
         return self._metadata["ast"]
 
+    @property
+    def ast_parents(self) -> dict[ast.AST, ast.AST]:
+        """Each `ast` node's parent (computed once per document, shared by the fixers of its findings)."""
+        if "ast_parents" not in self._metadata:
+            parents: dict[ast.AST, ast.AST] = {}
+            for parent in ast.walk(self.tree):
+                for child in ast.iter_child_nodes(parent):
+                    parents[child] = parent
+            self._metadata["ast_parents"] = parents
+        return self._metadata["ast_parents"]
+
     # ---- edits -------------------------------------------------------------------------------------
     def edit_for_range(self, rng: "CodeRange", text: str) -> Edit:
         return Edit(rng.start.line, rng.start.column, rng.end.line, rng.end.column, text)
@@ -180,6 +321,7 @@ class Document:
 
     def edits_from_rewrite(self, new_text: str) -> tuple[Edit, ...]:
         """Whole-line edits turning this text into `new_text` (for structural rewrites done by libcst)."""
+        self._require_round_trip()  # else the diff would also undo what libcst did not reproduce
         old_lines = _split_keepends(self.text)
         new_lines = _split_keepends(new_text)
         matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
@@ -223,6 +365,44 @@ class Document:
             pos = end
         parts.append(self.text[pos:])
         return "".join(parts)
+
+
+class Documents:
+    """One `Document` per path of `sources`, made on first use and shared by every fixer that asks for it:
+    the fixers of one file's findings then parse it with libcst once. Fixers only add to a document's
+    caches (libcst trees are immutable, transformers return new ones), so sharing changes no result.
+    A file that cannot be decoded raises the same `CannotFix` for every finding in it."""
+
+    def __init__(self, sources: Mapping[str, bytes]) -> None:
+        self._sources = sources
+        self._docs: dict[str, Document | CannotFix] = {}
+
+    def get(self, path: str) -> Document:
+        """The document of `path` (KeyError when `sources` has no such path)."""
+        if path not in self._docs:
+            try:
+                self._docs[path] = Document.from_bytes(path, self._sources[path])
+            except CannotFix as exc:
+                self._docs[path] = exc
+        doc = self._docs[path]
+        if isinstance(doc, CannotFix):
+            raise CannotFix(str(doc))
+        return doc
+
+
+def _walk(root: "cst.CSTNode") -> list:
+    """`root` and every node below it, in pre-order (source order)."""
+    import libcst as cst
+
+    found: list = []
+
+    class _Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            found.append(node)
+            return True
+
+    root.visit(_Collect())
+    return found
 
 
 def _split_keepends(text: str) -> list[str]:

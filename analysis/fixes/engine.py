@@ -23,7 +23,7 @@ from ..config import Config
 from ..pipeline import analyze_sources
 from ..model import AnalysisResult, Edit, Finding, FixSafety
 from ..source import ParseFailure, parse
-from .document import CannotFix, Document, shift_position, spans_overlap
+from .document import CannotFix, Document, Documents, shift_position, spans_overlap
 from .registry import FIXERS
 
 Analyzer = Callable[[Mapping[str, bytes], Config], AnalysisResult]
@@ -252,7 +252,7 @@ def _utf8_col(doc: Document, line: int, col: int) -> int:
 def with_edits(findings: Iterable[Finding], sources: Mapping[str, bytes]) -> list[Finding]:
     """The findings with `fix.edits` filled in where a fixer can compute them (for --diff, SARIF fixes,
     --show-fixes). Findings whose fix cannot be computed keep an empty `edits` and say why in `reason`."""
-    docs: dict[str, Document | str] = {}
+    docs = Documents(sources)
     out = []
     for finding in findings:
         fix = finding.fix
@@ -260,17 +260,8 @@ def with_edits(findings: Iterable[Finding], sources: Mapping[str, bytes]) -> lis
                 or finding.path not in sources:
             out.append(finding)
             continue
-        if finding.path not in docs:
-            try:
-                docs[finding.path] = Document.from_bytes(finding.path, sources[finding.path])
-            except CannotFix as exc:
-                docs[finding.path] = str(exc)
-        doc = docs[finding.path]
-        if isinstance(doc, str):
-            out.append(_withhold(finding, doc)[0])
-            continue
         try:
-            edits = FIXERS[finding.code](finding, doc)
+            edits = FIXERS[finding.code](finding, docs.get(finding.path))
         except CannotFix as exc:
             out.append(_withhold(finding, str(exc))[0])
             continue

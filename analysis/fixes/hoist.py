@@ -44,12 +44,12 @@ def fix_hoist(finding: Finding, doc: Document) -> tuple[Edit, ...]:
                          definition_time_names(node), node)  # type: ignore[arg-type]
         moved: cst.CSTNode = fn
     else:
-        calls = [c for c in doc.nodes(cst.Call) if is_tf_function(doc, doc.code_for(c.func))]
+        calls = [c for c in doc.nodes_near(cst.Call, finding) if is_tf_function(doc, doc.code_for(c.func))]
         call = pick(doc, finding, calls)
         if call is None:
             return ()
         moved, target = _assignment_of(doc, call)
-    parents = _parents(doc)
+    parents = doc.ast_parents
     chain = _ancestors(target.node, parents)
     enclosing = [a for a in chain if isinstance(a, _SCOPES)]
     loops_here = _loops_in_own_scope(target.node, parents)
@@ -81,7 +81,8 @@ class _Target:
 
 def _assignment_of(doc: Document, call: cst.Call) -> tuple[cst.CSTNode, _Target]:
     """The statement `name = tf.function(...)` whose value is `call`, as libcst and ast nodes."""
-    for line in doc.nodes(cst.SimpleStatementLine):
+    at = doc.range_of(call).start.line  # the statement holding the call touches its first line
+    for line in doc.nodes(cst.SimpleStatementLine, (at, at)):
         if len(line.body) != 1 or not isinstance(line.body[0], cst.Assign):
             continue
         assign = line.body[0]
@@ -247,17 +248,6 @@ def _ast_def(doc: Document, fn: cst.FunctionDef) -> ast.FunctionDef | ast.AsyncF
     raise CannotFix("the definition could not be matched between the two parsers")
 
 
-def _parents(doc: Document) -> dict[ast.AST, ast.AST]:
-    key = "ast_parents"
-    if key not in doc._metadata:
-        parents: dict[ast.AST, ast.AST] = {}
-        for parent in ast.walk(doc.tree):
-            for child in ast.iter_child_nodes(parent):
-                parents[child] = parent
-        doc._metadata[key] = parents
-    return doc._metadata[key]
-
-
 def _ancestors(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> list[ast.AST]:
     """Innermost first; the last one is the top-level statement (its parent is the Module)."""
     out = []
@@ -287,7 +277,7 @@ def _move(doc: Document, moved: cst.CSTNode, before: ast.stmt) -> tuple[Edit, ..
 
 def _cst_statement_at(doc: Document, stmt: ast.stmt) -> cst.CSTNode:
     wanted = (cst.For, cst.While, cst.FunctionDef, cst.ClassDef, cst.If, cst.With, cst.Try, cst.TryStar, cst.Match)
-    for node in doc.nodes(cst.BaseCompoundStatement):
+    for node in doc.nodes(cst.BaseCompoundStatement, (stmt.lineno, stmt.lineno)):
         if isinstance(node, wanted):
             rng = doc.range_of(node)
             if rng.start.line == stmt.lineno and rng.start.column == stmt.col_offset:

@@ -19,7 +19,7 @@ AT_METHODS: dict[type, str] = {
 
 
 def fix_jax_at(finding: Finding, doc: Document) -> tuple[Edit, ...]:
-    stmts = [s for s in doc.nodes(cst.Assign) + doc.nodes(cst.AugAssign) if _subscript_target(s) is not None]
+    stmts = [s for s in doc.nodes_near(cst.Assign, finding) + doc.nodes_near(cst.AugAssign, finding) if _subscript_target(s) is not None]
     stmt = pick(doc, finding, stmts)
     if stmt is None:
         return ()  # already `x = x.at[...]...`: nothing to change

@@ -17,7 +17,7 @@ _STREAMS = frozenset({"sys.stdout", "sys.stderr"})
 
 
 def fix_print(finding: Finding, doc: Document) -> tuple[Edit, ...]:
-    calls = [c for c in doc.nodes(cst.Call) if isinstance(c.func, cst.Name) and c.func.value == "print"]
+    calls = [c for c in doc.nodes_near(cst.Call, finding) if isinstance(c.func, cst.Name) and c.func.value == "print"]
     call = pick(doc, finding, calls)
     if call is None:
         return ()

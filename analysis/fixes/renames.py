@@ -24,7 +24,7 @@ def _keyword_arg(finding: Finding, doc: Document, keyword: str) -> tuple[cst.Cal
         # Nothing to rename (the fix is applied: the engine's re-application check asks exactly this),
         # known without parsing the file with libcst.
         return None
-    pairs = [(call, arg) for call in doc.nodes(cst.Call) for arg in call.args
+    pairs = [(call, arg) for call in doc.nodes_near(cst.Call, finding) for arg in call.args
              if arg.keyword is not None and arg.keyword.value == keyword]
     chosen = pick(doc, finding, pairs, anchor=lambda pair: pair[1])
     if chosen is None:
@@ -164,10 +164,10 @@ def fix_run_functions_eagerly(finding: Finding, doc: Document) -> tuple[Edit, ..
     """
     if "experimental_run_functions_eagerly" not in doc.text:
         return ()  # nothing to rename, known without a libcst parse (see `_keyword_arg`)
-    attrs = [a for a in doc.nodes(cst.Attribute) if a.attr.value == "experimental_run_functions_eagerly"]
+    attrs = [a for a in doc.nodes_near(cst.Attribute, finding) if a.attr.value == "experimental_run_functions_eagerly"]
     attr = pick(doc, finding, attrs)
     if attr is None:
-        names = [n for n in doc.nodes(cst.Name) if n.value == "experimental_run_functions_eagerly"]
+        names = [n for n in doc.nodes_near(cst.Name, finding) if n.value == "experimental_run_functions_eagerly"]
         if pick(doc, finding, names) is not None:
             raise CannotFix("the function is imported by name; rename the import and its uses together")
         return ()

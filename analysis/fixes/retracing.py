@@ -23,7 +23,7 @@ def fix_reduce_retracing(finding: Finding, doc: Document) -> tuple[Edit, ...]:
     if finding.fix is None or not finding.fix.edits:
         raise CannotFix("the tf.function is not a bare decorator in this file")
     carried = finding.fix.edits[0]
-    for fn in doc.nodes(cst.FunctionDef):
+    for fn in doc.nodes(cst.FunctionDef, (carried.line, carried.line)):
         for deco in tf_function_decorators(doc, fn):
             if doc.range_of(deco.decorator).start.line != carried.line:
                 continue

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
 
 from ..model import Finding, FixSafety
-from .document import CannotFix, Document
+from .document import CannotFix, Documents
 from .registry import FIXERS
 
 MAX_SUGGESTION_LINES = 40
@@ -26,11 +27,37 @@ class LineReplacement:
 
 def suggestion_for(finding: Finding, source: bytes) -> LineReplacement | None:
     """The replacement for the lines a finding's fix touches, or None when there is no textual fix."""
+    return _suggestion(finding, Documents({finding.path: source}))
+
+
+def suggestions_for(findings: Sequence[Finding], sources: Mapping[str, bytes], *,
+                    on_error: Callable[[Finding, Exception], None] | None = None) -> list[LineReplacement | None]:
+    """`suggestion_for` of each finding (same order), with one `Document` per path: the fixers of a
+    file's findings share its libcst parse, position metadata and node lists instead of each redoing
+    them (most of a suggestion's cost on a large file).
+
+    `on_error`, when given, receives an unexpected exception of one finding's fixer and that finding gets
+    None, so one broken fix does not cost the others; without it the exception propagates.
+    """
+    docs = Documents(sources)
+    out: list[LineReplacement | None] = []
+    for finding in findings:
+        try:
+            out.append(_suggestion(finding, docs))
+        except Exception as exc:
+            if on_error is None:
+                raise
+            on_error(finding, exc)
+            out.append(None)
+    return out
+
+
+def _suggestion(finding: Finding, docs: Documents) -> LineReplacement | None:
     fix = finding.fix
     if fix is None or fix.safety is FixSafety.NONE:
         return None
     try:
-        doc = Document.from_bytes(finding.path, source)
+        doc = docs.get(finding.path)
         edits = fix.edits or (FIXERS[finding.code](finding, doc) if finding.code in FIXERS else ())
     except CannotFix:
         return None

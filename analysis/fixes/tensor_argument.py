@@ -17,7 +17,7 @@ from .locate import pick, qualify_code
 def fix_tensor_argument(finding: Finding, doc: Document) -> tuple[Edit, ...]:
     if finding.fix is None or not finding.fix.edits:
         raise CannotFix("the module does not import TensorFlow under a name the edit can use")
-    args = [a for a in doc.nodes(cst.Arg) if a.keyword is None and not a.star]
+    args = [a for a in doc.nodes_near(cst.Arg, finding) if a.keyword is None and not a.star]
     arg = pick(doc, finding, args, anchor=lambda a: a.value)
     if arg is None:
         return ()

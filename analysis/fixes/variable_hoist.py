@@ -29,7 +29,7 @@ from .variable_hoist_plan import HoistPlan, plan_variable_hoist
 
 
 def fix_hoist_variable(finding: Finding, doc: Document) -> tuple[Edit, ...]:
-    parents = {child: parent for parent in ast.walk(doc.tree) for child in ast.iter_child_nodes(parent)}
+    parents = doc.ast_parents
     call = next((n for n in ast.walk(doc.tree) if isinstance(n, ast.Call)
                  and (n.lineno, n.col_offset + 1) == (finding.line, finding.col)), None)
     if call is None:
@@ -68,7 +68,7 @@ def _cst_at(doc: Document, kind: type, node: ast.stmt) -> cst.CSTNode:
     """The libcst statement of `kind` that starts where the `ast` statement does (both put a decorated
     definition at its `def` line)."""
     line = node.lineno
-    for candidate in doc.nodes(kind):
+    for candidate in doc.nodes(kind, (line, line)):
         rng = doc.range_of(candidate)
         if rng.start.line == line and doc.char_col(line, node.col_offset) == rng.start.column:
             return candidate

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ..analysis_api import AnalysisCache, Finding, analyze_sources, suggestion_for
+from ..analysis_api import AnalysisCache, Finding, analyze_sources, suggestions_for
 from ..commands.ignores import ignored_rules  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
 from ..errors import is_permanent
@@ -213,14 +213,11 @@ async def _followup_ref(ctx: Any, owner: str, repo: str, number: int,
 
 
 def _suggest_many(findings: list[Finding], sources: dict[str, bytes]) -> dict[str, Any]:
-    """Top-level (picklable): fingerprint -> LineReplacement for each finding that has one."""
-    out: dict[str, Any] = {}
-    for finding in findings:
-        try:
-            replacement = suggestion_for(finding, sources[finding.path])
-        except Exception:  # a fix that cannot be rendered must not cost the whole review
-            log.exception("suggestion_for failed for %s %s:%d", finding.code, finding.path, finding.line)
-            continue
-        if replacement is not None:
-            out[finding.fingerprint] = replacement
-    return out
+    """Top-level (picklable): fingerprint -> LineReplacement for each finding that has one. One batch, so
+    the findings of one file share its libcst parse."""
+    def failed(finding: Finding, _exc: Exception) -> None:
+        # A fix that cannot be rendered must not cost the whole review.
+        log.exception("suggestion_for failed for %s %s:%d", finding.code, finding.path, finding.line)
+
+    replacements = suggestions_for(findings, sources, on_error=failed)
+    return {f.fingerprint: r for f, r in zip(findings, replacements) if r is not None}
