@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from .dependency_links import components
 from .project_facts import ProjectFacts
 
 # Callbacks that trace the function they are handed (graph roots): not eager even from eager code.

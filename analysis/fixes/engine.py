@@ -133,7 +133,6 @@ def apply_fixes(sources: Mapping[str, bytes], safeties: set[FixSafety], config: 
     return result
 
 
-
 def texts_by_code(sources: Mapping[str, bytes], result: FixResult,
                   order: Sequence[str]) -> tuple[dict[str, dict[str, bytes]], frozenset[str]]:
     """The edited text per kind of fix, for one commit per rule code applied in `order`:

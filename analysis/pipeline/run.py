@@ -103,7 +103,7 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
             return finish(unchanged, cache)
     if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
         try:
-            return _analyze_parallel(sources, config, cache, jobs, changed, snapshots)
+            return _analyze_parallel(sources, config, min_tf, cache, jobs, changed, snapshots)
         except (WorkerError, OSError) as exc:
             # No processes to be had (or one died): do the same work in this process, and say so (it is
             # several times slower, and a worker that fails every time is a bug to report).
@@ -143,14 +143,14 @@ def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:
     return missing * 4 > len(prepared.python)
 
 
-def _analyze_parallel(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
-                      jobs: int, changed: set[str] | None = None, snapshots: bool = True) -> AnalysisResult:
+def _analyze_parallel(sources: Mapping[str, bytes], config: Config, min_tf: tuple[int, ...] | None,
+                      cache: "AnalysisCache | None", jobs: int, changed: set[str] | None = None,
+                      snapshots: bool = True) -> AnalysisResult:
     """The same analysis with parsing and checking spread over worker processes (parallel.py), which
     also read and write the cache for their own modules; this process writes the snapshot's head."""
     result = AnalysisResult()
     python = python_sources(sources, config)
     names = module_names(python, config, result)
-    min_tf = config.min_tf_version or declared_min_tf_version(sources)
     run = ParallelRun(python, names, config, min_tf, jobs, cache)
     try:
         outcomes = run.exchange_facts()

@@ -66,7 +66,6 @@ class SnapshotBody:
     interfaces: dict
 
 
-
 def snapshot_key(names: dict[str, tuple[str, bool]]) -> str:
     return digest("project", SNAPSHOT_VERSION, FACTS_VERSION, analyzer_version(), tuple(sorted(names.items())))
 

@@ -262,7 +262,6 @@ def _retracing_relaxed(site: HybridSite) -> bool:
     return False
 
 
-
 def _sized_names(ctx: ModuleContext, lc: LoopCall, varying: dict[str, str]) -> dict[str, str]:
     """Names assigned in the loops from a tensor whose size varies per iteration."""
     out: dict[str, str] = {}
@@ -292,8 +291,6 @@ def _argument_reason(ctx: ModuleContext, arg: ast.expr, elements: dict[str, str]
         if base.id in sized:
             return sized[base.id]
     return _sized_by(ctx, arg, varying) if varying else None
-
-
 
 
 @dataclass(frozen=True, eq=False)

@@ -288,7 +288,6 @@ class UnsafeTorchLoad(Rule):
                 yield ctx.report(self, node, "`torch.load` without `weights_only=True` runs arbitrary pickled code "
                                  "from the file on PyTorch < 2.6; pass weights_only=True for files you did not write")
 
-
     @staticmethod
     def _deliberate(ctx: ModuleContext, call: ast.Call) -> bool:
         """The enclosing function handles `weights_only` itself (a fallback path for old PyTorch), or

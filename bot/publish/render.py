@@ -6,7 +6,7 @@ so in the text when it had to leave something out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Collection, Iterable, Sequence
 from urllib.parse import quote
 
@@ -74,7 +74,6 @@ def _text(value: Any) -> str:
     if callable(value):
         value = value()
     return value if isinstance(value, str) else ""
-
 
 
 @dataclass(frozen=True)

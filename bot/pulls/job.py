@@ -28,7 +28,6 @@ from .selection import classify, plan_inline, read_review_comments
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class PullTarget:
     owner: str

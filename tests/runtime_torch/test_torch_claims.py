@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 
 from hybridize_bot.analysis.rules.torch_compiled import CompileInLoop, CompileVaryingScalar, GraphBreak, TraceFreezesBranch
-from hybridize_bot.analysis.rules.torch_hygiene import DeprecatedVariable, ModuleInitWithoutSuper, UnsafeTorchLoad
+from hybridize_bot.analysis.rules.torch_hygiene import DeprecatedVariable, ModuleInitWithoutSuper
 from hybridize_bot.analysis.rules.torch_inference import DataLoaderWithoutWorkers, ModelWithoutEval
 
 from ..example_programs import run_example
