@@ -12,12 +12,18 @@ on loopback, and times POST /webhook -> `hybridize` check run completed, for
 Baseline measured in the same run: `analyze_sources` of the same head files in this process (the
 work the bot cannot avoid); the ratio shows what webhook, queue, GitHub reads and publishing add.
 
-    python bench/pr_latency.py [--runs 5] [--files 460] [--changed 20] [--all-features] [--write]
+Each run's cold check-run output (title, summary, text, annotations) is hashed; the runs of one
+command must agree, and the digest is printed, so that two code versions can be shown to publish the
+same bytes (bench/baseline_ref.py runs this file on another checkout's code).
+
+    python bench/pr_latency.py [--runs 5] [--files 460] [--changed 20] [--workers 1] [--all-features] [--write]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import json
 import os
 import platform
 import statistics
@@ -207,10 +213,16 @@ def review_only_router():
     return Router(router)
 
 
-async def one_run(n_files: int, changed: int, base: dict[str, bytes], all_features: bool) -> dict[str, float]:
+def output_digest(output: dict) -> str:
+    """sha256 of a check run's published output (what a reader of the pull request sees)."""
+    return hashlib.sha256(json.dumps(output, sort_keys=True).encode()).hexdigest()[:16]
+
+
+async def one_run(n_files: int, changed: int, base: dict[str, bytes], all_features: bool,
+                  workers: int = 1) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         fake, bot = await start_bot(Path(tmp), router=None if all_features else review_only_router(),
-                                    ANALYSIS_TIMEOUT="600", LOG_LEVEL="WARNING")
+                                    ANALYSIS_TIMEOUT="600", LOG_LEVEL="WARNING", WORKERS=str(workers))
         try:
             await bot.runner.app[WORKERS_KEY].runner.ready()
             repo = fake.add_repo("bench/big")
@@ -223,6 +235,8 @@ async def one_run(n_files: int, changed: int, base: dict[str, bytes], all_featur
             assert sent.status == 202, sent
             await wait_completed(bot, pr.head_sha)
             cold = time.perf_counter() - started
+            (cold_run,) = bot.check_runs(pr.head_sha)
+            cold_output = output_digest(cold_run.output)
             # The same job then opens the follow-up pull request (one pipeline per event).
             await bot.wait_done(sent.delivery, timeout=600)
             cold_done = time.perf_counter() - started
@@ -248,7 +262,8 @@ async def one_run(n_files: int, changed: int, base: dict[str, bytes], all_featur
             # The baseline right after the bot's runs, so both see the same machine load.
             bare = min(baseline(head_sources, 2))
             return {"bare": bare, "cold": cold, "warm": warm, "cold_done": cold_done, "warm_done": warm_done, "cold_requests": cold_requests, "warm_requests": warm_requests,
-                    "cold_blobs": cold_blobs, "warm_blobs": warm_blobs, "title": run.output["title"], "sources": head_sources}
+                    "cold_blobs": cold_blobs, "warm_blobs": warm_blobs, "title": run.output["title"], "sources": head_sources,
+                    "cold_output": cold_output, "warm_output": output_digest(run.output)}
         finally:
             await stop_bot(fake, bot)
 
@@ -279,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--files", type=int, default=460, help="modules in the generated repository")
     parser.add_argument("--changed", type=int, default=20, help="files changed by the pull request")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="the App's WORKERS (jobs at once, and analysis processes); as deployed: 2")
     parser.add_argument("--all-features", action="store_true",
                         help="also time the app with every feature router (follow-up PRs run in the same job)")
     parser.add_argument("--write", action="store_true", help="add/replace the section in bench/RESULTS.md")
@@ -289,8 +306,15 @@ def main(argv: list[str] | None = None) -> int:
     configs = [("bot.pulls.router (review, then follow-up PR, in one job)", False)]
     if args.all_features:
         configs.append(("all features as deployed (bot.routing.router: review + follow-up PRs + ...)", True))
-    measured = {label: [asyncio.run(one_run(args.files, args.changed, base, everything)) for _ in range(args.runs)]
+    measured = {label: [asyncio.run(one_run(args.files, args.changed, base, everything, args.workers))
+                        for _ in range(args.runs)]
                 for label, everything in configs}
+    # Every run publishes the same check run (the bench's own check that a faster path changed nothing).
+    digests = {}
+    for label, runs in measured.items():
+        outputs = {(r["cold_output"], r["warm_output"]) for r in runs}
+        assert len(outputs) == 1, f"{label}: the runs published different check-run outputs: {sorted(outputs)}"
+        (digests[label],) = outputs
     results = measured[configs[0][0]]
     sources = results[-1]["sources"]
     all_runs = [r for runs in measured.values() for r in runs]
@@ -306,13 +330,15 @@ def main(argv: list[str] | None = None) -> int:
         "process, suggestions and publishing add.",
         "",
         f"Command: `python bench/pr_latency.py --runs {args.runs} --files {args.files} --changed {args.changed}"
-        f"{' --all-features' if args.all_features else ''} --write` "
+        f"{f' --workers {args.workers}' if args.workers != 1 else ''}{' --all-features' if args.all_features else ''} --write` "
         f"({time.strftime('%Y-%m-%d')}; Python {platform.python_version()}, {platform.machine()}, "
-        f"{os.cpu_count()} CPUs shared with other jobs; 1 worker, analysis in a worker process; median of "
+        f"{os.cpu_count()} CPUs shared with other jobs; WORKERS={args.workers}, analysis in a worker process; median of "
         f"{args.runs} runs, each with a fresh bot and data directory)",
         "",
         f"Repository: {len(base):,} files, {lines:,} lines of generated TensorFlow code; pull request: "
-        f"{args.changed} changed files. Check run of the last run: \"{results[-1]['title']}\".",
+        f"{args.changed} changed files. Check run of the last run: \"{results[-1]['title']}\"; check-run output "
+        "digests (equal in every run; cold, warm): " + "; ".join(f"{label.split(' ')[0]} `{c}`, `{w}`"
+                                                                  for label, (c, w) in digests.items()) + ".",
         "",
         "| router | push | median (s) | min (s) | max (s) | median ratio to bare analysis of the same run |",
         "|---|---|---:|---:|---:|---:|",

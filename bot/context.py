@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
@@ -145,23 +146,46 @@ class ProcessRunner:
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
 
-    async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
+    async def run(self, fn: Callable[..., T], *args: Any, timeout: float, wide: bool = False) -> T:
+        """`fn(*args)` in a worker process. `wide=True`: the call also takes every slot that is idle
+        when a worker picks it up, and runs `fn(*args, jobs=n)` with n the slots it holds, so that one
+        large cold analysis spreads over the CPUs the pool's idle workers would use (the analysis forks
+        that many processes from its worker, analysis/pipeline/parallel.py). Calls that arrive
+        meanwhile wait for the slots, as they would for a busy pool."""
         async with self._slots:
-            pool = self._get_pool()
-            # Not on the event loop: submit starts a worker process when none is idle and, with the
-            # forkserver, waits until the forkserver has imported PRELOAD (seconds), while the loop
-            # must go on answering webhooks and renewing job leases.
-            submitted = await asyncio.to_thread(pool.submit, run_with_budget, timeout, fn, *args)
-            future = asyncio.wrap_future(submitted)
+            lent = await self._take_idle_slots() if wide else 0
             try:
-                return await asyncio.wait_for(future, timeout + self._grace_s)
-            except BudgetExceeded:
-                log.warning("%s exceeded %.1f s; stopped in its worker process", _name(fn), timeout)
-                raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
-            except asyncio.TimeoutError:
-                log.warning("%s ignored its %.1f s budget; killing its process pool", _name(fn), timeout)
-                self._kill(pool)
-                raise AnalysisTimeout(f"{_name(fn)} exceeded {timeout:g} s") from None
+                call = functools.partial(fn, jobs=1 + lent) if wide else fn
+                return await self._submit(call, _name(fn), args, timeout)
+            finally:
+                for _ in range(lent):
+                    self._slots.release()
+
+    async def _take_idle_slots(self) -> int:
+        """Acquire every slot that nobody holds or waits for, without waiting for any (the caller
+        already holds one)."""
+        taken = 0
+        while taken < self._max_workers - 1 and not self._slots.locked():
+            await self._slots.acquire()  # returns at once: the semaphore is not locked
+            taken += 1
+        return taken
+
+    async def _submit(self, fn: Callable[..., T], name: str, args: tuple[Any, ...], timeout: float) -> T:
+        pool = self._get_pool()
+        # Not on the event loop: submit starts a worker process when none is idle and, with the
+        # forkserver, waits until the forkserver has imported PRELOAD (seconds), while the loop
+        # must go on answering webhooks and renewing job leases.
+        submitted = await asyncio.to_thread(pool.submit, run_with_budget, timeout, fn, *args)
+        future = asyncio.wrap_future(submitted)
+        try:
+            return await asyncio.wait_for(future, timeout + self._grace_s)
+        except BudgetExceeded:
+            log.warning("%s exceeded %.1f s; stopped in its worker process", name, timeout)
+            raise AnalysisTimeout(f"{name} exceeded {timeout:g} s") from None
+        except asyncio.TimeoutError:
+            log.warning("%s ignored its %.1f s budget; killing its process pool", name, timeout)
+            self._kill(pool)
+            raise AnalysisTimeout(f"{name} exceeded {timeout:g} s") from None
 
     def _kill(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
         replace = self._pool is pool
@@ -254,9 +278,10 @@ class BotContext:
         return await self.github.client_for(installation_id, delivery_id=self.delivery_id)
 
     async def run_in_process(
-        self, fn: Callable[..., T], *args: Any, timeout: float | None = None
+        self, fn: Callable[..., T], *args: Any, timeout: float | None = None, wide: bool = False
     ) -> T:
         """Run `fn(*args)` in a worker process; raises AnalysisTimeout after `timeout` seconds
-        (default: ANALYSIS_TIMEOUT). `fn` and its arguments must be picklable."""
+        (default: ANALYSIS_TIMEOUT). `fn` and its arguments must be picklable. `wide=True`: `fn` also
+        takes `jobs=`, the processes it may use (`ProcessRunner.run`)."""
         limit = self.analysis_timeout_s if timeout is None else timeout
-        return await self.runner.run(fn, *args, timeout=limit)
+        return await self.runner.run(fn, *args, timeout=limit, wide=wide)

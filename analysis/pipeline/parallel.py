@@ -40,21 +40,32 @@ if TYPE_CHECKING:
 
 # Below this much source, process start-up and the facts transfer cost more than they save.
 MIN_PARALLEL_BYTES = 4_000_000
+# The same for a caller that lends the run processes it already holds (the App's analysis pool: its
+# workers have the analysis imported and warmed up, so a fork costs milliseconds and nothing is
+# imported). Measured on the 1.6 MB generated repository of bench/pr_latency.py: see bench/RESULTS.md
+# ("Cold pull-request reviews over the pool's workers").
+MIN_LENT_BYTES = 1_000_000
 ENV_JOBS = "HYBRIDIZE_JOBS"
 
 
-def jobs_for(total_bytes: int) -> int:
-    """How many worker processes to use (1 = analyze in this process)."""
+def jobs_for(total_bytes: int, lent: int | None = None) -> int:
+    """How many worker processes to use (1 = analyze in this process).
+
+    `lent`: how many processes' worth of CPU the caller grants this run (the App's pool lends its idle
+    workers' share, bot/context.py `ProcessRunner.run(..., wide=True)`); None: decide from the machine,
+    as the command line does. HYBRIDIZE_JOBS overrides both."""
     env = os.environ.get(ENV_JOBS)
     if env:
         try:
             return max(1, int(env))
         except ValueError:
             return 1
-    if total_bytes < MIN_PARALLEL_BYTES or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    if multiprocessing.current_process().daemon:
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
         return 1  # e.g. inside a multiprocessing.Pool worker: daemonic processes may not have children
+    if lent is not None:
+        return lent if total_bytes >= MIN_LENT_BYTES else 1
+    if total_bytes < MIN_PARALLEL_BYTES:
+        return 1
     return max(1, min(os.cpu_count() or 1, 4))
 
 
@@ -264,10 +275,15 @@ class ParallelRun:
         """Until the first worker has written the snapshot body (`start_check` with a stamp)."""
         _receive(self.conns[0])
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Close the pipes and end the workers; `wait=False` kills them at once (the run was stopped,
+        e.g. by its time budget: their work is of no use, and a worker busy parsing would only notice
+        the closed pipe when it next sends)."""
         for conn in self.conns:
             conn.close()
         for proc in self.procs:
-            proc.join(timeout=5)
+            if wait:
+                proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
+            proc.join()

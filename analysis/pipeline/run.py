@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 
 
 def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
-            cache: "AnalysisCache | None" = None, changed: Collection[str] | None = None) -> AnalysisResult:
+            cache: "AnalysisCache | None" = None, changed: Collection[str] | None = None,
+            jobs: int | None = None) -> AnalysisResult:
     """Analyze a repository given as repository-relative posix path -> bytes.
 
     Pure (no file system) unless a `cache` is given, in which case per-module facts and findings are
@@ -41,6 +42,9 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
     loaded (scope.py): their importers, transitively, and everything those import. When they need most
     of a large project, all of it is loaded, keeping the project snapshot (scope.worth_scoping), and
     still only the changed modules are checked.
+
+    `jobs`: how many processes the caller lends a cold run (parallel.py `jobs_for`; the App's pool
+    lends its idle workers); None: as many as the machine and the project's size call for.
     """
     # The whole repository's trees stay alive until the end of the run, and CPython's cyclic
     # collector would rescan all of them on every generation-2 pass: measured on the 1.3M-line
@@ -51,13 +55,13 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
     try:
         config = with_declared_torch(config or Config(), sources)
         if changed is None:
-            return _analyze(sources, config, cache)
+            return _analyze(sources, config, cache, jobs=jobs)
         checked = set(changed)
         scoped = _scoped(sources, config, checked)
         if scoped is None:
-            result = _analyze(sources, config, cache, checked)
+            result = _analyze(sources, config, cache, checked, jobs=jobs)
         else:  # a scoped run's module set is particular to one change: no project snapshot
-            result = _analyze(scoped, config, cache, checked, snapshots=False)
+            result = _analyze(scoped, config, cache, checked, snapshots=False, jobs=jobs)
         result.findings = [f for f in result.findings if f.path in checked]  # e.g. a needed module's HYB000
         return result
     finally:
@@ -90,10 +94,10 @@ def _scoped(sources: Mapping[str, bytes], config: Config, changed: Collection[st
 
 
 def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
-             changed: set[str] | None = None, *, snapshots: bool = True) -> AnalysisResult:
+             changed: set[str] | None = None, *, snapshots: bool = True, jobs: int | None = None) -> AnalysisResult:
     """Load every module of `sources`; check those in `changed` (None: all)."""
     python_bytes = sum(len(d) for p, d in sources.items() if p.endswith(".py"))
-    jobs = jobs_for(python_bytes)
+    jobs = jobs_for(python_bytes, jobs)
     prepared = None
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
     if cache is not None:
@@ -170,8 +174,10 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, min_tf: tupl
         if stamp is not None:
             run.wait_body()  # a head is never on disk before its body
             save_head(cache, names, entries, done.signatures, stamp)  # type: ignore[arg-type]
-    finally:
-        run.close()
+    except BaseException:
+        run.close(wait=False)  # e.g. the job's time budget ran out: stop the workers now
+        raise
+    run.close()
     for path, findings in sorted(done.findings.items()):
         result.findings.extend(findings)
     if cache is not None:

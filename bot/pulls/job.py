@@ -46,10 +46,11 @@ class PullTarget:
         return f"{self.owner}/{self.repo}#{self.number}@{self.head_sha[:7]}"
 
 
-def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str, changed: list[str]) -> Any:
+def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str, changed: list[str], *, jobs: int = 1) -> Any:
     """Top-level (picklable) entry run in a worker process: the same scoped analysis as `check --diff`
-    (analysis/pipeline/scope.py): the changed files are checked, with what their facts need loaded."""
-    return analyze_sources(sources, config, cache=AnalysisCache(cache_dir), changed=changed)
+    (analysis/pipeline/scope.py): the changed files are checked, with what their facts need loaded.
+    `jobs`: the pool's slots this call holds; a large cold run spreads over that many processes."""
+    return analyze_sources(sources, config, cache=AnalysisCache(cache_dir), changed=changed, jobs=jobs)
 
 
 async def review_pull_request(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:
@@ -137,7 +138,7 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
     reviewed = [p for p in reviewed_paths(changed.diffs) if p in snap.sources]
     try:
         result = await ctx.run_in_process(_analyze, snap.sources, base.config, str(ctx.settings.analysis_cache_dir),
-                                          reviewed, timeout=ctx.analysis_timeout_s)
+                                          reviewed, timeout=ctx.analysis_timeout_s, wide=True)
     except AnalysisTimeout:
         report = render.Report(target.head_sha, "timed_out", partial=partial, config_problems=base.problems,
                                files_analyzed=0, check_run_url=run.get("html_url"))

@@ -147,3 +147,35 @@ async def test_calls_waiting_for_a_worker_start_in_submission_order() -> None:
         assert started == sorted(started)
     finally:
         runner.shutdown()
+
+
+def _jobs_given(tag: str, *, jobs: int) -> tuple[str, int]:
+    return tag, jobs
+
+
+async def test_a_wide_call_takes_the_idle_slots_and_says_how_many_it_holds() -> None:
+    """A review's analysis (`wide=True`) gets `jobs=` the pool's slots it could take without waiting:
+    all of them on an idle pool, only its own while another call runs; calls submitted while it holds
+    them wait for it."""
+    runner = ProcessRunner(2)
+    try:
+        assert await runner.run(_jobs_given, "idle pool", timeout=60, wide=True) == ("idle pool", 2)
+        busy = asyncio.ensure_future(runner.run(_sleep, 1.0, timeout=60))
+        await asyncio.sleep(0)  # let it take its slot (no time passes)
+        assert await runner.run(_jobs_given, "busy pool", timeout=60, wide=True) == ("busy pool", 1)
+        assert await busy == "slept"
+        done: list[str] = []
+        holder = asyncio.ensure_future(runner.run(_sleep_with_jobs, 1.0, timeout=60, wide=True))
+        await asyncio.sleep(0)  # it holds both slots now
+        later = asyncio.ensure_future(runner.run(_pid_and_square, 4, timeout=60))
+        holder.add_done_callback(lambda _f: done.append("wide"))
+        later.add_done_callback(lambda _f: done.append("later"))
+        assert await holder == ("slept", 2)
+        assert (await later)[1] == 16
+        assert done == ["wide", "later"]  # the later call waited for a slot, not beside the wide one
+    finally:
+        runner.shutdown()
+
+
+def _sleep_with_jobs(seconds: float, *, jobs: int) -> tuple[str, int]:
+    return _sleep(seconds), jobs

@@ -166,3 +166,25 @@ def test_a_changed_files_run_that_keeps_the_snapshot_signs_every_module(
     assert head is not None and expected is not None
     assert sorted(head.signatures) == ALL_PATHS
     assert head.signatures == expected.signatures
+
+
+def test_processes_lent_by_the_caller_spread_a_cold_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`jobs=` (the App's pool lends its idle workers) spreads a cold run of a project above
+    MIN_LENT_BYTES over that many processes, with the findings of a run in one process; without a
+    loan, or below the size, the run stays in this process."""
+    from hybridize_bot.analysis.pipeline import parallel
+
+    monkeypatch.delenv("HYBRIDIZE_JOBS", raising=False)
+    sources = files(PROJECT)
+    serial = analyze_sources(sources, changed=ALL_PATHS)
+    returned = _spy_parallel(monkeypatch)
+    # Below the size a loan pays for (and far below the command line's own threshold): one process.
+    assert analyze_sources(sources, cache=AnalysisCache(tmp_path / "small"), changed=ALL_PATHS, jobs=2).findings
+    assert returned == []
+    monkeypatch.setattr(parallel, "MIN_LENT_BYTES", 1)  # this project counts as large
+    assert analyze_sources(sources, cache=AnalysisCache(tmp_path / "one"), changed=ALL_PATHS, jobs=1).findings
+    assert returned == []  # nothing lent
+    lent = analyze_sources(sources, cache=AnalysisCache(tmp_path / "two"), changed=ALL_PATHS, jobs=2)
+    assert returned == ["parallel"]
+    assert _key(lent) == _key(serial)
+    assert (lent.files_analyzed, lent.lines_analyzed) == (serial.files_analyzed, serial.lines_analyzed)
