@@ -6,6 +6,7 @@ published (automatic triggers skip such heads; a job that failed half-way is ret
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from ..errors import is_permanent
 from ..github_api import GitHubAPI
 from ..publish import render, review, summary
 from ..publish.gateway import Gateway, left_running
-from ..publish.identity import bot_identity
+from ..publish.identity import BotIdentity, bot_identity
 from ..publish.markers import parse_review_state
 from . import reads
 from .diff import reviewed_paths
@@ -136,10 +137,15 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
     partial = changed.partial + snap.partial
     notes = changed.notes + snap.notes
     reviewed = [p for p in reviewed_paths(changed.diffs) if p in snap.sources]
+    # What publishing reads and the findings do not change is read while the analysis runs (the event
+    # loop has nothing else to do for this job meanwhile), instead of one request after another once
+    # it is done: on the way to the completed check run.
+    inputs = asyncio.ensure_future(_publishing_inputs(gh, ctx, target))
     try:
         result = await ctx.run_in_process(_analyze, snap.sources, base.config, str(ctx.settings.analysis_cache_dir),
                                           reviewed, timeout=ctx.analysis_timeout_s, wide=True)
     except AnalysisTimeout:
+        await _discard(inputs)
         report = render.Report(target.head_sha, "timed_out", partial=partial, config_problems=base.problems,
                                files_analyzed=0, check_run_url=run.get("html_url"))
         output = render.check_output(report)
@@ -148,19 +154,19 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
             "and was stopped; nothing was reported for this commit.\n\n" + output["summary"])[:render.CHECK_OUTPUT_LIMIT]
         await gateway.complete_check_run(run["id"], "timed_out", output)
         return "timed out", []
+    except BaseException:
+        await _discard(inputs)
+        raise
+    ignored_by, me, comments, previous = await inputs
     notes += [f"{n.path}: {n.message}" for n in result.notes]
-    ignored_by = await ignored_rules(ctx, owner, repo, target.number)  # issue 6: `@hybridize-bot ignore CODE`
     hidden = [f for f in result.findings if f.code in ignored_by]
     findings = [f for f in result.findings if f.code not in ignored_by]
 
     classified = classify(findings, changed.diffs)
-    me = await bot_identity(ctx.app_client, str(ctx.settings.app_id), ctx.settings.bot_name)
-    existing = read_review_comments(await review.list_review_comments(gh, owner, repo, target.number),
-                                    me.authored)
+    existing = read_review_comments(comments, me.authored)
     followup = await _followup_ref(ctx, owner, repo, target.number, classified.new + classified.preexisting)
     suggestions = await _suggestions(ctx, classified.new, changed.diffs, existing.active_fingerprints,
                                      base.options.max_inline_comments, snap.sources, notes)
-    previous = await summary.find_summary_comment(gh, owner, repo, target.number, me)
     plan = build_review_plan(ReviewInputs(
         owner=owner, repo=repo, number=target.number, head_sha=target.head_sha, check_run=run, findings=findings,
         hidden=hidden, ignored_by=ignored_by, diffs=changed.diffs, existing=existing, previous_summary=previous,
@@ -176,6 +182,27 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
     return (f"{report.conclusion}: {len(report.new)} new, {len(report.preexisting)} pre-existing, "
             f"{done.posted} inline, {len(plan.resolve_threads)} resolved ({done.resolved_threads} threads); "
             f"{snap.downloaded} blobs downloaded, {snap.from_cache} cached"), done.refusals
+
+
+async def _publishing_inputs(gh: GitHubAPI, ctx: Any, target: PullTarget) -> tuple[
+        dict[str, str], BotIdentity, list[dict[str, Any]], dict[str, Any] | None]:
+    """What the review plan needs besides the findings: the rules ignored by comment command (issue 6),
+    the App's identity, the pull request's review comments and this App's summary comment."""
+    owner, repo, number = target.owner, target.repo, target.number
+    me = await bot_identity(ctx.app_client, str(ctx.settings.app_id), ctx.settings.bot_name)
+    ignored_by, comments, previous = await asyncio.gather(
+        ignored_rules(ctx, owner, repo, number), review.list_review_comments(gh, owner, repo, number),
+        summary.find_summary_comment(gh, owner, repo, number, me))
+    return ignored_by, me, comments, previous
+
+
+async def _discard(task: asyncio.Future[Any]) -> None:
+    """Cancel `task` and wait for it to end, whatever it raises (the caller has its own error to report)."""
+    task.cancel()
+    try:
+        await task
+    except BaseException:  # noqa: BLE001 (its cancellation or its own failure: neither matters now)
+        pass
 
 
 async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[str], max_comments: int,
