@@ -42,3 +42,23 @@ async def test_publishing_reads_are_made_while_the_analysis_runs(env, monkeypatc
 def _made(fake, paths: tuple[str, ...]) -> bool:  # noqa: ANN001
     seen = {r.path for r in fake.requests if r.method == "GET"}
     return all(p in seen for p in paths)
+
+
+@pytest.mark.parametrize("env", [{"WORKERS": "2"}], indirect=True)
+async def test_the_review_analysis_holds_every_idle_slot_of_the_pool(env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With WORKERS=2 and nothing else running, the review's analysis is handed `jobs=2` (a cold run of
+    a large project then forks two analysis processes from its worker: tests/facts/test_parallel_first_run.py);
+    the calls after it (suggestions, the follow-up) take one slot each."""
+    fake, bot = env
+    original = ProcessRunner._submit
+    calls: list[tuple[str, dict]] = []
+
+    async def submit(self, fn, name, args, timeout):  # noqa: ANN001, ANN202
+        calls.append((name, dict(getattr(fn, "keywords", {}))))
+        return await original(self, fn, name, args, timeout)
+
+    monkeypatch.setattr(ProcessRunner, "_submit", submit)
+    pr = open_pr(fake)
+    await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
+    assert calls[0] == ("_analyze", {"jobs": 2})
+    assert all(keywords == {} for _name, keywords in calls[1:]) and len(calls) > 1
