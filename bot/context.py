@@ -147,10 +147,11 @@ class ProcessRunner:
         task.add_done_callback(self._warming.discard)
 
     async def run(self, fn: Callable[..., T], *args: Any, timeout: float, wide: bool = False) -> T:
-        """`fn(*args)` in a worker process. `wide=True`: the call also takes every slot that is idle
-        when a worker picks it up, and runs `fn(*args, jobs=n)` with n the slots it holds, so that one
-        large cold analysis spreads over the CPUs the pool's idle workers would use (the analysis forks
-        that many processes from its worker, analysis/pipeline/parallel.py). Calls that arrive
+        """`fn(*args)` in a worker process. `wide=True`: the call also takes the slots that are idle when
+        a worker picks it up (as many as there are idle CPUs for), and runs `fn(*args, jobs=n)` with n
+        the slots it holds, so that one large cold analysis spreads over the CPUs the pool's idle
+        workers would use (the analysis forks that many processes from its worker,
+        analysis/pipeline/parallel.py). Calls that arrive
         meanwhile wait for the slots, as they would for a busy pool."""
         async with self._slots:
             lent = await self._take_idle_slots() if wide else 0
@@ -162,10 +163,14 @@ class ProcessRunner:
                     self._slots.release()
 
     async def _take_idle_slots(self) -> int:
-        """Acquire every slot that nobody holds or waits for, without waiting for any (the caller
-        already holds one)."""
+        """Acquire, without waiting for any, the slots that nobody holds or waits for (the caller already
+        holds one), as many as the machine has idle CPUs for besides the caller's own. A process more
+        only pays on a CPU nobody else uses: under load (other jobs, other programs) the parallel run's
+        workers wait on each other at every exchange, and it took longer than one process
+        (bench/RESULTS.md, "Cold pull-request reviews over the pool's workers")."""
+        limit = min(self._max_workers - 1, idle_cpus() - 1)
         taken = 0
-        while taken < self._max_workers - 1 and not self._slots.locked():
+        while taken < limit and not self._slots.locked():
             await self._slots.acquire()  # returns at once: the semaphore is not locked
             taken += 1
         return taken
@@ -205,6 +210,16 @@ class ProcessRunner:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+def idle_cpus() -> int:
+    """How many CPUs the last minute left idle: the CPU count less the 1-minute load average, rounded
+    (0 where the system does not say)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0
+    return max(0, round((os.cpu_count() or 1) - load))
 
 
 def _warm_up_pool(pool: concurrent.futures.ProcessPoolExecutor, workers: int) -> None:

@@ -153,12 +153,17 @@ def _jobs_given(tag: str, *, jobs: int) -> tuple[str, int]:
     return tag, jobs
 
 
-async def test_a_wide_call_takes_the_idle_slots_and_says_how_many_it_holds() -> None:
+async def test_a_wide_call_takes_the_idle_slots_and_says_how_many_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
     """A review's analysis (`wide=True`) gets `jobs=` the pool's slots it could take without waiting:
-    all of them on an idle pool, only its own while another call runs; calls submitted while it holds
-    them wait for it."""
+    all of them on an idle pool of an idle machine, only its own while another call runs or while the
+    machine has no idle CPU for another process; calls submitted while it holds them wait for it."""
+    from hybridize_bot.bot import context
+
     runner = ProcessRunner(2)
     try:
+        monkeypatch.setattr(context, "idle_cpus", lambda: 1)  # a loaded machine: one CPU, the call's own
+        assert await runner.run(_jobs_given, "loaded machine", timeout=60, wide=True) == ("loaded machine", 1)
+        monkeypatch.setattr(context, "idle_cpus", lambda: 2)
         assert await runner.run(_jobs_given, "idle pool", timeout=60, wide=True) == ("idle pool", 2)
         busy = asyncio.ensure_future(runner.run(_sleep, 1.0, timeout=60))
         await asyncio.sleep(0)  # let it take its slot (no time passes)

@@ -46,10 +46,13 @@ def _made(fake, paths: tuple[str, ...]) -> bool:  # noqa: ANN001
 
 @pytest.mark.parametrize("env", [{"WORKERS": "2"}], indirect=True)
 async def test_the_review_analysis_holds_every_idle_slot_of_the_pool(env, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With WORKERS=2 and nothing else running, the review's analysis is handed `jobs=2` (a cold run of
+    """With WORKERS=2, nothing else running and idle CPUs, the review's analysis is handed `jobs=2` (a cold run of
     a large project then forks two analysis processes from its worker: tests/facts/test_parallel_first_run.py);
     the calls after it (suggestions, the follow-up) take one slot each."""
+    from hybridize_bot.bot import context
+
     fake, bot = env
+    monkeypatch.setattr(context, "idle_cpus", lambda: 2)  # whatever else this machine is running
     original = ProcessRunner._submit
     calls: list[tuple[str, dict]] = []
 
