@@ -8,7 +8,6 @@ project snapshot the cache keeps (pickling). The fixpoints over these facts are 
 """
 from __future__ import annotations
 
-import marshal
 from collections import deque
 from typing import Any, Iterable
 
@@ -54,26 +53,18 @@ class ProjectFacts(CallEdges):
         """Everything except what only the construction needed: the raw call and effect lists of each
         record (already turned into edges and fixpoint seeds) and the memo tables."""
         state = self.__dict__.copy()
-        mods = []
+        mods, fns = [], []
         for mod in self.mods:
             stripped = [{k: v for k, v in rec.items() if k not in _SNAPSHOT_DROP} for rec in mod["fns"]]
             mods.append(dict(mod, fns=stripped))
-        # Edges refer to functions by number, so they survive the records being copied. The records are
-        # plain data, kept as one `marshal` string: a warm run loads them in 32 ms where pickle took 77
-        # (tf_models_official, bench/RESULTS.md). `fns` is the records of `mods` in order: rebuilt on load.
-        try:
-            packed: Any = marshal.dumps(mods)
-        except ValueError:  # not plain data after all (a new fact kind): pickle them as they are
-            packed = mods
-        state.update(mods=packed, fns=None, _fid_of_rec=None, _module_scope_cache={}, _lookup_cache={},
+            fns.extend(stripped)
+        # Edges refer to functions by number, so they survive the records being copied.
+        state.update(mods=mods, fns=fns, _fid_of_rec=None, _module_scope_cache={}, _lookup_cache={},
                      _self_attr_cache={})
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        if isinstance(self.mods, bytes):
-            self.mods = marshal.loads(self.mods)
-        self.fns = [rec for mod in self.mods for rec in mod["fns"]]
         self._fid_of_rec = {id(rec): i for i, rec in enumerate(self.fns)}  # ids are per process
 
     # ---- hybrid roots and graph context -------------------------------------------------------------

@@ -129,6 +129,7 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
             cache.stats.checked_paths.append(path)
             cache.put_findings(key, findings)
         result.findings.extend(findings)
+    project.release_facts()  # freed on return by reference counting, not later by the cyclic collector
     return finish(result, cache)
 
 

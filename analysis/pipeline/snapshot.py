@@ -15,9 +15,8 @@ if TYPE_CHECKING:
     from ..facts.api import RepoFacts
     from ..facts.interface import Interfaces
 
-# Changes with the layout of `Snapshot` and `SnapshotBody` (2: the body keeps the modules' interface cuts;
-# 3: the module records are one marshal string, ProjectFacts.__getstate__).
-SNAPSHOT_VERSION = 3
+# Changes with the layout of `Snapshot` and `SnapshotBody` (2: the body keeps the modules' interface cuts).
+SNAPSHOT_VERSION = 2
 
 
 @dataclass

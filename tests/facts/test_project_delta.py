@@ -2,7 +2,6 @@
 reaches (analysis/facts/project_delta.py): its results must be a cold run's, fact for fact."""
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -142,22 +141,6 @@ def test_a_name_other_modules_mention_recomputes_everything(tmp_path: Path) -> N
     assert cache.stats.snapshot_deltas == 0 and cache.stats.snapshot_hits == 0
     cache.reset_stats()
     assert _facts(edited, cache) == _facts(edited, AnalysisCache(tmp_path / "cold"))
-
-
-def test_a_loaded_snapshot_holds_the_records_it_was_saved_with() -> None:
-    # The snapshot keeps the module records as one marshal string (faster to load than pickle's object
-    # graph); the function records are those of the modules, rebuilt on load, not a second copy.
-    pf = load_project(_sources(), Config()).project.facts.pf
-    state = pf.__getstate__()
-    assert isinstance(state["mods"], bytes) and state["fns"] is None
-    copy = pickle.loads(pickle.dumps(pf))
-    kept = [dict(mod, fns=[{k: v for k, v in rec.items() if k not in ("calls", "cbs")} for rec in mod["fns"]])
-            for mod in pf.mods]
-    assert copy.mods == kept
-    assert [rec["q"] for rec in copy.fns] == ["<module>", "load", "batches", "<module>", "scale", "step", "setup",
-                                             "<module>", "unrelated", "spare", "<module>", "report", "<module>"]
-    assert all(copy.fns[copy.base[mi] + i] is rec for mi, mod in enumerate(copy.mods) for i, rec in enumerate(mod["fns"]))
-    assert all(copy._fid_of_rec[id(rec)] == fid for fid, rec in enumerate(copy.fns))
 
 
 def test_a_delta_recomputes_the_components_of_its_seeds_only() -> None:
