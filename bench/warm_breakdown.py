@@ -30,6 +30,8 @@ as the parent sees it (reading the 1,250 files included).
 Beside wall and CPU, the analysis's context switches (`getrusage`): voluntary ones are waits (I/O, a lock,
 a child process), involuntary ones are the scheduler taking the CPU away (other load). When wall exceeds
 CPU with no voluntary switches, the gap is other processes' load, not something the run waits on.
+"collector after the run": a `gc.collect()` right after `analyze_sources` returns, what the run left to
+the cyclic collector (paid by the caller's next collection, or at a command-line run's exit).
 Each stage's median wall and CPU time (of the measuring process) over the rounds is printed, with the call
 counts of the last round: on a loaded machine the CPU column is the one that says what the work costs.
 The script measures whatever `hybridize_bot` the interpreter imports (another checkout's environment, or
@@ -99,6 +101,7 @@ def _patch(totals: dict[str, float], cpu: dict[str, float], counts: dict[str, in
 
 def measure(project: Path, cache_dir: str, touch: str | None) -> dict:
     """One run in this process: the fill (touch None) or the warm "add" run, stages timed."""
+    import gc
     import resource
 
     files = read_tree(project)
@@ -125,9 +128,15 @@ def measure(project: Path, cache_dir: str, touch: str | None) -> dict:
     totals["analyze total"], cpu["analyze total"] = time.perf_counter() - middle, time.process_time() - middle_cpu
     after = resource.getrusage(resource.RUSAGE_SELF)
     switches = {"voluntary": after.ru_nvcsw - usage.ru_nvcsw, "involuntary": after.ru_nivcsw - usage.ru_nivcsw}
+    # What the run left to the cyclic collector, which a real caller pays at its next pass (the bot) or
+    # at exit (the command line): a collection now, timed. Inside the phase.
+    collect, collect_cpu = time.perf_counter(), time.process_time()
+    left = gc.collect()
+    totals["collector after the run"] = time.perf_counter() - collect
+    cpu["collector after the run"] = time.process_time() - collect_cpu
     totals["phase (imports + analyze)"] = time.perf_counter() - start
     cpu["phase (imports + analyze)"] = time.process_time() - begun
-    return {"seconds": totals, "cpu": cpu, "counts": counts, "switches": switches, "checked": len(cache.stats.checked_paths),
+    return {"seconds": totals, "cpu": cpu, "counts": counts, "switches": switches, "garbage": left, "checked": len(cache.stats.checked_paths),
             "parsed": cache.stats.parsed, "deltas": cache.stats.snapshot_deltas}
 
 
@@ -176,7 +185,7 @@ def main() -> int:
           f"{last['checked']}, parsed {last['parsed']}, snapshot brought up to date {last['deltas']}; load average "
           f"{load_before[0]:.1f} -> {load_after[0]:.1f}")
     labels = ["process (launch to exit)", "interpreter start", "phase (imports + analyze)", "imports",
-              "lazy imports (wrappers)", "analyze total"] + \
+              "lazy imports (wrappers)", "analyze total", "collector after the run"] + \
         list(dict.fromkeys(label for label, _m, _a in STAGES))
     print(f"  {'stage':28s} {'wall':>8s}    {'CPU':>8s}    wall per round")
     for label in labels:
@@ -188,7 +197,8 @@ def main() -> int:
               f"{', '.join(f'{v * 1000:.0f}' for v in values)}" + (f"   ({calls} calls)" if calls else ""))
     print("  context switches during the analysis (medians): voluntary "
           f"{statistics.median(r['switches']['voluntary'] for r in rows):.0f}, involuntary "
-          f"{statistics.median(r['switches']['involuntary'] for r in rows):.0f}")
+          f"{statistics.median(r['switches']['involuntary'] for r in rows):.0f}; objects the collector freed after "
+          f"the run: {statistics.median(r.get('garbage', 0) for r in rows):.0f}")
     return 0
 
 
