@@ -1,5 +1,6 @@
-"""A run's whole-repository facts are freed when it returns, not left for the cyclic collector: on a large
-project its next pass walked every object of the run (analysis/project.py `release_facts`)."""
+"""What a warm run does not do: start worker processes to re-check one module, or leave its
+whole-repository facts to the cyclic collector (on a large project its next pass walked every object of
+the run: analysis/project.py `release_facts`)."""
 from __future__ import annotations
 
 import gc
@@ -10,6 +11,7 @@ import pytest
 from hybridize_bot.analysis.cache import AnalysisCache
 from hybridize_bot.analysis.facts.api import RepoFacts
 from hybridize_bot.analysis.facts.project_facts import ProjectFacts
+from hybridize_bot.analysis.pipeline import run as run_module
 from hybridize_bot.analysis.pipeline.run import analyze_sources
 
 from .test_project_delta import _sources
@@ -36,3 +38,24 @@ def test_a_run_frees_its_facts_on_return(tmp_path: Path, edit: str | None) -> No
     assert _facts_left_to_the_collector(_sources(), cache) == []  # cold
     assert _facts_left_to_the_collector(_sources(edit), cache) == []  # warm: the snapshot's facts, brought up to date
     assert _facts_left_to_the_collector(_sources(edit), None) == []  # no cache
+
+
+def test_a_warm_edit_starts_no_worker_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two workers allowed, as a large project gets them: only the first run (an empty cache) uses them;
+    # the edit's re-check of one module is done in this process.
+    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
+    started: list[str] = []
+    original = run_module._analyze_parallel
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        started.append("workers")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "_analyze_parallel", spy)
+    cache = AnalysisCache(tmp_path)
+    analyze_sources(_sources(), cache=cache)
+    assert started == ["workers"]
+    cache.reset_stats()
+    analyze_sources(_sources("middle-added"), cache=cache)
+    assert started == ["workers"]
+    assert cache.stats.snapshot_deltas == 1 and cache.stats.checked_paths == ["pkg/m_model.py"]
