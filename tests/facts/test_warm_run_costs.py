@@ -1,9 +1,12 @@
-"""What a warm run does not do: start worker processes to re-check one module, or leave its
+"""What a warm run does not do: start (or import) worker processes to re-check one module, or leave its
 whole-repository facts to the cyclic collector (on a large project its next pass walked every object of
 the run: analysis/project.py `release_facts`)."""
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,25 @@ def test_a_warm_edit_starts_no_worker_processes(tmp_path: Path, monkeypatch: pyt
     analyze_sources(_sources("middle-added"), cache=cache)
     assert started == ["workers"]
     assert cache.stats.snapshot_deltas == 1 and cache.stats.checked_paths == ["pkg/m_model.py"]
+
+
+_WARM_RUN = """
+import sys
+from hybridize_bot.analysis.cache import AnalysisCache
+from hybridize_bot.analysis.pipeline.run import analyze_sources
+from tests.facts.test_project_delta import _sources
+cache = AnalysisCache(sys.argv[1])
+analyze_sources(_sources("middle-added"), cache=cache)
+assert cache.stats.snapshot_deltas == 1
+print(sorted(m for m in ("multiprocessing", "hybridize_bot.analysis.pipeline.parallel") if m in sys.modules))
+"""
+
+
+def test_a_warm_run_does_not_import_the_worker_processes(tmp_path: Path) -> None:
+    # Importing them (multiprocessing included) cost a warm run 10-25 ms: they are imported only by a
+    # run that may start workers. A fresh interpreter, as a command-line run is.
+    analyze_sources(_sources(), cache=AnalysisCache(tmp_path))
+    env = {**os.environ, "HYBRIDIZE_JOBS": "2"}
+    out = subprocess.run([sys.executable, "-c", _WARM_RUN, str(tmp_path)], check=True, capture_output=True,
+                         text=True, env=env, cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip() == "[]"
