@@ -8,7 +8,7 @@ import re
 
 from hybridize_bot.bot.publish.markers import SUMMARY_MARKER, parse_fingerprint_marker
 
-from .followup_harness import followups, open_pr, pr_event
+from .followup_harness import BRANCH, changed_paths, followups, open_pr, pr_event
 from .project import LAYERS, METRICS, PR_FILES, line_of
 
 # The pull request also adds a print to the traced Dense.__call__ (HYB001, a warning in this project).
@@ -75,3 +75,26 @@ async def test_a_summary_written_before_path_keys_counts_what_the_inline_comment
     assert parse_fingerprint_marker(metrics_comment.body).resolved
     assert not parse_fingerprint_marker(layers_comment.body).resolved
     assert fake.resolved_threads == {metrics_comment.id: fake.bot_user}
+
+
+async def test_the_follow_up_drops_the_fix_of_a_file_the_push_stops_touching(env):
+    fake, bot = env
+    # The pull request also adds the deprecated flag to Dense.__call__: a second safe HYB010 fix.
+    layers_flag = LAYERS.replace("    @tf.function\n    def __call__",
+                                 "    @tf.function(experimental_relax_shapes=True)\n    def __call__")
+    pr = open_pr(fake, {**PR_FILES, "model/layers.py": layers_flag.encode()})
+    await bot.deliver("pull_request", pr_event(bot, pr, "opened"))
+    (follow,) = followups(fake, pr)
+    branch = BRANCH.format(pr.number)
+    assert changed_paths(fake, pr.head_sha, pr.repo.branch(branch)) == {"train.py", "model/layers.py"}
+
+    first = pr.head_sha
+    fake.push(pr.repo, "feature", {"model/layers.py": LAYERS.encode()})
+    await bot.deliver("pull_request", pr_event(bot, pr, "synchronize", before=first))
+
+    assert followups(fake, pr) == [follow]
+    tip = pr.repo.branch(branch)
+    assert fake.store.commits[tip].parents == [pr.head_sha]
+    assert changed_paths(fake, pr.head_sha, tip) == {"train.py"}
+    assert "model/layers.py" not in follow.issue.body
+    assert follow.issue.title == f"hybridize: apply 1 safe fix to files changed in #{pr.number} (HYB010)"
