@@ -6,8 +6,9 @@ from typing import Iterable, Iterator
 
 from ..facts.paths import is_test_path
 from ..model import Finding, Fix, FixSafety, Severity
-from ._compiled import CompiledFunction, compiled_functions, traced_values
+from ._compiled import CompiledFunction, compiled_functions
 from ._traced_objects import has_fresh_self
+from ._traced_values import traced_values
 from .base import Invalid, ModuleContext, Rule, Valid
 from .print_in_graph import _is_logger_call, _mentions_tracing, output_call_kind
 

@@ -12,11 +12,10 @@ from typing import Iterable
 
 from ..facts.paths import is_test_path
 from ..model import Finding, Severity
-from ._compiled import (
-    bound_arguments, compiled_calls_in_loops, compiled_functions, compiled_roots, in_loop,
-    parent_chain, wrapper_calls, wrapper_kind,
-)
+from ._compiled import compiled_functions, compiled_roots, wrapper_calls, wrapper_kind
+from ._compiled_calls import bound_arguments, compiled_calls_in_loops
 from ._loops import iterates_literal, loop_counters, loads, varying_names
+from ._module_index import in_loop, parent_chain
 from .base import Invalid, ModuleContext, Rule, Valid
 from .print_in_graph import _is_logger_call, output_call_kind
 

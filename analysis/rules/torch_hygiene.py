@@ -8,8 +8,9 @@ from ..model import Finding, Fix, FixSafety, Severity
 from ..facts.paths import is_test_path
 from ..summary import ClassInfo, FunctionInfo
 from ..tfversion import TORCH_LOAD_WEIGHTS_ONLY_SINCE, supports  # evidence for the version: analysis/tfversion.py
-from ._compiled import mentions, module_calls
+from ._compiled import mentions
 from ._dead_code import unreferenced_private_function
+from ._module_index import module_calls
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _TORCH_LOAD = frozenset({"torch.load"})
