@@ -108,6 +108,88 @@ UNSAFE_TORCH_LOAD_VALID = (
     Valid("""
         import torch
 
+        class TimeSeriesDataSet:
+            def save(self, fname):
+                torch.save(self, fname)
+
+            @classmethod
+            def load(cls, fname):
+                obj = torch.load(fname)
+                assert isinstance(obj, cls)
+                return obj
+    """, note="issue 14 P7-torchprec (pytorch-forecasting): the class pickles itself whole, so its load reads "
+              "a whole object, which weights_only=True refuses"),
+    Valid("""
+        import os
+
+        import torch
+
+        def estimate_gradients(model, cache_file=None):
+            if cache_file is not None and os.path.exists(cache_file):
+                return torch.load(cache_file)
+            cache = {name: p.grad for name, p in model.named_parameters()}
+            if cache_file is not None:
+                torch.save(cache, cache_file)
+            return cache
+
+        def upgrade(files):
+            for file in files:
+                checkpoint = torch.load(file)
+                checkpoint["version"] = 2
+                torch.save(checkpoint, file)
+    """, note="issue 14 P8-torchprec (PEFT's LoRA-GA cache, Lightning's upgrade_checkpoint): the same function "
+              "writes the file back with torch.save"),
+    Valid("""
+        import os
+
+        import torch
+
+        META_FILE = "meta.bin"
+
+        def parse_devkit(root):
+            torch.save(({}, []), os.path.join(root, META_FILE))
+
+        def load_meta_file(root, file=None):
+            if file is None:
+                file = META_FILE
+            return torch.load(os.path.join(root, file))
+
+        class CIFAR10:
+            TRAIN_FILE_NAME = "training.pt"
+            TEST_FILE_NAME = "test.pt"
+
+            def convert(self, data, labels):
+                torch.save((data, labels), os.path.join(self.folder, self.TRAIN_FILE_NAME))
+
+            def __init__(self, train=True):
+                data_file = self.TRAIN_FILE_NAME if train else self.TEST_FILE_NAME
+                self.data, self.targets = torch.load(os.path.join(self.folder, data_file))
+
+        class TrialCIFAR10(CIFAR10):
+            def prepare_data(self):
+                for fname in (self.TRAIN_FILE_NAME, self.TEST_FILE_NAME):
+                    path_fname = os.path.join(self.folder, fname)
+                    data, targets = torch.load(path_fname)
+    """, note="issue 14 P9-torchprec (Avalanche's ImageNet, Lightning Bolts' CIFAR-10): cache files the module "
+              "writes, named by module or class constants"),
+    Valid("""
+        import torch
+
+        class SRGAN(torch.nn.Module):
+            def __init__(self, generator_checkpoint=None):
+                super().__init__()
+                if generator_checkpoint:
+                    self.generator = torch.load(generator_checkpoint)
+                else:
+                    self.generator = torch.nn.Linear(4, 4)
+
+            def forward(self, x):
+                return self.generator(x)
+    """, note="issue 14 P10-torchprec (Lightning Bolts' SRGAN): a whole pickled module, called in another "
+              "method; a state dict is never called"),
+    Valid("""
+        import torch
+
         class PyTorchFileReader:
             def __init__(self, config):
                 self.torch_model = torch.load(config["PytorchModel"])
@@ -198,6 +280,30 @@ UNSAFE_TORCH_LOAD_INVALID = (
             model.load_state_dict(state["model"])
             model.eval()
     """, lines=(4,), note="a state dict: `eval()` is called on the model it is loaded into, not on it"),
+    Invalid("""
+        import os
+
+        import torch
+
+        class StreamingLDA:
+            def save_model(self, save_path, save_name):
+                torch.save({"muK": self.muK}, os.path.join(save_path, save_name + ".pth"))
+
+            def load_model(self, save_path, save_name):
+                d = torch.load(os.path.join(save_path, save_name + ".pth"))
+                self.muK = d["muK"]
+    """, lines=(10,), note="issue 14 (Avalanche): a load API beside a save API reads files users share"),
+    Invalid("""
+        import torch
+
+        def export(model, path):
+            torch.save(model.state_dict(), path)
+
+        def restore(model, path):
+            model.load_state_dict(torch.load(path))
+            model(torch.zeros(1))
+    """, lines=(7,), note="the model the state dict goes into is called, not the loaded dict; the save "
+                          "to the same spelling is in another function"),
     Invalid("""
         import torch
 

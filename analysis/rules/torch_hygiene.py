@@ -52,11 +52,14 @@ class UnsafeTorchLoad(Rule):
         `weights_only=False` is a deliberate choice and is not reported, nor is a call with a custom
         `pickle_module` (a whole-object unpickle that `weights_only=True` cannot do), nor is a call in a function
         that handles `weights_only` itself (a fallback for old PyTorch) or that loads an `io.BytesIO`
-        buffer it made, nor a whole pickled object used as a module (`.eval()`, `.state_dict()`, kept on
-        an attribute or a local), nor an object's own file that a method of its class writes with
-        `torch.save`. Also quiet on the package's own files: a path built from `__file__` (or
+        buffer it made, nor a whole pickled object (used as a module: `.eval()`, `.state_dict()`, called,
+        kept on an attribute or a local and so used in any method of the class; or loaded by a class that
+        saves itself whole with `torch.save(self, ...)`), nor an object's own file that a method of its class
+        writes with `torch.save`, nor a path the same function writes back with `torch.save` (a cache, an
+        in-place upgrade). Also quiet on the package's own files: a path built from `__file__` (or
         `inspect.getfile`), directly or through a name assigned so in the function or module, and a file
-        name the same module writes with `torch.save` (a checkpoint round trip such as `dumps`/`loads`).
+        name the same module writes with `torch.save` (a checkpoint round trip such as `dumps`/`loads`),
+        spelled as a literal or as a module or class string constant.
         Quiet in tests, which load what they or their fixtures wrote.
         Nothing is reported in a project that requires PyTorch >= 2.6 (`min-torch-version`, else its
         declared dependencies: pyproject, setup.cfg/setup.py, requirements, a built package's
@@ -125,7 +128,7 @@ class UnsafeTorchLoad(Rule):
                 if any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets) and \
                         isinstance(node.value, ast.Call) and ctx.qualify(node.value.func) == "io.BytesIO":
                     return True
-        return _loads_whole_object(ctx, fn, call) or _reads_own_save(ctx, fn, call)
+        return _loads_whole_object(ctx, fn, call) or _reads_own_save(ctx, fn, call) or _saves_itself(ctx, fn.cls)
 
     @staticmethod
     def _own_file(ctx: ModuleContext, call: ast.Call, fn: object) -> bool:
@@ -133,18 +136,29 @@ class UnsafeTorchLoad(Rule):
         arg = call.args[0] if call.args else None
         if arg is None:
             return False
-        names = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)}
-        # Assignments of those names at module level, or anywhere in the enclosing function.
+        # Assignments of the names it passes at module level, or anywhere in the enclosing function, and of
+        # the names those use in turn (`path = join(folder, fname)` in `for fname in (A, B)`, P9-torchprec).
         candidates = list(ctx.source.tree.body) + (list(ast.walk(fn.node)) if fn is not None else [])  # type: ignore[attr-defined]
-        exprs = [arg] + [a.value for a in candidates if isinstance(a, ast.Assign)
-                         and any(isinstance(t, ast.Name) and t.id in names for t in a.targets)]
+        exprs = [arg]
+        seen: set[str] = set()
+        while True:
+            names = {n.id for e in exprs for n in ast.walk(e) if isinstance(n, ast.Name)} - seen
+            if not names:
+                break
+            seen |= names
+            exprs += [a.value for a in candidates if isinstance(a, ast.Assign)
+                      and any(isinstance(t, ast.Name) and t.id in names for t in a.targets)]
+            exprs += [a.iter for a in candidates if isinstance(a, (ast.For, ast.comprehension))
+                      and isinstance(a.target, ast.Name) and a.target.id in names]
         if any(_from_package_file(e) for e in exprs):
             return True
+        constants = _string_constants(ctx)
         saved = {s for node in module_calls(ctx) if ctx.qualify(node.func) == "torch.save"
-                 for a in node.args[1:] for s in _file_names(a)}
+                 for a in node.args[1:] for s in _file_names(a, constants)}
         # The loaded name as spelled in the call or in the assignment of the name it passes
-        # (`filename = Path(path) / "reward_model.pt"`, P4-torchp).
-        return bool(saved & {name for e in exprs for name in _file_names(e)})
+        # (`filename = Path(path) / "reward_model.pt"`, P4-torchp), or a constant's value
+        # (`self.TRAIN_FILE_NAME`, P9-torchprec).
+        return bool(saved & {name for e in exprs for name in _file_names(e, constants)})
 
 
 def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
@@ -160,19 +174,35 @@ def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
 
 
 def _reads_own_save(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
-    """The load reads back an attribute's file that a method of the same class writes with `torch.save`
-    (an object's own cache file): not a file someone else wrote (issue 10 P52-growb, hanlp)."""
-    if fn.cls is None or not call.args:
+    """The load reads back a file this code writes itself with `torch.save`: the same path, spelled the same
+    way, that the same function saves (a cache it fills when the file is missing, a checkpoint it upgrades
+    in place: P8-torchprec), or an attribute's file that a method of the same class saves (an object's own
+    cache file, issue 10 P52-growb, hanlp). A `load(path)` beside a `save(path)` method stays reported:
+    that is an API for files anyone may hand over (pytorch-tabnet's load_model)."""
+    if not call.args:
         return False
     loaded = _file_of(ctx, fn, call.args[0])
-    if not loaded.startswith(f"{fn.params[0] if fn.params else 'self'}."):
+    if _saves_to(ctx, fn, loaded):
+        return True
+    if fn.cls is None or not loaded.startswith(f"{fn.params[0] if fn.params else 'self'}."):
         return False
-    for method in fn.cls.methods.values():
-        for save in ctx.body(method).calls:
-            if ctx.qualify(save.func) == "torch.save" and len(save.args) > 1 and \
-                    _file_of(ctx, method, save.args[1]) == loaded:
-                return True
-    return False
+    return any(_saves_to(ctx, method, loaded) for method in fn.cls.methods.values())
+
+
+def _saves_to(ctx: ModuleContext, fn: FunctionInfo, path: str) -> bool:
+    """`fn` calls `torch.save(obj, <path>)`, the path spelled as given (`_file_of`)."""
+    return any(ctx.qualify(save.func) == "torch.save" and len(save.args) > 1 and _file_of(ctx, fn, save.args[1]) == path
+               for save in ctx.body(fn).calls)
+
+
+def _saves_itself(ctx: ModuleContext, cls: ClassInfo | None) -> bool:
+    """A method of `cls` pickles the whole object (`torch.save(self, path)`): the files its methods load back
+    are whole objects, which `weights_only=True` refuses (pytorch-forecasting's TimeSeriesDataSet.load,
+    P7-torchprec)."""
+    return cls is not None and any(
+        ctx.qualify(save.func) == "torch.save" and save.args and isinstance(save.args[0], ast.Name)
+        and method.params[:1] == [save.args[0].id]
+        for method in cls.methods.values() for save in ctx.body(method).calls)
 
 
 def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
@@ -199,9 +229,17 @@ def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) ->
             return ast.unparse(expr) in attributes
         return isinstance(expr, ast.Name) and expr.id in names
 
-    for node in body.of_type(ast.Call):
+    # Where the loaded object is used: this function, and for an attribute every method of the class
+    # (`self.generator = torch.load(p)` in __init__, `self.generator(x)` in forward: P10-torchprec).
+    calls = list(body.of_type(ast.Call))
+    if attributes and fn.cls is not None:
+        calls += [node for method in fn.cls.methods.values() if method is not fn
+                  for node in ctx.body(method).of_type(ast.Call)]
+    for node in calls:
         if isinstance(node.func, ast.Attribute) and node.func.attr in _MODULE_METHODS and loaded(node.func.value):
             return True
+        if not isinstance(node.func, ast.Subscript) and loaded(node.func):
+            return True  # called: a state dict is a dict, never callable
     for node in body.of_type(ast.Assign):
         if loaded(node.value) and any(isinstance(t, ast.Attribute) and t.attr == "__dict__" for t in node.targets):
             return True
@@ -214,16 +252,37 @@ def _from_package_file(expr: ast.expr) -> bool:
                or (isinstance(n, ast.Attribute) and n.attr == "getfile") for n in ast.walk(expr))
 
 
-def _file_names(expr: ast.expr) -> list[str]:
+def _string_constants(ctx: ModuleContext) -> dict[str, str]:
+    """String constants of the module, by the name that reads them: `META_FILE = "meta.bin"` at module level
+    (read as `META_FILE`) and `TRAIN_FILE_NAME = "training.pt"` in a class body (read as `self.TRAIN_FILE_NAME`
+    or `Cls.TRAIN_FILE_NAME`, keyed `.TRAIN_FILE_NAME`). A name bound to two values is left out."""
+    found: dict[str, set[str]] = {}
+    scopes = [("", ctx.source.tree.body)] + [(".", c.body) for c in ctx.source.tree.body if isinstance(c, ast.ClassDef)]
+    for prefix, body in scopes:
+        for node in body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        found.setdefault(prefix + target.id, set()).add(node.value.value)
+    return {name: next(iter(values)) for name, values in found.items() if len(values) == 1}
+
+
+def _file_names(expr: ast.expr, constants: dict[str, str] | None = None) -> list[str]:
     """File names spelled in a path expression: string constants with an extension (`"x.pt"`, the constant
-    tail of `f"{i}_x.pt"`), at least a few characters long so that `"/"` or `".pt"` alone do not match."""
+    tail of `f"{i}_x.pt"`, a module's or class's constant named there: `_string_constants`), at least a few
+    characters long so that `"/"` or `".pt"` alone do not match."""
     out = []
+    constants = constants or {}
     for n in ast.walk(expr):
         if isinstance(n, ast.JoinedStr):
             text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in n.values)
             out.append(text)
         elif isinstance(n, ast.Constant) and isinstance(n.value, str):
             out.append(n.value)
+        elif isinstance(n, ast.Name) and n.id in constants:
+            out.append(constants[n.id])
+        elif isinstance(n, ast.Attribute) and "." + n.attr in constants:
+            out.append(constants["." + n.attr])
     return [t for t in out if "." in t and len(t.strip("{}_./")) >= 4]
 
 
