@@ -19,8 +19,9 @@ from typing import Callable, Iterable, Iterator, Mapping
 from .body import FunctionBody, walk_body
 from .facts.api import RepoFacts, RetracingEvidence
 from .facts.api_kinds import CALL_KINDS, PYTHON
-from .facts.extract import extract_module, ref_of
+from .facts.extract import extract_module
 from .facts.project_facts import SHOWN_PATH, ProjectFacts
+from .facts.refs import ref_of
 from .summary import ClassInfo, FunctionInfo, ModuleSummary
 
 _MAX_REEXPORT_HOPS = 5
@@ -246,6 +247,16 @@ class Project:
         self._facts = repo
         if self._retracing is not None:
             repo.provide_retracing(self._retracing)
+
+    def release_facts(self) -> None:
+        """Unlink the whole-repository facts from this project, for a caller done with both. The facts
+        hold `fid_of`, a method of the project, and the project holds them: a reference cycle, so every
+        tree and fact of a run stayed alive until the cyclic collector's next pass, which then walked all
+        of them (a warm run on 263k lines: 268,000 objects, about 100 ms of CPU, paid by whatever the
+        process did next). Unlinked, reference counting frees them when the caller drops the project."""
+        if self._facts is not None:
+            self._facts._fid_of = None  # type: ignore[attr-defined]
+            self._facts = None
 
     def provide_retracing_evidence(self, provider: RetracingEvidence) -> None:
         """HYB008's evidence for the facts' `reconfigure` outcome (rules/_retracing_evidence.py): the pipeline

@@ -122,29 +122,41 @@ def _archives(root: Path) -> list[Path]:
     return sorted([*root.glob("*.whl"), *root.glob("*.tar.gz")])
 
 
-def _python_members(archive: Path) -> Iterator[tuple[str, bytes]]:
-    """(path inside the package, bytes) of every .py file of a wheel or an sdist.
+def _is_metadata(name: str) -> bool:
+    """A wheel's `<name>.dist-info/METADATA` or an sdist's top-level `PKG-INFO` (paths as unpacked): the
+    package's declared dependencies (`Requires-Dist`), from which the analyzer reads the oldest framework
+    version it supports."""
+    return bool(re.fullmatch(r"[^/]+\.dist-info/METADATA|PKG-INFO", name))
+
+
+def _python_members(archive: Path, metadata: bool = False) -> Iterator[tuple[str, bytes]]:
+    """(path inside the package, bytes) of every .py file of a wheel or an sdist, and with `metadata` its
+    core metadata file too (`_is_metadata`).
 
     A wheel's `<name>.data/purelib/` and `platlib/` prefixes and an sdist's `<name>-<version>/` top
     folder are dropped, so paths look like the package's source tree.
     """
+    def kept(name: str) -> bool:
+        return name.endswith(".py") or (metadata and _is_metadata(name))
+
     if archive.name.endswith(".whl"):
         with zipfile.ZipFile(archive) as zf:
             for name in zf.namelist():
-                if name.endswith(".py"):
+                if kept(name):
                     yield re.sub(r"^[^/]+\.data/(purelib|platlib)/", "", name), zf.read(name)
         return
     with tarfile.open(archive) as tf:
         for member in tf.getmembers():
-            if member.isfile() and member.name.endswith(".py"):
+            name = member.name.split("/", 1)[-1]
+            if member.isfile() and kept(name):
                 data = tf.extractfile(member)
                 if data is not None:
-                    yield member.name.split("/", 1)[-1], data.read()
+                    yield name, data.read()
 
 
 def fetch_packages(requirements: Sequence[str], root: Path,
                    exclude: Mapping[str, Sequence[str]] | None = None,
-                   include: Mapping[str, Sequence[str]] | None = None) -> Path:
+                   include: Mapping[str, Sequence[str]] | None = None, metadata: bool = False) -> Path:
     """Download pinned PyPI distributions into `root` and unpack their .py files.
 
     A requirement is `name==version` (`pip download --no-deps`) or a pinned
@@ -154,7 +166,9 @@ def fetch_packages(requirements: Sequence[str], root: Path,
     Returns `root/src`, holding one folder per distribution (its name with `-` and `.` as `_`).
     `exclude` maps such a folder name to path prefixes that are not unpacked (generated copies, say);
     `include`, to `fnmatch` globs of which only matching paths are unpacked (`*` also crosses `/`), for
-    a distribution of which only a part is wanted.
+    a distribution of which only a part is wanted. `metadata`: also unpack each distribution's core metadata
+    (`METADATA`/`PKG-INFO`), whose declared dependencies the analyzer reads like a project's (the PyTorch
+    study needs them: HYB205 is quiet where the package requires PyTorch >= 2.6).
     """
     src = root / "src"
     root.mkdir(parents=True, exist_ok=True)
@@ -178,9 +192,9 @@ def fetch_packages(requirements: Sequence[str], root: Path,
             continue
         skipped = tuple((exclude or {}).get(target.name, ()))
         kept = tuple((include or {}).get(target.name, ()))
-        for name, data in _python_members(archive):
-            if not _wanted(name, skipped, kept):
-                continue
+        for name, data in _python_members(archive, metadata):
+            if not _wanted(name, skipped, kept) and not (metadata and _is_metadata(name)):
+                continue  # the metadata of a distribution of which only some files are wanted still counts
             out = target / name
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(data)

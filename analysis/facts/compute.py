@@ -98,8 +98,8 @@ class Fixpoints(SideEffects, Reachability, ParameterLattices):
                 raise Gone(fid)
             return found
 
-        def origin(value: tuple | None) -> tuple | None:
-            return None if value is None else (move(value[0]),) + value[1:]
+        def origin(value: tuple) -> tuple:
+            return (move(value[0]),) + value[1:]
 
         out = Fixpoints.__new__(Fixpoints)
         out.effects, out.tensor, out.primitive = [{} for _ in range(n)], [{} for _ in range(n)], [{} for _ in range(n)]
@@ -109,21 +109,37 @@ class Fixpoints(SideEffects, Reachability, ParameterLattices):
         for old, new in enumerate(new_of):
             if new is None or new in skip:
                 continue
+            # Most entries are empty: tested before calling anything (a warm run that adds a function
+            # renumbers every function after it; this loop was half of the delta's time).
             try:
-                effects = {key: origin(value) for key, value in self.effects[old].items()}
+                effects = self.effects[old]
+                effects = {key: origin(value) for key, value in effects.items()} if effects else {}
                 recursive = self.recursive[old]
-                recursive = None if recursive is None else tuple(move(g) for g in recursive)
+                if recursive is not None:
+                    recursive = tuple(move(g) for g in recursive)
                 entry = self.eager_from[old]
-                entry = None if entry is None else move(entry)
-                values = (origin(self.unknown[old]), origin(self.eager[old]), origin(self.tensor_comp[old]),
-                          origin(self.tensor_maybe[old]), origin(self.in_loop[old]),
-                          tuple(move(g) for g in self.ret_links[old]))
+                if entry is not None:
+                    entry = move(entry)
+                unknown, eager, comp = self.unknown[old], self.eager[old], self.tensor_comp[old]
+                maybe, loop, links = self.tensor_maybe[old], self.in_loop[old], self.ret_links[old]
+                if unknown is not None:
+                    unknown = origin(unknown)
+                if eager is not None:
+                    eager = origin(eager)
+                if comp is not None:
+                    comp = origin(comp)
+                if maybe is not None:
+                    maybe = origin(maybe)
+                if loop is not None:
+                    loop = origin(loop)
+                if links:
+                    links = tuple(move(g) for g in links)
             except Gone:
                 damaged.add(new)
                 continue
             out.effects[new], out.recursive[new], out.eager_from[new] = effects, recursive, entry
-            (out.unknown[new], out.eager[new], out.tensor_comp[new], out.tensor_maybe[new], out.in_loop[new],
-             out.ret_links[new]) = values
+            out.unknown[new], out.eager[new], out.tensor_comp[new], out.tensor_maybe[new] = unknown, eager, comp, maybe
+            out.in_loop[new], out.ret_links[new] = loop, links
             # Parameter facts hold Edge objects, renumbered in place with the call graph (project_delta.py).
             out.tensor[new], out.primitive[new] = self.tensor[old], self.primitive[old]
             out.returns_tensor[new], out.keras[new] = self.returns_tensor[old], self.keras[old]

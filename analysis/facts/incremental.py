@@ -27,7 +27,7 @@ class LineMismatch(Exception):
 def _split_lines(facts: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     """The module's facts with every line number set to 0, and those line numbers in a fixed order.
 
-    The line-bearing fields are those `extract.py` writes (see `_FunctionWalker.record`): a function's
+    The line-bearing fields are those `function_walker.py` writes (see `FunctionWalker.record`): a function's
     first/last line (l/el), the line of each call (calls[2]), callback (cbs[1]), local effect (fx[2]),
     eager-only call (eo[0]), NumPy use (npp[0]) and hybrid site (hy[1]); a class's line; the line of an
     unresolved tf.function(...) site (hsites[2]); and the module's line count."""

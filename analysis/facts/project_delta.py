@@ -25,7 +25,7 @@ import itertools
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .compute import Fixpoints, Gone
-from .dependency_links import components, result_links
+from .dependency_links import connected, result_links
 from .incremental import _paths_through
 from .interface import collect_names
 from .project_facts import _SNAPSHOT_DROP
@@ -250,10 +250,9 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
 
     prior, damaged = fx.renumbered(new_of, n, seeds)
     result_links(pf, changed_fids, prior.ret_links, {})
-    component = components(pf, range(n), prior.ret_links)
-    recompute = {component[f] for f in seeds}
-    only = [f for f in range(n) if component[f] in recompute]
-    if any(component[f] not in recompute for f in damaged):
+    recompute = connected(pf, seeds, prior.ret_links)  # the seeds' components, not every function's
+    only = sorted(recompute)
+    if not damaged <= recompute:
         raise Gone(-1)  # a kept fact would name a function that is gone (not expected: recompute all)
     repo.fx = Fixpoints(pf, only=only, prior=prior)
     repo._cache.clear()

@@ -17,7 +17,6 @@ from .checking import check_module, known_rule_codes, make_rules
 from .findings import findings_keys, finish
 from .load import load_project
 from .modules import facts_key, report_failure
-from .parallel import ParallelRun, WorkerError, jobs_for
 from .scope import needed_paths, worth_scoping
 from .snapshot import new_stamp, save_head
 from .sources import Prepared, module_names, prepare, python_sources
@@ -96,8 +95,6 @@ def _scoped(sources: Mapping[str, bytes], config: Config, changed: Collection[st
 def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
              changed: set[str] | None = None, *, snapshots: bool = True, jobs: int | None = None) -> AnalysisResult:
     """Load every module of `sources`; check those in `changed` (None: all)."""
-    python_bytes = sum(len(d) for p, d in sources.items() if p.endswith(".py"))
-    jobs = jobs_for(python_bytes, jobs)
     prepared = None
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
     if cache is not None:
@@ -105,13 +102,19 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
         unchanged = unchanged_result(prepared, config, min_tf, cache, changed)
         if unchanged is not None:
             return finish(unchanged, cache)
-    if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
-        try:
-            return _analyze_parallel(sources, config, min_tf, cache, jobs, changed, snapshots)
-        except (WorkerError, OSError) as exc:
-            # No processes to be had (or one died): do the same work in this process, and say so (it is
-            # several times slower, and a worker that fails every time is a bug to report).
-            logger.warning("analysis worker processes failed (%s); analyzing in one process instead", exc)
+    if prepared is None or prepared.known_share() < 0.75:
+        # Not a warm run (a warm one's snapshot knows most modules' bytes): worker processes may pay.
+        # Imported here: a warm run does not import them (nor multiprocessing, 10-25 ms).
+        from .parallel import WorkerError, jobs_for
+
+        jobs = jobs_for(sum(len(d) for p, d in sources.items() if p.endswith(".py")), jobs)
+        if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
+            try:
+                return _analyze_parallel(sources, config, min_tf, cache, jobs, changed, snapshots)
+            except (WorkerError, OSError) as exc:
+                # No processes to be had (or one died): do the same work in this process, and say so (it
+                # is several times slower, and a worker that fails every time is a bug to report).
+                logger.warning("analysis worker processes failed (%s); analyzing in one process instead", exc)
     loaded = load_project(sources, config, cache, prepared=prepared, snapshots=snapshots)
     project, result = loaded.project, loaded.result
     rules: list | None = None  # built at the first module to check: a warm run may check none
@@ -133,13 +136,13 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
             cache.stats.checked_paths.append(path)
             cache.put_findings(key, findings)
         result.findings.extend(findings)
+    project.release_facts()  # freed on return by reference counting, not later by the cyclic collector
     return finish(result, cache)
 
 
 def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:
-    """More than a quarter of the modules have no cached facts: a cold run, worth parallel workers."""
-    if prepared.known_share() >= 0.75:
-        return False  # the project snapshot knows the bytes of most modules (no per-file look-up needed)
+    """More than a quarter of the modules have no cached facts: a cold run, worth parallel workers.
+    (Asked only when the project snapshot does not know most modules' bytes: `_analyze`.)"""
     missing = 0
     for path, (module, is_package) in prepared.names.items():
         if not cache.has_facts(facts_key(prepared.hashes[path], module, is_package)):
@@ -155,6 +158,8 @@ def _analyze_parallel(sources: Mapping[str, bytes], config: Config, min_tf: tupl
     result = AnalysisResult()
     python = python_sources(sources, config)
     names = module_names(python, config, result)
+    from .parallel import ParallelRun
+
     run = ParallelRun(python, names, config, min_tf, jobs, cache)
     try:
         outcomes = run.exchange_facts()

@@ -8,9 +8,14 @@ from ..model import Finding, Fix, FixSafety, Severity
 from ..facts.paths import is_test_path
 from ..summary import ClassInfo, FunctionInfo
 from ..tfversion import TORCH_LOAD_WEIGHTS_ONLY_SINCE, supports  # evidence for the version: analysis/tfversion.py
-from ._compiled import mentions, module_calls
+from ._compiled import mentions
 from ._dead_code import unreferenced_private_function
-from .base import Invalid, ModuleContext, Rule, Valid
+from ._module_index import module_calls
+from ._torch_hygiene_examples import (
+    DEPRECATED_VARIABLE_INVALID, DEPRECATED_VARIABLE_VALID, MODULE_INIT_WITHOUT_SUPER_INVALID,
+    MODULE_INIT_WITHOUT_SUPER_VALID, UNSAFE_TORCH_LOAD_INVALID, UNSAFE_TORCH_LOAD_VALID,
+)
+from .base import ModuleContext, Rule
 
 _TORCH_LOAD = frozenset({"torch.load"})
 _VARIABLE = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable"})
@@ -47,11 +52,14 @@ class UnsafeTorchLoad(Rule):
         `weights_only=False` is a deliberate choice and is not reported, nor is a call with a custom
         `pickle_module` (a whole-object unpickle that `weights_only=True` cannot do), nor is a call in a function
         that handles `weights_only` itself (a fallback for old PyTorch) or that loads an `io.BytesIO`
-        buffer it made, nor a whole pickled object used as a module (`.eval()`, `.state_dict()`, kept on
-        an attribute or a local), nor an object's own file that a method of its class writes with
-        `torch.save`. Also quiet on the package's own files: a path built from `__file__` (or
+        buffer it made, nor a whole pickled object (used as a module: `.eval()`, `.state_dict()`, called,
+        kept on an attribute or a local and so used in any method of the class; or loaded by a class that
+        saves itself whole with `torch.save(self, ...)`), nor an object's own file that a method of its class
+        writes with `torch.save`, nor a path the same function writes back with `torch.save` (a cache, an
+        in-place upgrade). Also quiet on the package's own files: a path built from `__file__` (or
         `inspect.getfile`), directly or through a name assigned so in the function or module, and a file
-        name the same module writes with `torch.save` (a checkpoint round trip such as `dumps`/`loads`).
+        name the same module writes with `torch.save` (a checkpoint round trip such as `dumps`/`loads`),
+        spelled as a literal or as a module or class string constant.
         Quiet in tests, which load what they or their fixtures wrote.
         Nothing is reported in a project that requires PyTorch >= 2.6 (`min-torch-version`, else its
         declared dependencies: pyproject, setup.cfg/setup.py, requirements, a built package's
@@ -79,202 +87,8 @@ class UnsafeTorchLoad(Rule):
     """
     references = ("https://docs.pytorch.org/docs/stable/generated/torch.load.html",
                   "https://docs.pytorch.org/docs/stable/notes/serialization.html#weights-only")
-    valid = (
-        Valid("""
-            import torch
-
-            state = torch.load("model.pt", weights_only=True)
-        """),
-        Valid("""
-            import torch
-
-            legacy = torch.load("trusted_full_model.pt", weights_only=False)
-        """, note="an explicit choice"),
-        Valid("""
-            import io
-
-            import torch
-
-            def roundtrip(data):
-                buffer = io.BytesIO(data)
-                return torch.load(buffer)
-        """, note="a buffer the program made itself (Lightning's pattern)"),
-        Valid("""
-            import torch
-
-            def load(path, weights_only=True):
-                try:
-                    return torch.load(path, weights_only=weights_only)
-                except TypeError:
-                    return torch.load(path)  # PyTorch without the argument
-        """, note="a fallback next to an explicit choice (timm's pattern)"),
-        Valid("""
-            import pickle
-
-            def load(path):
-                with open(path, "rb") as f:
-                    return pickle.load(f)
-        """, note="not torch.load"),
-        Valid("""
-            import dill
-            import torch
-
-            def load_model(path):
-                return torch.load(path, pickle_module=dill)
-        """, note="a whole pickled model with a custom unpickler, which torch refuses with weights_only=True "
-                  "(issue 10 P27-corpusb, alibi-detect)"),
-        Valid("""
-            import torch
-
-            def load_model(path):
-                model = torch.load(path)
-                model.eval()
-                return model
-
-            class MAML:
-                def restore(self, path):
-                    data: dict = torch.load(path, map_location="cpu")
-                    self.learner.__dict__ = data["model_state_dict"]
-        """, note="whole pickled objects (a module put in eval mode, an object's __dict__), which "
-                  "weights_only=True cannot load (issue 10 P38-corpusc/P48-fixb, alibi and deepchem)"),
-        Valid("""
-            from pathlib import Path
-
-            import torch
-
-            _WEIGHTS = Path(__file__).resolve().parent / "dists_models" / "weights.pt"
-
-            def load_weights():
-                return torch.load(str(_WEIGHTS))
-        """, note="a file shipped inside the package (torchmetrics' DISTS weights)"),
-        Valid("""
-            import torch
-
-            class Sampler:
-                def dumps(self, path):
-                    torch.save(self.state_dict(), path / "consuming_sampler.pt")
-
-                def loads(self, path):
-                    self.load_state_dict(torch.load(path / "consuming_sampler.pt"))
-        """, note="the file this module's own dumps() writes (TorchRL's replay buffers)"),
-        Valid("""
-            from pathlib import Path
-
-            import torch
-
-            class RewardModel(torch.nn.Module):
-                @classmethod
-                def from_pretrained(cls, path):
-                    filename = Path(path) / "reward_model.pt"
-                    if filename.exists():
-                        return torch.load(filename)
-                    return cls()
-
-                def save_pretrained(self, path):
-                    torch.save(self, Path(path) / "reward_model.pt")
-        """, note="issue 14 P4-torchp (TorchRL's reward model): the file its own save_pretrained writes, named "
-                  "through a local"),
-        Valid("""
-            import torch
-
-            class PyTorchFileReader:
-                def __init__(self, config):
-                    self.torch_model = torch.load(config["PytorchModel"])
-                    self.state_dict = self.torch_model.state_dict()
-        """, note="issue 10 P62-fixd (hls4ml): a whole module kept on an attribute; only a module has "
-                  "`state_dict()`"),
-        Valid("""
-            import torch
-
-            class CachedDataLoader:
-                def build_cache(self, batches):
-                    with open(self.filename, "wb") as f:
-                        for batch in batches:
-                            torch.save(batch, f)
-
-                def __iter__(self):
-                    with open(self.filename, "rb") as f:
-                        for _ in range(self.size):
-                            yield torch.load(f)
-        """, note="issue 10 P52-growb (hanlp): the object's own cache file, written by torch.save in the same "
-                  "class"),
-        Valid("""
-            import torch
-
-            def main():
-                # _validate()
-                print("run the model")
-
-            def _validate():
-                vocab = torch.load("/home/author/flair/item2idx.pt")
-                return len(vocab)
-        """, note="issue 10 P53-growb (hanlp): a private scratch function nothing calls or names never runs"),
-        Valid({"pyproject.toml": """
-            [project]
-            name = "app"
-            dependencies = ["torch>=2.6"]
-        """, "app/restore.py": """
-            import torch
-
-            state = torch.load("model.pt")
-        """}, path="app/restore.py", note="issue 14 P1-torchp (monai, speechbrain): the project requires PyTorch "
-                                         ">= 2.6, where weights_only=True is the default"),
-        Valid("""
-            import torch
-
-            state = torch.load("model.pt")
-        """, config={"min-torch-version": "2.6"}, note="the same, configured (`min-torch-version`)"),
-        Valid("""
-            import torch
-
-            def test_saved_params_is_same(net, data, mock_hub):
-                net.fit(*data)
-                after = torch.load(mock_hub.saved)
-                assert after.keys() == net.module_.state_dict().keys()
-        """, path="tests/test_hub.py", note="issue 14 P6-torchp (skorch): a test loads what its fixture saved"),
-    )
-    invalid = (
-        Invalid("""
-            import torch
-
-            state = torch.load("model.pt")
-        """, lines=(3,)),
-        Invalid("""
-            import torch
-
-            state = torch.load("model.pt")
-        """, lines=(3,), config={"min-torch-version": "2.5"}, note="PyTorch 2.5 still defaults to weights_only=False"),
-        Invalid("""
-            import torch
-
-            def restore(model, path):
-                model.load_state_dict(torch.load(path, map_location="cpu"))
-        """, lines=(4,)),
-        Invalid("""
-            from torch import load
-
-            def restore(path):
-                return load(path)
-        """, lines=(4,)),
-        Invalid("""
-            import torch
-
-            def restore(model, path):
-                state = torch.load(path)
-                model.load_state_dict(state["model"])
-                model.eval()
-        """, lines=(4,), note="a state dict: `eval()` is called on the model it is loaded into, not on it"),
-        Invalid("""
-            import torch
-
-            def main():
-                print(_vocab_size())
-
-            def _vocab_size():
-                vocab = torch.load("/home/author/flair/item2idx.pt")
-                return len(vocab)
-        """, lines=(7,), note="the same private helper, called: it runs"),
-    )
+    valid = UNSAFE_TORCH_LOAD_VALID
+    invalid = UNSAFE_TORCH_LOAD_INVALID
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         if supports(ctx.config.min_torch_version, TORCH_LOAD_WEIGHTS_ONLY_SINCE) or not mentions(ctx, _TORCH_LOAD):
@@ -314,7 +128,7 @@ class UnsafeTorchLoad(Rule):
                 if any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets) and \
                         isinstance(node.value, ast.Call) and ctx.qualify(node.value.func) == "io.BytesIO":
                     return True
-        return _loads_whole_object(ctx, fn, call) or _reads_own_save(ctx, fn, call)
+        return _loads_whole_object(ctx, fn, call) or _reads_own_save(ctx, fn, call) or _saves_itself(ctx, fn.cls)
 
     @staticmethod
     def _own_file(ctx: ModuleContext, call: ast.Call, fn: object) -> bool:
@@ -322,18 +136,29 @@ class UnsafeTorchLoad(Rule):
         arg = call.args[0] if call.args else None
         if arg is None:
             return False
-        names = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)}
-        # Assignments of those names at module level, or anywhere in the enclosing function.
+        # Assignments of the names it passes at module level, or anywhere in the enclosing function, and of
+        # the names those use in turn (`path = join(folder, fname)` in `for fname in (A, B)`, P9-torchprec).
         candidates = list(ctx.source.tree.body) + (list(ast.walk(fn.node)) if fn is not None else [])  # type: ignore[attr-defined]
-        exprs = [arg] + [a.value for a in candidates if isinstance(a, ast.Assign)
-                         and any(isinstance(t, ast.Name) and t.id in names for t in a.targets)]
+        exprs = [arg]
+        seen: set[str] = set()
+        while True:
+            names = {n.id for e in exprs for n in ast.walk(e) if isinstance(n, ast.Name)} - seen
+            if not names:
+                break
+            seen |= names
+            exprs += [a.value for a in candidates if isinstance(a, ast.Assign)
+                      and any(isinstance(t, ast.Name) and t.id in names for t in a.targets)]
+            exprs += [a.iter for a in candidates if isinstance(a, (ast.For, ast.comprehension))
+                      and isinstance(a.target, ast.Name) and a.target.id in names]
         if any(_from_package_file(e) for e in exprs):
             return True
+        constants = _string_constants(ctx)
         saved = {s for node in module_calls(ctx) if ctx.qualify(node.func) == "torch.save"
-                 for a in node.args[1:] for s in _file_names(a)}
+                 for a in node.args[1:] for s in _file_names(a, constants)}
         # The loaded name as spelled in the call or in the assignment of the name it passes
-        # (`filename = Path(path) / "reward_model.pt"`, P4-torchp).
-        return bool(saved & {name for e in exprs for name in _file_names(e)})
+        # (`filename = Path(path) / "reward_model.pt"`, P4-torchp), or a constant's value
+        # (`self.TRAIN_FILE_NAME`, P9-torchprec).
+        return bool(saved & {name for e in exprs for name in _file_names(e, constants)})
 
 
 def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
@@ -349,19 +174,35 @@ def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
 
 
 def _reads_own_save(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
-    """The load reads back an attribute's file that a method of the same class writes with `torch.save`
-    (an object's own cache file): not a file someone else wrote (issue 10 P52-growb, hanlp)."""
-    if fn.cls is None or not call.args:
+    """The load reads back a file this code writes itself with `torch.save`: the same path, spelled the same
+    way, that the same function saves (a cache it fills when the file is missing, a checkpoint it upgrades
+    in place: P8-torchprec), or an attribute's file that a method of the same class saves (an object's own
+    cache file, issue 10 P52-growb, hanlp). A `load(path)` beside a `save(path)` method stays reported:
+    that is an API for files anyone may hand over (pytorch-tabnet's load_model)."""
+    if not call.args:
         return False
     loaded = _file_of(ctx, fn, call.args[0])
-    if not loaded.startswith(f"{fn.params[0] if fn.params else 'self'}."):
+    if _saves_to(ctx, fn, loaded):
+        return True
+    if fn.cls is None or not loaded.startswith(f"{fn.params[0] if fn.params else 'self'}."):
         return False
-    for method in fn.cls.methods.values():
-        for save in ctx.body(method).calls:
-            if ctx.qualify(save.func) == "torch.save" and len(save.args) > 1 and \
-                    _file_of(ctx, method, save.args[1]) == loaded:
-                return True
-    return False
+    return any(_saves_to(ctx, method, loaded) for method in fn.cls.methods.values())
+
+
+def _saves_to(ctx: ModuleContext, fn: FunctionInfo, path: str) -> bool:
+    """`fn` calls `torch.save(obj, <path>)`, the path spelled as given (`_file_of`)."""
+    return any(ctx.qualify(save.func) == "torch.save" and len(save.args) > 1 and _file_of(ctx, fn, save.args[1]) == path
+               for save in ctx.body(fn).calls)
+
+
+def _saves_itself(ctx: ModuleContext, cls: ClassInfo | None) -> bool:
+    """A method of `cls` pickles the whole object (`torch.save(self, path)`): the files its methods load back
+    are whole objects, which `weights_only=True` refuses (pytorch-forecasting's TimeSeriesDataSet.load,
+    P7-torchprec)."""
+    return cls is not None and any(
+        ctx.qualify(save.func) == "torch.save" and save.args and isinstance(save.args[0], ast.Name)
+        and method.params[:1] == [save.args[0].id]
+        for method in cls.methods.values() for save in ctx.body(method).calls)
 
 
 def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
@@ -388,9 +229,17 @@ def _loads_whole_object(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) ->
             return ast.unparse(expr) in attributes
         return isinstance(expr, ast.Name) and expr.id in names
 
-    for node in body.of_type(ast.Call):
+    # Where the loaded object is used: this function, and for an attribute every method of the class
+    # (`self.generator = torch.load(p)` in __init__, `self.generator(x)` in forward: P10-torchprec).
+    calls = list(body.of_type(ast.Call))
+    if attributes and fn.cls is not None:
+        calls += [node for method in fn.cls.methods.values() if method is not fn
+                  for node in ctx.body(method).of_type(ast.Call)]
+    for node in calls:
         if isinstance(node.func, ast.Attribute) and node.func.attr in _MODULE_METHODS and loaded(node.func.value):
             return True
+        if not isinstance(node.func, ast.Subscript) and loaded(node.func):
+            return True  # called: a state dict is a dict, never callable
     for node in body.of_type(ast.Assign):
         if loaded(node.value) and any(isinstance(t, ast.Attribute) and t.attr == "__dict__" for t in node.targets):
             return True
@@ -403,16 +252,37 @@ def _from_package_file(expr: ast.expr) -> bool:
                or (isinstance(n, ast.Attribute) and n.attr == "getfile") for n in ast.walk(expr))
 
 
-def _file_names(expr: ast.expr) -> list[str]:
+def _string_constants(ctx: ModuleContext) -> dict[str, str]:
+    """String constants of the module, by the name that reads them: `META_FILE = "meta.bin"` at module level
+    (read as `META_FILE`) and `TRAIN_FILE_NAME = "training.pt"` in a class body (read as `self.TRAIN_FILE_NAME`
+    or `Cls.TRAIN_FILE_NAME`, keyed `.TRAIN_FILE_NAME`). A name bound to two values is left out."""
+    found: dict[str, set[str]] = {}
+    scopes = [("", ctx.source.tree.body)] + [(".", c.body) for c in ctx.source.tree.body if isinstance(c, ast.ClassDef)]
+    for prefix, body in scopes:
+        for node in body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        found.setdefault(prefix + target.id, set()).add(node.value.value)
+    return {name: next(iter(values)) for name, values in found.items() if len(values) == 1}
+
+
+def _file_names(expr: ast.expr, constants: dict[str, str] | None = None) -> list[str]:
     """File names spelled in a path expression: string constants with an extension (`"x.pt"`, the constant
-    tail of `f"{i}_x.pt"`), at least a few characters long so that `"/"` or `".pt"` alone do not match."""
+    tail of `f"{i}_x.pt"`, a module's or class's constant named there: `_string_constants`), at least a few
+    characters long so that `"/"` or `".pt"` alone do not match."""
     out = []
+    constants = constants or {}
     for n in ast.walk(expr):
         if isinstance(n, ast.JoinedStr):
             text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in n.values)
             out.append(text)
         elif isinstance(n, ast.Constant) and isinstance(n.value, str):
             out.append(n.value)
+        elif isinstance(n, ast.Name) and n.id in constants:
+            out.append(constants[n.id])
+        elif isinstance(n, ast.Attribute) and "." + n.attr in constants:
+            out.append(constants["." + n.attr])
     return [t for t in out if "." in t and len(t.strip("{}_./")) >= 4]
 
 
@@ -448,47 +318,8 @@ class DeprecatedVariable(Rule):
         sharing `t`'s storage, so code comparing identities or setting attributes could differ.
     """
     references = ("https://docs.pytorch.org/docs/stable/autograd.html#variable-deprecated",)
-    valid = (
-        Valid("""
-            import torch
-
-            x = torch.ones(3, requires_grad=True)
-        """),
-        Valid("""
-            from tensorflow import Variable
-
-            v = Variable(1.0)
-        """, note="tf.Variable is another class"),
-        Valid("""
-            import torch
-
-            class Variable:
-                pass
-
-            v = Variable()
-        """, note="a user class named Variable"),
-    )
-    invalid = (
-        Invalid("""
-            import torch
-            from torch.autograd import Variable
-
-            x = Variable(torch.ones(3), requires_grad=True)
-        """, lines=(4,)),
-        Invalid("""
-            import torch
-
-            def wrap(t):
-                return torch.autograd.Variable(t)
-        """, lines=(4,)),
-        Invalid("""
-            import torch.autograd as ag
-
-            def step(batch):
-                inputs = ag.Variable(batch[0])
-                return inputs
-        """, lines=(4,)),
-    )
+    valid = DEPRECATED_VARIABLE_VALID
+    invalid = DEPRECATED_VARIABLE_INVALID
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         if not mentions(ctx, _VARIABLE):
@@ -626,118 +457,8 @@ class ModuleInitWithoutSuper(Rule):
                 self.fc = nn.Linear(n, 1)
     """
     references = ("https://docs.pytorch.org/docs/stable/generated/torch.nn.Module.html",)
-    valid = (
-        Valid("""
-            from torch import nn
-
-            class Head(nn.Module):
-                def __init__(self, n):
-                    super(Head, self).__init__()
-                    self.fc = nn.Linear(n, 1)
-        """),
-        Valid("""
-            from torch import nn
-
-            class Head(nn.Module):
-                def forward(self, x):
-                    return x
-        """, note="no __init__ of its own"),
-        Valid("""
-            class Config:
-                def __init__(self, n):
-                    self.n = n
-        """, note="not a Module"),
-        Valid("""
-            import torch
-
-            class Base(torch.nn.Module):
-                def __init__(self):
-                    super().__init__()
-
-            class Head(Base):
-                def __init__(self, n):
-                    Base.__init__(self)
-                    self.n = n
-        """, note="Base.__init__(self)"),
-        Valid("""
-            from torch import nn
-
-            class NormalParamWrapper(nn.Module):
-                def __init__(self, operator):
-                    \"\"\"Removed: use NormalParamExtractor.\"\"\"
-                    raise RuntimeError("NormalParamWrapper was removed; use NormalParamExtractor")
-        """, note="an __init__ that only raises (torchrl's removed class)"),
-        Valid("""
-            import torch
-            from torch import nn
-
-            class StratifiedRaySampler(nn.Module):
-                def __init__(self, depth_mode: str = "linear"):
-                    self.depth_mode = depth_mode
-
-                def sample(self, t0, t1, n):
-                    ts = torch.linspace(0, 1, n)
-                    return t0 * (1.0 - ts) + t1 * ts if self.depth_mode == "linear" else t1
-
-            class ImportanceRaySampler(nn.Module):
-                def __init__(self, ts: torch.Tensor, weights: torch.Tensor):
-                    self.ts = ts.clone().detach()
-                    self.weights = weights.clone().detach()
-
-                def sample(self, n):
-                    return torch.multinomial(self.weights, n)
-        """, note="issue 14 P2-torchp (diffusers' shap-e): no forward, no Module API, no submodule or parameter "
-                  "stored: nothing needs Module's registries"),
-    )
-    invalid = (
-        Invalid("""
-            from torch import nn
-
-            class Head(nn.Module):
-                def __init__(self, n):
-                    self.fc = nn.Linear(n, 1)
-        """, lines=(4,)),
-        Invalid("""
-            import torch
-
-            class Block(torch.nn.Sequential):
-                def __init__(self, layers):
-                    self.layers = layers
-        """, lines=(4,)),
-        Invalid("""
-            import torch.nn as nn
-
-            class Base(nn.Module):
-                def __init__(self):
-                    super().__init__()
-
-            class Head(Base):
-                def __init__(self, n):
-                    self.n = n
-        """, lines=(8,), note="a subclass of a project Module"),
-        Invalid("""
-            from torch import nn
-
-            class Sampler(nn.Module):
-                def __init__(self, net, depth_mode: str = "linear"):
-                    self.net = net
-                    self.depth_mode = depth_mode
-
-                def sample(self, x):
-                    return self.net(x)
-        """, lines=(4,), note="an argument of unknown type stored: a Module there raises at once"),
-        Invalid("""
-            import torch
-            from torch import nn
-
-            class Scale(nn.Module):
-                def __init__(self, n: int):
-                    self.scale = nn.Parameter(torch.ones(n))
-
-                def sample(self, x):
-                    return x * self.scale
-        """, lines=(5,), note="a parameter stored"),
-    )
+    valid = MODULE_INIT_WITHOUT_SUPER_VALID
+    invalid = MODULE_INIT_WITHOUT_SUPER_INVALID
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
         for cls in ctx.summary.classes.values():

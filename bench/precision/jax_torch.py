@@ -123,6 +123,24 @@ CODE_BASES = (
     _torch("skorch==1.4.0", "training"),
     _torch("pytorch-tabnet==4.1.0", "training"),
     _torch("trl==1.16.0", "training"),
+    # Added 2026-12-07 (issue 14, a larger PyTorch sample, every candidate measured is listed whatever its
+    # findings): PEFT's tuners and its training helpers, PyTorch Forecasting's Lightning models, Lightly's
+    # self-supervised models and loops, PyTorch Metric Learning's trainers and testers, Avalanche's
+    # continual-learning strategies, Flair's trainer and embeddings, MMEngine's Runner and hooks, TorchGeo's
+    # datamodules and trainers, MosaicML Composer's Trainer and algorithms, Lightning Bolts' models and
+    # callbacks, pyannote.audio's tasks and pipelines. Composer has no findings (its 3 compiled sites compile
+    # the user's model); pyannote.audio requires torch>=2.8, so its 2 torch.load calls are quiet (P1-torchp).
+    _torch("peft==0.22.0", "library"),
+    _torch("pytorch-forecasting==1.8.0", "training"),
+    _torch("lightly==1.6.0", "training"),
+    _torch("pytorch-metric-learning==2.9.0", "training"),
+    _torch("avalanche-lib==0.6.0", "training"),
+    _torch("flair==0.15.1", "training"),
+    _torch("mmengine==0.10.7", "training"),
+    _torch("torchgeo==0.8.1", "training"),
+    _torch("composer==0.32.1", "training"),
+    _torch("lightning-bolts==0.7.0", "training"),
+    _torch("pyannote-audio==4.0.7", "training"),
 )
 
 # Compiled sites by their spelling (decorators, calls, `from jax import jit` then `jit(...)`): a count of
@@ -142,7 +160,8 @@ def study_dir() -> Path:
 def ensure_code_bases(root: Path | None = None) -> dict[str, Path]:
     src = fetch_packages([c.code_base.requirement for c in CODE_BASES], root or study_dir(),
                          exclude={c.code_base.name: c.code_base.exclude for c in CODE_BASES},
-                         include={c.code_base.name: c.code_base.include for c in CODE_BASES if c.code_base.include})
+                         include={c.code_base.name: c.code_base.include for c in CODE_BASES if c.code_base.include},
+                         metadata=True)
     return {c.code_base.name: src / c.code_base.name for c in CODE_BASES}
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from hybridize_bot.analysis.cache import AnalysisCache
 from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.facts.dependency_links import connected
 from hybridize_bot.analysis.pipeline.load import load_project
 from hybridize_bot.analysis.pipeline.run import analyze_sources
 
@@ -140,3 +141,30 @@ def test_a_name_other_modules_mention_recomputes_everything(tmp_path: Path) -> N
     assert cache.stats.snapshot_deltas == 0 and cache.stats.snapshot_hits == 0
     cache.reset_stats()
     assert _facts(edited, cache) == _facts(edited, AnalysisCache(tmp_path / "cold"))
+
+
+def test_a_delta_recomputes_the_components_of_its_seeds_only() -> None:
+    # `connected` walks from the seeds over call edges and result links, both ways (a warm run no longer
+    # groups every function of the project into components to find the few an edit touched).
+    repo = load_project(_sources(), Config()).project.facts
+    pf = repo.pf
+
+    def named(fids: set[int]) -> list[tuple[str, str]]:
+        return sorted((pf.path_of(f), pf.fns[f]["q"]) for f in fids)
+
+    fid = {(pf.path_of(f), pf.fns[f]["q"]): f for f in range(len(pf.fns))}
+    links = list(repo.fx.ret_links)
+    chain = [("pkg/a_data.py", "batches"), ("pkg/m_model.py", "scale"), ("pkg/m_model.py", "step"),
+             ("pkg/z_util.py", "report")]
+    # report is only called (by scale): the walk goes up to its callers and down from them.
+    assert named(connected(pf, {fid["pkg/z_util.py", "report"]}, links)) == chain
+    assert named(connected(pf, {fid["pkg/m_model.py", "setup"]}, links)) == [("pkg/m_model.py", "<module>"),
+                                                                           ("pkg/m_model.py", "setup")]
+    assert named(connected(pf, {fid["pkg/other.py", "unrelated"]}, links)) == [("pkg/other.py", "unrelated")]
+    # A result link alone joins two functions, in both directions: load reads unrelated's result.
+    links[fid["pkg/a_data.py", "load"]] = (fid["pkg/other.py", "unrelated"],)
+    expected = [("pkg/a_data.py", "load"), ("pkg/other.py", "unrelated")]
+    assert named(connected(pf, {fid["pkg/other.py", "unrelated"]}, links)) == expected
+    assert named(connected(pf, {fid["pkg/a_data.py", "load"]}, links)) == expected
+    assert named(connected(pf, {fid["pkg/other.py", "unrelated"], fid["pkg/z_util.py", "report"]}, links)) == \
+        sorted(expected + chain)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import tarfile
 import zipfile
 from pathlib import Path
@@ -108,3 +109,21 @@ def test_include_globs_keep_only_matching_files_and_exclude_still_wins(tmp_path:
     unpacked = sorted(p.relative_to(src / "transformers").as_posix() for p in src.rglob("*.py"))
     assert unpacked == ["transformers/modeling_tf_utils.py", "transformers/models/bert/modeling_tf_bert.py",
                         "transformers/tf_utils.py"]
+
+
+def test_core_metadata_is_unpacked_only_when_asked(tmp_path: Path) -> None:
+    # The PyTorch study reads a package's declared PyTorch (Requires-Dist) from its METADATA, as the analyzer
+    # reads a project's; other studies keep unpacking source only.
+    _wheel(tmp_path, "pyannote_audio-4.0.7-py3-none-any.whl", [
+        "pyannote/audio/core.py", "pyannote_audio-4.0.7.dist-info/METADATA", "pyannote_audio-4.0.7.dist-info/RECORD",
+        "pyannote/audio/METADATA"])
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    shutil.copy(tmp_path / "pyannote_audio-4.0.7-py3-none-any.whl", plain)
+    src = fetch_packages(["pyannote-audio==4.0.7"], plain)
+    assert sorted(p.relative_to(src / "pyannote_audio").as_posix() for p in src.rglob("*") if p.is_file()
+                  and p.name != ".unpacked") == ["pyannote/audio/core.py"]
+    src = fetch_packages(["pyannote-audio==4.0.7"], tmp_path, include={"pyannote_audio": ["pyannote/*.py"]},
+                         metadata=True)
+    assert sorted(p.relative_to(src / "pyannote_audio").as_posix() for p in src.rglob("*") if p.is_file()
+                  and p.name != ".unpacked") == ["pyannote/audio/core.py", "pyannote_audio-4.0.7.dist-info/METADATA"]

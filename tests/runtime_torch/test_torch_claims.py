@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 
 from hybridize_bot.analysis.rules.torch_compiled import CompileInLoop, CompileVaryingScalar, GraphBreak, TraceFreezesBranch
-from hybridize_bot.analysis.rules.torch_hygiene import DeprecatedVariable, ModuleInitWithoutSuper
+from hybridize_bot.analysis.rules.torch_hygiene import DeprecatedVariable, ModuleInitWithoutSuper, UnsafeTorchLoad
 from hybridize_bot.analysis.rules.torch_inference import DataLoaderWithoutWorkers, ModelWithoutEval
 
 from ..example_programs import run_example
@@ -158,6 +158,22 @@ def test_hyb205_default_refuses_pickled_code_since_the_version_the_rule_trusts(t
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path)
     assert RAN == []
+
+
+def test_hyb205_whole_objects_it_is_quiet_on_cannot_be_loaded_with_weights_only(tmp_path) -> None:
+    # P7/P10-torchprec: HYB205 is quiet on loads of whole pickled objects (a class that saves itself, a module
+    # kept on an attribute and called), since its advice would break them. The rule's own examples, run.
+    dataset_class = run_example(UnsafeTorchLoad.valid, "class TimeSeriesDataSet")["TimeSeriesDataSet"]
+    srgan = run_example(UnsafeTorchLoad.valid, "class SRGAN")["SRGAN"]
+    dataset, generator = tmp_path / "dataset.pt", tmp_path / "generator.pt"
+    dataset_class().save(str(dataset))
+    torch.save(srgan().generator, generator)
+    for path in (dataset, generator):
+        with pytest.raises(pickle.UnpicklingError):
+            torch.load(path, weights_only=True)
+    # What the examples' plain torch.load did before PyTorch 2.6 (the versions HYB205 is about):
+    assert isinstance(torch.load(dataset, weights_only=False), dataset_class)
+    assert torch.load(generator, weights_only=False)(torch.ones(1, 4)).shape == (1, 4)
 
 
 def test_hyb206_variable_returns_a_plain_tensor() -> None:
