@@ -30,7 +30,7 @@ class PrintInJit(Rule):
     summary = "Python output in a jax.jit function runs once per compilation, not once per call."
     what = """
         Finds `print(...)`, `logging.*(...)` and `logger.*(...)` in functions that `jax.jit` (or `jax.pmap`,
-        `pjit`, `equinox.filter_jit`) traces: decorated functions, functions of the same module wrapped by
+        `pjit`, `equinox.filter_jit`, Flax's `nnx.jit`) traces: decorated functions, functions of the same module wrapped by
         `jax.jit(f)`, `jax.jit(self.method)`, `jax.jit(lambda ...)`, `jax.jit(jax.vmap(f))`,
         `jax.jit(jax.grad(f))` or `jax.jit(partial(f, ...))`, and the functions of the module they call. `warnings.warn` is left alone: a deprecation
         or configuration warning is meant to be emitted once; so is output under an `if` (a branch that
@@ -41,7 +41,9 @@ class PrintInJit(Rule):
         `jax.jit` runs the Python body once to trace it into a jaxpr, then calls the compiled XLA program.
         A `print` therefore runs on the first call only (and again when a new shape or static value forces
         a retrace), and prints tracers (`JitTracer(float32[3])`), not values. A message that
-        mentions tracing is reported as info: it is the usual way to *detect* retracing.
+        mentions tracing is reported as info: it is the usual way to *detect* retracing; a print of
+        string constants alone that announces tracing or compiling (`print("JITTING step")`) or warns
+        (`print("WARNING: f is deprecated")`) is not reported: it is there to be printed once.
     """
     example = """
         import jax
@@ -121,6 +123,25 @@ class PrintInJit(Rule):
                     print("grid may be too small:", x.shape)
                 return x * 2
         """, note="a diagnostic under a static condition (jax_md's pattern)"),
+        Valid("""
+            from flax import nnx
+
+            @nnx.jit
+            def train_step(model, optimizer, batch):
+                print("JITTING NNX")
+                return batch
+        """, note="a constant trace marker, printed once per compilation on purpose (flax's benchmarks)"),
+        Valid("""
+            from functools import partial
+
+            import jax
+
+            class Env:
+                @partial(jax.jit, static_argnums=(0,))
+                def reset_to_level(self, level):
+                    print(" ** WARNING ** reset_to_level is deprecated, use set_state instead")
+                    return level
+        """, note="a deprecation warning spelled as a print, meant once like warnings.warn (JaxMARL)"),
     )
     invalid = (
         Invalid("""
@@ -180,6 +201,14 @@ class PrintInJit(Rule):
                     print("obs", obs)
                     return obs * 2
         """, lines=(8,), note="jax.jit(self.method) (brax's, acme's and evojax's agents)"),
+        Invalid("""
+            from flax import nnx
+
+            @nnx.jit
+            def train_step(model, optimizer, batch):
+                print("loss", model(batch))
+                return batch
+        """, lines=(5,), note="Flax's nnx.jit"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -193,6 +222,8 @@ class PrintInJit(Rule):
                     kind = "logging"
                 if kind is None or kind == "warnings":
                     continue  # a warning is meant to be emitted once (deprecations, configuration)
+                if kind == "print" and _meant_once(call):
+                    continue  # a trace marker or a warning: once per trace is what it is written for
                 if any(isinstance(a, ast.If) for a in body.ancestors(call)):
                     # A branch that works under jit tests a Python value (a tracer would raise, HYB104):
                     # output there is a trace-time diagnostic about static configuration, meant once.
@@ -205,6 +236,20 @@ class PrintInJit(Rule):
                               FixSafety.SUGGESTION)
                 severity = Severity.INFO if _mentions_tracing(call) else None
                 yield ctx.report(self, call, message, fn=cf.fn, fix=fix, severity=severity)
+
+
+# Words of a print of string constants alone that is written to be printed once: a trace marker
+# (`print("JITTING train_step")`, how flax's benchmarks count compilations) or a warning spelled as a print
+# (`print(" ** WARNING ** reset_to_level is deprecated")`, JaxMARL), which `warnings.warn` would also emit once.
+_ONCE_WORDS = ("trac", "jit", "compil", "warning", "deprecat")
+
+
+def _meant_once(call: ast.Call) -> bool:
+    """A print of string constants alone that announces a trace or compilation, or warns."""
+    texts = [a.value.lower() for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    if not call.args or len(texts) != len(call.args):
+        return False
+    return any(word in text for text in texts for word in _ONCE_WORDS)
 
 
 def outer_stores(ctx: ModuleContext, cf: CompiledFunction) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:
