@@ -6,7 +6,7 @@ from typing import Iterable, Iterator
 
 from ..facts.paths import is_test_path
 from ..model import Finding, Fix, FixSafety, Severity
-from ._compiled import CompiledFunction, compiled_functions, traced_values
+from ._compiled import STATIC_ATTRS, CompiledFunction, compiled_functions, traced_values
 from ._traced_objects import has_fresh_self
 from .base import Invalid, ModuleContext, Rule, Valid
 from .print_in_graph import _is_logger_call, _mentions_tracing, output_call_kind
@@ -41,7 +41,8 @@ class PrintInJit(Rule):
         `jax.jit` runs the Python body once to trace it into a jaxpr, then calls the compiled XLA program.
         A `print` therefore runs on the first call only (and again when a new shape or static value forces
         a retrace), and prints tracers (`JitTracer(float32[3])`), not values. A message that
-        mentions tracing is reported as info: it is the usual way to *detect* retracing; a print of
+        mentions tracing is reported as info: it is the usual way to *detect* retracing; so is a print of
+        constants and shapes alone (`print("sampling", x.shape)`), which loses only its repetition; a print of
         string constants alone that announces tracing or compiling (`print("JITTING step")`) or warns
         (`print("WARNING: f is deprecated")`) is not reported: it is there to be printed once.
     """
@@ -209,6 +210,17 @@ class PrintInJit(Rule):
                 print("loss", model(batch))
                 return batch
         """, lines=(5,), note="Flax's nnx.jit"),
+        Invalid("""
+            from functools import partial
+
+            import jax
+
+            class Map:
+                @partial(jax.jit, static_argnums=[0])
+                def sample(self, key):
+                    print("-- sampling scenarios --")
+                    return jax.random.uniform(key, (2,))
+        """, lines=(8,), note="reported as info: no traced value is printed, only its repetition is lost (JaxMARL)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -228,13 +240,17 @@ class PrintInJit(Rule):
                     # A branch that works under jit tests a Python value (a tracer would raise, HYB104):
                     # output there is a trace-time diagnostic about static configuration, meant once.
                     continue
+                static = kind == "print" and _prints_no_traced_value(call)
+                sees = "" if static else ", and sees tracers instead of values"
                 message = (f"`{ctx.source.segment(call.func)}` in jitted code runs once per trace, not on every "
-                           f"call, and sees tracers instead of values{cf.via()}")
+                           f"call{sees}{cf.via()}")
                 fix = None
                 if kind == "print":
                     fix = Fix('use jax.debug.print("... {}", x): runs on every call and prints values',
                               FixSafety.SUGGESTION)
-                severity = Severity.INFO if _mentions_tracing(call) else None
+                # Output of no traced value (`print("sampling")`, `print("shape", x.shape)`) loses only its
+                # repetition: info, like a message about tracing.
+                severity = Severity.INFO if static or _mentions_tracing(call) else None
                 yield ctx.report(self, call, message, fn=cf.fn, fix=fix, severity=severity)
 
 
@@ -250,6 +266,12 @@ def _meant_once(call: ast.Call) -> bool:
     if not call.args or len(texts) != len(call.args):
         return False
     return any(word in text for text in texts for word in _ONCE_WORDS)
+
+
+def _prints_no_traced_value(call: ast.Call) -> bool:
+    """Every argument a constant or a static attribute (`x.shape`, `x.dtype`): what it prints is right."""
+    return all(isinstance(a, ast.Constant) or isinstance(a, ast.Attribute) and a.attr in STATIC_ATTRS
+               for a in call.args)
 
 
 def outer_stores(ctx: ModuleContext, cf: CompiledFunction) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:

@@ -57,7 +57,11 @@ def _torch(requirement: str, style: str, **kw: tuple[str, ...]) -> FrameworkCode
 CODE_BASES = (
     # JAX: libraries and, marked "training", code with its own jitted training or simulation loops
     # (dopamine's agents and runners, brax's PPO/SAC trainers, trax's trainers, jax-md's simulations).
-    _jax("flax==0.12.8", "library"),
+    # Flax's sdist, not its wheel: the same `flax/` package plus the repository's `examples/` (MNIST, ImageNet,
+    # WMT, LM1B, PPO, Gemma, the NNX toy examples: training scripts around `jax.jit` and `nnx.jit`) and
+    # `benchmarks/` (issue 14: where users' jitted code is).
+    _jax("https://files.pythonhosted.org/packages/d3/b3/d2effc3a26f61135a90c7b282473b8c7963d124856ce860743a12c99a0da/"
+         "flax-0.12.8.tar.gz#sha256=1bb438775b967a3f1f42b9c3d4ddf1d2883cd6406589f9cecdc244634036bdc4", "library"),
     _jax("optax==0.2.8", "library"),
     _jax("equinox==0.13.8", "library"),
     _jax("dm-haiku==0.0.17", "library"),
@@ -94,6 +98,16 @@ CODE_BASES = (
     FrameworkCodeBase(CodeBase("d2l==1.0.3", "training", include=("d2l/jax.py",)), "jax"),
     _jax("sbx-rl==0.28.0", "training"),
     _jax("rejax==0.1.3", "training"),
+    # Added 2026-12-07 (issue 14, helper jaxrec), code whose own jitted functions are users' code rather than
+    # a library's: JaxMARL's multi-agent environments (jitted step/reset and map generators), PaxML's trainer
+    # (pjit-compiled model initialisation and train steps), EasyDeL's trainers and models, Craftax's
+    # environments, Dynamax's state-space model fitting loops and XLand-MiniGrid's environments.
+    _jax("jaxmarl==0.2.0", "training"),
+    _jax("paxml==1.4.0", "training"),
+    _jax("easydel==0.3.0", "training"),
+    _jax("craftax==1.6.1", "training"),
+    _jax("dynamax==1.0.3", "library"),
+    _jax("xminigrid==0.9.3", "training"),
     # PyTorch: the model zoos and training frameworks (Lightning with its demos, diffusers' pipelines and
     # checkpoint conversion scripts, timm's training helpers).
     _torch("torchvision==0.29.1", "library"),
@@ -128,9 +142,9 @@ CODE_BASES = (
 # Compiled sites by their spelling (decorators, calls, `from jax import jit` then `jit(...)`): a count of
 # how much compiled code the rules saw, not an analysis.
 SITES = {
-    "jax": re.compile(r"@(?:jax\.|eqx\.)?(?:jit|filter_jit|pjit)\b"
+    "jax": re.compile(r"@(?:jax\.|eqx\.|nnx\.)?(?:jit|filter_jit|pjit)\b"
                       r"|(?<!def )\b(?:jax\.jit|jit|filter_jit|pjit|jax\.pmap|pmap)\s*\("
-                      r"|\bpartial\(\s*(?:jax\.)?(?:jit|pjit|pmap)\b"),
+                      r"|\bpartial\(\s*(?:jax\.|nnx\.)?(?:jit|pjit|pmap)\b"),
     "torch": re.compile(r"\btorch\.compile\b|\btorch\.jit\.(?:trace|script)\b"),
 }
 
