@@ -19,8 +19,9 @@ from typing import Callable, Iterable, Iterator, Mapping
 from .body import FunctionBody, walk_body
 from .facts.api import RepoFacts, RetracingEvidence
 from .facts.api_kinds import CALL_KINDS, PYTHON
-from .facts.extract import extract_module, ref_of
+from .facts.extract import extract_module
 from .facts.project_facts import SHOWN_PATH, ProjectFacts
+from .facts.refs import ref_of
 from .summary import ClassInfo, FunctionInfo, ModuleSummary
 
 _MAX_REEXPORT_HOPS = 5

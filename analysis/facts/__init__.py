@@ -1,6 +1,8 @@
 """Whole-repository facts for the Hybridize preconditions (hybridization-study.md §2, §3.1).
 
-`extract` turns one parsed module into plain data (cacheable); `ProjectFacts` is built by a chain of
+`extract` turns one parsed module into plain data (cacheable): one `function_walker` pass per function
+body (`kind_inference`, `bindings`, `call_sites`) in the vocabulary of `fact_kinds`, with `function_header`
+and `module_records` for the rest; `ProjectFacts` is built by a chain of
 modules, in the order its facts are computed: `project_index` (functions and classes) -> `project_names`
 (qualified names) -> `call_resolution` -> `call_edges` -> `project_facts` (hybrid roots, graph context);
 `compute` runs the fixpoints (`side_effects`, `reachability`, `parameter_lattices`, over the

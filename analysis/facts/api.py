@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from .compute import Fixpoints
 from .parameter_lattices import REASONS
 from .speculation import SPECULATIVE_CODES
-from .extract import KINDS
+from .fact_kinds import KINDS
 from .model import CallSite, Evidence, Fact, FunctionFacts
 from .preconditions import decide
 from .call_resolution import CTOR

@@ -49,7 +49,7 @@ class CallSite:
     """One place where a project function is called (or handed on as a callback).
 
     `arg_kinds` maps each parameter of the callee that this site binds to the kind of value passed
-    (see extract.KINDS; "param:x" when the caller passes its own parameter x, "call:f" for the result of a
+    (see fact_kinds.KINDS; "param:x" when the caller passes its own parameter x, "call:f" for the result of a
     call). `via` is "call", "constructor", "dispatch" (Keras `model(x)` -> `call`), or "callback:<how>"
     ("tfdata", "py_function", "strategy", "tf_function", "arg").
     """

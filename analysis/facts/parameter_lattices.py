@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from .call_edges import Edge
 from .call_resolution import CTOR
 from .dependency_links import components
-from .extract import ALLOC, DATASET, KERAS, LIT_BOOL, LOOP_VARYING, NUMPY, PRIMITIVE_KINDS, PY_SCALAR, TENSOR
+from .fact_kinds import ALLOC, DATASET, KERAS, LIT_BOOL, LOOP_VARYING, NUMPY, PRIMITIVE_KINDS, PY_SCALAR, TENSOR
 from .project_facts import ProjectFacts
 from .speculation import name_hint
 

@@ -17,7 +17,6 @@ from .paths import is_test_path
 # Kept out of the project snapshot: turned into edges already. ("fx" stays: a warm run that recomputes
 # some fixpoints (project_delta.py) seeds side effects from it.)
 _SNAPSHOT_DROP = frozenset({"calls", "cbs"})
-KERAS_SPECULATIVE = frozenset({"call", "train_step", "test_step", "predict_step", "__call__"})
 # The most steps of a call path a finding spells out (root, '... N more ...', the last steps): see
 # analysis.project.GraphFunction.describe_path; the module signatures digest just these steps.
 SHOWN_PATH = 12

@@ -11,7 +11,7 @@ from typing import Any
 
 from .call_edges import Edge
 from .call_resolution import CTOR, DISPATCH
-from .extract import ALLOC, DATASET, KERAS, LITERALS, NUMPY, TENSOR
+from .fact_kinds import ALLOC, DATASET, KERAS, LITERALS, NUMPY, TENSOR
 from .project_facts import ProjectFacts
 
 _EFFECT_CAP = 6  # distinct (kind, target) effects kept per function: enough to explain, bounded work

@@ -14,19 +14,17 @@ stale. It also keeps the rules precise: a library function is not taken for jitt
 test somewhere jits it (issue 10's pattern 2). The price is recall: a `print` in a helper of another
 module, reached from a jitted function, is not reported (docs/precision-jax-torch.md).
 
-The traced-value classifier (`TracedValues`) answers "does this expression hold a tracer?" for the
-parameters of a `jax.jit` root that are not static, and for locals computed from them. It says yes
-only on evidence (the parameter itself, arithmetic and comparisons on it, `jnp`/`lax` calls on it),
-and no for what JAX keeps static while tracing: `.shape`, `.ndim`, `.dtype`, `len()`, `isinstance`,
-`is None`.
+The traced values of a root are _traced_values.py; how the module calls its roots, _compiled_calls.py;
+the module walk the JAX and PyTorch rules share, _module_index.py.
 """
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from ..summary import FunctionInfo
+from ._module_index import enclosing_function, module_calls, parent_of
 
 if TYPE_CHECKING:
     from .base import ModuleContext
@@ -64,19 +62,6 @@ FUNCTOOLS_PARTIAL = frozenset({"functools.partial"})
 HOST_CALLBACKS = frozenset({"jax.debug.callback", "jax.pure_callback", "jax.experimental.io_callback",
                             "jax.experimental.host_callback.id_tap", "jax.experimental.host_callback.call",
                             "torch._dynamo.disable", "torch.compiler.disable"})
-
-# Attributes and calls whose value JAX knows while tracing (shapes and types, not data).
-STATIC_ATTRS = frozenset({"shape", "ndim", "dtype", "size", "sharding", "aval", "weak_type", "itemsize",
-                          "nbytes"})
-_ARRAY_ATTRS = frozenset({"T", "mT", "real", "imag"})
-_STATIC_CALLS = frozenset({
-    "builtins.len", "builtins.isinstance", "builtins.type", "builtins.hasattr", "builtins.getattr",
-    "builtins.callable", "builtins.id", "builtins.repr", "builtins.str",
-    "jax.numpy.shape", "jax.numpy.ndim", "jax.numpy.size", "jax.numpy.result_type", "jax.numpy.issubdtype",
-    "jax.numpy.iscomplexobj", "jax.numpy.isscalar", "jax.numpy.dtype", "jax.numpy.finfo", "jax.numpy.iinfo",
-})
-# Array methods that return a value as large as the data (a tracer under jit).
-_STATIC_METHODS = frozenset({"keys", "items", "values", "get"})
 
 
 @dataclass(eq=False)
@@ -246,6 +231,11 @@ def _target_key(node: ast.expr) -> str | None:
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         return f"{node.value.id}.{node.attr}"
     return None
+
+
+def call_key(node: ast.expr) -> str | None:
+    """How a call names a compiled function (`step`, `self.step`): the key of `compiled_callables`."""
+    return _target_key(node)
 
 
 @dataclass(frozen=True)
@@ -477,245 +467,3 @@ def _runs_outside_trace(ctx: "ModuleContext", callee: FunctionInfo, node: ast.AS
             return True
     return False
 
-
-def in_loop(ctx: "ModuleContext", node: ast.AST, scope: ast.AST | None) -> ast.For | ast.While | None:
-    """The innermost for/while loop of `scope` whose body holds `node` (not its iterable), if any."""
-    parents = _parents(ctx)
-    current = node
-    while True:
-        parent = parents.get(id(current))
-        if parent is None or parent is scope or isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                                      ast.Lambda, ast.ClassDef)):
-            return None
-        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)) and current in parent.body:
-            return parent  # type: ignore[return-value]
-        current = parent
-
-
-def _index(ctx: "ModuleContext") -> tuple[list[ast.Call], dict[int, ast.AST], list[ast.Assign | ast.AugAssign]]:
-    """Every call of the module (source order), every node's parent, and every item assignment
-    (`x[i] = v`, `x[i] += v`): one walk per module, shared by the JAX and PyTorch rules (a module walk
-    costs about as much as parsing it)."""
-    cached = getattr(ctx.summary, "_call_index", None)
-    if cached is None:
-        calls: list[ast.Call] = []
-        stores: list[ast.Assign | ast.AugAssign] = []
-        parents: dict[int, ast.AST] = {}
-        stack: list[ast.AST] = [ctx.summary.source.tree]
-        while stack:
-            node = stack.pop()
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
-                if isinstance(child, ast.Call):
-                    calls.append(child)
-                elif isinstance(child, ast.Subscript) and isinstance(child.ctx, ast.Store) and \
-                        isinstance(node, (ast.Assign, ast.AugAssign)):
-                    stores.append(node)
-                stack.append(child)
-        calls.sort(key=lambda c: (c.lineno, c.col_offset))
-        stores.sort(key=lambda c: (c.lineno, c.col_offset))
-        cached = ctx.summary._call_index = (calls, parents, stores)  # type: ignore[attr-defined]
-    return cached
-
-
-def module_calls(ctx: "ModuleContext") -> list[ast.Call]:
-    return _index(ctx)[0]
-
-
-def item_assignments(ctx: "ModuleContext") -> list[ast.Assign | ast.AugAssign]:
-    return _index(ctx)[2]
-
-
-def _parents(ctx: "ModuleContext") -> dict[int, ast.AST]:
-    return _index(ctx)[1]
-
-
-def enclosing_function(ctx: "ModuleContext", node: ast.AST) -> FunctionInfo | None:
-    """The function whose own body holds `node` (None at module or class level)."""
-    for parent in parent_chain(ctx, node):
-        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            return _function_infos(ctx).get(id(parent))
-        if isinstance(parent, ast.ClassDef):
-            return None
-    return None
-
-
-def _function_infos(ctx: "ModuleContext") -> dict[int, FunctionInfo]:
-    cached = getattr(ctx.summary, "_function_infos", None)
-    if cached is None:
-        cached = ctx.summary._function_infos = {id(f.node): f for f in ctx.summary.functions}  # type: ignore[attr-defined]
-    return cached
-
-
-def parent_chain(ctx: "ModuleContext", node: ast.AST) -> list[ast.AST]:
-    """The ancestors of `node`, innermost first."""
-    parents = _parents(ctx)
-    out = []
-    current = parents.get(id(node))
-    while current is not None:
-        out.append(current)
-        current = parents.get(id(current))
-    return out
-
-
-def parent_of(ctx: "ModuleContext", node: ast.AST) -> ast.AST | None:
-    return _parents(ctx).get(id(node))
-
-
-class TracedValues:
-    """Which expressions of a `jax.jit` root hold tracers: its non-static parameters and what is computed from them."""
-
-    def __init__(self, ctx: "ModuleContext", root: CompiledRoot) -> None:
-        self.ctx = ctx
-        self.names: set[str] = set()
-        fn = root.fn.node
-        if root.static is None or isinstance(fn, ast.Lambda):
-            return
-        args = fn.args
-        positional = args.posonlyargs + args.args
-        with_default = {a.arg for a in positional[len(positional) - len(args.defaults):]} if args.defaults else set()
-        with_default |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}
-        for name in root.fn.params:
-            # A parameter with a default is often left out by callers and then is a Python constant.
-            if name in root.static or name in with_default or name in ("self", "cls"):
-                continue
-            self.names.add(name)
-        if args.vararg is not None:
-            self.names.discard(args.vararg.arg)
-        if args.kwarg is not None:
-            self.names.discard(args.kwarg.arg)
-        # Locals assigned from traced values, in source order (one pass is enough for straight-line code).
-        body = ctx.body(root.fn)
-        for node in body.nodes:
-            if isinstance(node, ast.Assign) and self.is_traced(node.value):
-                for target in node.targets:
-                    self._bind(target)
-            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None and self.is_traced(node.value):
-                self._bind(node.target)
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        self.names.discard(target.id)  # rebound to something not traced
-
-    def _bind(self, target: ast.expr) -> None:
-        if isinstance(target, ast.Name):
-            self.names.add(target.id)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                self._bind(elt)
-
-    def is_traced(self, node: ast.AST) -> bool:
-        if isinstance(node, ast.Name):
-            return node.id in self.names
-        if isinstance(node, ast.Attribute):
-            return node.attr in _ARRAY_ATTRS and self.is_traced(node.value)
-        if isinstance(node, ast.Subscript):
-            return self.is_traced(node.value)
-        if isinstance(node, ast.BinOp):
-            return self.is_traced(node.left) or self.is_traced(node.right)
-        if isinstance(node, ast.UnaryOp):
-            return self.is_traced(node.operand)
-        if isinstance(node, ast.BoolOp):
-            return any(self.is_traced(v) for v in node.values)
-        if isinstance(node, ast.Compare):
-            if any(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in node.ops):
-                return False
-            return any(self.is_traced(v) for v in [node.left, *node.comparators])
-        if isinstance(node, ast.IfExp):
-            return self.is_traced(node.body) or self.is_traced(node.orelse)
-        if isinstance(node, ast.Call):
-            return self._call_is_traced(node)
-        return False
-
-    def _call_is_traced(self, call: ast.Call) -> bool:
-        q = self.ctx.qualify(call.func)
-        if q in _STATIC_CALLS:
-            return False
-        args = list(call.args) + [k.value for k in call.keywords]
-        if q is not None and q.startswith(("jax.numpy.", "jax.lax.", "jax.nn.", "jax.scipy.")):
-            return any(self.is_traced(a) for a in args)
-        func = call.func
-        if isinstance(func, ast.Attribute) and func.attr not in _STATIC_METHODS and q is None:
-            # x.sum(), x.astype(...), x.reshape(...): array methods return arrays.
-            return self.is_traced(func.value)
-        return False
-
-    def traced_in(self, node: ast.AST) -> Iterator[ast.AST]:
-        """Sub-expressions of `node` that are traced names (for messages)."""
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and sub.id in self.names:
-                yield sub
-
-
-def traced_values(ctx: "ModuleContext", root: CompiledRoot) -> TracedValues:
-    cache = getattr(ctx.summary, "_traced_values", None)
-    if cache is None:
-        cache = ctx.summary._traced_values = {}  # type: ignore[attr-defined]
-    found = cache.get(id(root))
-    if found is None:
-        found = cache[id(root)] = TracedValues(ctx, root)
-    return found
-
-
-def compiled_callables(ctx: "ModuleContext") -> dict[str, CompiledRoot]:
-    """How code of this module calls its compiled functions: `step` or `self.step` -> the root.
-
-    A decorated function is called by its name (`self.name` for a method); `fast = jax.jit(f)` by the
-    name it is bound to.
-    """
-    cached = getattr(ctx.summary, "_compiled_callables", None)
-    if cached is not None:
-        return cached
-    out: dict[str, CompiledRoot] = {}
-    for root in compiled_roots(ctx):
-        if root.site in getattr(root.fn.node, "decorator_list", ()):
-            out[f"self.{root.fn.name}" if root.fn.cls is not None and root.fn.parent is None else root.fn.name] = root
-            continue
-        parent = parent_of(ctx, root.site)
-        if isinstance(parent, ast.Assign):
-            for target in parent.targets:
-                key = _target_key(target)
-                if key is not None:
-                    out[key] = root
-    ctx.summary._compiled_callables = out  # type: ignore[attr-defined]
-    return out
-
-
-def call_key(node: ast.expr) -> str | None:
-    return _target_key(node)
-
-
-def compiled_calls_in_loops(ctx: "ModuleContext") -> Iterator[tuple[ast.Call, CompiledRoot, list[ast.For | ast.While]]]:
-    """Calls of this module's compiled functions written inside loops, with the enclosing loops of the
-    same function (innermost first)."""
-    callables = compiled_callables(ctx)
-    if not callables:
-        return
-    for node in module_calls(ctx):
-        key = call_key(node.func)
-        root = callables.get(key) if key is not None else None
-        if root is None:
-            continue
-        loops = []
-        loop = in_loop(ctx, node, None)
-        while loop is not None:
-            loops.append(loop)
-            loop = in_loop(ctx, loop, None)
-        if loops:
-            yield node, root, loops
-
-
-def bound_arguments(root: CompiledRoot, call: ast.Call) -> Iterator[tuple[str, ast.expr]]:
-    """(parameter name, argument) for the positional and keyword arguments of a call of `root`."""
-    params = list(root.call_params)
-    if root.site in getattr(root.fn.node, "decorator_list", ()) and root.fn.is_method \
-            and params[:1] in (["self"], ["cls"]):
-        params = params[1:]  # a decorated method called as `self.step(x)`
-    for i, arg in enumerate(call.args):
-        if isinstance(arg, ast.Starred):
-            return
-        if i < len(params):
-            yield params[i], arg
-    for kw in call.keywords:
-        if kw.arg is not None:
-            yield kw.arg, kw.value

@@ -10,7 +10,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..body import FunctionBody
-from ..facts.extract import module_binding_counts
+from ..facts.module_records import module_binding_counts
 from ..summary import FunctionInfo
 
 if TYPE_CHECKING:

@@ -38,9 +38,13 @@ class _Fresh:
         self.ctx = ctx
         cached = getattr(ctx.summary, "_fresh_self", None)
         if cached is None:
-            cached = ctx.summary._fresh_self = ({}, _incoming(ctx))  # type: ignore[attr-defined]
+            # Per module, computed once: the memo, the call edges into each function and the ids of
+            # the JAX roots (never fresh: their `self` comes from outside).
+            roots = {id(r.fn) for r in compiled_roots(ctx) if r.framework == "jax"}
+            cached = ctx.summary._fresh_self = ({}, _incoming(ctx), roots)  # type: ignore[attr-defined]
         self.memo: dict[int, bool] = cached[0]
         self.incoming: dict[int, list[tuple[FunctionInfo, ast.AST]]] = cached[1]
+        self.roots: set[int] = cached[2]
 
     def of(self, fn: FunctionInfo) -> bool:
         if not fn.is_method:
@@ -50,9 +54,8 @@ class _Fresh:
             return self.memo[key]
         # Optimistic inside a cycle of calls (a method calling itself adds no receiver from outside).
         self.memo[key] = True
-        roots = {id(r.fn) for r in compiled_roots(self.ctx) if r.framework == "jax"}
         edges = self.incoming.get(key, [])
-        found = key not in roots and bool(edges) and all(self._fresh_edge(caller, node, fn) for caller, node in edges)
+        found = key not in self.roots and bool(edges) and all(self._fresh_edge(caller, node, fn) for caller, node in edges)
         self.memo[key] = found
         return found
 

@@ -5,7 +5,7 @@ import ast
 from typing import Iterable, Iterator
 
 from ..facts.api_names import invalid_name_argument
-from ..facts.extract import KERAS
+from ..facts.fact_kinds import KERAS
 from ..facts.rulesupport import find_call
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo

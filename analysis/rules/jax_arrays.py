@@ -8,8 +8,9 @@ from typing import Iterable
 from ..fixes.catalog import fix_for
 from ..model import Finding, FixSafety, Severity
 from ..summary import FunctionInfo
-from ._compiled import enclosing_function, item_assignments, mentions
+from ._compiled import mentions
 from ._dead_code import dead_under_constant, module_bool_constants
+from ._module_index import enclosing_function, item_assignments
 from .base import Invalid, ModuleContext, Rule, Valid
 
 # `x[i] op= v` -> `x = x.at[i].<method>(v)`

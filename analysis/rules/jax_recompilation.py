@@ -6,10 +6,10 @@ from typing import Iterable
 
 from ..facts.paths import is_test_path
 from ..model import Finding, Severity
-from ._compiled import (
-    FUNCTOOLS_PARTIAL, bound_arguments, compiled_calls_in_loops, in_loop, parent_chain, wrapper_calls, wrapper_kind,
-)
+from ._compiled import FUNCTOOLS_PARTIAL, wrapper_calls, wrapper_kind
+from ._compiled_calls import bound_arguments, compiled_calls_in_loops
 from ._loops import iterates_literal, loop_counters
+from ._module_index import in_loop, parent_chain
 from .base import Invalid, ModuleContext, Rule, Valid
 
 JIT_CACHE_REFERENCE = "https://docs.jax.dev/en/latest/jit-compilation.html#caching"

@@ -5,7 +5,8 @@ import ast
 from typing import Iterable, Iterator
 
 from ..model import Finding, Severity
-from ._compiled import CompiledRoot, compiled_roots, traced_values
+from ._compiled import CompiledRoot, compiled_roots
+from ._traced_values import traced_values
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _CONVERSIONS = {"builtins.bool": "bool()", "builtins.int": "int()", "builtins.float": "float()",

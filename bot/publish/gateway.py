@@ -158,12 +158,20 @@ class Gateway:
     # ------------------------------------------------------------------ check runs
     async def open_check_run(self, number: int, head_sha: str, runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """The run this job completes: one an earlier attempt left unfinished on this head (its process
-        was killed), else a new `in_progress` run keyed by pull request and head."""
+        was killed), else a new `in_progress` run keyed by pull request and head.
+
+        GitHub appends the annotations of every update to those a run already holds, so a left run that
+        already got some (the attempt died between batches) is completed as cancelled and a new run
+        opened: reusing it would show those annotations twice."""
         left = left_running(runs, number)
-        if left is not None:
+        if left is not None and not int((left.get("output") or {}).get("annotations_count") or 0):
             log.info("%s/%s#%d: reusing check run %s left %s by an earlier attempt", self.owner, self.repo, number,
                      left["id"], left.get("status"))
             return dict(left)
+        if left is not None:
+            await self.complete_check_run(int(left["id"]), "cancelled", {
+                "title": "Superseded", "summary": "An earlier attempt stopped while publishing this review; "
+                                                  "the review is in a newer run."})
         key = check_run_external_id(number, head_sha)
         known = {int(r["id"]) for r in runs}
 

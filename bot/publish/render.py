@@ -14,7 +14,8 @@ from hybridize_bot.analysis.model import Finding, FixSafety, Severity
 
 from ..pulls.selection import Delta
 from .markdown import cell, code_fence, inline_code, markdown_text, plain, repeats, truncate
-from .markers import SUMMARY_MARKER, ReviewState, fingerprint_marker, mark_resolved, review_state_marker
+from .markers import (SUMMARY_MARKER, ReviewState, fingerprint_marker, mark_resolved, path_key,
+                      review_state_marker)
 
 __all__ = ["cell", "code_fence", "inline_code", "truncate"]  # re-exported: callers import them from here
 
@@ -335,12 +336,18 @@ def _preamble(report: Report) -> list[str]:
 
 
 def delta_line(delta: Delta) -> str:
-    """ "2 fixed, 1 new since abc1234" (fixed rule codes in parentheses)."""
+    """ "2 fixed, 1 new since abc1234" (fixed rule codes in parentheses), then how many earlier findings
+    were not re-checked: their files are no longer reviewed (a push stopped touching them)."""
     fixed = f"{len(delta.fixed)} fixed"
     if delta.fixed:
         codes = sorted(set(delta.fixed.values()))
         fixed += f" ({', '.join(codes)})"
-    return f"**{fixed}, {len(delta.new)} new since {sha7(delta.since)}**"
+    line = f"**{fixed}, {len(delta.new)} new since {sha7(delta.since)}**"
+    if delta.unchecked:
+        codes = ", ".join(sorted(set(delta.unchecked.values())))
+        line += (f" · {len(delta.unchecked)} not re-checked ({codes}): "
+                 f"{'its file is' if len(delta.unchecked) == 1 else 'their files are'} no longer reviewed")
+    return line
 
 
 def followup_line(ref: FollowupRef) -> str:
@@ -485,7 +492,9 @@ def summary_markdown(report: Report, limit: int = CHECK_OUTPUT_LIMIT, *, with_ma
         delta = report.delta
         tail.append(review_state_marker(ReviewState(
             report.head_sha, {f.fingerprint: f.code for f in report.new}, since=delta.since if delta else None,
-            fixed=dict(delta.fixed) if delta else {}, added=dict(delta.new) if delta else {})))
+            fixed=dict(delta.fixed) if delta else {}, added=dict(delta.new) if delta else {},
+            where={f.fingerprint: path_key(f.path) for f in report.new},
+            left=dict(delta.unchecked) if delta else {})))
     fixed = "\n".join(head) + "\n" + "\n".join(tail)
     table = _new_findings_table(report, limit - len(fixed) - 64, limit)
     return truncate("\n".join(head + table + tail), limit)

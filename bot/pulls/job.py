@@ -22,7 +22,7 @@ from ..publish.markers import parse_review_state
 from . import reads
 from .diff import reviewed_paths
 from .pull_snapshot import PullSnapshot
-from .review_plan import ReviewInputs, ReviewOptions, build_review_plan
+from .review_plan import ReviewInputs, ReviewOptions, build_review_plan, rechecked_paths
 from .selection import classify, plan_inline, read_review_comments
 
 log = logging.getLogger(__name__)
@@ -166,6 +166,7 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
         previous_state=parse_review_state((previous or {}).get("body")), followup=followup, suggestions=suggestions,
         options=ReviewOptions(base.options.max_inline_comments, base.options.strict, base.options.conclusion_for,
                               ctx.settings.bot_name),
+        rechecked=rechecked_paths(reviewed, base.config.is_excluded, result.findings, (n.path for n in result.notes)),
         partial=partial, config_problems=base.problems, notes=notes,
         files_analyzed=result.files_analyzed,
         files_reviewed=sum(not base.config.is_excluded(p) for p in reviewed),

@@ -6,11 +6,11 @@ without HTTP (tests/pulls/test_review_plan.py) and applied by `publish.gateway.G
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..analysis_api import Finding
+from ..analysis_api import PARSE_FAILURE_CODE, Finding
 from ..publish import render
 from ..publish.markers import ReviewState
 from ..publish.plan import ReviewPlan, comment_edits, review_post
@@ -53,6 +53,9 @@ class ReviewInputs:
     followup: render.FollowupRef | None
     suggestions: Mapping[str, LineReplacement]  # fingerprint -> suggestion
     options: ReviewOptions
+    # The files this push analysed and checked (changed, not excluded, parsed): only there can a finding
+    # be gone. The bot's comments on other files are left alone and not counted fixed.
+    rechecked: Collection[str]
     rule_of: Callable[[Any], render.RuleInfo] = render.rule_info
     partial: Sequence[str] = ()
     config_problems: Sequence[str] = ()
@@ -60,6 +63,16 @@ class ReviewInputs:
     files_analyzed: int = 0
     files_reviewed: int = 0
     repo_url: str = ""
+
+
+def rechecked_paths(reviewed: Iterable[str], is_excluded: Callable[[str], bool], findings: Iterable[Finding],
+                    skipped: Iterable[str]) -> frozenset[str]:
+    """The reviewed files whose findings this push really looked for: not excluded by the configuration,
+    not `skipped` by the analysis (over max-file-size) and analysed (a file reported as HYB000, e.g. a
+    syntax error, has no other findings, though they may well still be there)."""
+    failed = {f.path for f in findings if f.code == PARSE_FAILURE_CODE}
+    unseen = failed | set(skipped)
+    return frozenset(p for p in reviewed if p not in unseen and not is_excluded(p))
 
 
 def build_review_plan(i: ReviewInputs) -> ReviewPlan:
@@ -70,7 +83,7 @@ def build_review_plan(i: ReviewInputs) -> ReviewPlan:
                          lambda f: i.suggestions.get(f.fingerprint))
     current = {f.fingerprint for f in i.findings}
     # A finding of an ignored rule is still in the code: its comment says "ignored by", not "resolved".
-    ignored, gone = split_retired(outdated_comments(i.existing, current), i.hidden, i.ignored_by)
+    ignored, gone = split_retired(outdated_comments(i.existing, current, i.rechecked), i.hidden, i.ignored_by)
     noted = followup_comments(i.existing, i.followup.fingerprints) if i.followup is not None else []
     edits = comment_edits(ignored=ignored, noted=noted, followup_number=i.followup.number if i.followup else None,
                           resolved=gone, head_sha=i.head_sha, bot_name=i.options.bot_name)
@@ -88,7 +101,7 @@ def build_review_plan(i: ReviewInputs) -> ReviewPlan:
         not_inline=inline.not_inline, partial=i.partial, config_problems=i.config_problems, notes=notes,
         files_analyzed=i.files_analyzed, files_reviewed=i.files_reviewed, check_run_url=i.check_run.get("html_url"), repo_url=i.repo_url,
         delta=delta_since(i.previous_state, i.head_sha, classified.new, list(i.findings) + list(i.hidden),
-                          i.ignored_by),
+                          i.ignored_by, rechecked=i.rechecked, known_paths=i.existing.paths),
         followup=i.followup, one_click=frozenset(one_click),
         ignored=[render.IgnoredRule(code, by, sum(f.code == code for f in i.hidden)) for code, by in i.ignored_by.items()],
         strict=i.options.strict, bot_name=i.options.bot_name,

@@ -11,11 +11,11 @@ line is a request to change it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Callable, Collection, Iterable, Mapping, Protocol
 
 from hybridize_bot.analysis.model import Finding, Severity
 
-from ..publish.markers import ReviewState, parse_fingerprint_marker
+from ..publish.markers import ReviewState, parse_fingerprint_marker, path_key
 from .diff import FileDiff
 
 
@@ -69,30 +69,46 @@ def annotation_level(finding: Finding, *, new: bool) -> str:
 @dataclass(frozen=True)
 class Delta:
     """What changed since the last reviewed commit `since`: new findings that went away (fingerprint ->
-    rule code) and new findings that were not there."""
+    rule code), new findings that were not there, and earlier findings in files this push did not check
+    again (`unchecked`: neither fixed nor still there as far as the review knows)."""
 
     since: str
     fixed: dict[str, str]
     new: dict[str, str]
+    unchecked: dict[str, str] = field(default_factory=dict)
 
 
 def delta_since(previous: ReviewState | None, head_sha: str, new: Iterable[Finding],
-                present: Iterable[Finding], ignored: Iterable[str] = ()) -> Delta | None:
+                present: Iterable[Finding], ignored: Iterable[str] = (), *, rechecked: Collection[str],
+                known_paths: Mapping[str, str] | None = None) -> Delta | None:
     """The delta against the previous summary's state; None for the first review or a state too large to
     have been recorded. A re-run of the same commit keeps the delta that summary showed.
 
-    A previous finding counts as fixed only when no finding with its fingerprint is `present` (anywhere
-    in the code) and its rule is not `ignored` (an ignored finding is hidden, not fixed).
+    A previous finding counts as fixed only when its file is among the `rechecked` paths (analysed in
+    this push), no finding with its fingerprint is `present` and its rule is not `ignored` (an ignored
+    finding is hidden, not fixed). One in a file not rechecked is `unchecked`. The file comes from the
+    state's path keys; a state written before them has none, and then from `known_paths` (fingerprint ->
+    path of the bot's inline comment); a finding whose file is known from neither is left out.
     """
     if previous is None or not previous.complete:
         return None
     if head_sha.startswith(previous.sha):
-        return Delta(previous.since, previous.fixed, previous.added) if previous.since else None
+        return Delta(previous.since, previous.fixed, previous.added, previous.left) if previous.since else None
     present_fps = {f.fingerprint for f in present}
     skip = set(ignored)
-    fixed = {fp: code for fp, code in previous.new.items() if fp not in present_fps and code not in skip}
+    checked = {path_key(p) for p in rechecked}
+    paths = known_paths or {}
+    fixed: dict[str, str] = {}
+    unchecked: dict[str, str] = {}
+    for fp, code in previous.new.items():
+        if fp in present_fps or code in skip:
+            continue
+        key = previous.where.get(fp) or (path_key(paths[fp]) if fp in paths else None)
+        if key is None:
+            continue
+        (fixed if key in checked else unchecked)[fp] = code
     added = {f.fingerprint: f.code for f in new if f.fingerprint not in previous.new}
-    return Delta(previous.sha, fixed, added)
+    return Delta(previous.sha, fixed, added, unchecked)
 
 
 def worst_severity(findings: Iterable[Finding]) -> str | None:
@@ -176,6 +192,7 @@ class OwnComment:
     fingerprint: str
     resolved: bool
     body: str
+    path: str = ""  # the file it is on, as GitHub lists it
 
 
 @dataclass
@@ -187,6 +204,11 @@ class ExistingReviewComments:
     @property
     def active_fingerprints(self) -> set[str]:
         return set(self.own)
+
+    @property
+    def paths(self) -> dict[str, str]:
+        """Fingerprint -> the file of the bot's comment on it (resolved or not)."""
+        return {fp: c.path for fp, c in [*self.resolved.items(), *self.own.items()] if c.path}
 
 
 def read_review_comments(comments: Iterable[Mapping[str, Any]], is_own: Callable[[Mapping[str, Any]], bool]) -> ExistingReviewComments:
@@ -203,7 +225,8 @@ def read_review_comments(comments: Iterable[Mapping[str, Any]], is_own: Callable
         marker = parse_fingerprint_marker(comment.get("body"))
         if marker is None:
             continue
-        own = OwnComment(int(comment["id"]), marker.fingerprint, marker.resolved, comment.get("body") or "")
+        own = OwnComment(int(comment["id"]), marker.fingerprint, marker.resolved, comment.get("body") or "",
+                         str(comment.get("path") or ""))
         own_ids.add(own.id)
         (result.resolved if marker.resolved else result.own)[marker.fingerprint] = own
     for target, reply in replies:
@@ -212,11 +235,14 @@ def read_review_comments(comments: Iterable[Mapping[str, Any]], is_own: Callable
     return result
 
 
-def outdated_comments(existing: ExistingReviewComments, current_fingerprints: set[str]) -> list[OwnComment]:
-    """Own unresolved comments whose finding is gone, except threads a person replied to."""
+def outdated_comments(existing: ExistingReviewComments, current_fingerprints: set[str],
+                      rechecked: Collection[str]) -> list[OwnComment]:
+    """Own unresolved comments whose finding is gone from a file this push checked again (`rechecked`),
+    except threads a person replied to. A comment on a file the push no longer touches is left alone:
+    its finding was not looked for (GitHub marks the comment outdated when its line changes)."""
     return [
         c for fp, c in sorted(existing.own.items())
-        if fp not in current_fingerprints and c.id not in existing.human_replied
+        if fp not in current_fingerprints and c.id not in existing.human_replied and c.path in rechecked
     ]
 
 

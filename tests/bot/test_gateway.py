@@ -51,6 +51,23 @@ async def test_a_run_left_in_progress_by_a_killed_attempt_is_reused(world):
     assert fake.requests_to("POST", r"/check-runs$") == []
 
 
+async def test_a_left_run_that_already_holds_annotations_is_cancelled_not_reused(world):
+    # The earlier attempt sent one batch of annotations before it died: GitHub appends every update's
+    # annotations, so completing that run would show them twice.
+    fake, repo, pr, gh = world
+    dead = CheckRun(repo, "hybridize", pr.head_sha, status="in_progress", external_id=f"{pr.number}:{pr.head_sha}")
+    dead.annotations.append({"path": "m.py", "start_line": 1, "end_line": 1, "annotation_level": "warning",
+                             "message": "x"})
+    fake.check_runs[dead.id] = dead
+    runs = [{"id": dead.id, "status": "in_progress", "external_id": dead.external_id,
+             "output": {"title": "Analyzing", "summary": "Analysis in progress.", "annotations_count": 1}}]
+    run = await Gateway(gh, "octo", "proj").open_check_run(pr.number, pr.head_sha, runs)
+    assert run["id"] != dead.id
+    assert (dead.status, dead.conclusion) == ("completed", "cancelled")
+    assert fake.check_runs[run["id"]].annotations == [] and fake.check_runs[run["id"]].status == "in_progress"
+    assert len(fake.requests_to("POST", r"/check-runs$")) == 1
+
+
 async def test_a_new_run_carries_its_key(world):
     fake, repo, pr, gh = world
     run = await Gateway(gh, "octo", "proj").open_check_run(pr.number, pr.head_sha, [])

@@ -6,7 +6,7 @@ import pytest
 from hybridize_bot.analysis.bot_options import BotOptions, parse_bot_options
 from hybridize_bot.bot.publish.markers import (MAX_STATE_ENTRIES, SUMMARY_MARKER, ReviewState, fingerprint_marker,
                                                has_summary_marker, mark_resolved, parse_fingerprint_marker,
-                                               parse_review_state, review_state_marker)
+                                               parse_review_state, path_key, review_state_marker)
 
 
 def test_fingerprint_marker_round_trip_and_resolved_flag():
@@ -78,6 +78,25 @@ def test_review_state_marker_round_trip():
                                                                                                 complete=False)
     with pytest.raises(ValueError):
         review_state_marker(ReviewState("not a sha -->", {}))
+
+
+def test_review_state_records_each_new_findings_file_as_a_path_key():
+    fp_a, fp_b = "0123456789abcdef0123", "fedcba98765432100000"
+    assert path_key("model/layers.py") == "db69bbef"  # sha256 of the path, first 8 hex digits
+    assert path_key("a b/-->.py") == "7ede04f4"  # any path: the marker never holds the path itself
+    state = ReviewState("a" * 40, {fp_a: "HYB001", fp_b: "HYB010"}, since="e" * 40, fixed={}, added={fp_b: "HYB010"},
+                        where={fp_a: "db69bbef", fp_b: "7ede04f4"}, left={"1" * 20: "HYB004"})
+    marker = review_state_marker(state)
+    assert marker == ("<!-- hybridize-bot:reviewed sha=" + "a" * 40 + f" new=HYB001.{fp_a}@db69bbef,"
+                      f"HYB010.{fp_b}@7ede04f4 since=" + "e" * 40 + f" fixed= added=HYB010.{fp_b} left=HYB004."
+                      + "1" * 20 + " -->")
+    assert parse_review_state("summary\n" + marker) == state
+
+
+def test_a_summary_written_before_path_keys_still_parses_without_them():
+    fp = "0123456789abcdef0123"
+    old = f"summary\n<!-- hybridize-bot:reviewed sha={'a' * 40} new=HYB001.{fp} since={'e' * 40} fixed= added= -->"
+    assert parse_review_state(old) == ReviewState("a" * 40, {fp: "HYB001"}, since="e" * 40)
 
 
 def test_strict_option():

@@ -143,6 +143,14 @@ def test_delta_and_followup_lead_the_summary():
     assert_renders_clean(comment_html(body))
 
 
+def test_findings_not_rechecked_are_counted_apart_from_fixed_ones():
+    delta = Delta("abc1234def", fixed={}, new={}, unchecked={"a" * 20: "HYB004", "b" * 20: "HYB001"})
+    body = summary_comment_body(_report(delta=delta))
+    assert body.splitlines()[3] == ("**0 fixed, 0 new since abc1234** · 2 not re-checked (HYB001, HYB004): "
+                                    "their files are no longer reviewed")
+    assert_renders_clean(comment_html(body))
+
+
 def test_ignored_rules_are_listed_with_who_and_how_to_undo():
     body = summary_comment_body(_report(ignored=[IgnoredRule("HYB001", "alice", 2)]))
     assert "<details><summary>Ignored on this pull request: HYB001</summary>" in body

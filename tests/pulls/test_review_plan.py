@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from hybridize_bot.analysis.model import Severity
-from hybridize_bot.bot.publish.markers import fingerprint_marker, parse_fingerprint_marker
+from hybridize_bot.bot.publish.markers import (ReviewState, fingerprint_marker, parse_fingerprint_marker,
+                                               parse_review_state, path_key)
 from hybridize_bot.bot.publish.plan import check_run_external_id
 from hybridize_bot.bot.publish.render import FollowupRef
 from hybridize_bot.bot.pulls.diff import FileDiff
-from hybridize_bot.bot.pulls.review_plan import ReviewInputs, ReviewOptions, build_review_plan
-from hybridize_bot.bot.pulls.selection import read_review_comments
+from hybridize_bot.bot.pulls.review_plan import ReviewInputs, ReviewOptions, build_review_plan, rechecked_paths
+from hybridize_bot.bot.pulls.selection import Delta, read_review_comments
 
 from .helpers import finding
 
@@ -23,17 +24,19 @@ def _conclusion(worst: str | None) -> str:
     return {"error": "failure", "warning": "neutral"}.get(worst or "", "success")
 
 
-def inputs(findings, comments=(), *, hidden=(), ignored_by=None, followup=None, previous=None, max_inline=10):
+def inputs(findings, comments=(), *, hidden=(), ignored_by=None, followup=None, previous=None, max_inline=10,
+           rechecked=("m.py",), previous_state=None):
     existing = read_review_comments(list(comments), lambda c: (c.get("user") or {}).get("type") == "Bot")
     return ReviewInputs(
         owner="octo", repo="proj", number=7, head_sha=HEAD, check_run={"id": 99, "html_url": "https://x/runs/99"},
         findings=list(findings), hidden=list(hidden), ignored_by=ignored_by or {}, diffs=DIFFS, existing=existing,
-        previous_summary=previous, previous_state=None, followup=followup, suggestions={},
-        options=ReviewOptions(max_inline, False, _conclusion, "hybridize-bot"), files_analyzed=3)
+        previous_summary=previous, previous_state=previous_state, followup=followup, suggestions={},
+        options=ReviewOptions(max_inline, False, _conclusion, "hybridize-bot"), rechecked=frozenset(rechecked),
+        files_analyzed=3)
 
 
-def own_comment(cid, fp, *, line=2, resolved=False):
-    return {"id": cid, "user": BOT, "path": "m.py", "line": line,
+def own_comment(cid, fp, *, line=2, resolved=False, path="m.py"):
+    return {"id": cid, "user": BOT, "path": path, "line": line,
             "body": f"old text\n\n**Fix** (`hybridize fix`)\n{fingerprint_marker(fp, resolved=resolved)}"}
 
 
@@ -115,3 +118,28 @@ def test_a_refused_review_lists_its_findings_in_the_summary():
     assert final.report.inline_posted == 0 and list(final.report.not_inline) == [f]
     assert "GitHub refused the review comments (403)." in final.check_output["summary"]
     assert "inline comment(s)" not in final.check_output["summary"]
+
+
+def test_comments_on_files_no_longer_rechecked_are_left_alone_and_not_counted_fixed():
+    # Push 1 commented on m.py and old.py; this push no longer touches old.py (only m.py is rechecked)
+    # and both findings are gone from what was analysed.
+    on_m, on_old = "a" * 20, "b" * 20
+    previous = ReviewState("c" * 40, {on_m: "HYB001", on_old: "HYB004"},
+                           where={on_m: path_key("m.py"), on_old: path_key("old.py")})
+    plan = build_review_plan(inputs([], [own_comment(5, on_m), own_comment(6, on_old, path="old.py")],
+                                    previous_state=previous))
+    assert [(e.comment_id, e.why) for e in plan.edits] == [(5, "resolved")]
+    assert plan.resolve_threads == (5,)
+    assert plan.report.delta == Delta("c" * 40, {on_m: "HYB001"}, {}, {on_old: "HYB004"})
+    assert "**1 fixed (HYB001), 0 new since ccccccc** · 1 not re-checked (HYB004): its file is no longer " \
+           "reviewed" in plan.summary_body
+    # The next summary remembers what it showed, for a re-run of the same commit.
+    state = parse_review_state(plan.summary_body)
+    assert state.left == {on_old: "HYB004"} and state.fixed == {on_m: "HYB001"}
+
+
+def test_a_file_that_failed_to_parse_or_was_skipped_or_excluded_is_not_rechecked():
+    broken = finding(path="broken.py", code="HYB000", name="parse-failure")
+    other = finding(path="ok.py")
+    assert rechecked_paths(["ok.py", "broken.py", "huge.py", "vendored.py"], lambda p: p == "vendored.py",
+                           [broken, other], ["huge.py"]) == frozenset({"ok.py"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hybridize_bot.analysis.model import Severity
-from hybridize_bot.bot.publish.markers import ReviewState, fingerprint_marker, mark_resolved
+from hybridize_bot.bot.publish.markers import ReviewState, fingerprint_marker, mark_resolved, path_key
 from hybridize_bot.bot.pulls.diff import FileDiff
 from hybridize_bot.bot.pulls.selection import (Delta, annotation_level, classify, delta_since, outdated_comments,
                                                OwnComment, place_inline, plan_inline, read_review_comments,
@@ -76,8 +76,8 @@ def test_plan_uses_suggestions_from_callback():
     assert plan.to_post[0].suggestion.text == "fixed"
 
 
-def _comment(cid, body, login="hybridize-bot[bot]", type_="Bot", reply_to=None):
-    c = {"id": cid, "body": body, "user": {"login": login, "type": type_}}
+def _comment(cid, body, login="hybridize-bot[bot]", type_="Bot", reply_to=None, path="m.py"):
+    c = {"id": cid, "body": body, "user": {"login": login, "type": type_}, "path": path}
     if reply_to is not None:
         c["in_reply_to_id"] = reply_to
     return c
@@ -99,8 +99,19 @@ def test_existing_comments_outdated_and_human_replies():
     assert set(existing.resolved) == {fp_c}
     assert existing.human_replied == {2}
     # Nothing current: comment 1 and 6 are outdated; 2 has a human reply and is left alone.
-    assert [c.id for c in outdated_comments(existing, set())] == [1, 6]
-    assert outdated_comments(existing, {fp_a, "e" * 20}) == []
+    assert [c.id for c in outdated_comments(existing, set(), {"m.py"})] == [1, 6]
+    assert outdated_comments(existing, {fp_a, "e" * 20}, {"m.py"}) == []
+
+
+def test_comments_on_files_not_rechecked_are_not_outdated():
+    # Comment 1 is on m.py, which this push checked again; comment 2 on old.py, which it no longer
+    # touches: its finding was not looked for, so it is not "gone".
+    comments = [_comment(1, "x\n" + fingerprint_marker("a" * 20)),
+                _comment(2, "x\n" + fingerprint_marker("b" * 20), path="old.py")]
+    existing = read_review_comments(comments, is_own=lambda c: c["user"]["login"] == "hybridize-bot[bot]")
+    assert existing.paths == {"a" * 20: "m.py", "b" * 20: "old.py"}
+    assert [c.id for c in outdated_comments(existing, set(), {"m.py"})] == [1]
+    assert outdated_comments(existing, set(), set()) == []
 
 
 # ---------------------------------------------------------------- property: placements GitHub accepts
@@ -152,15 +163,41 @@ def test_delta_since_the_last_reviewed_commit():
     kept, fixed, ignored, moved = (finding(line=2, snippet="kept"), finding(line=3, snippet="fixed"),
                                    finding(line=4, code="HYB006", snippet="ign"), finding(line=40, snippet="moved"))
     added = finding(line=5, snippet="added")
-    previous = ReviewState("abc1234" + "0" * 33, {f.fingerprint: f.code for f in (kept, fixed, ignored, moved)})
+    everyone = (kept, fixed, ignored, moved)
+    previous = ReviewState("abc1234" + "0" * 33, {f.fingerprint: f.code for f in everyone},
+                           where={f.fingerprint: path_key("m.py") for f in everyone})
+    m = {"m.py"}
     # `moved` is still in the code, no longer on a changed line: not fixed. `ignored` is hidden: not fixed.
-    delta = delta_since(previous, "f" * 40, [kept, added], [kept, added, moved, ignored], ignored={"HYB006"})
+    delta = delta_since(previous, "f" * 40, [kept, added], [kept, added, moved, ignored], ignored={"HYB006"},
+                        rechecked=m)
     assert delta == Delta("abc1234" + "0" * 33, {fixed.fingerprint: "HYB001"}, {added.fingerprint: "HYB001"})
-    assert delta_since(None, "f" * 40, [kept], [kept]) is None  # first review
-    assert delta_since(previous, previous.sha, [kept], [kept]) is None  # re-run; that summary showed none
-    shown = ReviewState("f" * 40, {}, since="abc1234" + "0" * 33, fixed={fixed.fingerprint: "HYB001"}, added={})
-    assert delta_since(shown, "f" * 40, [kept], [kept]) == Delta(shown.since, shown.fixed, {})  # kept on a re-run
-    assert delta_since(ReviewState("abc1234", {}, complete=False), "f" * 40, [kept], [kept]) is None
+    assert delta_since(None, "f" * 40, [kept], [kept], rechecked=m) is None  # first review
+    assert delta_since(previous, previous.sha, [kept], [kept], rechecked=m) is None  # re-run; that summary showed none
+    shown = ReviewState("f" * 40, {}, since="abc1234" + "0" * 33, fixed={fixed.fingerprint: "HYB001"}, added={},
+                        left={"9" * 20: "HYB004"})
+    assert delta_since(shown, "f" * 40, [kept], [kept], rechecked=m) == \
+        Delta(shown.since, shown.fixed, {}, {"9" * 20: "HYB004"})  # kept on a re-run
+    assert delta_since(ReviewState("abc1234", {}, complete=False), "f" * 40, [kept], [kept], rechecked=m) is None
+
+
+def test_a_finding_in_a_file_not_rechecked_is_not_fixed():
+    here, there = finding(path="m.py", snippet="here"), finding(path="old.py", snippet="there")
+    previous = ReviewState("abc1234" + "0" * 33, {here.fingerprint: "HYB001", there.fingerprint: "HYB004"},
+                           where={here.fingerprint: path_key("m.py"), there.fingerprint: path_key("old.py")})
+    # Neither is present any more; only m.py was checked again.
+    delta = delta_since(previous, "f" * 40, [], [], rechecked={"m.py"})
+    assert delta == Delta("abc1234" + "0" * 33, {here.fingerprint: "HYB001"}, {}, {there.fingerprint: "HYB004"})
+
+
+def test_a_state_without_paths_counts_only_what_the_comments_place():
+    # A summary written before path keys: its entries say no file. The bot's inline comments place two
+    # of them (one on a rechecked file, one not); the third (an info finding, no comment) is left out:
+    # neither fixed nor unchecked, rather than everything fixed.
+    a, b, c = "a" * 20, "b" * 20, "c" * 20
+    old = ReviewState("abc1234" + "0" * 33, {a: "HYB001", b: "HYB004", c: "HYB006"})
+    delta = delta_since(old, "f" * 40, [], [], rechecked={"m.py"}, known_paths={a: "m.py", b: "old.py"})
+    assert delta == Delta("abc1234" + "0" * 33, {a: "HYB001"}, {}, {b: "HYB004"})
+    assert delta_since(old, "f" * 40, [], [], rechecked={"m.py"}) == Delta("abc1234" + "0" * 33, {}, {}, {})
 
 
 def test_outdated_comments_of_ignored_rules_are_ignored_not_resolved():
