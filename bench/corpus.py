@@ -12,6 +12,7 @@ import fnmatch
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -77,10 +78,6 @@ def package_dir_name(requirement: str) -> str:
     return re.sub(r"[-.]", "_", pinned_release(requirement)[0])
 
 
-def _package_dir(archive: Path) -> str:
-    return re.sub(r"[-.]", "_", _name_version(archive.name)[0])
-
-
 def _pinned(requirement: str) -> tuple[str, str]:
     """(canonical name, version) a requirement pins, comparable with an archive's."""
     name, version = pinned_release(requirement)
@@ -93,8 +90,31 @@ def _missing(requirements: Sequence[str], root: Path) -> list[str]:
     Counted per requirement, not by number of archives: the cache is shared by studies with different
     lists, so another list's archives must not hide a missing one.
     """
-    present = {(_canonical(name), version) for name, version in map(_name_version, (a.name for a in _archives(root)))}
-    return [r for r in requirements if _pinned(r) not in present]
+    return [r for r in requirements if not _has_archive(r, root)]
+
+
+def _has_archive(requirement: str, root: Path) -> bool:
+    try:
+        _archive_of(requirement, root)
+    except LookupError:
+        return False
+    return True
+
+
+def _archive_of(requirement: str, root: Path) -> Path:
+    """The archive in `root` that `requirement` names: a pinned URL's own file (an sdist, pinned for what
+    the wheel of the same release lacks, such as examples), else an archive of the pinned release, a
+    wheel first (what `pip download` picks). LookupError if there is none."""
+    url = _PINNED_URL.match(requirement)
+    if url:
+        if (root / url["file"]).is_file():
+            return root / url["file"]
+        raise LookupError(requirement)
+    pinned = _pinned(requirement)
+    found = [a for a in _archives(root) if (_canonical(_name_version(a.name)[0]), _name_version(a.name)[1]) == pinned]
+    if not found:
+        raise LookupError(requirement)
+    return min(found, key=lambda a: (not a.name.endswith(".whl"), a.name))
 
 
 def _wanted(name: str, skipped: Sequence[str], kept: Sequence[str]) -> bool:
@@ -182,14 +202,16 @@ def fetch_packages(requirements: Sequence[str], root: Path,
              *(r for r in missing if r not in urls)],
             check=True,
         )
-    wanted = {package_dir_name(r) for r in requirements}
-    for archive in _archives(root):
-        if _package_dir(archive) not in wanted:
-            continue  # another requirement list's archive in a shared cache
-        target = src / _package_dir(archive)
+    for requirement in requirements:
+        archive = _archive_of(requirement, root)
+        target = src / package_dir_name(requirement)
         marker = target / ".unpacked"
-        if marker.exists():
+        if marker.exists() and marker.read_text() == archive.name:
             continue
+        if target.exists():
+            # Unpacked from another archive of the same project (the wheel, where the sdist with the
+            # project's examples is now pinned): its files must not linger among the new ones.
+            shutil.rmtree(target)
         skipped = tuple((exclude or {}).get(target.name, ()))
         kept = tuple((include or {}).get(target.name, ()))
         for name, data in _python_members(archive, metadata):

@@ -105,6 +105,24 @@ ROOT_FORMS = {
 
         fast = jax.jit(Step(2.0))
     """,
+    "nnx_jit_decorator": """
+        from flax import nnx
+
+        @nnx.jit(donate_argnums=(0, 1))
+        def train_step(model, optimizer, batch):
+            print(batch)
+            return batch
+    """,
+    "partial_nnx_jit_decorator": """
+        from functools import partial
+
+        from flax import nnx
+
+        @partial(nnx.jit, donate_argnums=0)
+        def train_step(state, batch):
+            print(batch)
+            return state
+    """,
     "partial_inside_jit": """
         import functools
 
@@ -206,3 +224,20 @@ def test_bound_method_self_is_not_traced_and_argnums_skip_it() -> None:
                     return x
                 return -x
     """, "HYB104") == [10]
+
+
+def test_a_library_jit_is_named_in_the_message() -> None:
+    files = {"pkg/train.py": textwrap.dedent("""
+        from flax import nnx
+
+        def log(x):
+            print(x)
+
+        @nnx.jit
+        def train_step(model, x):
+            log(x)
+            return x
+    """).lstrip().encode()}
+    [finding] = [f for f in analyze_sources(files).findings if f.code == "HYB101"]
+    assert finding.line == 4
+    assert "(reached from flax.nnx.jit `train_step` at line 7 via train_step -> log)" in finding.message

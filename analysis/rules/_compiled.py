@@ -43,6 +43,10 @@ JAX_WRAPPERS: dict[str, str] = {
     # is equinox.filter_jit with named-axis sharding.
     "trax.fastmath.jit": "jit", "trax.fastmath.ops.jit": "jit",
     "haliax.named_jit": "filter_jit", "haliax.partitioning.named_jit": "filter_jit",
+    # Flax NNX's `nnx.jit` is jax.jit that also takes Modules, Optimizers and Rngs as arguments (their
+    # state is split off and traced, the objects themselves are not arrays): which arguments are traced
+    # is only known at the call, as for filter_jit.
+    "flax.nnx.jit": "filter_jit",
 }
 TORCH_COMPILE = frozenset({"torch.compile"})
 TORCH_TRACE = frozenset({"torch.jit.trace"})
@@ -72,6 +76,7 @@ class CompiledRoot:
     # The parameters a caller of the compiled function passes, in order: `fn.params` less those already
     # bound (`self` of `jax.jit(self.step)`, the arguments of `jax.jit(partial(f, a, k=1))`).
     call_params: tuple[str, ...] = ()
+    spelled: str = ""  # the wrapper's qualified name as the module spells it (`flax.nnx.jit`), if known
 
     @property
     def framework(self) -> str:
@@ -79,8 +84,12 @@ class CompiledRoot:
 
     @property
     def wrapper(self) -> str:
-        return {"jit": "jax.jit", "pmap": "jax.pmap", "filter_jit": "equinox.filter_jit",
-                "compile": "torch.compile", "trace": "torch.jit.trace"}[self.kind]
+        """What messages call the wrapper: its qualified name (`flax.nnx.jit`), else its kind's usual one."""
+        return self.spelled or _KIND_NAMES[self.kind]
+
+
+_KIND_NAMES = {"jit": "jax.jit", "pmap": "jax.pmap", "filter_jit": "equinox.filter_jit",
+               "compile": "torch.compile", "trace": "torch.jit.trace"}
 
 
 @dataclass(eq=False)
@@ -117,20 +126,21 @@ def wrapper_kind(ctx: "ModuleContext", func: ast.expr) -> str | None:
     return None
 
 
-def _decorator_kind(ctx: "ModuleContext", dec: ast.expr) -> tuple[str, dict[str, ast.expr]] | None:
-    """`@jax.jit`, `@jax.jit(...)`, `@partial(jax.jit, ...)`, `@torch.compile(...)`: kind and keywords."""
+def _decorator_kind(ctx: "ModuleContext", dec: ast.expr) -> tuple[str, dict[str, ast.expr], ast.expr] | None:
+    """`@jax.jit`, `@jax.jit(...)`, `@partial(jax.jit, ...)`, `@torch.compile(...)`: kind, keywords and
+    the wrapper expression."""
     kind = wrapper_kind(ctx, dec)
     if kind is not None:
-        return kind, {}
+        return kind, {}, dec
     if not isinstance(dec, ast.Call):
         return None
     kind = wrapper_kind(ctx, dec.func)
     if kind is not None and not dec.args:
-        return kind, {k.arg: k.value for k in dec.keywords if k.arg}
+        return kind, {k.arg: k.value for k in dec.keywords if k.arg}, dec.func
     if ctx.qualify(dec.func) in FUNCTOOLS_PARTIAL and dec.args:
         kind = wrapper_kind(ctx, dec.args[0])
         if kind is not None:
-            return kind, {k.arg: k.value for k in dec.keywords if k.arg}
+            return kind, {k.arg: k.value for k in dec.keywords if k.arg}, dec.args[0]
     return None
 
 
@@ -369,12 +379,13 @@ def compiled_roots(ctx: "ModuleContext") -> list[CompiledRoot]:
         return roots
     seen: set[tuple[int, str]] = set()
 
-    def add(traced: _Traced, site: ast.AST, kind: str, keywords: dict[str, ast.expr]) -> None:
+    def add(traced: _Traced, site: ast.AST, kind: str, keywords: dict[str, ast.expr], wrapper: ast.expr) -> None:
         if (id(traced.fn), kind) in seen:
             return
         seen.add((id(traced.fn), kind))
         static = static_params(traced.call_params, keywords, kind, traced.bound)
-        roots.append(CompiledRoot(traced.fn, site, kind, keywords, static, traced.call_params))
+        roots.append(CompiledRoot(traced.fn, site, kind, keywords, static, traced.call_params,
+                                  ctx.qualify(wrapper) or ""))
 
     for fn in ctx.summary.functions:
         for dec in getattr(fn.node, "decorator_list", ()):
@@ -382,14 +393,14 @@ def compiled_roots(ctx: "ModuleContext") -> list[CompiledRoot]:
             if found is not None:
                 # A decorated method is called as `self.step(x)`, but jit wraps the plain function:
                 # its argument numbers count `self` (`@partial(jax.jit, static_argnums=0)`).
-                add(_Traced(fn, tuple(fn.params)), dec, found[0], found[1])
+                add(_Traced(fn, tuple(fn.params)), dec, found[0], found[1], found[2])
     instances: dict[str, str] | None = None
     for call in wrapper_calls(ctx):
         kind = wrapper_kind(ctx, call.func)
         assert kind is not None
         traced_fns, instances = _roots_of_call(ctx, call, kind, instances)
         for traced in traced_fns:
-            add(traced, call, kind, {k.arg: k.value for k in call.keywords if k.arg})
+            add(traced, call, kind, {k.arg: k.value for k in call.keywords if k.arg}, call.func)
     ctx.summary._compiled_roots = roots  # type: ignore[attr-defined]
     return roots
 

@@ -67,6 +67,25 @@ PRINT_IN_JIT_VALID = (
                 print("grid may be too small:", x.shape)
             return x * 2
     """, note="a diagnostic under a static condition (jax_md's pattern)"),
+    Valid("""
+        from flax import nnx
+
+        @nnx.jit
+        def train_step(model, optimizer, batch):
+            print("JITTING NNX")
+            return batch
+    """, note="a constant trace marker, printed once per compilation on purpose (flax's benchmarks)"),
+    Valid("""
+        from functools import partial
+
+        import jax
+
+        class Env:
+            @partial(jax.jit, static_argnums=(0,))
+            def reset_to_level(self, level):
+                print(" ** WARNING ** reset_to_level is deprecated, use set_state instead")
+                return level
+    """, note="a deprecation warning spelled as a print, meant once like warnings.warn (JaxMARL)"),
 )
 
 
@@ -129,6 +148,25 @@ PRINT_IN_JIT_INVALID = (
                 print("obs", obs)
                 return obs * 2
     """, lines=(8,), note="jax.jit(self.method) (brax's, acme's and evojax's agents)"),
+    Invalid("""
+        from flax import nnx
+
+        @nnx.jit
+        def train_step(model, optimizer, batch):
+            print("loss", model(batch))
+            return batch
+    """, lines=(5,), note="Flax's nnx.jit"),
+    Invalid("""
+        from functools import partial
+
+        import jax
+
+        class Map:
+            @partial(jax.jit, static_argnums=[0])
+            def sample(self, key):
+                print("-- sampling scenarios --")
+                return jax.random.uniform(key, (2,))
+    """, lines=(8,), note="reported as info: no traced value is printed, only its repetition is lost (JaxMARL)"),
 )
 
 

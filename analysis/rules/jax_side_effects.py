@@ -12,7 +12,7 @@ from ._jax_side_effects_examples import (
     TRACER_LEAK_INVALID, TRACER_LEAK_VALID,
 )
 from ._traced_objects import has_fresh_self
-from ._traced_values import traced_values
+from ._traced_values import STATIC_ATTRS, traced_values
 from .base import ModuleContext, Rule
 from .print_in_graph import _is_logger_call, _mentions_tracing, output_call_kind
 
@@ -35,7 +35,7 @@ class PrintInJit(Rule):
     summary = "Python output in a jax.jit function runs once per compilation, not once per call."
     what = """
         Finds `print(...)`, `logging.*(...)` and `logger.*(...)` in functions that `jax.jit` (or `jax.pmap`,
-        `pjit`, `equinox.filter_jit`) traces: decorated functions, functions of the same module wrapped by
+        `pjit`, `equinox.filter_jit`, Flax's `nnx.jit`) traces: decorated functions, functions of the same module wrapped by
         `jax.jit(f)`, `jax.jit(self.method)`, `jax.jit(lambda ...)`, `jax.jit(jax.vmap(f))`,
         `jax.jit(jax.grad(f))` or `jax.jit(partial(f, ...))`, and the functions of the module they call. `warnings.warn` is left alone: a deprecation
         or configuration warning is meant to be emitted once; so is output under an `if` (a branch that
@@ -46,7 +46,10 @@ class PrintInJit(Rule):
         `jax.jit` runs the Python body once to trace it into a jaxpr, then calls the compiled XLA program.
         A `print` therefore runs on the first call only (and again when a new shape or static value forces
         a retrace), and prints tracers (`JitTracer(float32[3])`), not values. A message that
-        mentions tracing is reported as info: it is the usual way to *detect* retracing.
+        mentions tracing is reported as info: it is the usual way to *detect* retracing; so is a print of
+        constants and shapes alone (`print("sampling", x.shape)`), which loses only its repetition; a print of
+        string constants alone that announces tracing or compiling (`print("JITTING step")`) or warns
+        (`print("WARNING: f is deprecated")`) is not reported: it is there to be printed once.
     """
     example = """
         import jax
@@ -83,18 +86,44 @@ class PrintInJit(Rule):
                     kind = "logging"
                 if kind is None or kind == "warnings":
                     continue  # a warning is meant to be emitted once (deprecations, configuration)
+                if kind == "print" and _meant_once(call):
+                    continue  # a trace marker or a warning: once per trace is what it is written for
                 if any(isinstance(a, ast.If) for a in body.ancestors(call)):
                     # A branch that works under jit tests a Python value (a tracer would raise, HYB104):
                     # output there is a trace-time diagnostic about static configuration, meant once.
                     continue
+                static = kind == "print" and _prints_no_traced_value(call)
+                sees = "" if static else ", and sees tracers instead of values"
                 message = (f"`{ctx.source.segment(call.func)}` in jitted code runs once per trace, not on every "
-                           f"call, and sees tracers instead of values{cf.via()}")
+                           f"call{sees}{cf.via()}")
                 fix = None
                 if kind == "print":
                     fix = Fix('use jax.debug.print("... {}", x): runs on every call and prints values',
                               FixSafety.SUGGESTION)
-                severity = Severity.INFO if _mentions_tracing(call) else None
+                # Output of no traced value (`print("sampling")`, `print("shape", x.shape)`) loses only its
+                # repetition: info, like a message about tracing.
+                severity = Severity.INFO if static or _mentions_tracing(call) else None
                 yield ctx.report(self, call, message, fn=cf.fn, fix=fix, severity=severity)
+
+
+# Words of a print of string constants alone that is written to be printed once: a trace marker
+# (`print("JITTING train_step")`, how flax's benchmarks count compilations) or a warning spelled as a print
+# (`print(" ** WARNING ** reset_to_level is deprecated")`, JaxMARL), which `warnings.warn` would also emit once.
+_ONCE_WORDS = ("trac", "jit", "compil", "warning", "deprecat")
+
+
+def _meant_once(call: ast.Call) -> bool:
+    """A print of string constants alone that announces a trace or compilation, or warns."""
+    texts = [a.value.lower() for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    if not call.args or len(texts) != len(call.args):
+        return False
+    return any(word in text for text in texts for word in _ONCE_WORDS)
+
+
+def _prints_no_traced_value(call: ast.Call) -> bool:
+    """Every argument a constant or a static attribute (`x.shape`, `x.dtype`): what it prints is right."""
+    return all(isinstance(a, ast.Constant) or isinstance(a, ast.Attribute) and a.attr in STATIC_ATTRS
+               for a in call.args)
 
 
 def outer_stores(ctx: ModuleContext, cf: CompiledFunction) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:

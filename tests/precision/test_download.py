@@ -127,3 +127,24 @@ def test_core_metadata_is_unpacked_only_when_asked(tmp_path: Path) -> None:
                          metadata=True)
     assert sorted(p.relative_to(src / "pyannote_audio").as_posix() for p in src.rglob("*") if p.is_file()
                   and p.name != ".unpacked") == ["pyannote/audio/core.py", "pyannote_audio-4.0.7.dist-info/METADATA"]
+
+
+def test_an_sdist_pinned_where_its_wheel_was_unpacked_replaces_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The wheel of the release is cached and unpacked (by this list before, or by another list); the sdist
+    # of the same release, pinned by URL for its examples, is still missing and replaces the wheel's files.
+    _wheel(tmp_path, "flax-0.12.8-py3-none-any.whl", ["flax/core.py", "flax/only_in_wheel.py"])
+    src = fetch_packages(["flax==0.12.8"], tmp_path)
+    assert (src / "flax" / "flax" / "only_in_wheel.py").exists()
+    data = _sdist({"flax-0.12.8/flax/core.py": "c = 1\n", "flax-0.12.8/examples/mnist/train.py": "t = 2\n"})
+    url = "https://files.pythonhosted.org/packages/d3/b3/flax-0.12.8.tar.gz"
+    pinned = f"{url}#sha256={hashlib.sha256(data).hexdigest()}"
+    assert _missing([pinned, "flax==0.12.8"], tmp_path) == [pinned]
+    asked = _serve(monkeypatch, data)
+    src = fetch_packages([pinned], tmp_path)
+    assert asked == [url]
+    unpacked = sorted(p.relative_to(src / "flax").as_posix() for p in src.rglob("*.py"))
+    assert unpacked == ["examples/mnist/train.py", "flax/core.py"]
+    assert (src / "flax" / ".unpacked").read_text() == "flax-0.12.8.tar.gz"
+    # The wheel's list still gets the wheel back.
+    src = fetch_packages(["flax==0.12.8"], tmp_path)
+    assert sorted(p.relative_to(src / "flax").as_posix() for p in src.rglob("*.py")) == ["flax/core.py", "flax/only_in_wheel.py"]

@@ -53,3 +53,11 @@ def test_spellings_in_strings_comments_and_definitions_are_not_sites(tmp_path: P
         "def filter_jit(fun):\n    return fun\n")
     assert site_lines(tmp_path, "jax") == [("a.py", 7)]  # not the strings, the comment, the definition
     assert compiled_sites(tmp_path, "jax") == 1
+
+
+def test_flax_nnx_jit_spellings_are_sites(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        "from flax import nnx\n\n@nnx.jit\ndef f(m):\n    return m\n\n"
+        "@nnx.jit(donate_argnums=0)\ndef g(m):\n    return m\n\n"
+        "@partial(nnx.jit, donate_argnums=0)\ndef h(m):\n    return m\n")
+    assert compiled_sites(tmp_path, "jax") == 3
