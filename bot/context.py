@@ -219,7 +219,9 @@ def idle_cpus() -> int:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return 0
-    return max(0, round((os.cpu_count() or 1) - load))
+    # The CPUs this process may run on (a container's cpuset), not the host's count.
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(0, round(cpus - load))
 
 
 def _warm_up_pool(pool: concurrent.futures.ProcessPoolExecutor, workers: int) -> None:

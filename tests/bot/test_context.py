@@ -184,3 +184,13 @@ async def test_a_wide_call_takes_the_idle_slots_and_says_how_many_it_holds(monke
 
 def _sleep_with_jobs(seconds: float, *, jobs: int) -> tuple[str, int]:
     return _sleep(seconds), jobs
+
+
+def test_idle_cpus_counts_the_cpus_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A container pinned to 2 of the host's 64 CPUs, at load 1.2: one idle CPU, not 63.
+    from hybridize_bot.bot import context
+
+    monkeypatch.setattr(context.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    monkeypatch.setattr(context.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(context.os, "cpu_count", lambda: 64)
+    assert context.idle_cpus() == 1
