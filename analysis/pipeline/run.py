@@ -19,7 +19,7 @@ from .load import load_project
 from .modules import facts_key, report_failure
 from .scope import needed_paths, worth_scoping
 from .snapshot import new_stamp, save_head
-from .sources import Prepared, module_names, prepare, python_sources
+from .sources import Prepared, listed_sources, prepare
 from .unchanged import unchanged_result
 
 if TYPE_CHECKING:
@@ -56,9 +56,10 @@ def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
         if changed is None:
             return _analyze(sources, config, cache, jobs=jobs)
         checked = set(changed)
-        scoped = _scoped(sources, config, checked)
+        listed = listed_sources(sources, config)
+        scoped = _scoped(sources, listed, checked)
         if scoped is None:
-            result = _analyze(sources, config, cache, checked, jobs=jobs)
+            result = _analyze(sources, config, cache, checked, jobs=jobs, listed=listed)
         else:  # a scoped run's module set is particular to one change: no project snapshot
             result = _analyze(scoped, config, cache, checked, snapshots=False, jobs=jobs)
         result.findings = [f for f in result.findings if f.path in checked]  # e.g. a needed module's HYB000
@@ -81,11 +82,10 @@ def with_declared_torch(config: Config, sources: Mapping[str, bytes]) -> Config:
     return replace(config, min_torch_version=declared) if declared is not None else config
 
 
-def _scoped(sources: Mapping[str, bytes], config: Config, changed: Collection[str]) -> dict[str, bytes] | None:
-    """The sources without the Python modules the changed ones do not need (metadata files stay), or
-    None when a whole run is the cheaper way to check them."""
-    python = python_sources(sources, config)
-    names = module_names(python, config, AnalysisResult())
+def _scoped(sources: Mapping[str, bytes], listed: Prepared, changed: Collection[str]) -> dict[str, bytes] | None:
+    """The sources (`listed`: their analyzable files) without the Python modules the changed ones do
+    not need (metadata files stay), or None when a whole run is the cheaper way to check them."""
+    python, names = listed.python, listed.names
     needed = needed_paths(python, names, changed)
     if not worth_scoping(len(needed & names.keys()), len(names)):
         return None
@@ -93,24 +93,25 @@ def _scoped(sources: Mapping[str, bytes], config: Config, changed: Collection[st
 
 
 def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None",
-             changed: set[str] | None = None, *, snapshots: bool = True, jobs: int | None = None) -> AnalysisResult:
-    """Load every module of `sources`; check those in `changed` (None: all)."""
-    prepared = None
+             changed: set[str] | None = None, *, snapshots: bool = True, jobs: int | None = None,
+             listed: Prepared | None = None) -> AnalysisResult:
+    """Load every module of `sources`; check those in `changed` (None: all). `listed`: `listed_sources`
+    of these sources, when the caller has it."""
     min_tf = config.min_tf_version or declared_min_tf_version(sources)
+    prepared = prepare(sources, config, cache, snapshots=snapshots, listed=listed)
     if cache is not None:
-        prepared = prepare(sources, config, cache, snapshots=snapshots)
         unchanged = unchanged_result(prepared, config, min_tf, cache, changed)
         if unchanged is not None:
             return finish(unchanged, cache)
-    if prepared is None or prepared.known_share() < 0.75:
+    if prepared.known_share() < 0.75:  # always so without a cache (no snapshot)
         # Not a warm run (a warm one's snapshot knows most modules' bytes): worker processes may pay.
         # Imported here: a warm run does not import them (nor multiprocessing, 10-25 ms).
         from .parallel import WorkerError, jobs_for
 
         jobs = jobs_for(sum(len(d) for p, d in sources.items() if p.endswith(".py")), jobs)
-        if jobs > 1 and (prepared is None or _mostly_uncached(prepared, cache)):  # type: ignore[arg-type]
+        if jobs > 1 and (cache is None or _mostly_uncached(prepared, cache)):
             try:
-                return _analyze_parallel(sources, config, min_tf, cache, jobs, changed, snapshots)
+                return _analyze_parallel(prepared, config, min_tf, cache, jobs, changed, snapshots)
             except (WorkerError, OSError) as exc:
                 # No processes to be had (or one died): do the same work in this process, and say so (it
                 # is several times slower, and a worker that fails every time is a bug to report).
@@ -150,14 +151,14 @@ def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:
     return missing * 4 > len(prepared.python)
 
 
-def _analyze_parallel(sources: Mapping[str, bytes], config: Config, min_tf: tuple[int, ...] | None,
+def _analyze_parallel(prepared: Prepared, config: Config, min_tf: tuple[int, ...] | None,
                       cache: "AnalysisCache | None", jobs: int, changed: set[str] | None = None,
                       snapshots: bool = True) -> AnalysisResult:
     """The same analysis with parsing and checking spread over worker processes (parallel.py), which
     also read and write the cache for their own modules; this process writes the snapshot's head."""
-    result = AnalysisResult()
-    python = python_sources(sources, config)
-    names = module_names(python, config, result)
+    # A result of its own: if the workers fail, the one-process run starts from `prepared` untouched.
+    result = AnalysisResult(notes=list(prepared.result.notes))
+    python, names = prepared.python, prepared.names
     from .parallel import ParallelRun
 
     run = ParallelRun(python, names, config, min_tf, jobs, cache)

@@ -53,11 +53,20 @@ class Prepared:
         return known / len(self.names)
 
 
-def prepare(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None", *,
-            snapshots: bool = True) -> Prepared:
+def listed_sources(sources: Mapping[str, bytes], config: Config) -> Prepared:
+    """The files of `sources` a run analyzes and their module names, before any cache is consulted."""
     result = AnalysisResult()
     python = python_sources(sources, config)
-    names = module_names(python, config, result)
-    hashes = {path: content_hash(python[path]) for path in names} if cache is not None else {}
-    snapshot = find_snapshot(cache, names) if cache is not None and snapshots else None
-    return Prepared(result, python, names, hashes, snapshot)
+    return Prepared(result, python, module_names(python, config, result), {}, None)
+
+
+def prepare(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None", *,
+            snapshots: bool = True, listed: Prepared | None = None) -> Prepared:
+    """`listed` (`listed_sources` of these same sources and config), when the caller has it already:
+    the files and names are then not derived again."""
+    found = listed if listed is not None else listed_sources(sources, config)
+    if cache is None:
+        return found
+    hashes = {path: content_hash(found.python[path]) for path in found.names}
+    snapshot = find_snapshot(cache, found.names) if snapshots else None
+    return Prepared(found.result, found.python, found.names, hashes, snapshot)

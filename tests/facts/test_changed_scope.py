@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hybridize_bot.analysis import analyze
 from hybridize_bot.analysis.cache import AnalysisCache
 from hybridize_bot.analysis.pipeline.scope import imported_names
@@ -148,3 +150,25 @@ def test_a_change_a_few_modules_of_a_large_project_need_stays_scoped(tmp_path: P
     assert cache.stats.checked_paths == ["tools/leaf.py"]
     assert [(f.code, f.path, f.line) for f in result.findings] == [("HYB001", "tools/leaf.py", 5)]
     assert not (cache.root / "projects").exists()
+
+
+def test_a_change_that_gets_a_whole_run_lists_the_project_s_files_once(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Choosing between a scoped and a whole run needs the files and their module names; the whole run
+    # takes them from that choice instead of deriving them again.
+    from hybridize_bot.analysis.pipeline import sources as sources_module
+
+    listed: list[int] = []
+    original = sources_module.module_names
+
+    def spy(python, config, result):  # noqa: ANN001, ANN202
+        listed.append(len(python))
+        return original(python, config, result)
+
+    from hybridize_bot.analysis.pipeline import run as run_module
+
+    monkeypatch.setattr(sources_module, "module_names", spy)
+    if hasattr(run_module, "module_names"):  # wherever the run may call it from
+        monkeypatch.setattr(run_module, "module_names", spy)
+    analyze(_layered_project(70), cache=AnalysisCache(tmp_path), changed=["core/ops.py"])
+    assert listed == [73]
