@@ -14,7 +14,7 @@ from ._jax_side_effects_examples import (
 from ._traced_objects import has_fresh_self
 from ._traced_values import STATIC_ATTRS, traced_values
 from .base import ModuleContext, Rule
-from .print_in_graph import _is_logger_call, _mentions_tracing, output_call_kind
+from .print_in_graph import _is_logger_call, _mentions, _mentions_tracing, output_call_kind
 
 JAX_REFERENCES = (
     "https://docs.jax.dev/en/latest/notebooks/Common_Gotchas_in_JAX.html#pure-functions",
@@ -114,10 +114,9 @@ _ONCE_WORDS = ("trac", "jit", "compil", "warning", "deprecat")
 
 def _meant_once(call: ast.Call) -> bool:
     """A print of string constants alone that announces a trace or compilation, or warns."""
-    texts = [a.value.lower() for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-    if not call.args or len(texts) != len(call.args):
+    if not call.args or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args):
         return False
-    return any(word in text for text in texts for word in _ONCE_WORDS)
+    return any(_mentions(call, word) for word in _ONCE_WORDS)
 
 
 def _prints_no_traced_value(call: ast.Call) -> bool:
