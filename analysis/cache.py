@@ -33,6 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: nothing is written later there (`claim_pending` says so)
+    fcntl = None  # type: ignore[assignment]
+
 ENV_VAR = "HYBRIDIZE_CACHE_DIR"
 _LAYOUT = "v1"
 _TEMP_NUMBERS = itertools.count()  # with the process id: a temporary file name no other writer uses
@@ -174,6 +179,7 @@ class AnalysisCache:
 
     # ---- project snapshots --------------------------------------------------------------------------
     def get_snapshot(self, key: str) -> Any:
+        self.await_writer(key)
         data = self._read("projects", key)
         if data is None:
             return None
@@ -184,6 +190,54 @@ class AnalysisCache:
 
     def put_snapshot(self, key: str, snapshot: Any) -> None:
         self._write("projects", key, pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
+
+    # ---- writes in progress elsewhere ---------------------------------------------------------------
+    # A run may leave its snapshot and cache writes to a later step (analysis/pipeline/deferred.py: the
+    # App publishes its review first). That step holds an exclusive `flock` on `<key>.pending` beside
+    # the snapshot it will write, from before the run's result is handed out until its last write; a
+    # reader of that snapshot waits for it instead of finding no snapshot and redoing the cold run.
+    # `flock` locks belong to the open file: the lock outlives a fork and dies with its last holder, so
+    # a writer that crashes releases it (the reader then finds no snapshot: a cold run, still correct).
+    def pending_path(self, key: str) -> str:
+        return os.path.join(self._root, "projects", key[:2], key + ".pending")
+
+    def claim_pending(self, key: str) -> int | None:
+        """Announce a later write of snapshot `key`: an open descriptor holding the exclusive lock
+        (None when the cache cannot be written or another run announced it: the caller writes at once)."""
+        if fcntl is None:
+            return None
+        path = self.pending_path(key)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            self._note(f"cannot write the cache: {exc}")
+            return None
+        try:
+            # Not waiting: another run announced the same snapshot (two reviews of one project at once),
+            # and this one then writes at once, as a run without deferral would.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
+    def await_writer(self, key: str) -> bool:
+        """Wait until no step announced (`claim_pending`) is still to write snapshot `key`; True when
+        one was announced. Bounded by the caller's time budget (the App's SIGALRM interrupts it)."""
+        if fcntl is None:
+            return False
+        try:
+            fd = os.open(self.pending_path(key), os.O_RDONLY)
+        except OSError:  # none announced (the common case: one failed open)
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        return True
 
     # ---- findings -------------------------------------------------------------------------------
     def get_findings(self, key: str) -> list | None:

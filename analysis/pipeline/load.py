@@ -6,15 +6,16 @@ snapshot (snapshot.py) instead of being recomputed.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..config import Config
 from ..model import AnalysisResult
 from ..project import Project
 from ..rules._retracing_evidence import FactsProvider
 from .modules import ModuleLoader, tally
-from .snapshot import patch_snapshot, same_interfaces, save_snapshot, update_snapshot
+from .snapshot import patch_snapshot, same_interfaces, save_snapshot, snapshot_key, update_snapshot
 from .sources import Prepared, prepare
 
 if TYPE_CHECKING:
@@ -30,6 +31,14 @@ class LoadedProject:
     paths: list[str]  # analyzable Python modules (parsed or cached), sorted
     hashes: dict[str, str]  # path -> content hash (only with a cache)
     signatures: dict[str, str] | None = None  # from a reused snapshot (only with a cache)
+    # A new snapshot that a deferring cache (deferred.py) writes later: `signatures` is then None.
+    save_snapshot: "DeferredSnapshot | None" = None
+
+
+@dataclass(frozen=True)
+class DeferredSnapshot:
+    key: str  # the snapshot's head key (`snapshot_key`): readers wait on it meanwhile
+    save: Callable[[], dict[str, str]]  # writes it; returns the modules' context signatures
 
 
 def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache | None" = None, *,
@@ -106,5 +115,10 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
             loaded.signatures = snapshot.signatures  # type: ignore[union-attr]
             cache.stats.snapshot_hits += 1  # type: ignore[union-attr]
     elif cache is not None and snapshots:
-        loaded.signatures = save_snapshot(cache, names, entries, project.facts)
+        save = functools.partial(save_snapshot, cache, names, entries, project.facts)
+        if getattr(cache, "defers_snapshot", False):
+            # Written after the run's result is out (deferred.py); so are the signatures it computes.
+            loaded.save_snapshot = DeferredSnapshot(snapshot_key(names), save)
+        else:
+            loaded.signatures = save()
     return loaded

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 from dataclasses import replace
@@ -15,7 +16,7 @@ from ..model import AnalysisResult
 from ..tfversion import TORCH_DISTRIBUTIONS, declared_min_tf_version, declared_min_version
 from .checking import check_module, known_rule_codes, make_rules
 from .findings import findings_keys, finish
-from .load import load_project
+from .load import DeferredSnapshot, LoadedProject, load_project
 from .modules import facts_key, report_failure
 from .scope import needed_paths, worth_scoping
 from .snapshot import new_stamp, save_head
@@ -119,7 +120,11 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
     loaded = load_project(sources, config, cache, prepared=prepared, snapshots=snapshots)
     project, result = loaded.project, loaded.result
     rules: list | None = None  # built at the first module to check: a warm run may check none
-    keys = findings_keys(loaded, config, min_tf, cache)
+    # The findings' keys need the context signatures, which a deferred snapshot computes later: such a
+    # run checks its modules without looking their findings up and stores them with the snapshot.
+    deferred = loaded.save_snapshot
+    keys = findings_keys(loaded, config, min_tf, cache) if deferred is None else {}
+    checked: dict[str, list] = {}
     project.facts  # noqa: B018 (whole-repository facts: built here, not inside the first file's budget)
     for path in loaded.paths:
         if changed is not None and path not in changed:
@@ -133,12 +138,31 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
         if rules is None:
             rules, known_codes = make_rules(), known_rule_codes()
         findings = check_module(project, project.modules[path], config, rules, known_codes, min_tf)
-        if cache is not None and key is not None:
+        if cache is not None and (key is not None or deferred is not None):
             cache.stats.checked_paths.append(path)
-            cache.put_findings(key, findings)
+            if key is not None:
+                cache.put_findings(key, findings)
+            else:
+                checked[path] = findings
         result.findings.extend(findings)
+    if deferred is not None and cache.defer(deferred.key, functools.partial(  # type: ignore[union-attr]
+            _save_later, loaded, deferred, checked, config, min_tf, cache), project.release_facts):
+        return finish(result, cache)
+    if deferred is not None:  # it could not be announced to readers: write it now
+        _save_later(loaded, deferred, checked, config, min_tf, cache)  # type: ignore[arg-type]
     project.release_facts()  # freed on return by reference counting, not later by the cyclic collector
     return finish(result, cache)
+
+
+def _save_later(loaded: LoadedProject, deferred: DeferredSnapshot, checked: dict[str, list], config: Config,
+                min_tf: tuple[int, ...] | None, cache: "AnalysisCache") -> None:
+    """A deferred run's writes (deferred.py): the snapshot with its signatures, then the checked
+    modules' findings under the keys those signatures give."""
+    loaded.signatures = deferred.save()
+    keys = findings_keys(loaded, config, min_tf, cache)
+    for path, findings in checked.items():
+        cache.put_findings(keys[path], findings)
+    loaded.project.release_facts()
 
 
 def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:

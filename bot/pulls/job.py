@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ..analysis_api import AnalysisCache, Finding, analyze_sources, suggestions_for
+from ..analysis_api import DeferringCache, Finding, analyze_sources, suggestions_for
 from ..commands.ignores import ignored_rules  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
 from ..errors import is_permanent
@@ -50,8 +50,17 @@ class PullTarget:
 def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str, changed: list[str], *, jobs: int = 1) -> Any:
     """Top-level (picklable) entry run in a worker process: the same scoped analysis as `check --diff`
     (analysis/pipeline/scope.py): the changed files are checked, with what their facts need loaded.
-    `jobs`: the pool's slots this call holds; a large cold run spreads over that many processes."""
-    return analyze_sources(sources, config, cache=AnalysisCache(cache_dir), changed=changed, jobs=jobs)
+    `jobs`: the pool's slots this call holds; a large cold run spreads over that many processes.
+
+    The review needs only the findings: a cold run's project snapshot and cache files (a quarter of
+    its time) are written by a low-priority process forked from this worker once the findings are
+    returned (analysis/pipeline/deferred.py), while the review is published. A run that reads the
+    snapshot meanwhile (the follow-up's fix plan, the next push) waits for that writer; a writer killed
+    half way only leaves the next run cold."""
+    cache = DeferringCache(cache_dir)
+    result = analyze_sources(sources, config, cache=cache, changed=changed, jobs=jobs)
+    cache.flush_in_background()
+    return result
 
 
 async def review_pull_request(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:

@@ -1,0 +1,129 @@
+"""A cold run's cache writes, left to a later step (analysis/pipeline/deferred.py): the findings come
+first and are the same; nothing is on disk until the step runs; a reader of the snapshot waits for it;
+a step that never runs only leaves the next run cold."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hybridize_bot.analysis.cache import AnalysisCache
+from hybridize_bot.analysis.pipeline import deferred
+from hybridize_bot.analysis.pipeline.deferred import DeferringCache
+from hybridize_bot.analysis.pipeline.run import analyze_sources
+from hybridize_bot.analysis.pipeline.snapshot import snapshot_key
+
+from .helpers import files
+from .test_cache import PROJECT, _key
+
+NAMES = {"pkg/__init__.py": ("pkg", True), "pkg/util.py": ("pkg.util", False),
+         "pkg/train.py": ("pkg.train", False), "pkg/other.py": ("pkg.other", False)}
+
+
+def _on_disk(root: Path, store: str) -> list[str]:
+    directory = root / "v1" / store
+    return sorted(p.name for p in directory.rglob("*") if p.is_file()) if directory.exists() else []
+
+
+def test_deferred_run_writes_nothing_until_flushed_and_gives_the_same_findings(tmp_path: Path) -> None:
+    sources = files(PROJECT)
+    plain = analyze_sources(sources, cache=AnalysisCache(tmp_path / "plain"))
+    cache = DeferringCache(tmp_path / "later")
+    first = analyze_sources(sources, cache=cache)
+    assert _key(first) == _key(plain)
+    assert cache.stats.parsed == 4 and sorted(cache.stats.checked_paths) == sorted(NAMES)
+    key = snapshot_key(NAMES)
+    # Nothing but the announcement is on disk, and the announcement is held.
+    assert _on_disk(tmp_path / "later", "facts") == [] and _on_disk(tmp_path / "later", "findings") == []
+    assert _on_disk(tmp_path / "later", "projects") == [key + ".pending"]
+    assert AnalysisCache(tmp_path / "later").claim_pending(key) is None
+
+    cache.flush()
+    assert _on_disk(tmp_path / "later", "findings") and key in _on_disk(tmp_path / "later", "projects")
+    assert not any(name.endswith(".pending") for name in _on_disk(tmp_path / "later", "projects"))
+    # The same files as a run that wrote them at once (snapshot bodies are named by a random stamp).
+    assert _on_disk(tmp_path / "later", "facts") == _on_disk(tmp_path / "plain", "facts")
+    assert _on_disk(tmp_path / "later", "findings") == _on_disk(tmp_path / "plain", "findings")
+
+    reader = AnalysisCache(tmp_path / "later")
+    warm = analyze_sources(sources, cache=reader)
+    assert reader.stats.parsed == 0 and reader.stats.snapshot_hits == 1 and reader.stats.findings_hits == 4
+    assert _key(warm) == _key(plain)
+
+
+def test_a_warm_run_defers_nothing(tmp_path: Path) -> None:
+    """Only a new snapshot is left for later: a run that reuses one writes its few files at once."""
+    sources = files(PROJECT)
+    analyze_sources(sources, cache=AnalysisCache(tmp_path))
+    edited = dict(sources, **{"pkg/other.py": sources["pkg/other.py"] + b"\n# edited\n"})
+    cache = DeferringCache(tmp_path)
+    analyze_sources(edited, cache=cache)
+    assert cache.stats.snapshot_hits + cache.stats.snapshot_patches + cache.stats.snapshot_deltas == 1
+    assert cache.flush_in_background() is None  # nothing announced: flushed here
+    assert not any(name.endswith(".pending") for name in _on_disk(tmp_path, "projects"))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="background writers are forked (POSIX only)")
+def test_a_reader_waits_for_the_background_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer is held until the reader is about to look the snapshot up: without the wait the
+    reader would find none and run cold (parsing every module)."""
+    sources = files(PROJECT)
+    gate_read, gate_write = os.pipe()
+    flush = DeferringCache.flush
+
+    def gated_flush(self: DeferringCache) -> None:  # runs in the forked writer
+        os.read(gate_read, 1)
+        flush(self)
+
+    monkeypatch.setattr(DeferringCache, "flush", gated_flush)
+    cache = DeferringCache(tmp_path)
+    expected = analyze_sources(sources, cache=cache)
+    pid = cache.flush_in_background()
+    assert pid is not None
+    opened = []
+    await_writer = AnalysisCache.await_writer
+
+    def open_gate_then_wait(self: AnalysisCache, key: str) -> bool:
+        if not opened:
+            opened.append(key)
+            os.write(gate_write, b"x")
+        return await_writer(self, key)
+
+    monkeypatch.setattr(AnalysisCache, "await_writer", open_gate_then_wait)
+    reader = AnalysisCache(tmp_path)
+    warm = analyze_sources(sources, cache=reader)
+    _pid, status = os.waitpid(pid, 0)
+    deferred._WRITERS.discard(pid)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert opened == [snapshot_key(NAMES)]
+    assert reader.stats.parsed == 0 and reader.stats.snapshot_hits == 1
+    assert _key(warm) == _key(expected)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="background writers are forked (POSIX only)")
+def test_a_writer_that_dies_leaves_a_cold_but_correct_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review was published, then the writer died before writing (killed, out of memory): the
+    next run does not wait forever, finds no snapshot, runs cold and gives the same findings."""
+    sources = files(PROJECT)
+
+    def crash(self: DeferringCache) -> None:
+        os._exit(9)
+
+    monkeypatch.setattr(DeferringCache, "flush", crash)
+    cache = DeferringCache(tmp_path)
+    expected = analyze_sources(sources, cache=cache)
+    pid = cache.flush_in_background()
+    assert pid is not None
+    _pid, status = os.waitpid(pid, 0)
+    deferred._WRITERS.discard(pid)
+    assert os.waitstatus_to_exitcode(status) == 9
+    monkeypatch.undo()
+
+    reader = AnalysisCache(tmp_path)
+    after = analyze_sources(sources, cache=reader)
+    assert reader.stats.parsed == 4 and reader.stats.snapshot_hits == 0
+    assert _key(after) == _key(expected)
+    reader.reset_stats()
+    analyze_sources(sources, cache=reader)  # and that run wrote what the dead writer did not
+    assert reader.stats.parsed == 0 and reader.stats.snapshot_hits == 1
