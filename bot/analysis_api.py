@@ -13,11 +13,11 @@ from hybridize_bot.analysis.fixes import FixResult, apply_fixes, suggestion_for,
 from hybridize_bot.analysis.model import Finding, FixSafety, Severity
 from hybridize_bot.analysis.pipeline.deferred import DeferringCache
 from hybridize_bot.analysis.pipeline.modules import PARSE_FAILURE_CODE
-from hybridize_bot.analysis.rules import get_rule
+from hybridize_bot.analysis.rules import all_rules, get_rule
 from hybridize_bot.analysis.rules.base import PROJECT_URL
 
 __all__ = [
     "AUTOFIX_LEVELS", "AnalysisCache", "BotOptions", "Config", "ConfigError", "DeferringCache", "Finding", "FixResult", "FixSafety", "PARSE_FAILURE_CODE", "PROJECT_URL",
-    "Severity", "analyze", "analyze_sources", "apply_fixes", "config_from_table", "get_rule", "hybridize_table",
+    "Severity", "all_rules", "analyze", "analyze_sources", "apply_fixes", "config_from_table", "get_rule", "hybridize_table",
     "parse_bot_options", "suggestion_for", "suggestions_for", "texts_by_code",
 ]

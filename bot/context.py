@@ -19,7 +19,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hybridize_bot.analysis.budget import BudgetExceeded, run_with_budget
-from hybridize_bot.bot.analysis_api import analyze_sources
+from hybridize_bot.bot.analysis_api import all_rules, analyze_sources
 from hybridize_bot.bot.private_data import PRIVATE_UMASK, blob_dir
 from hybridize_bot.bot.pulls.archive import tree_archive
 from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
@@ -120,12 +120,17 @@ class ProcessRunner:
         """Start the worker processes and warm each one up; returns when they are ready.
 
         Starting a forkserver worker blocks its caller until the forkserver has imported `PRELOAD`
-        (seconds), so it runs in a thread: the event loop keeps answering webhooks meanwhile."""
+        (seconds), so it runs in a thread: the event loop keeps answering webhooks meanwhile. So does
+        loading the rule registry into this process (`all_rules`: every rule module imported), which
+        publishing a review reads for each finding's rule name and documentation link: 0.4-1 s, on
+        the first review's way to its check run before (bench/RESULTS.md, "Cold reviews without
+        waiting for the cache writes")."""
         pool = self._get_pool()
-        try:
-            await asyncio.to_thread(_warm_up_pool, pool, self._max_workers)
-        except Exception:  # a failed warm-up costs the first job its start, nothing more
-            log.warning("warming up the analysis process pool failed", exc_info=True)
+        warm_up, registry = await asyncio.gather(asyncio.to_thread(_warm_up_pool, pool, self._max_workers),
+                                                 asyncio.to_thread(all_rules), return_exceptions=True)
+        for failed, what in ((warm_up, "the analysis process pool"), (registry, "the rule registry")):
+            if isinstance(failed, Exception):  # a failed warm-up costs the first job its start, nothing more
+                log.warning("warming up %s failed", what, exc_info=failed)
 
     async def ready(self) -> None:
         """Returns once no pool start (`start`, or the replacement of a killed pool) is in flight."""

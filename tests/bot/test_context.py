@@ -194,3 +194,17 @@ def test_idle_cpus_counts_the_cpus_this_process_may_use(monkeypatch: pytest.Monk
     monkeypatch.setattr(context.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(context.os, "cpu_count", lambda: 64)
     assert context.idle_cpus() == 1
+
+
+async def test_start_loads_the_rule_registry_into_this_process() -> None:
+    """Publishing reads each finding's rule (name, documentation link): the registry's first load imports
+    every rule module, which the App does at start, not on the first review's way to its check run."""
+    from hybridize_bot.analysis.rules import all_rules
+
+    all_rules.cache_clear()
+    runner = ProcessRunner(1)
+    try:
+        await runner.start()
+        assert all_rules.cache_info().currsize == 1
+    finally:
+        runner.shutdown()
