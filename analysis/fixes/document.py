@@ -15,6 +15,7 @@ import difflib
 import io
 import re
 import tokenize
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -27,6 +28,34 @@ if TYPE_CHECKING:
 # Python's own line terminators (the tokenizer's): a form feed or U+2028 does not end a line, unlike
 # str.splitlines().
 _LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+# The libcst trees this process parsed last, by text, up to this much source in all. A pull-request job
+# parses its changed files for the review's suggestions and again for the follow-up's fix engine, in
+# two calls that the App's pool runs in one worker process when it has one idle (always with WORKERS=1):
+# the second call then takes the trees from here. libcst trees are immutable, so sharing one between
+# documents changes no result; a tree costs about 50 times its source in memory (49x measured on a
+# bench/pr_latency.py module), hence the bound: about 20 MB per process.
+TREE_MEMO_CHARS = 400_000
+_TREES: "OrderedDict[str, cst.Module]" = OrderedDict()
+
+
+def parsed_module(text: str) -> "cst.Module":
+    """`libcst.parse_module(text)`, or the tree this process parsed last for the same text."""
+    module = _TREES.get(text)
+    if module is not None:
+        _TREES.move_to_end(text)
+        return module
+    import libcst as cst
+
+    module = cst.parse_module(text)
+    if len(text) <= TREE_MEMO_CHARS:
+        _TREES[text] = module
+        total = sum(len(t) for t in _TREES)
+        while total > TREE_MEMO_CHARS:
+            oldest, _tree = _TREES.popitem(last=False)
+            total -= len(oldest)
+    return module
 
 
 class CannotFix(Exception):
@@ -123,7 +152,7 @@ class Document:
             import libcst as cst
 
             try:
-                module = cst.parse_module(self.text)
+                module = parsed_module(self.text)
             except (cst.ParserSyntaxError, RecursionError) as exc:
                 self._metadata["libcst_refused"] = f"libcst cannot parse the file: {str(exc).splitlines()[0]}"
                 raise CannotFix(self._metadata["libcst_refused"]) from None

@@ -6,7 +6,7 @@ from collections import Counter
 import libcst
 import pytest
 
-from hybridize_bot.analysis.fixes import LineReplacement, suggestion_for, suggestions_for
+from hybridize_bot.analysis.fixes import LineReplacement, document, suggestion_for, suggestions_for
 from hybridize_bot.analysis.fixes.registry import FIXERS
 from hybridize_bot.analysis.model import Finding
 from hybridize_bot.analysis.pipeline.run import analyze_sources
@@ -81,7 +81,10 @@ def test_the_batch_parses_each_file_with_libcst_once(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(libcst, "parse_module", counting_parse)
     suggestions_for(findings, SOURCES)
     assert parsed == {A.decode(): 1, B.decode(): 1}
-    # Per finding, each of a file's 4 findings parses it again (what the batch saves).
+    # Per finding, each of a file's 4 findings parses it again (what the batch saves), unless the process
+    # kept the trees it parsed last (analysis/fixes/document.py `parsed_module`): here it keeps none.
+    monkeypatch.setattr(document, "TREE_MEMO_CHARS", 0)
+    document._TREES.clear()
     parsed.clear()
     for f in findings:
         suggestion_for(f, SOURCES[f.path])

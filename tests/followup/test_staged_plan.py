@@ -165,3 +165,20 @@ def test_the_sync_plan_of_a_staged_follow_up_is_one_commit_per_kind():
     assert (plan.parent, plan.expected_ref, plan.paths) == ("a" * 40, None, frozenset({"loss.py", "train.py"}))
     assert plan.open_pull is not None and plan.open_pull.title == (
         "hybridize: apply 3 safe fixes to files changed in #5 (HYB010, HYB011)")
+
+
+def test_the_review_suggestions_and_the_follow_up_parse_each_file_once(calls):
+    """One job computes the review's suggestions and then the follow-up's fix plan, both in the App's pool;
+    in one worker process (WORKERS=1, or the same idle worker) the second takes the libcst trees the
+    first parsed, so each pull-request file is parsed once per job, not twice."""
+    from hybridize_bot.analysis import analyze_sources
+    from hybridize_bot.bot.pulls.job import _suggest_many
+
+    config = load_pyproject_bytes(PYPROJECT)
+    findings = [f for f in analyze_sources(SOURCES, config).findings if f.path in PR_FILES and f.fix is not None]
+    assert sorted({f.path for f in findings}) == PR_FILES
+    suggested = _suggest_many(findings, {p: SOURCES[p] for p in PR_FILES})
+    assert len(suggested) == 3 and len(calls["parses"]) == 2
+    plan = compute.compute_fix_plan(SOURCES, config, ["safe"], PR_FILES)
+    assert _steps(plan) == EXPECTED_STEPS
+    assert len(calls["parses"]) == 2  # none more: the fix engine took the suggestions' trees
