@@ -8,6 +8,7 @@ function: the review's analysis, the suggestions, the follow-up's fix plan), the
 writes, and the job's end. Prints one line per stage.
 
     python -m bench.cold_timeline [--workers 2] [--runs 1]
+    python -m bench.cold_timeline --analysis-cpu 3    # the review's analysis call alone, CPU timed
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import functools
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -88,11 +90,44 @@ async def one_timeline(workers: int) -> list[Event]:
     return sorted(events, key=lambda e: (e[1], e[2]))
 
 
+def review_analysis_cpu(rounds: int) -> None:
+    """The review's pool call (`job._analyze`) on the same head, cold cache, in this process: its wall
+    and CPU time until it returns (what the check run waits for), and the CPU of the processes it left
+    writing the cache (what only the follow-up and later runs wait for). CPU times hold up under load."""
+    from hybridize_bot.analysis import analyze_sources
+    from hybridize_bot.bot.pulls import job
+
+    base = repository(460)
+    change = pr_change(base, 460, 20, rev=1)
+    head = {**base, **change}
+    analyze_sources(head, changed=sorted(change), jobs=1)  # imports and first-call costs, not timed
+    for n in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            wall, cpu = time.perf_counter(), time.process_time()
+            result = job._analyze(head, None, tmp, sorted(change))
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            while True:  # the background writer, where there is one
+                try:
+                    os.wait()
+                except ChildProcessError:
+                    break
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            writer = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+            print(f"round {n + 1}: returned after {wall:.2f} s wall, {cpu:.2f} s CPU; writer {writer:.2f} s CPU; "
+                  f"{len(result.findings)} findings; load {os.getloadavg()[0]:.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--analysis-cpu", type=int, default=0, metavar="ROUNDS",
+                        help="instead: time the review's analysis call in this process, ROUNDS times")
     args = parser.parse_args(argv)
+    if args.analysis_cpu:
+        review_analysis_cpu(args.analysis_cpu)
+        return 0
     for run in range(args.runs):
         events = asyncio.run(one_timeline(args.workers))
         print(f"run {run + 1} (WORKERS={args.workers}, load {os.getloadavg()[0]:.2f}):")

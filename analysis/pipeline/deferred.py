@@ -5,7 +5,8 @@ module's context signature, the whole-repository facts pickled) and one cache fi
 (bench/RESULTS.md, "Cold pull-request reviews over the pool's workers"). The App's review needs none
 of it before its check run is completed. With a `DeferringCache` the run computes only its findings;
 its writes are kept in memory (`_write`) and its snapshot is a step to run later (`defer`), and
-`flush_in_background` runs them in a forked process while the caller goes on. (At the caller's own
+`flush_in_background` runs them in a forked process while the caller goes on, once the caller lets it
+(`after`: the App holds it until the review's check run is completed). (At the caller's own
 priority: the follow-up waits for the writer, and a writer at nice 10 under a 1-minute load of 8 made
 the follow-up's fix plan take 20 s instead of 7 s.)
 
@@ -98,10 +99,14 @@ class DeferringCache(AnalysisCache):
             if was_enabled:
                 gc.enable()
 
-    def flush_in_background(self) -> int | None:
+    def flush_in_background(self, after: str | None = None) -> int | None:
         """`flush` in a forked process, so that the caller's result goes out now; returns
         its pid. Without a deferred step (a warm run: a few findings files) or without `fork`, flushes
-        here and returns None."""
+        here and returns None.
+
+        `after`: a file whose `flock` someone holds (`hold_writes`) until the writer may start, e.g.
+        until the App completed the check run the run's findings are for: the writer then takes no CPU
+        from it (missing file, or its holder gone: the writer starts at once)."""
         _reap()
         if not self._claims or not hasattr(os, "fork"):
             self.flush()
@@ -115,6 +120,8 @@ class DeferringCache(AnalysisCache):
         if pid == 0:  # the writer: never returns into the caller's code
             status = 1
             try:
+                if after is not None:
+                    _wait_for(after)
                 self._one_writer_at_a_time()
                 self.flush()
                 status = 0
@@ -151,6 +158,49 @@ class DeferringCache(AnalysisCache):
                 pass
             os.close(fd)  # releases the lock: readers waiting on it go on and find the snapshot
         self._claims = []
+
+
+def hold_writes(directory: str) -> tuple[str, int] | None:
+    """A new file under `directory` and a descriptor holding its exclusive `flock`: pass the path to
+    `flush_in_background(after=...)`, and `release_writes` it when the writer may start (None when the
+    file cannot be made: the writer then does not wait)."""
+    import fcntl
+    import uuid
+
+    path = os.path.join(directory, f"hold-{uuid.uuid4().hex}")
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        logger.warning("cannot hold the analysis cache writes back; they start at once", exc_info=True)
+        return None
+    return path, fd
+
+
+def release_writes(held: tuple[str, int] | None) -> None:
+    """Let the writer waiting on `held` (`hold_writes`) start."""
+    if held is None:
+        return
+    path, fd = held
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    os.close(fd)
+
+
+def _wait_for(path: str) -> None:
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # released already
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    finally:
+        os.close(fd)
 
 
 def _reap() -> None:

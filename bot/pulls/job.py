@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from ..analysis_api import DeferringCache, Finding, analyze_sources, suggestions_for
+from ..analysis_api import DeferringCache, Finding, analyze_sources, hold_writes, release_writes, suggestions_for
 from ..commands.ignores import ignored_rules  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
 from ..errors import is_permanent
@@ -47,19 +48,20 @@ class PullTarget:
         return f"{self.owner}/{self.repo}#{self.number}@{self.head_sha[:7]}"
 
 
-def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str, changed: list[str], *, jobs: int = 1) -> Any:
+def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str, changed: list[str], after: str | None = None,
+             *, jobs: int = 1) -> Any:
     """Top-level (picklable) entry run in a worker process: the same scoped analysis as `check --diff`
     (analysis/pipeline/scope.py): the changed files are checked, with what their facts need loaded.
     `jobs`: the pool's slots this call holds; a large cold run spreads over that many processes.
 
     The review needs only the findings: a cold run's project snapshot and cache files (a quarter of
-    its time) are written by a low-priority process forked from this worker once the findings are
-    returned (analysis/pipeline/deferred.py), while the review is published. A run that reads the
-    snapshot meanwhile (the follow-up's fix plan, the next push) waits for that writer; a writer killed
-    half way only leaves the next run cold."""
+    its time) are written by a process forked from this worker (analysis/pipeline/deferred.py), which
+    starts once `after` is released: once the check run is completed. A run that reads the snapshot
+    meanwhile (the follow-up's fix plan, the next push) waits for that writer; a writer killed half
+    way only leaves the next run cold."""
     cache = DeferringCache(cache_dir)
     result = analyze_sources(sources, config, cache=cache, changed=changed, jobs=jobs)
-    cache.flush_in_background()
+    cache.flush_in_background(after)
     return result
 
 
@@ -93,8 +95,12 @@ async def _review_locked(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:
     gateway = Gateway(gh, target.owner, target.repo)
     run = await gateway.open_check_run(target.number, target.head_sha, runs)
     snapshot.check_run = run
+    # The analysis' cache writes wait until the check run is completed (or the review stopped): until
+    # then they would take CPU from it (`_analyze`).
+    held = hold_writes(str(Path(ctx.settings.analysis_cache_dir) / "holds"))
     try:
-        outcome, refusals = await _review_with_run(gh, ctx, target, snapshot, base, run, gateway)
+        outcome, refusals = await _review_with_run(gh, ctx, target, snapshot, base, run, gateway,
+                                                   held[0] if held else None)
     except Exception as exc:
         # Leave no run spinning forever; "cancelled" runs do not count as reviewed, so the queue's
         # retry of this job starts a fresh one.
@@ -108,6 +114,8 @@ async def _review_locked(gh: GitHubAPI, ctx: Any, target: PullTarget) -> str:
         except Exception:  # the original error is the one worth raising
             log.exception("%s: could not cancel check run %s", target, run.get("id"))
         raise
+    finally:
+        release_cache_writes(held)
     if refusals:
         raise refusals[0]  # the run is complete; the job becomes a dead letter, not a retry
     return outcome
@@ -136,9 +144,14 @@ async def _close_left_running(gh: GitHubAPI, ctx: Any, target: PullTarget, why: 
             "title": "Superseded", "summary": f"Not reviewed: this commit was {why} before the review finished."})
 
 
+def release_cache_writes(held: tuple[str, int] | None) -> None:
+    """The review's check run is completed (or the review stopped): its analysis' writer may start."""
+    release_writes(held)
+
+
 async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot: PullSnapshot,
                            base: reads.BaseConfig, run: dict[str, Any],
-                           gateway: Gateway) -> tuple[str, list[BaseException]]:
+                           gateway: Gateway, writes_after: str | None) -> tuple[str, list[BaseException]]:
     owner, repo = target.owner, target.repo
     changed = await snapshot.changed()
     snap = await snapshot.files(target.head_sha)
@@ -152,7 +165,7 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
     inputs = asyncio.ensure_future(_publishing_inputs(gh, ctx, target))
     try:
         result = await ctx.run_in_process(_analyze, snap.sources, base.config, str(ctx.settings.analysis_cache_dir),
-                                          reviewed, timeout=ctx.analysis_timeout_s, wide=True)
+                                          reviewed, writes_after, timeout=ctx.analysis_timeout_s, wide=True)
     except AnalysisTimeout:
         await _discard(inputs)
         report = render.Report(target.head_sha, "timed_out", partial=partial, config_problems=base.problems,

@@ -77,3 +77,32 @@ async def test_the_check_run_completes_before_the_snapshot_is_written(env) -> No
     written = _snapshot_files(root)
     assert written and not any(name.endswith(".pending") for name in written)
     assert len(followups(fake, pr)) == 1  # the safe fix (experimental_relax_shapes) in a follow-up
+
+
+async def test_the_writer_starts_only_once_the_check_run_is_completed(env, monkeypatch) -> None:  # noqa: ANN001
+    """The review holds its analysis' writer back until the check run is completed: at that moment
+    nothing of the snapshot is on disk, and the follow-up's fix plan still finds it afterwards."""
+    from hybridize_bot.bot.pulls import job
+
+    fake, bot = env
+    repo = fake.add_repo("octo/chain")
+    main = fake.commit(repo, CHAIN, message="base")
+    fake.commit(repo, {"pkg/mod0.py": CHANGE}, branch="feature", parent=main, message="feature")
+    pr = fake.open_pull_request(repo, "feature")
+    root = bot.settings.analysis_cache_dir / "v1"
+    seen: list[tuple[list[str], list[str]]] = []
+    release = job.release_cache_writes
+
+    def observed(held):  # noqa: ANN001, ANN202
+        seen.append(([r.status for r in bot.check_runs(pr.head_sha)], _snapshot_files(root)))
+        release(held)
+
+    monkeypatch.setattr(job, "release_cache_writes", observed)
+    await bot.deliver("pull_request", bot.pull_request_event(pr, "opened"))
+    ((statuses, written),) = seen
+    assert statuses == ["completed"]
+    assert len(written) == 1 and written[0].endswith(".pending")
+    written = _snapshot_files(root)
+    assert written and not any(name.endswith(".pending") for name in written)
+    assert len(followups(fake, pr)) == 1
+    assert list((bot.settings.analysis_cache_dir / "holds").iterdir()) == []

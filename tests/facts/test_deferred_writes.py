@@ -127,3 +127,27 @@ def test_a_writer_that_dies_leaves_a_cold_but_correct_next_run(tmp_path: Path, m
     reader.reset_stats()
     analyze_sources(sources, cache=reader)  # and that run wrote what the dead writer did not
     assert reader.stats.parsed == 0 and reader.stats.snapshot_hits == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="background writers are forked (POSIX only)")
+def test_the_writer_waits_for_its_hold_to_be_released(tmp_path: Path) -> None:
+    """`flush_in_background(after=...)` (the App holds the writer until its check run is completed)."""
+    from hybridize_bot.analysis.pipeline.deferred import hold_writes, release_writes
+
+    sources = files(PROJECT)
+    held = hold_writes(str(tmp_path / "holds"))
+    assert held is not None
+    cache = DeferringCache(tmp_path)
+    analyze_sources(sources, cache=cache)
+    pid = cache.flush_in_background(after=held[0])
+    assert pid is not None
+    # Held: the writer is alive, blocked before its first write (the writers' lock is not even taken).
+    assert os.waitpid(pid, os.WNOHANG) == (0, 0)
+    assert _on_disk(tmp_path, "findings") == [] and _on_disk(tmp_path, "projects") == [snapshot_key(NAMES) + ".pending"]
+    assert AnalysisCache(tmp_path).claim_pending(snapshot_key(NAMES)) is None
+    release_writes(held)
+    _pid, status = os.waitpid(pid, 0)
+    deferred._WRITERS.discard(pid)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert snapshot_key(NAMES) in _on_disk(tmp_path, "projects") and _on_disk(tmp_path, "findings")
+    assert list((tmp_path / "holds").iterdir()) == []
