@@ -224,7 +224,10 @@ class AnalysisCache:
 
     def await_writer(self, key: str) -> bool:
         """Wait until no step announced (`claim_pending`) is still to write snapshot `key`; True when
-        one was announced. Bounded by the caller's time budget (the App's SIGALRM interrupts it)."""
+        it waited. A writer still held back (`hold_pending`: the review that made it has not completed
+        its check run) is not waited for: this reader may be what that review waits for (another job's
+        analysis holding the pool's slots), so it goes on without the snapshot, as it would have before
+        the writer existed. Bounded by the caller's time budget (the App's SIGALRM interrupts it)."""
         if fcntl is None:
             return False
         try:
@@ -232,12 +235,24 @@ class AnalysisCache:
         except OSError:  # none announced (the common case: one failed open)
             return False
         try:
+            hold = os.read(fd, 4096).decode("utf-8", "surrogateescape")
+            if hold and os.path.exists(hold):
+                return False
             fcntl.flock(fd, fcntl.LOCK_SH)
         except OSError:
-            pass
+            return False
         finally:
             os.close(fd)
         return True
+
+    def hold_pending(self, fd: int, hold: str) -> None:
+        """Say in the announcement held by `fd` (`claim_pending`) that its writer waits until the file
+        `hold` is gone (`analysis/pipeline/deferred.py` `release_writes` removes it)."""
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, hold.encode("utf-8", "surrogateescape"), 0)
+        except OSError:
+            pass
 
     # ---- findings -------------------------------------------------------------------------------
     def get_findings(self, key: str) -> list | None:

@@ -5,10 +5,8 @@ module's context signature, the whole-repository facts pickled) and one cache fi
 (bench/RESULTS.md, "Cold pull-request reviews over the pool's workers"). The App's review needs none
 of it before its check run is completed. With a `DeferringCache` the run computes only its findings;
 its writes are kept in memory (`_write`) and its snapshot is a step to run later (`defer`), and
-`flush_in_background` runs them in a forked process while the caller goes on, once the caller lets it
-(`after`: the App holds it until the review's check run is completed). (At the caller's own
-priority: the follow-up waits for the writer, and a writer at nice 10 under a 1-minute load of 8 made
-the follow-up's fix plan take 20 s instead of 7 s.)
+`flush_in_background` runs them in a thread while the caller goes on, once the caller lets it
+(`after`: the App holds it until the review's check run is completed).
 
 What makes this safe:
 
@@ -16,7 +14,8 @@ What makes this safe:
   beside the snapshot it will write), so a run that reads that snapshot meanwhile (the follow-up's
   fix plan, the next push) waits for it instead of redoing the cold run;
 * every file is still written whole and atomically and the snapshot's head after its body, so a
-  writer killed half way leaves nothing wrong: the next run finds no snapshot and is simply cold;
+  writer killed half way (its process ended) leaves nothing wrong: its locks die with it, and the next
+  run finds no snapshot and is simply cold;
 * findings are the same whether taken from the cache or computed (the cache is keyed by all they
   depend on), so a run that skips its findings look-ups (their keys need the signatures) finds the
   same findings.
@@ -26,16 +25,14 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import threading
 from typing import Any, Callable
 
 from ..cache import AnalysisCache
 
 logger = logging.getLogger(__name__)
 
-# Background writers forked by this process and not yet reaped (reaped at the next flush: a zombie per
-# worker process at most, and none of another module's children is touched).
-_WRITERS: set[int] = set()
-# Held by the background writer that is writing (`_one_writer_at_a_time`), under the cache's root.
+# Held by the writer that is writing (`_one_writer_at_a_time`), under the cache's root.
 WRITER_LOCK = "writer.lock"
 
 
@@ -47,13 +44,15 @@ class DeferringCache(AnalysisCache):
 
     defers_snapshot = True
 
-    def __init__(self, directory: Any) -> None:
+    def __init__(self, directory: Any, after: str | None = None) -> None:
+        """`after`: the file (`hold_writes`) whose release the writer will wait for; announced to readers,
+        who do not wait for a writer still held back (`AnalysisCache.await_writer`)."""
         super().__init__(directory)
+        self._after = after
         self._owner = os.getpid()
         self._held: dict[tuple[str, str], bytes] = {}
         self._steps: list[Callable[[], None]] = []
         self._claims: list[tuple[str, int]] = []  # (pending file, descriptor holding its lock)
-        self._drops: list[Callable[[], None]] = []
         self._flushing = False
 
     # ---- what the run does --------------------------------------------------------------------------
@@ -68,17 +67,16 @@ class DeferringCache(AnalysisCache):
         held = self._held.get((store, key))
         return held if held is not None else super()._read(store, key)
 
-    def defer(self, key: str, step: Callable[[], None], drop: Callable[[], None] | None = None) -> bool:
+    def defer(self, key: str, step: Callable[[], None]) -> bool:
         """Run `step` (which writes snapshot `key`) at `flush`, announcing it to readers now; False (run
-        it yourself, now) when it cannot be announced. `drop`: called in this process instead when the
-        step went to a background writer (to free what only the step needed)."""
+        it yourself, now) when it cannot be announced."""
         fd = self.claim_pending(key)
         if fd is None:
             return False
+        if self._after is not None:
+            self.hold_pending(fd, self._after)
         self._claims.append((self.pending_path(key), fd))
         self._steps.append(step)
-        if drop is not None:
-            self._drops.append(drop)
         return True
 
     # ---- afterwards -------------------------------------------------------------------------------
@@ -93,62 +91,48 @@ class DeferringCache(AnalysisCache):
             for step in self._steps:
                 step()
         finally:
-            self._steps, self._held, self._drops = [], {}, []
+            self._steps, self._held = [], {}
             self._flushing = False
             self._release()
             if was_enabled:
                 gc.enable()
 
-    def flush_in_background(self, after: str | None = None) -> int | None:
-        """`flush` in a forked process, so that the caller's result goes out now; returns
-        its pid. Without a deferred step (a warm run: a few findings files) or without `fork`, flushes
-        here and returns None.
+    def flush_in_background(self) -> threading.Thread | None:
+        """`flush` in a thread of this process, so that the caller's result goes out now; returns the
+        thread. Without a deferred step (a warm run: a few findings files), flushes here and returns None.
 
-        `after`: a file whose `flock` someone holds (`hold_writes`) until the writer may start, e.g.
-        until the App completed the check run the run's findings are for: the writer then takes no CPU
-        from it (missing file, or its holder gone: the writer starts at once)."""
-        _reap()
-        if not self._claims or not hasattr(os, "fork"):
+        With `after` (the constructor's: a file whose `flock` someone holds, `hold_writes`) the writer
+        starts once it is released, e.g. once the App completed the check run the run's findings are
+        for: the writer then takes no CPU from it (missing file, or its holder gone: the writer starts
+        at once). Meanwhile the thread waits in `flock`, without the GIL, so the process' next call runs
+        as if it were not there.
+
+        A thread, not a forked process: a fork shares the run's memory copy-on-write, and the writer
+        (pickling the facts touches every page) and the worker's next calls then copied it page by
+        page: the follow-up's fix plan took 2.3-2.7 s of CPU beside a forked writer against 1.5-1.7 s
+        on main (bench/RESULTS.md, "Cold reviews without waiting for the cache writes")."""
+        if not self._claims:
             self.flush()
             return None
+        thread = threading.Thread(target=self._write_later, args=(self._after,), name="analysis cache writer",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    def _write_later(self, after: str | None) -> None:
+        """The writer thread. Daemonic: a process that ends first loses the writes, which only makes the
+        next run cold (its `flock`s end with it, so nobody waits for them)."""
         try:
-            pid = os.fork()
-        except OSError:
-            logger.warning("could not fork the analysis cache writer; writing now", exc_info=True)
-            self.flush()
-            return None
-        if pid == 0:  # the writer: never returns into the caller's code
-            status = 1
+            if after is not None:
+                _wait_for(after)
+            lock = _one_writer_at_a_time(self._root)
             try:
-                if after is not None:
-                    _wait_for(after)
-                self._one_writer_at_a_time()
                 self.flush()
-                status = 0
-            except BaseException:  # noqa: BLE001 (lost writes only make the next run cold)
-                logger.exception("writing the analysis cache failed")
             finally:
-                os._exit(status)
-        _WRITERS.add(pid)
-        # The writer holds the locks now (a `flock` belongs to the open file, which it shares): close
-        # this process's descriptors without unlocking, and drop what the writer has to write.
-        for _path, fd in self._claims:
-            os.close(fd)
-        for drop in self._drops:
-            drop()
-        self._claims, self._steps, self._held, self._drops = [], [], {}, []
-        return pid
-
-    def _one_writer_at_a_time(self) -> None:
-        """Wait until no other background writer of this cache is writing (held until this process
-        exits): each one holds a copy of its run's project, and two at once would only share the CPU
-        that the reviews need."""
-        import fcntl
-
-        path = os.path.join(self._root, WRITER_LOCK)
-        os.makedirs(self._root, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)  # released when this process exits
+                os.close(lock)
+        except BaseException:  # noqa: BLE001 (lost writes only make the next run cold)
+            logger.exception("writing the analysis cache failed")
+            self._release()
 
     def _release(self) -> None:
         for path, fd in self._claims:
@@ -164,15 +148,16 @@ def hold_writes(directory: str) -> tuple[str, int] | None:
     """A new file under `directory` and a descriptor holding its exclusive `flock`: pass the path to
     `flush_in_background(after=...)`, and `release_writes` it when the writer may start (None when the
     file cannot be made: the writer then does not wait)."""
-    import fcntl
     import uuid
 
     path = os.path.join(directory, f"hold-{uuid.uuid4().hex}")
     try:
+        import fcntl
+
         os.makedirs(directory, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
-    except OSError:
+    except (OSError, ImportError):
         logger.warning("cannot hold the analysis cache writes back; they start at once", exc_info=True)
         return None
     return path, fd
@@ -203,11 +188,13 @@ def _wait_for(path: str) -> None:
         os.close(fd)
 
 
-def _reap() -> None:
-    for pid in list(_WRITERS):
-        try:
-            done, _status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            done = pid
-        if done:
-            _WRITERS.discard(pid)
+def _one_writer_at_a_time(root: str) -> int:
+    """Wait until no other writer of this cache is writing; returns the descriptor holding the writers'
+    lock (close it to release). Each writer keeps its run's project alive, and two at once would only
+    share the CPU that the reviews need."""
+    import fcntl
+
+    os.makedirs(root, exist_ok=True)
+    fd = os.open(os.path.join(root, WRITER_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # its own open file: two writers of one process exclude each other too
+    return fd

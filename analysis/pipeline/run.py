@@ -146,7 +146,7 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
                 checked[path] = findings
         result.findings.extend(findings)
     if deferred is not None and cache.defer(deferred.key, functools.partial(  # type: ignore[union-attr]
-            _save_later, loaded, deferred, checked, config, min_tf, cache), project.release_facts):
+            _save_later, loaded, deferred, checked, config, min_tf, cache)):
         return finish(result, cache)
     if deferred is not None:  # it could not be announced to readers: write it now
         _save_later(loaded, deferred, checked, config, min_tf, cache)  # type: ignore[arg-type]

@@ -55,13 +55,13 @@ def _analyze(sources: dict[str, bytes], config: Any, cache_dir: str, changed: li
     `jobs`: the pool's slots this call holds; a large cold run spreads over that many processes.
 
     The review needs only the findings: a cold run's project snapshot and cache files (a quarter of
-    its time) are written by a process forked from this worker (analysis/pipeline/deferred.py), which
-    starts once `after` is released: once the check run is completed. A run that reads the snapshot
+    its time) are written by a thread of this worker (analysis/pipeline/deferred.py), which starts once
+    `after` is released: once the check run is completed. A run that reads the snapshot
     meanwhile (the follow-up's fix plan, the next push) waits for that writer; a writer killed half
     way only leaves the next run cold."""
-    cache = DeferringCache(cache_dir)
+    cache = DeferringCache(cache_dir, after)
     result = analyze_sources(sources, config, cache=cache, changed=changed, jobs=jobs)
-    cache.flush_in_background(after)
+    cache.flush_in_background()
     return result
 
 

@@ -1,6 +1,6 @@
 """A cold run's cache writes, left to a later step (analysis/pipeline/deferred.py): the findings come
-first and are the same; nothing is on disk until the step runs; a reader of the snapshot waits for it;
-a step that never runs only leaves the next run cold."""
+first and are the same; nothing is on disk until the step runs; a reader of the snapshot waits for it
+(unless it is still held back); a step that never runs only leaves the next run cold."""
 from __future__ import annotations
 
 import os
@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from hybridize_bot.analysis.cache import AnalysisCache
-from hybridize_bot.analysis.pipeline import deferred
-from hybridize_bot.analysis.pipeline.deferred import DeferringCache
+from hybridize_bot.analysis.pipeline.deferred import DeferringCache, hold_writes, release_writes
 from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.pipeline.snapshot import snapshot_key
 
@@ -64,61 +63,73 @@ def test_a_warm_run_defers_nothing(tmp_path: Path) -> None:
     assert not any(name.endswith(".pending") for name in _on_disk(tmp_path, "projects"))
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="background writers are forked (POSIX only)")
-def test_a_reader_waits_for_the_background_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reader_waits_for_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The writer is held until the reader is about to look the snapshot up: without the wait the
     reader would find none and run cold (parsing every module)."""
     sources = files(PROJECT)
-    gate_read, gate_write = os.pipe()
-    flush = DeferringCache.flush
-
-    def gated_flush(self: DeferringCache) -> None:  # runs in the forked writer
-        os.read(gate_read, 1)
-        flush(self)
-
-    monkeypatch.setattr(DeferringCache, "flush", gated_flush)
-    cache = DeferringCache(tmp_path)
+    held = hold_writes(str(tmp_path / "holds"))
+    assert held is not None
+    cache = DeferringCache(tmp_path, held[0])
     expected = analyze_sources(sources, cache=cache)
-    pid = cache.flush_in_background()
-    assert pid is not None
+    writer = cache.flush_in_background()
+    assert writer is not None
     opened = []
     await_writer = AnalysisCache.await_writer
 
-    def open_gate_then_wait(self: AnalysisCache, key: str) -> bool:
+    def release_then_wait(self: AnalysisCache, key: str) -> bool:
         if not opened:
             opened.append(key)
-            os.write(gate_write, b"x")
+            release_writes(held)
         return await_writer(self, key)
 
-    monkeypatch.setattr(AnalysisCache, "await_writer", open_gate_then_wait)
+    monkeypatch.setattr(AnalysisCache, "await_writer", release_then_wait)
     reader = AnalysisCache(tmp_path)
     warm = analyze_sources(sources, cache=reader)
-    _pid, status = os.waitpid(pid, 0)
-    deferred._WRITERS.discard(pid)
-    assert os.waitstatus_to_exitcode(status) == 0
+    writer.join()
     assert opened == [snapshot_key(NAMES)]
     assert reader.stats.parsed == 0 and reader.stats.snapshot_hits == 1
     assert _key(warm) == _key(expected)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="background writers are forked (POSIX only)")
-def test_a_writer_that_dies_leaves_a_cold_but_correct_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The review was published, then the writer died before writing (killed, out of memory): the
-    next run does not wait forever, finds no snapshot, runs cold and gives the same findings."""
+def test_a_reader_does_not_wait_for_a_writer_still_held_back(tmp_path: Path) -> None:
+    """Another job's analysis may be what the held writer's review waits for (the pool's slots): it goes on
+    without the snapshot, cold and correct, instead of waiting on that review."""
     sources = files(PROJECT)
-
-    def crash(self: DeferringCache) -> None:
-        os._exit(9)
-
-    monkeypatch.setattr(DeferringCache, "flush", crash)
-    cache = DeferringCache(tmp_path)
+    held = hold_writes(str(tmp_path / "holds"))
+    assert held is not None
+    cache = DeferringCache(tmp_path, held[0])
     expected = analyze_sources(sources, cache=cache)
-    pid = cache.flush_in_background()
-    assert pid is not None
+    writer = cache.flush_in_background()
+    assert writer is not None
+    reader = AnalysisCache(tmp_path)
+    other = analyze_sources(sources, cache=reader)  # returns although the writer is held
+    assert writer.is_alive()
+    assert reader.stats.parsed == 4 and reader.stats.snapshot_hits == 0
+    assert _key(other) == _key(expected)
+    release_writes(held)
+    writer.join()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the test ends a process of its own (POSIX only)")
+def test_a_writer_whose_process_ends_leaves_a_cold_but_correct_next_run(tmp_path: Path) -> None:
+    """The review was published, then the worker process ended (killed, out of memory) before its writer
+    wrote: the next run does not wait forever, finds no snapshot, runs cold and gives the same findings."""
+    sources = files(PROJECT)
+    expected = analyze_sources(sources)
+    held = hold_writes(str(tmp_path / "holds"))
+    assert held is not None
+    pid = os.fork()
+    if pid == 0:  # the worker: analyzes, leaves its writer held, and dies
+        try:
+            cache = DeferringCache(tmp_path, held[0])
+            analyze_sources(sources, cache=cache)
+            cache.flush_in_background()
+        finally:
+            os._exit(9)
     _pid, status = os.waitpid(pid, 0)
-    deferred._WRITERS.discard(pid)
     assert os.waitstatus_to_exitcode(status) == 9
-    monkeypatch.undo()
+    assert [name for name in _on_disk(tmp_path, "projects") if name.endswith(".pending")]
+    release_writes(held)
 
     reader = AnalysisCache(tmp_path)
     after = analyze_sources(sources, cache=reader)
@@ -129,25 +140,21 @@ def test_a_writer_that_dies_leaves_a_cold_but_correct_next_run(tmp_path: Path, m
     assert reader.stats.parsed == 0 and reader.stats.snapshot_hits == 1
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="background writers are forked (POSIX only)")
 def test_the_writer_waits_for_its_hold_to_be_released(tmp_path: Path) -> None:
-    """`flush_in_background(after=...)` (the App holds the writer until its check run is completed)."""
-    from hybridize_bot.analysis.pipeline.deferred import hold_writes, release_writes
-
+    """`DeferringCache(..., after=...)`: the App holds the writer until its check run is completed."""
     sources = files(PROJECT)
     held = hold_writes(str(tmp_path / "holds"))
     assert held is not None
-    cache = DeferringCache(tmp_path)
+    cache = DeferringCache(tmp_path, held[0])
     analyze_sources(sources, cache=cache)
-    pid = cache.flush_in_background(after=held[0])
-    assert pid is not None
-    # Held: the writer is alive, blocked before its first write (the writers' lock is not even taken).
-    assert os.waitpid(pid, os.WNOHANG) == (0, 0)
+    writer = cache.flush_in_background()
+    assert writer is not None
+    # Held: the writer is alive, blocked before its first write.
+    assert writer.is_alive()
     assert _on_disk(tmp_path, "findings") == [] and _on_disk(tmp_path, "projects") == [snapshot_key(NAMES) + ".pending"]
     assert AnalysisCache(tmp_path).claim_pending(snapshot_key(NAMES)) is None
     release_writes(held)
-    _pid, status = os.waitpid(pid, 0)
-    deferred._WRITERS.discard(pid)
-    assert os.waitstatus_to_exitcode(status) == 0
+    writer.join()
     assert snapshot_key(NAMES) in _on_disk(tmp_path, "projects") and _on_disk(tmp_path, "findings")
+    assert not any(name.endswith(".pending") for name in _on_disk(tmp_path, "projects"))
     assert list((tmp_path / "holds").iterdir()) == []
