@@ -16,8 +16,8 @@ import argparse
 import asyncio
 import functools
 import os
-import resource
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -92,7 +92,7 @@ async def one_timeline(workers: int) -> list[Event]:
 
 def review_analysis_cpu(rounds: int) -> None:
     """The review's pool call (`job._analyze`) on the same head, cold cache, in this process: its wall
-    and CPU time until it returns (what the check run waits for), and the CPU of the processes it left
+    and CPU time until it returns (what the check run waits for), and the CPU of the thread it left
     writing the cache (what only the follow-up and later runs wait for). CPU times hold up under load."""
     from hybridize_bot.analysis import analyze_sources
     from hybridize_bot.bot.pulls import job
@@ -103,17 +103,14 @@ def review_analysis_cpu(rounds: int) -> None:
     analyze_sources(head, changed=sorted(change), jobs=1)  # imports and first-call costs, not timed
     for n in range(rounds):
         with tempfile.TemporaryDirectory() as tmp:
-            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             wall, cpu = time.perf_counter(), time.process_time()
             result = job._analyze(head, None, tmp, sorted(change))
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            while True:  # the background writer, where there is one
-                try:
-                    os.wait()
-                except ChildProcessError:
-                    break
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            writer = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+            writer = time.process_time()
+            for thread in threading.enumerate():  # the cache writer, where there is one
+                if thread.name == "analysis cache writer":
+                    thread.join()
+            writer = time.process_time() - writer
             print(f"round {n + 1}: returned after {wall:.2f} s wall, {cpu:.2f} s CPU; writer {writer:.2f} s CPU; "
                   f"{len(result.findings)} findings; load {os.getloadavg()[0]:.2f}")
 
