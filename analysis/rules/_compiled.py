@@ -23,6 +23,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..facts.jax_values import CUSTOM_DERIVATIVES
 from ..summary import FunctionInfo
 from ._module_index import enclosing_function, module_calls, parent_of
 
@@ -169,6 +170,23 @@ def static_params(call_params: tuple[str, ...] | list[str], keywords: dict[str, 
     if kind == "filter_jit":
         return None  # which arguments are arrays is only known at the call
     return frozenset(static)
+
+
+def nondiff_params(ctx: "ModuleContext", fn: FunctionInfo) -> frozenset[str]:
+    """The parameters a `@partial(jax.custom_vjp, nondiff_argnums=...)` (or `custom_jvp`) decorator of `fn`
+    declares non-differentiable: Python values (functions, configuration), not traced."""
+    out: set[str] = set()
+    params = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    for dec in getattr(fn.node, "decorator_list", ()):
+        if not isinstance(dec, ast.Call):
+            continue
+        wrapper = dec.args[0] if ctx.qualify(dec.func) in FUNCTOOLS_PARTIAL and dec.args else dec.func
+        if ctx.qualify(wrapper) not in CUSTOM_DERIVATIVES:
+            continue
+        for kw in dec.keywords:
+            nums = _literal_ints(kw.value) if kw.arg == "nondiff_argnums" else None
+            out.update(params[n] for n in nums or () if -len(params) <= n < len(params))
+    return frozenset(out)
 
 
 def _literal_ints(node: ast.expr) -> list[int] | None:
@@ -430,13 +448,19 @@ def compiled_functions(ctx: "ModuleContext", framework: str) -> list[CompiledFun
                 continue
             seen.add(id(fn))
             out.append(CompiledFunction(fn, root, chain))
-            for callee, node in callees_of(ctx, fn):
-                if callee.module.path != ctx.path or id(callee) in seen or not isinstance(callee, FunctionInfo):
-                    continue
-                if _runs_outside_trace(ctx, callee, node):
-                    continue
-                queue.append((callee, chain + (callee,)))
+            for callee, _node in traced_callees(ctx, fn):
+                if id(callee) not in seen:
+                    queue.append((callee, chain + (callee,)))
     return out
+
+
+def traced_callees(ctx: "ModuleContext", fn: FunctionInfo) -> list[tuple[FunctionInfo, ast.AST]]:
+    """The functions of this module that `fn`'s body runs while it is traced, with the node that calls
+    them (an `ast.Call` whose function is the callee) or hands them on (`jax.vmap(f)`, `lax.scan(body, ...)`:
+    the reference). Host callbacks and functions compilation is told to skip are left out."""
+    return [(callee, node) for callee, node in callees_of(ctx, fn)
+            if isinstance(callee, FunctionInfo) and callee.module.path == ctx.path
+            and not _runs_outside_trace(ctx, callee, node)]
 
 
 def callees_of(ctx: "ModuleContext", fn: FunctionInfo) -> list[tuple[FunctionInfo, ast.AST]]:
