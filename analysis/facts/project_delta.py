@@ -28,6 +28,7 @@ from .compute import Fixpoints, Gone
 from .dependency_links import connected, result_links
 from .incremental import _paths_through
 from .interface import collect_names
+from .module_store import RecordView
 from .project_facts import _SNAPSHOT_DROP
 
 if TYPE_CHECKING:
@@ -129,28 +130,29 @@ def apply_delta(repo: "RepoFacts", changed: dict[str, dict[str, Any]], names: fr
 
 
 def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dict[int, dict[str, Any]]) -> set[int]:
-    old_n = len(pf.fns)
+    old_n = len(pf.fn_mod)
     new_of: list[int | None] = [None] * old_n
-    fns: list[dict[str, Any]] = []
     fn_mod: list[int] = []
     base: list[int] = []
-    for mi, mod in enumerate(pf.mods):
-        old_base, count = pf.base[mi], len(mod["fns"])
-        start = len(fns)
+    old_records: dict[int, list] = {}  # a changed module's records before the edit (`_inputs`)
+    # Counted from the numbering, not from the records: a snapshot's modules stay packed (module_store.py).
+    ends = pf.base[1:] + [old_n]
+    for mi in range(len(pf.mods)):
+        old_base, count = pf.base[mi], ends[mi] - pf.base[mi]
+        start = len(fn_mod)
         base.append(start)
         if mi in changed_mi:
-            mod = pf.mods[mi] = changed_mi[mi]
-            new_count = len(mod["fns"])
+            old_records[mi] = pf.mods[mi]["fns"]
+            new_count = len(changed_mi[mi]["fns"])
             keep = min(count, new_count) - 1
             for i in range(keep):
                 new_of[old_base + i] = start + i
             new_of[old_base + count - 1] = start + new_count - 1  # the module's own record stays last
         else:
-            for i in range(count):
-                new_of[old_base + i] = start + i
-        fns.extend(mod["fns"])
-        fn_mod.extend([mi] * len(mod["fns"]))
-    n = len(fns)
+            new_count = count
+            new_of[old_base:old_base + count] = range(start, start + count)
+        fn_mod.extend([mi] * new_count)
+    n = len(fn_mod)
     changed_fids = [fid for fid in range(n) if fn_mod[fid] in changed_mi]
     changed_paths = {pf.mods[mi]["path"] for mi in changed_mi}
 
@@ -180,7 +182,8 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
             if new is None:
                 seeds.update(neighbours)
             else:
-                before[new] = _inputs(pf.fns[old], pf.edges[old], pf.unknown[old], pf.eager_local[old],
+                mi = pf.fn_mod[old]
+                before[new] = _inputs(old_records[mi][old - pf.base[mi]], pf.edges[old], pf.unknown[old], pf.eager_local[old],
                                       pf.keras_calls[old], pf.tf_object_calls[old], new_of)
                 reached[new], old_edges[new] = neighbours, pf.edges[old]
             continue
@@ -203,8 +206,10 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     old_context = {new_of[f]: (new_of[p] if p != -1 else -1, pf.graph_depth[f], new_of[pf.graph_root[f]])
                    for f, p in pf.graph_parent.items() if new_of[f] is not None}
 
-    pf.fns, pf.fn_mod, pf.base = fns, fn_mod, base
-    pf._fid_of_rec = {id(rec): i for i, rec in enumerate(fns)}
+    for mi, facts in changed_mi.items():
+        pf.mods[mi] = facts
+    pf.fn_mod, pf.base = fn_mod, base
+    pf.fns = fns = RecordView(pf.mods, fn_mod, base)  # the new modules and numbering
     pf.edges, pf.unknown, pf.eager_local, pf.keras_calls = edges, unknown, eager_local, keras_calls
     pf.tf_object_calls = tf_object_calls
     pf.graph_required = graph_required

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
+from .module_store import PackedModule
+
 # Base classes whose instances a tf.function can return (nest structures and composite tensors).
 _RETURNABLE_BASES = frozenset({"ExtensionType", "BatchableExtensionType", "CompositeTensor", "NamedTuple",
                                "Tensor", "Variable", "StructuredTensor", "RaggedTensor", "SparseTensor"})
@@ -43,7 +45,6 @@ class ProjectIndex:
                 self.by_name.setdefault(mod["module"], mi)
             self.fns.extend(mod["fns"])
             self.fn_mod.extend([mi] * len(mod["fns"]))
-        self._fid_of_rec: dict[int, int] = {id(rec): i for i, rec in enumerate(self.fns)}
         self._keras: dict[tuple[int, str], bool] = {}
         self._bases_cache: dict[tuple[int, str], list] = {}
         self._top_names = {name.split(".", 1)[0] for name in self.by_name}
@@ -69,6 +70,20 @@ class ProjectIndex:
     def describe(self, fid: int) -> str:
         rec = self.fns[fid]
         return f"{rec['q']} ({self.path_of(fid)}:{rec['l']})"
+
+    def records_with(self, field: str) -> Iterator[tuple[int, Any]]:
+        """(fid, value) of every record whose `field` is set, in function order. Over a snapshot's
+        modules this decodes none of them (module_store.py: `MARKED` fields only)."""
+        for mi, mod in enumerate(self.mods):
+            base = self.base[mi]
+            if isinstance(mod, PackedModule):
+                for i, value in mod.marked(field):
+                    yield base + i, value
+            else:
+                for i, rec in enumerate(mod["fns"]):
+                    value = rec.get(field)
+                    if value:
+                        yield base + i, value
 
     def functions(self) -> Iterator[int]:
         """Every real function (module top levels excluded)."""
