@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .compute import Fixpoints, Gone
+from .compute import Fixpoints, Gone, runs_of
 from .dependency_links import connected, result_links
 from .incremental import _paths_through
 from .interface import collect_names
@@ -173,26 +173,36 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     eager_local: list = [None] * n
     keras_calls: list[int] = [0] * n
     tf_object_calls: list = [None] * n
-    for old in range(old_n):
+    # Kept functions move a run at a time (`runs_of`: every function after an appended one moves by one)...
+    for start, to, count in runs_of(new_of):
+        edges[to:to + count] = pf.edges[start:start + count]
+        unknown[to:to + count] = pf.unknown[start:start + count]
+        eager_local[to:to + count] = pf.eager_local[start:start + count]
+        keras_calls[to:to + count] = pf.keras_calls[start:start + count]
+        tf_object_calls[to:to + count] = pf.tf_object_calls[start:start + count]
+    # ... except the changed modules' functions, resolved again below from blank entries.
+    changed_old = set()
+    for mi in changed_mi:
+        changed_old.update(range(pf.base[mi], ends[mi]))
+    for old in sorted(changed_old):
         new = new_of[old]
-        if pf.fn_mod[old] in changed_mi:
-            # What it reached: to recompute if it is gone or changed (then it no longer calls them as before).
-            neighbours = [new_of[g] for g in itertools.chain((e.callee for e in pf.edges[old]), fx.ret_links[old])
-                          if new_of[g] is not None]
-            if new is None:
-                seeds.update(neighbours)
-            else:
-                mi = pf.fn_mod[old]
-                before[new] = _inputs(old_records[mi][old - pf.base[mi]], pf.edges[old], pf.unknown[old], pf.eager_local[old],
-                                      pf.keras_calls[old], pf.tf_object_calls[old], new_of)
-                reached[new], old_edges[new] = neighbours, pf.edges[old]
+        # What it reached: to recompute if it is gone or changed (then it no longer calls them as before).
+        neighbours = [new_of[g] for g in itertools.chain((e.callee for e in pf.edges[old]), fx.ret_links[old])
+                      if new_of[g] is not None]
+        if new is None:
+            seeds.update(neighbours)
+            continue
+        mi = pf.fn_mod[old]
+        before[new] = _inputs(old_records[mi][old - pf.base[mi]], pf.edges[old], pf.unknown[old], pf.eager_local[old],
+                              pf.keras_calls[old], pf.tf_object_calls[old], new_of)
+        reached[new], old_edges[new] = neighbours, pf.edges[old]
+        edges[new], unknown[new], eager_local[new], keras_calls[new], tf_object_calls[new] = [], None, None, 0, None
+    for old, new in enumerate(new_of):
+        if old in changed_old:
             continue
         assert new is not None
         for edge in pf.edges[old]:
             edge.caller, edge.callee = new, move(edge.callee)
-        edges[new] = pf.edges[old]
-        unknown[new], eager_local[new], keras_calls[new] = pf.unknown[old], pf.eager_local[old], pf.keras_calls[old]
-        tf_object_calls[new] = pf.tf_object_calls[old]
     required_targets: set[int] = set()  # modules whose graph-only uses came or come from a changed module
     graph_required: list[list[tuple]] = [[] for _ in range(n)]
     for old, uses in enumerate(pf.graph_required):
