@@ -8,7 +8,9 @@ the snapshot body) was most of what it paid for the snapshot. So the snapshot ke
 that is not kept beside it. The fields kept beside it are those that passes over every module read
 (`EAGER`: the path and name, the imports and the unresolved `tf.function(f)` sites), with, for
 `MARKED` record fields, which records have them set, so that the graph roots (`hy`) and graph-mode
-entry points (`gm`) are found without decoding every module (`ProjectIndex.records_with`).
+entry points (`gm`) are found without decoding every module (`ProjectIndex.records_with`), and the
+records' qualified names (`ProjectIndex.qualname`: the signatures name the callers of a re-checked
+module's functions by them).
 
 A `PackedModule` reads as the module's facts dict (a `Mapping`), so every reader sees the same values
 whether its module was decoded or not; `RecordView` is the project's function records (`pf.fns`)
@@ -30,11 +32,12 @@ MARKED = ("hy", "gm")
 class PackedModule(Mapping):
     """One module's facts: the `EAGER` fields and the `MARKED` records at hand, the rest decoded on use."""
 
-    __slots__ = ("_eager", "_keys", "_marks", "_blob", "_full")
+    __slots__ = ("_eager", "_keys", "_marks", "_names", "_blob", "_full")
 
-    def __init__(self, eager: dict[str, Any], keys: tuple[str, ...], marks: dict[str, tuple], blob: bytes | None,
-                 full: dict[str, Any] | None = None) -> None:
-        self._eager, self._keys, self._marks, self._blob, self._full = eager, keys, marks, blob, full
+    def __init__(self, eager: dict[str, Any], keys: tuple[str, ...], marks: dict[str, tuple], names: tuple[str, ...],
+                 blob: bytes | None, full: dict[str, Any] | None = None) -> None:
+        self._eager, self._keys, self._marks, self._names = eager, keys, marks, names
+        self._blob, self._full = blob, full
 
     @classmethod
     def pack(cls, mod: dict[str, Any]) -> "PackedModule":
@@ -42,18 +45,18 @@ class PackedModule(Mapping):
         cannot write it."""
         marks = {field: tuple((i, rec[field]) for i, rec in enumerate(mod["fns"]) if rec.get(field))
                  for field in MARKED}
-        eager, keys = {key: mod[key] for key in EAGER}, tuple(mod)
+        eager, keys, names = {key: mod[key] for key in EAGER}, tuple(mod), tuple(rec["q"] for rec in mod["fns"])
         try:
             blob = marshal.dumps(mod)
         except ValueError:
-            return cls(eager, keys, marks, None, mod)
-        return cls(eager, keys, marks, blob)
+            return cls(eager, keys, marks, names, None, mod)
+        return cls(eager, keys, marks, names, blob)
 
     def __reduce__(self) -> tuple:
         if self._full is not None:  # decoded (or not marshal-able): packed from what it holds now
             again = PackedModule.pack(self._full)
-            return (PackedModule, (again._eager, again._keys, again._marks, again._blob, again._full))
-        return (PackedModule, (self._eager, self._keys, self._marks, self._blob))
+            return (PackedModule, (again._eager, again._keys, again._marks, again._names, again._blob, again._full))
+        return (PackedModule, (self._eager, self._keys, self._marks, self._names, self._blob))
 
     @property
     def decoded(self) -> bool:
@@ -64,6 +67,10 @@ class PackedModule(Mapping):
         if self._full is not None:
             return tuple((i, rec[field]) for i, rec in enumerate(self._full["fns"]) if rec.get(field))
         return self._marks[field]
+
+    def qualnames(self) -> tuple[str, ...]:
+        """The qualified name of each record (`q`), in order: what signatures name functions by."""
+        return self._names
 
     def full(self) -> dict[str, Any]:
         if self._full is None:

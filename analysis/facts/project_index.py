@@ -61,6 +61,18 @@ class ProjectIndex:
     def path_of(self, fid: int) -> str:
         return self.mods[self.fn_mod[fid]]["path"]
 
+    def qualname(self, fid: int) -> str:
+        """`fns[fid]["q"]`, without decoding a snapshot's packed module (module_store.py)."""
+        mi = self.fn_mod[fid]
+        mod = self.mods[mi]
+        if isinstance(mod, PackedModule):
+            return mod.qualnames()[fid - self.base[mi]]
+        return mod["fns"][fid - self.base[mi]]["q"]
+
+    def size(self, mi: int) -> int:
+        """How many records module `mi` has (its functions and its top level)."""
+        return (self.base[mi + 1] if mi + 1 < len(self.base) else len(self.fn_mod)) - self.base[mi]
+
     def local_index(self, fid: int) -> int:
         return fid - self.base[self.fn_mod[fid]]
 

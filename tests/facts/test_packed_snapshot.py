@@ -34,6 +34,10 @@ def test_a_loaded_snapshot_reads_as_the_facts_it_was_made_of() -> None:
                                                       "pkg/other.py", "pkg/z_util.py"]
     assert [(loaded.path_of(fid), hy[0]) for fid, hy in loaded.records_with("hy")] == [("pkg/m_model.py", "decorator")]  # @tf.function step
     assert all("failure" not in mod for mod in loaded.mods)
+    assert [loaded.qualname(fid) for fid in range(len(loaded.fns))] == [
+        "<module>", "load", "batches", "<module>", "scale", "step", "setup", "<module>", "unrelated", "spare",
+        "<module>", "report", "<module>"]
+    assert [loaded.size(mi) for mi in range(len(loaded.mods))] == [1, 3, 4, 3, 2]
     assert not any(mod.decoded for mod in loaded.mods)
 
     # Records and modules, decoded one by one, are the ones stored (records without their raw calls).
@@ -54,13 +58,15 @@ def test_a_loaded_snapshot_reads_as_the_facts_it_was_made_of() -> None:
 def test_a_warm_edit_decodes_only_the_modules_it_reads(tmp_path: Path) -> None:
     cache = AnalysisCache(tmp_path)
     load_project(_sources(), Config(), cache)
-    # A function nobody calls appended to m_model: the delta reads m_model's importer (a_data) and the
-    # module its functions call (z_util); pkg/__init__ and other are read by nothing.
+    # A function nobody calls appended to m_model: the delta decodes the module m_model's calls resolve
+    # into (z_util: `report`). a_data (which imports m_model and calls scale) gets a new signature without
+    # being decoded: signatures name functions by the qualified names kept beside each packed module.
+    # pkg/__init__ and other are read by nothing.
     loaded = load_project(_sources("middle-added"), Config(), cache)
     assert cache.stats.snapshot_deltas == 1
     kept = {mod["path"]: (mod.decoded if isinstance(mod, PackedModule) else "replaced")
             for mod in loaded.project.facts.pf.mods}
-    assert kept == {"pkg/__init__.py": False, "pkg/a_data.py": True, "pkg/m_model.py": "replaced",
+    assert kept == {"pkg/__init__.py": False, "pkg/a_data.py": False, "pkg/m_model.py": "replaced",
                     "pkg/other.py": False, "pkg/z_util.py": True}
 
 
