@@ -2,7 +2,8 @@
 
 The traced-value classifier (`TracedValues`) answers "does this expression hold a tracer?" for the
 parameters of a `jax.jit` root that are not static, and for locals computed from them. It says yes
-only on evidence (the parameter itself, arithmetic and comparisons on it, `jnp`/`lax` calls on it),
+only on evidence (the parameter itself, arithmetic and comparisons on it, `jnp`/`lax` calls on it,
+`jax.Array`'s own methods: the tables of facts/jax_api.py),
 and no for what JAX keeps static while tracing: `.shape`, `.ndim`, `.dtype`, `len()`, `isinstance`,
 `is None`.
 """
@@ -11,23 +12,20 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Iterator
 
+from ..facts.jax_api import ARRAY_ATTRS, ARRAY_METHODS, AT_METHODS
+from ..facts.jax_api import STATIC_ATTRS as STATIC_ATTRS  # HYB101 reads it from here
 from ._compiled import CompiledRoot
 
 if TYPE_CHECKING:
     from .base import ModuleContext
 
-# Attributes and calls whose value JAX knows while tracing (shapes and types, not data).
-STATIC_ATTRS = frozenset({"shape", "ndim", "dtype", "size", "sharding", "aval", "weak_type", "itemsize",
-                          "nbytes"})
-_ARRAY_ATTRS = frozenset({"T", "mT", "real", "imag"})
+# Calls whose value JAX knows while tracing (shapes and types, not data).
 _STATIC_CALLS = frozenset({
     "builtins.len", "builtins.isinstance", "builtins.type", "builtins.hasattr", "builtins.getattr",
     "builtins.callable", "builtins.id", "builtins.repr", "builtins.str",
     "jax.numpy.shape", "jax.numpy.ndim", "jax.numpy.size", "jax.numpy.result_type", "jax.numpy.issubdtype",
     "jax.numpy.iscomplexobj", "jax.numpy.isscalar", "jax.numpy.dtype", "jax.numpy.finfo", "jax.numpy.iinfo",
 })
-# Array methods that return a value as large as the data (a tracer under jit).
-_STATIC_METHODS = frozenset({"keys", "items", "values", "get"})
 
 
 class TracedValues:
@@ -76,7 +74,7 @@ class TracedValues:
         if isinstance(node, ast.Name):
             return node.id in self.names
         if isinstance(node, ast.Attribute):
-            return node.attr in _ARRAY_ATTRS and self.is_traced(node.value)
+            return node.attr in ARRAY_ATTRS and self.is_traced(node.value)
         if isinstance(node, ast.Subscript):
             return self.is_traced(node.value)
         if isinstance(node, ast.BinOp):
@@ -103,9 +101,16 @@ class TracedValues:
         if q is not None and q.startswith(("jax.numpy.", "jax.lax.", "jax.nn.", "jax.scipy.")):
             return any(self.is_traced(a) for a in args)
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr not in _STATIC_METHODS and q is None:
-            # x.sum(), x.astype(...), x.reshape(...): array methods return arrays.
+        if not isinstance(func, ast.Attribute) or q is not None:
+            return False
+        if func.attr in ARRAY_METHODS:
+            # x.sum(), x.astype(...), x.reshape(...): jax.Array's methods return arrays. Another method of a
+            # traced pytree (`model.number_of_joints()`) is the project's own, and may well be static.
             return self.is_traced(func.value)
+        target = func.value
+        if func.attr in AT_METHODS and isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
+                and target.value.attr == "at":
+            return self.is_traced(target.value.value)  # x.at[i].set(v): a new array
         return False
 
     def traced_in(self, node: ast.AST) -> Iterator[ast.AST]:
