@@ -4,7 +4,8 @@ One classifier (`TracedValues`) answers "does this expression hold a tracer?" in
 
 - certain (`traced_values(ctx, root)`, HYB103/HYB104/HYB108, which report errors and so need evidence):
   yes only for the non-static parameters of a `jax.jit` root and what is computed from them by
-  arithmetic, comparisons, `jnp`/`lax` calls and array methods;
+  arithmetic, comparisons, `jnp`/`lax` calls and `jax.Array`'s own methods (a method of a project's
+  own pytree class, `model.number_of_joints()`, may well return a static value);
 - possible (`possibly_traced(ctx, fn)`, HYB101, which asks whether output shows a tracer): yes for
   anything that may hold or spell a traced value — what any call computes from one, containers and
   f-strings holding one, every `jnp`/`lax`/`jax.random` call (staged into the trace, constants too) —
@@ -25,8 +26,8 @@ from collections import deque
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ..facts.jax_values import (
-    ARRAY_ATTRS, ARRAY_FUNCTION_PREFIXES, STAGED_FUNCTION_PREFIXES, STATIC_ATTRS, STATIC_CALLS,
-    TEXT_OF_VALUE_CALLS, TREE_MAP_CALLS,
+    ARRAY_ATTRS, ARRAY_FUNCTION_PREFIXES, ARRAY_METHODS, AT_METHODS, STAGED_FUNCTION_PREFIXES, STATIC_ATTRS,
+    STATIC_CALLS, TEXT_OF_VALUE_CALLS, TREE_MAP_CALLS,
 )
 from ..summary import FunctionInfo
 from ._compiled import CompiledRoot, compiled_functions, compiled_roots, nondiff_params, traced_callees
@@ -34,8 +35,6 @@ from ._compiled import CompiledRoot, compiled_functions, compiled_roots, nondiff
 if TYPE_CHECKING:
     from .base import ModuleContext
 
-# Dict-like methods whose result is not an array of the receiver's data.
-_STATIC_METHODS = frozenset({"keys", "items", "values", "get"})
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
@@ -163,9 +162,16 @@ class TracedValues:
         if q is not None and q.startswith(ARRAY_FUNCTION_PREFIXES):
             return any(self.is_traced(a) for a in args)
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr not in _STATIC_METHODS and q is None:
-            # x.sum(), x.astype(...), x.reshape(...): array methods return arrays.
+        if not isinstance(func, ast.Attribute) or q is not None:
+            return False
+        if func.attr in ARRAY_METHODS:
+            # x.sum(), x.astype(...), x.reshape(...): jax.Array's methods return arrays. Another method of a
+            # traced pytree (`model.number_of_joints()`) is the project's own, and may well be static.
             return self.is_traced(func.value)
+        target = func.value
+        if func.attr in AT_METHODS and isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
+                and target.value.attr == "at":
+            return self.is_traced(target.value.value)  # x.at[i].set(v): a new array
         return False
 
     def _tree_map_is_traced(self, fn: ast.expr, trees: list[ast.expr]) -> bool:
