@@ -10,7 +10,8 @@ Two content-addressed stores under one directory:
   unchanged (an edit that changed no facts), the snapshot is reused instead of recomputing the facts.
   When the modules that changed only had lines moved (a line inserted or removed), the snapshot is
   reused after rewriting those modules' lines in it (`analysis.facts.incremental`); it is not
-  rewritten on disk, so later runs patch the same snapshot again.
+  rewritten on disk, so later runs patch the same snapshot again. The snapshot's body keeps each
+  module's facts packed (`analysis.facts.module_store`): a warm run decodes only the modules it reads.
 * ``findings/``: the module's findings (`pickle`), keyed by (content hash, the module's context
   signature, configuration hash, analyzer version). The signature digests everything the module's
   findings can depend on from outside it: the graph context of its functions (with their call paths),

@@ -21,6 +21,9 @@ process each stage is timed by wrapping the function that does it (wall time, in
 * rules: checking the re-checked modules (`check_module`, parsing them on demand included);
 * cache writes: files written (`AnalysisCache._write`).
 
+The summary line also counts the snapshot body's modules the run decoded (a body keeps each module's
+facts packed until a run reads them: analysis/facts/module_store.py).
+
 Stages nest (the snapshot body read is inside the delta), so they do not add up; "analyze total" is the
 whole `analyze_sources` call: what a long-lived caller (the bot, which has imported everything already)
 pays. Outside the analysis, as a command-line run pays it: "interpreter start" (from the parent's launch of
@@ -99,6 +102,25 @@ def _patch(totals: dict[str, float], cpu: dict[str, float], counts: dict[str, in
         setattr(owner, name, timed)
 
 
+def _count_decoded() -> list[int]:
+    """[modules of the snapshot body decoded by the run] (analysis/facts/module_store.py; stays 0 for a
+    version whose snapshot keeps no packed modules)."""
+    count = [0]
+    try:
+        from hybridize_bot.analysis.facts.module_store import PackedModule
+    except ImportError:
+        return count
+    original = PackedModule.full
+
+    def full(self):  # noqa: ANN001, ANN202
+        if not self.decoded:
+            count[0] += 1
+        return original(self)
+
+    PackedModule.full = full  # type: ignore[method-assign]
+    return count
+
+
 def measure(project: Path, cache_dir: str, touch: str | None) -> dict:
     """One run in this process: the fill (touch None) or the warm "add" run, stages timed."""
     import gc
@@ -121,6 +143,7 @@ def measure(project: Path, cache_dir: str, touch: str | None) -> dict:
     _patch(totals, cpu, counts)
     totals["lazy imports (wrappers)"] = time.perf_counter() - wrap
     cpu["lazy imports (wrappers)"] = time.process_time() - wrap_cpu
+    decoded = _count_decoded()
     cache = AnalysisCache(cache_dir)
     middle, middle_cpu = time.perf_counter(), time.process_time()
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -141,7 +164,7 @@ def measure(project: Path, cache_dir: str, touch: str | None) -> dict:
     totals["phase (imports + analyze)"] = time.perf_counter() - start
     cpu["phase (imports + analyze)"] = time.process_time() - begun
     return {"seconds": totals, "cpu": cpu, "counts": counts, "switches": switches, "garbage": left, "checked": len(cache.stats.checked_paths),
-            "parsed": cache.stats.parsed, "deltas": cache.stats.snapshot_deltas}
+            "parsed": cache.stats.parsed, "deltas": cache.stats.snapshot_deltas, "decoded": decoded[0]}
 
 
 def _run(project: Path, cache_dir: str, touch: str | None) -> dict:
@@ -186,7 +209,8 @@ def main() -> int:
     load_after = os.getloadavg()
     last = rows[-1]
     print(f"{project.name}: a function appended to {args.touch}; {len(rows)} round(s); modules re-checked "
-          f"{last['checked']}, parsed {last['parsed']}, snapshot brought up to date {last['deltas']}; load average "
+          f"{last['checked']}, parsed {last['parsed']}, snapshot brought up to date {last['deltas']}, snapshot modules "
+          f"decoded {last.get('decoded', 0)}; load average "
           f"{load_before[0]:.1f} -> {load_after[0]:.1f}")
     labels = ["process (launch to exit)", "interpreter start", "phase (imports + analyze)", "imports",
               "lazy imports (wrappers)", "analyze total", "collector after the run"] + \

@@ -85,7 +85,7 @@ class CallResolution(ProjectNames):
                 return ("ext", "keras.Layer." + ref[1], True)
             return None
         # Lexical scope: nested functions of this function and its parents, then local aliases.
-        scope = rec
+        scope, scope_fid = rec, fid
         while scope is not None:
             if head in scope["nest"]:
                 target = self.base[mi] + scope["nest"][head]
@@ -94,16 +94,15 @@ class CallResolution(ProjectNames):
                 # A local alias shadows any outer name, even when what it aliases cannot be resolved.
                 if _depth >= MAX_HOPS:
                     return None
-                owner = self._fid_of_rec[id(scope)]
-                return self.resolve(owner, tuple(scope["alias"][head]) + ref[1:], _depth + 1)
+                return self.resolve(scope_fid, tuple(scope["alias"][head]) + ref[1:], _depth + 1)
             if head in scope["inst"]:
-                owner = self._fid_of_rec[id(scope)]
-                inst = self._instance_of(owner, tuple(scope["inst"][head]), _depth + 1)
+                inst = self._instance_of(scope_fid, tuple(scope["inst"][head]), _depth + 1)
                 return self._member(inst, ref[1:]) if inst is not None else None
             if head in scope["p"]:
                 return None  # a parameter (a pytest fixture's value, a callback) shadows module names
             par = scope["par"]
-            scope = self.fns[self.base[mi] + par] if par is not None else None
+            scope_fid = self.base[mi] + par if par is not None else -1
+            scope = self.fns[scope_fid] if par is not None else None
         # Module scope: the same answer for every function of the module, so it is memoized.
         key = (mi, ref)
         cached = self._module_scope_cache.get(key, MISSING)

@@ -89,61 +89,66 @@ class Fixpoints(SideEffects, Reachability, ParameterLattices):
         """These facts under another numbering of the functions (`new_of`: old fid -> new fid, or None for
         a function that is gone), for a project of `n` functions; the functions in `skip` (new numbers:
         about to be recomputed) and new ones are left blank. Also returns the functions whose facts
-        referred to a function that is gone (left blank too): the caller must recompute them."""
-        damaged: set[int] = set()
+        referred to a function that is gone (left blank too): the caller must recompute them.
 
-        def move(fid: int) -> int:
-            found = new_of[fid]
-            if found is None:
-                raise Gone(fid)
-            return found
-
-        def origin(value: tuple) -> tuple:
-            return (move(value[0]),) + value[1:]
-
+        An edit renumbers runs of consecutive functions by one offset each (every function after an
+        appended one moves by one): the tables are moved a run at a time by slicing, and only the
+        entries that name other functions (origins, recursion, entry points, result links) are
+        rewritten, one by one (this was half of a warm run's delta when every function was)."""
+        runs = runs_of(new_of)
         out = Fixpoints.__new__(Fixpoints)
-        out.effects, out.tensor, out.primitive = [{} for _ in range(n)], [{} for _ in range(n)], [{} for _ in range(n)]
-        out.unknown, out.eager, out.tensor_comp, out.tensor_maybe = [None] * n, [None] * n, [None] * n, [None] * n
-        out.recursive, out.in_loop, out.eager_from = [None] * n, [None] * n, [None] * n
-        out.returns_tensor, out.keras, out.ret_links = [False] * n, [False] * n, [()] * n
-        for old, new in enumerate(new_of):
-            if new is None or new in skip:
-                continue
-            # Most entries are empty: tested before calling anything (a warm run that adds a function
-            # renumbers every function after it; this loop was half of the delta's time).
-            try:
-                effects = self.effects[old]
-                effects = {key: origin(value) for key, value in effects.items()} if effects else {}
-                recursive = self.recursive[old]
-                if recursive is not None:
-                    recursive = tuple(move(g) for g in recursive)
-                entry = self.eager_from[old]
-                if entry is not None:
-                    entry = move(entry)
-                unknown, eager, comp = self.unknown[old], self.eager[old], self.tensor_comp[old]
-                maybe, loop, links = self.tensor_maybe[old], self.in_loop[old], self.ret_links[old]
-                if unknown is not None:
-                    unknown = origin(unknown)
-                if eager is not None:
-                    eager = origin(eager)
-                if comp is not None:
-                    comp = origin(comp)
-                if maybe is not None:
-                    maybe = origin(maybe)
-                if loop is not None:
-                    loop = origin(loop)
-                if links:
-                    links = tuple(move(g) for g in links)
-            except Gone:
-                damaged.add(new)
-                continue
-            out.effects[new], out.recursive[new], out.eager_from[new] = effects, recursive, entry
-            out.unknown[new], out.eager[new], out.tensor_comp[new], out.tensor_maybe[new] = unknown, eager, comp, maybe
-            out.in_loop[new], out.ret_links[new] = loop, links
-            # Parameter facts hold Edge objects, renumbered in place with the call graph (project_delta.py).
-            out.tensor[new], out.primitive[new] = self.tensor[old], self.primitive[old]
-            out.returns_tensor[new], out.keras[new] = self.returns_tensor[old], self.keras[old]
-        return out, damaged
+        for name in _TABLES:
+            old = getattr(self, name)
+            blank = _BLANK[name]
+            table = [{} for _ in range(n)] if blank is dict else [blank] * n
+            for start, to, count in runs:
+                table[to:to + count] = old[start:start + count]
+            setattr(out, name, table)
+        # Entries naming functions, under the new numbers; one naming a gone function: `damaged`.
+        damaged: set[int] = set()
+        moved = new_of
+
+        def origins(table: list) -> None:  # (origin fid, ...) or None
+            for fid, value in enumerate(table):
+                if value is not None:
+                    found = moved[value[0]]
+                    if found is None:
+                        damaged.add(fid)
+                    elif found != value[0]:
+                        table[fid] = (found,) + value[1:]
+
+        def numbers(table: list, empty: Any) -> None:  # tuples of fids (or empty)
+            for fid, value in enumerate(table):
+                if value:
+                    found = tuple(moved[g] for g in value)
+                    if None in found:
+                        damaged.add(fid)
+                    elif found != value:
+                        table[fid] = found
+
+        for name in ("unknown", "eager", "tensor_comp", "tensor_maybe", "in_loop"):
+            origins(getattr(out, name))
+        numbers(out.recursive, None)
+        numbers(out.ret_links, ())
+        for fid, entry in enumerate(out.eager_from):
+            if entry is not None:
+                found = moved[entry]
+                if found is None:
+                    damaged.add(fid)
+                elif found != entry:
+                    out.eager_from[fid] = found
+        effects = out.effects
+        for fid, found in enumerate(effects):
+            if found:
+                # A new dict: the prior facts' own is left as it was.
+                renamed = {key: (moved[value[0]],) + value[1:] for key, value in found.items()}
+                if any(value[0] is None for value in renamed.values()):
+                    damaged.add(fid)
+                effects[fid] = renamed
+        # Parameter facts (tensor, primitive) hold Edge objects, renumbered in place with the call graph
+        # (project_delta.py): moved as they are.
+        out._reset(skip | damaged)
+        return out, damaged - skip
 
     # ---- dependency links ----------------------------------------------------------------------
     def _result_links(self) -> None:
@@ -164,3 +169,22 @@ class Gone(Exception):
 # What a partial recomputation carries over from the prior facts (`Fixpoints.__init__`).
 _TABLES = ("effects", "unknown", "eager", "tensor_comp", "tensor_maybe", "recursive", "in_loop", "eager_from",
            "tensor", "primitive", "returns_tensor", "ret_links", "keras")
+# Each table's entry for a function with no facts (`dict`: a fresh empty dict each).
+_BLANK: dict[str, Any] = {"effects": dict, "tensor": dict, "primitive": dict, "unknown": None, "eager": None,
+                          "tensor_comp": None, "tensor_maybe": None, "recursive": None, "in_loop": None,
+                          "eager_from": None, "returns_tensor": False, "keras": False, "ret_links": ()}
+
+
+def runs_of(new_of: list[int | None]) -> list[tuple[int, int, int]]:
+    """(old start, new start, length) of the runs of consecutive functions that keep consecutive numbers."""
+    runs: list[tuple[int, int, int]] = []
+    start = to = None
+    for old, new in enumerate(new_of):
+        if start is not None and new is not None and new == to + (old - start):
+            continue
+        if start is not None:
+            runs.append((start, to, old - start))
+        start, to = (old, new) if new is not None else (None, None)
+    if start is not None:
+        runs.append((start, to, len(new_of) - start))
+    return runs

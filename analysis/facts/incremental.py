@@ -95,10 +95,8 @@ def patch_lines(repo: "RepoFacts", moved: dict[str, tuple[dict[str, Any], dict[i
         if len(stripped) != len(pf.mods[mi]["fns"]):
             raise LineMismatch(path)
         pf.mods[mi] = dict(facts, fns=stripped)
-        for i, rec in enumerate(stripped):
-            pf._fid_of_rec.pop(id(pf.fns[base + i]), None)
-            pf.fns[base + i] = rec
-            pf._fid_of_rec[id(rec)] = base + i
+        if isinstance(pf.fns, list):  # built by this run; a loaded snapshot's reads `pf.mods` (module_store.py)
+            pf.fns[base:base + len(stripped)] = stripped
     fn_mod = pf.fn_mod
 
     def move(fid: int, line: int) -> int:

@@ -24,10 +24,11 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .compute import Fixpoints, Gone
+from .compute import Fixpoints, Gone, runs_of
 from .dependency_links import connected, result_links
 from .incremental import _paths_through
 from .interface import collect_names
+from .module_store import RecordView
 from .project_facts import _SNAPSHOT_DROP
 
 if TYPE_CHECKING:
@@ -129,28 +130,29 @@ def apply_delta(repo: "RepoFacts", changed: dict[str, dict[str, Any]], names: fr
 
 
 def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dict[int, dict[str, Any]]) -> set[int]:
-    old_n = len(pf.fns)
+    old_n = len(pf.fn_mod)
     new_of: list[int | None] = [None] * old_n
-    fns: list[dict[str, Any]] = []
     fn_mod: list[int] = []
     base: list[int] = []
-    for mi, mod in enumerate(pf.mods):
-        old_base, count = pf.base[mi], len(mod["fns"])
-        start = len(fns)
+    old_records: dict[int, list] = {}  # a changed module's records before the edit (`_inputs`)
+    # Counted from the numbering, not from the records: a snapshot's modules stay packed (module_store.py).
+    ends = pf.base[1:] + [old_n]
+    for mi in range(len(pf.mods)):
+        old_base, count = pf.base[mi], ends[mi] - pf.base[mi]
+        start = len(fn_mod)
         base.append(start)
         if mi in changed_mi:
-            mod = pf.mods[mi] = changed_mi[mi]
-            new_count = len(mod["fns"])
+            old_records[mi] = pf.mods[mi]["fns"]
+            new_count = len(changed_mi[mi]["fns"])
             keep = min(count, new_count) - 1
             for i in range(keep):
                 new_of[old_base + i] = start + i
             new_of[old_base + count - 1] = start + new_count - 1  # the module's own record stays last
         else:
-            for i in range(count):
-                new_of[old_base + i] = start + i
-        fns.extend(mod["fns"])
-        fn_mod.extend([mi] * len(mod["fns"]))
-    n = len(fns)
+            new_count = count
+            new_of[old_base:old_base + count] = range(start, start + count)
+        fn_mod.extend([mi] * new_count)
+    n = len(fn_mod)
     changed_fids = [fid for fid in range(n) if fn_mod[fid] in changed_mi]
     changed_paths = {pf.mods[mi]["path"] for mi in changed_mi}
 
@@ -171,25 +173,36 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     eager_local: list = [None] * n
     keras_calls: list[int] = [0] * n
     tf_object_calls: list = [None] * n
-    for old in range(old_n):
+    # Kept functions move a run at a time (`runs_of`: every function after an appended one moves by one)...
+    for start, to, count in runs_of(new_of):
+        edges[to:to + count] = pf.edges[start:start + count]
+        unknown[to:to + count] = pf.unknown[start:start + count]
+        eager_local[to:to + count] = pf.eager_local[start:start + count]
+        keras_calls[to:to + count] = pf.keras_calls[start:start + count]
+        tf_object_calls[to:to + count] = pf.tf_object_calls[start:start + count]
+    # ... except the changed modules' functions, resolved again below from blank entries.
+    changed_old = set()
+    for mi in changed_mi:
+        changed_old.update(range(pf.base[mi], ends[mi]))
+    for old in sorted(changed_old):
         new = new_of[old]
-        if pf.fn_mod[old] in changed_mi:
-            # What it reached: to recompute if it is gone or changed (then it no longer calls them as before).
-            neighbours = [new_of[g] for g in itertools.chain((e.callee for e in pf.edges[old]), fx.ret_links[old])
-                          if new_of[g] is not None]
-            if new is None:
-                seeds.update(neighbours)
-            else:
-                before[new] = _inputs(pf.fns[old], pf.edges[old], pf.unknown[old], pf.eager_local[old],
-                                      pf.keras_calls[old], pf.tf_object_calls[old], new_of)
-                reached[new], old_edges[new] = neighbours, pf.edges[old]
+        # What it reached: to recompute if it is gone or changed (then it no longer calls them as before).
+        neighbours = [new_of[g] for g in itertools.chain((e.callee for e in pf.edges[old]), fx.ret_links[old])
+                      if new_of[g] is not None]
+        if new is None:
+            seeds.update(neighbours)
+            continue
+        mi = pf.fn_mod[old]
+        before[new] = _inputs(old_records[mi][old - pf.base[mi]], pf.edges[old], pf.unknown[old], pf.eager_local[old],
+                              pf.keras_calls[old], pf.tf_object_calls[old], new_of)
+        reached[new], old_edges[new] = neighbours, pf.edges[old]
+        edges[new], unknown[new], eager_local[new], keras_calls[new], tf_object_calls[new] = [], None, None, 0, None
+    for old, new in enumerate(new_of):
+        if old in changed_old:
             continue
         assert new is not None
         for edge in pf.edges[old]:
             edge.caller, edge.callee = new, move(edge.callee)
-        edges[new] = pf.edges[old]
-        unknown[new], eager_local[new], keras_calls[new] = pf.unknown[old], pf.eager_local[old], pf.keras_calls[old]
-        tf_object_calls[new] = pf.tf_object_calls[old]
     required_targets: set[int] = set()  # modules whose graph-only uses came or come from a changed module
     graph_required: list[list[tuple]] = [[] for _ in range(n)]
     for old, uses in enumerate(pf.graph_required):
@@ -203,8 +216,10 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     old_context = {new_of[f]: (new_of[p] if p != -1 else -1, pf.graph_depth[f], new_of[pf.graph_root[f]])
                    for f, p in pf.graph_parent.items() if new_of[f] is not None}
 
-    pf.fns, pf.fn_mod, pf.base = fns, fn_mod, base
-    pf._fid_of_rec = {id(rec): i for i, rec in enumerate(fns)}
+    for mi, facts in changed_mi.items():
+        pf.mods[mi] = facts
+    pf.fn_mod, pf.base = fn_mod, base
+    pf.fns = fns = RecordView(pf.mods, fn_mod, base)  # the new modules and numbering
     pf.edges, pf.unknown, pf.eager_local, pf.keras_calls = edges, unknown, eager_local, keras_calls
     pf.tf_object_calls = tf_object_calls
     pf.graph_required = graph_required

@@ -12,6 +12,7 @@ from collections import deque
 from typing import Any, Iterable
 
 from .call_edges import CallEdges, Edge
+from .module_store import PackedModule, RecordView
 from .paths import is_test_path
 
 # Kept out of the project snapshot: turned into edges already. ("fx" stays: a warm run that recomputes
@@ -50,21 +51,25 @@ class ProjectFacts(CallEdges):
     # ---- pickling (the cache's project snapshot) --------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         """Everything except what only the construction needed: the raw call and effect lists of each
-        record (already turned into edges and fixpoint seeds) and the memo tables."""
+        record (already turned into edges and fixpoint seeds) and the memo tables. Each module's facts
+        are packed, to be decoded only when a later run reads them (module_store.py); `fns` is rebuilt
+        over them on loading."""
         state = self.__dict__.copy()
-        mods, fns = [], []
+        mods = []
         for mod in self.mods:
+            if isinstance(mod, PackedModule) and not mod.decoded:
+                mods.append(mod)  # as loaded: nothing in it was read, nor changed
+                continue
             stripped = [{k: v for k, v in rec.items() if k not in _SNAPSHOT_DROP} for rec in mod["fns"]]
-            mods.append(dict(mod, fns=stripped))
-            fns.extend(stripped)
+            mods.append(PackedModule.pack(dict(mod, fns=stripped)))
         # Edges refer to functions by number, so they survive the records being copied.
-        state.update(mods=mods, fns=fns, _fid_of_rec=None, _module_scope_cache={}, _lookup_cache={},
-                     _self_attr_cache={})
+        state.update(mods=mods, _module_scope_cache={}, _lookup_cache={}, _self_attr_cache={})
+        del state["fns"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._fid_of_rec = {id(rec): i for i, rec in enumerate(self.fns)}  # ids are per process
+        self.fns = RecordView(self.mods, self.fn_mod, self.base)
 
     # ---- hybrid roots and graph context -------------------------------------------------------------
     def _find_roots(self) -> None:
@@ -75,8 +80,7 @@ class ProjectFacts(CallEdges):
         def mark(fid: int, test: bool) -> None:
             in_test[fid] = in_test.get(fid, True) and test
 
-        for fid, rec in enumerate(self.fns):
-            hy = rec["hy"]
+        for fid, hy in self.records_with("hy"):
             if hy is not None:
                 self.root_kind[fid] = "keras" if hy[0] == "keras" else "tf.function"
                 mark(fid, is_test_path(self.path_of(fid)))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
+from .module_store import PackedModule
+
 # Base classes whose instances a tf.function can return (nest structures and composite tensors).
 _RETURNABLE_BASES = frozenset({"ExtensionType", "BatchableExtensionType", "CompositeTensor", "NamedTuple",
                                "Tensor", "Variable", "StructuredTensor", "RaggedTensor", "SparseTensor"})
@@ -43,7 +45,6 @@ class ProjectIndex:
                 self.by_name.setdefault(mod["module"], mi)
             self.fns.extend(mod["fns"])
             self.fn_mod.extend([mi] * len(mod["fns"]))
-        self._fid_of_rec: dict[int, int] = {id(rec): i for i, rec in enumerate(self.fns)}
         self._keras: dict[tuple[int, str], bool] = {}
         self._bases_cache: dict[tuple[int, str], list] = {}
         self._top_names = {name.split(".", 1)[0] for name in self.by_name}
@@ -60,6 +61,18 @@ class ProjectIndex:
     def path_of(self, fid: int) -> str:
         return self.mods[self.fn_mod[fid]]["path"]
 
+    def qualname(self, fid: int) -> str:
+        """`fns[fid]["q"]`, without decoding a snapshot's packed module (module_store.py)."""
+        mi = self.fn_mod[fid]
+        mod = self.mods[mi]
+        if isinstance(mod, PackedModule):
+            return mod.qualnames()[fid - self.base[mi]]
+        return mod["fns"][fid - self.base[mi]]["q"]
+
+    def size(self, mi: int) -> int:
+        """How many records module `mi` has (its functions and its top level)."""
+        return (self.base[mi + 1] if mi + 1 < len(self.base) else len(self.fn_mod)) - self.base[mi]
+
     def local_index(self, fid: int) -> int:
         return fid - self.base[self.fn_mod[fid]]
 
@@ -69,6 +82,20 @@ class ProjectIndex:
     def describe(self, fid: int) -> str:
         rec = self.fns[fid]
         return f"{rec['q']} ({self.path_of(fid)}:{rec['l']})"
+
+    def records_with(self, field: str) -> Iterator[tuple[int, Any]]:
+        """(fid, value) of every record whose `field` is set, in function order. Over a snapshot's
+        modules this decodes none of them (module_store.py: `MARKED` fields only)."""
+        for mi, mod in enumerate(self.mods):
+            base = self.base[mi]
+            if isinstance(mod, PackedModule):
+                for i, value in mod.marked(field):
+                    yield base + i, value
+            else:
+                for i, rec in enumerate(mod["fns"]):
+                    value = rec.get(field)
+                    if value:
+                        yield base + i, value
 
     def functions(self) -> Iterator[int]:
         """Every real function (module top levels excluded)."""

@@ -192,8 +192,7 @@ class Reachability:
             return rec["q"] == "<module>" or (top and rec["n"] == "main") or \
                 (rec["n"].startswith("test") and is_test_path(pf.path_of(fid)))
 
-        graph_mode = {pf.path_of(fid) for fid, rec in enumerate(pf.fns)
-                      if rec.get("gm") and entry(fid, rec)}
+        graph_mode = {pf.path_of(fid) for fid, _gm in pf.records_with("gm") if entry(fid, pf.fns[fid])}
         for fid in self._scope:
             if entry(fid, pf.fns[fid]):
                 entries[is_test_path(pf.path_of(fid))].append(fid)

@@ -32,19 +32,19 @@ def module_signatures(repo: RepoFacts, only: Iterable[int] | None = None,
     sid = _stable_ids(pf)
     if interfaces is None:
         interfaces = Interfaces(pf.mods)
-    fns, fn_mod = pf.fns, pf.fn_mod
+    fn_mod = pf.fn_mod
     out: dict[str, str] = {}
     for mi in (range(len(pf.mods)) if only is None else sorted(only)):
         mod = pf.mods[mi]
-        base, count = pf.base[mi], len(mod["fns"])
+        base, count = pf.base[mi], pf.size(mi)
         linked: dict[int, set[str]] = {}  # linked module -> top-level names of its functions at our edges
         parts: list[object] = []
         for fid in range(base, base + count):
             for edge in pf.edges[fid]:
-                linked.setdefault(fn_mod[edge.callee], set()).add(owner(fns[edge.callee]["q"]))
+                linked.setdefault(fn_mod[edge.callee], set()).add(owner(pf.qualname(edge.callee)))
             callers = []
             for edge in pf.callers[fid]:
-                linked.setdefault(fn_mod[edge.caller], set()).add(owner(fns[edge.caller]["q"]))
+                linked.setdefault(fn_mod[edge.caller], set()).add(owner(pf.qualname(edge.caller)))
                 callers.append((sid(edge.caller), edge.line, edge.via, pf.in_graph(edge.caller)))
             # Findings spell out only the shown steps of the path (and the count of the others).
             path = (tuple(pf.describe(g) for g in pf.graph_path(fid, SHOWN_PATH)), pf.graph_depth[fid]) \
@@ -96,11 +96,11 @@ def importers_of(pf: ProjectFacts, modules: set[int]) -> set[int]:
 def _stable_ids(pf: ProjectFacts) -> Callable[[int], tuple[str, str, int]]:
     """fid -> (module path, qualified name, index in its module): the same for the same function
     whatever is added to or removed from other modules."""
-    fns, fn_mod, base, mods = pf.fns, pf.fn_mod, pf.base, pf.mods
+    fn_mod, base, mods, qualname = pf.fn_mod, pf.base, pf.mods, pf.qualname
 
     def sid(fid: int) -> tuple[str, str, int]:
         mi = fn_mod[fid]
-        return (mods[mi]["path"], fns[fid]["q"], fid - base[mi])
+        return (mods[mi]["path"], qualname(fid), fid - base[mi])
 
     return sid
 

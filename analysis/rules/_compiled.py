@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
+from ..facts.function_header import is_static
+from ..facts.jax_values import CUSTOM_DERIVATIVES
 from ..summary import FunctionInfo
 from ._module_index import enclosing_function, module_calls, parent_of
 
@@ -171,6 +173,23 @@ def static_params(call_params: tuple[str, ...] | list[str], keywords: dict[str, 
     return frozenset(static)
 
 
+def nondiff_params(ctx: "ModuleContext", fn: FunctionInfo) -> frozenset[str]:
+    """The parameters a `@partial(jax.custom_vjp, nondiff_argnums=...)` (or `custom_jvp`) decorator of `fn`
+    declares non-differentiable: Python values (functions, configuration), not traced."""
+    out: set[str] = set()
+    params = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    for dec in getattr(fn.node, "decorator_list", ()):
+        if not isinstance(dec, ast.Call):
+            continue
+        wrapper = dec.args[0] if ctx.qualify(dec.func) in FUNCTOOLS_PARTIAL and dec.args else dec.func
+        if ctx.qualify(wrapper) not in CUSTOM_DERIVATIVES:
+            continue
+        for kw in dec.keywords:
+            nums = _literal_ints(kw.value) if kw.arg == "nondiff_argnums" else None
+            out.update(params[n] for n in nums or () if -len(params) <= n < len(params))
+    return frozenset(out)
+
+
 def _literal_ints(node: ast.expr) -> list[int] | None:
     try:
         value = ast.literal_eval(node)
@@ -283,6 +302,11 @@ def _jax_traced(ctx: "ModuleContext", target: ast.expr, call: ast.Call, depth: i
     if depth > 8:
         return None
     if isinstance(target, ast.Name):
+        rebound = _wrapping_rebinding(ctx, target)
+        if rebound is not None:
+            # `foo = partial(foo, flag=True)` (or `foo = jax.pmap(foo)`) before `jax.jit(foo)`: what the
+            # name holds at the call, not the function of that name.
+            return _jax_traced(ctx, rebound, call, depth + 1)
         fn = _function_named(ctx, target.id, call.lineno)
         return _Traced(fn, tuple(fn.params)) if fn is not None else None
     if isinstance(target, ast.Lambda):
@@ -292,6 +316,8 @@ def _jax_traced(ctx: "ModuleContext", target: ast.expr, call: ast.Call, depth: i
         method = _method_of_enclosing_class(ctx, call, target.attr)
         if method is None or not method.params:
             return None
+        if is_static(method):
+            return _Traced(method, tuple(method.params))  # `self.f` of a staticmethod binds nothing
         # A bound method: jit traces it with `self` fixed, a Python object, not a traced argument.
         return _Traced(method, tuple(method.params[1:]), frozenset(method.params[:1]))
     if not isinstance(target, ast.Call):
@@ -319,6 +345,40 @@ def _jax_traced(ctx: "ModuleContext", target: ast.expr, call: ast.Call, depth: i
         rest = tuple(p for p in inner.call_params[len(given):] if p not in named)
         return _Traced(inner.fn, rest, inner.bound | frozenset(fixed) | frozenset(named))
     return None
+
+
+def _wrapping_rebinding(ctx: "ModuleContext", name: ast.Name) -> ast.expr | None:
+    """The `functools.partial(...)`/`jax.vmap(...)`/`jax.pmap(...)` call that `name` was last assigned from
+    in its own scope before it is read here (`foo = partial(foo, flag=True)`), else None: the name then
+    holds a function of that name, or something the JAX rules do not follow."""
+    scope = enclosing_function(ctx, name)
+    body = scope.node.body if scope is not None else ctx.summary.source.tree.body
+    here = (name.lineno, name.col_offset)
+    last: ast.expr | None = None
+    for stmt in _scope_statements(body):
+        if (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0) > here:
+            continue
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name.id for t in stmt.targets) \
+                and (last is None or stmt.lineno > last.lineno):
+            last = stmt.value
+    if not isinstance(last, ast.Call) or not last.args:
+        return None
+    q = ctx.qualify(last.func)
+    if q in JAX_WRAPPERS:
+        return last.args[0]  # `foo = jax.pmap(foo)`: the function it compiles, called with the same arguments
+    return last if q in FUNCTOOLS_PARTIAL or q in JAX_SAME_SIGNATURE else None
+
+
+def _scope_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of one scope, nested blocks included, nested functions and classes not."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            yield from _scope_statements(getattr(stmt, field, []))
+        for handler in getattr(stmt, "handlers", []):
+            yield from _scope_statements(handler.body)
 
 
 def _method_of_enclosing_class(ctx: "ModuleContext", node: ast.AST, name: str) -> FunctionInfo | None:
@@ -430,13 +490,19 @@ def compiled_functions(ctx: "ModuleContext", framework: str) -> list[CompiledFun
                 continue
             seen.add(id(fn))
             out.append(CompiledFunction(fn, root, chain))
-            for callee, node in callees_of(ctx, fn):
-                if callee.module.path != ctx.path or id(callee) in seen or not isinstance(callee, FunctionInfo):
-                    continue
-                if _runs_outside_trace(ctx, callee, node):
-                    continue
-                queue.append((callee, chain + (callee,)))
+            for callee, _node in traced_callees(ctx, fn):
+                if id(callee) not in seen:
+                    queue.append((callee, chain + (callee,)))
     return out
+
+
+def traced_callees(ctx: "ModuleContext", fn: FunctionInfo) -> list[tuple[FunctionInfo, ast.AST]]:
+    """The functions of this module that `fn`'s body runs while it is traced, with the node that calls
+    them (an `ast.Call` whose function is the callee) or hands them on (`jax.vmap(f)`, `lax.scan(body, ...)`:
+    the reference). Host callbacks and functions compilation is told to skip are left out."""
+    return [(callee, node) for callee, node in callees_of(ctx, fn)
+            if isinstance(callee, FunctionInfo) and callee.module.path == ctx.path
+            and not _runs_outside_trace(ctx, callee, node)]
 
 
 def callees_of(ctx: "ModuleContext", fn: FunctionInfo) -> list[tuple[FunctionInfo, ast.AST]]:

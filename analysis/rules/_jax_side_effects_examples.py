@@ -86,6 +86,83 @@ PRINT_IN_JIT_VALID = (
                 print(" ** WARNING ** reset_to_level is deprecated, use set_state instead")
                 return level
     """, note="a deprecation warning spelled as a print, meant once like warnings.warn (JaxMARL)"),
+    Valid("""
+        import jax
+
+        @jax.jit
+        def step(x):
+            print("x has shape", x.shape, "and", len(x), "rows")
+            return x * 2
+    """, note="shapes and len() are static: printed right, once per trace"),
+    Valid("""
+        from functools import partial
+
+        import jax
+
+        class Map:
+            @partial(jax.jit, static_argnums=[0])
+            def sample(self, key):
+                print("-- sampling scenarios --")
+                map_data = self.maps[jax.random.randint(key, (), 0, 4)]
+                print("map data", map_data.shape)
+                return map_data
+
+            @partial(jax.jit, static_argnums=(0,))
+            def reset_from_state(self, state, key):
+                print("reset_from_state")
+                return state
+    """, note="stray prints of constants and a shape show no traced value (JaxMARL, P4-hyb101t)"),
+    Valid("""
+        import logging
+
+        import jax
+        import jax.numpy as jnp
+        from jax.experimental import pjit
+
+        def init_state(task, key, shapes, hparams=None):
+            if not hparams:
+                hparams = task.abstract_init(shapes)
+            logging.info("var_weight_hparams: %s", hparams)
+            variables = task.init(key, shapes)
+            logging.info("initial_vars: %s", jax.tree.map(jnp.shape, variables))
+            return variables
+
+        def partitioned_init(task, key, shapes):
+            hparams = task.abstract_init(shapes)
+
+            def init_from_seed(key):
+                return init_state(task, key, shapes, hparams=hparams)
+
+            return pjit.pjit(init_from_seed)(key)
+    """, note="configuration passed as Python values at every call site, and shapes of traced values "
+              "(paxml, P5-hyb101t)"),
+    Valid("""
+        from functools import partial
+
+        import jax
+
+        def describe(config, x):
+            print("config", config, "for", x.shape)
+            return x * config["scale"]
+
+        @partial(jax.jit, static_argnums=1)
+        def step(x, config):
+            return describe(config, x)
+    """, note="a helper's parameter given only a static argument"),
+    Valid("""
+        from functools import partial
+
+        import jax
+
+        @partial(jax.custom_vjp, nondiff_argnums=(0,))
+        def clip_gradient(limit, x):
+            print("clipping gradients at", limit)
+            return x
+
+        @jax.jit
+        def step(xs):
+            return jax.vmap(partial(clip_gradient, 1.0))(xs)
+    """, note="a custom derivative's nondiff_argnums are Python values"),
 )
 
 
@@ -120,7 +197,7 @@ PRINT_IN_JIT_INVALID = (
         import jax.numpy as jnp
 
         def update(params, grads):
-            print("updating")
+            print("updating with", grads)
             return params - 0.1 * grads
 
         fast_update = jax.jit(update)
@@ -157,16 +234,55 @@ PRINT_IN_JIT_INVALID = (
             return batch
     """, lines=(5,), note="Flax's nnx.jit"),
     Invalid("""
+        import jax
+        import jax.numpy as jnp
+
+        def show(label, value):
+            print(label, value)
+
+        def scale(x, factor):
+            show("scaled", x * factor)
+            return x * factor
+
+        @jax.jit
+        def step(x):
+            return scale(x, 2.0)
+    """, lines=(5,), note="a traced value reached through two calls"),
+    Invalid("""
         from functools import partial
 
         import jax
+        import jax.numpy as jnp
 
         class Map:
             @partial(jax.jit, static_argnums=[0])
             def sample(self, key):
-                print("-- sampling scenarios --")
-                return jax.random.uniform(key, (2,))
-    """, lines=(8,), note="reported as info: no traced value is printed, only its repetition is lost (JaxMARL)"),
+                idx = jax.random.randint(key, (1,), minval=0, maxval=self.count)[0]
+                case = jax.tree.map(lambda x: x[idx], self.cases)
+                print("case", case)
+                theta = jnp.array([case[2], 0])
+                print("theta", theta)
+                return theta
+    """, lines=(11, 13), note="values gathered with a traced index, and jnp results (JaxMARL's sampler)"),
+    Invalid("""
+        import logging
+
+        import jax
+        from jax.experimental import pjit
+
+        def init_state(task, key, shapes, hparams=None):
+            key, k1 = jax.random.split(key)
+            logging.info("init keys: %s", {"params": k1})
+            return task.init(k1, shapes)
+
+        def partitioned_init(task, key, shapes):
+            hparams = task.abstract_init(shapes)
+
+            def init_from_seed(key):
+                return init_state(task, key, shapes, hparams=hparams)
+
+            return pjit.pjit(init_from_seed)(key)
+    """, lines=(8,), note="PRNG keys split from a traced key, reached from pjit through a closure (paxml)"),
 )
 
 

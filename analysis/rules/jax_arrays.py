@@ -5,12 +5,13 @@ import ast
 import re
 from typing import Iterable
 
+from ..facts.jax_values import AUTOGRAPH_CONVERTERS
 from ..fixes.catalog import fix_for
 from ..model import Finding, FixSafety, Severity
 from ..summary import FunctionInfo
 from ._compiled import mentions
 from ._dead_code import dead_under_constant, module_bool_constants
-from ._module_index import enclosing_function, item_assignments
+from ._module_index import enclosing_function, item_assignments, module_calls
 from .base import Invalid, ModuleContext, Rule, Valid
 
 # `x[i] op= v` -> `x = x.at[i].<method>(v)`
@@ -34,6 +35,17 @@ def _makes_jax_array(ctx: ModuleContext, value: ast.expr, name: str) -> bool:
     return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Subscript)
             and isinstance(func.value.value, ast.Attribute) and func.value.value.attr == "at"
             and isinstance(func.value.value.value, ast.Name) and func.value.value.value.id == name)
+
+
+def _autograph_converted(ctx: ModuleContext) -> set[tuple[str, int | None]]:
+    """(name, id of the scope's function node or None at module level) of each function this module hands
+    to a source converter by name (`run_autograph(fn)`): the code that runs is the rewritten one."""
+    out: set[tuple[str, int | None]] = set()
+    for call in module_calls(ctx):
+        if call.args and isinstance(call.args[0], ast.Name) and ctx.qualify(call.func) in AUTOGRAPH_CONVERTERS:
+            scope = enclosing_function(ctx, call)
+            out.add((call.args[0].id, id(scope.node) if scope is not None else None))
+    return out
 
 
 def jax_array_locals(ctx: ModuleContext, fn: FunctionInfo) -> set[str]:
@@ -159,6 +171,18 @@ class JaxArrayItemAssignment(Rule):
                 out[0] = 1.0
                 return out
         """, note="the NumPy branches of a generated JAX backend: dead under the module constant JAX_MODE"),
+        Valid("""
+            import jax.numpy as jnp
+            from pennylane.capture.autograph import run_autograph
+
+            def build():
+                def fn():
+                    x = jnp.zeros(5)
+                    for i in range(5):
+                        x[i] = i
+                    return x
+                return run_autograph(fn)
+        """, note="PennyLane's AutoGraph rewrites the item assignment into `x = x.at[i].set(i)`"),
     )
     invalid = (
         Invalid("""
@@ -195,10 +219,13 @@ class JaxArrayItemAssignment(Rule):
             return
         arrays: dict[int, set[str]] = {}
         consts = module_bool_constants(ctx.source.tree)
+        rewritten = _autograph_converted(ctx)
         for node in item_assignments(ctx):
             fn = enclosing_function(ctx, node)
             if fn is None or isinstance(fn.node, ast.Lambda):
                 continue
+            if (fn.name, id(fn.parent.node) if fn.parent is not None else None) in rewritten:
+                continue  # AutoGraph turns its `x[i] = v` into `x = x.at[i].set(v)` before JAX sees it
             if dead_under_constant(ctx.body(fn), node, consts):
                 continue  # `if JAX_MODE: x = x.at[i].set(v) else: x[i] = v` with `JAX_MODE = True`
             if id(fn) not in arrays:

@@ -6,10 +6,10 @@ from typing import Iterable
 
 from ..facts.paths import is_test_path
 from ..model import Finding, Severity
-from ._compiled import FUNCTOOLS_PARTIAL, wrapper_calls, wrapper_kind
+from ._compiled import FUNCTOOLS_PARTIAL, compiled_functions, wrapper_calls, wrapper_kind
 from ._compiled_calls import bound_arguments, compiled_calls_in_loops
 from ._loops import iterates_literal, loop_counters
-from ._module_index import in_loop, parent_chain
+from ._module_index import enclosing_function, in_loop, parent_chain, parent_of
 from .base import Invalid, ModuleContext, Rule, Valid
 
 JIT_CACHE_REFERENCE = "https://docs.jax.dev/en/latest/jit-compilation.html#caching"
@@ -27,6 +27,32 @@ def fresh_callable(ctx: ModuleContext, target: ast.expr, loop: ast.For | ast.Whi
             if fn.name == target.id and not isinstance(fn.node, ast.Lambda) and loop in parent_chain(ctx, fn.node):
                 return f"function `{fn.name}` defined in the loop"
     return None
+
+
+_CONTAINER_ADDS = frozenset({"append", "add", "insert", "setdefault"})
+
+
+def kept_beyond_iteration(ctx: ModuleContext, call: ast.Call, loop: ast.For | ast.While) -> bool:
+    """Whether the loop keeps the jitted function it makes for later calls instead of using it once: stored
+    (`fns[k] = jax.jit(f)`, `fns.append(jax.jit(f))`) or bound to a name the loop hands on other than by
+    calling it (`f_jit = jax.jit(f)` then `out.append(Constraint(fun=f_jit))`). One compilation per item,
+    each then called many times, is the point of such a loop (one jitted function per constraint, say)."""
+    parent = parent_of(ctx, call)
+    if isinstance(parent, ast.Call) and call in parent.args and isinstance(parent.func, ast.Attribute):
+        return parent.func.attr in _CONTAINER_ADDS
+    if not isinstance(parent, ast.Assign) or parent.value is not call or len(parent.targets) != 1:
+        return False
+    target = parent.targets[0]
+    if isinstance(target, (ast.Attribute, ast.Subscript)):
+        return True
+    if not isinstance(target, ast.Name):
+        return False
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Name) and node.id == target.id and isinstance(node.ctx, ast.Load):
+            user = parent_of(ctx, node)
+            if not (isinstance(user, ast.Call) and user.func is node):
+                return True
+    return False
 
 
 class JitInLoop(Rule):
@@ -92,6 +118,19 @@ class JitInLoop(Rule):
                 for act in (jax.nn.relu, jax.nn.tanh):
                     jax.jit(lambda v: act(v))(x)
         """, note="one compilation per listed case is deliberate"),
+        Valid("""
+            import jax
+
+            def constraint_functions(constraints, x0):
+                out = []
+                for c in constraints:
+                    def fun(x):
+                        return c.value(x)
+                    fun_jit = jax.jit(fun)
+                    fun_jit(x0)  # compiled here, once per constraint
+                    out.append(dict(fun=fun_jit, bound=c.bound))
+                return out
+        """, note="one jitted function per item, kept for the many calls after the loop"),
         Valid({"tests/test_ops.py": """
             import jax
 
@@ -146,7 +185,7 @@ class JitInLoop(Rule):
             if loop is None or iterates_literal(loop):
                 continue
             what = fresh_callable(ctx, call.args[0], loop)
-            if what is not None:
+            if what is not None and not kept_beyond_iteration(ctx, call, loop):
                 yield ctx.report(self, call, f"`{ctx.source.segment(call.func)}` of {what} runs on every loop "
                                  "iteration: each new function object traces and compiles again; create the "
                                  "jitted function once, before the loop")
@@ -226,6 +265,22 @@ class VaryingStaticArgument(Rule):
             for mode in ("train", "eval"):
                 apply(1.0, mode)
         """, note="a few listed values"),
+        Valid("""
+            from functools import partial
+
+            import jax
+
+            @partial(jax.jit, static_argnums=(1, 2))
+            def block(m, k, n):
+                return m[k:n].sum()
+
+            @jax.jit
+            def total(m):
+                out = 0.0
+                for i in range(m.shape[0] - 1):
+                    out += block(m, i, m.shape[0])
+                return out
+        """, note="the loop runs while the outer jit traces: once per compilation of `total`, not per call"),
     )
     invalid = (
         Invalid("""
@@ -275,9 +330,15 @@ class VaryingStaticArgument(Rule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        traced = None
         for call, root, loops in compiled_calls_in_loops(ctx):
             if root.kind != "jit" or not root.static:
                 continue
+            if traced is None:
+                traced = {id(cf.fn.node) for cf in compiled_functions(ctx, "jax")}
+            caller = enclosing_function(ctx, call)
+            if caller is not None and id(caller.node) in traced:
+                continue  # the loop runs while an outer jit traces: unrolled once per outer compilation
             counters = loop_counters(loops, ctx.qualify)
             for param, arg in bound_arguments(root, call):
                 if param in root.static and isinstance(arg, ast.Name) and arg.id in counters:

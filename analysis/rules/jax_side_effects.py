@@ -12,9 +12,9 @@ from ._jax_side_effects_examples import (
     TRACER_LEAK_INVALID, TRACER_LEAK_VALID,
 )
 from ._traced_objects import has_fresh_self
-from ._traced_values import STATIC_ATTRS, traced_values
+from ._traced_values import possibly_traced, traced_values
 from .base import ModuleContext, Rule
-from .print_in_graph import _is_logger_call, _mentions, _mentions_tracing, output_call_kind
+from .print_in_graph import _is_logger_call, _mentions_tracing, output_call_kind
 
 JAX_REFERENCES = (
     "https://docs.jax.dev/en/latest/notebooks/Common_Gotchas_in_JAX.html#pure-functions",
@@ -34,22 +34,29 @@ class PrintInJit(Rule):
     requires_text = ("jit", "pmap")
     summary = "Python output in a jax.jit function runs once per compilation, not once per call."
     what = """
-        Finds `print(...)`, `logging.*(...)` and `logger.*(...)` in functions that `jax.jit` (or `jax.pmap`,
-        `pjit`, `equinox.filter_jit`, Flax's `nnx.jit`) traces: decorated functions, functions of the same module wrapped by
-        `jax.jit(f)`, `jax.jit(self.method)`, `jax.jit(lambda ...)`, `jax.jit(jax.vmap(f))`,
-        `jax.jit(jax.grad(f))` or `jax.jit(partial(f, ...))`, and the functions of the module they call. `warnings.warn` is left alone: a deprecation
+        Finds `print(...)`, `logging.*(...)` and `logger.*(...)` that show a traced value, in functions that
+        `jax.jit` (or `jax.pmap`, `pjit`, `equinox.filter_jit`, Flax's `nnx.jit`) traces: decorated functions,
+        functions of the same module wrapped by `jax.jit(f)`, `jax.jit(self.method)`, `jax.jit(lambda ...)`,
+        `jax.jit(jax.vmap(f))`, `jax.jit(jax.grad(f))` or `jax.jit(partial(f, ...))`, and the functions of the
+        module they call. A traced value is a non-static parameter of the jitted function (not in
+        `static_argnums`/`static_argnames`, not bound by `partial`, not a custom derivative's
+        `nondiff_argnums`) or anything computed from one, and every `jnp`/`lax`/`jax.random` result; along a
+        call chain, a parameter of a called function is traced only where a call site passes it a traced
+        value (one given constants, configuration or shapes at every call site is static). Shapes, dtypes,
+        `len()` and `jax.tree.map(jnp.shape, tree)` are static. `warnings.warn` is left alone: a deprecation
         or configuration warning is meant to be emitted once; so is output under an `if` (a branch that
-        works under jit tests a static Python value, so what it prints is a trace-time diagnostic). Test files are not checked (tests print
-        inside jit on purpose, to observe tracing).
+        works under jit tests a static Python value, so what it prints is a trace-time diagnostic). Test
+        files are not checked (tests print inside jit on purpose, to observe tracing).
     """
     why = """
         `jax.jit` runs the Python body once to trace it into a jaxpr, then calls the compiled XLA program.
         A `print` therefore runs on the first call only (and again when a new shape or static value forces
-        a retrace), and prints tracers (`JitTracer(float32[3])`), not values. A message that
-        mentions tracing is reported as info: it is the usual way to *detect* retracing; so is a print of
-        constants and shapes alone (`print("sampling", x.shape)`), which loses only its repetition; a print of
-        string constants alone that announces tracing or compiling (`print("JITTING step")`) or warns
-        (`print("WARNING: f is deprecated")`) is not reported: it is there to be printed once.
+        a retrace), and prints tracers (`JitTracer(float32[3])`), not values. Output that shows no traced
+        value (`print("sampling")`, `print("shape", x.shape)`, `logging.info("config: %s", cfg)`) is not
+        reported: what it prints is right, and once per trace is often what it is written for (a trace
+        marker such as `print("JITTING step")`, a warning spelled as a print); a stray one costs only its
+        repetition. A message that mentions tracing and shows a traced value is reported as info: it is the
+        usual way to *detect* retracing.
     """
     example = """
         import jax
@@ -80,49 +87,31 @@ class PrintInJit(Rule):
             return  # tests print and count inside jit on purpose, to observe tracing
         for cf in compiled_functions(ctx, "jax"):
             body = ctx.body(cf.fn)
+            traced = None
             for call in body.calls:
                 kind = output_call_kind(ctx.qualify(call.func))
                 if kind is None and _is_logger_call(ctx, call):
                     kind = "logging"
                 if kind is None or kind == "warnings":
                     continue  # a warning is meant to be emitted once (deprecations, configuration)
-                if kind == "print" and _meant_once(call):
-                    continue  # a trace marker or a warning: once per trace is what it is written for
                 if any(isinstance(a, ast.If) for a in body.ancestors(call)):
                     # A branch that works under jit tests a Python value (a tracer would raise, HYB104):
                     # output there is a trace-time diagnostic about static configuration, meant once.
                     continue
-                static = kind == "print" and _prints_no_traced_value(call)
-                sees = "" if static else ", and sees tracers instead of values"
+                traced = traced or possibly_traced(ctx, cf.fn)
+                if not any(traced.is_traced(a) for a in list(call.args) + [k.value for k in call.keywords]):
+                    # Constants, shapes, configuration: printed right, once per trace. A trace marker
+                    # (`print("JITTING step")`) or a warning spelled as a print is meant to be printed once.
+                    continue
                 message = (f"`{ctx.source.segment(call.func)}` in jitted code runs once per trace, not on every "
-                           f"call{sees}{cf.via()}")
+                           f"call, and sees tracers instead of values{cf.via()}")
                 fix = None
                 if kind == "print":
                     fix = Fix('use jax.debug.print("... {}", x): runs on every call and prints values',
                               FixSafety.SUGGESTION)
-                # Output of no traced value (`print("sampling")`, `print("shape", x.shape)`) loses only its
-                # repetition: info, like a message about tracing.
-                severity = Severity.INFO if static or _mentions_tracing(call) else None
+                # A message about tracing is the usual way to *detect* retracing: info.
+                severity = Severity.INFO if _mentions_tracing(call) else None
                 yield ctx.report(self, call, message, fn=cf.fn, fix=fix, severity=severity)
-
-
-# Words of a print of string constants alone that is written to be printed once: a trace marker
-# (`print("JITTING train_step")`, how flax's benchmarks count compilations) or a warning spelled as a print
-# (`print(" ** WARNING ** reset_to_level is deprecated")`, JaxMARL), which `warnings.warn` would also emit once.
-_ONCE_WORDS = ("trac", "jit", "compil", "warning", "deprecat")
-
-
-def _meant_once(call: ast.Call) -> bool:
-    """A print of string constants alone that announces a trace or compilation, or warns."""
-    if not call.args or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args):
-        return False
-    return any(_mentions(call, word) for word in _ONCE_WORDS)
-
-
-def _prints_no_traced_value(call: ast.Call) -> bool:
-    """Every argument a constant or a static attribute (`x.shape`, `x.dtype`): what it prints is right."""
-    return all(isinstance(a, ast.Constant) or isinstance(a, ast.Attribute) and a.attr in STATIC_ATTRS
-               for a in call.args)
 
 
 def outer_stores(ctx: ModuleContext, cf: CompiledFunction) -> Iterator[tuple[ast.AST, str, ast.expr | None]]:

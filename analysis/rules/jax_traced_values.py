@@ -107,8 +107,50 @@ class PythonControlFlowOnTracer(Rule):
                     return x
                 return -x
         """, note="not jitted"),
+        Valid("""
+            import jax
+            import jax.numpy as jnp
+
+            @jax.jit
+            def forward_dynamics(model, data):
+                if model.floating_base():
+                    return data.base_acceleration
+                return jnp.zeros(6)
+        """, note="a method of the project's own pytree (a robot model's static structure), not jax.Array's"),
+        Valid("""
+            import jax
+
+            class Generators:
+                @staticmethod
+                def build(theta, num_wires, interface):
+                    return [theta * w for w in range(num_wires)]
+
+                def run(self, theta):
+                    return jax.jit(self.build, static_argnums=[1, 2])(theta, 3, "jax")
+        """, note="`self.build` of a staticmethod binds no `self`: argument 1 is `num_wires`"),
+        Valid("""
+            import functools
+
+            import jax
+
+            def make():
+                def foo(x, y, flag):
+                    return x * 2 + y if flag else x + y
+                foo = functools.partial(foo, flag=True)
+                return jax.jit(foo)
+        """, note="`flag` is bound by the partial the name holds: a Python value"),
     )
     invalid = (
+        Invalid("""
+            import jax
+
+            @jax.jit
+            def clip_norm(x):
+                y = x.at[0].set(0.0)
+                if y.sum() > 1.0:
+                    return y / y.sum()
+                return y
+        """, lines=(6,), note="jax.Array's methods and `.at[...]` updates return arrays"),
         Invalid("""
             import jax
 

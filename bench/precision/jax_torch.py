@@ -108,6 +108,40 @@ CODE_BASES = (
     _jax("craftax==1.6.1", "training"),
     _jax("dynamax==1.0.3", "library"),
     _jax("xminigrid==0.9.3", "training"),
+    # Added 2026-12-07 (issue 14, helper jaxmore), research and simulation code whose jitted functions are
+    # written by their users: jaxsim's robot dynamics (jitted functions of a robot-model pytree), JAXNS's
+    # nested sampler, jax-cosmo's cosmology likelihoods, jax-fdm's form-finding optimizers, QDax's
+    # quality-diversity loops, Pgx's game environments, MuJoCo MJX, NetKet's variational Monte Carlo,
+    # coax's RL agents, FedJAX's federated training loops, Dinosaur's atmospheric model, CR-Sparse's
+    # solvers, Flashbax's replay buffers, SCICO's imaging solvers, XLB's lattice-Boltzmann steps, QuTiP-JAX,
+    # chex's test utilities (its tests jit small functions) and PennyLane (its JAX interface and tests;
+    # the package also holds its NumPy, Autograd, TensorFlow and PyTorch code). Measured on the same day
+    # with no HYB1xx finding and not listed: kfac-jax 0.0.8, tinygp 0.3.1, jaxlie 1.5.0, jaxley 0.14.0,
+    # alpa 0.2.3, jax-dataloader 0.1.4, ott-jax 0.6.0, jax-cfd 0.2.1, bayex 0.3.0, jaxtorch 0.6.0,
+    # flaxmodels 0.1.3, gpjax 1.0.0, optimistix 0.1.0, lineax 0.1.1, jwave 0.2.1, haliax 1.3, deepxde 1.15.0,
+    # flowjax 19.1.2, penzai 0.2.5, clu 0.0.12, fdtdx 0.6.3, oryx 0.2.9, dm-pix 0.4.5, jaxdf 0.3.0,
+    # quax 0.4.6, vbjax 0.0.19, recurrentgemma 1.0.1, dynamiqs 0.3.7, cola-ml 0.0.7, jax-verify 1.0,
+    # gymnasium 1.4.0 (its functional JAX environments) and dm-haiku 0.0.17's sdist (its examples/).
+    _jax("jaxsim==0.9.0", "training"),
+    _jax("jaxns==3.0.0", "library"),
+    _jax("jax-cosmo==0.1.0", "library"),
+    _jax("jax-fdm==0.14.1", "training"),
+    _jax("qdax==0.5.0", "training"),
+    _jax("pgx==2.6.0", "training"),
+    _jax("mujoco-mjx==3.17.0", "library"),
+    _jax("netket==3.23.0", "training"),
+    _jax("coax==0.1.13", "training"),
+    # fedjax's wheel also ships two stale copies of the package under build/lib/ (build/lib/fedjax and
+    # build/lib/build/lib/fedjax): counted once, from fedjax/.
+    _jax("fedjax==0.0.17", "training", exclude=("build/",)),
+    _jax("dinosaur==1.5.1", "training"),
+    _jax("cr-sparse==0.4.0", "library"),
+    _jax("flashbax==0.1.3", "library"),
+    _jax("scico==0.0.7", "library"),
+    _jax("xlb==0.3.1", "training"),
+    _jax("qutip-jax==0.1.1", "library"),
+    _jax("chex==0.1.92", "library"),
+    _jax("pennylane==0.45.1", "library"),
     # PyTorch: the model zoos and training frameworks (Lightning with its demos, diffusers' pipelines and
     # checkpoint conversion scripts, timm's training helpers).
     _torch("torchvision==0.29.1", "library"),
@@ -158,10 +192,11 @@ CODE_BASES = (
 )
 
 # Compiled sites by their spelling (decorators, calls, `from jax import jit` then `jit(...)`): a count of
-# how much compiled code the rules saw, not an analysis.
+# how much compiled code the rules saw, not an analysis. `numba.jit(...)` (NetKet's operator kernels) is
+# not JAX.
 SITES = {
     "jax": re.compile(r"@(?:jax\.|eqx\.|nnx\.)?(?:jit|filter_jit|pjit)\b"
-                      r"|(?<!def )\b(?:jax\.jit|jit|filter_jit|pjit|jax\.pmap|pmap)\s*\("
+                      r"|(?<!def )(?<!numba\.)\b(?:jax\.jit|jit|filter_jit|pjit|jax\.pmap|pmap)\s*\("
                       r"|\bpartial\(\s*(?:jax\.|nnx\.)?(?:jit|pjit|pmap)\b"),
     "torch": re.compile(r"\btorch\.compile\b|\btorch\.jit\.(?:trace|script)\b"),
 }

@@ -10,7 +10,7 @@ history = []
 @jax.jit
 def loss_fn(w, x, y):
     err = x @ w - y
-    print("loss computed")
+    print("error", err)
     return jnp.mean(err ** 2)
 
 

@@ -168,3 +168,52 @@ def test_a_delta_recomputes_the_components_of_its_seeds_only() -> None:
     assert named(connected(pf, {fid["pkg/a_data.py", "load"]}, links)) == expected
     assert named(connected(pf, {fid["pkg/other.py", "unrelated"], fid["pkg/z_util.py", "report"]}, links)) == \
         sorted(expected + chain)
+
+
+def test_renumbered_moves_every_kept_fact_and_blanks_the_rest() -> None:
+    # Five functions before the edit, six after: one inserted at new number 2 (old 2.. move up by one),
+    # old 1 gone; new 4 (old 3) is to be recomputed (`skip`).
+    from hybridize_bot.analysis.facts.compute import Fixpoints
+
+    fx = Fixpoints.__new__(Fixpoints)
+    fx.effects = [{}, {("io", "print"): (1, 7, "print")}, {("io", "print"): (4, 9, "x")}, {}, {("g", "v"): (3, 2, "")}]
+    fx.unknown = [(0, 3, "f"), None, (4, 5, "g"), (1, 2, "h"), None]
+    fx.eager = [None, None, None, None, (2, 8, "numpy")]
+    fx.tensor_comp = [None, None, (2, 1, "tf.add"), None, None]
+    fx.tensor_maybe = [None] * 5
+    fx.recursive = [None, None, (2, 4), None, (2, 4)]
+    fx.in_loop = [None, None, (0, 11), None, None]
+    fx.eager_from = [0, None, 0, 4, 4]
+    fx.tensor = [{}, {}, {"x": "t2"}, {}, {"y": "t4"}]
+    fx.primitive = [{"n": "p0"}, {}, {}, {}, {}]
+    fx.returns_tensor = [True, False, True, False, True]
+    fx.ret_links = [(), (), (4,), (), (0, 2)]
+    fx.keras = [False, False, False, True, True]
+
+    out, damaged = fx.renumbered([0, None, 3, 4, 5], 6, {4})
+
+    # Old 2 -> 3 and old 4 -> 5 keep their facts under new numbers; old 0 stays 0; new 1 (old 1 is gone)
+    # and new 2 (inserted) are blank; new 4 (skipped) is blank; nothing kept named old 1 except old 3's
+    # unknown call, and old 3 is skipped: no damage.
+    assert damaged == set()
+    assert out.effects == [{}, {}, {}, {("io", "print"): (5, 9, "x")}, {}, {("g", "v"): (4, 2, "")}]
+    assert out.unknown == [(0, 3, "f"), None, None, (5, 5, "g"), None, None]
+    assert out.eager == [None, None, None, None, None, (3, 8, "numpy")]
+    assert out.tensor_comp == [None, None, None, (3, 1, "tf.add"), None, None]
+    assert out.tensor_maybe == [None] * 6
+    assert out.recursive == [None, None, None, (3, 5), None, (3, 5)]
+    assert out.in_loop == [None, None, None, (0, 11), None, None]
+    assert out.eager_from == [0, None, None, 0, None, 5]
+    assert out.tensor == [{}, {}, {}, {"x": "t2"}, {}, {"y": "t4"}]
+    assert out.primitive == [{"n": "p0"}, {}, {}, {}, {}, {}]
+    assert out.returns_tensor == [True, False, False, True, False, True]
+    assert out.ret_links == [(), (), (), (5,), (), (0, 3)]
+    assert out.keras == [False, False, False, False, False, True]
+    assert fx.effects[2] == {("io", "print"): (4, 9, "x")}  # the prior facts are left as they were
+
+    # A kept fact naming a gone function: that function is damaged (blank, for the caller to recompute).
+    out, damaged = fx.renumbered([0, 1, None, 3, 4], 5, set())
+    assert damaged == {4}  # old 4's eager origin, recursion and result link name old 2
+    assert out.eager[4] is None and out.recursive[4] is None and out.ret_links[4] == () and out.effects[4] == {}
+    assert out.tensor[4] == {} and out.returns_tensor[4] is False and out.keras[4] is False
+    assert out.unknown[3] == (1, 2, "h")

@@ -61,3 +61,10 @@ def test_flax_nnx_jit_spellings_are_sites(tmp_path: Path) -> None:
         "@nnx.jit(donate_argnums=0)\ndef g(m):\n    return m\n\n"
         "@partial(nnx.jit, donate_argnums=0)\ndef h(m):\n    return m\n")
     assert compiled_sites(tmp_path, "jax") == 3
+
+
+def test_numba_jit_is_not_a_jax_site(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        "import numba\nimport jax\n\n@numba.jit(nopython=True)\ndef kernel(x):\n    return x\n\n"
+        "f = jax.jit(kernel)\n")
+    assert site_lines(tmp_path, "jax") == [("a.py", 8)]  # jax.jit, not numba.jit

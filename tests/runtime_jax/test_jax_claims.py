@@ -68,6 +68,16 @@ def test_hyb101_print_runs_once_per_trace_and_jax_debug_print_every_call() -> No
     assert calls_printing(good["step"], jnp.ones(3)).count("x =") == 3
 
 
+def test_hyb101_print_of_a_shape_shows_the_concrete_shape_and_a_value_shows_a_tracer() -> None:
+    # Why HYB101 leaves output of static values alone: under jit a shape and len() are Python values.
+    shape = run_example(PrintInJit.valid, 'print("x has shape", x.shape, "and", len(x), "rows")')
+    printed = calls_printing(shape["step"], jnp.ones((3, 2)))
+    assert printed == "x has shape (3, 2) and 3 rows\n"  # right, once per trace
+    value = run_example(PrintInJit.invalid, 'print("x =", x)')
+    printed = calls_printing(value["step"], jnp.ones(3))
+    assert printed.startswith("x = ") and "Tracer(" in printed and "1." not in printed
+
+
 def test_hyb101_flax_nnx_jit_prints_once_per_trace_too() -> None:
     nnx = pytest.importorskip("flax.nnx")
     model = nnx.Linear(3, 3, rngs=nnx.Rngs(0))
