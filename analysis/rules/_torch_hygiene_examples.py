@@ -200,6 +200,11 @@ UNSAFE_TORCH_LOAD_VALID = (
         import torch
 
         class CachedDataLoader:
+            def __init__(self, batches, filename):
+                self.filename = filename
+                self.size = len(batches)
+                self.build_cache(batches)
+
             def build_cache(self, batches):
                 with open(self.filename, "wb") as f:
                     for batch in batches:
@@ -209,8 +214,23 @@ UNSAFE_TORCH_LOAD_VALID = (
                 with open(self.filename, "rb") as f:
                     for _ in range(self.size):
                         yield torch.load(f)
-    """, note="issue 10 P52-growb (hanlp): the object's own cache file, written by torch.save in the same "
-              "class"),
+    """, note="issue 10 P52-growb (hanlp): the object's own cache file, written by torch.save when the "
+              "object is made"),
+    Valid("""
+        import os
+
+        import torch
+
+        class SwAV:
+            def setup(self, stage):
+                self.queue_path = os.path.join(self.log_dir, "queue" + str(self.rank) + ".pth")
+                if os.path.isfile(self.queue_path):
+                    self.queue = torch.load(self.queue_path)["queue"]
+
+            def on_train_epoch_end(self):
+                torch.save({"queue": self.queue}, self.queue_path)
+    """, note="issue 14 P1-tfrows (Lightning Bolts' SwAV): the object's own state, saved every epoch and read "
+              "back only when it exists"),
     Valid("""
         import torch
 
@@ -314,6 +334,41 @@ UNSAFE_TORCH_LOAD_INVALID = (
             vocab = torch.load("/home/author/flair/item2idx.pt")
             return len(vocab)
     """, lines=(7,), note="the same private helper, called: it runs"),
+    Invalid("""
+        import torch
+
+        class FeasibleBaseVAE:
+            def __init__(self, name):
+                self.save_path = "../sample_trained_models/" + name + "-base-gen.pth"
+
+            def train(self, pre_trained=False):
+                if pre_trained:
+                    self.cf_vae.load_state_dict(torch.load(self.save_path))
+                    return
+                for epoch in range(self.epochs):
+                    self.step()
+                torch.save(self.cf_vae.state_dict(), self.save_path)
+
+            def generate_counterfactuals(self, query):
+                self.cf_vae.load_state_dict(torch.load(self.save_path))
+                return self.cf_vae(query)
+    """, lines=(9, 16), note="issue 14 P1-tfrows (dice_ml): the file is saved after training, but loaded "
+                             "instead of training (`pre_trained`) and by another method: a pre-trained model "
+                             "the repository ships may be there, never written by this object"),
+    Invalid("""
+        import os
+
+        import torch
+
+        class PyTorchClassifier:
+            def save(self, filename, path):
+                torch.save(self.model.state_dict(), os.path.join(path, filename) + ".model")
+
+            def __setstate__(self, state):
+                full_path = os.path.join(DATA_PATH, state["model_name"])
+                self.model.load_state_dict(torch.load(str(full_path) + ".model"))
+    """, lines=(11,), note="issue 14 P2-tfrows (ART): the save and the load share an extension, not a file "
+                           "name"),
 )
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterable
 
 from ..model import Finding, Fix, FixSafety, Severity
@@ -33,6 +34,9 @@ _MODULE_BASES = frozenset({
 # `weights_only` chosen explicitly (or passed on in **kwargs); `pickle_module`: a custom unpickler (dill
 # for whole models) is a deliberate full unpickle, and torch refuses it together with weights_only=True.
 _DELIBERATE_KEYWORDS = frozenset({"weights_only", "pickle_module", None})
+_EXTENSION = re.compile(r"\.\w+")  # ".model", ".pth": a file type, not a file name
+# Calls that ask whether a file is there: a load guarded by one reads a cache the function fills otherwise.
+_EXISTENCE_CHECKS = frozenset({"exists", "isfile", "is_file", "getsize"})
 # nn.Module methods that only a whole pickled module has (a state dict is a plain dict of tensors).
 # `state_dict()` too: a state dict is the result of that call, it has no such method itself.
 _MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "children",
@@ -54,12 +58,15 @@ class UnsafeTorchLoad(Rule):
         that handles `weights_only` itself (a fallback for old PyTorch) or that loads an `io.BytesIO`
         buffer it made, nor a whole pickled object (used as a module: `.eval()`, `.state_dict()`, called,
         kept on an attribute or a local and so used in any method of the class; or loaded by a class that
-        saves itself whole with `torch.save(self, ...)`), nor an object's own file that a method of its class
-        writes with `torch.save`, nor a path the same function writes back with `torch.save` (a cache, an
-        in-place upgrade). Also quiet on the package's own files: a path built from `__file__` (or
-        `inspect.getfile`), directly or through a name assigned so in the function or module, and a file
-        name the same module writes with `torch.save` (a checkpoint round trip such as `dumps`/`loads`),
-        spelled as a literal or as a module or class string constant.
+        saves itself whole with `torch.save(self, ...)`), nor an object's own file that its class writes
+        with `torch.save` from the constructor (or a method it calls) or loads only when it exists (state
+        it saved earlier, read back), nor a path the same function writes
+        with `torch.save` as a cache (loaded only when the file exists) or writes back (an in-place
+        upgrade of the loaded value). Also quiet on the package's own files: a path built from `__file__`
+        (or `inspect.getfile`), directly or through a name assigned so in the function or module, and a
+        file name the same module writes with `torch.save` (a checkpoint round trip such as
+        `dumps`/`loads`), spelled as a literal or as a module or class string constant; a bare extension
+        (`path + ".model"`) names no file.
         Quiet in tests, which load what they or their fixtures wrote.
         Nothing is reported in a project that requires PyTorch >= 2.6 (`min-torch-version`, else its
         declared dependencies: pyproject, setup.cfg/setup.py, requirements, a built package's
@@ -174,19 +181,57 @@ def _file_of(ctx: ModuleContext, fn: FunctionInfo, expr: ast.expr) -> str:
 
 
 def _reads_own_save(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call) -> bool:
-    """The load reads back a file this code writes itself with `torch.save`: the same path, spelled the same
-    way, that the same function saves (a cache it fills when the file is missing, a checkpoint it upgrades
-    in place: P8-torchprec), or an attribute's file that a method of the same class saves (an object's own
-    cache file, issue 10 P52-growb, hanlp). A `load(path)` beside a `save(path)` method stays reported:
-    that is an API for files anyone may hand over (pytorch-tabnet's load_model)."""
+    """The load reads back a file this code writes itself with `torch.save`, the path spelled the same way:
+    - the same function saves it and either loads it only when it exists (a cache it fills when the file
+      is missing: PEFT's LoRA-GA cache) or saves the loaded value back (a checkpoint it upgrades in place:
+      Lightning's upgrade_checkpoint), P8-torchprec. A function that saves a model to the path it loads
+      from in *another* branch (`if pre_trained: load ... else: train; save`) stays reported: the file it
+      loads may be one it never wrote, such as the pre-trained models a repository ships (dice_ml,
+      P1-tfrows);
+    - an attribute's file that a method of the same class writes, when the constructor writes it
+      (`__init__` itself or a method it calls: every later read is of what this object wrote, hanlp's
+      CachedDataLoader, issue 10 P52-growb) or the load checks that it exists (the object's own state,
+      read back when there: Lightning Bolts' SwAV queue). A file that some other method writes (`train()`
+      saving what `predict()` loads unchecked) may be there before the object ever wrote it, and stays
+      reported (dice_ml, P1-tfrows).
+    A `load(path)` beside a `save(path)` method stays reported: that is an API for files anyone may hand
+    over (pytorch-tabnet's load_model)."""
     if not call.args:
         return False
     loaded = _file_of(ctx, fn, call.args[0])
-    if _saves_to(ctx, fn, loaded):
+    cache = _checks_exists(ctx, fn, loaded)  # loaded when there, written by this code otherwise
+    if _saves_to(ctx, fn, loaded) and (cache or _saves_back(ctx, fn, call, loaded)):
         return True
     if fn.cls is None or not loaded.startswith(f"{fn.params[0] if fn.params else 'self'}."):
         return False
-    return any(_saves_to(ctx, method, loaded) for method in fn.cls.methods.values())
+    init = fn.cls.methods.get("__init__")
+    writers = fn.cls.methods.values() if cache else _run_by_init(ctx, init) if init is not None else ()
+    return any(_saves_to(ctx, method, loaded) for method in writers)
+
+
+def _checks_exists(ctx: ModuleContext, fn: FunctionInfo, path: str) -> bool:
+    """`fn` asks whether the file at `path` exists (`os.path.exists(path)`, `path.is_file()`, a size)."""
+    return any(isinstance(c.func, ast.Attribute) and c.func.attr in _EXISTENCE_CHECKS
+               and any(ast.unparse(e) == path for e in (*c.args, c.func.value))
+               for c in ctx.body(fn).calls)
+
+
+def _saves_back(ctx: ModuleContext, fn: FunctionInfo, call: ast.Call, path: str) -> bool:
+    """`fn` binds the load's result to a name and saves that name to `path` (`ckpt = torch.load(f)`, ...,
+    `torch.save(ckpt, f)`)."""
+    names = {t.id for node in ctx.body(fn).of_type(ast.Assign) if node.value is call
+             for t in node.targets if isinstance(t, ast.Name)}
+    return any(ctx.qualify(save.func) == "torch.save" and len(save.args) > 1 and isinstance(save.args[0], ast.Name)
+               and save.args[0].id in names and _file_of(ctx, fn, save.args[1]) == path
+               for save in ctx.body(fn).calls)
+
+
+def _run_by_init(ctx: ModuleContext, init: FunctionInfo) -> list[FunctionInfo]:
+    """`__init__` and the methods of its class it calls on its first parameter (`self._build_cache(...)`)."""
+    cls, me = init.cls, (init.params[0] if init.params else "self")
+    called = {c.func.attr for c in ctx.body(init).calls if isinstance(c.func, ast.Attribute)
+              and isinstance(c.func.value, ast.Name) and c.func.value.id == me}
+    return [init, *(m for name, m in cls.methods.items() if name in called)] if cls is not None else [init]
 
 
 def _saves_to(ctx: ModuleContext, fn: FunctionInfo, path: str) -> bool:
@@ -270,7 +315,8 @@ def _string_constants(ctx: ModuleContext) -> dict[str, str]:
 def _file_names(expr: ast.expr, constants: dict[str, str] | None = None) -> list[str]:
     """File names spelled in a path expression: string constants with an extension (`"x.pt"`, the constant
     tail of `f"{i}_x.pt"`, a module's or class's constant named there: `_string_constants`), at least a few
-    characters long so that `"/"` or `".pt"` alone do not match."""
+    characters long so that `"/"` or `".pt"` alone do not match, and not a bare extension: `path + ".model"`
+    names no file, only its type (ART saves and loads `<any name>.model`, P2-tfrows)."""
     out = []
     constants = constants or {}
     for n in ast.walk(expr):
@@ -283,7 +329,7 @@ def _file_names(expr: ast.expr, constants: dict[str, str] | None = None) -> list
             out.append(constants[n.id])
         elif isinstance(n, ast.Attribute) and "." + n.attr in constants:
             out.append(constants["." + n.attr])
-    return [t for t in out if "." in t and len(t.strip("{}_./")) >= 4]
+    return [t for t in out if "." in t and len(t.strip("{}_./")) >= 4 and not _EXTENSION.fullmatch(t.replace("{}", ""))]
 
 
 class DeprecatedVariable(Rule):

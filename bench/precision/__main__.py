@@ -3,7 +3,8 @@
 Downloads the pinned code bases (bench/precision/codebases.py), runs the analyzer on each as one project,
 draws the seeded stratified sample, joins it with the hand verdicts of verdicts.csv and prints the
 precision per rule, per severity and overall. Exit status 1 when a false alarm that had been fixed is
-reported again, or (with --strict) when a sampled finding has no verdict yet.
+reported again, or (with --strict) when a sampled finding has no verdict yet. A finding judged true that is no
+longer reported (a recall loss) is counted always, printed with --strict, and fails with --strict-recall.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from bench.precision.codebases import CODE_BASES, ensure_code_bases
 from bench.precision.findings import StudyFinding, analyzer_command, run_analyzer, study_findings
 from bench.precision.jax_torch import kept_section
-from bench.precision.report import Study, markdown_tables, problems, verdict_table
+from bench.precision.report import Study, markdown_tables, problems, recall_warnings, verdict_table
 from bench.precision.sample import PER_RULE, SEED, draw_sample
 from bench.precision.verdicts import TABLE, load_verdicts, mark_fixed, save_verdicts
 
@@ -92,7 +93,8 @@ This analyzer:
 {markdown_tables(study)}
 
 Judged false alarms still reported by this analyzer: {len(open_false)}. Sampled findings without a
-verdict: {len(study.unjudged())}.
+verdict: {len(study.unjudged())}. Findings judged true that this analyzer no longer reports (recall loss):
+{len(study.recall_losses())}.
 
 ### False alarms this analyzer still reports
 
@@ -131,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-rule", type=int, default=PER_RULE)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--strict", action="store_true", help="also fail on sampled findings without a verdict")
+    parser.add_argument("--strict-recall", action="store_true",
+                        help="also fail on findings judged true that are no longer reported (recall loss)")
     parser.add_argument("--write-docs", action="store_true", help="write docs/precision.md")
     parser.add_argument("--mark-fixed", action="store_true",
                         help="mark judged false alarms this analyzer no longer reports as fixed in verdicts.csv")
@@ -146,13 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.mark_fixed:
         verdicts = mark_fixed(verdicts, {f.key for f in findings})
         save_verdicts(verdicts)
-    study = Study(findings, draw_sample(findings, args.per_rule, args.seed), verdicts)
+    study = Study(findings, draw_sample(findings, args.per_rule, args.seed), verdicts, frozenset(sizes))
     print(f"{len(sizes)} code bases, {sum(n for _, n in sizes.values()):,} lines, {len(findings)} findings "
           f"({elapsed:.0f} s); sample {len(study.sample)}, judged {study.by_severity()['all'].judged}; "
-          f"verdict table {TABLE.name}: {len(verdicts)} rows")
+          f"verdict table {TABLE.name}: {len(verdicts)} rows; judged true, no longer reported: {len(study.recall_losses())}")
     print(markdown_tables(study))
     for line in problems(study):
         print(line)
+    if args.strict or args.strict_recall:
+        for line in recall_warnings(study):
+            print(line)
     if args.list_open:
         for f in study.open_false_alarms():
             print(f"open false alarm: {f.code} {f.codebase}/{f.path}:{f.line} [{f.symbol}] {study.verdicts[f.key].reason}")
@@ -168,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         jax_torch = kept_section(DOCS.read_text(encoding="utf-8")) if DOCS.exists() else ""
         DOCS.write_text(render_docs(study, sizes, label, args.per_rule, args.seed)
                         + (f"\n{jax_torch}\n" if jax_torch else ""), encoding="utf-8")
-    failed = bool(study.regressions()) or (args.strict and bool(study.unjudged()))
+    failed = bool(study.regressions()) or (args.strict and bool(study.unjudged())) or \
+        (args.strict_recall and bool(study.recall_losses()))
     return 1 if failed else 0
 
 

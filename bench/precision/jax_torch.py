@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.corpus import cache_dir, fetch_packages
 from bench.precision.codebases import CodeBase
 from bench.precision.findings import StudyFinding, analyzer_command, run_analyzer, study_findings
-from bench.precision.report import Study, markdown_tables, problems, verdict_table
+from bench.precision.report import Study, markdown_tables, problems, recall_warnings, verdict_table
 from bench.precision.sample import SEED, draw_sample
 from bench.precision.site_verdicts import load_sites, site_counts
 from bench.precision.verdicts import load_verdicts, mark_fixed, save_verdicts
@@ -324,6 +324,7 @@ compiled code the rules looked at, also where they report nothing.
 {_site_sample_text()}
 
 Judged false alarms still reported: {len(open_false)}. Sampled findings without a verdict: {len(study.unjudged())}.
+Findings judged true that are no longer reported (recall loss): {len(study.recall_losses())}.
 
 #### False alarms still reported
 
@@ -361,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--analyzer", help="analyzer command (default: this Python's hybridize_bot.cli.main)")
     parser.add_argument("--analyzer-label", help="how docs/precision.md names the analyzer")
     parser.add_argument("--strict", action="store_true", help="also fail on findings without a verdict")
+    parser.add_argument("--strict-recall", action="store_true",
+                        help="also fail on findings judged true that are no longer reported (recall loss)")
     parser.add_argument("--write-docs", action="store_true", help="write the section of docs/precision.md")
     parser.add_argument("--mark-fixed", action="store_true", help="mark judged false alarms no longer reported as fixed")
     parser.add_argument("--context", type=int, default=0, metavar="N",
@@ -378,12 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.mark_fixed:
         verdicts = mark_fixed(verdicts, {f.key for f in findings})
         save_verdicts(verdicts, TABLE)
-    study = Study(findings, draw_sample(findings, PER_RULE, SEED), verdicts)
+    study = Study(findings, draw_sample(findings, PER_RULE, SEED), verdicts, frozenset(sizes))
     print(f"{len(sizes)} code bases, {sum(s.lines for s in sizes.values()):,} lines, "
-          f"{sum(s.sites for s in sizes.values())} compiled sites, {len(findings)} findings ({elapsed:.0f} s)")
+          f"{sum(s.sites for s in sizes.values())} compiled sites, {len(findings)} findings ({elapsed:.0f} s); "
+          f"judged true, no longer reported: {len(study.recall_losses())}")
     print(markdown_tables(study))
     for line in problems(study):
         print(line)
+    if args.strict or args.strict_recall:
+        for line in recall_warnings(study):
+            print(line)
     if args.context:
         roots = ensure_code_bases()
         for f in study.unjudged():
@@ -394,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_docs:
         label = args.analyzer_label or f"`{shlex.join(analyzer)}`"
         DOCS.write_text(splice(DOCS.read_text(encoding="utf-8"), render_section(study, sizes, label)), encoding="utf-8")
-    return 1 if study.regressions() or (args.strict and study.unjudged()) else 0
+    failed = study.regressions() or (args.strict and study.unjudged()) or (args.strict_recall and study.recall_losses())
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -42,6 +42,9 @@ class Study:
     findings: list[StudyFinding]
     sample: list[StudyFinding]
     verdicts: dict[str, Verdict]
+    # The code bases this run analyzed; a verdict of another code base says nothing about this run's recall.
+    # None: every verdict's code base counts as analyzed.
+    codebases: frozenset[str] | None = None
 
     def _tally(self, keep) -> Tally:  # noqa: ANN001 - a predicate on StudyFinding
         t = Tally(findings=sum(1 for f in self.findings if keep(f)))
@@ -74,6 +77,14 @@ class Study:
         """Findings judged false, later no longer reported (fixed), and reported again."""
         return [f for f in self.findings if f.key in self.verdicts
                 and self.verdicts[f.key].verdict == "false" and self.verdicts[f.key].fixed]
+
+    def recall_losses(self) -> list[Verdict]:
+        """Findings judged true that this analyzer no longer reports: a rule change quieted a real hazard
+        (a recall regression; the TF study's eight HYB205 rows of issue 11 went unnoticed this way)."""
+        reported = {f.key for f in self.findings}
+        return sorted((v for v in self.verdicts.values() if v.verdict == "true" and v.key not in reported
+                       and (self.codebases is None or v.codebase in self.codebases)),
+                      key=lambda v: (v.rule, v.codebase, v.path, v.line))
 
     def open_false_alarms(self) -> list[StudyFinding]:
         return [f for f in self.findings if f.key in self.verdicts
@@ -129,14 +140,17 @@ def verdict_table(study: Study) -> str:
     """Every judged finding of the table, whichever analyzer reported it, and how many are still reported."""
     reported = {f.key for f in study.findings}
     rules = sorted({v.rule for v in study.verdicts.values()})
-    out = ["| rule | judged | true | debatable | false | false, no longer reported | still reported |",
-           "|" + " --- |" * 7]
+    lost = {v.key for v in study.recall_losses()}
+    out = ["| rule | judged | true | debatable | false | false, no longer reported | true, no longer reported "
+           "| still reported |", "|" + " --- |" * 8]
     for rule in [*rules, "all"]:
         rows = [v for v in study.verdicts.values() if rule in ("all", v.rule)]
         count = Counter(v.verdict for v in rows)
         gone = sum(1 for v in rows if v.verdict == "false" and v.key not in reported)
+        missing = sum(1 for v in rows if v.key in lost)
         still = sum(1 for v in rows if v.key in reported)
-        out.append(f"| {rule} | {len(rows)} | {count['true']} | {count['debatable']} | {count['false']} | {gone} | {still} |")
+        out.append(f"| {rule} | {len(rows)} | {count['true']} | {count['debatable']} | {count['false']} | {gone} "
+                   f"| {missing} | {still} |")
     return "\n".join(out)
 
 
@@ -148,3 +162,10 @@ def problems(study: Study) -> list[str]:
     for f in study.unjudged():
         lines.append(f"unjudged: {f.key} {f.severity} {f.codebase}/{f.path}:{f.line} [{f.symbol}] {f.message}")
     return lines
+
+
+def recall_warnings(study: Study) -> list[str]:
+    """One line per finding judged true that is no longer reported (`--strict` prints them, `--strict-recall`
+    fails on them): whether a rule change was right to quiet it is a judgement to make, not a silence."""
+    return [f"RECALL LOSS (judged true, no longer reported): {v.key} {v.codebase}/{v.path}:{v.line}: {v.reason}"
+            for v in study.recall_losses()]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.precision.findings import StudyFinding, line_key, study_findings
-from bench.precision.report import Study, Tally, markdown_tables, policy, verdict_table
+from bench.precision.report import Study, Tally, markdown_tables, policy, recall_warnings, verdict_table
 from bench.precision.sample import draw_sample
 from bench.precision.verdicts import Verdict, load_verdicts, mark_fixed, save_verdicts
 
@@ -131,9 +131,22 @@ def test_verdict_table_counts_every_verdict_and_what_is_still_reported() -> None
     a, b, c = finding("a", "HYB001", 1), finding("a", "HYB001", 2), finding("a", "HYB002", 3)
     verdicts = {a.key: verdict(a, "true"), b.key: verdict(b, "false"), c.key: verdict(c, "false")}
     table = verdict_table(Study([a, c], [a, c], verdicts)).splitlines()
-    assert table[2] == "| HYB001 | 2 | 1 | 0 | 1 | 1 | 1 |"
-    assert table[3] == "| HYB002 | 1 | 0 | 0 | 1 | 0 | 1 |"
-    assert table[4] == "| all | 3 | 1 | 0 | 2 | 1 | 2 |"
+    assert table[2] == "| HYB001 | 2 | 1 | 0 | 1 | 1 | 0 | 1 |"
+    assert table[3] == "| HYB002 | 1 | 0 | 0 | 1 | 0 | 0 | 1 |"
+    assert table[4] == "| all | 3 | 1 | 0 | 2 | 1 | 0 | 2 |"
+
+
+def test_a_true_finding_no_longer_reported_is_a_recall_loss_of_an_analyzed_code_base() -> None:
+    kept, lost, other = finding("a", "HYB205", 1), finding("a", "HYB205", 2), finding("b", "HYB205", 3)
+    gone_false = finding("a", "HYB205", 4)
+    verdicts = {kept.key: verdict(kept, "true"), lost.key: verdict(lost, "true"), other.key: verdict(other, "true"),
+                gone_false.key: verdict(gone_false, "false")}
+    study = Study([kept], [kept], verdicts, frozenset({"a"}))  # code base b was not analyzed in this run
+    assert [v.key for v in study.recall_losses()] == ["a:m2.py:HYB205:2"]
+    assert recall_warnings(study) == ["RECALL LOSS (judged true, no longer reported): a:m2.py:HYB205:2 a/m2.py:2: why"]
+    assert verdict_table(study).splitlines()[2] == "| HYB205 | 4 | 3 | 0 | 1 | 1 | 1 | 1 |"
+    # Without the analyzed code bases every verdict's code base counts.
+    assert [v.key for v in Study([kept], [kept], verdicts).recall_losses()] == ["a:m2.py:HYB205:2", "b:m3.py:HYB205:3"]
 
 
 def test_markdown_rule_row_carries_the_policy_column() -> None:
