@@ -16,15 +16,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from ..facts.fact_kinds import KINDS, LIT_NONE
-from ._compiled import CompiledRoot, call_key
-from ._compiled_calls import bound_arguments, compiled_callables
-from ._module_index import module_calls
+from ._compiled import CompiledRoot
+from ._compiled_calls import defaulted_arguments, parameter_defaults
 
 if TYPE_CHECKING:
     from .base import ModuleContext
-
-_NONE = KINDS[LIT_NONE]  # how a call site's argument kinds spell None (passed, or the default of an omitted one)
 
 
 def untraced_nodes(ctx: "ModuleContext", root: CompiledRoot) -> frozenset[int]:
@@ -40,7 +36,7 @@ def untraced_nodes(ctx: "ModuleContext", root: CompiledRoot) -> frozenset[int]:
 
 
 def _untraced_nodes(ctx: "ModuleContext", root: CompiledRoot) -> frozenset[int]:
-    defaults_none = _params_defaulting_to_none(root)
+    defaults_none = {p for p, d in parameter_defaults(root).items() if isinstance(d, ast.Constant) and d.value is None}
     if not defaults_none:
         return frozenset()
     branches: list[tuple[str, list[ast.stmt]]] = []
@@ -51,22 +47,12 @@ def _untraced_nodes(ctx: "ModuleContext", root: CompiledRoot) -> frozenset[int]:
             branches.append((name, node.body if is_none else node.orelse))
     if not branches:
         return frozenset()
-    maybe_none = _params_calls_may_leave_none(ctx, root, {name for name, _ in branches})
+    maybe_none = defaulted_arguments(ctx, root).left_none
     out: set[int] = set()
     for name, stmts in branches:
         if name not in maybe_none:
             out.update(id(sub) for stmt in stmts for sub in ast.walk(stmt))
     return frozenset(out)
-
-
-def _params_defaulting_to_none(root: CompiledRoot) -> set[str]:
-    """The parameters a caller of `root` may pass whose default is None."""
-    args = root.fn.node.args
-    positional = args.posonlyargs + args.args
-    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-    return {a.arg for a, d in pairs if isinstance(d, ast.Constant) and d.value is None
-            and a.arg in root.call_params}
 
 
 def _none_test(test: ast.expr) -> tuple[str, bool] | None:
@@ -76,23 +62,3 @@ def _none_test(test: ast.expr) -> tuple[str, bool] | None:
         if isinstance(right, ast.Constant) and right.value is None and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
             return test.left.id, isinstance(test.ops[0], ast.Is)
     return None
-
-
-def _params_calls_may_leave_none(ctx: "ModuleContext", root: CompiledRoot, params: set[str]) -> set[str]:
-    """Those of `params` that some call of the jitted function omits or passes None (an argument spread
-    with `*`/`**` may be either: it counts)."""
-    out: set[str] = set()
-    if root.site in getattr(root.fn.node, "decorator_list", ()):
-        # Every call of a decorated function is a call of the jitted one; the facts fill in defaults.
-        for site in ctx.project.facts.call_sites(root.fn):
-            if not site.via.startswith("callback:"):
-                out.update(p for p in params if site.arg_kinds.get(p, _NONE) == _NONE)
-    callables = compiled_callables(ctx)
-    for call in module_calls(ctx):
-        key = call_key(call.func)
-        if key is None or callables.get(key) is not root:
-            continue
-        given = {name: arg for name, arg in bound_arguments(root, call)}
-        out.update(p for p in params if p not in given or
-                   isinstance(given[p], ast.Constant) and given[p].value is None)
-    return out
