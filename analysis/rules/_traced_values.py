@@ -31,6 +31,7 @@ from ..facts.jax_values import (
 )
 from ..summary import FunctionInfo
 from ._compiled import CompiledRoot, compiled_functions, compiled_roots, nondiff_params, traced_callees
+from ._compiled_calls import defaulted_arguments
 
 if TYPE_CHECKING:
     from .base import ModuleContext
@@ -202,7 +203,8 @@ class TracedValues:
 
 def _root_params(root: CompiledRoot, possible: bool) -> set[str]:
     """The parameters of a root that hold tracers. Certain: the non-static ones without a default (a
-    parameter with a default is often left out by callers and then is a Python constant), none where the
+    parameter with a default is often left out by callers and then is a Python constant; `traced_values`
+    adds those a call passes), none where the
     static ones cannot be read. Possible: every non-static one, all of them where that cannot be read
     (`equinox.filter_jit`, `nnx.jit`: whatever is an array is traced)."""
     fn = root.fn.node
@@ -226,7 +228,11 @@ def traced_values(ctx: "ModuleContext", root: CompiledRoot) -> TracedValues:
         cache = ctx.summary._traced_values = {}  # type: ignore[attr-defined]
     found = cache.get(id(root))
     if found is None:
-        found = cache[id(root)] = TracedValues(ctx, root.fn, _root_params(root, False), possible=False)
+        params = _root_params(root, False)
+        if root.static is not None and not isinstance(root.fn.node, ast.Lambda):
+            # A defaulted parameter that a call of the jitted function passes (not static) is a tracer.
+            params |= defaulted_arguments(ctx, root).passed - root.static
+        found = cache[id(root)] = TracedValues(ctx, root.fn, params, possible=False)
     return found
 
 

@@ -41,7 +41,8 @@ class PythonControlFlowOnTracer(Rule):
         Finds `if`, `while` and conditional expressions whose condition is computed from a non-static
         argument of a `jax.jit` function, and `bool()`, `int()`, `float()`, `range()` of such values.
         Shapes, dtypes, `len()`, `isinstance` and `is None` tests are static and not reported; so are
-        arguments listed in `static_argnums`/`static_argnames` and arguments with defaults. Code under
+        arguments listed in `static_argnums`/`static_argnames` and arguments with defaults that no call of
+        the jitted function passes (a call this module makes, or any call of a decorated one). Code under
         `if p is None:` is left alone when `p` defaults to None and every call of the jitted function
         passes it (None is None while tracing: that branch is not traced).
     """
@@ -185,6 +186,18 @@ class PythonControlFlowOnTracer(Rule):
 
             fast = jax.jit(repeat)
         """, lines=(5,), note="int() of a non-static argument"),
+        Invalid("""
+            import jax
+            import jax.numpy as jnp
+
+            @jax.jit
+            def shrink(x, limit=1.0):
+                if limit > 0:
+                    return x * limit
+                return x
+
+            y = shrink(jnp.ones(3), 2.0)
+        """, lines=(6,), note="a defaulted argument that a call passes is traced"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:

@@ -168,6 +168,11 @@ def test_hyb108_numpy_and_item_on_tracers_raise() -> None:
     assert abs(float(scale(jnp.ones(2))[0]) - 2 ** 0.5 / 2) < 1e-6
 
 
+def test_hyb104_defaulted_argument_is_traced_when_a_call_passes_it() -> None:
+    with pytest.raises(errors.TracerBoolConversionError):
+        run_example(PythonControlFlowOnTracer.invalid, "y = shrink(jnp.ones(3), 2.0)")
+
+
 def test_hyb108_none_branch_is_traced_only_by_calls_that_leave_the_argument_none() -> None:
     """None is an empty pytree: under jax.jit an argument given None (or left at its default None) is None
     while tracing, so `if state is None:` is decided by the caller and the NumPy branch for eager calls is

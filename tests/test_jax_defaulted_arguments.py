@@ -1,5 +1,6 @@
-"""HYB104/HYB108 under `if p is None:` of a jitted function: traced only when a call of the jitted function
-leaves `p` None (P7-jaxmore). Calls read across modules for a decorated function. Lines written by hand."""
+"""HYB104/HYB108 and the defaulted parameters of a jitted function: code under `if p is None:` is traced only
+when a call of the jitted function leaves `p` None (P7-jaxmore), and a defaulted argument a call passes is
+traced (fedjax). Calls read across modules for a decorated function. Lines written by hand."""
 from __future__ import annotations
 
 from hybridize_bot.analysis import analyze_sources
@@ -51,3 +52,39 @@ def test_a_call_that_passes_none_traces_the_none_branch() -> None:
         def run(x):
             return step(x, 1.0, mask=None)
     """) == [("pkg/ops.py", 9, "HYB104"), ("pkg/ops.py", 10, "HYB108")]
+
+
+DEFAULTED = """
+    import jax
+    import jax.numpy as jnp
+
+    @jax.jit
+    def transform(x, small_n=2 ** 7):
+        if small_n <= 1:
+            raise ValueError(small_n)
+        return jnp.cumsum(x)
+"""
+
+
+def defaulted_findings(caller: str) -> list[tuple[str, int, str]]:
+    result = analyze_sources(files({"pkg/__init__.py": "", "pkg/wh.py": DEFAULTED, "pkg/wh_test.py": caller}))
+    return sorted((f.path, f.line, f.code) for f in result.findings if f.code in ("HYB104", "HYB108"))
+
+
+def test_a_defaulted_argument_another_module_passes_to_the_jitted_function_is_traced() -> None:
+    """fedjax's walsh_hadamard_transform (the recall miss of bench/precision/jax_sites.csv)."""
+    assert defaulted_findings("""
+        from pkg import wh
+
+        def check(x, small_n):
+            return wh.transform(x, small_n)
+    """) == [("pkg/wh.py", 6, "HYB104")]
+
+
+def test_a_defaulted_argument_every_call_omits_stays_a_python_value() -> None:
+    assert defaulted_findings("""
+        from pkg import wh
+
+        def check(x):
+            return wh.transform(x)
+    """) == []
