@@ -122,6 +122,8 @@ class TracedValues:
         if isinstance(node, ast.Compare):
             if any(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in node.ops):
                 return False
+            if _compares_with_none(node):
+                return False  # jax.Array's `==`/`!=` leave None to Python: a bool (measured on jax 0.10.2)
             return any(self.is_traced(v) for v in [node.left, *node.comparators])
         if isinstance(node, ast.IfExp):
             return self.is_traced(node.body) or self.is_traced(node.orelse)
@@ -199,6 +201,13 @@ class TracedValues:
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and sub.id in self.names:
                 yield sub
+
+
+def _compares_with_none(node: ast.Compare) -> bool:
+    """`x == None` / `x != None`: Python's identity fallback, never a tracer."""
+    operands = [node.left, *node.comparators]
+    return all(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops) and \
+        any(isinstance(v, ast.Constant) and v.value is None for v in operands)
 
 
 def _root_params(root: CompiledRoot, possible: bool) -> set[str]:

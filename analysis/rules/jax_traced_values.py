@@ -143,6 +143,19 @@ class PythonControlFlowOnTracer(Rule):
                 foo = functools.partial(foo, flag=True)
                 return jax.jit(foo)
         """, note="`flag` is bound by the partial the name holds: a Python value"),
+        Valid("""
+            import jax
+
+            @jax.jit
+            def add(left, right, scale=None):
+                if scale == None:
+                    return left + right
+                return left + scale * right
+
+            @jax.jit
+            def sub(left, right):
+                return add(left, right, -1)
+        """, note="`tracer == None` is a Python bool: jax.Array's `==` leaves None to Python"),
     )
     invalid = (
         Invalid("""

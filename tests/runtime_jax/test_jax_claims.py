@@ -173,6 +173,11 @@ def test_hyb104_defaulted_argument_is_traced_when_a_call_passes_it() -> None:
         run_example(PythonControlFlowOnTracer.invalid, "y = shrink(jnp.ones(3), 2.0)")
 
 
+def test_hyb104_a_tracer_compared_with_none_is_a_python_bool() -> None:
+    sub = run_example(PythonControlFlowOnTracer.valid, "return add(left, right, -1)")["sub"]
+    assert [float(v) for v in sub(jnp.ones(2), jnp.ones(2))] == [0.0, 0.0]
+
+
 def test_hyb108_none_branch_is_traced_only_by_calls_that_leave_the_argument_none() -> None:
     """None is an empty pytree: under jax.jit an argument given None (or left at its default None) is None
     while tracing, so `if state is None:` is decided by the caller and the NumPy branch for eager calls is
