@@ -88,10 +88,10 @@ class DefaultedArguments:
 
 
 def defaulted_arguments(ctx: "ModuleContext", root: CompiledRoot) -> DefaultedArguments:
-    """Read from the module's calls of the jitted function (by the name it is called by) and, for a
-    decorated function, the project's call sites in other modules. Those are the call-site facts, which
-    fill in an omitted argument's default: a call passes a parameter when its kind differs from the
-    default's (`f(x, n)` for `n=2**7`), and an argument of the default's own kind counts as omitted."""
+    """Read from the module's own calls of the jitted function (by the name it is called by, in the AST)
+    and, for a decorated function, from the project's call-site facts of other modules. The facts fill in
+    an omitted argument's default, so there a call passes a parameter only when the argument's kind
+    differs from the default's (`f(x, n)` for `n=2**7`); one of the default's own kind counts as omitted."""
     cache = getattr(ctx.summary, "_defaulted_arguments", None)
     if cache is None:
         cache = ctx.summary._defaulted_arguments = {}  # type: ignore[attr-defined]
