@@ -213,8 +213,8 @@ def _compares_with_none(node: ast.Compare) -> bool:
 def _root_params(root: CompiledRoot, possible: bool) -> set[str]:
     """The parameters of a root that hold tracers. Certain: the non-static ones without a default (a
     parameter with a default is often left out by callers and then is a Python constant; `traced_values`
-    adds those a call passes), none where the static ones cannot be read. Possible: every non-static one, all of them where that cannot be read
-    (`equinox.filter_jit`, `nnx.jit`: whatever is an array is traced)."""
+    adds those a call passes), none where the static ones cannot be read. Possible: every non-static one,
+    all of them where that cannot be read (`equinox.filter_jit`, `nnx.jit`: whatever is an array is traced)."""
     fn = root.fn.node
     args = fn.args
     if not possible and (root.static is None or isinstance(fn, ast.Lambda)):
