@@ -1,12 +1,14 @@
 """Calls of a module's compiled functions (`jax.jit`/`torch.compile` roots, _compiled.py): how the module
-calls them (`compiled_callables`), which of those calls sit in loops, and which argument each call binds
-to which parameter.
+calls them (`compiled_callables`), which of those calls sit in loops, which argument each call binds
+to which parameter, and how the calls treat the parameters with defaults (`defaulted_arguments`).
 """
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
+from ..facts.fact_kinds import KINDS, LIT_NONE, const_kind
 from ._compiled import CompiledRoot, call_key, compiled_roots
 from ._module_index import in_loop, module_calls, parent_of
 
@@ -72,3 +74,71 @@ def bound_arguments(root: CompiledRoot, call: ast.Call) -> Iterator[tuple[str, a
     for kw in call.keywords:
         if kw.arg is not None:
             yield kw.arg, kw.value
+
+
+_NONE = KINDS[LIT_NONE]
+
+
+@dataclass(frozen=True)
+class DefaultedArguments:
+    """How the known calls of a jitted function treat its parameters with defaults."""
+
+    passed: frozenset[str]  # some call passes a value, not None (a tracer, unless the parameter is static)
+    left_none: frozenset[str]  # default None, and some call omits it, passes None, or spreads `*`/`**`
+
+
+def defaulted_arguments(ctx: "ModuleContext", root: CompiledRoot) -> DefaultedArguments:
+    """Read from the module's own calls of the jitted function (by the name it is called by, in the AST)
+    and, for a decorated function, from the project's call-site facts of other modules. The facts fill in
+    an omitted argument's default, so there a call passes a parameter only when the argument's kind
+    differs from the default's (`f(x, n)` for `n=2**7`); one of the default's own kind counts as omitted."""
+    cache = getattr(ctx.summary, "_defaulted_arguments", None)
+    if cache is None:
+        cache = ctx.summary._defaulted_arguments = {}  # type: ignore[attr-defined]
+    found = cache.get(id(root))
+    if found is None:
+        found = cache[id(root)] = _defaulted_arguments(ctx, root)
+    return found
+
+
+def parameter_defaults(root: CompiledRoot) -> dict[str, ast.expr]:
+    """The default of each parameter a caller of `root` may pass that has one."""
+    args = root.fn.node.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return {a.arg: d for a, d in pairs if a.arg in root.call_params}
+
+
+def _defaulted_arguments(ctx: "ModuleContext", root: CompiledRoot) -> DefaultedArguments:
+    defaults = parameter_defaults(root)
+    if not defaults:
+        return DefaultedArguments(frozenset(), frozenset())
+    none_default = {p for p, d in defaults.items() if isinstance(d, ast.Constant) and d.value is None}
+    passed: set[str] = set()
+    left_none: set[str] = set()
+    callables = compiled_callables(ctx)
+    for call in module_calls(ctx):
+        key = call_key(call.func)
+        if key is None or callables.get(key) is not root:
+            continue
+        given = dict(bound_arguments(root, call))
+        for p in defaults:
+            arg = given.get(p)
+            is_none = arg is None or isinstance(arg, ast.Constant) and arg.value is None
+            if not is_none:
+                passed.add(p)
+            elif p in none_default:
+                left_none.add(p)  # omitted (perhaps spread by `*`/`**`: it counts) or passed None
+    if root.site in getattr(root.fn.node, "decorator_list", ()):
+        # Every call of a decorated function is a call of the jitted one (this module's are read above).
+        for site in ctx.project.facts.call_sites(root.fn):
+            if site.via.startswith("callback:") or site.path == ctx.path:
+                continue
+            for p, default in defaults.items():
+                kind = site.arg_kinds.get(p, _NONE if p in none_default else None)
+                if kind == _NONE and p in none_default:
+                    left_none.add(p)
+                elif kind is not None and kind != _NONE and kind != KINDS[const_kind(default)]:
+                    passed.add(p)
+    return DefaultedArguments(frozenset(passed), frozenset(left_none))

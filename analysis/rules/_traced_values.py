@@ -31,6 +31,7 @@ from ..facts.jax_values import (
 )
 from ..summary import FunctionInfo
 from ._compiled import CompiledRoot, compiled_functions, compiled_roots, nondiff_params, traced_callees
+from ._compiled_calls import defaulted_arguments
 
 if TYPE_CHECKING:
     from .base import ModuleContext
@@ -121,6 +122,8 @@ class TracedValues:
         if isinstance(node, ast.Compare):
             if any(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in node.ops):
                 return False
+            if _compares_with_none(node):
+                return False  # jax.Array's `==`/`!=` leave None to Python: a bool (measured on jax 0.10.2)
             return any(self.is_traced(v) for v in [node.left, *node.comparators])
         if isinstance(node, ast.IfExp):
             return self.is_traced(node.body) or self.is_traced(node.orelse)
@@ -200,11 +203,18 @@ class TracedValues:
                 yield sub
 
 
+def _compares_with_none(node: ast.Compare) -> bool:
+    """`x == None` / `x != None`: Python's identity fallback, never a tracer."""
+    operands = [node.left, *node.comparators]
+    return all(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops) and \
+        any(isinstance(v, ast.Constant) and v.value is None for v in operands)
+
+
 def _root_params(root: CompiledRoot, possible: bool) -> set[str]:
     """The parameters of a root that hold tracers. Certain: the non-static ones without a default (a
-    parameter with a default is often left out by callers and then is a Python constant), none where the
-    static ones cannot be read. Possible: every non-static one, all of them where that cannot be read
-    (`equinox.filter_jit`, `nnx.jit`: whatever is an array is traced)."""
+    parameter with a default is often left out by callers and then is a Python constant; `traced_values`
+    adds those a call passes), none where the static ones cannot be read. Possible: every non-static one,
+    all of them where that cannot be read (`equinox.filter_jit`, `nnx.jit`: whatever is an array is traced)."""
     fn = root.fn.node
     args = fn.args
     if not possible and (root.static is None or isinstance(fn, ast.Lambda)):
@@ -226,7 +236,11 @@ def traced_values(ctx: "ModuleContext", root: CompiledRoot) -> TracedValues:
         cache = ctx.summary._traced_values = {}  # type: ignore[attr-defined]
     found = cache.get(id(root))
     if found is None:
-        found = cache[id(root)] = TracedValues(ctx, root.fn, _root_params(root, False), possible=False)
+        params = _root_params(root, False)
+        if root.static is not None and not isinstance(root.fn.node, ast.Lambda):
+            # A defaulted parameter that a call of the jitted function passes (not static) is a tracer.
+            params |= defaulted_arguments(ctx, root).passed - root.static
+        found = cache[id(root)] = TracedValues(ctx, root.fn, params, possible=False)
     return found
 
 

@@ -6,6 +6,7 @@ from typing import Iterable, Iterator
 
 from ..model import Finding, Severity
 from ._compiled import CompiledRoot, compiled_roots
+from ._none_branches import untraced_nodes
 from ._traced_values import traced_values
 from .base import Invalid, ModuleContext, Rule, Valid
 
@@ -40,7 +41,10 @@ class PythonControlFlowOnTracer(Rule):
         Finds `if`, `while` and conditional expressions whose condition is computed from a non-static
         argument of a `jax.jit` function, and `bool()`, `int()`, `float()`, `range()` of such values.
         Shapes, dtypes, `len()`, `isinstance` and `is None` tests are static and not reported; so are
-        arguments listed in `static_argnums`/`static_argnames` and arguments with defaults.
+        arguments listed in `static_argnums`/`static_argnames` and arguments with defaults that no call of
+        the jitted function passes (a call this module makes, or any call of a decorated one). Code under
+        `if p is None:` is left alone when `p` defaults to None and every call of the jitted function
+        passes it (None is None while tracing: that branch is not traced).
     """
     why = """
         Under `jax.jit` every non-static argument is a tracer, an abstract array with a shape and a dtype
@@ -139,6 +143,19 @@ class PythonControlFlowOnTracer(Rule):
                 foo = functools.partial(foo, flag=True)
                 return jax.jit(foo)
         """, note="`flag` is bound by the partial the name holds: a Python value"),
+        Valid("""
+            import jax
+
+            @jax.jit
+            def add(left, right, scale=None):
+                if scale == None:
+                    return left + right
+                return left + scale * right
+
+            @jax.jit
+            def sub(left, right):
+                return add(left, right, -1)
+        """, note="`tracer == None` is a Python bool: jax.Array's `==` leaves None to Python"),
     )
     invalid = (
         Invalid("""
@@ -182,6 +199,18 @@ class PythonControlFlowOnTracer(Rule):
 
             fast = jax.jit(repeat)
         """, lines=(5,), note="int() of a non-static argument"),
+        Invalid("""
+            import jax
+            import jax.numpy as jnp
+
+            @jax.jit
+            def shrink(x, limit=1.0):
+                if limit > 0:
+                    return x * limit
+                return x
+
+            y = shrink(jnp.ones(3), 2.0)
+        """, lines=(6,), note="a defaulted argument that a call passes is traced"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -190,15 +219,16 @@ class PythonControlFlowOnTracer(Rule):
             if not traced.names:
                 continue
             body = ctx.body(root.fn)
+            untraced = untraced_nodes(ctx, root)
             for node in body.of_type(ast.If, ast.While, ast.IfExp):
-                if traced.is_traced(node.test):
+                if traced.is_traced(node.test) and id(node) not in untraced:
                     kind = {ast.If: "if", ast.While: "while", ast.IfExp: "conditional expression"}[type(node)]
                     yield ctx.report(self, node.test, f"Python `{kind}` on a traced value raises "
                                      "TracerBoolConversionError under jax.jit: use jax.lax.cond/jnp.where, or "
                                      "mark the argument static (static_argnums/static_argnames)", fn=root.fn)
             for call in body.calls:
                 conversion = _CONVERSIONS.get(ctx.qualify(call.func) or "")
-                if conversion and any(traced.is_traced(a) for a in call.args):
+                if conversion and id(call) not in untraced and any(traced.is_traced(a) for a in call.args):
                     yield ctx.report(self, call, f"`{conversion}` of a traced value raises "
                                      "ConcretizationTypeError under jax.jit: keep it an array, or mark the "
                                      "argument static (static_argnums/static_argnames)", fn=root.fn)
@@ -214,7 +244,8 @@ class NumpyOnTracer(Rule):
     what = """
         Finds `np.*(...)` calls with an argument computed from a non-static argument of a `jax.jit`
         function, and `.item()`/`.tolist()` on such values. NumPy calls that only read a shape or a dtype,
-        and those NumPy hands to the array's own method (`np.sum(x)` is `x.sum()`), are not reported.
+        and those NumPy hands to the array's own method (`np.sum(x)` is `x.sum()`), are not reported; nor is
+        code under `if p is None:` when `p` defaults to None and every call of the jitted function passes it.
     """
     why = """
         NumPy converts its arguments to `numpy.ndarray`, which needs the data; a tracer has none, so
@@ -276,6 +307,22 @@ class NumpyOnTracer(Rule):
 
             value = energy(np.ones(3)).item()
         """, note="outside the jitted function"),
+        Valid("""
+            import jax
+            import numpy as np
+
+            def accumulate(x, *, state=None):
+                if state is None:
+                    return np.asarray(x).cumsum()
+                return x + state
+
+            accumulate_jit = jax.jit(accumulate)
+
+            def run(x, state=None):
+                kernel = accumulate if state is None else accumulate_jit
+                return kernel(x, state=state)
+        """, note="a `state is None` branch for eager calls: the jitted variant is only called with a state, "
+                  "and None is None while tracing"),
     )
     invalid = (
         Invalid("""
@@ -304,6 +351,20 @@ class NumpyOnTracer(Rule):
 
             fast_clip = jax.jit(clip)
         """, lines=(5,)),
+        Invalid("""
+            import jax
+            import numpy as np
+
+            def accumulate(x, *, state=None):
+                if state is None:
+                    return np.asarray(x).cumsum()
+                return x + state
+
+            accumulate_jit = jax.jit(accumulate)
+
+            def run(x):
+                return accumulate_jit(x)
+        """, lines=(6,), note="a call of the jitted function leaves `state` None: the branch is traced"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -311,7 +372,10 @@ class NumpyOnTracer(Rule):
             traced = traced_values(ctx, root)
             if not traced.names:
                 continue
+            untraced = untraced_nodes(ctx, root)
             for call in ctx.body(root.fn).calls:
+                if id(call) in untraced:
+                    continue  # a `p is None` branch no call of the jitted function takes
                 q = ctx.qualify(call.func) or ""
                 if q.startswith("numpy.") and q.split(".")[1] not in _NUMPY_NO_CONVERSION and \
                         any(traced.is_traced(a) for a in list(call.args) + [k.value for k in call.keywords]):

@@ -168,6 +168,30 @@ def test_hyb108_numpy_and_item_on_tracers_raise() -> None:
     assert abs(float(scale(jnp.ones(2))[0]) - 2 ** 0.5 / 2) < 1e-6
 
 
+def test_hyb104_defaulted_argument_is_traced_when_a_call_passes_it() -> None:
+    with pytest.raises(errors.TracerBoolConversionError):
+        run_example(PythonControlFlowOnTracer.invalid, "y = shrink(jnp.ones(3), 2.0)")
+
+
+def test_hyb104_a_tracer_compared_with_none_is_a_python_bool() -> None:
+    sub = run_example(PythonControlFlowOnTracer.valid, "return add(left, right, -1)")["sub"]
+    assert [float(v) for v in sub(jnp.ones(2), jnp.ones(2))] == [0.0, 0.0]
+
+
+def test_hyb108_none_branch_is_traced_only_by_calls_that_leave_the_argument_none() -> None:
+    """None is an empty pytree: under jax.jit an argument given None (or left at its default None) is None
+    while tracing, so `if state is None:` is decided by the caller and the NumPy branch for eager calls is
+    traced only by a jitted call without a state."""
+    namespace = run_example(NumpyOnTracer.valid, "kernel = accumulate if state is None else accumulate_jit")
+    run, accumulate_jit = namespace["run"], namespace["accumulate_jit"]
+    assert [float(v) for v in run(jnp.ones(3), state=jnp.ones(3))] == [2.0, 2.0, 2.0]  # jitted, NumPy branch skipped
+    assert [float(v) for v in run(jnp.ones(3))] == [1.0, 2.0, 3.0]  # eager: the NumPy branch on concrete values
+    with pytest.raises(errors.TracerArrayConversionError):
+        accumulate_jit(jnp.ones(3))
+    with pytest.raises(errors.TracerArrayConversionError):
+        accumulate_jit(jnp.ones(3), state=None)
+
+
 def test_the_examples_run_here_are_the_ones_the_rules_report() -> None:
     """Guards the link between the runtime claims and the analysis: each invalid example run above is reported."""
     for rule, marker in ((PrintInJit, 'print("x =", x)'), (TracerLeak, "last.append(y)"),
