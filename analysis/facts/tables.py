@@ -65,6 +65,16 @@ GRAPH_REQUIRED_CALLS = frozenset({
     "tensorflow.lite.TFLiteConverter.from_saved_model", "tensorflow.compat.v1.saved_model.save",
 })
 
+# Calls that return an object that already exists (the strategy in scope, the current replica context, the
+# default graph), the same one on every call: a function that closes over the result does not serve a new
+# object per call, so it could be made once (HYB007; issue 11 P65-recall3, TF Graphics' `_train_epoch`).
+# https://www.tensorflow.org/api_docs/python/tf/distribute/get_strategy
+SHARED_OBJECT_CALLS = frozenset({
+    "tensorflow.distribute.get_strategy", "tensorflow.distribute.get_replica_context",
+    "tensorflow.distribute.get_cross_replica_context", "tensorflow.distribute.has_strategy",
+    "tensorflow.compat.v1.get_default_graph", "tensorflow.get_logger",
+})
+
 # ---- purity of library calls -----------------------------------------------------------------------
 # TensorFlow and Keras calls do not change Python state (`tf.Variable.assign*` and `tf.print` are graph
 # ops, not Python side effects: Hybridize testPythonSideEffects2).

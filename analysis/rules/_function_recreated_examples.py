@@ -309,4 +309,25 @@ INVALID = (
                 for batch in batches:
                     self.train(batch)
     """, lines=(5,), note="a method called once per iteration of another method's loop"),
+    Invalid("""
+        import tensorflow as tf
+
+        def train_epoch(model, dataset, run_graph):
+            strategy = tf.distribute.get_strategy()
+
+            def distributed_step(sample):
+                per_replica = strategy.run(model.train_sample, args=(sample,))
+                return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+            if run_graph:
+                distributed_step = tf.function(distributed_step)
+            for sample in dataset:
+                distributed_step(sample)
+
+        def train(model, dataset, epochs):
+            for _ in range(epochs):
+                train_epoch(model, dataset, True)
+    """, lines=(11,), note="issue 11 P65-recall3 (TF Graphics): `tf.distribute.get_strategy()` returns the strategy "
+                           "in scope, the same object every epoch, so the step could be made once; a new "
+                           "tf.function per epoch retraces per epoch"),
 )

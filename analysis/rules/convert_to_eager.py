@@ -267,6 +267,18 @@ class ConvertToEager(Rule):
                     return self._influence_vector(samples)
         """, note="issue 10 P52-fixa: the body calls an abstract method; what runs is a subclass's override "
                   "(gradients, Hessians), not the stub"),
+        Valid("""
+            import tensorflow as tf
+
+            class Model:
+                def __init__(self):
+                    @tf.function
+                    def reset_state():
+                        return 0
+
+                    self.reset_fn = reset_state
+        """, note="issue 11 P66-recall3: stored on the object and never called in the module: a receiver may "
+                  "still need the tf.function object (P30-precfix)"),
     )
     invalid = (
         Invalid("""
@@ -305,6 +317,24 @@ class ConvertToEager(Rule):
                 fast_add(4)
             """,
         }, path="pkg/_impl.py", lines=(6,), note="P2 on a tf.function(f) wrapper, called from another module"),
+        Invalid("""
+            import tensorflow as tf
+
+            class YoloLayer(tf.keras.layers.Layer):
+                def __init__(self, new_coords):
+                    super().__init__()
+
+                    @tf.function
+                    def _coords(x):
+                        return x
+
+                    if new_coords:
+                        self._yolo_function = _coords
+
+                def call(self, x):
+                    return self._yolo_function(x)
+        """, lines=(7,), note="issue 11 P66-recall3 (yolov4): an identity function stored as `self._yolo_function` "
+                              "and called through it is still only called, not handed to a receiver (P30-precfix)"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
@@ -380,7 +410,24 @@ def _used_as_value(ctx: ModuleContext, fn: FunctionInfo, facts, fid: int) -> boo
         n for n in ast.walk(ctx.source.tree) if isinstance(n, ast.Name))
     called = {id(n.func) for n in ast.walk(fn.parent.node if fn.parent is not None else ctx.source.tree)
               if isinstance(n, ast.Call)}
+    called |= _called_aliases(ctx)
     return any(n.id == fn.name and isinstance(n.ctx, ast.Load) and id(n) not in called for n in nodes)
+
+
+def _called_aliases(ctx: ModuleContext) -> set[int]:
+    """Names stored under another name that the module calls (`self._fn = _coords_1` with `self._fn(x)` in
+    `call`): the function is still only called, through the alias, not handed to a receiver (issue 11
+    P66-recall3, yolov4's YoloTpuLayer)."""
+    tree = ctx.source.tree
+    called = {n.func.id if isinstance(n.func, ast.Name) else n.func.attr for n in ast.walk(tree)
+              if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
+    found: set[int] = set()
+    for st in ast.walk(tree):
+        if isinstance(st, ast.Assign) and isinstance(st.value, ast.Name) and st.targets and all(
+                (t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else None) in called
+                for t in st.targets):
+            found.add(id(st.value))
+    return found
 
 
 def _passed_on(ctx: ModuleContext, site: HybridSite) -> bool:

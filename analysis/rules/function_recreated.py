@@ -5,6 +5,7 @@ import ast
 from typing import Iterable
 
 from ..facts.paths import is_test_path
+from ..facts.tables import SHARED_OBJECT_CALLS
 from ..facts.value_kinds import LocalKinds
 from ..model import Finding, Fix, FixSafety, Severity
 from ..summary import FunctionInfo, HybridSite, ModuleSummary
@@ -268,6 +269,8 @@ def _closes_over_new_object(ctx: ModuleContext, site: HybridSite, enclosing: Fun
     for st in body.of_type(ast.Assign):
         if not (isinstance(st.value, ast.Call) and any(isinstance(t, ast.Name) and t.id in reads for t in st.targets)):
             continue
+        if ctx.qualify(st.value.func) in SHARED_OBJECT_CALLS:
+            continue  # `strategy = tf.distribute.get_strategy()`: the same object on every call, not a new one
         kinds = kinds or LocalKinds.of(ctx.qualify, body.nodes, ())
         if not kinds.is_tensor(st.value):
             return True
