@@ -92,13 +92,7 @@ def defaulted_arguments(ctx: "ModuleContext", root: CompiledRoot) -> DefaultedAr
     and, for a decorated function, from the project's call-site facts of other modules. The facts fill in
     an omitted argument's default, so there a call passes a parameter only when the argument's kind
     differs from the default's (`f(x, n)` for `n=2**7`); one of the default's own kind counts as omitted."""
-    cache = getattr(ctx.summary, "_defaulted_arguments", None)
-    if cache is None:
-        cache = ctx.summary._defaulted_arguments = {}  # type: ignore[attr-defined]
-    found = cache.get(id(root))
-    if found is None:
-        found = cache[id(root)] = _defaulted_arguments(ctx, root)
-    return found
+    return ctx.shared(("defaulted-arguments", id(root)), lambda: _defaulted_arguments(ctx, root))
 
 
 def parameter_defaults(root: CompiledRoot) -> dict[str, ast.expr]:

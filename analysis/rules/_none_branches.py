@@ -26,13 +26,7 @@ if TYPE_CHECKING:
 def untraced_nodes(ctx: "ModuleContext", root: CompiledRoot) -> frozenset[int]:
     """Ids of the nodes under the `p is None` branches of `root` that no call of the jitted function
     traces (empty when every such branch may be traced)."""
-    cache = getattr(ctx.summary, "_untraced_none_branches", None)
-    if cache is None:
-        cache = ctx.summary._untraced_none_branches = {}  # type: ignore[attr-defined]
-    found = cache.get(id(root))
-    if found is None:
-        found = cache[id(root)] = _untraced_nodes(ctx, root)
-    return found
+    return ctx.shared(("untraced-none-branches", id(root)), lambda: _untraced_nodes(ctx, root))
 
 
 def _untraced_nodes(ctx: "ModuleContext", root: CompiledRoot) -> frozenset[int]:
