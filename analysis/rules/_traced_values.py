@@ -231,17 +231,15 @@ def _root_params(root: CompiledRoot, possible: bool) -> set[str]:
 
 def traced_values(ctx: "ModuleContext", root: CompiledRoot) -> TracedValues:
     """What certainly holds a tracer in the body of a `jax.jit` root."""
-    cache = getattr(ctx.summary, "_traced_values", None)
-    if cache is None:
-        cache = ctx.summary._traced_values = {}  # type: ignore[attr-defined]
-    found = cache.get(id(root))
-    if found is None:
-        params = _root_params(root, False)
-        if root.static is not None and not isinstance(root.fn.node, ast.Lambda):
-            # A defaulted parameter that a call of the jitted function passes (not static) is a tracer.
-            params |= defaulted_arguments(ctx, root).passed - root.static
-        found = cache[id(root)] = TracedValues(ctx, root.fn, params, possible=False)
-    return found
+    return ctx.shared(("traced-values", id(root)), lambda: _certainly_traced(ctx, root))
+
+
+def _certainly_traced(ctx: "ModuleContext", root: CompiledRoot) -> TracedValues:
+    params = _root_params(root, False)
+    if root.static is not None and not isinstance(root.fn.node, ast.Lambda):
+        # A defaulted parameter that a call of the jitted function passes (not static) is a tracer.
+        params |= defaulted_arguments(ctx, root).passed - root.static
+    return TracedValues(ctx, root.fn, params, possible=False)
 
 
 def possibly_traced(ctx: "ModuleContext", fn: FunctionInfo) -> TracedValues:
@@ -259,9 +257,10 @@ def _along_call_chains(ctx: "ModuleContext") -> dict[int, TracedValues]:
     code adds the callee's parameters it passes a possibly traced value; a function is visited again only
     when what it is given grows (its parameters, or the traced locals of the function it is nested in),
     and then its callees and nested functions are."""
-    cached = getattr(ctx.summary, "_possibly_traced", None)
-    if cached is not None:
-        return cached
+    return ctx.shared("possibly-traced", lambda: _possibly_traced_fixpoint(ctx))
+
+
+def _possibly_traced_fixpoint(ctx: "ModuleContext") -> dict[int, TracedValues]:
     traced = {id(cf.fn): cf.fn for cf in compiled_functions(ctx, "jax")}
     # Parameters no call site makes traced: a jitted function's static ones (a traced argument there would
     # fail to hash), a custom derivative's nondiff_argnums, the receiver.
@@ -304,7 +303,6 @@ def _along_call_chains(ctx: "ModuleContext") -> dict[int, TracedValues]:
             if cid not in queued:
                 queue.append(cid)
                 queued.add(cid)
-    ctx.summary._possibly_traced = out  # type: ignore[attr-defined]
     return out
 
 
