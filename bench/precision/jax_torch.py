@@ -94,7 +94,11 @@ CODE_BASES = (
     _jax("jumanji==1.1.2", "training"),
     _jax("objax==1.8.0", "library"),
     _jax("neural-tangents==0.6.5", "library"),
-    FrameworkCodeBase(CodeBase("cleanrl==1.2.0", "training", include=("cleanrl/*_jax*.py",)), "jax"),
+    # cleanrl 1.2.0 requires Python < 3.11, so `pip download cleanrl==1.2.0` refuses it on 3.11 (a warm
+    # download cache hid this): the wheel itself, pinned by its hash, as tfimm in codebases.py.
+    FrameworkCodeBase(CodeBase("https://files.pythonhosted.org/packages/ce/6b/7d5be29be92bb29d0e4dab15eb23c4cc537b334904426fdd1c6a4e37dc0d/"
+                               "cleanrl-1.2.0-py3-none-any.whl#sha256=002f6dac6cd0efb5889cd9096a252da1b4bc98a8f52ccb1f47a7215c18b30369",
+                               "training", include=("cleanrl/*_jax*.py",)), "jax"),
     FrameworkCodeBase(CodeBase("d2l==1.0.3", "training", include=("d2l/jax.py",)), "jax"),
     _jax("sbx-rl==0.28.0", "training"),
     _jax("rejax==0.1.3", "training"),
@@ -124,7 +128,10 @@ CODE_BASES = (
     # gymnasium 1.4.0 (its functional JAX environments) and dm-haiku 0.0.17's sdist (its examples/).
     _jax("jaxsim==0.9.0", "training"),
     _jax("jaxns==3.0.0", "library"),
-    _jax("jax-cosmo==0.1.0", "library"),
+    # jax-cosmo 0.1.0 is an sdist whose metadata build now fails under `pip download` (setup_requires pulls
+    # the newest setuptools_scm, which needs a module it does not install): the archive, pinned by its hash.
+    _jax("https://files.pythonhosted.org/packages/b1/ff/3d1c8d348ce2eb07cc990142cbd4dd2e72070dfd30e2dbe3660f1b392cd2/"
+         "jax-cosmo-0.1.0.tar.gz#sha256=a44003ff38381347059327b88e3fd820499150195acbf341b463db52bb461372", "library"),
     _jax("jax-fdm==0.14.1", "training"),
     _jax("qdax==0.5.0", "training"),
     _jax("pgx==2.6.0", "training"),
