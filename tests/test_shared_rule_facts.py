@@ -6,6 +6,7 @@ import textwrap
 
 from hybridize_bot.analysis import analyze_sources
 from hybridize_bot.analysis.config import Config
+from hybridize_bot.analysis.pipeline.checking import make_rules
 from hybridize_bot.analysis.project import Project
 from hybridize_bot.analysis.rules.base import ModuleContext
 from hybridize_bot.analysis.source import parse
@@ -70,3 +71,62 @@ def test_a_shared_fact_is_computed_once_per_module() -> None:
     assert calls == [1]
     assert ctx.shared(("answer", 2), compute) == 42  # another key: computed again
     assert calls == [1, 1]
+
+
+def test_rules_leave_no_memo_on_the_module_summary() -> None:
+    # A bot worker keeps module summaries across checks (warm runs), so a rule's memo set on the summary
+    # would outlive the check that computed it (a different configuration or project around the same
+    # module); per-check facts go through ModuleContext.shared. Every rule runs on a module that makes
+    # the JAX, PyTorch and TensorFlow rules walk it; the summary's attributes must be what building it set.
+    source = parse("m.py", textwrap.dedent("""
+        import logging
+        import jax
+        import jax.numpy as jnp
+        import tensorflow as tf
+        import torch
+
+        log = logging.getLogger(__name__)
+        seen = []
+        scale = 1.0
+
+
+        def grow():
+            global scale
+            scale = 2.0
+
+
+        @jax.jit
+        def step(x):
+            seen.append(x)
+            log.info("step")
+            return jnp.sum(x) * scale
+
+
+        fast = jax.jit(lambda x: x + 1)
+
+
+        class Net(torch.nn.Module):
+            def forward(self, x):
+                print(x.item())
+                return x
+
+
+        compiled = torch.compile(Net())
+
+
+        @tf.function
+        def tf_step(x):
+            print(x)
+            for i in range(3):
+                f = tf.function(lambda y: y)
+            return x * scale
+    """).encode())
+    summary = build_summary(source, "m")  # type: ignore[arg-type]
+    before = set(vars(summary))
+    project = Project([summary])
+    ctx = ModuleContext(project, summary, Config())
+    found = [f.code for rule in make_rules() for f in rule.check(ctx)]
+    assert "HYB103" in found and "HYB201" in found  # the JAX and PyTorch rules did walk the module
+    # The fact extractor's name-qualification memo depends on the module's own imports only (the same for
+    # every check of this text): the one attribute allowed to appear.
+    assert set(vars(summary)) - before - {"_facts_qcache"} == set()

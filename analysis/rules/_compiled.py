@@ -394,9 +394,7 @@ def _method_of_enclosing_class(ctx: "ModuleContext", node: ast.AST, name: str) -
 def lambda_function(ctx: "ModuleContext", node: ast.Lambda) -> FunctionInfo:
     """A FunctionInfo for a lambda that `jax.jit` traces (the module summary lists only named functions
     and tf.function lambdas), one per lambda node, its parent the function it is written in."""
-    cache = getattr(ctx.summary, "_jit_lambdas", None)
-    if cache is None:
-        cache = ctx.summary._jit_lambdas = {}  # type: ignore[attr-defined]
+    cache: dict[int, FunctionInfo] = ctx.shared("jit-lambdas", dict)
     found = cache.get(id(node))
     if found is None:
         found = next((f for f in ctx.summary.functions if f.node is node), None)
@@ -430,12 +428,12 @@ def mentions(ctx: "ModuleContext", qualified: frozenset[str]) -> bool:
 
 def compiled_roots(ctx: "ModuleContext") -> list[CompiledRoot]:
     """Every jit/compile/trace root of this module (computed once per module)."""
-    cached = getattr(ctx.summary, "_compiled_roots", None)
-    if cached is not None:
-        return cached
+    return ctx.shared("compiled-roots", lambda: _find_compiled_roots(ctx))
+
+
+def _find_compiled_roots(ctx: "ModuleContext") -> list[CompiledRoot]:
     roots: list[CompiledRoot] = []
     if not mentions(ctx, WRAPPERS):
-        ctx.summary._compiled_roots = roots  # type: ignore[attr-defined]
         return roots
     seen: set[tuple[int, str]] = set()
 
@@ -461,19 +459,14 @@ def compiled_roots(ctx: "ModuleContext") -> list[CompiledRoot]:
         traced_fns, instances = _roots_of_call(ctx, call, kind, instances)
         for traced in traced_fns:
             add(traced, call, kind, {k.arg: k.value for k in call.keywords if k.arg}, call.func)
-    ctx.summary._compiled_roots = roots  # type: ignore[attr-defined]
     return roots
 
 
 def wrapper_calls(ctx: "ModuleContext") -> list[ast.Call]:
     """Every `jax.jit(...)`/`torch.compile(...)`/`torch.jit.trace(...)` call with an argument."""
-    cached = getattr(ctx.summary, "_wrapper_calls", None)
-    if cached is not None:
-        return cached
-    out = [c for c in module_calls(ctx) if c.args and wrapper_kind(ctx, c.func) is not None] \
-        if mentions(ctx, WRAPPERS) else []
-    ctx.summary._wrapper_calls = out  # type: ignore[attr-defined]
-    return out
+    return ctx.shared("wrapper-calls", lambda: [
+        c for c in module_calls(ctx) if c.args and wrapper_kind(ctx, c.func) is not None]
+        if mentions(ctx, WRAPPERS) else [])
 
 
 def compiled_functions(ctx: "ModuleContext", framework: str) -> list[CompiledFunction]:

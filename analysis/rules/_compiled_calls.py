@@ -22,9 +22,10 @@ def compiled_callables(ctx: "ModuleContext") -> dict[str, CompiledRoot]:
     A decorated function is called by its name (`self.name` for a method); `fast = jax.jit(f)` by the
     name it is bound to.
     """
-    cached = getattr(ctx.summary, "_compiled_callables", None)
-    if cached is not None:
-        return cached
+    return ctx.shared("compiled-callables", lambda: _compiled_callables(ctx))
+
+
+def _compiled_callables(ctx: "ModuleContext") -> dict[str, CompiledRoot]:
     out: dict[str, CompiledRoot] = {}
     for root in compiled_roots(ctx):
         if root.site in getattr(root.fn.node, "decorator_list", ()):
@@ -36,7 +37,6 @@ def compiled_callables(ctx: "ModuleContext") -> dict[str, CompiledRoot]:
                 key = call_key(target)
                 if key is not None:
                     out[key] = root
-    ctx.summary._compiled_callables = out  # type: ignore[attr-defined]
     return out
 
 

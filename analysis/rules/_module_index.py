@@ -31,26 +31,27 @@ def _index(ctx: "ModuleContext") -> tuple[list[ast.Call], dict[int, ast.AST], li
     """Every call of the module (source order), every node's parent, and every item assignment
     (`x[i] = v`, `x[i] += v`): one walk per module, shared by the JAX and PyTorch rules (a module walk
     costs about as much as parsing it)."""
-    cached = getattr(ctx.summary, "_call_index", None)
-    if cached is None:
-        calls: list[ast.Call] = []
-        stores: list[ast.Assign | ast.AugAssign] = []
-        parents: dict[int, ast.AST] = {}
-        stack: list[ast.AST] = [ctx.summary.source.tree]
-        while stack:
-            node = stack.pop()
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
-                if isinstance(child, ast.Call):
-                    calls.append(child)
-                elif isinstance(child, ast.Subscript) and isinstance(child.ctx, ast.Store) and \
-                        isinstance(node, (ast.Assign, ast.AugAssign)):
-                    stores.append(node)
-                stack.append(child)
-        calls.sort(key=lambda c: (c.lineno, c.col_offset))
-        stores.sort(key=lambda c: (c.lineno, c.col_offset))
-        cached = ctx.summary._call_index = (calls, parents, stores)  # type: ignore[attr-defined]
-    return cached
+    return ctx.shared("call-index", lambda: _walk_calls(ctx))
+
+
+def _walk_calls(ctx: "ModuleContext") -> tuple[list[ast.Call], dict[int, ast.AST], list[ast.Assign | ast.AugAssign]]:
+    calls: list[ast.Call] = []
+    stores: list[ast.Assign | ast.AugAssign] = []
+    parents: dict[int, ast.AST] = {}
+    stack: list[ast.AST] = [ctx.summary.source.tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+            if isinstance(child, ast.Call):
+                calls.append(child)
+            elif isinstance(child, ast.Subscript) and isinstance(child.ctx, ast.Store) and \
+                    isinstance(node, (ast.Assign, ast.AugAssign)):
+                stores.append(node)
+            stack.append(child)
+    calls.sort(key=lambda c: (c.lineno, c.col_offset))
+    stores.sort(key=lambda c: (c.lineno, c.col_offset))
+    return calls, parents, stores
 
 
 def module_calls(ctx: "ModuleContext") -> list[ast.Call]:
@@ -76,10 +77,7 @@ def enclosing_function(ctx: "ModuleContext", node: ast.AST) -> FunctionInfo | No
 
 
 def _function_infos(ctx: "ModuleContext") -> dict[int, FunctionInfo]:
-    cached = getattr(ctx.summary, "_function_infos", None)
-    if cached is None:
-        cached = ctx.summary._function_infos = {id(f.node): f for f in ctx.summary.functions}  # type: ignore[attr-defined]
-    return cached
+    return ctx.shared("function-infos", lambda: {id(f.node): f for f in ctx.summary.functions})
 
 
 def parent_chain(ctx: "ModuleContext", node: ast.AST) -> list[ast.AST]:

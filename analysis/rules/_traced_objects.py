@@ -36,12 +36,10 @@ def has_fresh_self(ctx: "ModuleContext", fn: FunctionInfo) -> bool:
 class _Fresh:
     def __init__(self, ctx: "ModuleContext") -> None:
         self.ctx = ctx
-        cached = getattr(ctx.summary, "_fresh_self", None)
-        if cached is None:
-            # Per module, computed once: the memo, the call edges into each function and the ids of
-            # the JAX roots (never fresh: their `self` comes from outside).
-            roots = {id(r.fn) for r in compiled_roots(ctx) if r.framework == "jax"}
-            cached = ctx.summary._fresh_self = ({}, _incoming(ctx), roots)  # type: ignore[attr-defined]
+        # Per module, computed once: the memo, the call edges into each function and the ids of the JAX
+        # roots (never fresh: their `self` comes from outside).
+        cached = ctx.shared("fresh-self", lambda: (
+            {}, _incoming(ctx), {id(r.fn) for r in compiled_roots(ctx) if r.framework == "jax"}))
         self.memo: dict[int, bool] = cached[0]
         self.incoming: dict[int, list[tuple[FunctionInfo, ast.AST]]] = cached[1]
         self.roots: set[int] = cached[2]

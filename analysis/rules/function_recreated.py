@@ -36,24 +36,23 @@ def _repeated_parts(loop: ast.AST) -> list[ast.AST]:
     return parts
 
 
-def _loop_calls(summary: ModuleSummary) -> list[ast.Call]:
+def _loop_calls(ctx: ModuleContext) -> list[ast.Call]:
     """Every call of the module written where it runs once per iteration of a loop or comprehension.
 
     Computed only for modules that create tf.functions inside functions, so the walk is rare.
     """
-    cached = getattr(summary, "_loop_calls", None)
-    if cached is None:
-        seen: dict[int, ast.Call] = {}
-        for loop in ast.walk(summary.source.tree):
-            if isinstance(loop, _LOOPS):
-                for part in _repeated_parts(loop):
-                    seen.update((id(n), n) for n in ast.walk(part) if isinstance(n, ast.Call))
-        cached = list(seen.values())
-        summary._loop_calls = cached  # type: ignore[attr-defined]
-    return cached
+    return ctx.shared("loop-calls", lambda: _walk_loop_calls(ctx.summary))
 
 
-def _called_in_loop(summary: ModuleSummary, fn: FunctionInfo) -> bool:
+def _walk_loop_calls(summary: ModuleSummary) -> list[ast.Call]:
+    seen: dict[int, ast.Call] = {}
+    for loop in _loops_of(summary):
+        for part in _repeated_parts(loop):
+            seen.update((id(n), n) for n in ast.walk(part) if isinstance(n, ast.Call))
+    return list(seen.values())
+
+
+def _called_in_loop(ctx: ModuleContext, fn: FunctionInfo) -> bool:
     """Whether `fn(...)` or `obj.fn(...)` is called once per iteration of a loop of the module.
 
     `for loss in self._steps(data):` calls `_steps` once (the iterable), and a method's own loop over
@@ -62,7 +61,7 @@ def _called_in_loop(summary: ModuleSummary, fn: FunctionInfo) -> bool:
     """
     own = (fn.node.lineno, fn.node.end_lineno or fn.node.lineno)
     receiver = fn.params[0] if fn.cls is not None and fn.params else None
-    for call in _loop_calls(summary):
+    for call in _loop_calls(ctx):
         func = call.func
         if isinstance(func, ast.Name) and func.id == fn.name:
             return True
@@ -90,7 +89,7 @@ def _closes_over_loop_values(ctx: ModuleContext, site: HybridSite) -> bool:
     if not reads:
         return False
     line = getattr(site.node, "lineno", 0)
-    for loop in _loops(ctx.summary):
+    for loop in _loops(ctx):
         if loop.lineno <= line <= (loop.end_lineno or loop.lineno) and reads & _loop_bound(loop):
             return True
     return False
@@ -129,7 +128,7 @@ def _per_case_arguments(ctx: ModuleContext, site: HybridSite, enclosing: Functio
     if not captured:
         return False
     offset = 1 if enclosing.cls is not None and params and params[0] in ("self", "cls") else 0
-    for loop in _loops(ctx.summary):
+    for loop in _loops(ctx):
         bound = _loop_bound(loop)
         for node in ast.walk(loop):
             if not isinstance(node, ast.Call):
@@ -174,12 +173,12 @@ def _kept(ctx: ModuleContext, site: HybridSite) -> bool:
     return False
 
 
-def _loops(summary: ModuleSummary) -> list[ast.AST]:
-    cached = getattr(summary, "_loop_nodes", None)
-    if cached is None:
-        cached = [n for n in ast.walk(summary.source.tree) if isinstance(n, _LOOPS)]
-        summary._loop_nodes = cached  # type: ignore[attr-defined]
-    return cached
+def _loops(ctx: ModuleContext) -> list[ast.AST]:
+    return ctx.shared("loop-nodes", lambda: _loops_of(ctx.summary))
+
+
+def _loops_of(summary: ModuleSummary) -> list[ast.AST]:
+    return [n for n in ast.walk(summary.source.tree) if isinstance(n, _LOOPS)]
 
 
 def _loop_bound(loop: ast.AST) -> set[str]:
@@ -200,7 +199,7 @@ def _innermost_loop(ctx: ModuleContext, node: ast.AST) -> ast.For | ast.AsyncFor
     """The innermost `for`/`while` statement whose body holds `node`."""
     line = getattr(node, "lineno", 0)
     found = None
-    for loop in _loops(ctx.summary):
+    for loop in _loops(ctx):
         if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) and loop.body \
                 and loop.body[0].lineno <= line <= (loop.end_lineno or loop.lineno):
             if found is None or loop.lineno >= found.lineno:
@@ -408,7 +407,7 @@ class FunctionRecreated(Rule):
             # the object's lifetime (like a Keras layer's); a loop that builds objects builds each its
             # own function once (issue 10 P50-fixa, pdfflow's Subgrid)
             return None
-        if _called_in_loop(ctx.summary, enclosing):
+        if _called_in_loop(ctx, enclosing):
             return f"on every call of `{enclosing.qualname}`, which is called from a loop"
         looped = _looped_call_site(ctx, enclosing)
         if looped is not None:

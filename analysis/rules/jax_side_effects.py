@@ -182,16 +182,17 @@ def _binding(ctx: ModuleContext, cf: CompiledFunction, name: str) -> str | None:
 
 def _module_values(ctx: ModuleContext) -> dict[str, list[ast.expr | None]]:
     """Module-level name -> the values assigned to it at module level."""
-    cached = getattr(ctx.summary, "_module_values", None)
-    if cached is None:
-        cached = {}
-        for st in ctx.summary.source.tree.body:
-            if isinstance(st, (ast.Assign, ast.AnnAssign)):
-                for t in (st.targets if isinstance(st, ast.Assign) else [st.target]):
-                    if isinstance(t, ast.Name):
-                        cached.setdefault(t.id, []).append(st.value)
-        ctx.summary._module_values = cached  # type: ignore[attr-defined]
-    return cached
+    return ctx.shared("module-values", lambda: _assigned_at_module_level(ctx))
+
+
+def _assigned_at_module_level(ctx: ModuleContext) -> dict[str, list[ast.expr | None]]:
+    values: dict[str, list[ast.expr | None]] = {}
+    for st in ctx.summary.source.tree.body:
+        if isinstance(st, (ast.Assign, ast.AnnAssign)):
+            for t in (st.targets if isinstance(st, ast.Assign) else [st.target]):
+                if isinstance(t, ast.Name):
+                    values.setdefault(t.id, []).append(st.value)
+    return values
 
 
 def _leaks(ctx: ModuleContext, cf: CompiledFunction, value: ast.expr | None) -> bool:

@@ -44,18 +44,17 @@ def _is_logger_call(ctx: ModuleContext, call: ast.Call) -> bool:
 
 
 def _module_loggers(ctx: ModuleContext) -> frozenset[str]:
-    cached = getattr(ctx.summary, "_loggers", None)
-    if cached is not None:
-        return cached
+    return ctx.shared("module-loggers", lambda: _loggers(ctx))
+
+
+def _loggers(ctx: ModuleContext) -> frozenset[str]:
     names = set()
     for st in ctx.summary.source.tree.body:
         if isinstance(st, ast.Assign) and isinstance(st.value, ast.Call):
             q = ctx.qualify(st.value.func)
             if q in ("logging.getLogger", "absl.logging.get_absl_logger"):
                 names.update(t.id for t in st.targets if isinstance(t, ast.Name))
-    result = frozenset(names)
-    ctx.summary._loggers = result  # type: ignore[attr-defined]
-    return result
+    return frozenset(names)
 
 
 class PrintInGraph(Rule):

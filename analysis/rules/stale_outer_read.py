@@ -35,9 +35,10 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
     Value: the line of one rebinding, for the message. Names bound to tf.Variable are left out: a
     graph reads a variable's current value on every call.
     """
-    cached = getattr(ctx.summary, "_rebound_globals", None)
-    if cached is not None:
-        return cached
+    return ctx.shared("rebound-globals", lambda: _find_rebound_globals(ctx))
+
+
+def _find_rebound_globals(ctx: ModuleContext) -> dict[str, int]:
     module_bindings: dict[str, list[ast.stmt]] = {}
     tf_state: set[str] = set()
     for st in ctx.summary.source.tree.body:
@@ -107,7 +108,6 @@ def _rebound_globals(ctx: ModuleContext) -> dict[str, int]:
                 rebound.setdefault(name, lines[1])
     for name in tf_state:
         rebound.pop(name, None)
-    ctx.summary._rebound_globals = rebound  # type: ignore[attr-defined]
     return rebound
 
 
@@ -211,7 +211,7 @@ def _reassigned_attributes(ctx: ModuleContext, cls: ClassInfo, keras_step: bool 
     what `compile` sets is not stale there (TensorFlowASR's `use_loss_scale`, issue 10).
     Cached per class: every graph method of a class asks the same question.
     """
-    cache = ctx.summary.__dict__.setdefault("_reassigned_attributes", {})
+    cache: dict[tuple[int, bool], dict[str, int]] = ctx.shared("reassigned-attributes", dict)
     key = (id(cls), keras_step)
     if key in cache:
         return cache[key]
