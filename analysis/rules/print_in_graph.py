@@ -12,6 +12,7 @@ from ._callers import every_graph_call
 from ._eager_guards import runs_only_eagerly
 from ._local_tensors import body_kinds
 from ._print_in_graph_examples import INVALID, VALID
+from ._trace_only import only_traced
 from .base import ModuleContext, Rule, via_text
 
 _INITIALIZERS = frozenset({"__init__", "__post_init__", "build"})
@@ -112,6 +113,8 @@ class PrintInGraph(Rule):
         for gf in ctx.graph_functions():
             if gf.info.cls is not None and gf.info.name in _INITIALIZERS and not gf.is_root:
                 continue  # a constructor's messages describe the object it builds, which a trace builds once
+            if gf.is_root and only_traced(ctx, gf.info):
+                continue  # traced, never run (`f.get_concrete_function(x)`): trace time is its only time (P2-tffalse)
             body = ctx.body(gf.info)
             if not gf.is_root and _logging_wrapper(ctx, body) and _graph_calls_meant_once(ctx, gf.info):
                 continue  # `def info(msg): print(msg); logging.info(msg)` called only under static conditions
