@@ -113,12 +113,11 @@ class PrintInGraph(Rule):
         for gf in ctx.graph_functions():
             if gf.info.cls is not None and gf.info.name in _INITIALIZERS and not gf.is_root:
                 continue  # a constructor's messages describe the object it builds, which a trace builds once
-            if gf.is_root and only_traced(ctx, gf.info):
-                continue  # traced, never run (`f.get_concrete_function(x)`): trace time is its only time (P2-tffalse)
             body = ctx.body(gf.info)
             if not gf.is_root and _logging_wrapper(ctx, body) and _graph_calls_meant_once(ctx, gf.info):
                 continue  # `def info(msg): print(msg); logging.info(msg)` called only under static conditions
             kinds: LocalKinds | None = None
+            trace_only: bool | None = None
             for call in body.calls:
                 kind = output_call_kind(ctx.qualify(call.func))
                 if kind is None and _is_logger_call(ctx, call):
@@ -131,6 +130,10 @@ class PrintInGraph(Rule):
                     continue
                 if kind == "logging" and _traced_once(ctx, gf.info.node):
                     continue
+                if trace_only is None:  # asked only where there is something to report: it walks the parent
+                    trace_only = gf.is_root and only_traced(ctx, gf.info)
+                if trace_only:
+                    break  # traced, never run (`f.get_concrete_function(x)`): trace time is its only time (P2-tffalse)
                 message = (
                     f"`{ctx.source.segment(call.func)}` in graph code runs once per trace, not on every call"
                     f"{via_text(gf)}"
