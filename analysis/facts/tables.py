@@ -60,6 +60,10 @@ KERAS_INPUT_CALLS = frozenset({"keras.Input", "keras.layers.Input", "keras.input
 GRAPH_MODE_SWITCHES = frozenset({"tensorflow.compat.v1.disable_v2_behavior",
                                  "tensorflow.compat.v1.disable_eager_execution"})
 GRAPH_REQUIRED_METHODS = frozenset({"get_concrete_function", "experimental_get_compiler_ir"})
+# Methods of a tf.function that trace it (or lower it) without running the graph: a function whose every
+# use is one of these, with the result dropped, only ever runs its Python body (HYB001, issue 11 P2-tffalse).
+# https://www.tensorflow.org/api_docs/python/tf/types/experimental/GenericFunction#get_concrete_function
+TRACE_ONLY_METHODS = frozenset({"get_concrete_function", "experimental_get_compiler_ir"})
 GRAPH_REQUIRED_CALLS = frozenset({
     "tensorflow.saved_model.save", "tensorflow.lite.TFLiteConverter.from_concrete_functions",
     "tensorflow.lite.TFLiteConverter.from_saved_model", "tensorflow.compat.v1.saved_model.save",

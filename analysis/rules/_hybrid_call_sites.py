@@ -296,6 +296,8 @@ def loop_varying_names(ctx: ModuleContext, body: FunctionBody, loops: list[ast.A
     for node in body.of_type(ast.AugAssign):
         if (isinstance(node.target, ast.Name) and isinstance(node.op, _SCALAR_OPS)
                 and is_scalar_expr(ctx, node.value, blocked) and _inside(body, node, loops)):
+            if _integer_rescale(node.op, node.value):
+                continue  # a few scales, not a count (P4-tffalse)
             varying.setdefault(node.target.id, "a counter updated in the loop")
     assigns = [a for a in body.of_type(ast.Assign)
                if len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) and _inside(body, a, loops)]
@@ -303,6 +305,8 @@ def loop_varying_names(ctx: ModuleContext, body: FunctionBody, loops: list[ast.A
         name = a.targets[0].id  # type: ignore[attr-defined]
         if isinstance(a.value, ast.BinOp) and is_scalar_expr(ctx, a.value, blocked) and any(
                 isinstance(n, ast.Name) and n.id == name for n in ast.walk(a.value)):
+            if isinstance(a.value.left, ast.Name) and a.value.left.id == name and _integer_rescale(a.value.op, a.value.right):
+                continue  # `size = size * 2`: as above
             varying.setdefault(name, "a counter updated in the loop")
     for _ in range(3):  # derived values: a few rounds reach chains like step -> epoch -> lr
         changed = False
@@ -323,6 +327,16 @@ def loop_varying_names(ctx: ModuleContext, body: FunctionBody, loops: list[ast.A
                 isinstance(loop, (ast.For, ast.AsyncFor)) and name in _targets(loop.target) for loop in loops):
             del varying[name]
     return varying
+
+
+def _integer_rescale(op: ast.operator, step: ast.expr) -> bool:
+    """`size *= 2`, `size //= 2`, `n = n * 4`: a value scaled by an integer factor of at least 2 per
+    iteration. Such a sequence runs out of meaning in a few steps (13 doubled 30 times is 14 billion; halved,
+    it is 0 within log2 steps), so the loop around it is short by construction: pyramid levels, output
+    scales (yolov3-tf2's grid sizes 13, 26, 52, issue 11 P4-tffalse). Its few values mean a few traces, which
+    are made once and reused. Additive counters (`step += 1`) and float factors (`lr *= 0.9`) stay seeds."""
+    return (isinstance(op, (ast.Mult, ast.FloorDiv)) and isinstance(step, ast.Constant)
+            and type(step.value) is int and step.value >= 2)
 
 
 def is_false_literal(expr: ast.expr | None) -> bool:

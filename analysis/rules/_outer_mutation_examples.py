@@ -607,6 +607,33 @@ VALID = (
     """, note="jax2tf.py: module state swapped for a fresh one and restored in `finally` within one trace "
               "(P61-fixc)"),
     Valid("""
+        import threading
+        import tensorflow as tf
+
+        _state = threading.local()
+        _state.constant_cache = None
+
+        def with_fresh_cache(fn, x):
+            prev_cache = _state.constant_cache
+            try:
+                _state.constant_cache = {}
+                return fn(x)
+            finally:
+                _state.constant_cache = prev_cache
+
+        def to_tensor(val):
+            key = id(val)
+            tensor = tf.convert_to_tensor(val)
+            if _state.constant_cache is not None:
+                _state.constant_cache[key] = (val, tensor)
+            return tensor
+
+        @tf.function
+        def convert(x):
+            return with_fresh_cache(lambda v: v * to_tensor([1.0, 2.0]), x)
+    """, note="jax2tf.py's `_tfval_to_tensor_jax_dtype`: a memo whose every binder saves it and restores it "
+              "in `finally`, so what a trace stores there leaves with that trace (P3-tffalse)"),
+    Valid("""
         import tensorflow as tf
 
         def call_tf(fn, x):
@@ -625,6 +652,22 @@ VALID = (
             return tf.nest.pack_sequence_as(res_structure, out)
     """, note="jax2tf call_tf.py: a tf.function made afresh on every call of its enclosing function hands "
               "a Python structure out of its trace (P62-fixc)"),
+    Valid("""
+        import tensorflow as tf
+
+        def call_tf(fn, x):
+            res_flat = None  # only initialised here, never read
+
+            def flat(*args):
+                nonlocal res_flat
+                res_flat = tf.nest.flatten(fn(*args))
+                checked = [tf.identity(r) for r in res_flat]
+                assert len(checked) == len(res_flat)
+                return checked
+
+            return tf.function(flat, autograph=False)(x)
+    """, note="jax2tf call_tf.py: a nonlocal only this function reads, after storing it: each trace sets "
+              "and consumes it like a local (P1-tffalse)"),
 )
 
 INVALID = (
@@ -668,6 +711,39 @@ INVALID = (
             calls += 1
             return x + 1
     """, lines=(8,), note="a global counter counts traces, not calls"),
+    Invalid("""
+        import threading
+        import tensorflow as tf
+
+        _state = threading.local()
+        _state.constant_cache = {}
+
+        def reset():
+            _state.constant_cache = {}
+
+        @tf.function
+        def to_tensor(val):
+            tensor = tf.convert_to_tensor(val)
+            _state.constant_cache[id(val)] = tensor
+            return tensor
+    """, lines=(13,), note="a module memo that is reset but never restored: the graph tensors outlive their "
+                           "trace (P3-tffalse's memo is scoped by try/finally)"),
+    Invalid("""
+        import tensorflow as tf
+
+        def make_step():
+            prev = None
+
+            @tf.function
+            def step(x):
+                nonlocal prev
+                out = x if prev is None else x + prev
+                prev = out
+                return out
+
+            return step
+    """, lines=(10,), note="read before it is stored: the value kept from the last trace, a graph tensor "
+                           "(P1-tffalse's per-trace nonlocal is read only after the store)"),
     Invalid("""
         import tensorflow as tf
 

@@ -111,6 +111,8 @@ class OuterWrites(OuterNames, ValueEvidence, WriteExemptions):
                 return None
             if not aug and self._trace_time_name(st, target.id, value):
                 return None
+            if kind == "nonlocal" and not aug and self._private_nonlocal(st, target.id):
+                return None  # read only by this function, after storing it: a per-trace local (P1-tffalse)
             return (
                 f"rebinding {kind} `{target.id}` in graph code happens only while TensorFlow traces the "
                 f"function, not on every call{_LEAK if value is not None and self.tensorish(value) else ''}"
@@ -130,6 +132,8 @@ class OuterWrites(OuterNames, ValueEvidence, WriteExemptions):
             return None
         if isinstance(target, ast.Subscript) and self._rebound_before(target.value, st):
             return None  # `self.seen = {}` ... `for t in ts: self.seen[t.name] = True`: per-trace scratch
+        if outer.kind == "global" and self._scoped_container(target):
+            return None  # a memo its module installs around each trace and restores after it (P3-tffalse)
         text = self.ctx.source.segment(target)
         if isinstance(st, ast.Delete):
             return f"`del {text}` changes {_describe(outer)} only while tracing, not on every call"

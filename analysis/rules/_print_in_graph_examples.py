@@ -240,10 +240,36 @@ VALID = (
                 return x
     """, note="tensorflow-decision-forests tf_logging.py: a logging helper whose every graph-code call is "
               "under a static condition (P47-growb)"),
+    Valid("""
+        import tensorflow as tf
+
+        def test_trace_prints_once():
+            @tf.function(autograph=False)
+            def traced(x):
+                print("tracing", x.shape)
+                return x * 2
+
+            _ = traced.get_concrete_function(tf.TensorSpec([3], tf.float32))
+            tf.function(traced).get_concrete_function(tf.TensorSpec([4], tf.float32))
+    """, path="tests/trace_test.py", note="jax2tf call_tf_test.py: a tf.function its test only traces "
+                                         "(`get_concrete_function`, result dropped): tracing is all that runs (P2-tffalse)"),
 )
 
 
 INVALID = (
+    Invalid("""
+        import tensorflow as tf
+
+        def export(x):
+            @tf.function(autograph=False)
+            def traced(x):
+                print("step", x)
+                return x * 2
+
+            concrete = traced.get_concrete_function(tf.TensorSpec([3], tf.float32))
+            return concrete(x)
+    """, lines=(6,), note="the concrete function is kept and called: the print runs only at the trace "
+                          "(P2-tffalse's trace-only test drops it)"),
     Invalid("""
         import tensorflow as tf
 

@@ -10,6 +10,7 @@ a mixin of `OuterWrites`, it reads that class's `ctx`, `gf`, `info`, `body`, `se
 from __future__ import annotations
 
 import ast
+from typing import Callable, Iterable, Iterator
 
 from ..body import FunctionBody
 from ..facts.model import CallSite
@@ -36,6 +37,7 @@ class WriteExemptions:
     info: FunctionInfo
     body: FunctionBody
     self_name: str | None
+    locals_of: Callable[[FunctionInfo], set[str]]  # OuterNames.locals_of
 
     def _guarded_fill(self, call: ast.Call) -> bool:
         """`if not self._slots: self._slots.extend([tf.Variable(...) ...])`: a container filled under a
@@ -87,6 +89,32 @@ class WriteExemptions:
             return True
         reads = any(n.id == name and isinstance(n.ctx, ast.Load) for n in self.body.of_type(ast.Name))
         return not reads and value is not None and not self.tensorish(value)
+
+    def _private_nonlocal(self, st: ast.stmt, name: str) -> bool:
+        """`res_flat = None` in the enclosing function, then `nonlocal res_flat; res_flat = flatten(res);
+        ... len(res_flat)` in the traced one: no code but this function reads the variable, and this
+        function reads it only after the store, so each trace sets it and consumes it, like a local
+        (jax2tf's `call_tf`, whose enclosing function only initialises it, P1-tffalse). A read before the
+        store (a counter, a value kept from the last trace) or anywhere outside keeps it reported."""
+        owner = self.info.parent
+        while owner is not None and name not in self.locals_of(owner):
+            owner = owner.parent
+        if owner is None:
+            return False
+        end = st.end_lineno or st.lineno
+        for node in self.body.of_type(ast.Name):
+            if node.id == name and isinstance(node.ctx, ast.Load) and node.lineno <= end:
+                return False
+        mine = self.info.node
+        stack: list[ast.AST] = [owner.node]
+        while stack:
+            node = stack.pop()
+            if node is mine:
+                continue  # this function's own reads are the ones checked above
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
+                return False
+            stack.extend(ast.iter_child_nodes(node))
+        return True
 
     def _traced_for_output(self) -> bool:
         """The enclosing function inspects this tf.function's traces: it traces it itself
@@ -167,17 +195,19 @@ class WriteExemptions:
         """`prev = state.cache; try: state.cache = {}; ... finally: state.cache = prev`: the function saves
         the attribute and puts it back in a `finally`, so every trace leaves it as it found it (jax2tf's
         fresh constant cache per tf.function, P61-fixc)."""
-        text = ast.unparse(target)
-        saved = {t.id for st in self.body.of_type(ast.Assign) if ast.unparse(st.value) == text
-                 for t in st.targets if isinstance(t, ast.Name)}
-        if not saved:
+        return _saves_and_restores(self.body.nodes, ast.unparse(target))
+
+    def _scoped_container(self, target: ast.expr) -> bool:
+        """`state.cache[key] = tensor` where every function of the module that binds `state.cache` saves it
+        and puts it back in a `finally` (P61-fixc's scope): the container is installed around a trace and
+        taken away after it, so what a trace stores in it does not outlive that trace (jax2tf's constant
+        memo in `_tfval_to_tensor_jax_dtype`, P3-tffalse). A container that any function rebinds without
+        restoring it, or that is never scoped, stays reported."""
+        if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute)
+                and isinstance(target.value.value, ast.Name)):
             return False
-        for node in self.body.of_type(ast.Try):
-            for st in node.finalbody:
-                if isinstance(st, ast.Assign) and isinstance(st.value, ast.Name) and st.value.id in saved \
-                        and any(ast.unparse(t) == text for t in st.targets):
-                    return True
-        return False
+        text = ast.unparse(target.value)
+        return self.ctx.shared(("scoped-container", text), lambda: _scoped_in_module(self.ctx.source.tree, text))
 
     def _sibling_consumes(self, target: ast.expr) -> bool:
         """A forward/backward hand-off (`_step` calls `self._forward(x)`, which stores `self.tape` and
@@ -258,6 +288,46 @@ class WriteExemptions:
         while isinstance(root, ast.Attribute):
             root = root.value
         return isinstance(root, ast.Name) and root.id == self.self_name
+
+
+def _saves_and_restores(nodes: Iterable[ast.AST], text: str) -> bool:
+    """Among `nodes` (one function's), `prev = <text>` and a `finally:` that assigns `<text> = prev`."""
+    nodes = list(nodes)
+    saved = {t.id for st in nodes if isinstance(st, ast.Assign) and ast.unparse(st.value) == text
+             for t in st.targets if isinstance(t, ast.Name)}
+    if not saved:
+        return False
+    return any(isinstance(st, ast.Assign) and isinstance(st.value, ast.Name) and st.value.id in saved
+               and any(ast.unparse(t) == text for t in st.targets)
+               for node in nodes if isinstance(node, ast.Try) for st in node.finalbody)
+
+
+def _scoped_in_module(tree: ast.Module, text: str) -> bool:
+    """Some function of the module binds `<text>` (`state.cache`), and every one that does saves it and
+    restores it in a `finally` (`_saves_and_restores`)."""
+    binders = 0
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        own = list(_own_nodes(fn))
+        if not any(isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                   and any(ast.unparse(t) == text for t in (st.targets if isinstance(st, ast.Assign) else [st.target]))
+                   for st in own):
+            continue
+        if not _saves_and_restores(own, text):
+            return False
+        binders += 1
+    return binders > 0
+
+
+def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's body, nested functions and classes left out (they are visited apart)."""
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _into_text(node: ast.AST) -> bool:

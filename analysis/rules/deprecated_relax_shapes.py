@@ -8,7 +8,7 @@ from typing import Iterable, Iterator
 from ..model import Finding, FixSafety, Severity
 from ..summary import FunctionInfo, HybridSite
 from ..tfversion import REDUCE_RETRACING_SINCE  # evidence for the version: analysis/tfversion.py
-from ._version_gate import version_gated_fix
+from ._version_gate import version_gated_fix, version_text
 from .base import Invalid, ModuleContext, Rule, Valid
 
 
@@ -194,4 +194,9 @@ class DeprecatedRelaxShapes(Rule):
             )
             message = ("`experimental_relax_shapes` is deprecated since TensorFlow 2.9; use "
                        "`reduce_retracing`, which TensorFlow sets from it anyway")
+            if ctx.min_tf_version is None or tuple(ctx.min_tf_version) < REDUCE_RETRACING_SINCE:
+                # A project that still supports TF < 2.9 cannot rename outright (alibi 0.9.6 supports
+                # 2.0-2.14; issue 11 P6-tffalse): the message says so rather than suggest a breaking edit.
+                message += (f" (`reduce_retracing` exists from TensorFlow {version_text(REDUCE_RETRACING_SINCE)}: "
+                            "where older versions are supported, pass it only on those that have it)")
             yield ctx.report(self, kw, message, fn=enclosing, fix=fix)

@@ -12,6 +12,7 @@ from ._callers import every_graph_call
 from ._eager_guards import runs_only_eagerly
 from ._local_tensors import body_kinds
 from ._print_in_graph_examples import INVALID, VALID
+from ._trace_only import only_traced
 from .base import ModuleContext, Rule, via_text
 
 _INITIALIZERS = frozenset({"__init__", "__post_init__", "build"})
@@ -115,6 +116,7 @@ class PrintInGraph(Rule):
             if not gf.is_root and _logging_wrapper(ctx, body) and _graph_calls_meant_once(ctx, gf.info):
                 continue  # `def info(msg): print(msg); logging.info(msg)` called only under static conditions
             kinds: LocalKinds | None = None
+            trace_only: bool | None = None
             for call in body.calls:
                 kind = output_call_kind(ctx.qualify(call.func))
                 if kind is None and _is_logger_call(ctx, call):
@@ -127,6 +129,10 @@ class PrintInGraph(Rule):
                     continue
                 if kind == "logging" and _traced_once(ctx, gf.info.node):
                     continue
+                if trace_only is None:  # asked only where there is something to report: it walks the parent
+                    trace_only = gf.is_root and only_traced(ctx, gf.info)
+                if trace_only:
+                    break  # traced, never run (`f.get_concrete_function(x)`): trace time is its only time (P2-tffalse)
                 message = (
                     f"`{ctx.source.segment(call.func)}` in graph code runs once per trace, not on every call"
                     f"{via_text(gf)}"

@@ -8,7 +8,7 @@ from ..model import Finding, Fix, FixSafety, Severity
 from ..facts.paths import is_test_path  # tests may switch eager mode on for their own purposes
 from ..facts.tables import LOGGING_METHODS, python_effect_of_call
 from ..tfversion import RUN_FUNCTIONS_EAGERLY_SINCE  # evidence for the version: analysis/tfversion.py
-from ._version_gate import version_gated_fix
+from ._version_gate import version_gated_fix, version_text
 from .base import Invalid, ModuleContext, Rule, Valid
 
 _CURRENT = frozenset({"tensorflow.config.run_functions_eagerly", "tensorflow.compat.v1.config.run_functions_eagerly"})
@@ -262,8 +262,12 @@ class RunFunctionsEagerly(Rule):
                                                "; restore it with `run_functions_eagerly(False)` in a `finally`")
                 )
             if deprecated:
-                parts.append("`experimental_run_functions_eagerly` is deprecated; "
-                             "use `tf.config.run_functions_eagerly`")
+                rename = "`experimental_run_functions_eagerly` is deprecated; use `tf.config.run_functions_eagerly`"
+                if ctx.min_tf_version is None or tuple(ctx.min_tf_version) < RUN_FUNCTIONS_EAGERLY_SINCE:
+                    # pdfflow supports TF < 2.3, which lacks the new name (issue 11 P6-tffalse)
+                    rename += (f" (it exists from TensorFlow {version_text(RUN_FUNCTIONS_EAGERLY_SINCE)}: where "
+                               "older versions are supported, call it only on those that have it)")
+                parts.append(rename)
             fix: Fix | None
             if deprecated:
                 fix = version_gated_fix(

@@ -273,8 +273,40 @@ class VaryingPythonScalar(Rule):
         """, note="issue 10 P47-fixb (kgcnn DimeNet++): the loop runs while Keras traces `call` (of a layer "
                   "whose base is spelled through `ks = tf.keras`), so `bessel` traces once per order then, "
                   "and the layer's graph reuses those traces on every call"),
+        Valid("""
+            import tensorflow as tf
+
+            @tf.function
+            def targets_for_output(y_true, grid_size, anchor_idxs):
+                n = tf.shape(y_true)[0]
+                out = tf.zeros((n, grid_size, grid_size, tf.shape(anchor_idxs)[0], 6))
+                return out + tf.cast(y_true[0, 0, 0] // (1 / grid_size), tf.float32)
+
+            def transform_targets(y_train, anchor_masks, size):
+                y_outs = []
+                grid_size = size // 32
+                for anchor_idxs in anchor_masks:
+                    y_outs.append(targets_for_output(y_train, grid_size, anchor_idxs))
+                    grid_size *= 2
+                return tuple(y_outs)
+        """, note="issue 11 P4-tffalse (yolov3-tf2 dataset.py): a size doubled per output scale (13, 26, 52) "
+                  "takes a few values in a loop that must be short: a few traces, made once and reused"),
     )
     invalid = (
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def scaled(x, lr):
+                return x * lr
+
+            def fit(batches):
+                lr = 0.1
+                for x in batches:
+                    scaled(x, lr)
+                    lr *= 0.9
+        """, lines=(10,), note="a float decayed per batch: a new value (and trace) every step; P4-tffalse's "
+                               "integer rescaling is only for factors of at least 2"),
         Invalid("""
             import tensorflow as tf
 

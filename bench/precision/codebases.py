@@ -229,6 +229,14 @@ CODE_BASES = (
     # Mava 0.1.3 (id-mava): multi-agent reinforcement learning on Acme and Sonnet, its trainers' tf.function
     # learner steps (MADDPG, MAD4PG, MADQN, MAPPO).
     CodeBase("id-mava==0.1.3", "training"),
+    # Session 9 (issue 11, tffalse): TF 2 libraries with their own tf.function code, none of them studied
+    # before; 1.4 MB of wheels, 113k lines. DeepXDE's backends for JAX and PyTorch add no TF findings.
+    CodeBase("deepxde==1.15.0", "library"),
+    CodeBase("Tensorforce==0.6.5", "training"),  # RL agents whose update steps are tf.functions
+    CodeBase("tensorlayer==2.2.5", "library"),
+    CodeBase("gpflux==0.4.5", "library"),
+    CodeBase("tensorflow-compression==2.14.1", "library"),
+    CodeBase("spektral==1.3.1", "library"),
 )
 
 
