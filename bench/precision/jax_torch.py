@@ -196,6 +196,28 @@ CODE_BASES = (
     _torch("composer==0.32.1", "training"),
     _torch("lightning-bolts==0.7.0", "training"),
     _torch("pyannote-audio==4.0.7", "training"),
+    # Added 2026-12-07 (issue 14, helper jaxtrue), research code written by users of PyTorch: fairseq 0.12.2
+    # (2022), whose sdist ships the repository's `examples/` inside the package (speech synthesis and
+    # recognition recipes, textless NLP, MMPT video-text scripts, benchmarking). An sdist whose metadata
+    # build compiles extensions: the archive, pinned by its hash (as jax-cosmo above). Searched on the
+    # same day for the rules without a finding on real code (HYB102, HYB103, HYB106-HYB108, HYB202-HYB204,
+    # HYB208) and measured without one of them, so not listed (docs/precision-jax-torch.md, "Looking for
+    # the rules without findings"): older JAX releases and their examples (jax 0.1.59 and the jax 0.2.28
+    # sdist, flax 0.1.0/0.3.6, trax 1.2.4/1.3.9, neural-tangents 0.2.2/0.3.9/0.6.1, jax-md 0.1.0/0.1.13,
+    # dm-haiku 0.0.1 and the 0.0.9 sdist, numpyro 0.2.4/0.6.0, elegy 0.5.0, brax 0.0.12/0.0.16, rlax 0.1.2
+    # and the 0.1.6 sdist, optax 0.1.4 sdist, jaxopt/blackjax/diffrax/equinox/evojax sdists, id-mava 0.1.3,
+    # e3nn-jax 0.17.0, colabfold 1.5.5, sgmcmcjax 0.2.5, evosax 0.0.9, qdax 0.1.0, jumanji 0.1.0, gymnax
+    # 0.0.5, bayesnewton 1.3.4, netket 3.0, dynamax 0.1.0, jaxns 1.1.0) and PyTorch research, example and
+    # inference code (yolov5 7.0.13, yolox 0.3.0, litgpt 0.4.13, torchao 0.5.0, d2l 0.17.6, pytorch-lightning
+    # 0.7.6 and the 1.4.9 sdist with pl_examples, learn2learn 0.1.7, pyro-ppl 0.3.4 and the 1.8.6 sdist,
+    # accelerate 0.20.3/gpytorch 1.9.1/captum 0.6.0/kornia 0.6.12 sdists, tianshou, pfrl, stable-baselines3
+    # 1.8.0, skorch 0.12.1, espnet 0.9.0, allennlp 0.9.0, transformers 2.11.0, pytorch-pretrained-bert
+    # 0.6.2, flair 0.4.5, simpletransformers 0.40.0, catalyst 20.2.4, fastai 1.0.61, asteroid, poutyne,
+    # lightning-flash, basicsr, realesrgan, gfpgan, easyocr, fair-esm, facenet-pytorch, segment-anything,
+    # big-sleep, deep-daze, dalle-pytorch, stylegan2-pytorch, lama-cleaner, torchreid, ...).
+    FrameworkCodeBase(CodeBase("https://files.pythonhosted.org/packages/30/36/db42846570f479ac859be3b48d8b47f2ae9b0b9c77487a512f2f2ecbcb6b/"
+                               "fairseq-0.12.2.tar.gz#sha256=34f1b18426bf3844714534162f065ab733e049597476daa35fffb4d06a92b524",
+                               "training"), "torch"),
 )
 
 # Compiled sites by their spelling (decorators, calls, `from jax import jit` then `jit(...)`): a count of
