@@ -149,6 +149,12 @@ CODE_BASES = (
     _jax("qutip-jax==0.1.1", "library"),
     _jax("chex==0.1.92", "library"),
     _jax("pennylane==0.45.1", "library"),
+    # Added 2026-12-07 (issue 14, helper jaxtrue), an older release (2022) of JAX itself, whose sdist also
+    # holds jax2tf's MNIST examples and the old host_callback module: the code of the first years, before
+    # fixes. Its own folder beside today's jax. An sdist pinned by its hash (as jax-cosmo above).
+    FrameworkCodeBase(CodeBase("https://files.pythonhosted.org/packages/61/0a/9aef811fa9a5a1f0eb7e3a05a97c6ed89d0956788a83c3195088049cc882/"
+                               "jax-0.2.28.tar.gz#sha256=6568f39b00c9eea883c59f334d637e5da44030181094013875aabb702e055b87",
+                               "library", folder="jax_0_2_28"), "jax"),
     # PyTorch: the model zoos and training frameworks (Lightning with its demos, diffusers' pipelines and
     # checkpoint conversion scripts, timm's training helpers).
     _torch("torchvision==0.29.1", "library"),
@@ -202,8 +208,9 @@ CODE_BASES = (
     # build compiles extensions: the archive, pinned by its hash (as jax-cosmo above). Searched on the
     # same day for the rules without a finding on real code (HYB102, HYB103, HYB106-HYB108, HYB202-HYB204,
     # HYB208) and measured without one of them, so not listed (docs/precision-jax-torch.md, "Looking for
-    # the rules without findings"): older JAX releases and their examples (jax 0.1.59 and the jax 0.2.28
-    # sdist, flax 0.1.0/0.3.6, trax 1.2.4/1.3.9, neural-tangents 0.2.2/0.3.9/0.6.1, jax-md 0.1.0/0.1.13,
+    # the rules without findings"): older JAX releases and their examples (jax 0.1.59 of 2020, with 23
+    # HYB104 in JAX's internals of then, not judged; flax 0.1.0/0.3.6, trax 1.2.4/1.3.9, neural-tangents
+    # 0.2.2/0.3.9/0.6.1, jax-md 0.1.0/0.1.13,
     # dm-haiku 0.0.1 and the 0.0.9 sdist, numpyro 0.2.4/0.6.0, elegy 0.5.0, brax 0.0.12/0.0.16, rlax 0.1.2
     # and the 0.1.6 sdist, optax 0.1.4 sdist, jaxopt/blackjax/diffrax/equinox/evojax sdists, id-mava 0.1.3,
     # e3nn-jax 0.17.0, colabfold 1.5.5, sgmcmcjax 0.2.5, evosax 0.0.9, qdax 0.1.0, jumanji 0.1.0, gymnax
@@ -239,7 +246,8 @@ def ensure_code_bases(root: Path | None = None) -> dict[str, Path]:
     src = fetch_packages([c.code_base.requirement for c in CODE_BASES], root or study_dir(),
                          exclude={c.code_base.name: c.code_base.exclude for c in CODE_BASES},
                          include={c.code_base.name: c.code_base.include for c in CODE_BASES if c.code_base.include},
-                         metadata=True)
+                         metadata=True,
+                         folders={c.code_base.requirement: c.code_base.folder for c in CODE_BASES if c.code_base.folder})
     return {c.code_base.name: src / c.code_base.name for c in CODE_BASES}
 
 
