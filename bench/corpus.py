@@ -176,7 +176,8 @@ def _python_members(archive: Path, metadata: bool = False) -> Iterator[tuple[str
 
 def fetch_packages(requirements: Sequence[str], root: Path,
                    exclude: Mapping[str, Sequence[str]] | None = None,
-                   include: Mapping[str, Sequence[str]] | None = None, metadata: bool = False) -> Path:
+                   include: Mapping[str, Sequence[str]] | None = None, metadata: bool = False,
+                   folders: Mapping[str, str] | None = None) -> Path:
     """Download pinned PyPI distributions into `root` and unpack their .py files.
 
     A requirement is `name==version` (`pip download --no-deps`) or a pinned
@@ -188,7 +189,8 @@ def fetch_packages(requirements: Sequence[str], root: Path,
     `include`, to `fnmatch` globs of which only matching paths are unpacked (`*` also crosses `/`), for
     a distribution of which only a part is wanted. `metadata`: also unpack each distribution's core metadata
     (`METADATA`/`PKG-INFO`), whose declared dependencies the analyzer reads like a project's (the PyTorch
-    study needs them: HYB205 is quiet where the package requires PyTorch >= 2.6).
+    study needs them: HYB205 is quiet where the package requires PyTorch >= 2.6). `folders` maps a
+    requirement to the folder it unpacks to instead of its name's (a study with two releases of one project).
     """
     src = root / "src"
     root.mkdir(parents=True, exist_ok=True)
@@ -204,7 +206,7 @@ def fetch_packages(requirements: Sequence[str], root: Path,
         )
     for requirement in requirements:
         archive = _archive_of(requirement, root)
-        target = src / package_dir_name(requirement)
+        target = src / (folders or {}).get(requirement, package_dir_name(requirement))
         marker = target / ".unpacked"
         if marker.exists() and marker.read_text() == archive.name:
             continue

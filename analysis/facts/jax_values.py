@@ -23,6 +23,9 @@ STATIC_CALLS = frozenset({
     "jax.numpy.shape", "jax.numpy.ndim", "jax.numpy.size", "jax.numpy.result_type", "jax.numpy.issubdtype",
     "jax.numpy.iscomplexobj", "jax.numpy.isscalar", "jax.numpy.dtype", "jax.numpy.finfo", "jax.numpy.iinfo",
     "jax.eval_shape", "jax.tree.structure", "jax.tree_util.tree_structure",
+    # dtype helpers outside jax.numpy: `lax.dtype(x)` (JAX before 0.4.14, P1-jaxtrue: jax 0.2.28's
+    # threefry_2x32 checks its arguments' dtypes under jit) and `jax.dtypes`' own functions
+    "jax.lax.dtype", "jax.dtypes.result_type", "jax.dtypes.canonicalize_dtype", "jax.dtypes.issubdtype",
 })
 # Static calls whose result still spells the value it is given: `str(x)` of a tracer is the text
 # `JitTracer(float32[3])`, so what prints it shows a tracer, not a value.

@@ -86,6 +86,28 @@ MODEL_WITHOUT_EVAL_VALID = (
         loss.backward()
         return baseline
     """, note="training mode set on purpose"),
+    Valid("""
+        import torch
+        from torch import nn
+
+        class Encoder(nn.Module):
+            def __init__(self, dim, dropout=0.1):
+                super().__init__()
+                self.fc = nn.Linear(dim, dim)
+                self.drop = nn.Dropout(dropout)
+
+            def forward(self, x):
+                return self.drop(self.fc(x))
+
+        def test_same_outputs():
+            ref = Encoder(16, dropout=0.)
+            other = Encoder(16, dropout=0.)
+            other.load_state_dict(ref.state_dict())
+            ref.eval()
+            with torch.no_grad():
+                assert torch.allclose(ref(torch.ones(2, 16)), other(torch.ones(2, 16)))
+    """, note="built with `dropout=0.` and no batch norm: dropout of 0 is the identity in both modes "
+              "(audiocraft 1.0.0's transformer tests, P3-jaxtrue)"),
 )
 
 
@@ -121,6 +143,24 @@ MODEL_WITHOUT_EVAL_INVALID = (
         with torch.no_grad():
             logits = net(torch.zeros(1, 3, 224, 224))
     """, lines=(7,), note="a torchvision model (batch norm)"),
+    Invalid("""
+        import torch
+        from torch import nn
+
+        class Head(nn.Module):
+            def __init__(self, dropout=0.1):
+                super().__init__()
+                self.norm = nn.BatchNorm1d(8)
+                self.drop = nn.Dropout(dropout)
+
+            def forward(self, x):
+                return self.drop(self.norm(x))
+
+        head = Head(dropout=0.0)
+        head.load_state_dict(torch.load("head.pt", weights_only=True))
+        with torch.no_grad():
+            out = head(torch.ones(4, 8))
+    """, lines=(16,), note="dropout off, but batch norm still uses the batch's statistics in training mode"),
 )
 
 

@@ -156,6 +156,20 @@ class PythonControlFlowOnTracer(Rule):
             def sub(left, right):
                 return add(left, right, -1)
         """, note="`tracer == None` is a Python bool: jax.Array's `==` leaves None to Python"),
+        Valid("""
+            from functools import partial
+
+            import numpy as np
+            from jax import jit, lax
+
+            @partial(jit, inline=True)
+            def threefry_2x32(keypair, count):
+                key1, key2 = keypair
+                if not lax.dtype(key1) == lax.dtype(key2) == lax.dtype(count) == np.uint32:
+                    raise TypeError("threefry_2x32 requires uint32 arguments")
+                return count
+        """, note="`lax.dtype(x)` (JAX before 0.4.14) is the dtype, known while tracing "
+                  "(jax 0.2.28's PRNG, P1-jaxtrue)"),
     )
     invalid = (
         Invalid("""

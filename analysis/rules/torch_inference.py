@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable, Iterator
 
+from ..facts.torch_modes import DROPOUT_KEYWORD_PARTS, NON_DROPOUT_MODE_WORDS
 from ..model import Finding, Severity
 from ..summary import ClassInfo
 from ._torch_inference_examples import (
@@ -149,7 +150,7 @@ class ModelWithoutEval(Rule):
             if q in _WHOLE_MODEL_LOADERS:
                 yield name, made, made
                 continue
-            if not self._mode_dependent_model(ctx, q):
+            if not self._mode_dependent_model(ctx, q, made):
                 continue
             loaded = next((n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                            and n.func.attr == "load_state_dict" and _is_name(n.func.value, name)), None)
@@ -157,7 +158,7 @@ class ModelWithoutEval(Rule):
                 yield name, made, loaded
 
     @staticmethod
-    def _mode_dependent_model(ctx: ModuleContext, q: str) -> bool:
+    def _mode_dependent_model(ctx: ModuleContext, q: str, made: ast.Call) -> bool:
         if q.startswith(("torchvision.models.", "timm.create_model")):
             return True
         cls = ctx.project.lookup_qualified(q) if q else None
@@ -167,7 +168,11 @@ class ModelWithoutEval(Rule):
         if owner is None or (owner is ctx.summary and not _is_module_class(ctx, cls)):
             return False
         text = owner.source.segment(cls.node)
-        return any(word in text for word in _MODE_DEPENDENT)
+        if not any(word in text for word in _MODE_DEPENDENT):
+            return False
+        # Built with its dropout off (`dropout=0.`) and nothing else mode-dependent in its code: both modes
+        # compute the same (audiocraft's tests compare two such transformers under no_grad, P3-jaxtrue).
+        return not (_dropout_turned_off(made) and not any(word in text for word in NON_DROPOUT_MODE_WORDS))
 
     @staticmethod
     def _inference_call(ctx: ModuleContext, nodes: list[ast.AST], name: str, inference_fn: bool) -> ast.Call | None:
@@ -194,6 +199,14 @@ class ModelWithoutEval(Rule):
             if node is not call and any(_is_name(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
                 return True
         return False
+
+
+def _dropout_turned_off(made: ast.Call) -> bool:
+    """Whether the constructing call passes dropout keywords (`dropout=0.`) and all of them are a literal 0."""
+    rates = [k.value for k in made.keywords
+             if k.arg is not None and any(part in k.arg.lower() for part in DROPOUT_KEYWORD_PARTS)]
+    return bool(rates) and all(isinstance(r, ast.Constant) and type(r.value) in (int, float) and r.value == 0
+                               for r in rates)
 
 
 def _unchain(expr: ast.expr) -> ast.Call | None:

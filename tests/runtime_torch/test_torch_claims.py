@@ -228,6 +228,16 @@ def test_hyb208_no_grad_keeps_training_mode_dropout_and_batch_norm_statistics(tm
     assert torch.equal(a, b) and torch.allclose(fixed(path, x[:1]), a[:1], atol=1e-6)
 
 
+
+def test_hyb208_quiet_example_dropout_zero_computes_the_same_in_both_modes() -> None:
+    # P3-jaxtrue: a model built with `dropout=0.` and no batch norm; the example's test passes in training mode.
+    ns = run_example(ModelWithoutEval.valid, "ref = Encoder(16, dropout=0.)")
+    ns["test_same_outputs"]()
+    model = ns["Encoder"](16, dropout=0.)
+    x = torch.randn(4, 16)
+    assert model.training and torch.equal(model(x), model.eval()(x))
+
+
 class _WhereLoaded(torch.utils.data.Dataset):  # type: ignore[misc]
     def __len__(self) -> int:
         return 4
