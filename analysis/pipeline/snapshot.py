@@ -2,7 +2,6 @@
 interface changed, patched when the changed modules only had lines moved (analysis/facts/incremental.py)."""
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -171,6 +170,8 @@ def save_snapshot(cache: "AnalysisCache", names: dict[str, tuple[str, bool]], en
 
 
 def new_stamp() -> str:
+    import uuid  # here: `uuid` imports `platform` (2-4 ms), and a warm run writes no snapshot
+
     return uuid.uuid4().hex
 
 
