@@ -120,7 +120,11 @@ def patch_snapshot(snapshot: Snapshot, entries: dict[str, tuple], module_facts: 
     if changed is None:
         return None
     moved: dict[str, tuple[dict, dict[int, int]]] = {}
+    pf = body.repo.pf  # type: ignore[attr-defined]
     for path in changed:
+        mi = pf.by_path.get(path)
+        if mi is None or pf.size(mi) != len(module_facts[path]["fns"]):
+            return None  # a function added or removed: not a move (`line_map`), and no facts file to read
         before = cache.get_facts(facts_key(snapshot.entries[path][0], *names[path]))
         if before is None or "failure" in before:
             return None
@@ -133,7 +137,6 @@ def patch_snapshot(snapshot: Snapshot, entries: dict[str, tuple], module_facts: 
     except LineMismatch:
         snapshot.drop()  # half patched: `update_snapshot` must not start from it
         return None
-    pf = body.repo.pf  # type: ignore[attr-defined]
     return touched | importers_of(pf, {pf.by_path[path] for path in moved})
 
 
