@@ -22,7 +22,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
@@ -233,6 +232,8 @@ def hybridize_table(data: bytes | None) -> dict[str, Any] | None:
     """The raw `[tool.hybridize]` table of a pyproject.toml, or None when there is none."""
     if not data:
         return None
+    import tomllib  # here: a run without a pyproject.toml (most warm runs' callers) never loads it
+
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

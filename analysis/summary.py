@@ -126,8 +126,12 @@ def module_name_for(path: str, package_dirs: frozenset[str] | None = None) -> tu
         # Keep the longest run of package directories that ends at the file's own directory.
         keep = len(parts) - (0 if is_package else 1)
         start = keep
-        while start > 0 and "/".join(path.split("/")[:start]) in package_dirs:
+        # The directory of the file, then of each parent: cut at its last "/" (a run asks this for
+        # every file of the repository; splitting the path again per level cost as much as the rest).
+        directory = path.rpartition("/")[0] if "/" in path else ""
+        while start > 0 and directory in package_dirs:
             start -= 1
+            directory = directory.rpartition("/")[0]
         parts = parts[start:]
     return ".".join(p for p in parts if p), is_package
 

@@ -30,10 +30,8 @@ locally plus the sources cited in the project's research notes (hybridization-st
 from __future__ import annotations
 
 import ast
-import configparser
 import posixpath
 import re
-import tomllib
 from typing import Any, Iterable, Mapping
 
 Version = tuple[int, ...]
@@ -180,6 +178,8 @@ def _poetry_value(value: Any) -> Version | None:
 
 
 def from_pyproject(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
+    import tomllib  # the TOML and INI parsers load only for a project that has such files
+
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -208,6 +208,8 @@ def from_pyproject(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS
 
 
 def from_pipfile(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
+    import tomllib
+
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -223,6 +225,8 @@ def from_pipfile(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) 
 
 
 def from_setup_cfg(data: bytes, distributions: frozenset[str] = TF_DISTRIBUTIONS) -> list[Version | None]:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(data.decode("utf-8", errors="replace"))

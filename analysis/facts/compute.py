@@ -98,12 +98,7 @@ class Fixpoints(SideEffects, Reachability, ParameterLattices):
         runs = runs_of(new_of)
         out = Fixpoints.__new__(Fixpoints)
         for name in _TABLES:
-            old = getattr(self, name)
-            blank = _BLANK[name]
-            table = [{} for _ in range(n)] if blank is dict else [blank] * n
-            for start, to, count in runs:
-                table[to:to + count] = old[start:start + count]
-            setattr(out, name, table)
+            setattr(out, name, _moved(getattr(self, name), runs, n, _BLANK[name]))
         # Entries naming functions, under the new numbers; one naming a gone function: `damaged`.
         damaged: set[int] = set()
         moved = new_of
@@ -139,8 +134,9 @@ class Fixpoints(SideEffects, Reachability, ParameterLattices):
                     out.eager_from[fid] = found
         effects = out.effects
         for fid, found in enumerate(effects):
-            if found:
-                # A new dict: the prior facts' own is left as it was.
+            if found and any(moved[value[0]] != value[0] for value in found.values()):
+                # A new dict: the prior facts' own is left as it was (an unchanged one is shared, as
+                # the parameter facts' are: nothing writes to a kept function's facts).
                 renamed = {key: (moved[value[0]],) + value[1:] for key, value in found.items()}
                 if any(value[0] is None for value in renamed.values()):
                     damaged.add(fid)
@@ -173,6 +169,22 @@ _TABLES = ("effects", "unknown", "eager", "tensor_comp", "tensor_maybe", "recurs
 _BLANK: dict[str, Any] = {"effects": dict, "tensor": dict, "primitive": dict, "unknown": None, "eager": None,
                           "tensor_comp": None, "tensor_maybe": None, "recursive": None, "in_loop": None,
                           "eager_from": None, "returns_tensor": False, "keras": False, "ret_links": ()}
+
+
+def _moved(old: list, runs: list[tuple[int, int, int]], n: int, blank: Any) -> list:
+    """`old` renumbered by `runs` (`runs_of`: in increasing new numbers) into a table of `n` entries;
+    the entries no run fills are `blank` (`dict`: a fresh empty dict each). Built by concatenation: a
+    table of blanks overwritten by the runs made 9,000 throwaway dicts per dict table."""
+    table: list = []
+    for start, to, count in runs:
+        if len(table) > to:
+            raise ValueError("runs out of order")  # never: an edit keeps the kept functions' order
+        if len(table) < to:
+            table.extend([{} for _ in range(to - len(table))] if blank is dict else [blank] * (to - len(table)))
+        table += old[start:start + count]
+    if len(table) < n:
+        table.extend([{} for _ in range(n - len(table))] if blank is dict else [blank] * (n - len(table)))
+    return table
 
 
 def runs_of(new_of: list[int | None]) -> list[tuple[int, int, int]]:

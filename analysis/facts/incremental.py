@@ -64,6 +64,8 @@ def _split_lines(facts: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
 
 def line_map(old: dict[str, Any], new: dict[str, Any]) -> dict[int, int] | None:
     """Old line -> new line when `new` is `old` with lines moved (and nothing else changed), else None."""
+    if len(old["fns"]) != len(new["fns"]):
+        return None  # a function added or removed (the shapes differ): known before splitting either
     old_shape, old_lines = _split_lines(old)
     new_shape, new_lines = _split_lines(new)
     if old_shape != new_shape or len(old_lines) != len(new_lines):

@@ -21,6 +21,8 @@ _SNAPSHOT_DROP = frozenset({"calls", "cbs"})
 # The most steps of a call path a finding spells out (root, '... N more ...', the last steps): see
 # analysis.project.GraphFunction.describe_path; the module signatures digest just these steps.
 SHOWN_PATH = 12
+# Call edges whose callee hybridization makes a root, and the root kind each gives.
+_ROOT_CALLBACKS = {"callback:tfdata": "tf.data", "callback:tfdata?": "tf.data?", "callback:tf_function": "tf.function"}
 
 
 class ProjectFacts(CallEdges):
@@ -76,6 +78,15 @@ class ProjectFacts(CallEdges):
         # fid -> whether every place that makes it a root (its decorator, a `tf.function(f)` call, a
         # tf.data callback) is test code.
         in_test = self.root_in_test = {}
+        fn_mod = self.fn_mod
+        # Whether each module is test code, asked once per module (not once per root or callback).
+        test_module: dict[int, bool] = {}
+
+        def module_is_test(mi: int) -> bool:
+            found = test_module.get(mi)
+            if found is None:
+                found = test_module[mi] = is_test_path(self.mods[mi]["path"])
+            return found
 
         def mark(fid: int, test: bool) -> None:
             in_test[fid] = in_test.get(fid, True) and test
@@ -83,23 +94,26 @@ class ProjectFacts(CallEdges):
         for fid, hy in self.records_with("hy"):
             if hy is not None:
                 self.root_kind[fid] = "keras" if hy[0] == "keras" else "tf.function"
-                mark(fid, is_test_path(self.path_of(fid)))
+                mark(fid, module_is_test(fn_mod[fid]))
         for mi, mod in enumerate(self.mods):
-            site_in_test = is_test_path(mod["path"])
-            for ref, enclosing, line, _kws in mod["hsites"]:
-                scope = self.base[mi] + enclosing if enclosing is not None else self.base[mi] + len(mod["fns"]) - 1
+            hsites = mod["hsites"]
+            if not hsites:
+                continue
+            site_in_test = module_is_test(mi)
+            for ref, enclosing, line, _kws in hsites:
+                # (`size`, not the records' count: a snapshot's module stays packed, module_store.py)
+                scope = self.base[mi] + enclosing if enclosing is not None else self.base[mi] + self.size(mi) - 1
                 found = self.resolve(scope, tuple(ref))
                 if found is not None and found[0] == "fn":
                     if self.root_kind[found[1]] is None:
                         self.root_kind[found[1]] = "tf.function"
                     mark(found[1], site_in_test)
-        for fid in range(len(self.fns)):
-            for edge in self.edges[fid]:
-                if edge.via in ("callback:tfdata", "callback:tfdata?", "callback:tf_function"):
+        for fid, out in enumerate(self.edges):
+            for edge in out:
+                if edge.via in _ROOT_CALLBACKS:
                     if self.root_kind[edge.callee] is None:
-                        self.root_kind[edge.callee] = {"callback:tfdata": "tf.data", "callback:tfdata?": "tf.data?"}.get(
-                            edge.via, "tf.function")
-                    mark(edge.callee, is_test_path(self.path_of(fid)))
+                        self.root_kind[edge.callee] = _ROOT_CALLBACKS[edge.via]
+                    mark(edge.callee, module_is_test(fn_mod[fid]))
 
     def _graph_context(self) -> None:
         """Breadth-first from every root, so each function gets one shortest path (its parent), its depth

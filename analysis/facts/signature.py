@@ -16,6 +16,7 @@ signature through its facts digest, so the identity needs no hash of its own.
 """
 from __future__ import annotations
 
+from operator import methodcaller
 from typing import Callable, Iterable
 
 from .api import RepoFacts
@@ -84,11 +85,16 @@ def _imported(pf: ProjectFacts, mod: dict) -> set[int]:
 def importers_of(pf: ProjectFacts, modules: set[int]) -> set[int]:
     """The modules that import one of `modules` (each is linked to it in its signature)."""
     names = tuple(pf.mods[mi]["module"] for mi in modules if pf.mods[mi]["module"])
-    prefixes = tuple(name + "." for name in names)
+    if not names:
+        return set()
     out = set()
+    starts = methodcaller("startswith", names)
     for mi, mod in enumerate(pf.mods):
-        # Only an import naming the module (or something in it) can resolve to it: test those exactly.
-        if any(t in names or t.startswith(prefixes) for t in mod["imports"].values()) and _imported(pf, mod) & modules:
+        targets = mod["imports"].values()
+        # Only an import naming the module (or something in it) can resolve to it: a target that starts
+        # with one of the names (one C-level test per target; a longer sibling name also passes, and
+        # `_imported` then tests exactly). A Python-level test per target was 4 ms of a warm run.
+        if targets and any(map(starts, targets)) and _imported(pf, mod) & modules:
             out.add(mi)
     return out
 

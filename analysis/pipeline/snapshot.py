@@ -2,7 +2,6 @@
 interface changed, patched when the changed modules only had lines moved (analysis/facts/incremental.py)."""
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -121,7 +120,11 @@ def patch_snapshot(snapshot: Snapshot, entries: dict[str, tuple], module_facts: 
     if changed is None:
         return None
     moved: dict[str, tuple[dict, dict[int, int]]] = {}
+    pf = body.repo.pf  # type: ignore[attr-defined]
     for path in changed:
+        mi = pf.by_path.get(path)
+        if mi is None or pf.size(mi) != len(module_facts[path]["fns"]):
+            return None  # a function added or removed: not a move (`line_map`), and no facts file to read
         before = cache.get_facts(facts_key(snapshot.entries[path][0], *names[path]))
         if before is None or "failure" in before:
             return None
@@ -134,7 +137,6 @@ def patch_snapshot(snapshot: Snapshot, entries: dict[str, tuple], module_facts: 
     except LineMismatch:
         snapshot.drop()  # half patched: `update_snapshot` must not start from it
         return None
-    pf = body.repo.pf  # type: ignore[attr-defined]
     return touched | importers_of(pf, {pf.by_path[path] for path in moved})
 
 
@@ -171,6 +173,8 @@ def save_snapshot(cache: "AnalysisCache", names: dict[str, tuple[str, bool]], en
 
 
 def new_stamp() -> str:
+    import uuid  # here: `uuid` imports `platform` (2-4 ms), and a warm run writes no snapshot
+
     return uuid.uuid4().hex
 
 
