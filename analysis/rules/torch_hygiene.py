@@ -107,7 +107,8 @@ class UnsafeTorchLoad(Rule):
                     not any(k.arg in _DELIBERATE_KEYWORDS for k in node.keywords) and \
                     not self._deliberate(ctx, node):
                 yield ctx.report(self, node, "`torch.load` without `weights_only=True` runs arbitrary pickled code "
-                                 "from the file on PyTorch < 2.6; pass weights_only=True for files you did not write")
+                                 "from the file on PyTorch < 2.6; pass weights_only=True for files you did not write "
+                                 "(allow the classes your checkpoints hold with torch.serialization.add_safe_globals)")
 
     @staticmethod
     def _deliberate(ctx: ModuleContext, call: ast.Call) -> bool:
