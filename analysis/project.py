@@ -258,6 +258,17 @@ class Project:
             self._facts._fid_of = None  # type: ignore[attr-defined]
             self._facts = None
 
+    def release(self) -> None:
+        """Unlink everything of this project, for a caller done with it (the end of a run): the facts
+        (`release_facts`), the graph functions (each holds the project) and every loaded module summary
+        (`ModuleSummary.unlink`), so that reference counting frees the run's trees and summaries when the
+        caller drops the project, instead of the cyclic collector in whatever the process does next."""
+        self.release_facts()
+        self._gf = {}
+        self._graph_all = None
+        for summary in self.modules.loaded_values():
+            summary.unlink()
+
     def provide_retracing_evidence(self, provider: RetracingEvidence) -> None:
         """HYB008's evidence for the facts' `reconfigure` outcome (rules/_retracing_evidence.py): the pipeline
         hands it in, so that the facts need no rule and the rules' analysis runs once."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Iterator
 
 from .imports import TF_FUNCTION, ImportTable
@@ -97,6 +97,28 @@ class ModuleSummary:
     # Module-level names bound to a hybrid wrapper: `step = tf.function(train_step)`.
     hybrid_aliases: dict[str, FunctionInfo] = field(default_factory=dict)
 
+    def unlink(self) -> None:
+        """Break this summary's reference cycles, for a caller done with it (`Project.release`): each
+        function names its module, a class holds its methods and they their class, a hybrid site and its
+        function name each other. Left linked, the summary and its whole tree wait for the cyclic
+        collector, whose next pass walks every object of the run: 740,000 objects and 1.4-1.7 s of CPU
+        after the bench's cold review, paid by the worker's next call (the follow-up's fix plan),
+        against 0.08 s for reference counting to free them (bench/RESULTS.md, "fupfast"). The summary is
+        unusable afterwards."""
+        for info in self.functions:
+            info.module = None  # type: ignore[assignment]
+            info.parent = info.cls = info.hybrid = None
+            info.nested = {}
+        for cls in self.classes.values():
+            cls.methods = {}
+        for site in self.hybrid_sites:
+            site.target = site.enclosing = None
+        self.functions, self.hybrid_sites = [], []
+        self.classes, self.top_functions, self.hybrid_aliases = {}, {}, {}
+        # What rules memoized on the summary (`_compiled_callables`, `_loggers`, ...) holds its functions.
+        for name in [n for n in vars(self) if n not in _SUMMARY_FIELDS]:
+            delattr(self, name)
+
     def find_method(self, cls: ClassInfo, name: str, _seen: set[str] | None = None) -> FunctionInfo | None:
         """Method lookup through the class and its same-module bases (MRO order approximated depth-first)."""
         if name in cls.methods:
@@ -110,6 +132,9 @@ class ModuleSummary:
                 if found is not None:
                     return found
         return None
+
+
+_SUMMARY_FIELDS = frozenset(f.name for f in fields(ModuleSummary))
 
 
 def module_name_for(path: str, package_dirs: frozenset[str] | None = None) -> tuple[str, bool]:

@@ -10,14 +10,14 @@ from hybridize_bot.analysis.bot_options import AUTOFIX_LEVELS, BotOptions, parse
 from hybridize_bot.analysis.cache import AnalysisCache
 from hybridize_bot.analysis.config import Config, ConfigError, config_from_table, hybridize_table
 from hybridize_bot.analysis.fixes import FixResult, apply_fixes, suggestion_for, suggestions_for, texts_by_code
-from hybridize_bot.analysis.model import Finding, FixSafety, Severity
+from hybridize_bot.analysis.model import AnalysisResult, Finding, FixSafety, Severity
 from hybridize_bot.analysis.pipeline.deferred import DeferringCache, hold_writes, release_writes
 from hybridize_bot.analysis.pipeline.modules import PARSE_FAILURE_CODE
 from hybridize_bot.analysis.rules import all_rules, get_rule
 from hybridize_bot.analysis.rules.base import PROJECT_URL
 
 __all__ = [
-    "AUTOFIX_LEVELS", "AnalysisCache", "BotOptions", "Config", "ConfigError", "DeferringCache", "Finding", "FixResult", "FixSafety", "PARSE_FAILURE_CODE", "PROJECT_URL",
+    "AUTOFIX_LEVELS", "AnalysisCache", "AnalysisResult", "BotOptions", "Config", "ConfigError", "DeferringCache", "Finding", "FixResult", "FixSafety", "PARSE_FAILURE_CODE", "PROJECT_URL",
     "Severity", "all_rules", "analyze", "analyze_sources", "apply_fixes", "config_from_table", "get_rule", "hold_writes", "hybridize_table",
     "parse_bot_options", "release_writes", "suggestion_for", "suggestions_for", "texts_by_code",
 ]

@@ -57,16 +57,20 @@ def withheld_text(reason: str) -> str:
 
 def apply_fixes(sources: Mapping[str, bytes], safeties: set[FixSafety], config: Config | None = None,
                 select: Iterable[str] | None = None, *, only: Collection[str] | None = None,
-                analyze: Analyzer = analyze_sources) -> FixResult:
+                analyze: Analyzer = analyze_sources, before: AnalysisResult | None = None) -> FixResult:
     """Apply the fixes of the requested safeties to `sources` (repository-relative path -> bytes).
 
     `select` (codes or prefixes) limits which findings are fixed; the verifying analysis still runs every
     configured rule, so a fix cannot hide that it introduces another rule's finding. `only` limits the
     files that may change (the others are analyzed for context). Nothing is written anywhere.
+
+    `before`: `analyze(sources, config)` when the caller has it already (the App's review of the same
+    head, bot/pulls/review_analysis.py); the caller vouches that it is exactly that.
     """
     config = config or Config()
     prefixes = tuple(c.strip().upper() for s in (select or ()) for c in str(s).split(",") if c.strip())
-    before = analyze(sources, config)
+    if before is None:
+        before = analyze(sources, config)
     result = FixResult()
     wanted: dict[str, list[Finding]] = {}
     for finding in before.findings:

@@ -51,18 +51,21 @@ def _check_module(project: Project, summary: ModuleSummary, config: Config, rule
     findings: list[Finding] = []
     ctx = ModuleContext(project, summary, config, min_tf)
     module_frameworks = frameworks_of_imports(summary.imports.names.values())
-    if ALL not in suppressions.file_codes:
-        for rule in rules:
-            if not config.is_enabled(rule.code, summary.path):
-                continue
-            if not rule_runs_on(rule.framework, module_frameworks, config.frameworks):
-                continue
-            if rule.requires_text and not any(t in source.text for t in rule.requires_text):
-                continue
-            for finding in rule.check(ctx):
-                if suppressions.suppresses(finding.code, finding.line, finding.end_line):
+    try:
+        if ALL not in suppressions.file_codes:
+            for rule in rules:
+                if not config.is_enabled(rule.code, summary.path):
                     continue
-                findings.append(_with_severity(finding, config))
+                if not rule_runs_on(rule.framework, module_frameworks, config.frameworks):
+                    continue
+                if rule.requires_text and not any(t in source.text for t in rule.requires_text):
+                    continue
+                for finding in rule.check(ctx):
+                    if suppressions.suppresses(finding.code, finding.line, finding.end_line):
+                        continue
+                    findings.append(_with_severity(finding, config))
+    finally:
+        ctx.release()
     if config.is_enabled(BAD_SUPPRESSION_CODE, summary.path):
         findings.extend(_unknown_suppression_codes(summary.path, suppressions.written, known_codes, config))
     return findings

@@ -150,7 +150,7 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
         return finish(result, cache)
     if deferred is not None:  # it could not be announced to readers: write it now
         _save_later(loaded, deferred, checked, config, min_tf, cache)  # type: ignore[arg-type]
-    project.release_facts()  # freed on return by reference counting, not later by the cyclic collector
+    project.release()  # freed on return by reference counting, not later by the cyclic collector
     return finish(result, cache)
 
 
@@ -162,7 +162,7 @@ def _save_later(loaded: LoadedProject, deferred: DeferredSnapshot, checked: dict
     keys = findings_keys(loaded, config, min_tf, cache)
     for path, findings in checked.items():
         cache.put_findings(keys[path], findings)
-    loaded.project.release_facts()
+    loaded.project.release()
 
 
 def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:

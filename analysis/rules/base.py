@@ -91,6 +91,13 @@ class ModuleContext:
             found = self._shared[key] = compute()
             return found
 
+    def release(self) -> None:
+        """Drop the shared facts once the module is checked: some hold this context's methods (a value
+        classifier keeps `qualify`), a cycle through the context, its project and every tree of the
+        run that only the cyclic collector would free (analysis/project.py `Project.release`)."""
+        self._shared = {}
+        self._graph = None
+
     def graph_functions(self) -> list["GraphFunction"]:
         """Functions of this module whose body runs under tracing (roots and their callees).
 

@@ -281,18 +281,24 @@ def _autograph_off(ctx: ModuleContext, gf: GraphFunction) -> bool:
     return False
 
 
+def _condition(e: ast.expr, what: str, tensors: LocalKinds, seen: set[int]) -> Iterator[tuple[ast.AST, str]]:
+    """The tensors `e` calls bool() on, through `and`/`or`/`not` (a module-level function: a recursive
+    closure is a reference cycle that would keep the run's trees for the cyclic collector)."""
+    seen.add(id(e))
+    if isinstance(e, ast.BoolOp):
+        for v in e.values:
+            yield from _condition(v, f"`{'and' if isinstance(e.op, ast.And) else 'or'}`", tensors, seen)
+    elif isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+        yield from _condition(e.operand, "`not`", tensors, seen)
+    elif tensors.is_tensor(e):
+        yield e, what
+
+
 def _bool_uses(ctx: ModuleContext, body: FunctionBody, tensors: LocalKinds) -> Iterator[tuple[ast.AST, str]]:
     seen: set[int] = set()
 
     def condition(e: ast.expr, what: str) -> Iterator[tuple[ast.AST, str]]:
-        seen.add(id(e))
-        if isinstance(e, ast.BoolOp):
-            for v in e.values:
-                yield from condition(v, f"`{'and' if isinstance(e.op, ast.And) else 'or'}`")
-        elif isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
-            yield from condition(e.operand, "`not`")
-        elif tensors.is_tensor(e):
-            yield e, what
+        return _condition(e, what, tensors, seen)
 
     for st in body.of_type(ast.If, ast.While, ast.IfExp, ast.Assert):
         kind = {ast.If: "`if`", ast.While: "`while`", ast.IfExp: "a conditional expression",

@@ -18,6 +18,7 @@ from typing import Any, Collection, Mapping
 from ..analysis_api import (
     AnalysisCache, Finding, FixResult, FixSafety, analyze_sources, apply_fixes, suggestion_for, texts_by_code,
 )
+from ..pulls.review_analysis import ReviewAnalysis, reusable
 from .naming import is_protected
 
 
@@ -107,11 +108,14 @@ def safeties_for(level: str, *, include_gated: bool) -> frozenset[str]:
 
 
 def compute_fix_plan(sources: dict[str, bytes], config: Any, safeties: Collection[str],
-                     paths: Collection[str], cache_dir: str | None = None) -> FixPlan:
+                     paths: Collection[str], cache_dir: str | None = None,
+                     review: ReviewAnalysis | None = None) -> FixPlan:
     """Top-level and picklable: run with `ctx.run_in_process`. `paths`: files the source PR changed.
 
-    `cache_dir`: the analysis cache the review job filled for the same sources, so the fix engine's
-    first analysis is read from it rather than computed again.
+    `review`: the job's review analysis (bot/pulls/review_analysis.py): the fix engine's first analysis
+    when it was made from these sources, this configuration and these files, so that it neither runs
+    again nor waits for the review's cache writer. `cache_dir`: the analysis cache the review job
+    filled for the same sources, for the analyses that remain (and the first one otherwise).
     """
     if not safeties:
         return FixPlan()
@@ -121,7 +125,8 @@ def compute_fix_plan(sources: dict[str, bytes], config: Any, safeties: Collectio
     # Only the pull request's files are checked (as `hybridize check --diff` does): the others are
     # loaded for the facts those files need, and `only` keeps them from changing.
     analyze = functools.partial(analyze_sources, cache=cache, changed=wanted)
-    result = apply_fixes(sources, safeties=wanted_safeties, config=config, only=wanted, analyze=analyze)
+    result = apply_fixes(sources, safeties=wanted_safeties, config=config, only=wanted, analyze=analyze,
+                         before=reusable(review, sources, config, wanted))
     kinds = _kinds(result.applied, wanted)
     if len(kinds) <= 1:
         return _plan(sources, result.changed, result.applied, result.withheld, wanted)

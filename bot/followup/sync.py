@@ -242,7 +242,7 @@ class _Sync:
         plan = await self.ctx.run_in_process(compute_fix_plan, snap.sources, config,
                                              sorted(safeties or safeties_for("safe", include_gated=False)),
                                              sorted(changed_files.diffs), str(self.ctx.settings.analysis_cache_dir),
-                                             timeout=self.ctx.analysis_timeout_s)
+                                             self.snapshot.review_analysis, timeout=self.ctx.analysis_timeout_s)
         self.available = not plan.empty
         return (FixPlan() if offer_only else plan), parent
 

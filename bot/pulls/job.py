@@ -24,6 +24,7 @@ from ..publish.markers import parse_review_state
 from . import reads
 from .diff import reviewed_paths
 from .pull_snapshot import PullSnapshot
+from .review_analysis import ReviewAnalysis, analysis_key
 from .review_plan import ReviewInputs, ReviewOptions, build_review_plan, rechecked_paths
 from .selection import classify, plan_inline, read_review_comments
 
@@ -201,6 +202,10 @@ async def _review_with_run(gh: GitHubAPI, ctx: Any, target: PullTarget, snapshot
         files_reviewed=sum(not base.config.is_excluded(p) for p in reviewed),
         repo_url=((pull.get("base") or {}).get("repo") or {}).get("html_url", "")))
     done, final = await gateway.apply(plan, me)
+    # The check run is completed: the follow-up of this job may start from this analysis instead of
+    # running it again (review_analysis.py). Hashed off the event loop (hashlib releases the GIL).
+    snapshot.review_analysis = ReviewAnalysis(
+        await asyncio.to_thread(analysis_key, snap.sources, base.config, reviewed), result)
     report = final.report
     return (f"{report.conclusion}: {len(report.new)} new, {len(report.preexisting)} pre-existing, "
             f"{done.posted} inline, {len(plan.resolve_threads)} resolved ({done.resolved_threads} threads); "

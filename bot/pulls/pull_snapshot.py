@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from ..github_api import GitHubAPI
 from . import reads
 from .blob_store import BlobStore
+from .review_analysis import ReviewAnalysis
 from .snapshot import Snapshot, SnapshotLimits, TreeArchive, fetch_file_at, get_commit, get_tree, snapshot_from_tree
 
 T = TypeVar("T")
@@ -43,6 +44,9 @@ class PullSnapshot:
         # The `hybridize` check run this job started, once the review started one (the follow-up
         # adds its Fix button to it without listing the commit's runs).
         self.check_run: dict[str, Any] | None = None
+        # The review's analysis of the head, once its check run is completed (the follow-up's fix
+        # engine starts from it when its inputs are the same: review_analysis.py).
+        self.review_analysis: ReviewAnalysis | None = None
 
     async def _once(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
         task = self._tasks.get(key)
