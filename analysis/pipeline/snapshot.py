@@ -179,7 +179,10 @@ def save_body(cache: "AnalysisCache", stamp: str, repo: "RepoFacts", interfaces:
     `interfaces` must cut the modules from their whole facts (repo's own, before any snapshot copy)."""
     from ..facts.project_delta import referenced_names
 
-    mentioned = referenced_names(repo.pf.mods)
+    # The cuts walked every module's whole facts already and kept what `referenced_names` collects.
+    mentioned = interfaces.mentions()
+    if mentioned is None:  # a cut taken from a snapshot (not so on the paths that save one)
+        mentioned = referenced_names(repo.pf.mods)
     cuts = interfaces.every()
     link = repo._fid_of
     repo._fid_of = None  # the Project (trees) stays out of the snapshot
