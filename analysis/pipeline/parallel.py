@@ -159,13 +159,6 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         # With a cache, this worker keys, reads and writes its own modules' findings: the parent needs
         # neither the facts nor the signatures (issue 11: it rebuilt both after the workers).
         interfaces = Interfaces(pf.mods, known=cuts)
-        if stamp is not None:
-            # The first worker writes the project snapshot's body (the whole-repository facts it holds;
-            # the parent writes the head) before checking its modules, while the other workers check
-            # theirs; written after the checks, it also pickled the memo of the functions checked
-            # (the one-process path writes it before checking too: load.py).
-            save_body(cache, stamp, repo, interfaces)  # type: ignore[arg-type]
-            conn.send_bytes(b"B")
         signatures: dict[str, str] = {}
         if cache is not None:
             # Every module of the share when the run writes a snapshot (its head holds all signatures).
@@ -186,6 +179,11 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         problem = cache.problem if cache is not None else None  # e.g. an unwritable cache: the parent says so
         conn.send_bytes(b"R" + pickle.dumps((out, parsed_extra, signatures, checked, hits, problem),
                                             protocol=pickle.HIGHEST_PROTOCOL))
+        if stamp is not None:  # the first worker writes the project snapshot's body; the parent its head
+            # After the checks: the body then keeps the facts memo of the functions they asked about,
+            # which a warm re-check of those modules reads instead of recomputing.
+            save_body(cache, stamp, repo, interfaces)  # type: ignore[arg-type]
+            conn.send_bytes(b"B")
     except BaseException as exc:  # noqa: BLE001 (report to the parent instead of dying silently)
         try:
             conn.send_bytes(b"E" + f"{type(exc).__name__}: {exc}".encode())

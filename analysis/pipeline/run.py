@@ -200,10 +200,9 @@ def _analyze_parallel(prepared: Prepared, config: Config, min_tf: tuple[int, ...
                 continue
             result.files_analyzed += 1
             result.lines_analyzed += lines
-        if stamp is not None:
-            run.wait_body()  # the first worker writes the body before its findings come: `collect`
         done = run.collect()
-        if stamp is not None:  # a head is never on disk before its body
+        if stamp is not None:
+            run.wait_body()  # a head is never on disk before its body
             save_head(cache, names, entries, done.signatures, stamp)  # type: ignore[arg-type]
     except BaseException:
         run.close(wait=False)  # e.g. the job's time budget ran out: stop the workers now
