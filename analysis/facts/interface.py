@@ -100,12 +100,27 @@ class ModuleInterface:
     1,250 modules, 32,000 groups, 160,000 names) and a warm run reads them all but uses a few dozen."""
 
     def __init__(self, module: str, rest: str, groups: dict[str, str], refs: dict[str, frozenset[str]],
-                 names: frozenset[str], stars: frozenset[str]) -> None:
+                 names: frozenset[str], stars: frozenset[str], mentions: frozenset[str] | None = None) -> None:
         self.module, self.rest, self.stars = module, rest, stars
         self._groups: dict[str, str] | None = groups
         self._refs: dict[str, frozenset[str]] | None = refs
         self._names: frozenset[str] | None = names
         self._packed: tuple[str, str] | None = None
+        # This module's part of `project_delta.referenced_names`, found by the same walk as `names` (a
+        # first cached run walked every module's facts twice); not pickled: only a fresh cut has it.
+        self.mentions = mentions
+
+    def digest(self) -> str:
+        """The module's interface digest (its snapshot entry, `pipeline/modules.py interface_digest`):
+        its facts without `lines`, through the digests the cut made already (the rest and the groups
+        together hold every other field: the records' indexes are in their groups and the rest keeps
+        its records in order), instead of digesting the whole facts a second time."""
+        return digest(self.rest, tuple(sorted(self.groups.items())))
+
+    def plain(self) -> tuple:
+        """Plain data for `marshal` (a worker process sends its modules' cuts to the others):
+        `ModuleInterface(*plain)` is the same cut."""
+        return (self.module, self.rest, self.groups, self.refs, self.names, self.stars, self.mentions)
 
     @property
     def groups(self) -> dict[str, str]:
@@ -147,16 +162,28 @@ class ModuleInterface:
     def __setstate__(self, state: tuple) -> None:
         self.module, self.rest, stars, self._packed = state
         self.stars = frozenset(stars)
-        self._groups = self._refs = self._names = None
+        self._groups = self._refs = self._names = self.mentions = None
+
+
+# Fields of a function record that are its own name and place: in `names` (a neighbour reaching the
+# record), not in `mentions` (`project_delta.referenced_names` leaves a function's own names out).
+_OWN_FIELDS = frozenset({"q", "n", "l", "el"})
+# Module fields of the rest that `mentions` leaves out, as `referenced_names` does.
+_UNMENTIONED = frozenset({"path", "v"})
 
 
 def cut(facts: dict[str, Any]) -> ModuleInterface:
-    """The module's groups. `facts` must be whole: a snapshot's copy has lost its functions' raw calls."""
+    """The module's groups. `facts` must be whole: a snapshot's copy has lost its functions' raw calls.
+
+    One walk over the facts collects both the cut's `names` (every string) and its `mentions` (the
+    strings `project_delta.referenced_names` collects): each piece is walked into the set of the
+    narrowest of the two it belongs to, and the `mentions` pieces are added to `names` as well."""
     if any("calls" not in rec for rec in facts["fns"]):
         raise ValueError(f"the facts of {facts['path']} lack their raw calls (a snapshot's copy)")
     items: dict[str, list[tuple]] = {}
     rest_fns: list[dict[str, Any]] = []
-    tops = set(facts["top"]) | set(facts["imports"]) | set(facts["classes"]) | set(facts["aliases"])
+    top = facts["top"]
+    tops = set(top) | set(facts["imports"]) | set(facts["classes"]) | set(facts["aliases"])
     for index, rec in enumerate(facts["fns"]):
         name = owner(rec["q"])
         if name in tops:
@@ -166,20 +193,53 @@ def cut(facts: dict[str, Any]) -> ModuleInterface:
     for field in _GROUPED:
         for key, value in facts[field].items():
             items.setdefault(owner(key), []).append((field, key, value))
+    own = facts["module"] + "."
     groups: dict[str, str] = {}
     refs: dict[str, frozenset[str]] = {}
     mentioned: set[str] = set()  # every string of the facts, split at dots (one walk, group by group)
+    mentions: set[str] = set()
     for name, group in items.items():
         groups[name] = digest(tuple(group))
+        said_items: list = []  # what the group's records say apart from their own names
+        plain_items: list = []  # the rest of the group's strings
+        for kind, key, value in group:
+            plain_items.append(kind)
+            if kind == "fn":
+                _split_record(value, said_items, plain_items)
+            elif kind == "top" or (kind == "imports" and key in top and value == own + key):
+                plain_items += (key, value)  # a definition (an own function's binding), not a mention
+            else:
+                said_items += (key, value)
         said: set[str] = set()
-        collect_names(group, said)
+        collect_names(said_items, said)
+        mentions |= said
+        collect_names(plain_items, said)
         mentioned |= said
         said.discard(name)
         refs[name] = frozenset(said.intersection(items))
     rest_items = tuple((k, v) for k, v in facts.items() if k not in _LEFT_OUT)
     rest = digest(rest_items, tuple(rest_fns))
-    collect_names((rest_items, rest_fns), mentioned)
-    return ModuleInterface(facts["module"], rest, groups, refs, frozenset(mentioned), frozenset(facts["stars"]))
+    said_items, plain_items = [], []
+    for key, value in rest_items:
+        plain_items.append(key)
+        (plain_items if key in _UNMENTIONED else said_items).append(value)
+    for rec in rest_fns:
+        _split_record(rec, said_items, plain_items)
+    said = set()
+    collect_names(said_items, said)
+    mentions |= said
+    collect_names(plain_items, mentioned)
+    mentioned |= said
+    return ModuleInterface(facts["module"], rest, groups, refs, frozenset(mentioned), frozenset(facts["stars"]),
+                           frozenset(mentions))
+
+
+def _split_record(rec: dict[str, Any], said: list, plain: list) -> None:
+    """A function record's values to `said`, except its own names and place, which go to `plain`
+    with its field names."""
+    plain += rec  # field names: identifiers
+    for field, item in rec.items():
+        (plain if field in _OWN_FIELDS else said).append(item)
 
 
 def view(user: ModuleInterface, used: ModuleInterface, edge_names: Iterable[str] = ()) -> tuple:
@@ -223,6 +283,16 @@ class Interfaces:
                 found = cut(facts if facts is not None else self._mods[mi])
             self._cut[path] = found
         return found
+
+    def mentions(self) -> frozenset[str] | None:
+        """`project_delta.referenced_names` of the project's modules, from their cuts (all of them cut
+        first); None when a cut came from a snapshot (`known`: it has no `mentions`)."""
+        out: set[str] = set()
+        for found in self.every().values():
+            if found.mentions is None:
+                return None
+            out |= found.mentions
+        return frozenset(out)
 
     def every(self) -> dict[str, ModuleInterface]:
         """path -> cut of every module of the project (to save with a snapshot)."""

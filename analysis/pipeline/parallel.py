@@ -5,7 +5,8 @@ Rules need the trees of the modules they check, and the facts need every module,
 1. each worker parses, summarizes and extracts the facts of its share of the files (the bulk of a cold
    run), keeps its trees, and sends the parent a small outcome list (line count or parse failure per
    file, with a cache its content hash and interface digest) and, separately, its facts (plain data,
-   one `marshal` blob); with a cache it then writes its share's facts files;
+   one `marshal` blob, with a cache also its modules' cuts: facts/interface.py); with a cache it then
+   writes its share's facts files;
 2. the parent forwards every worker the other workers' blobs as they came (no decoding and re-encoding
    on the way: measured on the corpus, the decode-merge-encode round trip cost 1.5 s of wall time
    before any worker could go on);
@@ -84,7 +85,7 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
             names: dict[str, tuple[str, bool]], config: "Config", min_tf: tuple[int, ...] | None,
             cache: "AnalysisCache | None") -> None:
     from ..cache import content_hash
-    from ..facts.interface import Interfaces
+    from ..facts.interface import Interfaces, ModuleInterface, cut
     from ..facts.project_facts import ProjectFacts
     from ..facts.signature import module_signatures
     from ..project import Project
@@ -92,7 +93,7 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
     from ..summary import build_summary
     from .checking import check_module, known_rule_codes, make_rules
     from .findings import findings_key, settings_digest
-    from .modules import facts_key, guarded_facts, interface_digest
+    from .modules import facts_key, guarded_facts
     from .snapshot import save_body
 
     try:
@@ -101,6 +102,10 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         summaries = []
         facts: dict[str, dict] = {}
         hashes: dict[str, str] = {}
+        # With a cache: path -> the module's cut (facts/interface.py), made once by the worker that
+        # extracted the module; it gives the snapshot entry's interface digest, and goes to the other
+        # workers with the facts (the signatures and the snapshot body need every module's cut).
+        cuts: dict[str, ModuleInterface] = {}
         # (path, lines, parse failure, content hash, interface digest): the module's snapshot entry with its path.
         outcomes: list[tuple] = []
         for path in shard:
@@ -117,16 +122,20 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
             else:
                 summaries.append(summary)
                 facts[path] = found
+                if cache is not None:
+                    cuts[path] = cut(found)
                 outcomes.append((path, found["lines"], None, hashes.get(path),
-                                 interface_digest(found) if cache is not None else ""))
+                                 cuts[path].digest() if cache is not None else ""))
         conn.send_bytes(b"O" + marshal.dumps(outcomes))
-        conn.send_bytes(b"F" + marshal.dumps(facts))
+        conn.send_bytes(b"F" + marshal.dumps((facts, {p: c.plain() for p, c in cuts.items()})))
         if cache is not None:  # while the other workers finish their shares
             for path in shard:
                 cache.put_facts(facts_key(hashes[path], *names[path]), facts.get(path) or _failure(outcomes, path))
         mine = list(facts)
         for _ in range(others):
-            facts.update(marshal.loads(conn.recv_bytes()))
+            theirs, their_cuts = marshal.loads(conn.recv_bytes())
+            facts.update(theirs)
+            cuts.update((p, ModuleInterface(*plain)) for p, plain in their_cuts.items())
         # Resolve the calls of this share's functions only; the other workers resolve theirs.
         pf = ProjectFacts(facts.values(), defer_edges=True)
         fids = [pf.base[pf.by_path[path]] + i for path in mine for i in range(len(facts[path]["fns"]))]
@@ -149,7 +158,7 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         rules, known = make_rules(), known_rule_codes()
         # With a cache, this worker keys, reads and writes its own modules' findings: the parent needs
         # neither the facts nor the signatures (issue 11: it rebuilt both after the workers).
-        interfaces = Interfaces(pf.mods)
+        interfaces = Interfaces(pf.mods, known=cuts)
         signatures: dict[str, str] = {}
         if cache is not None:
             # Every module of the share when the run writes a snapshot (its head holds all signatures).
@@ -171,6 +180,8 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         conn.send_bytes(b"R" + pickle.dumps((out, parsed_extra, signatures, checked, hits, problem),
                                             protocol=pickle.HIGHEST_PROTOCOL))
         if stamp is not None:  # the first worker writes the project snapshot's body; the parent its head
+            # After the checks: the body then keeps the facts memo of the functions they asked about,
+            # which a warm re-check of those modules reads instead of recomputing.
             save_body(cache, stamp, repo, interfaces)  # type: ignore[arg-type]
             conn.send_bytes(b"B")
     except BaseException as exc:  # noqa: BLE001 (report to the parent instead of dying silently)

@@ -9,7 +9,8 @@ import pytest
 
 from hybridize_bot.analysis.cache import AnalysisCache
 from hybridize_bot.analysis.config import Config
-from hybridize_bot.analysis.facts.interface import cut, view
+from hybridize_bot.analysis.facts.interface import Interfaces, cut, view
+from hybridize_bot.analysis.facts.project_delta import referenced_names
 from hybridize_bot.analysis.pipeline.load import load_project
 from hybridize_bot.analysis.pipeline.run import analyze_sources
 
@@ -123,3 +124,48 @@ def test_a_star_import_uses_every_name() -> None:
     assert [name for name, _ in view(cut(user), cut(lib))[1]] == []
     assert [name for name, _ in view(cut(user), cut(lib), ["b"])[1]] == ["b"]
     assert [name for name, _ in view(cut(dict(user, stars=["pkg.lib"])), cut(lib))[1]] == ["a", "b"]
+
+
+def test_a_cut_collects_what_the_module_mentions_apart_from_its_own_names() -> None:
+    """`cut` walks the facts once for both its names (every string) and its mentions (what
+    `project_delta.referenced_names` collects: no function's own name, no top-level definition, no
+    import binding its own function, no path)."""
+    mod = {"v": 0, "path": "pkg/mod.py", "module": "pkg.mod", "pkg": False, "stars": [], "hsites": [], "all": None,
+           "imports": {"tf": "tensorflow", "helper": "pkg.mod.helper", "other": "pkg.util.other"},
+           "classes": {"Model": ["keras.Model"]}, "nclasses": {}, "top": {"helper": 0, "Model": 1},
+           "aliases": {"alias": "np.sum"}, "lines": 9,
+           "fns": [{"q": "helper", "n": "helper", "l": 1, "el": 2, "calls": [("tf.reduce_sum", 2)]},
+                   {"q": "Model.call", "n": "call", "l": 4, "el": 5, "calls": [("self.helper_layer", 5)]},
+                   {"q": "<module>", "n": "<module>", "l": 1, "el": 9, "calls": [("other", 8)]}]}
+    found = cut(mod)
+    assert found.mentions == {"tensorflow", "tf", "reduce_sum", "pkg", "util", "other", "keras", "Model", "self",
+                              "helper_layer", "alias", "np", "sum", "mod"}
+    assert {"helper", "call", "<module>", "pkg/mod", "py", "calls", "top", "fn"} <= found.names
+    assert found.mentions <= found.names
+    assert found.mentions == referenced_names([mod])
+
+
+def test_the_cuts_mentions_are_the_projects_referenced_names() -> None:
+    mods = load_project(_encoded(PROJECT), Config()).project.facts.pf.mods
+    assert Interfaces(mods).mentions() == referenced_names(mods)
+    assert "scale" in Interfaces(mods).mentions()  # app imports it
+    assert "fresh" not in Interfaces(mods).mentions()
+
+
+def test_the_interface_digest_leaves_out_only_the_line_count() -> None:
+    """Taken from the cut's digests (rest and groups): the records' order, a top-level name's entry and
+    the module's own fields all count; `lines` does not."""
+    from hybridize_bot.analysis.pipeline.modules import interface_digest
+
+    mod = {"v": 0, "path": "pkg/m.py", "module": "pkg.m", "pkg": False, "imports": {}, "stars": [], "classes": {},
+           "nclasses": {}, "top": {"a": 0, "b": 1}, "aliases": {}, "hsites": [], "all": None, "lines": 9,
+           "fns": [{"q": "a", "calls": []}, {"q": "b", "calls": []}, {"q": "<lambda>", "calls": []},
+                   {"q": "<module>", "calls": []}]}
+    same = interface_digest(mod)
+    assert interface_digest(dict(mod, lines=12)) == same
+    fns = mod["fns"]
+    assert interface_digest(dict(mod, fns=[fns[1], fns[0], fns[2], fns[3]])) != same  # a and b swap places
+    assert interface_digest(dict(mod, fns=[fns[0], fns[2], fns[1], fns[3]])) != same  # the lambda moves
+    assert interface_digest(dict(mod, top={"a": 0, "b": 2})) != same
+    assert interface_digest(dict(mod, all=["a"])) != same
+    assert interface_digest(dict(mod, fns=[fns[0], {"q": "b", "calls": [("a", 3)]}, fns[2], fns[3]])) != same
