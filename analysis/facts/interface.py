@@ -110,18 +110,6 @@ class ModuleInterface:
         # first cached run walked every module's facts twice); not pickled: only a fresh cut has it.
         self.mentions = mentions
 
-    def digest(self) -> str:
-        """The module's interface digest (its snapshot entry, `pipeline/modules.py interface_digest`):
-        its facts without `lines`, through the digests the cut made already (the rest and the groups
-        together hold every other field: the records' indexes are in their groups and the rest keeps
-        its records in order), instead of digesting the whole facts a second time."""
-        return digest(self.rest, tuple(sorted(self.groups.items())))
-
-    def plain(self) -> tuple:
-        """Plain data for `marshal` (a worker process sends its modules' cuts to the others):
-        `ModuleInterface(*plain)` is the same cut."""
-        return (self.module, self.rest, self.groups, self.refs, self.names, self.stars, self.mentions)
-
     @property
     def groups(self) -> dict[str, str]:
         if self._groups is None:

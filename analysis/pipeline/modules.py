@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Mapping
 from ..budget import BudgetExceeded, file_seconds, time_budget
 from ..cache import digest
 from ..facts.extract import FACTS_VERSION, extract_module
-from ..facts.interface import ModuleInterface, cut
 from ..config import Config
 from ..model import AnalysisResult, Finding
 from ..source import ParseFailure, parse
@@ -30,9 +29,8 @@ def facts_key(content: str, module: str, is_package: bool) -> str:
 
 def interface_digest(facts: dict) -> str:
     """The module's interface for its neighbours' cache keys: its facts without its line count, so
-    appending a comment to a file does not invalidate every module that imports it. Taken from the
-    module's cut (facts/interface.py), which the snapshot needs too: keep it (`ModuleLoader.cuts`)."""
-    return cut(facts).digest()
+    appending a comment to a file does not invalidate every module that imports it."""
+    return digest(tuple((k, v) for k, v in facts.items() if k != "lines"))
 
 
 def guarded_facts(summary: ModuleSummary) -> dict:
@@ -92,9 +90,6 @@ class ModuleLoader:
         self.cache = cache
         self.hashes = hashes
         self.summaries: list[ModuleSummary] = []
-        # path -> the cut of the module's facts made for its entry (with a cache): the snapshot's
-        # interfaces and signatures start from these instead of cutting every module again.
-        self.cuts: dict[str, ModuleInterface] = {}
 
     def facts(self, path: str) -> dict:
         """The module's facts, or {"failure": (reason, line, col)} when it cannot be parsed."""
@@ -137,7 +132,4 @@ class ModuleLoader:
         """The snapshot's record of the module: (content hash, interface digest, lines, failure)."""
         if "failure" in facts:
             return (self.hashes.get(path), None, 0, facts["failure"])
-        if self.cache is None:
-            return (self.hashes.get(path), "", facts["lines"], None)
-        found = self.cuts[path] = cut(facts)
-        return (self.hashes.get(path), found.digest(), facts["lines"], None)
+        return (self.hashes.get(path), interface_digest(facts) if self.cache is not None else "", facts["lines"], None)

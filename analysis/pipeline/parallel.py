@@ -5,8 +5,7 @@ Rules need the trees of the modules they check, and the facts need every module,
 1. each worker parses, summarizes and extracts the facts of its share of the files (the bulk of a cold
    run), keeps its trees, and sends the parent a small outcome list (line count or parse failure per
    file, with a cache its content hash and interface digest) and, separately, its facts (plain data,
-   one `marshal` blob, with a cache also its modules' cuts: facts/interface.py); with a cache it then
-   writes its share's facts files;
+   one `marshal` blob); with a cache it then writes its share's facts files;
 2. the parent forwards every worker the other workers' blobs as they came (no decoding and re-encoding
    on the way: measured on the corpus, the decode-merge-encode round trip cost 1.5 s of wall time
    before any worker could go on);
@@ -85,7 +84,7 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
             names: dict[str, tuple[str, bool]], config: "Config", min_tf: tuple[int, ...] | None,
             cache: "AnalysisCache | None") -> None:
     from ..cache import content_hash
-    from ..facts.interface import Interfaces, ModuleInterface, cut
+    from ..facts.interface import Interfaces
     from ..facts.project_facts import ProjectFacts
     from ..facts.signature import module_signatures
     from ..project import Project
@@ -93,7 +92,7 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
     from ..summary import build_summary
     from .checking import check_module, known_rule_codes, make_rules
     from .findings import findings_key, settings_digest
-    from .modules import facts_key, guarded_facts
+    from .modules import facts_key, guarded_facts, interface_digest
     from .snapshot import save_body
 
     try:
@@ -102,10 +101,6 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         summaries = []
         facts: dict[str, dict] = {}
         hashes: dict[str, str] = {}
-        # With a cache: path -> the module's cut (facts/interface.py), made once by the worker that
-        # extracted the module; it gives the snapshot entry's interface digest, and goes to the other
-        # workers with the facts (the signatures and the snapshot body need every module's cut).
-        cuts: dict[str, ModuleInterface] = {}
         # (path, lines, parse failure, content hash, interface digest): the module's snapshot entry with its path.
         outcomes: list[tuple] = []
         for path in shard:
@@ -122,20 +117,16 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
             else:
                 summaries.append(summary)
                 facts[path] = found
-                if cache is not None:
-                    cuts[path] = cut(found)
                 outcomes.append((path, found["lines"], None, hashes.get(path),
-                                 cuts[path].digest() if cache is not None else ""))
+                                 interface_digest(found) if cache is not None else ""))
         conn.send_bytes(b"O" + marshal.dumps(outcomes))
-        conn.send_bytes(b"F" + marshal.dumps((facts, {p: c.plain() for p, c in cuts.items()})))
+        conn.send_bytes(b"F" + marshal.dumps(facts))
         if cache is not None:  # while the other workers finish their shares
             for path in shard:
                 cache.put_facts(facts_key(hashes[path], *names[path]), facts.get(path) or _failure(outcomes, path))
         mine = list(facts)
         for _ in range(others):
-            theirs, their_cuts = marshal.loads(conn.recv_bytes())
-            facts.update(theirs)
-            cuts.update((p, ModuleInterface(*plain)) for p, plain in their_cuts.items())
+            facts.update(marshal.loads(conn.recv_bytes()))
         # Resolve the calls of this share's functions only; the other workers resolve theirs.
         pf = ProjectFacts(facts.values(), defer_edges=True)
         fids = [pf.base[pf.by_path[path]] + i for path in mine for i in range(len(facts[path]["fns"]))]
@@ -158,7 +149,7 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         rules, known = make_rules(), known_rule_codes()
         # With a cache, this worker keys, reads and writes its own modules' findings: the parent needs
         # neither the facts nor the signatures (issue 11: it rebuilt both after the workers).
-        interfaces = Interfaces(pf.mods, known=cuts)
+        interfaces = Interfaces(pf.mods)
         signatures: dict[str, str] = {}
         if cache is not None:
             # Every module of the share when the run writes a snapshot (its head holds all signatures).

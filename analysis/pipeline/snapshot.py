@@ -3,7 +3,7 @@ interface changed, patched when the changed modules only had lines moved (analys
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from ..cache import analyzer_version, digest
 from ..facts.extract import FACTS_VERSION
@@ -12,12 +12,11 @@ from .modules import facts_key
 if TYPE_CHECKING:
     from ..cache import AnalysisCache
     from ..facts.api import RepoFacts
-    from ..facts.interface import Interfaces, ModuleInterface
+    from ..facts.interface import Interfaces
 
 # Changes with the layout of `Snapshot` and `SnapshotBody` (2: the body keeps the modules' interface cuts;
-# 3: each module's facts packed, decoded on first use: analysis/facts/module_store.py; 4: the entries'
-# interface digests are taken from the modules' cuts, `ModuleInterface.digest`).
-SNAPSHOT_VERSION = 4
+# 3: each module's facts packed, decoded on first use: analysis/facts/module_store.py).
+SNAPSHOT_VERSION = 3
 
 
 @dataclass
@@ -159,13 +158,12 @@ def update_snapshot(snapshot: Snapshot, entries: dict[str, tuple],
 
 
 def save_snapshot(cache: "AnalysisCache", names: dict[str, tuple[str, bool]], entries: dict[str, tuple],
-                  repo: "RepoFacts", cuts: "Mapping[str, ModuleInterface] | None" = None) -> dict[str, str]:
-    """Store the whole-repository facts and the modules' signatures; returns the signatures. `cuts`:
-    the modules' cuts made this run from their whole facts (`ModuleLoader.cuts`)."""
+                  repo: "RepoFacts") -> dict[str, str]:
+    """Store the whole-repository facts and the modules' signatures; returns the signatures."""
     from ..facts.interface import Interfaces
     from ..facts.signature import module_signatures
 
-    interfaces = Interfaces(repo.pf.mods, known=cuts)
+    interfaces = Interfaces(repo.pf.mods)
     signatures = module_signatures(repo, interfaces=interfaces)
     stamp = new_stamp()
     # The body first: a head is never on disk before its body (a crash leaves an unused body).

@@ -150,22 +150,3 @@ def test_the_cuts_mentions_are_the_projects_referenced_names() -> None:
     assert Interfaces(mods).mentions() == referenced_names(mods)
     assert "scale" in Interfaces(mods).mentions()  # app imports it
     assert "fresh" not in Interfaces(mods).mentions()
-
-
-def test_the_interface_digest_leaves_out_only_the_line_count() -> None:
-    """Taken from the cut's digests (rest and groups): the records' order, a top-level name's entry and
-    the module's own fields all count; `lines` does not."""
-    from hybridize_bot.analysis.pipeline.modules import interface_digest
-
-    mod = {"v": 0, "path": "pkg/m.py", "module": "pkg.m", "pkg": False, "imports": {}, "stars": [], "classes": {},
-           "nclasses": {}, "top": {"a": 0, "b": 1}, "aliases": {}, "hsites": [], "all": None, "lines": 9,
-           "fns": [{"q": "a", "calls": []}, {"q": "b", "calls": []}, {"q": "<lambda>", "calls": []},
-                   {"q": "<module>", "calls": []}]}
-    same = interface_digest(mod)
-    assert interface_digest(dict(mod, lines=12)) == same
-    fns = mod["fns"]
-    assert interface_digest(dict(mod, fns=[fns[1], fns[0], fns[2], fns[3]])) != same  # a and b swap places
-    assert interface_digest(dict(mod, fns=[fns[0], fns[2], fns[1], fns[3]])) != same  # the lambda moves
-    assert interface_digest(dict(mod, top={"a": 0, "b": 2})) != same
-    assert interface_digest(dict(mod, all=["a"])) != same
-    assert interface_digest(dict(mod, fns=[fns[0], {"q": "b", "calls": [("a", 3)]}, fns[2], fns[3]])) != same

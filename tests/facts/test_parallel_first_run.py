@@ -192,32 +192,3 @@ def test_processes_lent_by_the_caller_spread_a_cold_run(tmp_path: Path, monkeypa
     assert returned == ["parallel"]
     assert _key(lent) == _key(serial)
     assert (lent.files_analyzed, lent.lines_analyzed) == (serial.files_analyzed, serial.lines_analyzed)
-
-
-def test_the_workers_snapshot_is_the_one_process_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The workers cut each module once, where its facts were extracted, and pass the cuts round: the
-    head's entries (interface digests from the cuts) and the body's names and cuts are the ones a run in
-    one process writes."""
-    from hybridize_bot.analysis.config import Config
-    from hybridize_bot.analysis.model import AnalysisResult
-    from hybridize_bot.analysis.pipeline.snapshot import find_snapshot
-    from hybridize_bot.analysis.pipeline.sources import module_names, python_sources
-
-    sources = files(PROJECT)
-    names = module_names(python_sources(sources, Config()), Config(), AnalysisResult())
-    serial = AnalysisCache(tmp_path / "serial")
-    analyze_sources(sources, cache=serial)
-    monkeypatch.setenv("HYBRIDIZE_JOBS", "2")
-    returned = _spy_parallel(monkeypatch)
-    cache = AnalysisCache(tmp_path / "workers")
-    analyze_sources(sources, cache=cache)
-    assert returned == ["parallel"]
-    head, expected = find_snapshot(cache, names), find_snapshot(serial, names)
-    assert head is not None and expected is not None
-    assert sorted(head.entries) == ALL_PATHS
-    assert head.entries == expected.entries and head.signatures == expected.signatures
-    body, expected_body = head.body(), expected.body()
-    assert body is not None and expected_body is not None
-    assert body.names == expected_body.names and "report" in body.names and "train_step" not in body.names
-    assert {p: c.__getstate__() for p, c in body.interfaces.items()} == \
-        {p: c.__getstate__() for p, c in expected_body.interfaces.items()}
