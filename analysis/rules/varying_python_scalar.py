@@ -297,20 +297,6 @@ class VaryingPythonScalar(Rule):
             import tensorflow as tf
 
             @tf.function
-            def scaled(x, lr):
-                return x * lr
-
-            def fit(batches):
-                lr = 0.1
-                for x in batches:
-                    scaled(x, lr)
-                    lr *= 0.9
-        """, lines=(10,), note="a float decayed per batch: a new value (and trace) every step; P4-tffalse's "
-                               "integer rescaling is only for factors of at least 2"),
-        Invalid("""
-            import tensorflow as tf
-
-            @tf.function
             def decay(lr, step):
                 return lr * 0.99 ** step
 
@@ -385,6 +371,20 @@ class VaryingPythonScalar(Rule):
             for step in range(1000):
                 warmup(tf.constant(0.1), step)
         """, lines=(8,), note="gated fix: `step` is only read through tf.cast, so `tf.constant(step)` keeps every value"),
+        Invalid("""
+            import tensorflow as tf
+
+            @tf.function
+            def scaled(x, lr):
+                return x * lr
+
+            def fit(batches):
+                lr = 0.1
+                for x in batches:
+                    scaled(x, lr)
+                    lr *= 0.9
+        """, lines=(10,), note="a float decayed per batch: a new value (and trace) every step; P4-tffalse's "
+                               "integer rescaling is only for factors of at least 2"),
     )
 
     def check(self, ctx: ModuleContext) -> Iterable[Finding]:
