@@ -115,7 +115,7 @@ class ModuleSummary:
             site.target = site.enclosing = None
         self.functions, self.hybrid_sites = [], []
         self.classes, self.top_functions, self.hybrid_aliases = {}, {}, {}
-        # What rules memoized on the summary (`_compiled_callables`, `_loggers`, ...) holds its functions.
+        # Memos set on the summary (rules use ModuleContext.shared; the fact extractor's `_facts_qcache`).
         for name in [n for n in vars(self) if n not in _SUMMARY_FIELDS]:
             delattr(self, name)
 

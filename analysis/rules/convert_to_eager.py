@@ -410,14 +410,14 @@ def _used_as_value(ctx: ModuleContext, fn: FunctionInfo, facts, fid: int) -> boo
         n for n in ast.walk(ctx.source.tree) if isinstance(n, ast.Name))
     called = {id(n.func) for n in ast.walk(fn.parent.node if fn.parent is not None else ctx.source.tree)
               if isinstance(n, ast.Call)}
-    called |= _called_aliases(ctx)
+    called |= ctx.shared("called-aliases", lambda: _called_aliases(ctx))
     return any(n.id == fn.name and isinstance(n.ctx, ast.Load) and id(n) not in called for n in nodes)
 
 
 def _called_aliases(ctx: ModuleContext) -> set[int]:
     """Names stored under another name that the module calls (`self._fn = _coords_1` with `self._fn(x)` in
     `call`): the function is still only called, through the alias, not handed to a receiver (issue 11
-    P66-recall3, yolov4's YoloTpuLayer)."""
+    P66-recall3, yolov4's YoloTpuLayer). Two walks of the module: shared by every function asked about."""
     tree = ctx.source.tree
     called = {n.func.id if isinstance(n.func, ast.Name) else n.func.attr for n in ast.walk(tree)
               if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
