@@ -30,7 +30,7 @@ import multiprocessing
 import os
 import pickle
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -82,7 +82,9 @@ def _shards(sizes: Mapping[str, int], jobs: int) -> list[list[str]]:
 
 def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[str, bytes],
             names: dict[str, tuple[str, bool]], config: "Config", min_tf: tuple[int, ...] | None,
-            cache: "AnalysisCache | None") -> None:
+            cache: "AnalysisCache | None", inherited: Sequence["Connection"] = ()) -> None:
+    for end in inherited:
+        end.close()
     from ..cache import content_hash
     from ..facts.interface import Interfaces
     from ..facts.project_facts import ProjectFacts
@@ -98,6 +100,12 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
     try:
         if cache is not None:
             cache.reset_stats()  # the parent's counts, copied by fork: this worker reports its own
+        # A deferring cache (the App's review, deferred.py): the findings go out first; the cache work
+        # (facts and findings files, context signatures, interface digests, the snapshot body) waits
+        # for the parent's go, sent once the review is published (`ParallelRun.finish_writes`). Done
+        # here, before the findings, it took a third of the parallel review's wall time
+        # (bench/RESULTS.md, "parwrite").
+        late = cache is not None and getattr(cache, "defers_snapshot", False)
         summaries = []
         facts: dict[str, dict] = {}
         hashes: dict[str, str] = {}
@@ -118,12 +126,17 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
                 summaries.append(summary)
                 facts[path] = found
                 outcomes.append((path, found["lines"], None, hashes.get(path),
-                                 interface_digest(found) if cache is not None else ""))
+                                 interface_digest(found) if cache is not None and not late else ""))
         conn.send_bytes(b"O" + marshal.dumps(outcomes))
         conn.send_bytes(b"F" + marshal.dumps(facts))
-        if cache is not None:  # while the other workers finish their shares
+
+        def put_facts() -> None:
             for path in shard:
-                cache.put_facts(facts_key(hashes[path], *names[path]), facts.get(path) or _failure(outcomes, path))
+                cache.put_facts(facts_key(hashes[path], *names[path]),  # type: ignore[union-attr]
+                                facts.get(path) or _failure(outcomes, path))
+
+        if cache is not None and not late:  # while the other workers finish their shares
+            put_facts()
         mine = list(facts)
         for _ in range(others):
             facts.update(marshal.loads(conn.recv_bytes()))
@@ -151,14 +164,20 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         # neither the facts nor the signatures (issue 11: it rebuilt both after the workers).
         interfaces = Interfaces(pf.mods)
         signatures: dict[str, str] = {}
-        if cache is not None:
-            # Every module of the share when the run writes a snapshot (its head holds all signatures).
-            signed = mine if sign_all else to_check
-            signatures = module_signatures(repo, [pf.by_path[p] for p in signed], interfaces)
-            settings = settings_digest(config, min_tf)
+        settings = settings_digest(config, min_tf) if cache is not None else ""
+        # Every module of the share when the run writes a snapshot (its head holds all signatures).
+        signed = mine if sign_all else to_check
+
+        def sign() -> dict[str, str]:
+            return module_signatures(repo, [pf.by_path[p] for p in signed], interfaces)
+
+        if cache is not None and not late:
+            signatures = sign()
         out, checked = [], []
         for path in to_check:
-            key = findings_key(path, hashes[path], signatures[path], settings) if cache is not None else None
+            # A late run checks without looking its findings up: their keys need the signatures (a cold
+            # run, the only kind that comes here, finds few anyway; the findings are the same).
+            key = findings_key(path, hashes[path], signatures[path], settings) if signatures else None
             found = cache.get_findings(key) if key is not None else None  # type: ignore[union-attr]
             if found is None:
                 found = check_module(project, project.modules[path], config, rules, known, min_tf)
@@ -170,6 +189,15 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         problem = cache.problem if cache is not None else None  # e.g. an unwritable cache: the parent says so
         conn.send_bytes(b"R" + pickle.dumps((out, parsed_extra, signatures, checked, hits, problem),
                                             protocol=pickle.HIGHEST_PROTOCOL))
+        if late:
+            if conn.recv_bytes() != GO:  # the parent gave the writes up (e.g. its run was stopped)
+                return
+            put_facts()
+            signatures = sign()
+            for path, found in out:
+                cache.put_findings(findings_key(path, hashes[path], signatures[path], settings), found)  # type: ignore[union-attr]
+            digests = {path: interface_digest(facts[path]) for path in mine}
+            conn.send_bytes(b"L" + marshal.dumps((signatures, digests, cache.problem)))  # type: ignore[union-attr]
         if stamp is not None:  # the first worker writes the project snapshot's body; the parent its head
             # After the checks: the body then keeps the facts memo of the functions they asked about,
             # which a warm re-check of those modules reads instead of recomputing.
@@ -186,6 +214,10 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
 
 def _failure(outcomes: list[tuple], path: str) -> dict:
     return next({"failure": o[2]} for o in outcomes if o[0] == path)
+
+
+# The parent's word to a late worker (see `_worker`) that the review is out and the writes may start.
+GO = b"go"
 
 
 class WorkerError(RuntimeError):
@@ -225,8 +257,12 @@ class ParallelRun:
         self.procs = []
         for shard in self.shards:
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_worker, args=(child, shard, len(self.shards) - 1, python, names, config, min_tf, cache),
-                               daemon=True)
+            # The parent's ends of this pipe and the earlier ones, which the fork copies into the worker:
+            # it closes them first, so that it sees end-of-file on its own pipe when this process lets
+            # go of it (a late worker waits for its go, and must not outlive a parent that died).
+            inherited = [*self.conns, parent]
+            proc = ctx.Process(target=_worker, args=(child, shard, len(self.shards) - 1, python, names, config, min_tf,
+                                                     cache, inherited), daemon=True)
             proc.start()
             child.close()
             self.conns.append(parent)
@@ -276,6 +312,22 @@ class ParallelRun:
     def wait_body(self) -> None:
         """Until the first worker has written the snapshot body (`start_check` with a stamp)."""
         _receive(self.conns[0])
+
+    def finish_writes(self) -> tuple[dict[str, str], dict[str, str], str | None]:
+        """With a deferring cache, after `collect`: let the workers write their cache files, sign their
+        modules and (the first) the snapshot body. Returns the context signatures, the interface
+        digests (path -> digest) and the first cache problem a worker met."""
+        for conn in self.conns:
+            conn.send_bytes(GO)
+        signatures: dict[str, str] = {}
+        digests: dict[str, str] = {}
+        problem = None
+        for conn in self.conns:
+            signed, digested, met = marshal.loads(_receive(conn))
+            signatures.update(signed)
+            digests.update(digested)
+            problem = problem or met
+        return signatures, digests, problem
 
     def close(self, wait: bool = True) -> None:
         """Close the pipes and end the workers; `wait=False` kills them at once (the run was stopped,

@@ -19,12 +19,13 @@ from .findings import findings_keys, finish
 from .load import DeferredSnapshot, LoadedProject, load_project
 from .modules import facts_key, report_failure
 from .scope import needed_paths, worth_scoping
-from .snapshot import new_stamp, save_head
+from .snapshot import new_stamp, save_head, snapshot_key
 from .sources import Prepared, listed_sources, prepare
 from .unchanged import unchanged_result
 
 if TYPE_CHECKING:
     from ..cache import AnalysisCache
+    from .parallel import ParallelRun
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +166,25 @@ def _save_later(loaded: LoadedProject, deferred: DeferredSnapshot, checked: dict
     loaded.project.release()
 
 
+def _write_parallel_later(run: "ParallelRun", cache: "AnalysisCache", names: dict[str, tuple[str, bool]],
+                          entries: dict[str, tuple], stamp: str | None) -> None:
+    """A late parallel run's writes (parallel.py `finish_writes`): the workers' files and body, then the
+    snapshot's head with the interface digests and signatures they computed."""
+    try:
+        signatures, digests, problem = run.finish_writes()
+        if stamp is not None:
+            for path, digest in digests.items():
+                content, _iface, lines, failure = entries[path]
+                entries[path] = (content, digest, lines, failure)
+            run.wait_body()  # a head is never on disk before its body
+            save_head(cache, names, entries, signatures, stamp)
+        cache.problem = cache.problem or problem
+    except BaseException:
+        run.close(wait=False)
+        raise
+    run.close()
+
+
 def _mostly_uncached(prepared: Prepared, cache: "AnalysisCache") -> bool:
     """More than a quarter of the modules have no cached facts: a cold run, worth parallel workers.
     (Asked only when the project snapshot does not know most modules' bytes: `_analyze`.)"""
@@ -186,6 +206,7 @@ def _analyze_parallel(prepared: Prepared, config: Config, min_tf: tuple[int, ...
     from .parallel import ParallelRun
 
     run = ParallelRun(python, names, config, min_tf, jobs, cache)
+    late = cache is not None and getattr(cache, "defers_snapshot", False)
     try:
         outcomes = run.exchange_facts()
         wanted = {path for path, _lines, failure, _h, _i in outcomes
@@ -201,13 +222,21 @@ def _analyze_parallel(prepared: Prepared, config: Config, min_tf: tuple[int, ...
             result.files_analyzed += 1
             result.lines_analyzed += lines
         done = run.collect()
-        if stamp is not None:
-            run.wait_body()  # a head is never on disk before its body
-            save_head(cache, names, entries, done.signatures, stamp)  # type: ignore[arg-type]
+        if not late:
+            if stamp is not None:
+                run.wait_body()  # a head is never on disk before its body
+                save_head(cache, names, entries, done.signatures, stamp)  # type: ignore[arg-type]
+            run.close()
     except BaseException:
         run.close(wait=False)  # e.g. the job's time budget ran out: stop the workers now
         raise
-    run.close()
+    if late:
+        # The workers' cache work waits for the deferring cache's flush (after the review is out), like
+        # the one-process run's snapshot (`_save_later`); announced to readers first when there is a
+        # snapshot, else (a scoped run: no snapshot to wait on) done now.
+        writes = functools.partial(_write_parallel_later, run, cache, names, entries, stamp)
+        if stamp is None or not cache.defer(snapshot_key(names), writes):  # type: ignore[union-attr]
+            writes()
     for path, findings in sorted(done.findings.items()):
         result.findings.extend(findings)
     if cache is not None:
