@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hybridize_bot.analysis.budget import BudgetExceeded, run_with_budget
 from hybridize_bot.bot.analysis_api import all_rules, analyze_sources
+from hybridize_bot.bot.cpu_idle import CpuSampler
 from hybridize_bot.bot.private_data import PRIVATE_UMASK, blob_dir
 from hybridize_bot.bot.pulls.archive import tree_archive
 from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
@@ -103,6 +104,8 @@ class ProcessRunner:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._slots = asyncio.Semaphore(self._max_workers)  # FIFO: waiters are woken in order
         self._warming: set[asyncio.Future[None]] = set()
+        self._cpu = CpuSampler()  # sampled from `start` on, for lending idle slots (`_take_idle_slots`)
+        self._sampling: asyncio.Task[None] | None = None
 
     def _get_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
@@ -125,6 +128,8 @@ class ProcessRunner:
         publishing a review reads for each finding's rule name and documentation link: 0.4-1 s, on
         the first review's way to its check run before (bench/RESULTS.md, "Cold reviews without
         waiting for the cache writes")."""
+        if self._sampling is None or self._sampling.done():
+            self._sampling = asyncio.ensure_future(self._cpu.run())
         pool = self._get_pool()
         warm_up, registry = await asyncio.gather(asyncio.to_thread(_warm_up_pool, pool, self._max_workers),
                                                  asyncio.to_thread(all_rules), return_exceptions=True)
@@ -172,8 +177,9 @@ class ProcessRunner:
         holds one), as many as the machine has idle CPUs for besides the caller's own. A process more
         only pays on a CPU nobody else uses: under load (other jobs, other programs) the parallel run's
         workers wait on each other at every exchange, and it took longer than one process
-        (bench/RESULTS.md, "Cold pull-request reviews over the pool's workers")."""
-        limit = min(self._max_workers - 1, idle_cpus() - 1)
+        (bench/RESULTS.md, "Cold pull-request reviews over the pool's workers"). Idle means over the
+        last half second or so (bot/cpu_idle.py), not the last minute's load average."""
+        limit = min(self._max_workers - 1, idle_cpus(self._cpu) - 1)
         taken = 0
         while taken < limit and not self._slots.locked():
             await self._slots.acquire()  # returns at once: the semaphore is not locked
@@ -212,14 +218,21 @@ class ProcessRunner:
     def shutdown(self) -> None:
         for task in list(self._warming):
             task.cancel()
+        if self._sampling is not None:
+            self._sampling.cancel()
+            self._sampling = None
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
 
-def idle_cpus() -> int:
-    """How many CPUs the last minute left idle: the CPU count less the 1-minute load average, rounded
-    (0 where the system does not say)."""
+def idle_cpus(sampler: CpuSampler | None = None) -> int:
+    """How many CPUs are idle, rounded: what `sampler` saw over the last half second or so
+    (bot/cpu_idle.py), else (no sampler running, no /proc/stat) the CPU count less the 1-minute load
+    average (0 where the system says neither)."""
+    sampled = sampler.idle() if sampler is not None else None
+    if sampled is not None:
+        return max(0, round(sampled))
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):

@@ -161,9 +161,9 @@ async def test_a_wide_call_takes_the_idle_slots_and_says_how_many_it_holds(monke
 
     runner = ProcessRunner(2)
     try:
-        monkeypatch.setattr(context, "idle_cpus", lambda: 1)  # a loaded machine: one CPU, the call's own
+        monkeypatch.setattr(context, "idle_cpus", lambda *_: 1)  # a loaded machine: one CPU, the call's own
         assert await runner.run(_jobs_given, "loaded machine", timeout=60, wide=True) == ("loaded machine", 1)
-        monkeypatch.setattr(context, "idle_cpus", lambda: 2)
+        monkeypatch.setattr(context, "idle_cpus", lambda *_: 2)
         assert await runner.run(_jobs_given, "idle pool", timeout=60, wide=True) == ("idle pool", 2)
         busy = asyncio.ensure_future(runner.run(_sleep, 1.0, timeout=60))
         await asyncio.sleep(0)  # let it take its slot (no time passes)

@@ -52,7 +52,7 @@ async def test_the_review_analysis_holds_every_idle_slot_of_the_pool(env, monkey
     from hybridize_bot.bot import context
 
     fake, bot = env
-    monkeypatch.setattr(context, "idle_cpus", lambda: 2)  # whatever else this machine is running
+    monkeypatch.setattr(context, "idle_cpus", lambda *_: 2)  # whatever else this machine is running
     original = ProcessRunner._submit
     calls: list[tuple[str, dict]] = []
 
