@@ -104,6 +104,7 @@ class ProcessRunner:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._slots = asyncio.Semaphore(self._max_workers)  # FIFO: waiters are woken in order
         self._warming: set[asyncio.Future[None]] = set()
+        self._busy = 0  # slots held by running calls (lent ones included)
         self._cpu = CpuSampler()  # sampled from `start` on, for lending idle slots (`_take_idle_slots`)
         self._sampling: asyncio.Task[None] | None = None
 
@@ -165,12 +166,18 @@ class ProcessRunner:
         meanwhile wait for the slots, as they would for a busy pool."""
         async with self._slots:
             lent = await self._take_idle_slots() if wide else 0
+            self._busy += 1 + lent
             try:
                 call = functools.partial(fn, jobs=1 + lent) if wide else fn
                 return await self._submit(call, _name(fn), args, timeout)
             finally:
+                self._busy -= 1 + lent
                 for _ in range(lent):
                     self._slots.release()
+
+    def idle_slots(self) -> int:
+        """Slots nobody holds or waits for: that many calls submitted now each start at once."""
+        return 0 if self._slots.locked() else self._max_workers - self._busy
 
     async def _take_idle_slots(self) -> int:
         """Acquire, without waiting for any, the slots that nobody holds or waits for (the caller already
@@ -320,3 +327,7 @@ class BotContext:
         takes `jobs=`, the processes it may use (`ProcessRunner.run`)."""
         limit = self.analysis_timeout_s if timeout is None else timeout
         return await self.runner.run(fn, *args, timeout=limit, wide=wide)
+
+    def idle_slots(self) -> int:
+        """The analysis pool's slots that a call submitted now would find free (`ProcessRunner.idle_slots`)."""
+        return self.runner.idle_slots()

@@ -246,12 +246,37 @@ async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[
                   if p.finding.fix is not None and p.finding.path in sources]
     if not candidates:
         return {}
-    needed = {f.path: sources[f.path] for f in candidates}
-    try:
-        return await ctx.run_in_process(_suggest_many, candidates, needed, timeout=ctx.analysis_timeout_s)
-    except AnalysisTimeout:
-        notes.append("Suggested changes were left out: computing them exceeded the time limit.")
-        return {}
+    # One call per idle pool slot, each with whole files (a file's findings share its libcst parse): the
+    # parses are most of the time, and the analysis that came before has just given its slots back.
+    shares = file_shares(candidates, {f.path: len(sources[f.path]) for f in candidates}, ctx.idle_slots())
+    calls = [ctx.run_in_process(_suggest_many, share, {f.path: sources[f.path] for f in share},
+                                timeout=ctx.analysis_timeout_s) for share in shares]
+    out: dict[str, Any] = {}
+    for answer in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(answer, AnalysisTimeout):
+            note = "Suggested changes were left out: computing them exceeded the time limit."
+            if note not in notes:
+                notes.append(note)
+        elif isinstance(answer, BaseException):
+            raise answer
+        else:
+            out.update(answer)
+    return out
+
+
+def file_shares(findings: list[Finding], sizes: dict[str, int], slots: int) -> list[list[Finding]]:
+    """`findings` split into at most `slots` (at least one) shares of whole files, about equal in bytes
+    (largest file first, to the lightest share); empty shares are left out."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_file.setdefault(f.path, []).append(f)
+    shares: list[list[Finding]] = [[] for _ in range(max(1, min(slots, len(by_file))))]
+    loads = [0] * len(shares)
+    for path in sorted(by_file, key=lambda p: (-sizes[p], p)):
+        i = loads.index(min(loads))
+        shares[i].extend(by_file[path])
+        loads[i] += sizes[path]
+    return [share for share in shares if share]
 
 
 async def _followup_ref(ctx: Any, owner: str, repo: str, number: int,

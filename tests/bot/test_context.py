@@ -208,3 +208,24 @@ async def test_start_loads_the_rule_registry_into_this_process() -> None:
         assert all_rules.cache_info().currsize == 1
     finally:
         runner.shutdown()
+
+
+async def test_idle_slots_counts_what_running_calls_do_not_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridize_bot.bot import context
+
+    runner = ProcessRunner(2)
+    try:
+        assert runner.idle_slots() == 2
+        one = asyncio.ensure_future(runner.run(_sleep, 0.5, timeout=60))
+        await asyncio.sleep(0)  # it takes its slot
+        assert runner.idle_slots() == 1
+        assert await one == "slept"
+        assert runner.idle_slots() == 2
+        monkeypatch.setattr(context, "idle_cpus", lambda *_: 2)
+        wide = asyncio.ensure_future(runner.run(_sleep_with_jobs, 0.5, timeout=60, wide=True))
+        await asyncio.sleep(0)  # it holds both slots
+        assert runner.idle_slots() == 0
+        assert await wide == ("slept", 2)
+        assert runner.idle_slots() == 2
+    finally:
+        runner.shutdown()
