@@ -179,9 +179,24 @@ def _plugins() -> list[tuple[Callable[[argparse._SubParsersAction], argparse.Arg
     return found
 
 
+class _VersionAction(argparse.Action):
+    """argparse's "version" action with the version looked up only when asked for: `tool_version` reads the
+    installed distributions' metadata (importlib.metadata, about 15-40 ms), which every run paid when
+    the parser was built with the version string in it."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0,
+                         help="show program's version number and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        parser._print_message(f"{PROG} {tool_version()}\n", sys.stdout)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Find misuse of TensorFlow tf.function (hybridization).")
-    parser.add_argument("--version", action="version", version=f"{PROG} {tool_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for add, handler in (*BUILTIN_COMMANDS, *_plugins()):
