@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Collection, Mapping
 
@@ -25,8 +24,6 @@ from .unchanged import unchanged_result
 
 if TYPE_CHECKING:
     from ..cache import AnalysisCache
-
-logger = logging.getLogger(__name__)
 
 
 def analyze(sources: Mapping[str, bytes], config: Config | None = None, *,
@@ -116,7 +113,10 @@ def _analyze(sources: Mapping[str, bytes], config: Config, cache: "AnalysisCache
             except (WorkerError, OSError) as exc:
                 # No processes to be had (or one died): do the same work in this process, and say so (it
                 # is several times slower, and a worker that fails every time is a bug to report).
-                logger.warning("analysis worker processes failed (%s); analyzing in one process instead", exc)
+                import logging  # here: only this fallback logs, and `logging` is 3-6 ms of a warm run's imports
+
+                logging.getLogger(__name__).warning(
+                    "analysis worker processes failed (%s); analyzing in one process instead", exc)
     loaded = load_project(sources, config, cache, prepared=prepared, snapshots=snapshots)
     project, result = loaded.project, loaded.result
     rules: list | None = None  # built at the first module to check: a warm run may check none
