@@ -237,6 +237,31 @@ def _walk(top: str, rel_top: str, config: Config, found: Discovery, ancestors: f
                 found.notes.append(Note(rel, "skipped: broken symbolic link"))
 
 
+def read_limited(path: str | Path, size: int, limit: int) -> bytes:
+    """The file's bytes, but never more than `limit + 1` of them (one past the limit: the file may have
+    grown since its size, `size`, was taken; the caller rejects what is longer than `limit`).
+
+    Asks for the expected size plus one byte, then reads on to the end (or the limit): `open().read(limit +
+    1)` allocates a buffer of `limit + 1` bytes (1 MB by default) for every file before trimming it, which
+    made reading tf_models_official's 1,250 files cost 42 ms of CPU instead of 7 ms."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, min(size, limit) + 1)
+        if len(data) > limit:
+            return data
+        parts = [data]
+        total = len(data)
+        while total <= limit:  # a file that grew, or a short read: on to the end or one byte past the limit
+            more = os.read(fd, limit + 1 - total)
+            if not more:
+                break
+            parts.append(more)
+            total += len(more)
+        return data if len(parts) == 1 else b"".join(parts)
+    finally:
+        os.close(fd)
+
+
 def _read_file(path: str | Path, rel: str, config: Config, found: Discovery, explicit: bool = False) -> None:
     """Read one file into `found`, or add a note saying why not. A file named on the command line
     that cannot be read is an error of the command line, not a note."""
@@ -254,9 +279,7 @@ def _read_file(path: str | Path, rel: str, config: Config, found: Discovery, exp
         found.notes.append(Note(rel, f"skipped: {info.st_size} bytes is above max-file-size ({config.max_file_bytes})"))
         return
     try:
-        with open(path, "rb") as handle:
-            # Read one byte past the limit: the file may have grown since the stat.
-            data = handle.read(config.max_file_bytes + 1)
+        data = read_limited(path, info.st_size, config.max_file_bytes)
     except OSError as exc:
         if explicit:
             raise WorkspaceError(f"{rel}: cannot read ({exc.strerror})") from None
