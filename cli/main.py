@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import importlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -128,6 +127,8 @@ def _add_rules(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run_rules(args: argparse.Namespace) -> int:
     rules = all_rules()
     if args.format == "json":
+        import json  # here: a `check` run does not need it
+
         doc = [{"code": r.code, "name": r.name, "severity": r.severity.value, "fix_safety": r.fix_safety.value,
                 "summary": r.summary, "url": r.doc_url()} for r in rules]
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
