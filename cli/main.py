@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import gc
 import importlib
 import os
 import sys
@@ -67,6 +68,11 @@ def run_check(args: argparse.Namespace) -> int:
     changed = changed_lines(args.diff, workspace.root, [Path(p) for p in args.paths or ["."]]) if args.diff is not None else None
     touched = None if changed is None else sorted(changed.new_files | {p for p, lines in changed.lines.items() if lines})
     result = analyze(workspace.sources(), workspace.config, cache=cache_from_args(args), changed=touched)
+    if _exits_without_teardown:
+        # The run's objects are kept until the exit (`entry`): moved out of the collector's generations,
+        # else its next pass (the first allocation after the run) scans all of them, a warm run's
+        # snapshot included: 25 ms, more than not freeing them saved.
+        gc.freeze()
     findings, notes = _requested_only(result, workspace)
     if changed is not None:
         findings = changed.filter(findings)
@@ -235,6 +241,10 @@ def _fail(message: str) -> int:
     return EXIT_ERROR
 
 
+# Set by `entry`: this process ends right after `main`, with `os._exit`.
+_exits_without_teardown = False
+
+
 def entry() -> NoReturn:
     """The `hybridize` command (console script, `python -m hybridize_bot.cli[.main]`): `main`, then an exit
     that frees nothing. A warm re-run's useful work is a few hundred milliseconds, and the interpreter's
@@ -244,6 +254,8 @@ def entry() -> NoReturn:
     tests and for callers that go on."""
     from hybridize_bot.analysis.pipeline.run import keep_run_objects
 
+    global _exits_without_teardown
+    _exits_without_teardown = True
     keep_run_objects()
     exit_now(main())
 

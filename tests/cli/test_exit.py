@@ -107,3 +107,19 @@ def test_the_library_frees_run_objects_unless_the_caller_keeps_them(tmp_path: Pa
     """, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "None\n2\n"
+
+
+def test_main_in_process_keeps_and_freezes_nothing(project, capsys) -> None:
+    # Only `entry` (a process about to os._exit) keeps the run's objects and freezes them out of the
+    # collector's reach; `main` called by a test or another program leaves the process as it was.
+    import gc
+
+    from hybridize_bot.analysis.pipeline import run
+    from hybridize_bot.cli import main as cli
+
+    root = project({"many.py": _many_prints(2)})
+    frozen = gc.get_freeze_count()
+    assert cli.main(["check", "--no-cache", "-q", str(root)]) == 1
+    assert capsys.readouterr().out.count("HYB001") == 2
+    assert gc.get_freeze_count() == frozen
+    assert run._kept is None
