@@ -162,10 +162,10 @@ _kept: list[object] | None = None
 
 def keep_run_objects() -> None:
     """From now on, keep every run's project and snapshot alive instead of freeing them when the run
-    returns: for a process that exits right after its run without freeing anything (the command line,
-    cli/main.py `entry`, which ends with `os._exit`). Freeing a warm run's snapshot, 300,000 objects,
-    was about 15 ms of a warm re-run's CPU. Never for a long-lived caller (the App): its memory would
-    grow with every run."""
+    returns: for a process that exits right after its run without freeing anything (`hybridize check`:
+    cli/main.py `run_check`, in a process that ends with `os._exit`). Freeing a warm run's snapshot,
+    300,000 objects, was about 15 ms of a warm re-run's CPU. Never for a long-lived caller (the App):
+    its memory would grow with every run."""
     global _kept
     if _kept is None:
         _kept = []
