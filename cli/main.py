@@ -204,7 +204,7 @@ class _VersionAction(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
                  option_string: str | None = None) -> None:
-        parser._print_message(f"{PROG} {tool_version()}\n", sys.stdout)
+        sys.stdout.write(f"{PROG} {tool_version()}\n")
         parser.exit()
 
 
