@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
-from .bot_options import parse_bot_options
 from .model import Severity
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
@@ -197,6 +196,9 @@ def config_from_table(table: Mapping[str, Any]) -> Config:
     if "frameworks" in table:
         kwargs["frameworks"] = _frameworks(table["frameworks"])
     if "bot" in table:
+        # Imported here: only a configuration with a bot table needs it (2 ms of every run's imports).
+        from .bot_options import parse_bot_options
+
         _options, problems = parse_bot_options(table["bot"])
         if problems:
             raise ConfigError("; ".join(problems))

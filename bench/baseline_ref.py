@@ -6,17 +6,22 @@ the same measurement code runs on both.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_on_ref(ref: str, module: str, argv: list[str]) -> str:
-    """stdout of `python -m <module> <argv>` run from this tree with `hybridize_bot` imported from `ref`."""
+@contextlib.contextmanager
+def ref_environment(ref: str) -> Iterator[dict[str, str]]:
+    """An environment (os.environ plus PYTHONPATH) whose `python` imports `hybridize_bot` from `ref`,
+    exported and byte-compiled for as long as the block runs: for benches that alternate rounds of
+    this tree and of the ref (bench/warm_cpu.py)."""
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "tree"
         tree.mkdir()
@@ -30,6 +35,11 @@ def run_on_ref(ref: str, module: str, argv: list[str]) -> str:
             # Compiled up front, as this tree's modules already are: else the baseline (and each worker
             # process it starts) would also pay for compiling every module it imports.
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / name)], check=True)
-        env = {**os.environ, "PYTHONPATH": str(package.parent)}
+        yield {**os.environ, "PYTHONPATH": str(package.parent)}
+
+
+def run_on_ref(ref: str, module: str, argv: list[str]) -> str:
+    """stdout of `python -m <module> <argv>` run from this tree with `hybridize_bot` imported from `ref`."""
+    with ref_environment(ref) as env:
         return subprocess.run([sys.executable, "-m", module, *argv], cwd=ROOT, env=env, check=True,
                               capture_output=True, text=True).stdout

@@ -1,6 +1,4 @@
 """`python -m hybridize_bot.cli` runs the `hybridize` command."""
-import sys
+from .main import entry
 
-from .main import main
-
-sys.exit(main())
+entry()

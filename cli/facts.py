@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from hybridize_bot.analysis.facts.explain import verdict
-from hybridize_bot.analysis.facts.model import Fact, FunctionFacts
-from hybridize_bot.analysis.facts.preconditions import RECONFIGURE
+if TYPE_CHECKING:
+    from hybridize_bot.analysis.facts.model import Fact, FunctionFacts
+
+# What renders the facts is imported by the functions that use it: cli/main.py imports this module on
+# every run (`check` included) to register the `facts` subcommand.
 
 SCHEMA_VERSION = 1
 
@@ -69,6 +71,8 @@ def _names(facts: dict[str, Fact]) -> list[str] | None:
 
 
 def record(ff: FunctionFacts) -> dict[str, Any]:
+    from hybridize_bot.analysis.facts.explain import verdict
+
     decision, decision_reasons = verdict(ff)
     booleans = [n for note in ff.notes if note.startswith("boolean parameters: ")
                 for n in note.split(":", 1)[1].replace(" ", "").split(",")]
@@ -129,6 +133,8 @@ def _tri(value: bool | None) -> str:
 
 
 def render_text(records: list[FunctionFacts]) -> str:
+    from hybridize_bot.analysis.facts.preconditions import RECONFIGURE
+
     lines = []
     for ff in records:
         r = record(ff)

@@ -188,7 +188,7 @@ def discover(paths: Sequence[Path], root: Path, config: Config) -> Discovery:
         if path.is_dir():
             if not os.access(path, os.R_OK | os.X_OK):
                 raise WorkspaceError(f"{rel}: cannot read directory")
-            _walk(path, root, config, found, ancestors=frozenset())
+            _walk(str(path), rel, config, found, ancestors=frozenset())
         elif path.is_symlink() and not path.exists():
             found.notes.append(Note(rel, "skipped: broken symbolic link"))
         else:
@@ -201,20 +201,24 @@ def discover(paths: Sequence[Path], root: Path, config: Config) -> Discovery:
     return found
 
 
-def _walk(top: Path, root: Path, config: Config, found: Discovery, ancestors: frozenset[str]) -> None:
+def _walk(top: str, rel_top: str, config: Config, found: Discovery, ancestors: frozenset[str]) -> None:
+    """Walk directory `top` (`rel_top`: its path relative to the root, posix). Paths stay strings, and an
+    entry's relative path is its directory's plus its name (what `relative_posix` would compute, since a
+    directory entry's name is never "." or ".."): a Path and an `os.path.relpath` per file were a third
+    of a warm `check` run's walk (1,250 files: about 30 ms)."""
     real = os.path.realpath(top)
     if real in ancestors:
-        found.notes.append(Note(relative_posix(top, root), "skipped: symlink loop"))
+        found.notes.append(Note(rel_top, "skipped: symlink loop"))
         return
     ancestors = ancestors | {real}
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
     except OSError as exc:
-        found.notes.append(Note(relative_posix(top, root), f"skipped: cannot list directory ({exc.strerror})"))
+        found.notes.append(Note(rel_top, f"skipped: cannot list directory ({exc.strerror})"))
         return
+    prefix = "" if rel_top == "." else rel_top + "/"
     for entry in entries:
-        path = Path(entry.path)
-        rel = relative_posix(path, root)
+        rel = prefix + entry.name
         try:
             is_dir = entry.is_dir(follow_symlinks=True)
             is_file = entry.is_file(follow_symlinks=True)
@@ -223,21 +227,46 @@ def _walk(top: Path, root: Path, config: Config, found: Discovery, ancestors: fr
         if is_dir:
             if entry.name.startswith(".") or config.is_excluded(rel + "/"):
                 continue
-            _walk(path, root, config, found, ancestors)
+            _walk(entry.path, rel, config, found, ancestors)
         elif entry.name.endswith(".py"):
             if config.is_excluded(rel):
                 continue
             if is_file:
-                _read_file(path, rel, config, found)
+                _read_file(entry.path, rel, config, found)
             elif entry.is_symlink():
                 found.notes.append(Note(rel, "skipped: broken symbolic link"))
 
 
-def _read_file(path: Path, rel: str, config: Config, found: Discovery, explicit: bool = False) -> None:
+def read_limited(path: str | Path, size: int, limit: int) -> bytes:
+    """The file's bytes, but never more than `limit + 1` of them (one past the limit: the file may have
+    grown since its size, `size`, was taken; the caller rejects what is longer than `limit`).
+
+    Asks for the expected size plus one byte, then reads on to the end (or the limit): `open().read(limit +
+    1)` allocates a buffer of `limit + 1` bytes (1 MB by default) for every file before trimming it, which
+    made reading tf_models_official's 1,250 files cost 42 ms of CPU instead of 7 ms."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, min(size, limit) + 1)
+        if len(data) > limit:
+            return data
+        parts = [data]
+        total = len(data)
+        while total <= limit:  # a file that grew, or a short read: on to the end or one byte past the limit
+            more = os.read(fd, limit + 1 - total)
+            if not more:
+                break
+            parts.append(more)
+            total += len(more)
+        return data if len(parts) == 1 else b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+def _read_file(path: str | Path, rel: str, config: Config, found: Discovery, explicit: bool = False) -> None:
     """Read one file into `found`, or add a note saying why not. A file named on the command line
     that cannot be read is an error of the command line, not a note."""
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError as exc:
         if explicit:
             raise WorkspaceError(f"{rel}: cannot read ({exc.strerror})") from None
@@ -250,9 +279,7 @@ def _read_file(path: Path, rel: str, config: Config, found: Discovery, explicit:
         found.notes.append(Note(rel, f"skipped: {info.st_size} bytes is above max-file-size ({config.max_file_bytes})"))
         return
     try:
-        with open(path, "rb") as handle:
-            # Read one byte past the limit: the file may have grown since the stat.
-            data = handle.read(config.max_file_bytes + 1)
+        data = read_limited(path, info.st_size, config.max_file_bytes)
     except OSError as exc:
         if explicit:
             raise WorkspaceError(f"{rel}: cannot read ({exc.strerror})") from None

@@ -17,14 +17,19 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from hybridize_bot.analysis.config import Config
-from hybridize_bot.analysis.fixes.document import CannotFix, Document
-from hybridize_bot.analysis.fixes.engine import FixResult, apply_fixes
 from hybridize_bot.analysis.model import Finding, FixSafety
 
 from .files import load_workspace
+
+if TYPE_CHECKING:
+    from hybridize_bot.analysis.fixes.engine import FixResult
+
+# The fix engine (analysis/fixes: libcst, about 150 ms of imports) is imported by the functions that use
+# it, not here: cli/main.py imports this module to register the `fix` subcommand on every run, `check`
+# included, whose warm re-run takes a few hundred milliseconds in all (issue 11).
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
@@ -43,6 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from hybridize_bot.analysis.fixes.engine import apply_fixes
+
     out = out or sys.stdout
     err = err or sys.stderr
     Config().with_cli(select=args.select)  # validates the codes (ConfigError -> exit 2)
@@ -91,6 +98,8 @@ def _where(finding: Finding) -> str:
 
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
     """A unified diff of two versions of a file, decoded the way Python decodes the file."""
+    from hybridize_bot.analysis.fixes.document import CannotFix, Document
+
     def text(data: bytes) -> str:
         try:
             doc = Document.from_bytes(path, data)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -53,6 +52,8 @@ class ChangedLines:
 
 
 def _git(args: Sequence[str], cwd: Path) -> str:
+    import subprocess  # here: only --diff runs git, and every `check` imports this module (3 ms)
+
     try:
         proc = subprocess.run(
             ["git", "-c", "core.quotePath=false", *args], cwd=cwd, capture_output=True,

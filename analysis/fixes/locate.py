@@ -8,11 +8,13 @@ start (a finding on a whole call or decorator).
 from __future__ import annotations
 
 import ast
-from typing import Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from ..imports import TF_FUNCTION, ImportTable
 from ..model import Finding
-from .document import Document
+
+if TYPE_CHECKING:  # only annotations here: HYB004's rule imports this module's name helpers on every run
+    from .document import Document
 
 N = TypeVar("N")
 Pos = tuple[int, int]

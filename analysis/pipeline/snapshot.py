@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from ..facts.interface import Interfaces
 
 # Changes with the layout of `Snapshot` and `SnapshotBody` (2: the body keeps the modules' interface cuts;
-# 3: each module's facts packed, decoded on first use: analysis/facts/module_store.py).
-SNAPSHOT_VERSION = 3
+# 3: each module's facts packed, decoded on first use: analysis/facts/module_store.py; 4: no `callers`,
+# rebuilt from the edges: project_facts.py).
+SNAPSHOT_VERSION = 4
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import os
-import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, ClassVar, Hashable, Iterable, Mapping, TypeVar
 
@@ -47,15 +46,15 @@ class Example:
 
     def files(self) -> dict[str, bytes]:
         if isinstance(self.source, str):
-            return {self.path: textwrap.dedent(self.source).lstrip("\n").encode()}
-        return {p: textwrap.dedent(s).lstrip("\n").encode() for p, s in self.source.items()}
+            return {self.path: _dedent(self.source).lstrip("\n").encode()}
+        return {p: _dedent(s).lstrip("\n").encode() for p, s in self.source.items()}
 
     def display(self) -> str:
         if isinstance(self.source, str):
-            return textwrap.dedent(self.source).strip("\n")
+            return _dedent(self.source).strip("\n")
         parts = []
         for p, s in self.source.items():
-            parts.append(f"# {p}\n" + textwrap.dedent(s).strip("\n"))
+            parts.append(f"# {p}\n" + _dedent(s).strip("\n"))
         return "\n\n".join(parts)
 
 
@@ -201,8 +200,8 @@ class Rule:
     @classmethod
     def doc(cls) -> str:
         """The rule's documentation page in markdown (ruff's section layout)."""
-        ex = textwrap.dedent(cls.example).strip("\n")
-        use = textwrap.dedent(cls.use_instead).strip("\n")
+        ex = _dedent(cls.example).strip("\n")
+        use = _dedent(cls.use_instead).strip("\n")
         refs = "\n".join(f"- {r}" for r in cls.references) or "- (none)"
         return (
             f"# {cls.code}: {cls.name}\n\n"
@@ -217,5 +216,12 @@ class Rule:
 
 
 def _para(text: str) -> str:
-    return textwrap.dedent(text).strip()
+    return _dedent(text).strip()
 
+
+def _dedent(text: str) -> str:
+    # `textwrap` imported on first use: only documentation and examples dedent, never a check run
+    # (1-2 ms of a warm re-run's imports).
+    import textwrap
+
+    return textwrap.dedent(text)

@@ -64,13 +64,13 @@ def test_oversized_file_is_noted_without_being_opened(tmp_path: Path, monkeypatc
     with open(tmp_path / "huge.py", "wb") as handle:  # sparse: 50 MB on paper, nothing on disk
         handle.truncate(50_000_000)
     opened: list[str] = []
-    real_open = open
+    real_read = files.read_limited
 
     def spy(path, *args, **kwargs):
         opened.append(Path(path).name)
-        return real_open(path, *args, **kwargs)
+        return real_read(path, *args, **kwargs)
 
-    monkeypatch.setattr(files, "open", spy, raising=False)
+    monkeypatch.setattr(files, "read_limited", spy)
     found = _discover(tmp_path)
     assert list(found.sources) == ["small.py"] and opened == ["small.py"]
     assert [(n.path, n.message) for n in found.notes] == [
@@ -80,14 +80,14 @@ def test_oversized_file_is_noted_without_being_opened(tmp_path: Path, monkeypatc
 def test_unreadable_file_is_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests may run as root, where chmod 000 does not stop reading; make open fail instead.
     write_tree(tmp_path, {"a.py": "a", "b.py": "b"})
-    real_open = open
+    real_read = files.read_limited
 
     def failing(path, *args, **kwargs):
         if Path(path).name == "a.py":
             raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)
+        return real_read(path, *args, **kwargs)
 
-    monkeypatch.setattr(files, "open", failing, raising=False)
+    monkeypatch.setattr(files, "read_limited", failing)
     found = _discover(tmp_path)
     assert list(found.sources) == ["b.py"]
     assert [(n.path, n.message) for n in found.notes] == [("a.py", "skipped: cannot read (Permission denied)")]
@@ -122,6 +122,38 @@ def test_an_unreadable_file_named_explicitly_is_an_error(tmp_path: Path, monkeyp
     def failing(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(files, "open", failing, raising=False)
+    monkeypatch.setattr(files, "read_limited", failing)
     with pytest.raises(files.WorkspaceError, match=r"a\.py: cannot read \(Permission denied\)"):
         discover([tmp_path / "a.py"], tmp_path, Config())
+
+
+def test_read_limited_reads_what_is_there_up_to_one_byte_past_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "f.py"
+    path.write_bytes(b"0123456789")  # 10 bytes
+    assert files.read_limited(path, 10, 10) == b"0123456789"  # exactly the limit: all of it
+    assert files.read_limited(path, 10, 100) == b"0123456789"
+    # Grown since the stat (the caller saw 3 bytes): read on, but never more than limit + 1 bytes.
+    assert files.read_limited(path, 3, 100) == b"0123456789"
+    assert files.read_limited(path, 3, 6) == b"0123456"
+    assert files.read_limited(path, 10, 4) == b"01234"
+    # Shrunk since the stat (the caller saw 50 bytes): what is there now.
+    assert files.read_limited(path, 50, 100) == b"0123456789"
+    (tmp_path / "empty.py").write_bytes(b"")
+    assert files.read_limited(tmp_path / "empty.py", 0, 10) == b""
+
+
+def test_a_file_that_grew_past_the_limit_after_the_stat_is_noted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, {"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    real_stat = os.stat
+
+    def stale(path, *args, **kwargs):  # a.py was 6 bytes when listed, then grew to 2,000,000
+        info = real_stat(path, *args, **kwargs)
+        if Path(path).name == "a.py":
+            (tmp_path / "a.py").write_bytes(b"#" * 2_000_000)
+        return info
+
+    monkeypatch.setattr(files.os, "stat", stale)
+    found = _discover(tmp_path)
+    assert list(found.sources) == ["b.py"]
+    assert [(n.path, n.message) for n in found.notes] == [
+        ("a.py", "skipped: more than max-file-size (1000000) bytes")]

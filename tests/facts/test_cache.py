@@ -274,3 +274,20 @@ def test_line_map_pairs_moved_lines_and_refuses_other_changes() -> None:
     assert line_map(facts(base), facts(base.replace("print(x)", "print(x, x)"))) is None  # an argument added
     assert line_map(facts(base), facts(base.replace("return g(x)", "return g(x) + g(x)"))) is None  # a call added
     assert line_map(facts(base), facts(base.replace("return g(x)", "return  g(x)"))) is None  # a column moved
+
+
+def test_the_analyzer_version_lists_every_python_file_under_the_package(tmp_path: Path) -> None:
+    # analyzer_version() digests (path, size, mtime) of these: what `_python_files` lists decides when
+    # cached findings die. Nested packages count; caches and other files do not.
+    from hybridize_bot.analysis.cache import _python_files
+
+    (tmp_path / "rules" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "a.py").write_bytes(b"x = 1\n")
+    (tmp_path / "rules" / "r.py").write_bytes(b"")
+    (tmp_path / "rules" / "__pycache__" / "r.py").write_bytes(b"")
+    (tmp_path / "rules" / "notes.md").write_bytes(b"")
+    os.utime(tmp_path / "a.py", ns=(1_000_000_000, 1_000_000_000))
+    os.utime(tmp_path / "rules" / "r.py", ns=(2_000_000_000, 2_000_000_000))
+    entries: list[tuple[str, int, int]] = []
+    _python_files(str(tmp_path), "", entries)
+    assert sorted(entries) == [("a.py", 6, 1_000_000_000), ("rules/r.py", 0, 2_000_000_000)]
