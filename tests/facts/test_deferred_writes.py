@@ -158,3 +158,25 @@ def test_the_writer_waits_for_its_hold_to_be_released(tmp_path: Path) -> None:
     assert snapshot_key(NAMES) in _on_disk(tmp_path, "projects") and _on_disk(tmp_path, "findings")
     assert not any(name.endswith(".pending") for name in _on_disk(tmp_path, "projects"))
     assert list((tmp_path / "holds").iterdir()) == []
+
+
+def test_the_run_objects_kept_for_the_writer_are_frozen_until_it_is_done(tmp_path: Path) -> None:
+    """The objects a held writer keeps alive are out of the collector's way (`gc.freeze`) until the
+    writer has written and let them go; then nothing stays frozen."""
+    import gc
+
+    sources = files(PROJECT)
+    held = hold_writes(str(tmp_path / "holds"))
+    assert held is not None
+    cache = DeferringCache(tmp_path, held[0])
+    analyze_sources(sources, cache=cache)
+    assert gc.get_freeze_count() == 0
+    writer = cache.flush_in_background()
+    assert writer is not None
+    try:
+        assert gc.get_freeze_count() > 1000  # the project's objects among them
+    finally:
+        release_writes(held)
+        writer.join()
+    assert gc.get_freeze_count() == 0
+    assert snapshot_key(NAMES) in _on_disk(tmp_path, "projects")
