@@ -186,7 +186,9 @@ class ProcessRunner:
         workers wait on each other at every exchange, and it took longer than one process
         (bench/RESULTS.md, "Cold pull-request reviews over the pool's workers"). Idle means over the
         last half second or so (bot/cpu_idle.py), not the last minute's load average."""
-        limit = min(self._max_workers - 1, idle_cpus(self._cpu) - 1)
+        idle = idle_cpus(self._cpu)
+        limit = min(self._max_workers - 1, idle - 1)
+        log.debug("a wide call may take %d more slot(s): %d idle CPU(s)", max(0, limit), idle)
         taken = 0
         while taken < limit and not self._slots.locked():
             await self._slots.acquire()  # returns at once: the semaphore is not locked

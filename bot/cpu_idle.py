@@ -6,6 +6,11 @@ both CPUs idle, and a burst of other work right before the call did not show. Sa
 per-CPU counters (`/proc/stat`) every half second gives what the CPUs did over the last half second or
 so instead (bench/RESULTS.md, "parwrite"). Where there is no `/proc/stat` (macOS), or before two
 samples exist, the caller falls back to the load average.
+
+The App's own CPU time over the window counts as idle: what the lent process would compete with is
+other programs and other jobs, not the webhook handling and snapshot reads of the very review it is
+lent to, which end when its analysis starts (in bench/pr_latency.py the fake GitHub, in the App's
+process, compressing the head's archive kept both CPUs busy in the half second before the call).
 """
 from __future__ import annotations
 
@@ -55,20 +60,23 @@ def _usable_cpus() -> set[int]:
 
 class CpuSampler:
     """Samples the usable CPUs' counters (`sample`, every `PERIOD_S` while `run` runs); `idle` reads how
-    many CPUs' worth of time went idle between the latest sample at least `MIN_WINDOW_S` old and now."""
+    many CPUs' worth of time went idle, or to this process, between the latest sample at least
+    `MIN_WINDOW_S` old and now."""
 
     def __init__(self, read: Callable[[], str | None] = _read_proc_stat,
-                 clock: Callable[[], float] = time.monotonic, cpus: Collection[int] | None = None) -> None:
-        self._read, self._clock = read, clock
+                 clock: Callable[[], float] = time.monotonic, cpus: Collection[int] | None = None,
+                 own_cpu: Callable[[], float] = time.process_time) -> None:
+        self._read, self._clock, self._own_cpu = read, clock, own_cpu
         self._cpus = set(cpus) if cpus is not None else _usable_cpus()
-        self._samples: deque[tuple[float, int, int]] = deque(maxlen=8)
+        # (time, idle ticks, total ticks, this process' CPU seconds)
+        self._samples: deque[tuple[float, int, int, float]] = deque(maxlen=8)
 
-    def _now(self) -> tuple[float, int, int] | None:
+    def _now(self) -> tuple[float, int, int, float] | None:
         text = self._read()
         if text is None:
             return None
         idle, total = cpu_counters(text, self._cpus)
-        return (self._clock(), idle, total) if total else None
+        return (self._clock(), idle, total, self._own_cpu()) if total else None
 
     def sample(self) -> None:
         now = self._now()
@@ -81,11 +89,13 @@ class CpuSampler:
         now = self._now()
         if now is None:
             return None
-        t, idle, total = now
+        t, idle, total, own = now
         before = next((s for s in reversed(self._samples) if s[0] <= t - MIN_WINDOW_S), None)
         if before is None or total <= before[2]:
             return None
-        return len(self._cpus) * (idle - before[1]) / (total - before[2])
+        cpus = len(self._cpus)
+        idle_cpus = cpus * (idle - before[1]) / (total - before[2])
+        return min(float(cpus), idle_cpus + max(0.0, own - before[3]) / (t - before[0]))
 
     async def run(self) -> None:
         """Sample every `PERIOD_S` until cancelled."""

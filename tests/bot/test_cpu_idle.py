@@ -45,17 +45,36 @@ class _Feed:
         return self.times.pop(0)
 
 
+def _no_own_cpu() -> float:
+    return 0.0
+
+
 def test_idle_is_the_idle_share_of_the_window_times_the_cpus() -> None:
     feed = _Feed([BEFORE, AFTER], [10.0, 10.5])
-    sampler = CpuSampler(feed.read, feed.clock, cpus={0, 1})
+    sampler = CpuSampler(feed.read, feed.clock, cpus={0, 1}, own_cpu=_no_own_cpu)
     sampler.sample()
     # cpu0 50 of 50 ticks idle, cpu1 10 of 50: 60 of 100 ticks over two CPUs = 1.2 CPUs idle.
     assert sampler.idle() == pytest.approx(1.2)
 
 
+def test_this_process_own_cpu_counts_as_idle() -> None:
+    """The App's own work in the window (0.2 s of CPU in 0.5 s: 0.4 CPU) is not competition for the
+    process it lends: 1.2 + 0.4 = 1.6 CPUs; never more than the CPUs there are."""
+    feed = _Feed([BEFORE, AFTER], [10.0, 10.5])
+    own = iter([3.0, 3.2])
+    sampler = CpuSampler(feed.read, feed.clock, cpus={0, 1}, own_cpu=lambda: next(own))
+    sampler.sample()
+    assert sampler.idle() == pytest.approx(1.6)
+    feed = _Feed([BEFORE, AFTER], [10.0, 10.5])
+    own = iter([3.0, 3.9])  # 1.8 CPUs of its own (threads), besides 1.2 idle: capped at 2
+    sampler = CpuSampler(feed.read, feed.clock, cpus={0, 1}, own_cpu=lambda: next(own))
+    sampler.sample()
+    assert sampler.idle() == pytest.approx(2.0)
+
+
 def test_no_answer_without_an_old_enough_sample() -> None:
     feed = _Feed([BEFORE, AFTER, AFTER], [10.0, 10.1, 10.2])
-    sampler = CpuSampler(feed.read, feed.clock, cpus={0, 1})
+    sampler = CpuSampler(feed.read, feed.clock, cpus={0, 1}, own_cpu=_no_own_cpu)
     assert sampler.idle() is None  # nothing sampled yet (reads BEFORE, compares with nothing)
     sampler.sample()  # at 10.1
     assert sampler.idle() is None  # 0.1 s is a few ticks: too short to say
@@ -68,7 +87,7 @@ def test_idle_cpus_prefers_the_sampler_and_falls_back_to_the_load_average(monkey
     monkeypatch.setattr(context.os, "getloadavg", lambda: (1.8, 1.0, 1.0))  # a minute of one busy CPU and more
     monkeypatch.setattr(context.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     feed = _Feed([BEFORE, AFTER], [10.0, 10.5])
-    sampler = CpuSampler(feed.read, feed.clock, cpus={0, 1})
+    sampler = CpuSampler(feed.read, feed.clock, cpus={0, 1}, own_cpu=_no_own_cpu)
     sampler.sample()
     assert context.idle_cpus(sampler) == 1  # 1.2 idle now
     assert context.idle_cpus(CpuSampler(lambda: None, cpus={0, 1})) == 0  # no samples: 2 - 1.8, rounded
