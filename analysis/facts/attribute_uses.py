@@ -22,14 +22,11 @@ API in a library, a case the study judges on real code (bench/precision/patterns
 from __future__ import annotations
 
 import ast
-from typing import Iterable
-
 from ..summary import ClassInfo, ModuleSummary
 
 _BY_NAME = frozenset({"getattr", "hasattr", "setattr", "delattr"})
 _WHOLE_OBJECT = frozenset({"vars", "dir"})
 _PICKLERS = frozenset({"pickle", "cPickle", "dill", "cloudpickle", "joblib"})
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)  # their bodies are their records (lambdas in class bodies are not)
 
 
 def _identifier_parts(text: str) -> list[str] | None:
@@ -70,18 +67,29 @@ def outside_bodies(summary: ModuleSummary, reads: set[str]) -> bool:
     """Add the attribute reads of the code no function record walks (class bodies, decorators, parameter
     defaults) to `reads`; whether that code reads attributes by computed names."""
     dynamic = False
-    for node in _outside_nodes(summary):
+    stack = _outside_roots(summary)
+    while stack:
+        node = stack.pop()
         kind = type(node)
         if kind is ast.Attribute:
-            if type(node.ctx) is not ast.Store or node.attr == "__dict__":
-                reads.add(node.attr)
-            dynamic = dynamic or node.attr == "__dict__"
+            if type(node.ctx) is not ast.Store or node.attr == "__dict__":  # type: ignore[attr-defined]
+                reads.add(node.attr)  # type: ignore[attr-defined]
+            dynamic = dynamic or node.attr == "__dict__"  # type: ignore[attr-defined]
         elif kind is ast.Call:
-            dynamic = call_reads_attributes(node, reads) or dynamic
+            dynamic = call_reads_attributes(node, reads) or dynamic  # type: ignore[arg-type]
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            continue  # a definition nested in a class-level statement: its own record's
+        for child in ast.iter_child_nodes(node):
+            if type(child) not in _LEAVES:
+                stack.append(child)
     return dynamic
 
 
-def _outside_nodes(summary: ModuleSummary) -> Iterable[ast.AST]:
+# Nodes with nothing to collect below them (the walk's most common nodes).
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del})
+
+
+def _outside_roots(summary: ModuleSummary) -> list[ast.AST]:
     classes: dict[int, ClassInfo] = {id(c): c for c in summary.classes.values()}
     roots: list[ast.AST] = []
     for fn in summary.functions:
@@ -89,17 +97,17 @@ def _outside_nodes(summary: ModuleSummary) -> Iterable[ast.AST]:
             classes.setdefault(id(fn.cls), fn.cls)
         node = fn.node
         roots.extend(getattr(node, "decorator_list", ()))
-        roots.extend(d for d in node.args.defaults)
+        roots.extend(node.args.defaults)
         roots.extend(d for d in node.args.kw_defaults if d is not None)
     for cls in classes.values():
         roots.extend(cls.node.decorator_list)
-        roots.extend(cls.node.body)
-    stack = roots
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _DEFS):
-            # A definition in a class body: its body is its own record's; its decorators and defaults
-            # are in `roots` already when it is a function of the summary.
-            continue
-        stack.extend(ast.iter_child_nodes(node))
+        # The methods' bodies are their records' (their decorators and defaults are in `roots` already):
+        # most of a class body, skipped without a look at its nodes.
+        for st in cls.node.body:
+            kind = type(st)
+            if kind is ast.AnnAssign:
+                if st.value is not None:  # type: ignore[attr-defined]
+                    roots.append(st.value)  # type: ignore[attr-defined]  # not the annotation: types, not reads
+            elif kind is not ast.FunctionDef and kind is not ast.AsyncFunctionDef:
+                roots.append(st)
+    return [r for r in roots if type(r) not in _LEAVES]
