@@ -330,21 +330,30 @@ class RepoFacts:
         fid = self.fid(fn)
         return fid is not None and self._made_by_callers(fid, {})
 
-    def _made_by_callers(self, fid: int, memo: dict[int, bool]) -> bool:
+    def instance_made_by_graph_callers(self, fn: "FunctionInfo | int") -> bool:
+        """`instance_made_by_callers` over the callers in graph context only: whatever object eager code
+        calls the method on, in graph code its `self` is made by the same trace (lingvo's `Params.Define`
+        on the `Params` its graph callers build, P5-tfmava), so what graph code reads of it cannot go stale
+        between calls."""
+        fid = self.fid(fn)
+        return fid is not None and self._made_by_callers(fid, {}, graph_only=True)
+
+    def _made_by_callers(self, fid: int, memo: dict[int, bool], graph_only: bool = False) -> bool:
         pf = self.pf
         if fid in memo:
             return memo[fid]  # False while in progress: a cycle proves nothing
         memo[fid] = False
         if pf.root_kind[fid] is not None or pf.fns[fid]["self"] is None:
             return False
-        callers = [e for e in pf.callers[fid] if not e.via.startswith("callback:")]
-        if not callers or len(callers) != len(pf.callers[fid]):
+        edges = [e for e in pf.callers[fid] if not graph_only or pf.in_graph(e.caller)]
+        callers = [e for e in edges if not e.via.startswith("callback:")]
+        if not callers or len(callers) != len(edges):
             return False  # no caller seen, or the method handed on as a callback: whose object is unknown
         for edge in callers:
             target = self.fx.effect_for_caller(edge, "self", None)
             if target is None:
                 continue  # a local object of the caller (or the one its constructor call makes)
-            if target != "self" or not self._made_by_callers(edge.caller, memo):
+            if target != "self" or not self._made_by_callers(edge.caller, memo, graph_only):
                 return False
         memo[fid] = True
         return True

@@ -20,13 +20,14 @@ from typing import Any
 
 from ..summary import ModuleSummary
 from . import precondition_scans
+from .attribute_uses import outside_bodies
 from .function_walker import FunctionWalker
 from .module_records import (
     class_records, dunder_all, module_constants, module_tensors, nested_class_records, unresolved_hybrid_sites,
 )
 
 # Bump when the shape or meaning of the records changes: it is part of every cache key.
-FACTS_VERSION = 12
+FACTS_VERSION = 13
 
 
 def extract_module(summary: ModuleSummary) -> dict[str, Any]:
@@ -39,6 +40,7 @@ def extract_module(summary: ModuleSummary) -> dict[str, Any]:
     # as globals: passing one passes a tensor (issue 15).
     consts = {**consts, **module_tensors(summary.source.tree, top.kinds)}
     records = []
+    reads: set[str] = set()  # attribute names the module reads (attribute_uses.py)
     for fn in summary.functions:
         walker = FunctionWalker(summary, fn, consts)
         node = fn.node
@@ -46,6 +48,10 @@ def extract_module(summary: ModuleSummary) -> dict[str, Any]:
         record = walker.record(index_of)
         record.update(precondition_scans.scan(summary, fn, walker.scanned, walker.stores))  # badn/titer
         records.append(record)
+        reads |= walker.attr_reads
+    if outside_bodies(summary, reads):
+        top.attr_dynamic = True
+    reads |= top.attr_reads
     records.append(top.record(index_of))
     classes = class_records(summary, index_of)
     nested_classes = nested_class_records(summary, index_of)
@@ -58,5 +64,6 @@ def extract_module(summary: ModuleSummary) -> dict[str, Any]:
         "hsites": unresolved_hybrid_sites(summary, index_of),
         "all": dunder_all(summary.source.tree),
         "fns": records,
+        "ar": sorted(reads),
         "lines": len(summary.source.lines),
     }

@@ -13,6 +13,7 @@ from . import tables
 from .bindings import Bindings
 from .call_sites import CallSites
 from .fact_kinds import FUNCTION, LOOP_VARYING, PRIMITIVE_KINDS, TENSOR, merge_kinds
+from .attribute_uses import call_reads_attributes
 from .function_header import (
     abstract_stub, annotation_kinds, decorator_names, default_kinds, hybrid_record, is_static, positional_count,
     vararg_name,
@@ -60,6 +61,11 @@ class FunctionWalker(Bindings, CallSites):
         self.aliases: dict[str, tuple] = {}
         self.self_attrs: dict[str, tuple] = {}
         self.self_loads: set[str] = set()
+        # Attribute names read (any receiver) and named by string arguments, `self.<attr>` stores, dynamic
+        # attribute access (attribute_uses.py): HYB002's "no code reads this attribute" (P1-tfmava).
+        self.attr_reads: set[str] = set()
+        self.attr_stores: set[str] = set()
+        self.attr_dynamic = False
         self.ops = 0
         self.heavy = 0
         self.param_ops = 0
@@ -85,6 +91,8 @@ class FunctionWalker(Bindings, CallSites):
             elif t is ast.Call:
                 self.call(node, in_loop)  # type: ignore[arg-type]
                 self.scanned.append(node)
+                if call_reads_attributes(node, self.attr_reads):  # type: ignore[arg-type]
+                    self.attr_dynamic = True
             elif t in _DEFS:
                 if module_level:
                     continue  # definitions and class bodies are their own records
@@ -99,6 +107,8 @@ class FunctionWalker(Bindings, CallSites):
                 for target in node.targets:  # type: ignore[attr-defined]
                     self.assign(target, value_kind, node.value, node.lineno)  # type: ignore[attr-defined]
             elif t is ast.AnnAssign or t is ast.AugAssign:
+                if t is ast.AugAssign and type(node.target) is ast.Attribute:  # type: ignore[attr-defined]
+                    self.attr_reads.add(node.target.attr)  # type: ignore[attr-defined]  # `x.n += 1` reads n
                 if node.value is not None:  # type: ignore[attr-defined]
                     vk = self.kind(node.value) if t is ast.AnnAssign else merge_kinds(  # type: ignore[attr-defined]
                         self.kind(node.target), self.kind(node.value))  # type: ignore[attr-defined]
@@ -168,9 +178,17 @@ class FunctionWalker(Bindings, CallSites):
             if t is ast.Attribute:
                 inner = node
                 value = node.value  # type: ignore[attr-defined]
+                if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                    self.attr_reads.add(node.attr)  # type: ignore[attr-defined]
+                elif (type(node.ctx) is ast.Store and type(value) is ast.Name  # type: ignore[attr-defined]
+                      and value.id == self.self_name and self.self_name is not None):
+                    self.attr_stores.add(node.attr)  # type: ignore[attr-defined]
                 while type(value) is ast.Attribute:
                     inner = value
+                    self.attr_reads.add(value.attr)
                     value = value.value
+                if "__dict__" in self.attr_reads:
+                    self.attr_dynamic = True  # `obj.__dict__`: every attribute, by its name as data
                 if type(value) is ast.Name:
                     if value.id == self.self_name and self.self_name is not None:
                         self.self_loads.add(inner.attr)  # type: ignore[attr-defined]  # may be a @property
@@ -229,6 +247,9 @@ class FunctionWalker(Bindings, CallSites):
         a switch that turns eager execution off (`tables.GRAPH_MODE_SWITCHES`), present only when true.
         badn/titer: non-string `name` arguments and tensor parameter iteration, added by
         `precondition_scans.scan` (present only when found).
+        aw/dyn: attributes a method stores on its receiver (present when any), attribute access by computed
+        names (present only when true); the module's `ar` holds the attribute names its code reads
+        (attribute_uses.py).
         """
         self.finish_effects()
         info = self.info
@@ -238,6 +259,10 @@ class FunctionWalker(Bindings, CallSites):
             "inst": self.inst, "alias": self.aliases, "sattr": self.self_attrs, "loops": self.loops,
             "sload": sorted(self.self_loads),
         }
+        if self.attr_stores and info is not None:
+            rec["aw"] = sorted(self.attr_stores)  # `self.<attr> = ...` stores (a method's own receiver)
+        if self.attr_dynamic:
+            rec["dyn"] = True  # dynamic attribute access: present only when true
         if any(call[1] in tables.GRAPH_MODE_SWITCHES for call in self.calls):
             rec["gm"] = True  # turns eager execution off (a TF1 program): kept when the raw calls are dropped
         if info is None:

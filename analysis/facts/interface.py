@@ -48,7 +48,9 @@ from ..cache import digest
 
 # The module fields cut by top-level name; the others are digested whole into the rest.
 _GROUPED = ("top", "imports", "aliases", "classes", "nclasses")
-_LEFT_OUT = frozenset({"lines", "fns", *_GROUPED})
+# `ar` (attribute names read, attribute_uses.py) is left out too: no rule reads a neighbour's own reads; the
+# project-wide count they make is in the signature of each module whose stores it decides (signature.py).
+_LEFT_OUT = frozenset({"lines", "ar", "fns", *_GROUPED})
 
 
 _SCALARS = frozenset({int, bool, float, type(None), bytes})
@@ -154,8 +156,9 @@ class ModuleInterface:
 
 
 # Fields of a function record that are its own name and place: in `names` (a neighbour reaching the
-# record), not in `mentions` (`project_delta.referenced_names` leaves a function's own names out).
-_OWN_FIELDS = frozenset({"q", "n", "l", "el"})
+# record), not in `mentions` (`project_delta.referenced_names` leaves a function's own names out, and the
+# attribute names it stores).
+_OWN_FIELDS = frozenset({"q", "n", "l", "el", "aw"})  # `aw`: attributes stored, not names resolved
 # Module fields of the rest that `mentions` leaves out, as `referenced_names` does.
 _UNMENTIONED = frozenset({"path", "v"})
 

@@ -26,7 +26,9 @@ from typing import Any, Iterator
 # interface.py, analysis/project.py): answered without decoding the module.
 EAGER = ("path", "module", "imports", "hsites")
 # Record fields whose set records a pass over every function looks for (`records_with`).
-MARKED = ("hy", "gm")
+# `aw`/`dyn`: the project-wide attribute reads (attribute_uses.py) find the stores a change of reads affects
+# and the classes read by computed names without decoding every module.
+MARKED = ("hy", "gm", "aw", "dyn")
 
 
 class PackedModule(Mapping):

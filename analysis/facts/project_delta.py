@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .compute import Fixpoints, Gone, runs_of
 from .dependency_links import connected, result_links
 from .incremental import _paths_through
+from .attribute_reads import storing_modules, update_reads
 from .interface import collect_names
 from .module_store import RecordView
 from .project_facts import _SNAPSHOT_DROP
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 # classes, self attributes, call offsets, properties): a change to one of them recomputes everything.
 _INTERFACE = ("q", "n", "par", "cls", "self", "sattr", "nest", "alias", "inst", "p")
 # Module fields compared as a whole ("fns", "top", "imports" and "hsites" are compared as described above).
-_FREE = frozenset({"fns", "top", "lines", "hsites", "imports"})
+_FREE = frozenset({"fns", "top", "lines", "hsites", "imports", "ar"})
 
 
 def referenced_names(modules: Iterable[dict[str, Any]]) -> frozenset[str]:
@@ -52,11 +53,11 @@ def referenced_names(modules: Iterable[dict[str, Any]]) -> frozenset[str]:
             if key == "fns":
                 for rec in value:
                     for field, item in rec.items():
-                        if field not in ("q", "n", "l", "el"):
+                        if field not in ("q", "n", "l", "el", "aw"):
                             collect_names(item, out)
             elif key == "imports":
                 collect_names(_imported(mod, value), out)
-            elif key not in ("top", "path", "lines", "v"):
+            elif key not in ("top", "path", "lines", "v", "ar"):  # `ar`: attribute names, not name references
                 collect_names(value, out)
     return frozenset(out)
 
@@ -75,6 +76,13 @@ def _interface(rec: dict[str, Any]) -> tuple:
     return tuple(rec[f] for f in _INTERFACE) + (prop,)
 
 
+def _dynamic(fns: list[dict[str, Any]]) -> list[str]:
+    """The functions that read attributes by computed names (`dyn`, attribute_uses.py): they decide which
+    classes' stores HYB002 may leave out over whole class hierarchies (attribute_reads.py), so a change
+    of them recomputes everything."""
+    return [rec["q"] for rec in fns if rec.get("dyn")]
+
+
 def _compatible(old: dict[str, Any], new: dict[str, Any], names: frozenset[str]) -> bool:
     """`new` differs from `old` only in ways that leave every other module's resolution as it was."""
     if old.keys() != new.keys() or any(old[k] != new[k] for k in old if k not in _FREE):
@@ -85,6 +93,8 @@ def _compatible(old: dict[str, Any], new: dict[str, Any], names: frozenset[str])
     if old_fns[-1]["q"] != "<module>" or new_fns[-1]["q"] != "<module>":
         return False
     keep = min(len(old_fns), len(new_fns)) - 1  # records before the module's own, kept in place
+    if _dynamic(old_fns) != _dynamic(new_fns):
+        return False
     if _interface(old_fns[-1]) != _interface(new_fns[-1]):
         return False
     if any(_interface(old_fns[i]) != _interface(new_fns[i]) for i in range(keep)):
@@ -219,7 +229,9 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     old_context = {new_of[f]: (new_of[p] if p != -1 else -1, pf.graph_depth[f], new_of[pf.graph_root[f]])
                    for f, p in pf.graph_parent.items() if new_of[f] is not None}
 
+    flipped = set()  # attribute names read by no module before the edit, or by none after it
     for mi, facts in changed_mi.items():
+        flipped |= update_reads(pf.attr_reads, pf.mods[mi].get("ar", ()), facts.get("ar", ()))
         pf.mods[mi] = facts
     pf.fn_mod, pf.base = fn_mod, base
     pf.fns = fns = RecordView(pf.mods, fn_mod, base)  # the new modules and numbering
@@ -228,6 +240,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
     pf.graph_required = graph_required
     # Memo tables holding function numbers (class bases and Keras-ness hold module indexes: still valid).
     pf._lookup_cache, pf._module_scope_cache, pf._self_attr_cache = {}, {}, {}
+    pf._attr_dynamic = None
     added: dict[int, list[tuple]] = {}
     identity = list(range(n))
     rewritten: set[int] = set()  # functions of the changed modules whose own record changed
@@ -285,6 +298,7 @@ def _apply(repo: "RepoFacts", pf: "ProjectFacts", fx: Fixpoints, changed_mi: dic
         touched.add(fn_mod[f])
         touched.update(fn_mod[e.callee] for e in edges[f])  # their callers' graph membership is in signatures
     touched |= _paths_through(pf.graph_parent, rewritten, fn_mod)  # their lines and names are in call paths
+    touched |= storing_modules(pf, flipped)  # HYB002's unread stores are in their signatures
     from .signature import importers_of
 
     return touched | importers_of(pf, set(changed_mi))

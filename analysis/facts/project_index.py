@@ -11,6 +11,7 @@ questions (bases, method lookup, Keras and composite classes) need nothing but t
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Iterable, Iterator
 
 from .module_store import PackedModule
@@ -49,6 +50,12 @@ class ProjectIndex:
         self._bases_cache: dict[tuple[int, str], list] = {}
         self._top_names = {name.split(".", 1)[0] for name in self.by_name}
         self._self_attr_cache: dict[tuple[int, str], dict[str, tuple[int, tuple]]] = {}
+        # Attribute name -> how many modules read it (`ar`, attribute_uses.py): kept with the project
+        # snapshot and updated by a warm run's delta (project_delta.py), never recounted from packed modules.
+        self.attr_reads: Counter[str] = Counter()
+        for mod in self.mods:
+            self.attr_reads.update(mod.get("ar", ()))
+        self._attr_dynamic: list | None = None  # memo of attribute_reads._dynamic_classes
 
     # ---- small accessors ------------------------------------------------------------------------
     def fid(self, path: str, index: int) -> int:

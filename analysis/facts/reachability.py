@@ -192,7 +192,18 @@ class Reachability:
             return rec["q"] == "<module>" or (top and rec["n"] == "main") or \
                 (rec["n"].startswith("test") and is_test_path(pf.path_of(fid)))
 
-        graph_mode = {pf.path_of(fid) for fid, _gm in pf.records_with("gm") if entry(fid, pf.fns[fid])}
+        def switch_site(fid: int, rec: dict[str, Any]) -> bool:
+            # An entry point, or a top-level function the module's own top level calls (`if __name__ ==
+            # "__main__": console_entry_point()`, which switches and then runs `tf.app.run(main)`:
+            # magenta's scripts, P2-tfmava).
+            if entry(fid, rec):
+                return True
+            if rec["par"] is not None or rec["cls"] is not None:
+                return False
+            mi = pf.fn_mod[fid]
+            return any(pf.fn_mod[e.caller] == mi and pf.is_module_level(e.caller) for e in pf.callers[fid])
+
+        graph_mode = {pf.path_of(fid) for fid, _gm in pf.records_with("gm") if switch_site(fid, pf.fns[fid])}
         for fid in self._scope:
             if entry(fid, pf.fns[fid]):
                 entries[is_test_path(pf.path_of(fid))].append(fid)

@@ -20,6 +20,7 @@ from operator import methodcaller
 from typing import Callable, Iterable
 
 from .api import RepoFacts
+from .attribute_reads import unobserved_stores
 from .interface import Interfaces, owner, view
 from .project_facts import SHOWN_PATH, ProjectFacts
 from ..cache import digest
@@ -58,6 +59,8 @@ def module_signatures(repo: RepoFacts, only: Iterable[int] | None = None,
                 None if recursive is None else tuple(sorted(sid(m) for m in recursive)),
                 _origin(sid, fx.in_loop[fid]), _params(sid, fx.tensor[fid]), _params(sid, fx.primitive[fid]),
                 fx.returns_tensor[fid], tuple(pf.graph_required[fid]), tuple(callers),
+                # HYB002's stores that nothing reads (project-wide: attribute_reads.py)
+                unobserved_stores(pf, fid) if fid in pf.graph_parent else (),
             ))
         for m in _imported(pf, mod):
             linked.setdefault(m, set())

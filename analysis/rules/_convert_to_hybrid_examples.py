@@ -254,6 +254,26 @@ VALID = (
             for batch in load_batches():
                 transform(batch)
     """, note="the argument's kind is unknown and the name hints nothing: no tensor parameter is known"),
+    Valid("""
+        import tensorflow.compat.v1 as tf
+
+        def step(x, w):
+            h = tf.matmul(x, w)
+            return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))
+
+        def main(_):
+            w = tf.ones((4, 4))
+            for _ in range(3):
+                step(tf.random.normal((4, 4)), w)
+
+        def console_entry_point():
+            tf.disable_v2_behavior()
+            tf.app.run(main)
+
+        if __name__ == "__main__":
+            console_entry_point()
+    """, note="magenta's scripts: the TF1 switch sits in the top-level function the module's entry calls "
+              "before `tf.app.run(main)`; a graph program, its loops run nothing eagerly (P2-tfmava)"),
 )
 
 

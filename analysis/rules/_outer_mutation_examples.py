@@ -668,6 +668,33 @@ VALID = (
             return tf.function(flat, autograph=False)(x)
     """, note="jax2tf call_tf.py: a nonlocal only this function reads, after storing it: each trace sets "
               "and consumes it like a local (P1-tffalse)"),
+    Valid("""
+        import tensorflow as tf
+
+        class Trainer:
+            def __init__(self, model, optimizer):
+                self._model = model
+                self._optimizer = optimizer
+
+            def _forward(self, x):
+                with tf.GradientTape() as tape:
+                    policy_loss = tf.reduce_mean(self._model(x))
+                    critic_loss = tf.reduce_mean(tf.square(self._model(x)))
+                self.policy_loss = policy_loss
+                self.total_loss = policy_loss + critic_loss
+                self.tape = tape
+
+            def _backward(self):
+                variables = self._model.trainable_variables
+                grads = self.tape.gradient(self.policy_loss, variables)
+                self._optimizer.apply_gradients(zip(grads, variables))
+
+            @tf.function
+            def step(self, x):
+                self._forward(x)
+                self._backward()
+    """, note="Mava's MAPPO `_forward_pass`: every trace stores `self.total_loss`, which no code of the "
+              "project reads, by its name or by a computed one: a dead store nobody sees (P1-tfmava)"),
 )
 
 INVALID = (
@@ -873,4 +900,41 @@ INVALID = (
                 compiled(batch)
             return loss
     """, lines=(8,), note="a fresh tf.function, but called in a loop: only the first call traces"),
+    Invalid({
+        "trainer.py": """
+            import tensorflow as tf
+
+            class Trainer:
+                def __init__(self, model):
+                    self._model = model
+
+                @tf.function
+                def step(self, x):
+                    loss = tf.reduce_mean(self._model(x))
+                    self.last_loss = loss
+                    return loss
+        """,
+        "report.py": """
+            def log_progress(trainer, logger):
+                logger.write({"loss": trainer.last_loss})
+        """,
+    }, path="trainer.py", lines=(10,), note="P1-tfmava's contrast: another module reads the attribute (on "
+                                            "any object of any name): the stored value goes stale there"),
+    Invalid("""
+        import tensorflow as tf
+
+        class Trainer:
+            def __init__(self, model):
+                self._model = model
+
+            @tf.function
+            def step(self, x):
+                loss = tf.reduce_mean(self._model(x))
+                self.last_loss = loss
+                return loss
+
+            def state(self):
+                return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+    """, lines=(10,), note="P1-tfmava's contrast: the class reads its attributes by computed names (`vars`, "
+                          "`__dict__`, `getattr(self, name)`), so the stale value is seen without its name"),
 )

@@ -145,6 +145,8 @@ class OuterWrites(OuterNames, ValueEvidence, WriteExemptions):
             return None  # `self.seq_len = x.shape[1]`: a new static shape means a new trace, which sets it again
         if outer.kind == "self" and not aug and self._per_trace_temporary(st, target):
             return None
+        if outer.kind == "self" and not aug and self._unobserved(target):
+            return None  # no code reads the attribute: nothing sees that only traces set it (P1-tfmava)
         if not aug and isinstance(target, ast.Attribute) and self._saved_and_restored(target):
             return None
         if outer.kind == "closure" and not aug and not (value is not None and self.tensorish(value)) \

@@ -253,6 +253,30 @@ VALID = (
             tf.function(traced).get_concrete_function(tf.TensorSpec([4], tf.float32))
     """, path="tests/trace_test.py", note="jax2tf call_tf_test.py: a tf.function its test only traces "
                                          "(`get_concrete_function`, result dropped): tracing is all that runs (P2-tffalse)"),
+    Valid("""
+        import tensorflow as tf
+
+        class Optimizer(tf.Module):
+            def __init__(self, name):
+                self._name = name
+                self._once = True
+
+            def __call__(self, tape, loss, variables):
+                if self._once:
+                    print(f"Found {len(variables)} {self._name} variables.")
+                    self._once = False
+                grads = tape.gradient(loss, variables)
+                return grads
+
+        OPT = Optimizer("model")
+
+        @tf.function
+        def train(x, variables):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(x * variables[0])
+            return OPT(tape, loss, variables)
+    """, note="dreamerv2's Optimizer: the branch turns off the flag that lets it print, so the author prints "
+              "once on purpose, eagerly too (P3-tfmava)"),
 )
 
 

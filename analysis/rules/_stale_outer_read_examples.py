@@ -259,6 +259,38 @@ VALID = (
             return x if topology is None else x * 2
     """, note="issue 10 P59-growb (jax2tf): a global set only in `setUpModule`, once before any test "
               "traces"),
+    Valid("""
+        import tensorflow as tf
+
+        class Params:
+            def __init__(self):
+                self._immutable = False
+                self._values = {}
+
+            def define(self, name, value):
+                if self._immutable:
+                    raise TypeError("This Params instance is immutable.")
+                self._values[name] = value
+
+            def freeze(self):
+                self._immutable = True
+
+        def cluster_params():
+            p = Params()
+            p.define("mode", "async")
+            return p
+
+        DEFAULTS = Params()
+        DEFAULTS.define("job", "trainer")
+        DEFAULTS.freeze()
+
+        @tf.function
+        def step(x):
+            cluster_params()
+            return x * 2
+    """, note="lingvo's `Params.Define`: in graph code it only runs on the object its graph caller builds "
+              "in the same trace (eager code defines on a long-lived one), so nothing it reads is stale "
+              "(P5-tfmava)"),
 )
 
 

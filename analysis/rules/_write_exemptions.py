@@ -13,6 +13,7 @@ import ast
 from typing import Callable, Iterable, Iterator
 
 from ..body import FunctionBody
+from ..facts.attribute_reads import unobserved_stores
 from ..facts.model import CallSite
 from ..facts.paths import is_test_path
 from ..project import FunctionRef, GraphFunction
@@ -190,6 +191,17 @@ class WriteExemptions:
         if self._sibling_consumes(target):
             return True
         return isinstance(target, ast.Attribute) and owner is None and self._callers_hand_on_receiver()
+
+    def _unobserved(self, target: ast.expr) -> bool:
+        """`self.total_losses = losses` where no module of the project reads an attribute named
+        `total_losses` and nothing reads the object's attributes by computed names (the facts'
+        `unobserved_stores`): a dead store, whose value nobody sees, so running only while tracing is
+        harmless (Mava's MAPPO `_forward_pass`, P1-tfmava)."""
+        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                and target.value.id == self.self_name):
+            return False
+        fid = self.ctx.project.fid_of(self.info)
+        return fid is not None and target.attr in unobserved_stores(self.ctx.project.facts.pf, fid)
 
     def _saved_and_restored(self, target: ast.Attribute) -> bool:
         """`prev = state.cache; try: state.cache = {}; ... finally: state.cache = prev`: the function saves

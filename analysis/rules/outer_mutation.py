@@ -74,7 +74,12 @@ class OuterMutation(Rule):
         Mutating a container created in the same function, the guarded lazy-creation idiom
         (`if self.v is None: self.v = tf.Variable(...)`) and attribute setting in Keras `build` are not
         reported. Mutation of a helper's parameters is not reported (the caller may own the object),
-        nor is mutation of objects imported from other modules.
+        nor is mutation of objects imported from other modules, nor a store `self.name = ...` when no
+        code of the project reads an attribute called `name` (on any object, or as a string handed to
+        a call such as `getattr`) and nothing that may hold the object reads attributes by computed
+        names (`vars`, `__dict__`, `getattr(obj, name)`, pickling in its module or class hierarchy) and
+        its class has no base outside the project: nobody sees the value, so setting it only while
+        tracing is harmless. A library's users, outside the project, are not seen.
     """
     references = (
         "https://www.tensorflow.org/guide/function#executing_python_side_effects",

@@ -157,6 +157,10 @@ def _meant_for_trace_time(body: FunctionBody, call: ast.Call, kind: str, kinds: 
             # A message about configuration: `if is_training and clips != 1: logging.warning(...)`, or the
             # same as `print("WARNING: ...")` (issue 10 P51-fixb, kgcnn).
             return True
+        if isinstance(anc, ast.If) and any(s is child for s in anc.body) and _clears_own_flag(anc):
+            # `if self._once: print(...); self._once = False`: printed once on purpose, in eager code too
+            # (dreamerv2's parameter count, P3-tfmava).
+            return True
         if kind == "logging" and isinstance(anc, ast.ExceptHandler):
             # In graph code a Python exception is raised only while tracing (a tensor cannot raise one),
             # so a log in its handler reports this trace (issue 10 P58-growb, jax2tf's static rank check).
@@ -210,6 +214,19 @@ def _after_python_exit(block: list[ast.stmt], child: ast.AST, kinds: LocalKinds)
                 branch and isinstance(branch[-1], (ast.Return, ast.Raise)) for branch in (st.body, st.orelse)):
             return True
     return False
+
+
+def _clears_own_flag(test_owner: ast.If) -> bool:
+    """`if self._once: ...; self._once = False` (or `if not seen: ...; seen = True`): the branch turns off
+    the flag that lets it run, so it runs once."""
+    test, wanted = test_owner.test, False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, wanted = test.operand, True
+    if not isinstance(test, (ast.Name, ast.Attribute)):
+        return False
+    text = ast.unparse(test)
+    return any(isinstance(st, ast.Assign) and isinstance(st.value, ast.Constant) and st.value.value is wanted
+               and any(ast.unparse(t) == text for t in st.targets) for st in test_owner.body)
 
 
 def _is_warning_print(call: ast.Call) -> bool:

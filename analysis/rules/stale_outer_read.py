@@ -304,7 +304,8 @@ class StaleOuterRead(Rule):
         0.5`), assigns a Python number, string or bool to that attribute. A module default with one
         configuration function that stores a value once (`def set_x(v): global X; X = v`), called from
         no loop of the module, is configuration set before tracing, and module-level bindings that all
-        assign the same literal are one constant: neither counts as rebinding.
+        assign the same literal are one constant: neither counts as rebinding. A method that graph code
+        calls only on objects the same trace builds (`p = Params(); p.define(...)`) reads nothing stale.
     """
     why = """
         A `tf.function` captures the values of Python globals, free variables and object attributes when
@@ -366,6 +367,8 @@ class StaleOuterRead(Rule):
             if cls is None:
                 continue
             attrs = _reassigned_attributes(ctx, cls, _keras_step(ctx, gf))
+            if attrs and not gf.is_root and ctx.project.facts.instance_made_by_graph_callers(gf.info):
+                continue  # `self` is made by the same trace (lingvo's Params.Define, P5-tfmava): nothing stale
             for node in body.of_type(ast.Attribute):
                 if (isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == "self"
                         and node.attr in attrs and f"self.{node.attr}" not in reported

@@ -238,6 +238,22 @@ CODE_BASES = (
     CodeBase("gpflux==0.4.5", "library"),
     CodeBase("tensorflow-compression==2.14.1", "library"),
     CodeBase("spektral==1.3.1", "library"),
+    # Session 10 (tfmava): TF 2 code bases not studied before, measured with this branch's analyzer. No
+    # finding: recommenders 1.2.1 (its TF 2 SASRec/SSE-PT trainers), tf2-yolov4 0.1.0, tfkan 0.1.1,
+    # deepbayes 0.1.0, tf-centernet 1.0.6, tf-siammask 1.0.4, tf-metric-learning 1.0.12, bert-for-tf2
+    # 0.14.9, keras-bert 0.89.0, and nvidia-tao-tf2 6.0.0 (a 500-line stub on PyPI).
+    # dreamerv2: DreamerV2's world model and actor-critic, trained in tf.function steps (an sdist).
+    CodeBase("dreamerv2==2.2.0", "training"),
+    # magenta 2.1.4: Magenta's music and image models; TF 1 graph programs (`tensorflow.compat.v1` with
+    # `disable_v2_behavior()` in each entry point) beside TF 2 code, the contrast the eager rules need.
+    CodeBase("magenta==2.1.4", "training"),
+    # tf-gen-models: GANs and their variants as Keras models with custom train steps.
+    CodeBase("tf-gen-models==0.0.12", "library"),
+    # coremltools: its TensorFlow 2 converter frontend and tests (tf.function models to convert) beside the
+    # PyTorch optimization code.
+    CodeBase("coremltools==9.0", "library"),
+    # lingvo: Google's sequence-model framework (TF 2 `tf.function` input pipelines and layers).
+    CodeBase("lingvo==0.14.2", "library"),
 )
 
 
