@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from hybridize_bot.analysis.cache import AnalysisCache
-from hybridize_bot.analysis.pipeline import run as run_module
 from hybridize_bot.analysis.pipeline.deferred import DeferringCache
 from hybridize_bot.analysis.pipeline.run import analyze_sources
 from hybridize_bot.analysis.pipeline.snapshot import snapshot_key
@@ -16,19 +15,7 @@ from hybridize_bot.analysis.pipeline.snapshot import snapshot_key
 from .helpers import files
 from .test_cache import PROJECT, _key
 from .test_deferred_writes import NAMES, _on_disk
-
-
-def _spy_parallel(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    returned: list[str] = []
-    original = run_module._analyze_parallel
-
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        out = original(*args, **kwargs)
-        returned.append("parallel")
-        return out
-
-    monkeypatch.setattr(run_module, "_analyze_parallel", spy)
-    return returned
+from .test_parallel_first_run import _spy_parallel
 
 
 def test_a_parallel_run_leaves_every_write_to_the_flush(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
