@@ -100,19 +100,23 @@ class CallSites(KindInference):
                     self.numpy_params.append((call.lineno, k[1]))
                     break
         # Callbacks: functions handed to other calls.
-        candidates = [a for a in call.args if type(a) is ast.Name or type(a) is ast.Attribute]
+        candidates: list[tuple[ast.expr, str | None]] = [
+            (a, None) for a in call.args if type(a) is ast.Name or type(a) is ast.Attribute]
         if call.keywords:
-            candidates += [k.value for k in call.keywords
+            candidates += [(k.value, k.arg) for k in call.keywords
                            if type(k.value) is ast.Name or type(k.value) is ast.Attribute]
         if not candidates:
             return
         via = None
-        for arg in candidates:
+        for arg, keyword in candidates:
             cb = ref_of(arg)
             if cb is None or (len(cb) == 1 and cb[0] in self.kinds and cb[0] not in self.aliases
                                and self.kinds[cb[0]] != FUNCTION):
                 continue
             if len(cb) == 1 and cb[0] in self.param_set:
+                continue
+            if keyword in tables.GRAPH_BUILT_KEYWORDS:
+                self.callbacks.append((cb, arg.lineno, arg.col_offset, in_loop, "graph_built"))
                 continue
             if via is None:
                 via = self.callback_via(call, qual, attr)

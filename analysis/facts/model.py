@@ -51,7 +51,7 @@ class CallSite:
     `arg_kinds` maps each parameter of the callee that this site binds to the kind of value passed
     (see fact_kinds.KINDS; "param:x" when the caller passes its own parameter x, "call:f" for the result of a
     call). `via` is "call", "constructor", "dispatch" (Keras `model(x)` -> `call`), or "callback:<how>"
-    ("tfdata", "py_function", "strategy", "tf_function", "arg").
+    ("tfdata", "py_function", "strategy", "tf_function", "graph_built", "arg").
     """
 
     caller: int  # function id of the calling function (the module's top level has its own id)

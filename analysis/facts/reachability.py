@@ -12,8 +12,10 @@ from typing import Any
 
 from .project_facts import ProjectFacts
 
-# Callbacks that trace the function they are handed (graph roots): not eager even from eager code.
-_TRACING_CALLBACKS = frozenset({"callback:tfdata", "callback:tfdata?", "callback:strategy", "callback:tf_function"})
+# Callbacks that trace the function they are handed (graph roots), or build it into a graph (an Estimator's
+# `model_fn`, tables.GRAPH_BUILT_KEYWORDS): not eager even from eager code.
+_TRACING_CALLBACKS = frozenset({"callback:tfdata", "callback:tfdata?", "callback:strategy", "callback:tf_function",
+                                "callback:graph_built"})
 
 
 class Reachability:

@@ -31,6 +31,10 @@ DATASET_METHODS = frozenset({
 })
 # tf.data transformations whose callback is always traced (the run_functions_eagerly docstring:
 # "the eager switch does not apply to tf.data functions", https://www.tensorflow.org/api_docs/python/tf/config/run_functions_eagerly).
+# Keywords whose function TensorFlow builds into a graph wherever it is handed on: an Estimator's
+# `model_fn` (`tf.estimator.Estimator(model_fn=...)`, TPUEstimator, and the configuration objects that carry
+# it there, as magenta's `Config(model_fn=...)`): not eager code (bench/precision/patterns.md, P6-lead10).
+GRAPH_BUILT_KEYWORDS = frozenset({"model_fn"})
 TFDATA_CALLBACK_METHODS = frozenset({"map", "filter", "flat_map", "interleave", "reduce", "scan", "group_by_window",
                                      "parallel_interleave"})
 # Ops whose presence alone justifies a graph (dense linear algebra, convolutions, gradient tapes):

@@ -274,6 +274,25 @@ VALID = (
             console_entry_point()
     """, note="magenta's scripts: the TF1 switch sits in the top-level function the module's entry calls "
               "before `tf.app.run(main)`; a graph program, its loops run nothing eagerly (P2-tfmava)"),
+    Valid("""
+        import tensorflow as tf
+
+        def block(x, w):
+            h = tf.matmul(x, w)
+            return tf.reduce_sum(tf.nn.relu(h) * tf.exp(-h))
+
+        def model_fn(features, labels, mode):
+            w = tf.ones((4, 4))
+            total = 0.0
+            for _ in range(10):
+                total += block(features, w)
+            return tf.estimator.EstimatorSpec(mode, loss=total)
+
+        def main():
+            estimator = tf.estimator.Estimator(model_fn=model_fn)
+            estimator.train(input_fn=lambda: tf.data.Dataset.from_tensors(tf.ones((4, 4))), steps=1)
+    """, note="an Estimator builds its `model_fn` into a graph: what it calls in loops is not eager code "
+              "(magenta's onsets-frames metrics, P6-lead10)"),
 )
 
 
