@@ -13,11 +13,12 @@ from hybridize_bot.analysis.fixes import FixResult, apply_fixes, suggestion_for,
 from hybridize_bot.analysis.model import AnalysisResult, Finding, FixSafety, Severity
 from hybridize_bot.analysis.pipeline.deferred import DeferringCache, hold_writes, release_writes
 from hybridize_bot.analysis.pipeline.modules import PARSE_FAILURE_CODE
+from hybridize_bot.analysis.pipeline.parallel import shares_by_size
 from hybridize_bot.analysis.rules import all_rules, get_rule
 from hybridize_bot.analysis.rules.base import PROJECT_URL
 
 __all__ = [
     "AUTOFIX_LEVELS", "AnalysisCache", "AnalysisResult", "BotOptions", "Config", "ConfigError", "DeferringCache", "Finding", "FixResult", "FixSafety", "PARSE_FAILURE_CODE", "PROJECT_URL",
     "Severity", "all_rules", "analyze", "analyze_sources", "apply_fixes", "config_from_table", "get_rule", "hold_writes", "hybridize_table",
-    "parse_bot_options", "release_writes", "suggestion_for", "suggestions_for", "texts_by_code",
+    "parse_bot_options", "release_writes", "shares_by_size", "suggestion_for", "suggestions_for", "texts_by_code",
 ]

@@ -69,8 +69,9 @@ def jobs_for(total_bytes: int, lent: int | None = None) -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def _shards(sizes: Mapping[str, int], jobs: int) -> list[list[str]]:
-    """Split paths into `jobs` shares of about equal bytes (largest first, to the lightest share)."""
+def shares_by_size(sizes: Mapping[str, int], jobs: int) -> list[list[str]]:
+    """Split paths into `jobs` shares of about equal bytes (largest first, to the lightest share; a share
+    may be empty). Also how the App splits a review's suggestions over its pool (bot/pulls/job.py)."""
     shards: list[list[str]] = [[] for _ in range(jobs)]
     loads = [0] * jobs
     for path in sorted(sizes, key=lambda p: (-sizes[p], p)):
@@ -252,7 +253,7 @@ class ParallelRun:
                  min_tf: tuple[int, ...] | None, jobs: int, cache: "AnalysisCache | None" = None) -> None:
         ctx = multiprocessing.get_context("fork")
         sizes = {p: len(python[p]) for p in names}
-        self.shards = [s for s in _shards(sizes, jobs) if s]
+        self.shards = [s for s in shares_by_size(sizes, jobs) if s]
         self.conns: list[Connection] = []
         self.procs = []
         for shard in self.shards:

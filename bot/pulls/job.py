@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysis_api import DeferringCache, Finding, analyze_sources, hold_writes, release_writes, suggestions_for
+from ..analysis_api import (DeferringCache, Finding, analyze_sources, hold_writes, release_writes, shares_by_size,
+                            suggestions_for)
 from ..commands.ignores import ignored_rules  # issue 6: rules ignored by comment command
 from ..context import AnalysisTimeout
 from ..errors import is_permanent
@@ -266,17 +267,12 @@ async def _suggestions(ctx: Any, new: list[Finding], diffs: dict, existing: set[
 
 def file_shares(findings: list[Finding], sizes: dict[str, int], slots: int) -> list[list[Finding]]:
     """`findings` split into at most `slots` (at least one) shares of whole files, about equal in bytes
-    (largest file first, to the lightest share); empty shares are left out."""
+    (`shares_by_size`, as the parallel analysis splits modules); empty shares are left out."""
     by_file: dict[str, list[Finding]] = {}
     for f in findings:
         by_file.setdefault(f.path, []).append(f)
-    shares: list[list[Finding]] = [[] for _ in range(max(1, min(slots, len(by_file))))]
-    loads = [0] * len(shares)
-    for path in sorted(by_file, key=lambda p: (-sizes[p], p)):
-        i = loads.index(min(loads))
-        shares[i].extend(by_file[path])
-        loads[i] += sizes[path]
-    return [share for share in shares if share]
+    paths = shares_by_size({p: sizes[p] for p in by_file}, max(1, min(slots, len(by_file))))
+    return [[f for p in share for f in by_file[p]] for share in paths if share]
 
 
 async def _followup_ref(ctx: Any, owner: str, repo: str, number: int,
