@@ -71,13 +71,21 @@ def _collects_into_list(loop: ast.For) -> bool:
                for st in loop.body for n in ast.walk(st))
 
 
+# Keras and tf.Module properties that return a Python list of variables: a loop indexing one walks the
+# variables, one op each, which a `tf.range` index could not subscript (gradient-accumulator, P1-tfmore).
+# (`variables` and `weights` are left out: plain classes use those names for anything, tensors included.)
+_VARIABLE_LISTS = frozenset({"trainable_variables", "non_trainable_variables",
+                             "trainable_weights", "non_trainable_weights"})
+
+
 def _indexes_python_sequence(ctx: ModuleContext, body_nodes: list[ast.AST], loop: ast.For) -> bool:
     """The loop index subscripts a Python sequence in the body (`prefactors[i]`, `aux[i]["class"]`): the
     loop walks Python data, one iteration per element, so unrolling is what the code needs, and with
     `tf.range` the index would be a tensor that cannot index a Python list. A Python sequence is a name
     the function binds only to Python structures (a list literal or comprehension, by the value kinds of
     `api_kinds`), or one whose elements are read with a string key (`aux[i]["class"]`: a list of dicts,
-    which no tensor is). kgcnn's polynomial coefficients, tf-encrypted's loop-variable metadata (P46-fixc)."""
+    which no tensor is), or a Keras/tf.Module variable list (`self.trainable_variables[i]`). kgcnn's
+    polynomial coefficients, tf-encrypted's loop-variable metadata (P46-fixc)."""
     if not isinstance(loop.target, ast.Name):
         return False
     index = loop.target.id
@@ -85,8 +93,11 @@ def _indexes_python_sequence(ctx: ModuleContext, body_nodes: list[ast.AST], loop
     parents = {child: node for st in loop.body for node in ast.walk(st) for child in ast.iter_child_nodes(node)}
     for st in loop.body:
         for node in ast.walk(st):
-            if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id == index
-                    and isinstance(node.value, ast.Name)):
+            if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id == index):
+                continue
+            if isinstance(node.value, ast.Attribute) and node.value.attr in _VARIABLE_LISTS:
+                return True  # `self.trainable_variables[i]`: one op per variable (P1-tfmore)
+            if not isinstance(node.value, ast.Name):
                 continue
             outer = parents.get(node)
             if (isinstance(outer, ast.Subscript) and outer.value is node and isinstance(outer.slice, ast.Constant)
@@ -142,9 +153,9 @@ class UnrolledLoop(Rule):
         NumPy sequences (also through a name bound to one, `WEIGHTS = np.array(...)`), whose body calls
         TensorFlow ops. A loop bounded by a parameter is reported at info, and not when its body gathers
         results into a Python list (a few views or heads: unrolling is the point there). A non-literal
-        range whose index subscripts a Python sequence (a list the function builds, or a list of dicts
-        read by string key) is not reported: the loop walks Python data, and a `tf.range` index could
-        not subscript it.
+        range whose index subscripts a Python sequence (a list the function builds, a list of dicts
+        read by string key, or a Keras/tf.Module variable list such as `self.trainable_variables`) is
+        not reported: the loop walks Python data, and a `tf.range` index could not subscript it.
     """
     why = """
         AutoGraph converts a loop into `tf.while_loop` only when it iterates over a tensor (or
@@ -286,6 +297,21 @@ class UnrolledLoop(Rule):
                 return wrap(AUX, native)
         """, note="the index reads per-variable metadata dicts (`aux[i][\"scaled\"]`): one iteration per "
                   "loop variable is intended (tf-encrypted, P46-fixc)"),
+        Valid("""
+            import tensorflow as tf
+
+            class Accumulating(tf.keras.Model):
+                def train_step(self, data):
+                    x, y = data
+                    with tf.GradientTape() as tape:
+                        loss = self.compiled_loss(y, self(x, training=True))
+                    self.optimizer.apply_gradients(zip(tape.gradient(loss, self.trainable_variables),
+                                                       self.trainable_variables))
+                    for i in range(len(self.accumulated)):
+                        self.accumulated[i].assign(tf.zeros_like(self.trainable_variables[i]))
+                    return {"loss": loss}
+        """, note="the index walks the model's variable list, one reset per variable: a tf.range index could "
+                  "not subscript it (gradient-accumulator, P1-tfmore)"),
     )
     invalid = (
         Invalid("""

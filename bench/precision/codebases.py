@@ -254,6 +254,22 @@ CODE_BASES = (
     CodeBase("coremltools==9.0", "library"),
     # lingvo: Google's sequence-model framework (TF 2 `tf.function` input pipelines and layers).
     CodeBase("lingvo==0.14.2", "library"),
+    # Session 10 (tfmore): TF 2 code bases not studied before, measured with main after session 10's
+    # merges. No finding: calamari-ocr 2.3.1 and tfaip 1.2.6 (Planet AI's TF 2 OCR and its training
+    # framework), tensorlayerx 0.5.8, keras-rs 0.4.0, hepstats 0.10.1, zfit-physics 0.9.0, tcav 0.2.2,
+    # adabelief-tf 0.2.1 and pinnstf2 0.1.3; deeplabcut 3.0.2's 8 findings are all HYB205 in its PyTorch
+    # engine (its TensorFlow engine is `tensorflow.compat.v1` code), so it is not listed.
+    # gradient-accumulator: Keras `train_step` overrides that accumulate gradients over steps.
+    CodeBase("gradient-accumulator==0.5.2", "library"),
+    # ampligraph 2: knowledge-graph embeddings as Keras models with their own train/test/calibrate steps.
+    CodeBase("ampligraph==2.2.0", "training"),
+    # keras-hub: Keras 3 models; its tokenizers are tf.text/tf.function code on every backend.
+    CodeBase("keras-hub==0.32.0", "library"),
+    # rasa 3.6: DIET and TED, Keras models with custom train/predict steps (`rasa/utils/tensorflow/`). It
+    # requires Python < 3.11, so `pip download` refuses it here: the wheel itself, pinned by its hash.
+    CodeBase("https://files.pythonhosted.org/packages/9a/30/daf98d4bdf039258537cbc30fe3704f8671393b119fb4ef797ba56226c7c/"
+             "rasa-3.6.20-py3-none-any.whl#sha256=59acb2dfdb83a4e43e84d8ba0c668623406d3f2c15e5e9d12076fc3495d812b3",
+             "training"),
 )
 
 
