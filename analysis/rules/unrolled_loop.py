@@ -7,6 +7,7 @@ from typing import Iterable
 from ..model import Finding, Fix, FixSafety, Severity
 from ..project import GraphFunction
 from .base import Invalid, ModuleContext, Rule, Valid, via_text
+from ..facts.api_kinds import VARIABLE_LIST_ATTRIBUTES
 from ..facts.value_kinds import LocalKinds
 from ._local_tensors import is_tf_call
 
@@ -71,13 +72,6 @@ def _collects_into_list(loop: ast.For) -> bool:
                for st in loop.body for n in ast.walk(st))
 
 
-# Keras and tf.Module properties that return a Python list of variables: a loop indexing one walks the
-# variables, one op each, which a `tf.range` index could not subscript (gradient-accumulator, P1-tfmore).
-# (`variables` and `weights` are left out: plain classes use those names for anything, tensors included.)
-_VARIABLE_LISTS = frozenset({"trainable_variables", "non_trainable_variables",
-                             "trainable_weights", "non_trainable_weights"})
-
-
 def _indexes_python_sequence(ctx: ModuleContext, body_nodes: list[ast.AST], loop: ast.For) -> bool:
     """The loop index subscripts a Python sequence in the body (`prefactors[i]`, `aux[i]["class"]`): the
     loop walks Python data, one iteration per element, so unrolling is what the code needs, and with
@@ -95,8 +89,10 @@ def _indexes_python_sequence(ctx: ModuleContext, body_nodes: list[ast.AST], loop
         for node in ast.walk(st):
             if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id == index):
                 continue
-            if isinstance(node.value, ast.Attribute) and node.value.attr in _VARIABLE_LISTS:
-                return True  # `self.trainable_variables[i]`: one op per variable (P1-tfmore)
+            # A Keras/tf.Module variable list (the API table's; not `weights`/`variables`, common words
+            # elsewhere): the loop walks the variables, one op each (gradient-accumulator, P1-tfmore).
+            if isinstance(node.value, ast.Attribute) and node.value.attr in VARIABLE_LIST_ATTRIBUTES:
+                return True
             if not isinstance(node.value, ast.Name):
                 continue
             outer = parents.get(node)
