@@ -120,6 +120,10 @@ def _python_files(directory: str, prefix: str, out: list[tuple[str, int, int]]) 
 class AnalysisCache:
     """The two stores; every method swallows I/O errors (a cache miss is always a correct answer)."""
 
+    # Whether a run leaves its snapshot and cache work until after its result is out (`DeferringCache.defer`):
+    # pipeline/deferred.py's `DeferringCache` does, for the App's reviews.
+    defers_snapshot = False
+
     def __init__(self, directory: Path | str) -> None:
         self.root = Path(directory) / _LAYOUT
         self._root = str(self.root)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from hybridize_bot.analysis.budget import BudgetExceeded, run_with_budget
 from hybridize_bot.bot.analysis_api import all_rules, analyze_sources
-from hybridize_bot.bot.cpu_idle import CpuSampler
+from hybridize_bot.bot.cpu_idle import CpuSampler, usable_cpus
 from hybridize_bot.bot.private_data import PRIVATE_UMASK, blob_dir
 from hybridize_bot.bot.pulls.archive import tree_archive
 from hybridize_bot.bot.pulls.pull_snapshot import PullSnapshot
@@ -246,9 +246,7 @@ def idle_cpus(sampler: CpuSampler | None = None) -> int:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return 0
-    # The CPUs this process may run on (a container's cpuset), not the host's count.
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(0, round(cpus - load))
+    return max(0, round(len(usable_cpus()) - load))
 
 
 def _warm_up_pool(pool: concurrent.futures.ProcessPoolExecutor, workers: int) -> None:

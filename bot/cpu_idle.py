@@ -51,7 +51,7 @@ def _read_proc_stat() -> str | None:
         return None
 
 
-def _usable_cpus() -> set[int]:
+def usable_cpus() -> set[int]:
     """The CPUs this process may run on (a container's cpuset), not the host's."""
     if hasattr(os, "sched_getaffinity"):
         return set(os.sched_getaffinity(0))
@@ -67,7 +67,7 @@ class CpuSampler:
                  clock: Callable[[], float] = time.monotonic, cpus: Collection[int] | None = None,
                  own_cpu: Callable[[], float] = time.process_time) -> None:
         self._read, self._clock, self._own_cpu = read, clock, own_cpu
-        self._cpus = set(cpus) if cpus is not None else _usable_cpus()
+        self._cpus = set(cpus) if cpus is not None else usable_cpus()
         # (time, idle ticks, total ticks, this process' CPU seconds)
         self._samples: deque[tuple[float, int, int, float]] = deque(maxlen=8)
 

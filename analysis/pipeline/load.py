@@ -116,7 +116,7 @@ def load_project(sources: Mapping[str, bytes], config: Config, cache: "AnalysisC
             cache.stats.snapshot_hits += 1  # type: ignore[union-attr]
     elif cache is not None and snapshots:
         save = functools.partial(save_snapshot, cache, names, entries, project.facts)
-        if getattr(cache, "defers_snapshot", False):
+        if cache.defers_snapshot:
             # Written after the run's result is out (deferred.py); so are the signatures it computes.
             loaded.save_snapshot = DeferredSnapshot(snapshot_key(names), save)
         else:

@@ -106,7 +106,7 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         # for the parent's go, sent once the review is published (`ParallelRun.finish_writes`). Done
         # here, before the findings, it took a third of the parallel review's wall time
         # (bench/RESULTS.md, "parwrite").
-        late = cache is not None and getattr(cache, "defers_snapshot", False)
+        late = cache is not None and cache.defers_snapshot
         summaries = []
         facts: dict[str, dict] = {}
         hashes: dict[str, str] = {}
@@ -191,8 +191,10 @@ def _worker(conn: "Connection", shard: list[str], others: int, python: Mapping[s
         conn.send_bytes(b"R" + pickle.dumps((out, parsed_extra, signatures, checked, hits, problem),
                                             protocol=pickle.HIGHEST_PROTOCOL))
         if late:
-            if conn.recv_bytes() != GO:  # the parent gave the writes up (e.g. its run was stopped)
-                return
+            # The go; a parent that gave the writes up (its run stopped, or it died) closes the pipe
+            # instead, and the end-of-file ends this worker through the handler below.
+            if conn.recv_bytes() != GO:
+                return  # not the protocol's: write nothing
             put_facts()
             signatures = sign()
             for path, found in out:

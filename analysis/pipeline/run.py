@@ -223,7 +223,7 @@ def _analyze_parallel(prepared: Prepared, config: Config, min_tf: tuple[int, ...
     from .parallel import ParallelRun
 
     run = ParallelRun(python, names, config, min_tf, jobs, cache)
-    late = cache is not None and getattr(cache, "defers_snapshot", False)
+    late = cache is not None and cache.defers_snapshot
     try:
         outcomes = run.exchange_facts()
         wanted = {path for path, _lines, failure, _h, _i in outcomes
